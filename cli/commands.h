@@ -1,0 +1,15 @@
+/* commands.h: the command tables of each group, one file per group in cli/. */
+#ifndef ASSAY_CLI_COMMANDS_H
+#define ASSAY_CLI_COMMANDS_H
+
+#include "core/cli.h"
+
+/* Each table ends with a row whose run is NULL. */
+extern const struct command db_commands[];
+
+/* Parse the command line with the settings table and apply logging; for commands that
+ * need nothing more. */
+void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
+		    int min_pos, int max_pos, char ***pos, int *npos);
+
+#endif

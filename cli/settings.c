@@ -1,0 +1,45 @@
+#include "settings.h"
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/log.h"
+
+struct settings settings;
+
+const struct opt settings_table[] = {
+	{"log-level", 0, OPT_STRING, &settings.log_level, "LEVEL",
+	 "debug, info, warn, error", "info", true},
+	{"log-format", 0, OPT_STRING, &settings.log_format, "FORMAT",
+	 "plain, logfmt or json", "plain", true},
+	{"db", 0, OPT_STRING, &settings.db, "CONNINFO",
+	 "PostgreSQL connection string (libpq conninfo or postgresql:// URL)", NULL, true},
+	{"db-connect-timeout", 0, OPT_U64, &settings.db_connect_timeout_s, "SECONDS",
+	 "give up connecting to PostgreSQL after this long", "10", true},
+	{"rpc-url", 0, OPT_STRING, &settings.rpc_url, "URL",
+	 "JSON-RPC endpoint of the settlement chain", "http://127.0.0.1:8545", true},
+	{"deployment", 0, OPT_STRING, &settings.deployment, "FILE",
+	 "deployment file written by 'assay chain deploy'", "deployment.json", true},
+	{"rpc-timeout-ms", 0, OPT_U64, &settings.rpc_timeout_ms, "MS",
+	 "timeout of one JSON-RPC call", "10000", true},
+	OPT_END,
+};
+
+bool settings_apply_logging(const char *cmdname)
+{
+	enum log_level level;
+	enum log_format format;
+	if (!log_parse_level(settings.log_level, &level)) {
+		fprintf(stderr, "%s: log-level must be debug, info, warn or error, not '%s'\n",
+			cmdname, settings.log_level);
+		return false;
+	}
+	if (!log_parse_format(settings.log_format, &format)) {
+		fprintf(stderr, "%s: log-format must be plain, logfmt or json, not '%s'\n", cmdname,
+			settings.log_format);
+		return false;
+	}
+	log_set_level(level);
+	log_set_format(format);
+	return true;
+}

@@ -1,0 +1,185 @@
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_name(const struct command *cmd)
+{
+	static char name[128];
+	snprintf(name, sizeof(name), "assay%s%s%s%s", cmd->group ? " " : "",
+		 cmd->group ? cmd->group : "", cmd->name ? " " : "", cmd->name ? cmd->name : "");
+	return name;
+}
+
+static void print_opt(const struct opt *o)
+{
+	char flag[96];
+	if (o->type == OPT_BOOL)
+		snprintf(flag, sizeof(flag), "%s%c%s--%s", o->short_name ? "-" : "",
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name);
+	else
+		snprintf(flag, sizeof(flag), "%s%c%s--%s %s", o->short_name ? "-" : "",
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+			 o->metavar ? o->metavar : "VALUE");
+	printf("  %-30s %s", flag + (o->short_name ? 0 : 1), o->help ? o->help : "");
+	if (o->def && o->type != OPT_BOOL)
+		printf(" (default: %s)", o->def);
+	putchar('\n');
+}
+
+void cli_print_help(const struct command *cmd, const struct opt *local)
+{
+	printf("%s: %s\n\nUsage: %s %s\n", cli_name(cmd), cmd->summary, cli_name(cmd),
+	       cmd->usage ? cmd->usage : "");
+	if (cmd->details)
+		printf("\n%s\n", cmd->details);
+	if (local && local->name) {
+		printf("\nOptions:\n");
+		for (const struct opt *o = local; o->name; o++)
+			print_opt(o);
+	}
+	printf("\nSettings (flag, config file key, or ASSAY_<NAME> in the environment):\n");
+	printf("    %-28s %s\n", "--config FILE", "read settings from FILE (KEY = VALUE lines)");
+	for (const struct opt *const *t = config_tables(); *t; t++)
+		for (const struct opt *o = *t; o->name; o++)
+			print_opt(o);
+	printf("  %-30s %s\n", "-h, --help", "show this help");
+	if (cmd->example)
+		printf("\nExample:\n  %s\n", cmd->example);
+}
+
+void cli_usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_name(cmd));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli_name(cmd));
+	exit(EXIT_USAGE);
+}
+
+int cli_fail(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_name(cmd));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+void cli_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
+	       int min_pos, int max_pos, char ***pos_out, int *npos_out)
+{
+	struct err e = {{0}};
+	const char *config_path = getenv("ASSAY_CONFIG");
+
+	/* Pass 1: --help and --config, which decide what the rest means. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			cli_print_help(cmd, local);
+			exit(EXIT_OK);
+		}
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				cli_usage_error(cmd, "--config needs a file name");
+			config_path = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config_path = argv[i] + 9;
+		}
+	}
+
+	if (!config_apply_defaults(local, &e))
+		cli_usage_error(cmd, "%s", e.msg);
+	if (config_path && *config_path && !config_load_file(config_path, &e)) {
+		fprintf(stderr, "%s: %s\n", cli_name(cmd), e.msg);
+		exit(EXIT_USAGE);
+	}
+	if (!config_load_env(&e)) {
+		fprintf(stderr, "%s: %s\n", cli_name(cmd), e.msg);
+		exit(EXIT_USAGE);
+	}
+
+	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
+	int npos = 0;
+	bool only_pos = false;
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (only_pos || a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9')) {
+			pos[npos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		const struct opt *o = NULL;
+		const char *value = NULL;
+		char name[128];
+		if (a[1] == '-') {
+			const char *eq = strchr(a + 2, '=');
+			size_t nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+			if (nl >= sizeof(name))
+				nl = sizeof(name) - 1;
+			memcpy(name, a + 2, nl);
+			name[nl] = '\0';
+			if (eq)
+				value = eq + 1;
+			if (!strcmp(name, "config")) {
+				if (!eq)
+					i++;
+				continue;
+			}
+			o = config_find(local, name);
+		} else {
+			snprintf(name, sizeof(name), "%c", a[1]);
+			o = config_find_short(local, a[1]);
+			if (a[2])
+				value = a + 2;
+		}
+		if (!o) {
+			free(pos);
+			cli_usage_error(cmd, "unknown option '%s'", a);
+		}
+		if (o->type == OPT_BOOL && !value) {
+			*(bool *)o->dst = true;
+			continue;
+		}
+		if (!value) {
+			if (i + 1 >= argc) {
+				free(pos);
+				cli_usage_error(cmd, "option --%s needs a value (%s)", o->name,
+						o->metavar ? o->metavar : "VALUE");
+			}
+			value = argv[++i];
+		}
+		char src[160];
+		snprintf(src, sizeof(src), "option --%s", o->name);
+		if (!config_set(o, value, src, &e)) {
+			free(pos);
+			cli_usage_error(cmd, "%s", e.msg);
+		}
+	}
+	if (npos < min_pos || (max_pos >= 0 && npos > max_pos)) {
+		free(pos);
+		if (npos < min_pos)
+			cli_usage_error(cmd, "missing argument (usage: %s %s)", cli_name(cmd),
+					cmd->usage ? cmd->usage : "");
+		cli_usage_error(cmd, "too many arguments (usage: %s %s)", cli_name(cmd),
+				cmd->usage ? cmd->usage : "");
+	}
+	if (pos_out)
+		*pos_out = pos;
+	else
+		free(pos);
+	if (npos_out)
+		*npos_out = npos;
+}

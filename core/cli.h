@@ -1,0 +1,43 @@
+/* cli.h: subcommands, their flags and --help.
+ *
+ * Every command is one row in a module's table; `assay GROUP NAME --help` prints the
+ * summary, usage, options and an example. Exit codes: 0 success, 1 the operation failed,
+ * 2 the command line was wrong. */
+#ifndef ASSAY_CORE_CLI_H
+#define ASSAY_CORE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+
+struct opt;
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct command {
+	const char *group;   /* "chain"; NULL for top-level commands such as "payouts" */
+	const char *name;    /* "keccak"; NULL for a group's default command */
+	const char *summary; /* one line */
+	const char *usage;   /* "[--text] INPUT" (after "assay GROUP NAME") */
+	const char *details; /* longer text, or NULL */
+	const char *example; /* one or more example lines */
+	int (*run)(const struct command *cmd, int argc, char **argv);
+};
+
+/* Parse argv (argv[0] is the command) against the command's local options and the
+ * registered config tables. Handles --help (prints and exits 0), --config FILE, the
+ * environment and flags; positional arguments are returned in order. Prints a clear
+ * message and exits 2 on a usage error. min_pos/max_pos bound the positionals
+ * (max_pos < 0: unbounded). */
+void cli_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
+	       int min_pos, int max_pos, char ***pos, int *npos);
+/* Print the help of one command to stdout. */
+void cli_print_help(const struct command *cmd, const struct opt *local);
+/* Print "assay GROUP NAME: message" and a hint to use --help, then exit 2. */
+_Noreturn void cli_usage_error(const struct command *cmd, const char *fmt, ...) PRINTF_FMT(2, 3);
+/* Report a failure (one sentence) to stderr, prefixed with the command; returns EXIT_FAIL. */
+int cli_fail(const struct command *cmd, const char *fmt, ...) PRINTF_FMT(2, 3);
+/* Full command name "assay chain keccak" (static storage). */
+const char *cli_name(const struct command *cmd);
+
+#endif

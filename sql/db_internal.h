@@ -1,0 +1,23 @@
+/* db_internal.h: helpers shared by the sql/ modules (not for other layers). */
+#ifndef ASSAY_SQL_DB_INTERNAL_H
+#define ASSAY_SQL_DB_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include "sql/db.h"
+
+struct db {
+	PGconn *conn;
+};
+
+/* Set e to one sentence from libpq's error for `what` and return false. */
+bool db_fail(struct db *db, const PGresult *res, struct err *e, const char *what);
+/* Run a statement with text parameters; expects `status`; the caller PQclears the result
+ * on success, nothing to clear on failure. */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+		  ExecStatusType status, struct err *e, const char *what);
+/* Run a statement with no result rows of interest. */
+bool db_command(struct db *db, const char *sql, int nparams, const char *const *params,
+		struct err *e, const char *what) WARN_UNUSED;
+
+#endif
