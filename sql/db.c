@@ -127,13 +127,20 @@ int db_latest_version(void)
 
 static bool read_version(struct db *db, int *version, struct err *e)
 {
-	PGresult *res = db_exec(db,
-				"SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN -1 "
-				"ELSE (SELECT coalesce(max(version), 0) FROM schema_version) END",
-				0, NULL, PGRES_TUPLES_OK, e, "reading the schema version");
+	PGresult *res = db_exec(db, "SELECT to_regclass('schema_version') IS NOT NULL", 0, NULL,
+				PGRES_TUPLES_OK, e, "reading the schema version");
 	if (!res)
 		return false;
-	*version = atoi(PQgetvalue(res, 0, 0));
+	bool exists = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	*version = -1;
+	if (!exists)
+		return true;
+	res = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL,
+		      PGRES_TUPLES_OK, e, "reading the schema version");
+	if (!res)
+		return false;
+	*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return true;
 }

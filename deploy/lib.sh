@@ -1,0 +1,42 @@
+# lib.sh: shared by the deploy scripts (sourced, not run).
+ASSAY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ASSAY_ROOT
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+# A TCP port on 127.0.0.1 that nobody listens on now. The caller retries if it loses a race.
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free TCP port found on 127.0.0.1"
+}
+
+# The foundry binaries shipped inside the npm packages (no node wrapper in between).
+foundry_bin() {
+	local b="$ASSAY_ROOT/node_modules/@foundry-rs/$1-linux-amd64/bin/$1"
+	[ -x "$b" ] || b="$ASSAY_ROOT/node_modules/.bin/$1"
+	[ -x "$b" ] || die "$1 is not installed: run deploy/install.sh"
+	echo "$b"
+}
+
+# Stop a process by PID file: TERM, wait up to 10 s, then KILL.
+stop_pid_file() {
+	local f=$1 pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# fixtures: pg
+# cli.sh: the assay program's command line as a user meets it: help, exit codes, clear
+# errors for wrong settings and unreachable databases, migrations through the CLI.
+set -uo pipefail
+A=${ASSAY_BIN:?run through ctest}
+STATE=${ASSAY_TEST_STATE:?}
+fails=0
+check() { # check NAME EXPECTED_RC CMD... ; output in $out
+	local name=$1 want=$2; shift 2
+	out=$("$@" 2>&1); local rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL $name: exit $rc, wanted $want; output: $out"; fails=$((fails + 1))
+	else
+		echo "ok   $name"
+	fi
+}
+contains() { # contains NAME TEXT
+	if grep -qF -- "$2" <<<"$out"; then echo "ok   $1"; else echo "FAIL $1: '$2' not in: $out"; fails=$((fails + 1)); fi
+}
+single_line() {
+	if [ "$(wc -l <<<"$out")" -eq 1 ]; then echo "ok   $1"; else echo "FAIL $1: not one line: $out"; fails=$((fails + 1)); fi
+}
+
+check "help" 0 "$A" --help;                   contains "help lists db" "db migrate"
+check "no args" 2 "$A"
+check "unknown command" 2 "$A" frobnicate;    contains "unknown command named" "unknown command 'frobnicate'"
+check "unknown flag" 2 "$A" --frob;           contains "unknown top flag" "unknown option '--frob'"
+check "unknown subcommand" 2 "$A" db frob;    contains "unknown sub" "unknown subcommand 'frob'"
+check "unknown sub flag" 2 "$A" db migrate --frob; contains "unknown sub flag" "unknown option '--frob'"
+check "sub help" 0 "$A" db migrate --help;    contains "sub help example" "Example:"
+check "missing value" 2 "$A" db migrate --db
+check "bad env value" 2 env ASSAY_DB_CONNECT_TIMEOUT=soon "$A" db status
+single_line "bad env value one line"; contains "bad env value says" "db-connect-timeout must be a non-negative integer"
+check "bad log level" 2 "$A" db status --log-level loud; single_line "bad log level one line"
+cfg=$(mktemp)
+echo "db-connect-timeout = forever" > "$cfg"
+check "bad config value" 2 "$A" db status --config "$cfg"; single_line "bad config one line"
+contains "bad config names line" "$cfg:1:"
+echo "colour = blue" > "$cfg"
+check "unknown config key" 2 "$A" db status --config "$cfg"; contains "unknown key" "unknown setting 'colour'"
+check "no db" 1 env -u ASSAY_DB "$A" db status; contains "no db says" "no database configured"
+check "unreachable db" 1 "$A" db status --db "host=127.0.0.1 port=1 dbname=x" --db-connect-timeout 2
+single_line "unreachable one line"; contains "unreachable says" "cannot connect to PostgreSQL"
+
+# Migrations through the CLI, settings from a config file.
+admin=$(cat "$STATE/pg/conninfo")
+db="cli_$$"
+psql "$admin" -qAtc "CREATE DATABASE $db" >/dev/null
+echo "db = ${admin% dbname=*} dbname=$db" > "$cfg"
+check "migrate" 0 "$A" db migrate --config "$cfg"; contains "migrated" "migrated schema from version 0"
+check "migrate again" 0 "$A" db migrate --config "$cfg"; contains "no-op" "schema is up to date"
+check "status" 0 "$A" db status --config "$cfg"
+psql "$admin" -qAtc "DROP DATABASE $db" >/dev/null
+rm -f "$cfg"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
