@@ -25,6 +25,7 @@ struct hostile_http {
 	_Atomic int mode;
 	_Atomic int stop;
 	_Atomic uint64_t requests;
+	_Atomic uint64_t connections;
 	_Atomic uint64_t huge_sent;
 	_Atomic int live; /* connection threads still running */
 	pthread_t acceptor;
@@ -196,6 +197,24 @@ static void stream_huge(struct hostile_http *h, int fd, bool chunked)
 	}
 }
 
+/* An eth_getLogs call over more than 10 blocks, as some providers refuse them. */
+static bool log_range_too_wide(const struct buf *req, json_int_t *id)
+{
+	json_t *r = json_loadb((const char *)req->data, req->len, 0, NULL);
+	bool wide = false;
+	const char *m = json_string_value(json_object_get(r, "method"));
+	if (m && !strcmp(m, "eth_getLogs")) {
+		json_t *f = json_array_get(json_object_get(r, "params"), 0);
+		const char *a = json_string_value(json_object_get(f, "fromBlock"));
+		const char *b = json_string_value(json_object_get(f, "toBlock"));
+		if (a && b && strtoull(b, NULL, 16) - strtoull(a, NULL, 16) + 1 > 10)
+			wide = true;
+		*id = json_integer_value(json_object_get(r, "id"));
+	}
+	json_decref(r);
+	return wide;
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
@@ -209,7 +228,18 @@ static void *conn_main(void *arg)
 			respond(c->fd, 500, "Internal Server Error", "broadcast refused", 17);
 			continue;
 		}
-		if (mode == HOSTILE_PROXY || mode == HOSTILE_PROXY_NO_SEND) {
+		json_int_t id = 0;
+		if (mode == HOSTILE_PROXY_LOG_LIMIT && log_range_too_wide(&req, &id)) {
+			char body[200];
+			int n = snprintf(body, sizeof(body),
+					 "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":"
+					 "-32005,\"message\":\"query exceeds max block range 10\"}}",
+					 (long long)id);
+			respond(c->fd, 200, "OK", body, (size_t)n);
+			continue;
+		}
+		if (mode == HOSTILE_PROXY || mode == HOSTILE_PROXY_NO_SEND ||
+		    mode == HOSTILE_PROXY_LOG_LIMIT) {
 			struct buf resp = BUF_INIT;
 			buf_append_byte(&req, 0);
 			req.len--;
@@ -262,6 +292,7 @@ static void *accept_main(void *arg)
 		int fd = accept(h->lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		atomic_fetch_add(&h->connections, 1);
 		struct conn *c = xmalloc(sizeof(*c));
 		c->h = h;
 		c->fd = fd;
@@ -311,6 +342,11 @@ const char *hostile_http_url(const struct hostile_http *h)
 uint64_t hostile_http_requests(const struct hostile_http *h)
 {
 	return atomic_load(&h->requests);
+}
+
+uint64_t hostile_http_connections(const struct hostile_http *h)
+{
+	return atomic_load(&h->connections);
 }
 
 uint64_t hostile_http_huge_sent(const struct hostile_http *h)

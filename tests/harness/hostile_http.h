@@ -21,6 +21,7 @@ enum hostile_mode {
 	HOSTILE_RESET,         /* closes the connection without answering */
 	HOSTILE_PROXY,         /* forwards to the upstream node */
 	HOSTILE_PROXY_NO_SEND, /* forwards, but HTTP 500 for any eth_sendRawTransaction */
+	HOSTILE_PROXY_LOG_LIMIT, /* forwards, but refuses eth_getLogs over more than 10 blocks */
 };
 
 struct hostile_http;
@@ -32,6 +33,8 @@ void hostile_http_set_mode(struct hostile_http *h, enum hostile_mode mode);
 const char *hostile_http_url(const struct hostile_http *h);
 /* HTTP requests received so far. */
 uint64_t hostile_http_requests(const struct hostile_http *h);
+/* TCP connections accepted so far (keep-alive shows as 1 for many requests). */
+uint64_t hostile_http_connections(const struct hostile_http *h);
 /* Bytes of body sent in the huge modes before the client hung up. */
 uint64_t hostile_http_huge_sent(const struct hostile_http *h);
 void hostile_http_stop(struct hostile_http *h);
