@@ -14,6 +14,7 @@
 
 static const struct command *const tables[] = {
 	db_commands,
+	chain_commands,
 };
 
 static void usage(FILE *f)
