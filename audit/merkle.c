@@ -1,0 +1,204 @@
+/* merkle.c: BLAKE2b-256 Merkle trees as Walrus builds them (crates/walrus-core merkle.rs). */
+#include "audit/merkle.h"
+
+#include <blake2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+static const uint8_t zeros[AUDIT_DIGEST_LEN];
+
+void audit_merkle_leaf_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t *data, size_t len)
+{
+	static const uint8_t prefix = 0x00;
+	blake2b_state s;
+	blake2b_init(&s, AUDIT_DIGEST_LEN);
+	blake2b_update(&s, &prefix, 1);
+	if (len)
+		blake2b_update(&s, data, len);
+	blake2b_final(&s, out, AUDIT_DIGEST_LEN);
+}
+
+void audit_merkle_inner_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t left[AUDIT_DIGEST_LEN],
+			     const uint8_t right[AUDIT_DIGEST_LEN])
+{
+	uint8_t in[1 + 2 * AUDIT_DIGEST_LEN];
+	in[0] = 0x01;
+	memcpy(in + 1, left, AUDIT_DIGEST_LEN);
+	memcpy(in + 1 + AUDIT_DIGEST_LEN, right, AUDIT_DIGEST_LEN);
+	blake2b(out, in, NULL, AUDIT_DIGEST_LEN, sizeof(in), 0);
+}
+
+unsigned audit_merkle_depth(size_t n_leaves)
+{
+	unsigned d = 0;
+	while (n_leaves > 1) {
+		n_leaves = (n_leaves + 1) / 2;
+		d++;
+	}
+	return d;
+}
+
+/* The tree is stored level by level from the leaves up, every level padded to an even
+ * count with an all-zero node (so padding siblings are recognizable for proofs). */
+struct audit_merkle_tree {
+	size_t n_leaves;
+	size_t n_nodes;
+	uint8_t (*nodes)[AUDIT_DIGEST_LEN];
+	bool *padding; /* nodes[i] is a padding node (Empty on the wire) */
+};
+
+static size_t count_nodes(size_t n)
+{
+	size_t total = 0;
+	while (n > 1) {
+		n += n % 2;
+		total += n;
+		n /= 2;
+	}
+	return total + n;
+}
+
+struct audit_merkle_tree *audit_merkle_tree_new(const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN],
+						size_t n)
+{
+	struct audit_merkle_tree *t = xcalloc(1, sizeof(*t));
+	t->n_leaves = n;
+	t->n_nodes = count_nodes(n);
+	t->nodes = xcalloc(t->n_nodes ? t->n_nodes : 1, AUDIT_DIGEST_LEN);
+	t->padding = xcalloc(t->n_nodes ? t->n_nodes : 1, sizeof(bool));
+	if (n)
+		memcpy(t->nodes, leaf_hashes, n * AUDIT_DIGEST_LEN);
+	size_t base = 0, level = n, next = n;
+	while (level > 1) {
+		if (level % 2) {
+			/* nodes[next] is already zero from xcalloc */
+			t->padding[next++] = true;
+			level++;
+		}
+		for (size_t i = 0; i < level; i += 2)
+			audit_merkle_inner_hash(t->nodes[next++], t->nodes[base + i],
+						t->nodes[base + i + 1]);
+		base += level;
+		level /= 2;
+	}
+	ASSAY_ASSERT(next == t->n_nodes);
+	return t;
+}
+
+struct audit_merkle_tree *audit_merkle_tree_new_fixed(const uint8_t *leaves, size_t leaf_len,
+						      size_t n)
+{
+	uint8_t (*h)[AUDIT_DIGEST_LEN] = xcalloc(n ? n : 1, AUDIT_DIGEST_LEN);
+	for (size_t i = 0; i < n; i++)
+		audit_merkle_leaf_hash(h[i], leaves + i * leaf_len, leaf_len);
+	struct audit_merkle_tree *t = audit_merkle_tree_new((const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
+	free(h);
+	return t;
+}
+
+void audit_merkle_tree_free(struct audit_merkle_tree *t)
+{
+	if (!t)
+		return;
+	free(t->nodes);
+	free(t->padding);
+	free(t);
+}
+
+size_t audit_merkle_tree_leaves(const struct audit_merkle_tree *t)
+{
+	return t->n_leaves;
+}
+
+void audit_merkle_tree_root(const struct audit_merkle_tree *t, uint8_t root[AUDIT_DIGEST_LEN])
+{
+	if (t->n_nodes == 0)
+		memset(root, 0, AUDIT_DIGEST_LEN);
+	else
+		memcpy(root, t->nodes[t->n_nodes - 1], AUDIT_DIGEST_LEN);
+}
+
+void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
+			     struct audit_node *path, size_t *path_len)
+{
+	ASSAY_ASSERT(index < t->n_leaves);
+	size_t len = 0, base = 0, level = t->n_leaves, idx = index;
+	while (level > 1) {
+		level += level % 2;
+		size_t sib = base + (idx % 2 ? idx - 1 : idx + 1);
+		ASSAY_ASSERT(len < AUDIT_MERKLE_MAX_DEPTH);
+		path[len].present = !t->padding[sib];
+		memcpy(path[len].digest, t->nodes[sib], AUDIT_DIGEST_LEN);
+		len++;
+		idx /= 2;
+		base += level;
+		level /= 2;
+	}
+	*path_len = len;
+}
+
+void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
+				   const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n)
+{
+	if (n == 0) {
+		memset(root, 0, AUDIT_DIGEST_LEN);
+		return;
+	}
+	/* One level at a time in a scratch copy: the parents overwrite the front half. */
+	uint8_t (*level)[AUDIT_DIGEST_LEN] = xmalloc(n * AUDIT_DIGEST_LEN);
+	memcpy(level, leaf_hashes, n * AUDIT_DIGEST_LEN);
+	while (n > 1) {
+		size_t parents = (n + 1) / 2;
+		for (size_t i = 0; i < parents; i++) {
+			const uint8_t *right = 2 * i + 1 < n ? level[2 * i + 1] : zeros;
+			audit_merkle_inner_hash(level[i], level[2 * i], right);
+		}
+		n = parents;
+	}
+	memcpy(root, level[0], AUDIT_DIGEST_LEN);
+	free(level);
+}
+
+void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			     size_t leaf_len, size_t n)
+{
+	uint8_t (*h)[AUDIT_DIGEST_LEN] = xmalloc((n ? n : 1) * AUDIT_DIGEST_LEN);
+	for (size_t i = 0; i < n; i++)
+		audit_merkle_leaf_hash(h[i], leaves + i * leaf_len, leaf_len);
+	audit_merkle_root_from_hashes(root, (const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
+	free(h);
+}
+
+bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, size_t index,
+			 const uint8_t *data, size_t len, const struct audit_node *path,
+			 size_t path_len, struct err *e)
+{
+	if (index >= n_leaves)
+		return err_set(e, "Merkle proof: leaf index %zu is out of range for %zu leaves", index,
+			       n_leaves);
+	unsigned depth = audit_merkle_depth(n_leaves);
+	if (path_len != depth)
+		return err_set(e, "Merkle proof: path has %zu nodes but a tree of %zu leaves needs %u",
+			       path_len, n_leaves, depth);
+	/* Redundant with index < n for an exact-depth path, but it is Walrus's own rule and
+	 * costs nothing; keep it in case the length rule is ever relaxed. */
+	if (path_len < sizeof(size_t) * 8 && (index >> path_len) != 0)
+		return err_set(e, "Merkle proof: leaf index %zu needs more than %zu levels", index,
+			       path_len);
+	uint8_t cur[AUDIT_DIGEST_LEN], sib[AUDIT_DIGEST_LEN];
+	audit_merkle_leaf_hash(cur, data, len);
+	size_t idx = index;
+	for (size_t i = 0; i < path_len; i++) {
+		audit_node_bytes(&path[i], sib);
+		if (idx % 2)
+			audit_merkle_inner_hash(cur, sib, cur);
+		else
+			audit_merkle_inner_hash(cur, cur, sib);
+		idx /= 2;
+	}
+	if (memcmp(cur, root, AUDIT_DIGEST_LEN) != 0)
+		return err_set(e, "Merkle proof: the path does not lead to the committed root");
+	return true;
+}

@@ -1,0 +1,55 @@
+/* merkle.h: the Walrus Merkle tree (BLAKE2b-256).
+ *
+ * leaf = H(0x00 ‖ data), inner = H(0x01 ‖ left ‖ right). A level with an odd number of
+ * nodes gets an empty right sibling that hashes as 32 zero bytes; the tree of no leaves has
+ * the all-zero root. A proof is the sibling path bottom-up; a padding sibling is the Empty
+ * node (0x00 on the wire). */
+#ifndef ASSAY_AUDIT_MERKLE_H
+#define ASSAY_AUDIT_MERKLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "audit/bcs.h"
+#include "core/util.h"
+
+struct err;
+
+/* Deepest path we ever build or accept (trees of up to 2^32 leaves). */
+#define AUDIT_MERKLE_MAX_DEPTH 32u
+
+void audit_merkle_leaf_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t *data, size_t len);
+void audit_merkle_inner_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t left[AUDIT_DIGEST_LEN],
+			     const uint8_t right[AUDIT_DIGEST_LEN]);
+/* ceil(log2 n): the length of every proof in a tree of n leaves (0 for n <= 1). */
+unsigned audit_merkle_depth(size_t n_leaves);
+
+/* Root over n leaf hashes, without keeping the tree. n may be 0 (root = zeros). */
+void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
+				   const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n);
+/* Root over n leaves of leaf_len bytes each, stored back to back (symbols of a sliver). */
+void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			     size_t leaf_len, size_t n);
+
+/* A whole tree, for making proofs (a storage node answering recovery-symbol requests). */
+struct audit_merkle_tree;
+struct audit_merkle_tree *audit_merkle_tree_new(const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN],
+						size_t n);
+struct audit_merkle_tree *audit_merkle_tree_new_fixed(const uint8_t *leaves, size_t leaf_len,
+						      size_t n);
+void audit_merkle_tree_free(struct audit_merkle_tree *t);
+size_t audit_merkle_tree_leaves(const struct audit_merkle_tree *t);
+void audit_merkle_tree_root(const struct audit_merkle_tree *t, uint8_t root[AUDIT_DIGEST_LEN]);
+/* Writes the path for leaf `index` (< n) into path[AUDIT_MERKLE_MAX_DEPTH] and its length
+ * (audit_merkle_depth(n)) into *path_len. Padding siblings come out Empty. */
+void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
+			     struct audit_node *path, size_t *path_len);
+
+/* Checks that `data` is leaf `index` of a tree of n_leaves leaves with this root. Rejects an
+ * index out of range, a path whose length is not ceil(log2 n) (in particular a longer
+ * one), and a path with index >> len != 0. On failure e says which. */
+bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, size_t index,
+			 const uint8_t *data, size_t len, const struct audit_node *path,
+			 size_t path_len, struct err *e) WARN_UNUSED;
+
+#endif

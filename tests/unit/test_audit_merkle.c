@@ -1,0 +1,130 @@
+/* test_audit_merkle.c: trees of every small size, proofs, and the proof-shape rules. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/merkle.h"
+#include "core/err.h"
+#include "tests/harness/harness.h"
+
+START_TEST(test_depth)
+{
+	ck_assert_uint_eq(audit_merkle_depth(0), 0);
+	ck_assert_uint_eq(audit_merkle_depth(1), 0);
+	ck_assert_uint_eq(audit_merkle_depth(2), 1);
+	ck_assert_uint_eq(audit_merkle_depth(3), 2);
+	ck_assert_uint_eq(audit_merkle_depth(4), 2);
+	ck_assert_uint_eq(audit_merkle_depth(5), 3);
+	ck_assert_uint_eq(audit_merkle_depth(1000), 10);
+	ck_assert_uint_eq(audit_merkle_depth(65535), 16);
+}
+END_TEST
+
+START_TEST(test_all_sizes_prove_and_verify)
+{
+	for (size_t n = 0; n <= 70; n++) {
+		uint8_t *leaves = xmalloc(n * 3 + 1);
+		for (size_t i = 0; i < n * 3; i++)
+			leaves[i] = (uint8_t)(i * 31 + n);
+		struct audit_merkle_tree *t = audit_merkle_tree_new_fixed(leaves, 3, n);
+		uint8_t root[32], root2[32];
+		audit_merkle_tree_root(t, root);
+		audit_merkle_root_fixed(root2, leaves, 3, n);
+		ck_assert_mem_eq(root, root2, 32);
+		ck_assert_uint_eq(audit_merkle_tree_leaves(t), n);
+		for (size_t i = 0; i < n; i++) {
+			struct audit_node path[AUDIT_MERKLE_MAX_DEPTH + 1];
+			size_t len;
+			struct err e = {{0}};
+			audit_merkle_tree_proof(t, i, path, &len);
+			ck_assert_uint_eq(len, audit_merkle_depth(n));
+			ck_assert_msg(audit_merkle_verify(root, n, i, leaves + 3 * i, 3, path, len, &e),
+				      "n=%zu i=%zu: %s", n, i, e.msg);
+			/* Wrong data, wrong index, a tampered sibling, a wrong root: all fail. */
+			uint8_t bad[3] = {leaves[3 * i] ^ 1, leaves[3 * i + 1], leaves[3 * i + 2]};
+			ck_assert(!audit_merkle_verify(root, n, i, bad, 3, path, len, NULL));
+			if (n > 1) {
+				ck_assert(!audit_merkle_verify(root, n, (i + 1) % n, leaves + 3 * i, 3, path,
+							       len, NULL));
+				path[len - 1].digest[0] ^= 1;
+				ck_assert(!audit_merkle_verify(root, n, i, leaves + 3 * i, 3, path, len,
+							       NULL));
+				path[len - 1].digest[0] ^= 1;
+			}
+			/* A longer path (an extra Empty on top) is refused even though it is
+			 * shaped like a path. */
+			path[len].present = false;
+			memset(path[len].digest, 0, 32);
+			ck_assert(!audit_merkle_verify(root, n, i, leaves + 3 * i, 3, path, len + 1, &e));
+			ck_assert_ptr_nonnull(strstr(e.msg, "nodes"));
+			/* A shorter one too. */
+			if (len)
+				ck_assert(!audit_merkle_verify(root, n, i, leaves + 3 * i, 3, path, len - 1,
+							       NULL));
+			/* Index out of range. */
+			ck_assert(!audit_merkle_verify(root, n, n, leaves + 3 * i, 3, path, len, NULL));
+		}
+		audit_merkle_tree_free(t);
+		free(leaves);
+	}
+	audit_merkle_tree_free(NULL);
+}
+END_TEST
+
+START_TEST(test_padding_siblings_are_empty)
+{
+	/* 5 leaves: level sizes 5 -> 3 -> 2 -> 1, so leaf 4 has Empty siblings at levels 0, 1. */
+	uint8_t leaves[5] = {1, 2, 3, 4, 5};
+	struct audit_merkle_tree *t = audit_merkle_tree_new_fixed(leaves, 1, 5);
+	struct audit_node path[AUDIT_MERKLE_MAX_DEPTH];
+	size_t len;
+	audit_merkle_tree_proof(t, 4, path, &len);
+	ck_assert_uint_eq(len, 3);
+	ck_assert(!path[0].present);
+	ck_assert(!path[1].present);
+	ck_assert(path[2].present);
+	/* A padding sibling sent as a Digest of zeros hashes the same: accepted. */
+	uint8_t root[32];
+	audit_merkle_tree_root(t, root);
+	path[0].present = true;
+	ck_assert(audit_merkle_verify(root, 5, 4, leaves + 4, 1, path, len, NULL));
+	audit_merkle_tree_free(t);
+}
+END_TEST
+
+START_TEST(test_empty_and_single)
+{
+	uint8_t root[32], zero[32] = {0};
+	audit_merkle_root_from_hashes(root, NULL, 0);
+	ck_assert_mem_eq(root, zero, 32);
+	struct audit_merkle_tree *t = audit_merkle_tree_new(NULL, 0);
+	audit_merkle_tree_root(t, root);
+	ck_assert_mem_eq(root, zero, 32);
+	audit_merkle_tree_free(t);
+	/* A single leaf: the root is the leaf hash, the proof is empty, index 1 refused. */
+	uint8_t leaf[32];
+	audit_merkle_leaf_hash(leaf, (const uint8_t *)"", 0);
+	t = audit_merkle_tree_new((const uint8_t(*)[32])leaf, 1);
+	audit_merkle_tree_root(t, root);
+	ck_assert_mem_eq(root, leaf, 32);
+	ck_assert(audit_merkle_verify(root, 1, 0, NULL, 0, NULL, 0, NULL));
+	ck_assert(!audit_merkle_verify(root, 1, 1, NULL, 0, NULL, 0, NULL));
+	audit_merkle_tree_free(t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit_merkle");
+	TCase *tc = tcase_create("merkle");
+	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_all_sizes_prove_and_verify);
+	tcase_add_test(tc, test_padding_siblings_are_empty);
+	tcase_add_test(tc, test_empty_and_single);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite());
+}

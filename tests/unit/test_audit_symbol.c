@@ -1,0 +1,289 @@
+/* test_audit_symbol.c: recovery-symbol verdicts on a toy blob (a random n × n symbol matrix:
+ * checking proofs needs no real code), symbol ids, and the blob helpers' edge cases. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/blob.h"
+#include "audit/merkle.h"
+#include "audit/symbol.h"
+#include "core/err.h"
+#include "tests/harness/harness.h"
+
+enum { N = 7, SS = 4 };
+
+struct toy {
+	uint8_t m[N][N][SS]; /* cell (i, j) */
+	struct audit_metadata *md;
+};
+
+static void toy_init(struct toy *t)
+{
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++)
+			for (int b = 0; b < SS; b++)
+				t->m[i][j][b] = (uint8_t)(i * 37 + j * 11 + b * 5 + 1);
+	t->md = audit_metadata_new(N);
+	t->md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+	/* k_p = 3, k_s = 5 for n = 7: 15 source symbols of 4 bytes. */
+	t->md->unencoded_length = 15 * 3 + 1;
+	for (int p = 0; p < N; p++) {
+		audit_merkle_root_fixed(t->md->hashes[p].primary.digest, &t->m[p][0][0], SS, N);
+		t->md->hashes[p].primary.present = true;
+		uint8_t col[N][SS];
+		int j = N - 1 - p; /* pair p holds secondary sliver n-1-p */
+		for (int i = 0; i < N; i++)
+			memcpy(col[i], t->m[i][j], SS);
+		audit_merkle_root_fixed(t->md->hashes[p].secondary.digest, &col[0][0], SS, N);
+		t->md->hashes[p].secondary.present = true;
+	}
+}
+
+/* What an honest node answers for (id, axis). */
+static void toy_symbol(const struct toy *t, struct audit_symbol_id id, enum audit_proof_axis axis,
+		       struct audit_recovery_symbol *s)
+{
+	uint8_t leaves[N][SS];
+	memset(s, 0, sizeof(*s));
+	if (axis == AUDIT_AXIS_PRIMARY) {
+		s->tag = AUDIT_TAG_SECONDARY;
+		s->index = id.primary;
+		s->target = id.secondary;
+		memcpy(leaves, t->m[id.primary], sizeof(leaves));
+	} else {
+		s->tag = AUDIT_TAG_PRIMARY;
+		s->index = id.secondary;
+		s->target = id.primary;
+		for (int i = 0; i < N; i++)
+			memcpy(leaves[i], t->m[i][id.secondary], SS);
+	}
+	s->data = xmalloc(SS);
+	memcpy(s->data, leaves[s->target], SS);
+	s->data_len = SS;
+	struct audit_merkle_tree *tree = audit_merkle_tree_new_fixed(&leaves[0][0], SS, N);
+	s->proof = xcalloc(AUDIT_MERKLE_MAX_DEPTH, sizeof(*s->proof));
+	audit_merkle_tree_proof(tree, s->target, s->proof, &s->proof_len);
+	audit_merkle_tree_free(tree);
+}
+
+START_TEST(test_every_cell_both_axes_pass)
+{
+	struct toy t;
+	toy_init(&t);
+	for (uint16_t i = 0; i < N; i++)
+		for (uint16_t j = 0; j < N; j++)
+			for (int a = 0; a < 2; a++) {
+				struct audit_symbol_id id = {i, j};
+				struct audit_recovery_symbol s;
+				struct err e = {{0}};
+				toy_symbol(&t, id, (enum audit_proof_axis)a, &s);
+				enum audit_symbol_verdict v =
+					audit_symbol_verify(t.md, id, (enum audit_proof_axis)a, &s, &e);
+				ck_assert_msg(v == AUDIT_SYMBOL_PASS, "%u-%u axis %d: %s", i, j, a, e.msg);
+				struct audit_symbol_id got;
+				enum audit_proof_axis got_axis;
+				audit_recovery_symbol_id(&s, &got, &got_axis);
+				ck_assert_uint_eq(got.primary, i);
+				ck_assert_uint_eq(got.secondary, j);
+				ck_assert_int_eq(got_axis, a);
+				audit_recovery_symbol_clear(&s);
+			}
+	audit_metadata_free(t.md);
+}
+END_TEST
+
+START_TEST(test_verdicts)
+{
+	struct toy t;
+	toy_init(&t);
+	struct audit_symbol_id id = {2, 5};
+	struct audit_recovery_symbol s;
+	struct err e = {{0}};
+	toy_symbol(&t, id, AUDIT_AXIS_SECONDARY, &s);
+
+	/* Another cell's honest symbol: wrong id, which the auditor scores invalid_proof. */
+	struct audit_symbol_id other = {3, 5};
+	ck_assert_int_eq(audit_symbol_verify(t.md, other, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_WRONG_ID);
+	ck_assert_str_eq(audit_symbol_outcome(AUDIT_SYMBOL_WRONG_ID), "invalid_proof");
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_PRIMARY, &s, &e),
+			 AUDIT_SYMBOL_WRONG_AXIS);
+
+	/* Wrong size: one byte short, one byte long. */
+	s.data_len = SS - 1;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_WRONG_SIZE);
+	ck_assert_str_eq(audit_symbol_outcome(AUDIT_SYMBOL_WRONG_SIZE), "wrong_size");
+	s.data_len = SS;
+
+	/* Out of range index / target: malformed. */
+	s.target = N;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_OUT_OF_RANGE);
+	ck_assert_str_eq(audit_symbol_outcome(AUDIT_SYMBOL_OUT_OF_RANGE), "malformed");
+	s.target = 2;
+	s.index = 0xffff;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_OUT_OF_RANGE);
+	s.index = 5;
+
+	/* A proof one node too long. */
+	s.proof[s.proof_len].present = false;
+	s.proof_len++;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_INVALID_PROOF);
+	s.proof_len--;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_PASS);
+
+	/* The proof checked against the wrong pair (as if n-1-J were forgotten) fails. */
+	struct audit_node saved = t.md->hashes[N - 1 - 5].secondary;
+	t.md->hashes[N - 1 - 5].secondary = t.md->hashes[5].secondary;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_INVALID_PROOF);
+	t.md->hashes[N - 1 - 5].secondary = saved;
+
+	/* Unusable metadata is not the node's fault. */
+	t.md->encoding_type = 77;
+	ck_assert_int_eq(audit_symbol_verify(t.md, id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_BAD_METADATA);
+	ck_assert_str_eq(audit_symbol_outcome(AUDIT_SYMBOL_BAD_METADATA), "bad_metadata");
+	t.md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+	struct audit_symbol_id bad_id = {N, 0};
+	ck_assert_int_eq(audit_symbol_verify(t.md, bad_id, AUDIT_AXIS_SECONDARY, &s, &e),
+			 AUDIT_SYMBOL_BAD_METADATA);
+
+	audit_recovery_symbol_clear(&s);
+	audit_metadata_free(t.md);
+}
+END_TEST
+
+START_TEST(test_list_matching)
+{
+	struct toy t;
+	toy_init(&t);
+	struct audit_symbol_id ids[3] = {{0, 1}, {4, 4}, {6, 0}};
+	struct audit_recovery_symbols list = {xcalloc(3, sizeof(struct audit_recovery_symbol)), 3};
+	/* Answered out of order. */
+	toy_symbol(&t, ids[2], AUDIT_AXIS_PRIMARY, &list.items[0]);
+	toy_symbol(&t, ids[0], AUDIT_AXIS_PRIMARY, &list.items[1]);
+	toy_symbol(&t, ids[1], AUDIT_AXIS_PRIMARY, &list.items[2]);
+	enum audit_symbol_verdict v[3];
+	struct err errs[3];
+	ck_assert_uint_eq(audit_symbols_verify_list(t.md, ids, 3, AUDIT_AXIS_PRIMARY, &list, v, errs),
+			  3);
+	/* One replaced by another cell: positional fallback gives WRONG_ID. */
+	audit_recovery_symbol_clear(&list.items[1]);
+	struct audit_symbol_id stray = {5, 5};
+	toy_symbol(&t, stray, AUDIT_AXIS_PRIMARY, &list.items[1]);
+	ck_assert_uint_eq(audit_symbols_verify_list(t.md, ids, 3, AUDIT_AXIS_PRIMARY, &list, v, errs),
+			  2);
+	ck_assert_int_eq(v[0], AUDIT_SYMBOL_WRONG_ID);
+	ck_assert_int_eq(v[1], AUDIT_SYMBOL_PASS);
+	ck_assert_int_eq(v[2], AUDIT_SYMBOL_PASS);
+	/* One missing from a shorter list. */
+	list.count = 2;
+	ck_assert_uint_eq(audit_symbols_verify_list(t.md, ids, 3, AUDIT_AXIS_PRIMARY, &list, v, NULL),
+			  1);
+	ck_assert_int_eq(v[0], AUDIT_SYMBOL_MISSING);
+	ck_assert_int_eq(v[1], AUDIT_SYMBOL_MISSING);
+	ck_assert_int_eq(v[2], AUDIT_SYMBOL_PASS);
+	ck_assert_str_eq(audit_symbol_outcome(AUDIT_SYMBOL_MISSING), "not_found");
+	list.count = 3;
+	for (int i = 0; i < 3; i++)
+		audit_recovery_symbol_clear(&list.items[i]);
+	free(list.items);
+	audit_metadata_free(t.md);
+}
+END_TEST
+
+START_TEST(test_symbol_ids_and_axes)
+{
+	struct audit_symbol_id id;
+	struct err e = {{0}};
+	char text[AUDIT_SYMBOL_ID_TEXT_MAX];
+	ck_assert(audit_symbol_id_parse("12-3", 1000, &id, &e));
+	ck_assert_uint_eq(id.primary, 12);
+	ck_assert_uint_eq(id.secondary, 3);
+	audit_symbol_id_text(text, id);
+	ck_assert_str_eq(text, "12-3");
+	ck_assert(audit_symbol_id_parse("0-0", 1, &id, &e));
+	id.primary = 65535;
+	id.secondary = 65534;
+	audit_symbol_id_text(text, id);
+	ck_assert_str_eq(text, "65535-65534");
+	static const char *bad[] = {"", "-", "1-", "-1", "1-2-3", "01-2", "1-02", "+1-2", "1 -2",
+				    "a-b", "1-1000", "1000-1", "99999999-1", "1_2"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!audit_symbol_id_parse(bad[i], 1000, &id, &e), "%s", bad[i]);
+	enum audit_proof_axis axis;
+	ck_assert(audit_proof_axis_parse("primary", &axis, &e));
+	ck_assert_int_eq(axis, AUDIT_AXIS_PRIMARY);
+	ck_assert(audit_proof_axis_parse("secondary", &axis, &e));
+	ck_assert_int_eq(axis, AUDIT_AXIS_SECONDARY);
+	ck_assert(!audit_proof_axis_parse("Primary", &axis, &e));
+	ck_assert_str_eq(audit_proof_axis_name(AUDIT_AXIS_SECONDARY), "secondary");
+	struct audit_symbol_id c = {2, 5};
+	ck_assert_uint_eq(audit_proof_pair(7, c, AUDIT_AXIS_PRIMARY), 2);
+	ck_assert_uint_eq(audit_proof_pair(7, c, AUDIT_AXIS_SECONDARY), 1);
+}
+END_TEST
+
+START_TEST(test_blob_helpers)
+{
+	struct audit_params p;
+	struct err e = {{0}};
+	uint16_t ss;
+	ck_assert(!audit_params_init(&p, 0, &e));
+	ck_assert(!audit_params_init(&p, 65536, &e));
+	ck_assert(audit_params_init(&p, 1, &e));
+	ck_assert_uint_eq(p.k_primary, 1);
+	ck_assert_uint_eq(p.k_secondary, 1);
+	ck_assert(audit_params_init(&p, 10, &e));
+	/* The largest blob fits; one more byte does not. */
+	uint64_t max = audit_max_blob_size(&p);
+	ck_assert_uint_eq(max, 28ull * 65534);
+	ck_assert(audit_symbol_size(&p, max, &ss, &e));
+	ck_assert_uint_eq(ss, 65534);
+	ck_assert(!audit_symbol_size(&p, max + 1, &ss, &e));
+	ck_assert_ptr_nonnull(strstr(e.msg, "too large"));
+	ck_assert(audit_symbol_size(&p, UINT64_MAX / 2, &ss, NULL) == false);
+
+	uint8_t id[32];
+	ck_assert(!audit_blob_id_parse("short", id, &e));
+	ck_assert(!audit_blob_id_parse("1KJyjlTF9tNmDh0xyUablEkOIMTJ+FrJz4rPaj84Ipw", id, &e));
+	ck_assert(!audit_blob_id_parse("1KJyjlTF9tNmDh0xyUablEkOIMTJ-FrJz4rPaj84Ipx", id, &e));
+	ck_assert(audit_blob_id_parse("1KJyjlTF9tNmDh0xyUablEkOIMTJ-FrJz4rPaj84Ipw", id, &e));
+	ck_assert_uint_eq(id[0], 0xd4);
+
+	/* Rotation against a plain big-number computation for small IDs. */
+	memset(id, 0, 32);
+	id[30] = 0x01;
+	id[31] = 0x02; /* 258 */
+	ck_assert_uint_eq(audit_blob_rotation(id, 7), 258 % 7);
+	ck_assert_uint_eq(audit_blob_rotation(id, 1), 0);
+	ck_assert_uint_eq(audit_pair_of_shard(id, 7, 0), (7 - 258 % 7) % 7);
+	ck_assert_uint_eq(audit_secondary_sliver_of_pair(7, 0), 6);
+	ck_assert_uint_eq(audit_pair_of_secondary_sliver(7, 6), 0);
+	memset(id, 0xff, 32);
+	/* 2^256 - 1 mod 65535: 65535 = 2^16 - 1 divides 2^256 - 1. */
+	ck_assert_uint_eq(audit_blob_rotation(id, 65535), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit_symbol");
+	TCase *tc = tcase_create("symbol");
+	tcase_add_test(tc, test_every_cell_both_axes_pass);
+	tcase_add_test(tc, test_verdicts);
+	tcase_add_test(tc, test_list_matching);
+	tcase_add_test(tc, test_symbol_ids_and_axes);
+	tcase_add_test(tc, test_blob_helpers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite());
+}
