@@ -80,9 +80,8 @@ if stage build build build; then
 fi
 stage contracts forge_tests
 if [ "${ASSAY_TEST_SKIP_ASAN:-0}" != 1 ]; then
-	# LeakSanitizer needs ptrace-like access that some sandboxes deny; leaks are checked
-	# where it works and never make a run flaky where it does not.
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+	# Leaks fail the run too (LeakSanitizer), like any memory error.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 	if stage asan-build build build-asan -DASSAY_SANITIZE=ON -DASSAY_FUZZ_RUNS=3000 \
 		-DASSAY_BUILD_BENCH=OFF; then
