@@ -223,7 +223,7 @@ contract Settlement is Governed, EIP712 {
 
     /// Commits the EIP-712 digest of the auditor's Attestation for `epoch` during the
     /// commit window [end, end + commitWindow).
-    function commitAttestation(uint64 epoch, uint8 auditorId, bytes32 attestationDigest, bytes calldata sig)
+    function commitAttestation(uint64 epoch, uint8 auditorId, bytes32 digest, bytes calldata sig)
         external
     {
         Auditor storage a = _auditor(auditorId);
@@ -231,14 +231,14 @@ contract Settlement is Governed, EIP712 {
         if (block.timestamp >= uint256(end) + params.commitWindow) revert LateCommit(epoch);
         if (secretHashes[epoch][auditorId] == bytes32(0)) revert NoSecret(epoch, auditorId);
         if (attestationCommits[epoch][auditorId] != bytes32(0)) revert AlreadyCommitted(epoch, auditorId);
-        if (attestationDigest == bytes32(0)) revert BadParam();
+        if (digest == bytes32(0)) revert BadParam();
         _checkSig(
-            _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_COMMIT_TYPEHASH, epoch, auditorId, attestationDigest))),
+            _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_COMMIT_TYPEHASH, epoch, auditorId, digest))),
             sig,
             a.signer
         );
-        attestationCommits[epoch][auditorId] = attestationDigest;
-        emit AttestationCommitted(epoch, auditorId, attestationDigest);
+        attestationCommits[epoch][auditorId] = digest;
+        emit AttestationCommitted(epoch, auditorId, digest);
     }
 
     /// Reveals the signed attestation during [end + commitWindow, end + commitWindow + revealWindow).

@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {Governed} from "./Governed.sol";
 
 /// @notice Storage nodes, delegation pools, epochs, committees, sticky shard assignment and
@@ -20,7 +19,6 @@ import {Governed} from "./Governed.sol";
 /// ready, so converting lazily gives the same result as converting eagerly.
 contract Staking is Governed {
     using SafeERC20 for IERC20;
-    using Checkpoints for Checkpoints.Trace208;
 
     uint256 public constant SCHEMA_VERSION = 1;
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
@@ -66,6 +64,11 @@ contract Staking is Governed {
         uint128 amount;
         uint120 shares;
         bool converted;
+    }
+
+    struct CommissionPoint {
+        uint64 epoch;
+        uint16 bps;
     }
 
     struct Queue {
@@ -117,13 +120,15 @@ contract Staking is Governed {
 
     mapping(address => Node) internal _nodes;
     mapping(address => Pool) public pools;
-    mapping(address => Checkpoints.Trace208) internal _commission;
-    mapping(address => mapping(uint64 => Bucket)) public depositBuckets;
-    mapping(address => mapping(uint64 => Bucket)) public withdrawBuckets;
+    /// Commission history per node: (first epoch it applies to, bps), epochs ascending.
+    mapping(address => CommissionPoint[]) internal _commission;
+    mapping(address => mapping(uint64 => Bucket)) internal depositBuckets;
+    mapping(address => mapping(uint64 => Bucket)) internal withdrawBuckets;
     mapping(address => Queue) internal _depQ;
     mapping(address => Queue) internal _wdQ;
     mapping(address => mapping(address => Position)) internal _positions; // node => delegator
     address[] public candidates;
+    bytes32 private transient _committeeHashWritten; // scratch: hash of the committee just written
 
     // ---------------------------------------------------------------- events
 
@@ -266,7 +271,7 @@ contract Staking is Governed {
         nd.endpoint = endpoint;
         nd.candIndex = uint32(candidates.length);
         candidates.push(msg.sender);
-        _commission[msg.sender].push(uint48(currentEpoch), commissionBps);
+        _commission[msg.sender].push(CommissionPoint(currentEpoch, commissionBps));
         emit NodeRegistered(msg.sender, nodeKey, endpoint, commissionBps);
         _delegate(msg.sender, msg.sender, selfStake);
     }
@@ -285,7 +290,9 @@ contract Staking is Governed {
         _requireNode(msg.sender);
         if (commissionBps > BPS) revert BadParam();
         uint64 eff = currentEpoch + 2;
-        _commission[msg.sender].push(uint48(eff), commissionBps);
+        CommissionPoint[] storage h = _commission[msg.sender];
+        if (h[h.length - 1].epoch == eff) h[h.length - 1].bps = commissionBps;
+        else h.push(CommissionPoint(eff, commissionBps));
         emit CommissionScheduled(msg.sender, eff, commissionBps);
     }
 
@@ -432,7 +439,7 @@ contract Staking is Governed {
             if (p.shares == 0) {
                 commission = reward;
             } else {
-                commission = reward * _commission[node].upperLookupRecent(uint48(epoch)) / BPS;
+                commission = reward * _commissionAt(node, epoch) / BPS;
             }
             p.commissionOwed += uint128(commission);
             p.stake += uint128(reward - commission);
@@ -600,8 +607,7 @@ contract Staking is Governed {
         ne.seedBlock = uint64(block.number) + seedDelay;
         if (changed) {
             ne.ref = next;
-            ne.committeeHash = keccak256(abi.encode(_committee[next]));
-            emit CommitteeChanged(next, ne.committeeHash, _committee[next], _shardCounts[next]);
+            ne.committeeHash = _committeeHashWritten;
         } else {
             ne.ref = prevRef;
             ne.committeeHash = ce.committeeHash;
@@ -841,13 +847,21 @@ contract Staking is Governed {
     }
 
     function _writeCommittee(Sel memory s, uint64 ref, bytes memory owners) internal {
-        address[] storage c = _committee[ref];
-        uint16[] storage sc = _shardCounts[ref];
-        for (uint256 i = 0; i < s.m; i++) {
-            c.push(s.mem[i]);
-            sc.push(uint16(s.cnt[i]));
+        address[] memory mem = s.mem;
+        uint256 m = s.m;
+        assembly {
+            mstore(mem, m)
         }
+        uint16[] memory counts = new uint16[](m);
+        for (uint256 i = 0; i < m; i++) {
+            counts[i] = uint16(s.cnt[i]);
+        }
+        _committee[ref] = mem;
+        _shardCounts[ref] = counts;
         _shardOwners[ref] = owners;
+        bytes32 h = keccak256(abi.encode(mem));
+        _committeeHashWritten = h;
+        emit CommitteeChanged(ref, h, mem, counts);
     }
 
     // ---------------------------------------------------------------- views
@@ -868,11 +882,6 @@ contract Staking is Governed {
         _requireKnown(epoch);
         EpochInfo storage e = _epochs[epoch];
         return (e.startTime, e.duration, e.seedBlock, e.seed, e.seedSource, e.committeeHash, _committee[e.ref].length);
-    }
-
-    function epochStartTime(uint64 epoch) external view returns (uint64) {
-        _requireKnown(epoch);
-        return _epochs[epoch].startTime;
     }
 
     /// Time at which `epoch` ended (the next epoch's start); 0 while it is still running.
@@ -922,19 +931,6 @@ contract Staking is Governed {
         return _shardOwners[_epochs[epoch].ref];
     }
 
-    /// n addresses: owner of each shard (empty before the first committee).
-    function shardOwners(uint64 epoch) external view returns (address[] memory owners) {
-        _requireKnown(epoch);
-        uint64 ref = _epochs[epoch].ref;
-        bytes storage b = _shardOwners[ref];
-        bytes memory idx = b;
-        address[] storage c = _committee[ref];
-        owners = new address[](idx.length);
-        for (uint256 i = 0; i < idx.length; i++) {
-            owners[i] = c[uint8(idx[i])];
-        }
-    }
-
     /// Bitmap (bit s of word s/256) of shards that moved into their owner at the start of
     /// `epoch`; auditors skip them for that epoch. Empty array when none moved.
     function graceBitmap(uint64 epoch) external view returns (uint256[] memory) {
@@ -967,7 +963,7 @@ contract Staking is Governed {
             node,
             nd.nodeKey,
             nd.endpoint,
-            uint16(_commission[node].upperLookupRecent(uint48(currentEpoch))),
+            _commissionAt(node, currentEpoch),
             nd.active,
             pools[node].stake,
             nd.nextStake
@@ -976,30 +972,39 @@ contract Staking is Governed {
 
     /// Commission (bps) that applies to rewards of `epoch`.
     function commissionAt(address node, uint64 epoch) external view returns (uint16) {
-        return uint16(_commission[node].upperLookupRecent(uint48(epoch)));
+        return _commissionAt(node, epoch);
     }
 
-    function isRegistered(address node) external view returns (bool) {
-        return _nodes[node].registered;
+    function _commissionAt(address node, uint64 epoch) internal view returns (uint16) {
+        CommissionPoint[] storage h = _commission[node];
+        uint256 i = h.length;
+        while (i > 0) {
+            CommissionPoint storage pt = h[--i];
+            if (pt.epoch <= epoch) return pt.bps;
+        }
+        return 0;
     }
 
     function candidateCount() external view returns (uint256) {
         return candidates.length;
     }
 
-    /// A delegator's position on a node as last resolved (call sync() first for fresh values).
-    function position(address node, address delegator)
+    /// A delegator's position on a node as last resolved (call sync() first for fresh
+    /// values): active shares, claimable tokens, tokens waiting to become shares, shares
+    /// waiting for their epochs to settle.
+    function positionOf(address node, address delegator)
         external
         view
-        returns (
-            uint256 shares,
-            uint256 claimable,
-            PendingDeposit[] memory deposits,
-            PendingWithdrawal[] memory withdrawals
-        )
+        returns (uint256 shares, uint256 claimable, uint256 pendingAmount, uint256 withdrawingShares)
     {
         Position storage p = _positions[node][delegator];
-        return (p.shares, p.claimable, p.deposits, p.withdrawals);
+        for (uint256 i = 0; i < p.deposits.length; i++) {
+            pendingAmount += p.deposits[i].amount;
+        }
+        for (uint256 i = 0; i < p.withdrawals.length; i++) {
+            withdrawingShares += p.withdrawals[i].shares;
+        }
+        return (p.shares, p.claimable, pendingAmount, withdrawingShares);
     }
 
     function _requireKnown(uint64 epoch) internal view {

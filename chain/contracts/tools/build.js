@@ -25,6 +25,7 @@ const input = {
   settings: {
     evmVersion: 'cancun',
     optimizer: { enabled: true, runs: 200 },
+    viaIR: true,
     remappings: ['@openzeppelin/=node_modules/@openzeppelin/'],
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   },
