@@ -1,0 +1,230 @@
+/* schedule.c: audit/SCHEDULE.md in C. Keep the two in step; tests/vectors/schedule.json
+ * (from an independent implementation) is the referee. */
+#include "audit/schedule.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/blob.h"
+#include "chain/keccak.h"
+#include "core/err.h"
+
+static const char CHALLENGE_TAG[] = "assay.challenge.v1";
+static const char BATCH_TAG[] = "assay.batch.v1";
+
+void audit_schedule_params_defaults(struct audit_schedule_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->min_per_node = AUDIT_SCHEDULE_MIN_PER_NODE;
+	p->per_shard = AUDIT_SCHEDULE_PER_SHARD;
+	p->batch_size = AUDIT_SCHEDULE_BATCH_SIZE;
+}
+
+static uint64_t be64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void put_be64(uint8_t *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* floor(x * y / 2^64), exact. */
+static uint64_t mulhi(uint64_t x, uint64_t y)
+{
+	return (uint64_t)(((unsigned __int128)x * y) >> 64);
+}
+
+/* H(tag ‖ seed ‖ secret ‖ auditor ‖ u64be(epoch) ‖ extra ‖ u64be(k)) */
+static void prf(const struct audit_schedule_params *p, const char *tag, const uint8_t *extra,
+		size_t extra_len, uint64_t k, uint8_t out[32])
+{
+	struct chain_keccak h;
+	uint8_t num[8];
+	chain_keccak_init(&h);
+	chain_keccak_update(&h, tag, strlen(tag));
+	chain_keccak_update(&h, p->seed, 32);
+	chain_keccak_update(&h, p->secret, 32);
+	chain_keccak_update(&h, p->auditor, 20);
+	put_be64(num, p->epoch);
+	chain_keccak_update(&h, num, 8);
+	if (extra_len)
+		chain_keccak_update(&h, extra, extra_len);
+	put_be64(num, k);
+	chain_keccak_update(&h, num, 8);
+	chain_keccak_final(&h, out);
+}
+
+struct sorted_blob {
+	const struct audit_schedule_blob *b;
+	uint32_t index;
+	uint64_t cumulative; /* weight of this and every earlier blob */
+};
+
+static int cmp_blob(const void *a, const void *b)
+{
+	return memcmp(((const struct sorted_blob *)a)->b->id, ((const struct sorted_blob *)b)->b->id,
+		      32);
+}
+
+static int cmp_batch(const void *a, const void *b)
+{
+	const struct audit_batch *x = a, *y = b;
+	if (x->at_ms != y->at_ms)
+		return x->at_ms < y->at_ms ? -1 : 1;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return x->batch < y->batch ? -1 : x->batch > y->batch;
+}
+
+/* The first blob whose cumulative weight exceeds t (binary search). */
+static const struct sorted_blob *pick_blob(const struct sorted_blob *v, size_t n, uint64_t t)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].cumulative > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return &v[lo];
+}
+
+bool audit_schedule_build(const struct audit_schedule_params *p,
+			  const struct audit_schedule_node *nodes, size_t nnodes,
+			  const struct audit_schedule_blob *blobs, size_t nblobs,
+			  struct audit_schedule *out, struct err *e)
+{
+	bool ok = false;
+	struct sorted_blob *sb = NULL;
+	struct audit_params ap;
+	memset(out, 0, sizeof(*out));
+
+	if (!audit_params_init(&ap, p->n, e))
+		return false;
+	if (!p->batch_size)
+		return err_set(e, "the batch size must be at least 1");
+
+	/* Snapshot in blob ID order, with cumulative byte weights. */
+	sb = xcalloc(nblobs ? nblobs : 1, sizeof(*sb));
+	for (size_t i = 0; i < nblobs; i++) {
+		sb[i].b = &blobs[i];
+		sb[i].index = (uint32_t)i;
+	}
+	qsort(sb, nblobs, sizeof(*sb), cmp_blob);
+	uint64_t total = 0;
+	for (size_t i = 0; i < nblobs; i++) {
+		uint16_t ss;
+		if (i && !memcmp(sb[i].b->id, sb[i - 1].b->id, 32)) {
+			err_set(e, "blob snapshot lists the same blob twice");
+			goto out;
+		}
+		if (!audit_symbol_size(&ap, sb[i].b->unencoded_length, &ss, e))
+			goto out;
+		total += (uint64_t)(ap.k_primary + ap.k_secondary) * ss;
+		sb[i].cumulative = total;
+	}
+
+	/* Counts per node, checking the shard lists. */
+	out->per_node = xcalloc(nnodes ? nnodes : 1, sizeof(*out->per_node));
+	out->nnodes = nnodes;
+	size_t nch = 0, nbt = 0;
+	for (size_t i = 0; i < nnodes; i++) {
+		const struct audit_schedule_node *nd = &nodes[i];
+		for (size_t k = 0; k < nd->nshards; k++) {
+			if (nd->shards[k] >= p->n) {
+				err_set(e, "committee node %zu holds shard %u, but there are only %u shards",
+					i, nd->shards[k], p->n);
+				goto out;
+			}
+			if (k && nd->shards[k] <= nd->shards[k - 1]) {
+				err_set(e, "committee node %zu: shards must be ascending and distinct", i);
+				goto out;
+			}
+		}
+		uint64_t c = 0;
+		if (nd->nshards && nblobs) {
+			c = (uint64_t)p->per_shard * nd->nshards;
+			if (c < p->min_per_node)
+				c = p->min_per_node;
+		}
+		out->per_node[i] = c;
+		nch += c;
+		nbt += (c + p->batch_size - 1) / p->batch_size;
+	}
+
+	out->challenges = xcalloc(nch ? nch : 1, sizeof(*out->challenges));
+	out->batches = xcalloc(nbt ? nbt : 1, sizeof(*out->batches));
+	uint64_t seq = 0;
+	for (size_t i = 0; i < nnodes; i++) {
+		const struct audit_schedule_node *nd = &nodes[i];
+		uint64_t c = out->per_node[i];
+		for (uint64_t j = 0; j < c; j++, seq++) {
+			uint8_t h[32];
+			prf(p, CHALLENGE_TAG, NULL, 0, seq, h);
+			struct audit_challenge *ch = &out->challenges[out->nchallenges++];
+			ch->seq = seq;
+			ch->node = (uint32_t)i;
+			ch->shard = nd->shards[j % nd->nshards];
+			const struct sorted_blob *b = pick_blob(sb, nblobs, mulhi(be64(h), total));
+			ch->blob = b->index;
+			ch->pair = (uint16_t)audit_pair_of_shard(b->b->id, p->n, ch->shard);
+			uint16_t target = (uint16_t)mulhi(be64(h + 8), p->n);
+			ch->axis = (h[16] & 1) ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+			if (ch->axis == AUDIT_AXIS_PRIMARY) {
+				ch->symbol.primary = ch->pair;
+				ch->symbol.secondary = target;
+			} else {
+				ch->symbol.primary = target;
+				ch->symbol.secondary = (uint16_t)(p->n - 1 - ch->pair);
+			}
+			ch->batch = (uint32_t)(j / p->batch_size);
+		}
+		uint64_t first = seq - c;
+		for (uint64_t q = 0; q * p->batch_size < c; q++) {
+			uint8_t hb[32];
+			prf(p, BATCH_TAG, nd->id, 20, q, hb);
+			struct audit_batch *bt = &out->batches[out->nbatches++];
+			bt->node = (uint32_t)i;
+			bt->batch = (uint32_t)q;
+			bt->at_ms = mulhi(be64(hb), p->window_ms);
+			bt->first_seq = first + q * p->batch_size;
+			uint64_t left = c - q * p->batch_size;
+			bt->count = (uint32_t)(left < p->batch_size ? left : p->batch_size);
+		}
+	}
+	qsort(out->batches, out->nbatches, sizeof(*out->batches), cmp_batch);
+	ok = true;
+out:
+	free(sb);
+	if (!ok)
+		audit_schedule_free(out);
+	return ok;
+}
+
+void audit_schedule_free(struct audit_schedule *s)
+{
+	if (!s)
+		return;
+	free(s->challenges);
+	free(s->batches);
+	free(s->per_node);
+	memset(s, 0, sizeof(*s));
+}
+
+void audit_secret_commitment(const uint8_t secret[32], uint8_t out[32])
+{
+	chain_keccak256(out, secret, 32);
+}
+
+double audit_detection_miss(double fraction, uint64_t c)
+{
+	return pow(1.0 - fraction, (double)c);
+}

@@ -1,0 +1,88 @@
+/* schedule.h: the challenge schedule of one auditor in one epoch, exactly as
+ * audit/SCHEDULE.md specifies it (a pure function of public inputs and the secret). */
+#ifndef ASSAY_AUDIT_SCHEDULE_H
+#define ASSAY_AUDIT_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "audit/symbol.h"
+#include "core/util.h"
+
+struct err;
+
+#define AUDIT_SCHEDULE_MIN_PER_NODE 200
+#define AUDIT_SCHEDULE_PER_SHARD 2
+#define AUDIT_SCHEDULE_BATCH_SIZE 16
+
+struct audit_schedule_params {
+	uint64_t epoch;
+	uint8_t seed[32];
+	uint8_t secret[32];
+	uint8_t auditor[20];
+	uint32_t n;
+	uint32_t min_per_node;
+	uint32_t per_shard;
+	uint32_t batch_size;
+	uint64_t window_ms;
+};
+
+/* A committee member: its id and the shards it holds in the epoch that are not in grace,
+ * in ascending order (the caller's array; borrowed). */
+struct audit_schedule_node {
+	uint8_t id[20];
+	const uint16_t *shards;
+	size_t nshards;
+};
+
+/* A blob of the snapshot. The caller need not sort them: the schedule orders by ID. */
+struct audit_schedule_blob {
+	uint8_t id[32];
+	uint64_t unencoded_length;
+};
+
+struct audit_challenge {
+	uint64_t seq;
+	uint32_t node;  /* index into the committee */
+	uint32_t blob;  /* index into the caller's blob array */
+	uint16_t shard;
+	uint16_t pair;
+	struct audit_symbol_id symbol;
+	enum audit_proof_axis axis;
+	uint32_t batch; /* batch number within the node */
+};
+
+struct audit_batch {
+	uint32_t node;
+	uint32_t batch;
+	uint64_t at_ms;      /* due time after the epoch's start */
+	uint64_t first_seq;  /* its challenges are first_seq .. first_seq + count - 1 */
+	uint32_t count;
+};
+
+struct audit_schedule {
+	struct audit_challenge *challenges; /* in seq order */
+	size_t nchallenges;
+	struct audit_batch *batches;        /* in issue order: at_ms, node, batch */
+	size_t nbatches;
+	uint64_t *per_node;                 /* challenges per committee node */
+	size_t nnodes;
+};
+
+void audit_schedule_params_defaults(struct audit_schedule_params *p);
+
+/* Build the schedule. Fails on inconsistent input (shard >= n, shards not ascending or
+ * repeated, a blob too large for n shards, zero batch size) with one sentence. */
+bool audit_schedule_build(const struct audit_schedule_params *p,
+			  const struct audit_schedule_node *nodes, size_t nnodes,
+			  const struct audit_schedule_blob *blobs, size_t nblobs,
+			  struct audit_schedule *out, struct err *e) WARN_UNUSED;
+void audit_schedule_free(struct audit_schedule *s);
+
+/* The secret commitment published before the epoch: keccak256(secret). */
+void audit_secret_commitment(const uint8_t secret[32], uint8_t out[32]);
+
+/* Probability that a node missing `fraction` of its symbols passes c challenges. */
+double audit_detection_miss(double fraction, uint64_t c);
+
+#endif
