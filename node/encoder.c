@@ -1,0 +1,607 @@
+/* encoder.c: two-dimensional Reed-Solomon over GF(2^8) with ISA-L (see encoder.h for the
+ * layout). */
+#include "node/encoder.h"
+
+#include <isa-l/erasure_code.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/merkle.h"
+#include "core/err.h"
+
+/* One RS(n, k) code: a systematic n × k generator and the ISA-L tables of its n - k parity
+ * rows (ec_init_tables lays them out row by row, 32·k bytes each, so a run of parity rows
+ * can be encoded on its own). */
+struct rs {
+	int n, k;
+	uint8_t *gen;   /* n × k, top k rows the identity */
+	uint8_t *tbls;  /* 32 · k · (n - k) */
+};
+
+struct node_codec {
+	struct audit_params params;
+	struct rs primary;   /* G_p: RS(n, k_p), along columns */
+	struct rs secondary; /* G_s: RS(n, k_s), along rows */
+};
+
+static void rs_init(struct rs *r, int n, int k)
+{
+	r->n = n;
+	r->k = k;
+	r->gen = xmalloc((size_t)n * (size_t)k);
+	/* Cauchy rows 1/(i ^ j) for i in [k, n), j in [0, k): every k × k submatrix of
+	 * [I; C] is invertible, which is what "any k of n" needs (gf_gen_rs_matrix's
+	 * Vandermonde rows do not guarantee it beyond small sizes). */
+	gf_gen_cauchy1_matrix(r->gen, n, k);
+	r->tbls = xmalloc((size_t)32 * (size_t)k * (size_t)(n - k > 0 ? n - k : 1));
+	if (n > k)
+		ec_init_tables(k, n - k, r->gen + (size_t)k * (size_t)k, r->tbls);
+}
+
+static void rs_free(struct rs *r)
+{
+	free(r->gen);
+	free(r->tbls);
+}
+
+/* Parity rows [first, first + rows) (0-based among the n - k) of k source vectors. */
+static void rs_parity(const struct rs *r, int first, int rows, size_t len, uint8_t **src,
+		      uint8_t **dst)
+{
+	if (rows <= 0 || len == 0)
+		return;
+	ASSAY_ASSERT(len <= INT_MAX);
+	ec_encode_data((int)len, r->k, rows, r->tbls + (size_t)32 * (size_t)r->k * (size_t)first,
+		       src, dst);
+}
+
+/* Given k encoded vectors at distinct positions pos[] of the code, write the k source
+ * vectors to dst[]. */
+static bool rs_solve(const struct rs *r, const uint16_t *pos, uint8_t **src, size_t len,
+		     uint8_t **dst, struct err *e)
+{
+	size_t k = (size_t)r->k;
+	uint8_t *b = xmalloc(k * k), *inv = xmalloc(k * k), *tbls = xmalloc(32 * k * k);
+	bool ok = false;
+	for (size_t i = 0; i < k; i++)
+		memcpy(b + i * k, r->gen + (size_t)pos[i] * k, k);
+	if (gf_invert_matrix(b, inv, (int)k) != 0) {
+		/* Cannot happen with a Cauchy generator and distinct positions. */
+		err_set(e, "the decoding matrix is singular (positions not distinct?)");
+		goto out;
+	}
+	if (len) {
+		ASSAY_ASSERT(len <= INT_MAX);
+		ec_init_tables((int)k, (int)k, inv, tbls);
+		ec_encode_data((int)len, (int)k, (int)k, tbls, src, dst);
+	}
+	ok = true;
+out:
+	free(b);
+	free(inv);
+	free(tbls);
+	return ok;
+}
+
+bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e)
+{
+	struct audit_params p;
+	if (!audit_params_init(&p, n, e))
+		return false;
+	if (n > NODE_MAX_SHARDS)
+		return err_set(e, "the ISA-L encoder works over GF(2^8) and supports at most %u shards, "
+			       "not %lu", NODE_MAX_SHARDS, (unsigned long)n);
+	struct node_codec *c = xcalloc(1, sizeof(*c));
+	c->params = p;
+	rs_init(&c->primary, (int)n, (int)p.k_primary);
+	rs_init(&c->secondary, (int)n, (int)p.k_secondary);
+	*out = c;
+	return true;
+}
+
+void node_codec_free(struct node_codec *c)
+{
+	if (!c)
+		return;
+	rs_free(&c->primary);
+	rs_free(&c->secondary);
+	free(c);
+}
+
+const struct audit_params *node_codec_params(const struct node_codec *c)
+{
+	return &c->params;
+}
+
+size_t node_sliver_len(const struct node_codec *c, enum audit_proof_axis axis,
+		       uint16_t symbol_size)
+{
+	uint32_t k = axis == AUDIT_AXIS_PRIMARY ? c->params.k_secondary : c->params.k_primary;
+	return (size_t)k * symbol_size;
+}
+
+/* The code a sliver of this axis is expanded with: a primary sliver (a row of G_p X, k_s
+ * symbols) expands along its row with G_s; a secondary sliver with G_p. */
+static const struct rs *expansion_code(const struct node_codec *c, enum audit_proof_axis axis)
+{
+	return axis == AUDIT_AXIS_PRIMARY ? &c->secondary : &c->primary;
+}
+
+const uint8_t *node_blob_sliver(const struct node_blob *b, enum audit_proof_axis axis,
+				uint32_t index)
+{
+	ASSAY_ASSERT(index < b->n);
+	return axis == AUDIT_AXIS_PRIMARY ? b->primary + (size_t)index * b->primary_len
+					  : b->secondary + (size_t)index * b->secondary_len;
+}
+
+void node_blob_free(struct node_blob *b)
+{
+	if (!b)
+		return;
+	audit_metadata_free(b->metadata);
+	free(b->primary);
+	free(b->secondary);
+	free(b);
+}
+
+/* Rows of M are computed this many at a time (bounded memory for large blobs). */
+#define ROW_CHUNK 8
+
+bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
+		 struct node_blob **out, struct err *e)
+{
+	const struct audit_params *p = &c->params;
+	const size_t n = p->n, kp = p->k_primary, ks = p->k_secondary;
+	uint16_t ss16;
+	if (!audit_symbol_size(p, len, &ss16, e))
+		return false;
+	const size_t ss = ss16;
+
+	struct node_blob *b = xcalloc(1, sizeof(*b));
+	b->n = p->n;
+	b->symbol_size = ss16;
+	b->primary_len = ks * ss;
+	b->secondary_len = kp * ss;
+	b->primary = xmalloc(n * b->primary_len);
+	b->secondary = xmalloc(n * b->secondary_len);
+
+	uint8_t **src = xmalloc((n > ROW_CHUNK ? n : ROW_CHUNK) * sizeof(*src));
+	uint8_t **dst = xmalloc((n > ROW_CHUNK ? n : ROW_CHUNK) * sizeof(*dst));
+	uint8_t *y = xmalloc(kp * n * ss);          /* Y = X G_sᵀ, k_p × n, row-major */
+	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss); /* a chunk of M's parity rows */
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = xmalloc(n * n * AUDIT_DIGEST_LEN);
+
+	/* 1. Secondary slivers 0..k_s-1 are the columns of X (the zero-padded blob). */
+	memset(b->secondary, 0, ks * b->secondary_len);
+	for (size_t r = 0; r < kp; r++)
+		for (size_t col = 0; col < ks; col++) {
+			size_t off = (r * ks + col) * ss;
+			if (off >= len)
+				break;
+			size_t take = len - off < ss ? len - off : ss;
+			memcpy(b->secondary + col * b->secondary_len + r * ss, blob + off, take);
+		}
+	/* 2. Secondary slivers k_s..n-1: the rows' parity, all rows at once (each secondary
+	 *    sliver is a contiguous vector of k_p symbols and RS works bytewise). */
+	for (size_t j = 0; j < ks; j++)
+		src[j] = b->secondary + j * b->secondary_len;
+	for (size_t j = ks; j < n; j++)
+		dst[j - ks] = b->secondary + j * b->secondary_len;
+	rs_parity(&c->secondary, 0, (int)(n - ks), b->secondary_len, src, dst);
+	/* 3. Y row-major is the transpose of the secondary slivers. */
+	for (size_t j = 0; j < n; j++)
+		for (size_t r = 0; r < kp; r++)
+			memcpy(y + (r * n + j) * ss, b->secondary + j * b->secondary_len + r * ss, ss);
+	/* 4. M = G_p Y: rows 0..k_p-1 are Y, the others parity of Y's rows (vectors of n
+	 *    symbols). Primary sliver i is the first k_s symbols of row i. Every cell is hashed
+	 *    as a Merkle leaf once; rows and columns then share the leaf hashes. */
+	for (size_t r = 0; r < kp; r++)
+		src[r] = y + r * n * ss;
+	for (size_t i = 0; i < n;) {
+		size_t count;
+		const uint8_t *base;
+		if (i < kp) {
+			count = 1;
+			base = y + i * n * ss;
+		} else {
+			count = n - i < ROW_CHUNK ? n - i : ROW_CHUNK;
+			for (size_t t = 0; t < count; t++)
+				dst[t] = rows + t * n * ss;
+			rs_parity(&c->primary, (int)(i - kp), (int)count, n * ss, src, dst);
+			base = rows;
+		}
+		for (size_t t = 0; t < count; t++) {
+			const uint8_t *row = base + t * n * ss;
+			memcpy(b->primary + (i + t) * b->primary_len, row, b->primary_len);
+			for (size_t j = 0; j < n; j++)
+				audit_merkle_leaf_hash(leaf[(i + t) * n + j], row + j * ss, ss);
+		}
+		i += count;
+	}
+
+	/* 5. Hashes: primary sliver i over row i, secondary sliver j over column j. */
+	struct audit_metadata *md = audit_metadata_new(p->n);
+	md->encoding_type = NODE_ENCODING_TYPE;
+	md->unencoded_length = len;
+	uint8_t (*col)[AUDIT_DIGEST_LEN] = xmalloc(n * AUDIT_DIGEST_LEN);
+	for (size_t i = 0; i < n; i++) {
+		audit_merkle_root_from_hashes(md->hashes[i].primary.digest,
+					      (const uint8_t(*)[AUDIT_DIGEST_LEN])leaf[i * n], n);
+		md->hashes[i].primary.present = true;
+	}
+	for (size_t j = 0; j < n; j++) {
+		for (size_t i = 0; i < n; i++)
+			memcpy(col[i], leaf[i * n + j], AUDIT_DIGEST_LEN);
+		struct audit_node *h = &md->hashes[n - 1 - j].secondary;
+		audit_merkle_root_from_hashes(h->digest, (const uint8_t(*)[AUDIT_DIGEST_LEN])col, n);
+		h->present = true;
+	}
+	free(col);
+	b->metadata = md;
+	audit_blob_id(md, b->blob_id);
+
+	free(src);
+	free(dst);
+	free(y);
+	free(rows);
+	free(leaf);
+	*out = b;
+	return true;
+}
+
+static bool check_sliver_len(const struct node_codec *c, enum audit_proof_axis axis, size_t len,
+			     uint16_t symbol_size, struct err *e)
+{
+	if (symbol_size == 0)
+		return err_set(e, "the symbol size is zero");
+	size_t want = node_sliver_len(c, axis, symbol_size);
+	if (len != want)
+		return err_set(e, "a %s sliver of %u-byte symbols for %lu shards has %zu bytes, not %zu",
+			       audit_proof_axis_name(axis), symbol_size, (unsigned long)c->params.n,
+			       want, len);
+	return true;
+}
+
+bool node_sliver_expand(const struct node_codec *c, enum audit_proof_axis axis,
+			const uint8_t *sliver, size_t len, uint16_t symbol_size, uint8_t *out,
+			struct err *e)
+{
+	if (!check_sliver_len(c, axis, len, symbol_size, e))
+		return false;
+	const struct rs *r = expansion_code(c, axis);
+	const size_t ss = symbol_size, n = (size_t)r->n, k = (size_t)r->k;
+	uint8_t **src = xmalloc(n * sizeof(*src)), **dst = src + k;
+	memcpy(out, sliver, len); /* systematic: the sliver is the first k symbols */
+	for (size_t t = 0; t < n; t++)
+		src[t] = out + t * ss;
+	rs_parity(r, 0, (int)(n - k), ss, src, dst);
+	free(src);
+	return true;
+}
+
+bool node_sliver_hash(const struct node_codec *c, enum audit_proof_axis axis,
+		      const uint8_t *sliver, size_t len, uint16_t symbol_size,
+		      uint8_t hash[AUDIT_DIGEST_LEN], struct err *e)
+{
+	uint8_t *x = xmalloc((size_t)c->params.n * symbol_size + 1);
+	bool ok = node_sliver_expand(c, axis, sliver, len, symbol_size, x, e);
+	if (ok)
+		audit_merkle_root_fixed(hash, x, symbol_size, c->params.n);
+	free(x);
+	return ok;
+}
+
+static bool check_metadata(const struct node_codec *c, const struct audit_metadata *md,
+			   uint16_t *symbol_size, struct err *e)
+{
+	struct audit_params p;
+	if (!audit_metadata_params(md, &p, symbol_size, e))
+		return false;
+	if (md->encoding_type != NODE_ENCODING_TYPE)
+		return err_set(e, "the blob uses encoding %s, which this encoder cannot check "
+			       "(it makes %s)", audit_encoding_type_name(md->encoding_type),
+			       audit_encoding_type_name(NODE_ENCODING_TYPE));
+	if (md->n_shards != c->params.n)
+		return err_set(e, "the blob was encoded for %lu shards, this codec for %lu",
+			       (unsigned long)md->n_shards, (unsigned long)c->params.n);
+	return true;
+}
+
+bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata *md,
+			enum audit_proof_axis axis, uint16_t index, const uint8_t *sliver,
+			size_t len, uint16_t symbol_size, struct err *e)
+{
+	uint16_t want_ss;
+	if (!check_metadata(c, md, &want_ss, e))
+		return false;
+	if (index >= c->params.n)
+		return err_set(e, "sliver index %u is out of range for %lu shards", index,
+			       (unsigned long)c->params.n);
+	if (symbol_size != want_ss)
+		return err_set(e, "the sliver's symbol size is %u but the blob's is %u", symbol_size,
+			       want_ss);
+	uint8_t hash[AUDIT_DIGEST_LEN], want[AUDIT_DIGEST_LEN];
+	if (!node_sliver_hash(c, axis, sliver, len, symbol_size, hash, e))
+		return false;
+	const struct audit_pair_hashes *h =
+		&md->hashes[axis == AUDIT_AXIS_PRIMARY ? index : c->params.n - 1u - index];
+	audit_node_bytes(axis == AUDIT_AXIS_PRIMARY ? &h->primary : &h->secondary, want);
+	if (memcmp(hash, want, AUDIT_DIGEST_LEN) != 0)
+		return err_set(e, "%s sliver %u does not match the hash in the blob's metadata",
+			       audit_proof_axis_name(axis), index);
+	return true;
+}
+
+struct node_expanded {
+	enum audit_proof_axis axis;
+	uint16_t index;
+	uint16_t symbol_size;
+	uint32_t n;
+	uint8_t *symbols; /* n × symbol_size */
+	struct audit_merkle_tree *tree;
+};
+
+bool node_expanded_new(const struct node_codec *c, enum audit_proof_axis axis, uint16_t index,
+		       const uint8_t *sliver, size_t len, uint16_t symbol_size,
+		       struct node_expanded **out, struct err *e)
+{
+	if (index >= c->params.n)
+		return err_set(e, "sliver index %u is out of range for %lu shards", index,
+			       (unsigned long)c->params.n);
+	struct node_expanded *x = xcalloc(1, sizeof(*x));
+	x->axis = axis;
+	x->index = index;
+	x->symbol_size = symbol_size;
+	x->n = c->params.n;
+	x->symbols = xmalloc((size_t)x->n * symbol_size + 1);
+	if (!node_sliver_expand(c, axis, sliver, len, symbol_size, x->symbols, e)) {
+		node_expanded_free(x);
+		return false;
+	}
+	x->tree = audit_merkle_tree_new_fixed(x->symbols, symbol_size, x->n);
+	*out = x;
+	return true;
+}
+
+void node_expanded_free(struct node_expanded *x)
+{
+	if (!x)
+		return;
+	free(x->symbols);
+	audit_merkle_tree_free(x->tree);
+	free(x);
+}
+
+void node_expanded_root(const struct node_expanded *x, uint8_t root[AUDIT_DIGEST_LEN])
+{
+	audit_merkle_tree_root(x->tree, root);
+}
+
+bool node_expanded_symbol(const struct node_expanded *x, uint16_t target,
+			  struct audit_recovery_symbol *out, struct err *e)
+{
+	if (target >= x->n)
+		return err_set(e, "symbol %u is out of range for %lu shards", target,
+			       (unsigned long)x->n);
+	struct audit_recovery_symbol s = {0};
+	/* A primary sliver's symbols decode secondary slivers (tag 1), and conversely. */
+	s.tag = x->axis == AUDIT_AXIS_PRIMARY ? AUDIT_TAG_SECONDARY : AUDIT_TAG_PRIMARY;
+	s.index = x->index;
+	s.target = target;
+	s.data_len = x->symbol_size;
+	s.data = xmalloc(s.data_len);
+	memcpy(s.data, x->symbols + (size_t)target * x->symbol_size, s.data_len);
+	s.proof = xcalloc(AUDIT_MERKLE_MAX_DEPTH, sizeof(*s.proof));
+	audit_merkle_tree_proof(x->tree, target, s.proof, &s.proof_len);
+	*out = s;
+	return true;
+}
+
+bool node_recovery_symbol_new(const struct node_codec *c, enum audit_proof_axis axis,
+			      uint16_t index, const uint8_t *sliver, size_t len,
+			      uint16_t symbol_size, struct audit_symbol_id id,
+			      struct audit_recovery_symbol *out, struct err *e)
+{
+	uint16_t holder = axis == AUDIT_AXIS_PRIMARY ? id.primary : id.secondary;
+	uint16_t target = axis == AUDIT_AXIS_PRIMARY ? id.secondary : id.primary;
+	if (holder != index)
+		return err_set(e, "symbol %u-%u on the %s axis comes from %s sliver %u, not %u",
+			       id.primary, id.secondary, audit_proof_axis_name(axis),
+			       audit_proof_axis_name(axis), holder, index);
+	struct node_expanded *x = NULL;
+	if (!node_expanded_new(c, axis, index, sliver, len, symbol_size, &x, e))
+		return false;
+	bool ok = node_expanded_symbol(x, target, out, e);
+	node_expanded_free(x);
+	return ok;
+}
+
+/* The first k entries of positions[] with distinct values < n, as indices into it. */
+static bool pick_distinct(const uint16_t *positions, size_t count, size_t n, size_t k,
+			  size_t *picked, const char *what, struct err *e)
+{
+	bool *seen = xcalloc(n, sizeof(bool));
+	size_t got = 0;
+	for (size_t t = 0; t < count && got < k; t++) {
+		if (positions[t] >= n || seen[positions[t]])
+			continue;
+		seen[positions[t]] = true;
+		picked[got++] = t;
+	}
+	free(seen);
+	if (got < k)
+		return err_set(e, "%s needs %zu distinct positions below %zu but got %zu", what, k, n,
+			       got);
+	return true;
+}
+
+bool node_decode(const struct node_codec *c, enum audit_proof_axis axis, uint16_t symbol_size,
+		 uint64_t unencoded_length, const uint16_t *indices,
+		 const uint8_t *const *slivers, size_t count, uint8_t **blob_out, struct err *e)
+{
+	const struct audit_params *p = &c->params;
+	const size_t kp = p->k_primary, ks = p->k_secondary, ss = symbol_size;
+	uint16_t want_ss;
+	if (!audit_symbol_size(p, unencoded_length, &want_ss, e))
+		return false;
+	if (want_ss != symbol_size)
+		return err_set(e, "a blob of %llu bytes has %u-byte symbols, not %u",
+			       (unsigned long long)unencoded_length, want_ss, symbol_size);
+	/* Decoding along an axis inverts that axis's own code: primary slivers are G_p X. */
+	const struct rs *r = axis == AUDIT_AXIS_PRIMARY ? &c->primary : &c->secondary;
+	size_t k = (size_t)r->k;
+	size_t *picked = xmalloc(k * sizeof(*picked));
+	uint16_t *pos = xmalloc(k * sizeof(*pos));
+	uint8_t **src = xmalloc(k * sizeof(*src)), **dst = xmalloc(k * sizeof(*dst));
+	uint8_t *x = xmalloc(kp * ks * ss + 1), *cols = NULL;
+	bool ok = false;
+	if (!pick_distinct(indices, count, p->n, k, picked, "decoding", e))
+		goto out;
+	for (size_t t = 0; t < k; t++) {
+		pos[t] = indices[picked[t]];
+		src[t] = (uint8_t *)(uintptr_t)slivers[picked[t]]; /* ISA-L only reads sources */
+	}
+	if (axis == AUDIT_AXIS_PRIMARY) {
+		/* The source vectors are X's rows: the blob itself, row by row. */
+		for (size_t t = 0; t < k; t++)
+			dst[t] = x + t * ks * ss;
+		if (!rs_solve(r, pos, src, ks * ss, dst, e))
+			goto out;
+	} else {
+		/* The source vectors are X's columns; transpose back into rows. */
+		cols = xmalloc(ks * kp * ss + 1);
+		for (size_t t = 0; t < k; t++)
+			dst[t] = cols + t * kp * ss;
+		if (!rs_solve(r, pos, src, kp * ss, dst, e))
+			goto out;
+		for (size_t col = 0; col < ks; col++)
+			for (size_t row = 0; row < kp; row++)
+				memcpy(x + (row * ks + col) * ss, cols + (col * kp + row) * ss, ss);
+	}
+	/* Keep the blob, drop the padding (x is at least as long). */
+	*blob_out = x;
+	x = NULL;
+	ok = true;
+out:
+	free(picked);
+	free(pos);
+	free(src);
+	free(dst);
+	free(x);
+	free(cols);
+	return ok;
+}
+
+bool node_decode_check(const struct node_codec *c, const struct audit_metadata *md,
+		       const uint8_t blob_id[AUDIT_DIGEST_LEN], enum audit_proof_axis axis,
+		       const uint16_t *indices, const uint8_t *const *slivers, size_t count,
+		       uint8_t **blob_out, struct err *e)
+{
+	uint16_t ss;
+	uint8_t *blob = NULL;
+	struct node_blob *again = NULL;
+	bool ok = false;
+	if (!check_metadata(c, md, &ss, e) ||
+	    !node_decode(c, axis, ss, md->unencoded_length, indices, slivers, count, &blob, e))
+		goto out;
+	if (md->unencoded_length > SIZE_MAX ||
+	    !node_encode(c, blob, (size_t)md->unencoded_length, &again, e))
+		goto out;
+	if (memcmp(again->blob_id, blob_id, AUDIT_DIGEST_LEN) != 0) {
+		err_set(e, "the decoded blob does not re-encode to its blob ID: it was encoded "
+			"inconsistently");
+		goto out;
+	}
+	*blob_out = blob;
+	blob = NULL;
+	ok = true;
+out:
+	free(blob);
+	node_blob_free(again);
+	return ok;
+}
+
+bool node_sliver_recover(const struct node_codec *c, enum audit_proof_axis axis,
+			 uint16_t symbol_size, const uint16_t *positions,
+			 const uint8_t *const *symbols, size_t count, uint8_t *out, struct err *e)
+{
+	/* Sliver i's expansion is its own code's codeword (row i = G_s · primary sliver i;
+	 * column j = G_p · secondary sliver j): any k of its n symbols give the sliver back. */
+	const struct rs *r = expansion_code(c, axis);
+	size_t k = (size_t)r->k;
+	size_t *picked = xmalloc(k * sizeof(*picked));
+	uint16_t *pos = xmalloc(k * sizeof(*pos));
+	uint8_t **src = xmalloc(k * sizeof(*src)), **dst = xmalloc(k * sizeof(*dst));
+	bool ok = false;
+	if (symbol_size == 0) {
+		err_set(e, "the symbol size is zero");
+		goto out;
+	}
+	if (!pick_distinct(positions, count, c->params.n, k, picked, "recovering a sliver", e))
+		goto out;
+	for (size_t t = 0; t < k; t++) {
+		pos[t] = positions[picked[t]];
+		src[t] = (uint8_t *)(uintptr_t)symbols[picked[t]];
+		dst[t] = out + t * symbol_size;
+	}
+	ok = rs_solve(r, pos, src, symbol_size, dst, e);
+out:
+	free(picked);
+	free(pos);
+	free(src);
+	free(dst);
+	return ok;
+}
+
+bool node_sliver_recover_from_symbols(const struct node_codec *c, const struct audit_metadata *md,
+				      enum audit_proof_axis axis, uint16_t index,
+				      const struct audit_recovery_symbol *symbols, size_t count,
+				      uint8_t *out, size_t *rejected, struct err *e)
+{
+	uint16_t ss;
+	if (!check_metadata(c, md, &ss, e))
+		return false;
+	if (index >= c->params.n)
+		return err_set(e, "sliver index %u is out of range for %lu shards", index,
+			       (unsigned long)c->params.n);
+	/* Rebuilding a primary sliver takes symbols proven on the secondary axis, and the
+	 * other way round. */
+	enum audit_proof_axis sym_axis =
+		axis == AUDIT_AXIS_PRIMARY ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+	uint16_t *pos = xmalloc((count ? count : 1) * sizeof(*pos));
+	const uint8_t **data = xmalloc((count ? count : 1) * sizeof(*data));
+	size_t good = 0, bad = 0;
+	bool ok = false;
+	for (size_t t = 0; t < count; t++) {
+		const struct audit_recovery_symbol *s = &symbols[t];
+		struct audit_symbol_id id;
+		if (axis == AUDIT_AXIS_PRIMARY) {
+			id.primary = index;
+			id.secondary = s->index;
+		} else {
+			id.primary = s->index;
+			id.secondary = index;
+		}
+		if (audit_symbol_verify(md, id, sym_axis, s, NULL) != AUDIT_SYMBOL_PASS) {
+			bad++;
+			continue;
+		}
+		pos[good] = s->index;
+		data[good++] = s->data;
+	}
+	if (rejected)
+		*rejected = bad;
+	if (!node_sliver_recover(c, axis, ss, pos, data, good, out, e)) {
+		err_prefix(e, "%zu of %zu symbols failed verification; ", bad, count);
+		goto out;
+	}
+	if (!node_sliver_verify(c, md, axis, index, out, node_sliver_len(c, axis, ss), ss, e))
+		goto out;
+	ok = true;
+out:
+	free(pos);
+	free(data);
+	return ok;
+}

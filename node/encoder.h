@@ -1,0 +1,149 @@
+/* encoder.h: the reference blob encoder: two-dimensional Reed-Solomon over GF(2^8) through
+ * Intel ISA-L, laid out exactly as DESIGN.md's "Wire formats" describes, so that the
+ * metadata, blob IDs, recovery symbols and proofs it makes are checked by audit/ like any
+ * Walrus node's.
+ *
+ * The code is our own, not Walrus RS2: its blobs carry encoding_type NODE_ENCODING_TYPE
+ * (AUDIT_ENCODING_ISAL_RS8 = 2) so they can never pass for RS2 blobs. GF(2^8) allows at most
+ * NODE_MAX_SHARDS = 255 shards (a systematic Cauchy generator needs n distinct field points
+ * beside the identity). The symbol-size rule is Walrus's (audit_symbol_size()).
+ *
+ * Layout (k_p = n - 2f, k_s = n - f, ss = symbol size):
+ *   X     the blob, zero-padded, as a k_p × k_s matrix of symbols, row by row;
+ *   M     = G_p · X · G_sᵀ, the n × n expanded matrix; cell (i, j) is symbol id "i-j";
+ *         G_p (n × k_p) and G_s (n × k_s) are systematic Cauchy generators, applied
+ *         bytewise (every byte position of a symbol independently);
+ *   primary sliver i   = (G_p X) row i       = the first k_s symbols of M's row i;
+ *   secondary sliver j = (X G_sᵀ) column j   = the first k_p symbols of M's column j;
+ *   expanding primary sliver i with G_s gives row i of M; expanding secondary sliver j with
+ *   G_p gives column j of M. A sliver's hash is the Merkle root over its n expanded symbols;
+ *   metadata.hashes[p] = (hash of primary p, hash of secondary n-1-p).
+ *
+ * Axes: this API names a sliver's axis with enum audit_proof_axis (AUDIT_AXIS_PRIMARY = a
+ * primary sliver), which is also the proof axis of the recovery symbols it serves.
+ *
+ * What a storage node does with it:
+ *   store     node_encode() (publisher) -> metadata + 2n slivers; the node keeps, for each
+ *             pair p it holds, primary sliver p and secondary sliver n-1-p, and checks each
+ *             received sliver with node_sliver_verify();
+ *   serve     node_expanded_new() on the stored sliver, then node_expanded_symbol() for each
+ *             requested id (a symbol id "I-J" on the primary axis comes from primary sliver
+ *             I, target J; on the secondary axis from secondary sliver J, target I);
+ *   recover   node_sliver_recover_from_symbols(): primary sliver i from any k_s verified
+ *             symbols "i-j" proven on the secondary axis (taken from k_s different secondary
+ *             slivers j), secondary sliver j from any k_p symbols "i-j" on the primary axis;
+ *   read      node_decode(): the blob from any k_p primary slivers or any k_s secondary ones;
+ *             node_decode_check() also re-encodes and compares the blob ID, which catches a
+ *             publisher that uploaded inconsistent slivers.
+ */
+#ifndef ASSAY_NODE_ENCODER_H
+#define ASSAY_NODE_ENCODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "audit/bcs.h"
+#include "audit/blob.h"
+#include "audit/symbol.h"
+#include "core/util.h"
+
+struct err;
+
+#define NODE_ENCODING_TYPE AUDIT_ENCODING_ISAL_RS8
+#define NODE_MAX_SHARDS 255u
+
+/* The code for n shards: generators and ISA-L tables, shared read-only (thread-safe). */
+struct node_codec;
+bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e) WARN_UNUSED;
+void node_codec_free(struct node_codec *c);
+const struct audit_params *node_codec_params(const struct node_codec *c);
+/* Bytes of a sliver of this axis for a symbol size: k_s·ss (primary), k_p·ss (secondary). */
+size_t node_sliver_len(const struct node_codec *c, enum audit_proof_axis axis,
+		       uint16_t symbol_size);
+
+/* An encoded blob. Sliver i of an axis is at primary + i·primary_len (resp. secondary). */
+struct node_blob {
+	struct audit_metadata *metadata;
+	uint8_t blob_id[AUDIT_DIGEST_LEN];
+	uint16_t symbol_size;
+	uint32_t n;
+	size_t primary_len;   /* k_s · symbol_size */
+	size_t secondary_len; /* k_p · symbol_size */
+	uint8_t *primary;     /* n primary slivers, by sliver index */
+	uint8_t *secondary;   /* n secondary slivers, by sliver index */
+};
+/* Encode len bytes (len may be 0). Fails if the blob is too large for n shards. */
+bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
+		 struct node_blob **out, struct err *e) WARN_UNUSED;
+void node_blob_free(struct node_blob *b);
+const uint8_t *node_blob_sliver(const struct node_blob *b, enum audit_proof_axis axis,
+				uint32_t index);
+
+/* Expand a sliver (node_sliver_len bytes) into its n symbols (n·ss bytes at out): row
+ * `index` of M for a primary sliver, column `index` for a secondary one. */
+bool node_sliver_expand(const struct node_codec *c, enum audit_proof_axis axis,
+			const uint8_t *sliver, size_t len, uint16_t symbol_size, uint8_t *out,
+			struct err *e) WARN_UNUSED;
+/* Merkle root over the n expanded symbols: the sliver's hash. */
+bool node_sliver_hash(const struct node_codec *c, enum audit_proof_axis axis,
+		      const uint8_t *sliver, size_t len, uint16_t symbol_size,
+		      uint8_t hash[AUDIT_DIGEST_LEN], struct err *e) WARN_UNUSED;
+/* Check a whole sliver against the metadata: encoding type, n, symbol size, length, and
+ * its hash against hashes[pair].primary (pair = index) or hashes[n-1-index].secondary. */
+bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata *md,
+			enum audit_proof_axis axis, uint16_t index, const uint8_t *sliver,
+			size_t len, uint16_t symbol_size, struct err *e) WARN_UNUSED;
+
+/* A sliver expanded with its Merkle tree, to serve many recovery symbols from it. */
+struct node_expanded;
+bool node_expanded_new(const struct node_codec *c, enum audit_proof_axis axis, uint16_t index,
+		       const uint8_t *sliver, size_t len, uint16_t symbol_size,
+		       struct node_expanded **out, struct err *e) WARN_UNUSED;
+void node_expanded_free(struct node_expanded *x);
+void node_expanded_root(const struct node_expanded *x, uint8_t root[AUDIT_DIGEST_LEN]);
+/* Symbol `target` (< n) of the expansion as a GeneralRecoverySymbol with its proof: tag 1
+ * (index = this primary sliver) or tag 0 (index = this secondary sliver). The caller clears
+ * it with audit_recovery_symbol_clear(). */
+bool node_expanded_symbol(const struct node_expanded *x, uint16_t target,
+			  struct audit_recovery_symbol *out, struct err *e) WARN_UNUSED;
+/* One-shot: the recovery symbol answering (id, axis) from the sliver that holds it (primary
+ * sliver id.primary on the primary axis, secondary sliver id.secondary on the secondary
+ * axis); `index` says which sliver is passed and must be that one. */
+bool node_recovery_symbol_new(const struct node_codec *c, enum audit_proof_axis axis,
+			      uint16_t index, const uint8_t *sliver, size_t len,
+			      uint16_t symbol_size, struct audit_symbol_id id,
+			      struct audit_recovery_symbol *out, struct err *e) WARN_UNUSED;
+
+/* Decode the blob from `count` slivers of one axis (their indices in indices[], distinct,
+ * < n); the first k_p (primary) or k_s (secondary) are used. *blob_out (malloc'd, never NULL)
+ * holds unencoded_length bytes. No consistency check: see node_decode_check(). */
+bool node_decode(const struct node_codec *c, enum audit_proof_axis axis, uint16_t symbol_size,
+		 uint64_t unencoded_length, const uint16_t *indices,
+		 const uint8_t *const *slivers, size_t count, uint8_t **blob_out,
+		 struct err *e) WARN_UNUSED;
+/* Decode with the metadata's length and symbol size, then re-encode and require the blob ID
+ * to match blob_id: a blob that decodes differently from different slivers is refused. */
+bool node_decode_check(const struct node_codec *c, const struct audit_metadata *md,
+		       const uint8_t blob_id[AUDIT_DIGEST_LEN], enum audit_proof_axis axis,
+		       const uint16_t *indices, const uint8_t *const *slivers, size_t count,
+		       uint8_t **blob_out, struct err *e) WARN_UNUSED;
+
+/* Rebuild one sliver from symbols of its expansion: `axis`/`index` name the sliver to
+ * rebuild; positions[t] is the position of symbols[t] (ss bytes) in that sliver's
+ * expansion: the secondary sliver j it came from when rebuilding a primary sliver, the
+ * primary sliver i when rebuilding a secondary one. Needs k_s (primary) or k_p (secondary)
+ * distinct positions; the first ones are used. out gets node_sliver_len bytes. */
+bool node_sliver_recover(const struct node_codec *c, enum audit_proof_axis axis,
+			 uint16_t symbol_size, const uint16_t *positions,
+			 const uint8_t *const *symbols, size_t count, uint8_t *out,
+			 struct err *e) WARN_UNUSED;
+/* Same from peers' recovery symbols, checking each against the metadata first (id
+ * index-j or j-index on the other axis than the sliver's): symbols that fail are skipped
+ * (counted in *rejected if not NULL), and the rebuilt sliver is verified against the
+ * metadata. out gets node_sliver_len bytes. */
+bool node_sliver_recover_from_symbols(const struct node_codec *c, const struct audit_metadata *md,
+				      enum audit_proof_axis axis, uint16_t index,
+				      const struct audit_recovery_symbol *symbols, size_t count,
+				      uint8_t *out, size_t *rejected, struct err *e) WARN_UNUSED;
+
+#endif
