@@ -15,6 +15,7 @@
 static const struct command *const tables[] = {
 	db_commands,
 	chain_commands,
+	blob_commands,
 };
 
 static void usage(FILE *f)
