@@ -151,14 +151,15 @@ def case(name, n, nodes_shards, nblobs, lengths, min_per_node, per_shard, batch_
     return {"name": name, "input": inp, "challenges": ch, "batches": b}
 
 
-cases = [
-    case("small", 7, [[0, 1], [2], [3, 4], [5], [6]], 3, [1000, 1, 70000], 10, 2, 4, 60000),
-    case("weighted", 10, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], 5, [0, 10, 1 << 20, 123457, 9],
-         40, 3, 16, 3600000),
-    case("grace_and_empty", 4, [[0], [], [2, 3]], 2, [12, 4096], 5, 1, 3, 1000),
-    case("no_blobs", 4, [[0, 1], [2, 3]], 0, [1], 5, 1, 3, 1000),
-]
-json.dump({"about": "Challenge schedules computed by tests/vectors/schedule_ref.py from "
-                    "audit/SCHEDULE.md, independently of the C implementation.",
-           "cases": cases}, sys.stdout, indent=1)
-sys.stdout.write("\n")
+if __name__ == "__main__":
+    cases = [
+        case("small", 7, [[0, 1], [2], [3, 4], [5], [6]], 3, [1000, 1, 70000], 10, 2, 4, 60000),
+        case("weighted", 10, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], 5, [0, 10, 1 << 20, 123457, 9],
+             40, 3, 16, 3600000),
+        case("grace_and_empty", 4, [[0], [], [2, 3]], 2, [12, 4096], 5, 1, 3, 1000),
+        case("no_blobs", 4, [[0, 1], [2, 3]], 0, [1], 5, 1, 3, 1000),
+    ]
+    json.dump({"about": "Challenge schedules computed by tests/vectors/schedule_ref.py from "
+                        "audit/SCHEDULE.md, independently of the C implementation.",
+               "cases": cases}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
