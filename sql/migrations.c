@@ -132,6 +132,14 @@ const struct migration db_migrations[] = {
 	 ");"
 	 "CREATE INDEX transactions_pending ON transactions (chain_id, sender, nonce)"
 	 "  WHERE state IN ('signed', 'broadcast', 'mined');"},
+	{"transactions: replacement chains, one first version per nonce, confirmed re-checks",
+	 /* A replacement names the version it replaces; the database itself then refuses a
+	  * second independent transaction for a nonce (the sender's crash-safety rule). */
+	 "ALTER TABLE transactions ADD COLUMN replaces bigint REFERENCES transactions(id);"
+	 "CREATE UNIQUE INDEX transactions_one_first_version ON transactions (chain_id, sender, nonce)"
+	 "  WHERE replaces IS NULL;"
+	 "CREATE INDEX transactions_recheck ON transactions (chain_id, sender, block_number)"
+	 "  WHERE state = 'confirmed';"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

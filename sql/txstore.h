@@ -1,0 +1,15 @@
+/* txstore.h: the transaction sender's store (chain/txstore.h) on the `transactions` table.
+ *
+ * The per-sender lock is a session-level PostgreSQL advisory lock, so a second process
+ * for the same key and chain waits (or is refused) until the first one's connection ends:
+ * keep the db open as long as the sender lives. */
+#ifndef ASSAY_SQL_TXSTORE_H
+#define ASSAY_SQL_TXSTORE_H
+
+struct db;
+struct chain_txstore;
+
+/* Fill store with the PostgreSQL implementation over db (lent, not owned). */
+void db_txstore_init(struct chain_txstore *store, struct db *db);
+
+#endif
