@@ -15,7 +15,11 @@
 static const struct command *const tables[] = {
 	db_commands,
 	chain_commands,
+	chain_rpc_commands,
 	blob_commands,
+	node_commands,
+	audit_commands,
+	blob_io_commands,
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,485 @@
+/* challenge.c: one challenge over HTTP, and the classification of what came back. */
+#include "audit/challenge.h"
+
+#include <blake2.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit/blob.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {
+	"pass",      "invalid_proof", "wrong_size",  "bad_metadata",
+	"not_found", "http_error",    "malformed",   "timeout",
+	"unreachable", "auditor_error",
+};
+
+const char *audit_outcome_name(enum audit_outcome o)
+{
+	return (unsigned)o < AUDIT_OUTCOME_COUNT ? outcome_names[o] : "unknown";
+}
+
+bool audit_outcome_parse(const char *text, enum audit_outcome *o)
+{
+	for (unsigned i = 0; i < AUDIT_OUTCOME_COUNT; i++)
+		if (!strcmp(text, outcome_names[i])) {
+			*o = (enum audit_outcome)i;
+			return true;
+		}
+	return false;
+}
+
+bool audit_outcome_transient(enum audit_outcome o, long http_status)
+{
+	if (o == AUDIT_OUTCOME_TIMEOUT || o == AUDIT_OUTCOME_UNREACHABLE)
+		return true;
+	return o == AUDIT_OUTCOME_HTTP_ERROR && (http_status == 429 || http_status >= 500);
+}
+
+enum audit_outcome audit_outcome_of_verdict(enum audit_symbol_verdict v)
+{
+	switch (v) {
+	case AUDIT_SYMBOL_PASS:
+		return AUDIT_OUTCOME_PASS;
+	case AUDIT_SYMBOL_INVALID_PROOF:
+	case AUDIT_SYMBOL_WRONG_ID:
+	case AUDIT_SYMBOL_WRONG_AXIS:
+		return AUDIT_OUTCOME_INVALID_PROOF;
+	case AUDIT_SYMBOL_WRONG_SIZE:
+		return AUDIT_OUTCOME_WRONG_SIZE;
+	case AUDIT_SYMBOL_OUT_OF_RANGE:
+		return AUDIT_OUTCOME_MALFORMED;
+	case AUDIT_SYMBOL_MISSING:
+		return AUDIT_OUTCOME_NOT_FOUND;
+	case AUDIT_SYMBOL_BAD_METADATA:
+		return AUDIT_OUTCOME_BAD_METADATA;
+	}
+	return AUDIT_OUTCOME_MALFORMED;
+}
+
+/* ---- HTTP ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct sink {
+	struct buf b;
+	size_t max;
+	bool too_large;
+};
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+	if (s->b.len + n > s->max) {
+		s->too_large = true;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	buf_append(&s->b, ptr, n);
+	return n;
+}
+
+static void copy_header_value(char *dst, size_t dst_len, const char *v, size_t len)
+{
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	if (len >= dst_len)
+		len = dst_len - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static size_t header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct audit_http_response *r = userdata;
+	size_t n = size * nitems;
+	static const char ra[] = "retry-after:";
+	if (n > sizeof(ra) - 1 && !strncasecmp(ptr, ra, sizeof(ra) - 1))
+		copy_header_value(r->retry_after, sizeof(r->retry_after), ptr + sizeof(ra) - 1,
+				  n - (sizeof(ra) - 1));
+	return n;
+}
+
+/* errno values of a failed connect() that say the auditor's host could not even try:
+ * its interfaces are down, it has no route out, or it ran out of ports or descriptors. */
+static bool local_errno(long err)
+{
+	switch (err) {
+	case ENETDOWN:
+	case ENETUNREACH:
+	case EADDRNOTAVAIL:
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+	case EACCES:
+	case EPERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool audit_http_request(const struct audit_http_request *req, struct audit_http_response *resp,
+			struct err *e)
+{
+	memset(resp, 0, sizeof(*resp));
+	pthread_once(&curl_once, curl_init_once);
+	struct sink sink = {BUF_INIT, req->max_body ? req->max_body : (1u << 20), false};
+	struct curl_slist *headers = NULL;
+	bool ok = false;
+	uint64_t t0 = now_ms();
+	CURL *c = curl_easy_init();
+	if (!c) {
+		resp->transport = AUDIT_TRANSPORT_LOCAL;
+		snprintf(resp->detail, sizeof(resp->detail), "could not create an HTTP handle");
+		err_set(e, "could not create an HTTP handle (out of memory?)");
+		goto out;
+	}
+	uint64_t timeout = req->timeout_ms ? req->timeout_ms : 10000;
+	uint64_t ctimeout = req->connect_timeout_ms ? req->connect_timeout_ms
+						    : (timeout < 5000 ? timeout : 5000);
+	const char *method = req->method ? req->method : "GET";
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)ctimeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	/* A node must not redirect the auditor elsewhere (to someone else's node, say). */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "assay/" ASSAY_VERSION);
+	if (req->pinned_key)
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, req->pinned_key);
+	headers = curl_slist_append(headers, "Accept: application/octet-stream, application/json");
+	/* No "Expect: 100-continue" round trip on PUTs. */
+	headers = curl_slist_append(headers, "Expect:");
+	if (req->body) {
+		char ct[128];
+		snprintf(ct, sizeof(ct), "Content-Type: %s",
+			 req->content_type ? req->content_type : "application/octet-stream");
+		headers = curl_slist_append(headers, ct);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (!strcmp(method, "GET") && !req->body)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+
+	CURLcode rc = curl_easy_perform(c);
+	resp->latency_ms = now_ms() - t0;
+	long os_errno = 0;
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	switch (rc) {
+	case CURLE_OK:
+		resp->transport = AUDIT_TRANSPORT_OK;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		resp->transport = AUDIT_TRANSPORT_TIMEOUT;
+		break;
+	case CURLE_WRITE_ERROR:
+		resp->transport = sink.too_large ? AUDIT_TRANSPORT_TOO_LARGE : AUDIT_TRANSPORT_LOCAL;
+		break;
+	case CURLE_COULDNT_CONNECT:
+		resp->transport = local_errno(os_errno) ? AUDIT_TRANSPORT_LOCAL
+							: AUDIT_TRANSPORT_UNREACHABLE;
+		break;
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_FAILED_INIT:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_READ_ERROR:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_CACERT_BADFILE:
+		resp->transport = AUDIT_TRANSPORT_LOCAL;
+		break;
+	default:
+		/* Resolution failures, resets, a connection closed before a full response, a
+		 * TLS handshake or key-pin failure: the node did not give a usable answer. */
+		resp->transport = AUDIT_TRANSPORT_UNREACHABLE;
+		break;
+	}
+	if (rc != CURLE_OK) {
+		if (os_errno)
+			snprintf(resp->detail, sizeof(resp->detail), "%s %s: %s (%s)", method,
+				 req->url, curl_easy_strerror(rc), strerror((int)os_errno));
+		else
+			snprintf(resp->detail, sizeof(resp->detail), "%s %s: %s", method, req->url,
+				 sink.too_large ? "response body larger than the cap"
+						: curl_easy_strerror(rc));
+		resp->status = resp->transport == AUDIT_TRANSPORT_TOO_LARGE ? resp->status : 0;
+	}
+	char *ct = NULL;
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		copy_header_value(resp->content_type, sizeof(resp->content_type), ct, strlen(ct));
+	buf_cstr(&sink.b);
+	resp->body = buf_steal(&sink.b, &resp->body_len);
+	ok = true;
+out:
+	buf_free(&sink.b);
+	curl_slist_free_all(headers);
+	if (c)
+		curl_easy_cleanup(c);
+	return ok;
+}
+
+void audit_http_response_clear(struct audit_http_response *resp)
+{
+	if (!resp)
+		return;
+	free(resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+bool audit_node_url_normalize(const char *url, char **out, struct err *e)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return err_set(e, "node URL must start with http:// or https://, not '%s'", url);
+	if (strpbrk(url, "?# \t\r\n"))
+		return err_set(e, "node URL must be a plain base URL without query, fragment or "
+				  "spaces: '%s'", url);
+	size_t len = strlen(url);
+	while (len > 8 && url[len - 1] == '/')
+		len--;
+	*out = xstrndup(url, len);
+	return true;
+}
+
+/* ---- classification ---- */
+
+enum audit_outcome audit_classify_transport(const struct audit_http_response *resp,
+					    char *detail, size_t detail_len)
+{
+	switch (resp->transport) {
+	case AUDIT_TRANSPORT_OK:
+		break;
+	case AUDIT_TRANSPORT_TIMEOUT:
+		snprintf(detail, detail_len, "%s", resp->detail);
+		return AUDIT_OUTCOME_TIMEOUT;
+	case AUDIT_TRANSPORT_UNREACHABLE:
+		snprintf(detail, detail_len, "%s", resp->detail);
+		return AUDIT_OUTCOME_UNREACHABLE;
+	case AUDIT_TRANSPORT_TOO_LARGE:
+		snprintf(detail, detail_len, "%s", resp->detail);
+		return AUDIT_OUTCOME_MALFORMED;
+	case AUDIT_TRANSPORT_LOCAL:
+		snprintf(detail, detail_len, "%s", resp->detail);
+		return AUDIT_OUTCOME_AUDITOR_ERROR;
+	}
+	if (resp->status == 200)
+		return AUDIT_OUTCOME_PASS;
+	if (resp->status == 404) {
+		snprintf(detail, detail_len, "the node answered 404 Not Found");
+		return AUDIT_OUTCOME_NOT_FOUND;
+	}
+	if (resp->status == 429 || resp->status == 503)
+		snprintf(detail, detail_len, "the node answered %ld (transient: rate limited or "
+					     "unavailable%s%s)",
+			 resp->status, resp->retry_after[0] ? ", retry after " : "",
+			 resp->retry_after);
+	else
+		snprintf(detail, detail_len, "the node answered HTTP %ld", resp->status);
+	return AUDIT_OUTCOME_HTTP_ERROR;
+}
+
+enum audit_outcome audit_check_metadata_response(const struct audit_http_response *resp,
+						 const uint8_t blob_id[AUDIT_DIGEST_LEN],
+						 struct audit_metadata **md, char *detail,
+						 size_t detail_len)
+{
+	*md = NULL;
+	enum audit_outcome o = audit_classify_transport(resp, detail, detail_len);
+	if (o != AUDIT_OUTCOME_PASS)
+		return o;
+	struct err e = {{0}};
+	uint8_t sent_id[AUDIT_DIGEST_LEN];
+	struct audit_metadata *m = NULL;
+	if (!audit_metadata_with_id_parse(resp->body, resp->body_len, sent_id, &m, &e)) {
+		snprintf(detail, detail_len, "metadata: %s", e.msg);
+		return AUDIT_OUTCOME_MALFORMED;
+	}
+	if (memcmp(sent_id, blob_id, AUDIT_DIGEST_LEN)) {
+		char a[AUDIT_BLOB_ID_TEXT_LEN + 1], b[AUDIT_BLOB_ID_TEXT_LEN + 1];
+		audit_blob_id_text(a, sent_id);
+		audit_blob_id_text(b, blob_id);
+		snprintf(detail, detail_len, "the node sent metadata for blob %s, not %s", a, b);
+		audit_metadata_free(m);
+		return AUDIT_OUTCOME_BAD_METADATA;
+	}
+	if (!audit_metadata_verify_id(m, blob_id, &e)) {
+		snprintf(detail, detail_len, "metadata: %s", e.msg);
+		audit_metadata_free(m);
+		return AUDIT_OUTCOME_BAD_METADATA;
+	}
+	struct audit_params p;
+	uint16_t ss;
+	if (!audit_metadata_params(m, &p, &ss, &e)) {
+		snprintf(detail, detail_len, "metadata: %s", e.msg);
+		audit_metadata_free(m);
+		return AUDIT_OUTCOME_BAD_METADATA;
+	}
+	*md = m;
+	return AUDIT_OUTCOME_PASS;
+}
+
+size_t audit_check_symbols_response(const struct audit_http_response *resp,
+				    const struct audit_metadata *md,
+				    const struct audit_symbol_id *ids, size_t count,
+				    enum audit_proof_axis axis, enum audit_outcome *outcomes,
+				    char *detail, size_t detail_len)
+{
+	enum audit_outcome o = audit_classify_transport(resp, detail, detail_len);
+	if (o != AUDIT_OUTCOME_PASS) {
+		for (size_t i = 0; i < count; i++)
+			outcomes[i] = o;
+		return 0;
+	}
+	struct err e = {{0}};
+	struct audit_recovery_symbols *list = NULL;
+	if (!audit_recovery_symbols_parse(resp->body, resp->body_len, count, &list, &e)) {
+		snprintf(detail, detail_len, "recovery symbols: %s", e.msg);
+		for (size_t i = 0; i < count; i++)
+			outcomes[i] = AUDIT_OUTCOME_MALFORMED;
+		return 0;
+	}
+	enum audit_symbol_verdict *verdicts = xcalloc(count ? count : 1, sizeof(*verdicts));
+	struct err *errs = xcalloc(count ? count : 1, sizeof(*errs));
+	size_t passed = audit_symbols_verify_list(md, ids, count, axis, list, verdicts, errs);
+	bool first = true;
+	for (size_t i = 0; i < count; i++) {
+		outcomes[i] = audit_outcome_of_verdict(verdicts[i]);
+		if (outcomes[i] != AUDIT_OUTCOME_PASS && first) {
+			char idt[AUDIT_SYMBOL_ID_TEXT_MAX];
+			audit_symbol_id_text(idt, ids[i]);
+			snprintf(detail, detail_len, "symbol %s: %s", idt, errs[i].msg);
+			first = false;
+		}
+	}
+	free(verdicts);
+	free(errs);
+	audit_recovery_symbols_free(list);
+	return passed;
+}
+
+char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST_LEN],
+			    const struct audit_symbol_id *ids, size_t count,
+			    enum audit_proof_axis axis)
+{
+	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	audit_blob_id_text(idt, blob_id);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/v1/blobs/%s/recoverySymbols?", base, idt);
+	for (size_t i = 0; i < count; i++) {
+		char st[AUDIT_SYMBOL_ID_TEXT_MAX];
+		audit_symbol_id_text(st, ids[i]);
+		buf_printf(&b, "id=%s&", st);
+	}
+	buf_printf(&b, "proofAxis=%s", audit_proof_axis_name(axis));
+	buf_cstr(&b);
+	return (char *)buf_steal(&b, NULL);
+}
+
+/* ---- the challenge ---- */
+
+static void finish(struct audit_challenge_result *r, enum audit_outcome o, long status,
+		   uint64_t t0)
+{
+	r->outcome = o;
+	r->http_status = status;
+	r->latency_ms = now_ms() - t0;
+	r->transient = audit_outcome_transient(o, status);
+}
+
+bool audit_challenge_run(const struct audit_challenge *c, struct audit_challenge_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	uint64_t t0 = now_ms();
+	uint64_t timeout = c->timeout_ms ? c->timeout_ms : 10000;
+	struct err e = {{0}};
+	struct audit_http_response resp = {0};
+	struct audit_metadata *md = NULL;
+	char *base = NULL, *url = NULL;
+	enum audit_outcome o;
+
+	if (!audit_node_url_normalize(c->node_url, &base, &e)) {
+		snprintf(r->detail, sizeof(r->detail), "%s", e.msg);
+		finish(r, AUDIT_OUTCOME_AUDITOR_ERROR, 0, t0);
+		goto out;
+	}
+	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	audit_blob_id_text(idt, c->blob_id);
+	url = xasprintf("%s/v1/blobs/%s/metadata", base, idt);
+	struct audit_http_request req = {
+		.url = url,
+		.timeout_ms = timeout,
+		.max_body = AUDIT_HTTP_MAX_METADATA,
+		.pinned_key = c->pinned_key,
+	};
+	if (!audit_http_request(&req, &resp, &e)) {
+		snprintf(r->detail, sizeof(r->detail), "%s", e.msg);
+		finish(r, AUDIT_OUTCOME_AUDITOR_ERROR, 0, t0);
+		goto out;
+	}
+	o = audit_check_metadata_response(&resp, c->blob_id, &md, r->detail, sizeof(r->detail));
+	snprintf(r->retry_after, sizeof(r->retry_after), "%s", resp.retry_after);
+	if (o != AUDIT_OUTCOME_PASS) {
+		finish(r, o, resp.status, t0);
+		goto out;
+	}
+	if (c->symbol.primary >= md->n_shards || c->symbol.secondary >= md->n_shards) {
+		char st[AUDIT_SYMBOL_ID_TEXT_MAX];
+		audit_symbol_id_text(st, c->symbol);
+		snprintf(r->detail, sizeof(r->detail),
+			 "symbol %s is out of range for the blob's %u shards", st, md->n_shards);
+		finish(r, AUDIT_OUTCOME_AUDITOR_ERROR, 0, t0);
+		goto out;
+	}
+	audit_http_response_clear(&resp);
+	free(url);
+	url = audit_symbols_url_new(base, c->blob_id, &c->symbol, 1, c->axis);
+	uint64_t spent = now_ms() - t0;
+	req.url = url;
+	req.max_body = AUDIT_HTTP_MAX_SYMBOLS_BODY;
+	/* One deadline for the whole challenge: the symbol request gets what is left. */
+	req.timeout_ms = spent < timeout ? timeout - spent : 1;
+	if (!audit_http_request(&req, &resp, &e)) {
+		snprintf(r->detail, sizeof(r->detail), "%s", e.msg);
+		finish(r, AUDIT_OUTCOME_AUDITOR_ERROR, 0, t0);
+		goto out;
+	}
+	r->symbol_latency_ms = resp.latency_ms;
+	snprintf(r->retry_after, sizeof(r->retry_after), "%s", resp.retry_after);
+	if (resp.transport == AUDIT_TRANSPORT_OK) {
+		blake2b(r->body_hash, resp.body, NULL, AUDIT_DIGEST_LEN, resp.body_len, 0);
+		r->have_body_hash = true;
+	}
+	audit_check_symbols_response(&resp, md, &c->symbol, 1, c->axis, &o, r->detail,
+				     sizeof(r->detail));
+	finish(r, o, resp.status, t0);
+out:
+	audit_http_response_clear(&resp);
+	audit_metadata_free(md);
+	free(base);
+	free(url);
+	return r->outcome == AUDIT_OUTCOME_PASS;
+}

@@ -1,0 +1,146 @@
+/* challenge.h: the one-shot challenge of a storage node, and the HTTP plumbing under it.
+ *
+ * A challenge asks a node that speaks the Walrus storage-node API for one recovery symbol:
+ *
+ *   1. GET /v1/blobs/{id}/metadata, and check that it hashes to the blob ID asked about;
+ *   2. GET /v1/blobs/{id}/recoverySymbols?id=I-J&proofAxis=primary|secondary;
+ *   3. verify the symbol against the metadata (audit/symbol.h) and classify the answer.
+ *
+ * Every outcome is one of the DESIGN.md "Challenges" outcomes. Transport failures are split
+ * between the node's fault (unreachable, timeout) and the auditor's own (auditor_error:
+ * no local network, no file descriptors, a malformed URL), because scoring must not punish
+ * a node for the auditor's broken network. Bodies are capped, so a hostile node cannot make
+ * the auditor allocate without bound. The batched auditor reuses audit_challenge_run() and
+ * the classification below. */
+#ifndef ASSAY_AUDIT_CHALLENGE_H
+#define ASSAY_AUDIT_CHALLENGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "audit/bcs.h"
+#include "audit/symbol.h"
+#include "core/util.h"
+
+struct err;
+
+enum audit_outcome {
+	AUDIT_OUTCOME_PASS,
+	AUDIT_OUTCOME_INVALID_PROOF,
+	AUDIT_OUTCOME_WRONG_SIZE,
+	AUDIT_OUTCOME_BAD_METADATA,
+	AUDIT_OUTCOME_NOT_FOUND,
+	AUDIT_OUTCOME_HTTP_ERROR,
+	AUDIT_OUTCOME_MALFORMED,
+	AUDIT_OUTCOME_TIMEOUT,
+	AUDIT_OUTCOME_UNREACHABLE,
+	AUDIT_OUTCOME_AUDITOR_ERROR,
+};
+#define AUDIT_OUTCOME_COUNT 10
+/* "pass", "invalid_proof", ... */
+const char *audit_outcome_name(enum audit_outcome o);
+bool audit_outcome_parse(const char *text, enum audit_outcome *o) WARN_UNUSED;
+/* Outcomes worth asking again later in the epoch (timeout, unreachable, 429 and 5xx). */
+bool audit_outcome_transient(enum audit_outcome o, long http_status);
+/* The outcome of a recovery-symbol verdict (audit_symbol_outcome() as an enum). */
+enum audit_outcome audit_outcome_of_verdict(enum audit_symbol_verdict v);
+
+/* ---- HTTP ---- */
+
+/* Bodies larger than this are refused (a metadata of n = 65535 is ~4.3 MB). */
+#define AUDIT_HTTP_MAX_METADATA (8u << 20)
+/* Symbols are at most 64 KiB each, plus proofs. */
+#define AUDIT_HTTP_MAX_SYMBOLS_BODY (64u << 20)
+
+/* How a request ended before any HTTP status was seen. */
+enum audit_transport {
+	AUDIT_TRANSPORT_OK,          /* a complete HTTP response arrived */
+	AUDIT_TRANSPORT_TIMEOUT,     /* the deadline passed */
+	AUDIT_TRANSPORT_UNREACHABLE, /* refused, reset, closed, unresolvable: the node's side */
+	AUDIT_TRANSPORT_TOO_LARGE,   /* the body exceeded the cap */
+	AUDIT_TRANSPORT_LOCAL,       /* the auditor's own failure (network down, no memory) */
+};
+
+struct audit_http_request {
+	const char *method;       /* "GET" (default when NULL), "PUT" */
+	const char *url;
+	const uint8_t *body;      /* PUT body, or NULL */
+	size_t body_len;
+	const char *content_type; /* of the body; default application/octet-stream */
+	uint64_t timeout_ms;      /* whole request; 0: 10 s */
+	uint64_t connect_timeout_ms; /* 0: min(timeout, 5 s) */
+	size_t max_body;          /* cap on the response body */
+	const char *pinned_key;   /* curl CURLOPT_PINNEDPUBLICKEY ("sha256//..."), or NULL */
+};
+
+struct audit_http_response {
+	enum audit_transport transport;
+	long status;          /* 0 when no response */
+	uint8_t *body;        /* malloc'd (NUL-terminated, not counted), or NULL */
+	size_t body_len;
+	char content_type[96];
+	char retry_after[32]; /* the Retry-After header, if any */
+	uint64_t latency_ms;
+	char detail[256];     /* what went wrong at the transport level, one sentence */
+};
+
+/* Performs one request. Returns false only when the request could not even be attempted
+ * (e is set, transport = LOCAL); a refused connection or an HTTP 500 returns true with the
+ * transport and status filled in. Free the response with audit_http_response_clear(). */
+bool audit_http_request(const struct audit_http_request *req, struct audit_http_response *resp,
+			struct err *e) WARN_UNUSED;
+void audit_http_response_clear(struct audit_http_response *resp);
+/* Percent-free check of a node base URL: http:// or https://, no query, no fragment. The
+ * returned base has no trailing slash (malloc'd). */
+bool audit_node_url_normalize(const char *url, char **out, struct err *e) WARN_UNUSED;
+
+/* ---- the challenge ---- */
+
+struct audit_challenge {
+	const char *node_url;  /* base URL, e.g. http://127.0.0.1:9000 */
+	uint8_t blob_id[AUDIT_DIGEST_LEN];
+	struct audit_symbol_id symbol;
+	enum audit_proof_axis axis;
+	uint64_t timeout_ms;   /* deadline for the whole challenge; 0: 10 s */
+	const char *pinned_key;
+};
+
+struct audit_challenge_result {
+	enum audit_outcome outcome;
+	long http_status;        /* of the failing (or last) request, 0 if none */
+	uint64_t latency_ms;     /* the whole challenge */
+	uint64_t symbol_latency_ms; /* the recoverySymbols request alone */
+	bool transient;
+	bool have_body_hash;
+	uint8_t body_hash[AUDIT_DIGEST_LEN]; /* BLAKE2b-256 of the symbol response body */
+	char retry_after[32];
+	char detail[512];        /* one sentence saying why, for anything but pass */
+};
+
+/* Runs the challenge; the result is always filled in (auditor_error for the auditor's own
+ * failures). Returns true on pass. */
+bool audit_challenge_run(const struct audit_challenge *c, struct audit_challenge_result *r);
+
+/* Classify the two responses of a challenge; split out so the batched auditor, which
+ * fetches metadata once per blob and symbols in batches, classifies the same way. */
+enum audit_outcome audit_classify_transport(const struct audit_http_response *resp,
+					    char *detail, size_t detail_len);
+/* Parses and checks a metadata response against the blob ID. On anything but PASS, *md is
+ * NULL and detail says why. */
+enum audit_outcome audit_check_metadata_response(const struct audit_http_response *resp,
+						 const uint8_t blob_id[AUDIT_DIGEST_LEN],
+						 struct audit_metadata **md, char *detail,
+						 size_t detail_len);
+/* Classify a recoverySymbols response to a request for ids[0..count) on one axis;
+ * outcomes[i] for ids[i]. Returns the number of passes. */
+size_t audit_check_symbols_response(const struct audit_http_response *resp,
+				    const struct audit_metadata *md,
+				    const struct audit_symbol_id *ids, size_t count,
+				    enum audit_proof_axis axis, enum audit_outcome *outcomes,
+				    char *detail, size_t detail_len);
+/* The recoverySymbols URL for ids on an axis (malloc'd). */
+char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST_LEN],
+			    const struct audit_symbol_id *ids, size_t count,
+			    enum audit_proof_axis axis);
+
+#endif

@@ -1,0 +1,925 @@
+/* server.c: the storage node's HTTP API (libmicrohttpd, thread pool). */
+#include "node/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/blob.h"
+#include "chain/key.h"
+#include "core/buf.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "node/client.h"
+#include "node/committee.h"
+#include "node/encoder.h"
+#include "node/recover.h"
+#include "node/store.h"
+
+#define DEFAULT_MAX_BODY (32u << 20)
+#define MAX_IDS_PER_REQUEST 1024u
+#define CACHE_SLOTS 64
+#define GARBAGE_LEN 300
+
+/* Expanded slivers with their Merkle trees, shared between requests: expanding a sliver
+ * costs an encode and n hashes, a symbol then costs a copy. Entries are refcounted so a
+ * request can use one while another evicts it. */
+struct cache_entry {
+	bool used;
+	uint8_t id[AUDIT_DIGEST_LEN];
+	enum audit_proof_axis axis;
+	uint16_t index;
+	struct node_expanded *x;
+	unsigned refs;
+	bool evicted;
+	uint64_t tick;
+};
+
+struct node_server {
+	struct node_server_config cfg;
+	struct node_store *store;
+	struct node_committee *committee;
+	struct node_codec *codec;
+	struct chain_key *key;
+	uint8_t address[20];
+	uint64_t epoch;
+	struct sockaddr_in addr;
+	struct MHD_Daemon *daemon;
+	uint64_t started_ms;
+	atomic_uint_fast64_t requests;
+	pthread_mutex_t cache_lock;
+	struct cache_entry cache[CACHE_SLOTS];
+	/* Ownerless expansions whose slot was reused while in use. */
+	uint64_t tick;
+	pthread_mutex_t recover_lock;
+};
+
+struct upload {
+	struct buf body;
+	bool too_large;
+};
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_bytes(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				  uint8_t *data, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, data ? data : (uint8_t *)"", data ? MHD_RESPMEM_MUST_FREE
+										   : MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				struct buf *b)
+{
+	size_t len;
+	uint8_t *d = buf_steal(b, &len);
+	return send_bytes(conn, status, ctype, d, len);
+}
+
+static const char *status_name(unsigned status)
+{
+	switch (status) {
+	case 400: return "INVALID_ARGUMENT";
+	case 403: return "PERMISSION_DENIED";
+	case 404: return "NOT_FOUND";
+	case 405: return "METHOD_NOT_ALLOWED";
+	case 409: return "FAILED_PRECONDITION";
+	case 413: return "PAYLOAD_TOO_LARGE";
+	case 503: return "UNAVAILABLE";
+	default: return "INTERNAL";
+	}
+}
+
+static void json_string_append(struct buf *b, const char *s)
+{
+	buf_append_byte(b, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			buf_printf(b, "\\%c", ch);
+		else if (ch < 0x20)
+			buf_printf(b, "\\u%04x", ch);
+		else
+			buf_append_byte(b, ch);
+	}
+	buf_append_byte(b, '"');
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt,
+				  ...) PRINTF_FMT(3, 4);
+static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "{\"error\":{\"status\":\"%s\",\"code\":%u,\"message\":", status_name(status),
+		   status);
+	json_string_append(&b, msg);
+	buf_append_str(&b, "}}");
+	log_debug("answer %u: %s", status, msg);
+	return send_buf(conn, status, "application/json", &b);
+}
+
+static enum MHD_Result send_success(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "{\"success\":{\"code\":%u,\"data\":", status);
+	json_string_append(&b, msg);
+	buf_append_str(&b, "}}");
+	return send_buf(conn, status, "application/json", &b);
+}
+
+/* ---- helpers ---- */
+
+static bool holds_pair(const struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
+		       uint32_t pair)
+{
+	uint32_t shard = audit_shard_of_pair(id, s->committee->n, pair);
+	return node_committee_holds(s->committee, s->cfg.index, shard);
+}
+
+static uint32_t pair_of_sliver(uint32_t n, enum audit_proof_axis axis, uint32_t index)
+{
+	return axis == AUDIT_AXIS_PRIMARY ? index : audit_pair_of_secondary_sliver(n, index);
+}
+
+static void cache_release(struct node_server *s, struct cache_entry *ent, struct node_expanded *x)
+{
+	pthread_mutex_lock(&s->cache_lock);
+	if (ent && ent->x == x && !ent->evicted) {
+		ent->refs--;
+		x = NULL;
+	}
+	pthread_mutex_unlock(&s->cache_lock);
+	/* An entry evicted while in use was handed over to its last user. */
+	node_expanded_free(x);
+}
+
+/* The expansion of a stored sliver, or NULL (with *missing set) when the node does not
+ * have it. The caller hands it back with cache_release(). */
+static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
+		      enum audit_proof_axis axis, uint16_t index, struct cache_entry **ent_out,
+		      struct node_expanded **x_out, bool *missing, struct err *e)
+{
+	*ent_out = NULL;
+	*x_out = NULL;
+	*missing = false;
+	/* A sliver deleted from disk must stop being served even if it is cached. */
+	if (!node_store_has_sliver(s->store, id, axis, index)) {
+		*missing = true;
+		return true;
+	}
+	pthread_mutex_lock(&s->cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct cache_entry *c = &s->cache[i];
+		if (c->used && c->axis == axis && c->index == index &&
+		    !memcmp(c->id, id, AUDIT_DIGEST_LEN)) {
+			c->refs++;
+			c->tick = ++s->tick;
+			*ent_out = c;
+			*x_out = c->x;
+			pthread_mutex_unlock(&s->cache_lock);
+			return true;
+		}
+	}
+	pthread_mutex_unlock(&s->cache_lock);
+
+	struct audit_sliver *sl = NULL;
+	struct node_expanded *x = NULL;
+	if (!node_store_get_sliver(s->store, id, axis, index, &sl, e))
+		return false;
+	if (!sl) {
+		*missing = true;
+		return true;
+	}
+	bool ok = node_expanded_new(s->codec, axis, index, sl->symbols, sl->len, sl->symbol_size,
+				    &x, e);
+	audit_sliver_free(sl);
+	if (!ok)
+		return false;
+
+	pthread_mutex_lock(&s->cache_lock);
+	struct cache_entry *victim = NULL;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct cache_entry *c = &s->cache[i];
+		if (!c->used) {
+			victim = c;
+			break;
+		}
+		if (!victim || c->tick < victim->tick)
+			victim = c;
+	}
+	struct node_expanded *old = NULL;
+	if (victim->used) {
+		if (victim->refs == 0)
+			old = victim->x;
+		/* else: in use; its last user frees it (see cache_release) */
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->used = true;
+	memcpy(victim->id, id, AUDIT_DIGEST_LEN);
+	victim->axis = axis;
+	victim->index = index;
+	victim->x = x;
+	victim->refs = 1;
+	victim->tick = ++s->tick;
+	pthread_mutex_unlock(&s->cache_lock);
+	node_expanded_free(old);
+	*ent_out = victim;
+	*x_out = x;
+	return true;
+}
+
+/* ---- handlers ---- */
+
+static enum MHD_Result get_health(struct node_server *s, struct MHD_Connection *conn)
+{
+	struct buf b = BUF_INIT;
+	char *addr = s->key ? hex_encode_0x_new(s->address, 20) : NULL;
+	buf_printf(&b,
+		   "{\"success\":{\"code\":200,\"data\":{\"nodeStatus\":\"Active\",\"uptimeMs\":%llu,"
+		   "\"index\":%u,\"nShards\":%u,\"epoch\":%llu,\"shards\":[",
+		   (unsigned long long)(now_ms() - s->started_ms), s->cfg.index, s->committee->n,
+		   (unsigned long long)s->epoch);
+	const struct node_member *m = &s->committee->members[s->cfg.index];
+	for (size_t i = 0; i < m->shard_count; i++)
+		buf_printf(&b, "%s%u", i ? "," : "", m->shards[i]);
+	buf_printf(&b, "],\"address\":%s%s%s}}}", addr ? "\"" : "", addr ? addr : "null",
+		   addr ? "\"" : "");
+	free(addr);
+	return send_buf(conn, 200, "application/json", &b);
+}
+
+static enum MHD_Result get_metadata(struct node_server *s, struct MHD_Connection *conn,
+				    const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	struct err e = {{0}};
+	struct audit_metadata *md = NULL;
+	if (!node_store_get_metadata(s->store, id, &md, &e)) {
+		log_error("%s", e.msg);
+		return send_error(conn, 500, "the node cannot read its store");
+	}
+	if (!md)
+		return send_error(conn, 404, "the metadata of this blob is not stored on this node");
+	struct buf b = BUF_INIT;
+	audit_metadata_with_id_write(&b, id, md);
+	audit_metadata_free(md);
+	return send_buf(conn, 200, "application/octet-stream", &b);
+}
+
+static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection *conn,
+				    const uint8_t id[AUDIT_DIGEST_LEN], const struct buf *body)
+{
+	struct err e = {{0}};
+	struct audit_metadata *md = NULL;
+	struct audit_params p;
+	uint16_t ss;
+	enum MHD_Result ret;
+	if (!audit_metadata_parse(body->data, body->len, &md, &e)) {
+		ret = send_error(conn, 400, "the body is not a BCS BlobMetadata: %s", e.msg);
+		goto out;
+	}
+	if (!audit_metadata_verify_id(md, id, &e)) {
+		ret = send_error(conn, 400, "%s", e.msg);
+		goto out;
+	}
+	if (md->encoding_type != NODE_ENCODING_TYPE || md->n_shards != s->committee->n) {
+		ret = send_error(conn, 400,
+				 "this node stores encoding type %u with %u shards, not type %u "
+				 "with %u",
+				 NODE_ENCODING_TYPE, s->committee->n, md->encoding_type,
+				 md->n_shards);
+		goto out;
+	}
+	if (!audit_metadata_params(md, &p, &ss, &e)) {
+		ret = send_error(conn, 400, "%s", e.msg);
+		goto out;
+	}
+	bool existed;
+	if (!node_store_put_metadata(s->store, id, body->data, body->len, &existed, &e)) {
+		log_error("%s", e.msg);
+		ret = send_error(conn, 500, "the node could not store the metadata");
+		goto out;
+	}
+	ret = existed ? send_success(conn, 200, "metadata already stored")
+		      : send_success(conn, 201, "metadata successfully stored");
+out:
+	audit_metadata_free(md);
+	return ret;
+}
+
+static void corrupt_sliver(const struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			   enum audit_proof_axis axis, uint16_t index, struct audit_sliver *sl)
+{
+	for (size_t t = 0; t * sl->symbol_size < sl->len; t++) {
+		struct audit_symbol_id sid = axis == AUDIT_AXIS_PRIMARY
+			? (struct audit_symbol_id){index, (uint16_t)t}
+			: (struct audit_symbol_id){(uint16_t)t, index};
+		if (node_faults_corrupted(&s->cfg.faults, id, sid, axis))
+			sl->symbols[t * sl->symbol_size] ^= 0x01;
+	}
+}
+
+static enum MHD_Result get_sliver(struct node_server *s, struct MHD_Connection *conn,
+				  const uint8_t id[AUDIT_DIGEST_LEN], uint32_t pair,
+				  enum audit_proof_axis axis)
+{
+	uint32_t n = s->committee->n;
+	uint16_t index = (uint16_t)(axis == AUDIT_AXIS_PRIMARY ? pair
+							      : audit_secondary_sliver_of_pair(n, pair));
+	if (!holds_pair(s, id, pair))
+		return send_error(conn, 404, "sliver pair %u of this blob is not on a shard of "
+					     "this node", pair);
+	if (node_faults_lost(&s->cfg.faults, id, axis, index))
+		return send_error(conn, 404, "the sliver is not stored on this node");
+	struct err e = {{0}};
+	struct audit_sliver *sl = NULL;
+	if (!node_store_get_sliver(s->store, id, axis, index, &sl, &e)) {
+		log_error("%s", e.msg);
+		return send_error(conn, 500, "the node cannot read its store");
+	}
+	if (!sl)
+		return send_error(conn, 404, "the sliver is not stored on this node");
+	corrupt_sliver(s, id, axis, index, sl);
+	struct buf b = BUF_INIT;
+	audit_sliver_write(&b, sl);
+	audit_sliver_free(sl);
+	return send_buf(conn, 200, "application/octet-stream", &b);
+}
+
+static enum MHD_Result put_sliver(struct node_server *s, struct MHD_Connection *conn,
+				  const uint8_t id[AUDIT_DIGEST_LEN], uint32_t pair,
+				  enum audit_proof_axis axis, const struct buf *body)
+{
+	uint32_t n = s->committee->n;
+	uint16_t index = (uint16_t)(axis == AUDIT_AXIS_PRIMARY ? pair
+							      : audit_secondary_sliver_of_pair(n, pair));
+	struct err e = {{0}};
+	struct audit_metadata *md = NULL;
+	struct audit_sliver *sl = NULL;
+	enum MHD_Result ret;
+	if (!holds_pair(s, id, pair)) {
+		ret = send_error(conn, 400, "sliver pair %u of this blob belongs to shard %u, which "
+					    "this node does not hold",
+				 pair, audit_shard_of_pair(id, n, pair));
+		goto out;
+	}
+	if (!node_store_get_metadata(s->store, id, &md, &e)) {
+		log_error("%s", e.msg);
+		ret = send_error(conn, 500, "the node cannot read its store");
+		goto out;
+	}
+	if (!md) {
+		ret = send_error(conn, 409, "store the blob's metadata before its slivers");
+		goto out;
+	}
+	if (!audit_sliver_parse(body->data, body->len, &sl, &e)) {
+		ret = send_error(conn, 400, "the body is not a BCS SliverData: %s", e.msg);
+		goto out;
+	}
+	if (sl->index != index) {
+		ret = send_error(conn, 400, "the body holds %s sliver %u, but pair %u holds %s "
+					    "sliver %u",
+				 audit_proof_axis_name(axis), sl->index, pair,
+				 audit_proof_axis_name(axis), index);
+		goto out;
+	}
+	if (!node_sliver_verify(s->codec, md, axis, index, sl->symbols, sl->len, sl->symbol_size,
+				&e)) {
+		ret = send_error(conn, 400, "the sliver does not match the blob's metadata: %s",
+				 e.msg);
+		goto out;
+	}
+	bool existed;
+	if (!node_store_put_sliver(s->store, id, axis, index, sl->symbols, sl->len,
+				   sl->symbol_size, &existed, &e)) {
+		log_error("%s", e.msg);
+		ret = send_error(conn, 500, "the node could not store the sliver");
+		goto out;
+	}
+	ret = existed ? send_success(conn, 200, "sliver already stored")
+		      : send_success(conn, 201, "sliver stored successfully");
+out:
+	audit_metadata_free(md);
+	audit_sliver_free(sl);
+	return ret;
+}
+
+struct symbol_query {
+	uint32_t n;
+	struct audit_symbol_id *ids;
+	size_t count;
+	bool has_axis;
+	enum audit_proof_axis axis;
+	bool bad;
+	char why[600];
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	(void)kind;
+	struct symbol_query *q = cls;
+	struct err e = {{0}};
+	if (q->bad)
+		return MHD_NO;
+	if (!strcmp(key, "id")) {
+		if (q->count == MAX_IDS_PER_REQUEST) {
+			snprintf(q->why, sizeof(q->why), "at most %u ids per request",
+				 MAX_IDS_PER_REQUEST);
+			q->bad = true;
+		} else if (!value || !audit_symbol_id_parse(value, q->n, &q->ids[q->count], &e)) {
+			snprintf(q->why, sizeof(q->why), "%s", value ? e.msg : "empty id");
+			q->bad = true;
+		} else {
+			q->count++;
+		}
+	} else if (!strcmp(key, "proofAxis")) {
+		if (!value || !audit_proof_axis_parse(value, &q->axis, &e)) {
+			snprintf(q->why, sizeof(q->why), "%s", value ? e.msg : "empty proofAxis");
+			q->bad = true;
+		}
+		q->has_axis = true;
+	} else {
+		snprintf(q->why, sizeof(q->why), "unknown query parameter '%.40s'", key);
+		q->bad = true;
+	}
+	return q->bad ? MHD_NO : MHD_YES;
+}
+
+/* A symbol of another stored blob with the same id and axis (--fault-other-blob). */
+static bool other_blob_symbol(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			      struct audit_symbol_id sid, enum audit_proof_axis axis,
+			      struct audit_recovery_symbol *out)
+{
+	uint8_t (*ids)[AUDIT_DIGEST_LEN] = NULL;
+	size_t count = 0;
+	bool found = false;
+	struct err e = {{0}};
+	if (!node_store_list_blobs(s->store, &ids, &count, &e))
+		return false;
+	uint16_t index = axis == AUDIT_AXIS_PRIMARY ? sid.primary : sid.secondary;
+	uint16_t target = axis == AUDIT_AXIS_PRIMARY ? sid.secondary : sid.primary;
+	for (size_t i = 0; i < count && !found; i++) {
+		if (!memcmp(ids[i], id, AUDIT_DIGEST_LEN))
+			continue;
+		struct cache_entry *ent;
+		struct node_expanded *x;
+		bool missing;
+		if (!cache_get(s, ids[i], axis, index, &ent, &x, &missing, &e) || missing)
+			continue;
+		found = node_expanded_symbol(x, target, out, &e);
+		cache_release(s, ent, x);
+	}
+	free(ids);
+	return found;
+}
+
+static enum MHD_Result get_symbols(struct node_server *s, struct MHD_Connection *conn,
+				   const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	uint32_t n = s->committee->n;
+	struct symbol_query q = {.n = n};
+	q.ids = xcalloc(MAX_IDS_PER_REQUEST, sizeof(*q.ids));
+	struct audit_recovery_symbol *items = NULL;
+	size_t found = 0;
+	enum MHD_Result ret;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (q.bad) {
+		ret = send_error(conn, 400, "%s", q.why);
+		goto out;
+	}
+	if (q.count == 0) {
+		ret = send_error(conn, 400, "name at least one symbol with id=I-J");
+		goto out;
+	}
+	items = xcalloc(q.count, sizeof(*items));
+	for (size_t i = 0; i < q.count; i++) {
+		struct audit_symbol_id sid = q.ids[i];
+		enum audit_proof_axis axis = q.axis;
+		if (!q.has_axis) /* either axis will do: the one this node holds */
+			axis = holds_pair(s, id, sid.primary) ? AUDIT_AXIS_PRIMARY
+							      : AUDIT_AXIS_SECONDARY;
+		uint16_t index = axis == AUDIT_AXIS_PRIMARY ? sid.primary : sid.secondary;
+		uint16_t target = axis == AUDIT_AXIS_PRIMARY ? sid.secondary : sid.primary;
+		if (!holds_pair(s, id, pair_of_sliver(n, axis, index)) ||
+		    node_faults_lost(&s->cfg.faults, id, axis, index))
+			continue;
+		if (s->cfg.faults.other_blob && other_blob_symbol(s, id, sid, axis, &items[found])) {
+			found++;
+			continue;
+		}
+		struct err e = {{0}};
+		struct cache_entry *ent;
+		struct node_expanded *x;
+		bool missing;
+		if (!cache_get(s, id, axis, index, &ent, &x, &missing, &e)) {
+			log_error("%s", e.msg);
+			continue;
+		}
+		if (missing)
+			continue;
+		bool ok = node_expanded_symbol(x, target, &items[found], &e);
+		cache_release(s, ent, x);
+		if (!ok) {
+			log_error("%s", e.msg);
+			continue;
+		}
+		if (node_faults_corrupted(&s->cfg.faults, id, sid, axis) && items[found].data_len)
+			items[found].data[0] ^= 0x01;
+		found++;
+	}
+	if (!found) {
+		ret = send_error(conn, 404, "none of the requested symbols is stored on this node");
+		goto out;
+	}
+	struct buf b = BUF_INIT;
+	audit_recovery_symbols_write(&b, items, found);
+	ret = send_buf(conn, 200, "application/octet-stream", &b);
+out:
+	for (size_t i = 0; i < found; i++)
+		audit_recovery_symbol_clear(&items[i]);
+	free(items);
+	free(q.ids);
+	return ret;
+}
+
+static enum MHD_Result get_confirmation(struct node_server *s, struct MHD_Connection *conn,
+					const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	struct err e = {{0}};
+	struct audit_metadata *md = NULL;
+	if (!s->key)
+		return send_error(conn, 503, "this node has no node key (--key-file) to sign "
+					     "storage confirmations");
+	if (!node_store_get_metadata(s->store, id, &md, &e)) {
+		log_error("%s", e.msg);
+		return send_error(conn, 500, "the node cannot read its store");
+	}
+	if (!md)
+		return send_error(conn, 404, "the metadata of this blob is not stored on this node");
+	audit_metadata_free(md);
+	uint32_t n = s->committee->n;
+	const struct node_member *m = &s->committee->members[s->cfg.index];
+	for (size_t k = 0; k < m->shard_count; k++) {
+		uint32_t pair = audit_pair_of_shard(id, n, m->shards[k]);
+		uint16_t sec = (uint16_t)audit_secondary_sliver_of_pair(n, pair);
+		if (!node_store_has_sliver(s->store, id, AUDIT_AXIS_PRIMARY, (uint16_t)pair) ||
+		    !node_store_has_sliver(s->store, id, AUDIT_AXIS_SECONDARY, sec))
+			return send_error(conn, 409, "sliver pair %u (shard %u) is not fully stored "
+						     "yet",
+					  pair, m->shards[k]);
+	}
+	uint8_t digest[32], sig65[65];
+	struct chain_sig sig;
+	node_confirmation_digest(id, s->epoch, s->committee->chain_id, s->committee->blob_registry,
+				 digest);
+	if (!chain_key_sign(s->key, digest, &sig, &e)) {
+		log_error("signing a storage confirmation: %s", e.msg);
+		return send_error(conn, 500, "the node could not sign");
+	}
+	chain_sig_to_65(&sig, sig65);
+	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	audit_blob_id_text(idt, id);
+	char *idhex = hex_encode_0x_new(id, 32), *addr = hex_encode_0x_new(s->address, 20),
+	     *sighex = hex_encode_0x_new(sig65, 65), *dhex = hex_encode_0x_new(digest, 32);
+	struct buf b = BUF_INIT;
+	buf_printf(&b,
+		   "{\"success\":{\"code\":200,\"data\":{\"signed\":{\"blobId\":\"%s\","
+		   "\"blobIdHex\":\"%s\",\"epoch\":%llu,\"signer\":\"%s\",\"digest\":\"%s\","
+		   "\"signature\":\"%s\"}}}}",
+		   idt, idhex, (unsigned long long)s->epoch, addr, dhex, sighex);
+	free(idhex);
+	free(addr);
+	free(sighex);
+	free(dhex);
+	return send_buf(conn, 200, "application/json", &b);
+}
+
+static enum MHD_Result post_recover(struct node_server *s, struct MHD_Connection *conn)
+{
+	if (!s->cfg.admin)
+		return send_error(conn, 403, "admin endpoints are off (start with --admin)");
+	const char *blob = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "blob");
+	uint8_t id[AUDIT_DIGEST_LEN];
+	struct err e = {{0}};
+	if (blob && !audit_blob_id_parse(blob, id, &e))
+		return send_error(conn, 400, "%s", e.msg);
+	if (s->cfg.faults.no_recover)
+		return send_error(conn, 503, "this node refuses to recover (--fault-no-recover)");
+	struct node_recover_ctx rc = {s->store, s->committee, s->codec, s->cfg.index,
+				      s->cfg.peer_timeout_ms};
+	struct node_recover_stats st = {0};
+	pthread_mutex_lock(&s->recover_lock);
+	bool ok = blob ? node_recover_blob(&rc, id, &st, &e) : node_recover_all(&rc, &st, &e);
+	pthread_mutex_unlock(&s->recover_lock);
+	if (!ok)
+		return send_error(conn, 500, "recovery failed: %s", e.msg);
+	struct buf b = BUF_INIT;
+	buf_printf(&b,
+		   "{\"success\":{\"code\":200,\"data\":{\"blobs\":%zu,\"missing\":%zu,"
+		   "\"recovered\":%zu,\"failed\":%zu,\"rejectedSymbols\":%zu}}}",
+		   st.blobs, st.missing, st.recovered, st.failed, st.rejected);
+	return send_buf(conn, 200, "application/json", &b);
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Routes /v1/blobs/{id}/... */
+static enum MHD_Result route_blob(struct node_server *s, struct MHD_Connection *conn,
+				  const char *method, const char *rest, const struct upload *up)
+{
+	const char *slash = strchr(rest, '/');
+	if (!slash)
+		return send_error(conn, 404, "no such endpoint");
+	char idt[64];
+	size_t idl = (size_t)(slash - rest);
+	uint8_t id[AUDIT_DIGEST_LEN];
+	struct err e = {{0}};
+	if (idl >= sizeof(idt))
+		return send_error(conn, 400, "the blob ID is not 43 characters of URL-safe base64");
+	memcpy(idt, rest, idl);
+	idt[idl] = '\0';
+	if (!audit_blob_id_parse(idt, id, &e))
+		return send_error(conn, 400, "%s", e.msg);
+	const char *what = slash + 1;
+	bool get = !strcmp(method, "GET"), put = !strcmp(method, "PUT");
+
+	if (s->cfg.faults.slow_ms)
+		sleep_ms(s->cfg.faults.slow_ms);
+	if (s->cfg.faults.garbage && get) {
+		uint8_t *junk = xmalloc(GARBAGE_LEN);
+		node_faults_garbage(&s->cfg.faults, atomic_fetch_add(&s->requests, 1), junk,
+				    GARBAGE_LEN);
+		return send_bytes(conn, 200, "application/octet-stream", junk, GARBAGE_LEN);
+	}
+
+	if (!strcmp(what, "metadata")) {
+		if (get)
+			return get_metadata(s, conn, id);
+		if (put)
+			return put_metadata(s, conn, id, &up->body);
+		return send_error(conn, 405, "metadata takes GET or PUT");
+	}
+	if (!strcmp(what, "recoverySymbols")) {
+		if (get)
+			return get_symbols(s, conn, id);
+		return send_error(conn, 405, "recoverySymbols takes GET");
+	}
+	if (!strcmp(what, "confirmation") || !strcmp(what, "confirmation/permanent")) {
+		if (get)
+			return get_confirmation(s, conn, id);
+		return send_error(conn, 405, "confirmation takes GET");
+	}
+	if (!strncmp(what, "slivers/", 8)) {
+		const char *p = what + 8;
+		const char *sl2 = strchr(p, '/');
+		char num[8];
+		uint64_t pair;
+		enum audit_proof_axis axis;
+		if (!sl2 || (size_t)(sl2 - p) >= sizeof(num) || sl2 == p)
+			return send_error(conn, 400, "expected slivers/{pair}/{primary|secondary}");
+		memcpy(num, p, (size_t)(sl2 - p));
+		num[sl2 - p] = '\0';
+		if (num[0] < '0' || num[0] > '9' || !parse_u64(num, &pair) ||
+		    pair >= s->committee->n)
+			return send_error(conn, 400, "sliver pair index '%s' is not below %u", num,
+					  s->committee->n);
+		if (!audit_proof_axis_parse(sl2 + 1, &axis, &e))
+			return send_error(conn, 400, "sliver type: %s", e.msg);
+		if (get)
+			return get_sliver(s, conn, id, (uint32_t)pair, axis);
+		if (put)
+			return put_sliver(s, conn, id, (uint32_t)pair, axis, &up->body);
+		return send_error(conn, 405, "slivers take GET or PUT");
+	}
+	return send_error(conn, 404, "no such endpoint");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct node_server *s = cls;
+	struct upload *up = *con_cls;
+	if (!up) {
+		up = xcalloc(1, sizeof(*up));
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!up->too_large && up->body.len + *upload_data_size > s->cfg.max_body) {
+			up->too_large = true;
+			buf_free(&up->body);
+		}
+		if (!up->too_large)
+			buf_append(&up->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (up->too_large)
+		return send_error(conn, 413, "request bodies are limited to %zu bytes",
+				  s->cfg.max_body);
+	if (!strcmp(url, "/v1/health"))
+		return get_health(s, conn);
+	if (!strcmp(url, "/v1/admin/recover")) {
+		if (strcmp(method, "POST"))
+			return send_error(conn, 405, "recover takes POST");
+		return post_recover(s, conn);
+	}
+	if (!strncmp(url, "/v1/blobs/", 10))
+		return route_blob(s, conn, method, url + 10, up);
+	return send_error(conn, 404, "no such endpoint");
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct upload *up = *con_cls;
+	if (up) {
+		buf_free(&up->body);
+		free(up);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static bool parse_listen(const char *text, struct sockaddr_in *sa, struct err *e)
+{
+	const char *colon = strrchr(text, ':');
+	char host[64];
+	uint64_t port;
+	if (!colon || (size_t)(colon - text) >= sizeof(host) || !parse_u64(colon + 1, &port) ||
+	    port > 65535)
+		return err_set(e, "--listen must be IPv4:PORT such as 127.0.0.1:9100, not '%s'",
+			       text);
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return err_set(e, "--listen host must be an IPv4 address, not '%s'", host);
+	return true;
+}
+
+static bool daemon_start(struct node_server *s, struct err *e)
+{
+	s->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, 0, NULL, NULL, handle, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		char a[32];
+		inet_ntop(AF_INET, &s->addr.sin_addr, a, sizeof(a));
+		return err_set(e, "cannot listen on %s:%u (in use, or not an address of this host)",
+			       a, ntohs(s->addr.sin_port));
+	}
+	if (s->addr.sin_port == 0) {
+		/* Keep the port the system chose, so coming back from offline reuses it. */
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+		if (di)
+			s->addr.sin_port = htons(di->port);
+	}
+	return true;
+}
+
+static void server_free(struct node_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		node_expanded_free(s->cache[i].x);
+	pthread_mutex_destroy(&s->cache_lock);
+	pthread_mutex_destroy(&s->recover_lock);
+	node_store_free(s->store);
+	node_committee_free(s->committee);
+	node_codec_free(s->codec);
+	chain_key_free(s->key);
+	free(s);
+}
+
+static void run_recovery(struct node_server *s, const char *why)
+{
+	if (s->cfg.faults.no_recover)
+		return;
+	struct node_recover_ctx rc = {s->store, s->committee, s->codec, s->cfg.index,
+				      s->cfg.peer_timeout_ms};
+	struct node_recover_stats st = {0};
+	struct err e = {{0}};
+	pthread_mutex_lock(&s->recover_lock);
+	bool ok = node_recover_all(&rc, &st, &e);
+	pthread_mutex_unlock(&s->recover_lock);
+	if (!ok)
+		log_warn("recovery (%s): %s", why, e.msg);
+	else if (st.missing)
+		log_info("recovery (%s): %zu blobs, %zu slivers missing, %zu recovered, %zu still "
+			 "missing, %zu bad peer symbols",
+			 why, st.blobs, st.missing, st.recovered, st.failed, st.rejected);
+}
+
+bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t *stop,
+		     struct err *e)
+{
+	bool ok = false;
+	struct node_server *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->cache_lock, NULL);
+	pthread_mutex_init(&s->recover_lock, NULL);
+	s->cfg = *cfg;
+	if (!s->cfg.threads)
+		s->cfg.threads = 4;
+	if (!s->cfg.max_body)
+		s->cfg.max_body = DEFAULT_MAX_BODY;
+	if (!s->cfg.peer_timeout_ms)
+		s->cfg.peer_timeout_ms = 10000;
+	if (!parse_listen(cfg->listen, &s->addr, e) ||
+	    !node_committee_load(cfg->committee_path, &s->committee, e))
+		goto out;
+	if (cfg->index >= s->committee->count) {
+		err_set(e, "--index %u is not a node of the committee (it has %zu)", cfg->index,
+			s->committee->count);
+		goto out;
+	}
+	s->epoch = cfg->epoch ? cfg->epoch : s->committee->epoch;
+	if (!node_codec_new(s->committee->n, &s->codec, e) ||
+	    !node_store_open(cfg->data_dir, &s->store, e))
+		goto out;
+	if (cfg->key_file) {
+		if (!chain_key_from_file(&s->key, cfg->key_file, e)) {
+			err_prefix(e, "node key");
+			goto out;
+		}
+		chain_key_address(s->key, s->address);
+		const struct node_member *m = &s->committee->members[cfg->index];
+		if (m->has_address && memcmp(m->address, s->address, 20)) {
+			err_set(e, "the node key's address is not the one the committee file gives "
+				   "node %u",
+				cfg->index);
+			goto out;
+		}
+	}
+	s->started_ms = now_ms();
+	bool recovered_once = false;
+	uint64_t next_recover = 0;
+	while (!*stop) {
+		uint64_t t = (now_ms() - s->started_ms) / 1000;
+		bool off = node_faults_offline(&s->cfg.faults, t);
+		if (off && s->daemon) {
+			log_info("fault: going offline at %llu s", (unsigned long long)t);
+			MHD_stop_daemon(s->daemon);
+			s->daemon = NULL;
+		} else if (!off && !s->daemon) {
+			if (!daemon_start(s, e))
+				goto out;
+			char a[32];
+			inet_ntop(AF_INET, &s->addr.sin_addr, a, sizeof(a));
+			log_info("node %u serving %u shards of %u on http://%s:%u", cfg->index,
+				 (unsigned)s->committee->members[cfg->index].shard_count,
+				 s->committee->n, a, ntohs(s->addr.sin_port));
+		}
+		/* Recover once at startup (after listening, so peers recovering at the same
+		 * time can reach this node), then every recover_interval_s. */
+		if (s->daemon && (!recovered_once || (cfg->recover_interval_s &&
+						      now_ms() >= next_recover))) {
+			run_recovery(s, recovered_once ? "periodic" : "startup");
+			recovered_once = true;
+			next_recover = now_ms() + cfg->recover_interval_s * 1000;
+		}
+		sleep_ms(100);
+	}
+	log_info("node %u stopping", cfg->index);
+	ok = true;
+out:
+	server_free(s);
+	return ok;
+}

@@ -1,0 +1,216 @@
+/* store.c: slivers and metadata as files, written crash-safely. */
+#include "node/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/encoding.h"
+#include "core/err.h"
+
+struct node_store {
+	char *dir;
+};
+
+/* The node rewrites nothing it already has, and a sliver is at most ~16 MiB (n = 255,
+ * 64 KiB symbols); reads are capped a little above that. */
+#define STORE_MAX_FILE (64u << 20)
+
+static bool mkdir_p(const char *path, struct err *e)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return true;
+	return err_set(e, "cannot create directory %s: %s", path, strerror(errno));
+}
+
+bool node_store_open(const char *dir, struct node_store **out, struct err *e)
+{
+	*out = NULL;
+	if (!mkdir_p(dir, e))
+		return false;
+	char *blobs = xasprintf("%s/blobs", dir);
+	bool ok = mkdir_p(blobs, e);
+	free(blobs);
+	if (!ok)
+		return false;
+	struct node_store *s = xcalloc(1, sizeof(*s));
+	s->dir = xstrdup(dir);
+	*out = s;
+	return true;
+}
+
+void node_store_free(struct node_store *s)
+{
+	if (!s)
+		return;
+	free(s->dir);
+	free(s);
+}
+
+static char *blob_dir_new(const struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	char hex[2 * AUDIT_DIGEST_LEN + 1];
+	hex_encode(hex, id, AUDIT_DIGEST_LEN);
+	return xasprintf("%s/blobs/%s", s->dir, hex);
+}
+
+static char *sliver_path_new(const struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			     enum audit_proof_axis axis, uint16_t index)
+{
+	char *d = blob_dir_new(s, id);
+	char *p = xasprintf("%s/%s-%u", d, axis == AUDIT_AXIS_PRIMARY ? "primary" : "secondary",
+			    (unsigned)index);
+	free(d);
+	return p;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool node_store_put_metadata(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			     const uint8_t *bcs, size_t len, bool *existed, struct err *e)
+{
+	char *d = blob_dir_new(s, id);
+	char *p = xasprintf("%s/metadata", d);
+	bool ok = false;
+	*existed = exists(p);
+	if (*existed) {
+		ok = true;
+		goto out;
+	}
+	if (!mkdir_p(d, e))
+		goto out;
+	ok = write_file_atomic(p, bcs, len, 0600, e);
+out:
+	free(d);
+	free(p);
+	return ok;
+}
+
+bool node_store_get_metadata(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			     struct audit_metadata **md, struct err *e)
+{
+	*md = NULL;
+	char *d = blob_dir_new(s, id);
+	char *p = xasprintf("%s/metadata", d);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool ok = true;
+	if (!exists(p))
+		goto out;
+	ok = read_file(p, STORE_MAX_FILE, &data, &len, e) &&
+	     audit_metadata_parse(data, len, md, e);
+	if (!ok)
+		err_prefix(e, "stored metadata %s", p);
+out:
+	free(data);
+	free(d);
+	free(p);
+	return ok;
+}
+
+bool node_store_put_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			   enum audit_proof_axis axis, uint16_t index, const uint8_t *symbols,
+			   size_t len, uint16_t symbol_size, bool *existed, struct err *e)
+{
+	char *d = blob_dir_new(s, id);
+	char *p = sliver_path_new(s, id, axis, index);
+	struct buf b = BUF_INIT;
+	bool ok = false;
+	*existed = exists(p);
+	if (*existed) {
+		ok = true;
+		goto out;
+	}
+	if (!mkdir_p(d, e))
+		goto out;
+	audit_sliver_write_parts(&b, symbols, len, symbol_size, index);
+	ok = write_file_atomic(p, b.data, b.len, 0600, e);
+out:
+	buf_free(&b);
+	free(d);
+	free(p);
+	return ok;
+}
+
+bool node_store_get_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			   enum audit_proof_axis axis, uint16_t index, struct audit_sliver **out,
+			   struct err *e)
+{
+	*out = NULL;
+	char *p = sliver_path_new(s, id, axis, index);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool ok = true;
+	if (!exists(p))
+		goto out;
+	ok = read_file(p, STORE_MAX_FILE, &data, &len, e) && audit_sliver_parse(data, len, out, e);
+	if (!ok)
+		err_prefix(e, "stored sliver %s", p);
+out:
+	free(data);
+	free(p);
+	return ok;
+}
+
+bool node_store_has_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			   enum audit_proof_axis axis, uint16_t index)
+{
+	char *p = sliver_path_new(s, id, axis, index);
+	bool r = exists(p);
+	free(p);
+	return r;
+}
+
+bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			      enum audit_proof_axis axis, uint16_t index, struct err *e)
+{
+	char *p = sliver_path_new(s, id, axis, index);
+	bool ok = unlink(p) == 0 || errno == ENOENT;
+	if (!ok)
+		err_set(e, "cannot remove %s: %s", p, strerror(errno));
+	free(p);
+	return ok;
+}
+
+bool node_store_list_blobs(struct node_store *s, uint8_t (**ids)[AUDIT_DIGEST_LEN],
+			   size_t *count, struct err *e)
+{
+	*ids = NULL;
+	*count = 0;
+	char *d = xasprintf("%s/blobs", s->dir);
+	DIR *dir = opendir(d);
+	if (!dir) {
+		err_set(e, "cannot list %s: %s", d, strerror(errno));
+		free(d);
+		return false;
+	}
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		uint8_t id[AUDIT_DIGEST_LEN];
+		if (strlen(de->d_name) != 2 * AUDIT_DIGEST_LEN ||
+		    !hex_decode_exact(id, sizeof(id), de->d_name, NULL))
+			continue;
+		char *m = xasprintf("%s/%s/metadata", d, de->d_name);
+		bool has = exists(m);
+		free(m);
+		if (!has)
+			continue;
+		if (*count == cap) {
+			cap = cap ? 2 * cap : 16;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		memcpy((*ids)[(*count)++], id, AUDIT_DIGEST_LEN);
+	}
+	closedir(dir);
+	free(d);
+	return true;
+}
