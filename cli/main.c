@@ -15,7 +15,6 @@
 static const struct command *const tables[] = {
 	db_commands,
 	chain_commands,
-	chain_rpc_commands,
 	blob_commands,
 	node_commands,
 	audit_commands,
