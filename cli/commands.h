@@ -7,6 +7,7 @@
 /* Each table ends with a row whose run is NULL. */
 extern const struct command db_commands[];
 extern const struct command chain_commands[];
+extern const struct command chain_rpc_commands[];
 extern const struct command blob_commands[];
 extern const struct command node_commands[];
 extern const struct command audit_commands[];

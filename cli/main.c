@@ -15,6 +15,7 @@
 static const struct command *const tables[] = {
 	db_commands,
 	chain_commands,
+	chain_rpc_commands,
 	blob_commands,
 	node_commands,
 	audit_commands,

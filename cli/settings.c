@@ -22,6 +22,15 @@ const struct opt settings_table[] = {
 	 "deployment file written by 'assay chain deploy'", "deployment.json", true},
 	{"rpc-timeout-ms", 0, OPT_U64, &settings.rpc_timeout_ms, "MS",
 	 "timeout of one JSON-RPC call", "10000", true},
+	/* sender */
+	{"fee-cap-gwei", 0, OPT_U64, &settings.fee_cap_gwei, "GWEI",
+	 "never pay more than this max fee per gas (a \"fee cap hit\" is logged)", "500", true},
+	{"min-tip-gwei", 0, OPT_U64, &settings.min_tip_gwei, "GWEI",
+	 "lowest priority fee offered, whatever eth_feeHistory says", "1", true},
+	{"confirmations", 0, OPT_U64, &settings.confirmations, "N",
+	 "blocks (counting its own) before a transaction counts as final", "3", true},
+	{"stuck-after-s", 0, OPT_U64, &settings.stuck_after_s, "SECONDS",
+	 "replace a transaction still unmined this long after it was sent", "180", true},
 	OPT_END,
 };
 

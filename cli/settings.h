@@ -22,6 +22,11 @@ struct settings {
 	const char *rpc_url;
 	const char *deployment;
 	uint64_t rpc_timeout_ms;
+	/* sender (chain/sender.h: assay chain send, the settle job's submissions) */
+	uint64_t fee_cap_gwei;
+	uint64_t min_tip_gwei;
+	uint64_t confirmations;
+	uint64_t stuck_after_s;
 };
 
 extern struct settings settings;
