@@ -1,10 +1,19 @@
 #!/bin/sh
 # Runs the forge tests (unit, fuzz, invariant) offline; non-zero exit on failure.
 # Extra arguments go to `forge test` (e.g. --match-contract SettlementTest -vvv).
+# forge 1.7 can exit 0 with failing tests, so the summary line is checked as well.
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 root=$(CDPATH= cd -- "$here/../.." && pwd)
 forge="$root/node_modules/.bin/forge"
 [ -x "$forge" ] || { echo "forge not found at $forge (run npm ci at the repo root)" >&2; exit 1; }
 cd "$here"
-exec "$forge" test --offline "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+rc=0
+"$forge" test --offline "$@" 2>&1 | tee "$log" || rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"
+grep -Eq '^Ran [0-9]+ test suites? .*: [0-9]+ tests passed, 0 failed' "$log" || {
+  echo "test.sh: forge reported failures (or ran no tests)" >&2
+  exit 1
+}

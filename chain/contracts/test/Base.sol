@@ -23,6 +23,8 @@ interface Vm {
     function chainId(uint256) external;
     function label(address, string calldata) external;
     function pauseGasMetering() external;
+    function getBlockTimestamp() external view returns (uint256);
+    function getBlockNumber() external view returns (uint256);
     function resumeGasMetering() external;
 }
 
@@ -54,6 +56,16 @@ abstract contract Assertions {
 
     function assertGe(uint256 a, uint256 b, string memory what) internal pure {
         if (a < b) revert AssertionFailed(what, a, b);
+    }
+
+    /// block.timestamp / block.number read through cheatcodes: via-IR may reuse a value
+    /// read before a vm.warp / vm.roll in the same function.
+    function _now() internal view returns (uint256) {
+        return vm.getBlockTimestamp();
+    }
+
+    function _blk() internal view returns (uint256) {
+        return vm.getBlockNumber();
     }
 
     function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
@@ -137,7 +149,7 @@ abstract contract Fixture is Assertions {
         bytes32 salt = bytes32(++saltNonce);
         vm.prank(gov);
         timelock.schedule(target, 0, data, bytes32(0), salt, TL_DELAY);
-        vm.warp(block.timestamp + TL_DELAY);
+        vm.warp(_now() + TL_DELAY);
         timelock.execute(target, 0, data, bytes32(0), salt);
     }
 
@@ -183,8 +195,8 @@ abstract contract Fixture is Assertions {
     function _advance() internal {
         uint64 cur = staking.currentEpoch();
         (uint64 start, uint64 dur,,,,,) = staking.epochInfo(cur);
-        if (block.timestamp < start + dur) vm.warp(start + dur);
-        vm.roll(block.number + 10);
+        if (_now() < start + dur) vm.warp(start + dur);
+        vm.roll(_blk() + 10);
         staking.advanceEpoch();
     }
 
@@ -248,12 +260,12 @@ abstract contract Fixture is Assertions {
 
     function _toRevealPhase(uint64 e) internal {
         (, uint64 commitEnd,,) = settlement.phases(e);
-        if (block.timestamp < commitEnd) vm.warp(commitEnd);
+        if (_now() < commitEnd) vm.warp(commitEnd);
     }
 
     function _toFinalizable(uint64 e) internal {
         (,,, uint64 disputeEnd) = settlement.phases(e);
-        if (block.timestamp < disputeEnd) vm.warp(disputeEnd);
+        if (_now() < disputeEnd) vm.warp(disputeEnd);
     }
 
     /// Commits and reveals for auditors [0, k) with the given counts, then finalizes in one call.
@@ -306,6 +318,13 @@ abstract contract Fixture is Assertions {
     }
 
     /// epoch 0 has no committee: void it so later epochs can settle.
+    /// Voids `e` once its reveal window closed without reveals.
+    function _voidNoQuorum(uint64 e) internal {
+        (,, uint64 revealEnd,) = settlement.phases(e);
+        if (_now() < revealEnd) vm.warp(revealEnd);
+        settlement.voidEpoch(e);
+    }
+
     function _voidGenesis() internal {
         if (staking.currentEpoch() == 0) _advance();
         settlement.voidEpoch(0);

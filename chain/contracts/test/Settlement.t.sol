@@ -594,7 +594,7 @@ contract SettlementTest is Fixture {
         timelock.schedule(address(settlement), 0, data, bytes32(0), bytes32(uint256(99)), TL_DELAY);
         vm.expectRevert();
         timelock.execute(address(settlement), 0, data, bytes32(0), bytes32(uint256(99)));
-        vm.warp(block.timestamp + TL_DELAY);
+        vm.warp(_now() + TL_DELAY);
         timelock.execute(address(settlement), 0, data, bytes32(0), bytes32(uint256(99)));
         (uint16 r0,,,,,,,) = settlement.params();
         assertEq(r0, 9000, "r0 changed");
@@ -603,7 +603,7 @@ contract SettlementTest is Fixture {
         data = abi.encodeCall(Settlement.setParams, (p));
         vm.prank(gov);
         timelock.schedule(address(settlement), 0, data, bytes32(0), bytes32(uint256(100)), TL_DELAY);
-        vm.warp(block.timestamp + TL_DELAY);
+        vm.warp(_now() + TL_DELAY);
         vm.expectRevert();
         timelock.execute(address(settlement), 0, data, bytes32(0), bytes32(uint256(100)));
     }
