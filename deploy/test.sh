@@ -84,7 +84,8 @@ if [ "${ASSAY_TEST_SKIP_ASAN:-0}" != 1 ]; then
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 	if stage asan-build build build-asan -DASSAY_SANITIZE=ON -DASSAY_FUZZ_RUNS=3000 \
-		-DASSAY_BUILD_BENCH=OFF; then
+		-DASSAY_BUILD_BENCH=OFF \
+		-DASSAY_CONTRACTS_FROM="$ASSAY_ROOT/build/contracts"; then
 		stage asan-tests run_ctest build-asan -L 'unit|integration|fuzz'
 	fi
 fi
