@@ -605,49 +605,20 @@ static bool fetch_receipts(struct chain_sender *s, struct vers **list, size_t n,
 	return true;
 }
 
-/* Confirm mined versions deep enough, checking their block is still the canonical one. */
+/* Confirm mined versions deep enough. Their block hash came from a receipt fetched in this
+ * same poll (a receipt is only served for the canonical chain), so a block that a reorg
+ * replaced has already shown up as a moved or missing receipt. */
 static bool confirm(struct chain_sender *s, struct err *e)
 {
-	size_t cap = 0, n = 0;
-	struct vers **list = NULL;
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct vers *v = mined_version(&s->slots[i]);
 		if (v && v->rec.state == CHAIN_TX_MINED &&
 		    s->head + 1 >= v->rec.block_number + s->cfg.confirmations) {
-			if (n == cap)
-				list = xrealloc(list, (cap = cap ? cap * 2 : 64) * sizeof(*list));
-			list[n++] = v;
+			set_state(s, v, CHAIN_TX_CONFIRMED);
+			s->st.confirmed++;
 		}
 	}
-	size_t step = s->cfg.batch ? s->cfg.batch : 200;
-	bool ok = true;
-	for (size_t at = 0; ok && at < n; at += step) {
-		size_t m = n - at < step ? n - at : step;
-		struct chain_rpc_batch *b = chain_rpc_batch_new();
-		for (size_t i = 0; i < m; i++) {
-			char tag[24];
-			chain_rpc_tag(tag, list[at + i]->rec.block_number);
-			chain_rpc_batch_add(b, "eth_getBlockByNumber", json_pack("[s, b]", tag, 0));
-		}
-		s->st.rpc_batches++;
-		ok = chain_rpc_batch_send(s->rpc, b, e);
-		for (size_t i = 0; ok && i < m; i++) {
-			json_t *r;
-			struct chain_block blk;
-			ok = chain_rpc_batch_result(b, i, &r, NULL, NULL, e);
-			if (!ok || json_is_null(r))
-				continue;
-			ok = chain_rpc_parse_block(r, &blk, e);
-			struct vers *v = list[at + i];
-			if (ok && !memcmp(blk.hash, v->rec.block_hash, 32)) {
-				set_state(s, v, CHAIN_TX_CONFIRMED);
-				s->st.confirmed++;
-			}
-		}
-		chain_rpc_batch_free(b);
-	}
-	free(list);
-	return ok && flush(s, e);
+	return flush(s, e);
 }
 
 bool chain_sender_poll(struct chain_sender *s, struct err *e)
