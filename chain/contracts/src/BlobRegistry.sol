@@ -215,11 +215,12 @@ contract BlobRegistry is Governed, EIP712 {
         return cb != 0 && cb <= blockNumber;
     }
 
-    /// Whether auditors may challenge the blob in `epoch`: certified no later than the
-    /// epoch's seed block and `epoch` within [startEpoch, endEpoch). Uncertified blobs never are.
+    /// Whether auditors may challenge the blob in `epoch`: certified in an earlier epoch
+    /// (so every node had an epoch to recover slivers it did not confirm), no later than
+    /// the epoch's seed block, and `epoch` < endEpoch. Uncertified blobs never are.
     function isChallengeable(bytes32 blobId, uint64 epoch) external view returns (bool) {
         Blob storage b = _blobs[blobId];
-        if (b.certifiedBlock == 0 || epoch < b.startEpoch || epoch >= b.endEpoch) return false;
+        if (b.certifiedBlock == 0 || epoch <= b.certifiedEpoch || epoch >= b.endEpoch) return false;
         (, uint64 seedBlock,) = staking.epochSeed(epoch);
         return b.certifiedBlock <= seedBlock;
     }

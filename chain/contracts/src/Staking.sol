@@ -198,7 +198,7 @@ contract Staking is Governed {
         uint16 driftBoundBps_,
         uint32 seedDelay_
     ) Governed(governance, guardian_) {
-        if (nShards_ < 4 || committeeCap_ == 0 || maxCandidates_ < committeeCap_) revert BadParam();
+        if (nShards_ < 4 || committeeCap_ == 0 || maxCandidates_ == 0) revert BadParam();
         token = token_;
         nShards = nShards_;
         uint16 cap = committeeCap_;

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {Fixture, Vm} from "./Base.sol";
+import {TestToken} from "../src/TestToken.sol";
+import {Staking} from "../src/Staking.sol";
+import {Settlement} from "../src/Settlement.sol";
+import {BlobRegistry} from "../src/BlobRegistry.sol";
+
+/// Random sequences of stake, delegate, withdraw, register blob, advance, attest/finalize or
+/// void, and claims. Every token minted is always somewhere accounted for.
+contract Handler {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    address internal constant BURN = 0x000000000000000000000000000000000000dEaD;
+
+    TestToken public token;
+    Staking public staking;
+    Settlement public settlement;
+    BlobRegistry public registry;
+    address[] public nodes;
+    uint256[] internal auditorPks;
+    address[] public actors;
+    address[] public payees;
+    uint256 public minted;
+    uint256 public finalized;
+    uint256 public voided;
+
+    constructor(TestToken t, Staking s, Settlement st, BlobRegistry r, address[] memory ns, uint256[] memory aPks, address[] memory pays) {
+        (token, staking, settlement, registry) = (t, s, st, r);
+        nodes = ns;
+        auditorPks = aPks;
+        payees = pays;
+        for (uint256 i = 0; i < 4; i++) {
+            actors.push(address(uint160(0xAC7000 + i)));
+        }
+        for (uint256 i = 0; i < ns.length; i++) {
+            actors.push(ns[i]);
+        }
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    function nodeCount() external view returns (uint256) {
+        return nodes.length;
+    }
+
+    function payeeCount() external view returns (uint256) {
+        return payees.length;
+    }
+
+    function noteMint(uint256 a) external {
+        minted += a;
+    }
+
+    function _now() internal view returns (uint256) {
+        return vm.getBlockTimestamp();
+    }
+
+    function _sig(uint256 pk, bytes32 d) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, d);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function delegate(uint256 who, uint256 node, uint256 amount) external {
+        address a = actors[who % actors.length];
+        address n = nodes[node % nodes.length];
+        amount = 1 + amount % 500e18;
+        token.mint(a, amount);
+        minted += amount;
+        vm.startPrank(a);
+        token.approve(address(staking), amount);
+        staking.delegate(n, amount);
+        vm.stopPrank();
+    }
+
+    function requestWithdrawal(uint256 who, uint256 node, uint256 frac) external {
+        address a = actors[who % actors.length];
+        address n = nodes[node % nodes.length];
+        staking.sync(n, a);
+        (uint256 sh,,,) = staking.positionOf(n, a);
+        if (sh == 0) return;
+        uint256 part = 1 + frac % sh;
+        vm.prank(a);
+        staking.requestWithdrawal(n, part);
+    }
+
+    function withdraw(uint256 who, uint256 node) external {
+        address a = actors[who % actors.length];
+        vm.prank(a);
+        staking.withdraw(nodes[node % nodes.length]);
+    }
+
+    function claimCommission(uint256 node) external {
+        vm.prank(nodes[node % nodes.length]);
+        staking.claimCommission();
+    }
+
+    function claimAuditor(uint256 a) external {
+        settlement.claimAuditor(uint8(a % auditorPks.length));
+    }
+
+    function registerBlob(uint256 seed, uint64 size, uint64 epochs) external {
+        uint64 cur = staking.currentEpoch();
+        uint64 end = cur + 1 + epochs % 10;
+        size = size % (1 << 22);
+        uint256 fee = registry.feePerEpoch(size) * (end - cur);
+        address a = actors[seed % actors.length];
+        token.mint(a, fee);
+        minted += fee;
+        vm.startPrank(a);
+        token.approve(address(registry), fee);
+        registry.registerBlob(keccak256(abi.encode(seed, cur, minted)), size, 1, end);
+        vm.stopPrank();
+    }
+
+    function advance() external {
+        uint64 cur = staking.currentEpoch();
+        (uint64 start, uint64 dur,,,,,) = staking.epochInfo(cur);
+        if (_now() < start + dur) vm.warp(start + dur);
+        vm.roll(vm.getBlockNumber() + 10);
+        // secrets for the epoch after the next one can be committed now too
+        for (uint256 a = 0; a < auditorPks.length; a++) {
+            uint64 e = cur + 1;
+            if (settlement.secretHashes(e, uint8(a)) == bytes32(0)) {
+                bytes32 h = keccak256(abi.encodePacked(_secret(uint8(a), e)));
+                settlement.commitSecret(e, uint8(a), h, _sig(auditorPks[a], settlement.secretCommitDigest(e, uint8(a), h)));
+            }
+        }
+        staking.advanceEpoch();
+    }
+
+    function _secret(uint8 a, uint64 e) internal pure returns (bytes32) {
+        return keccak256(abi.encode("inv secret", a, e));
+    }
+
+    /// Settles the next epoch: attest + finalize with random counts when still possible,
+    /// void otherwise.
+    function settle(uint256 seed) external {
+        uint64 e = settlement.nextToSettle();
+        if (e >= staking.currentEpoch()) return;
+        (uint64 end, uint64 commitEnd, uint64 revealEnd, uint64 disputeEnd) = settlement.phases(e);
+        uint256 m = staking.committeeSize(e);
+        bool secrets = settlement.secretHashes(e, 0) != bytes32(0) && settlement.secretHashes(e, 1) != bytes32(0)
+            && settlement.secretHashes(e, 2) != bytes32(0);
+        if (m == 0 || _now() >= commitEnd || !secrets || seed % 5 == 0) {
+            if (m != 0 && _now() < revealEnd) vm.warp(revealEnd);
+            settlement.voidEpoch(e);
+            voided++;
+            return;
+        }
+        end;
+        uint32[][] memory p = new uint32[][](3);
+        uint32[][] memory d = new uint32[][](3);
+        for (uint256 a = 0; a < 3; a++) {
+            (p[a], d[a]) = _randomCounts(seed, a, m);
+            bytes32 dg = _digest(uint8(a), e, p[a], d[a]);
+            settlement.commitAttestation(e, uint8(a), dg, _sig(auditorPks[a], settlement.attestationCommitDigest(e, uint8(a), dg)));
+        }
+        vm.warp(commitEnd);
+        bytes32 ch = staking.committeeHash(e);
+        for (uint256 a = 0; a < 3; a++) {
+            settlement.revealAttestation(e, uint8(a), ch, p[a], d[a], bytes32(0), _secret(uint8(a), e), _sig(auditorPks[a], _digest(uint8(a), e, p[a], d[a])));
+        }
+        vm.warp(disputeEnd);
+        uint8[] memory ids = new uint8[](3);
+        (ids[0], ids[1], ids[2]) = (0, 1, 2);
+        settlement.finalizeEpoch(e, ids, p, d, m);
+        finalized++;
+    }
+
+    function _randomCounts(uint256 seed, uint256 a, uint256 m) internal pure returns (uint32[] memory p, uint32[] memory d) {
+        p = new uint32[](m);
+        d = new uint32[](m);
+        for (uint256 i = 0; i < m; i++) {
+            uint256 r = uint256(keccak256(abi.encode(seed, a, i)));
+            d[i] = uint32(r % 100);
+            uint256 mode = (r >> 16) % 4;
+            p[i] = mode == 0 ? 0 : (mode == 3 ? uint32((r >> 32) % (uint256(d[i]) + 1)) : d[i]);
+        }
+    }
+
+    function _digest(uint8 a, uint64 e, uint32[] memory p, uint32[] memory d) internal view returns (bytes32) {
+        return settlement.attestationDigest(e, staking.committeeHash(e), keccak256(abi.encode(p, d)), bytes32(0), _secret(a, e));
+    }
+}
+
+contract InvariantTest is Fixture {
+    Handler internal handler;
+
+    function setUp() public {
+        _deploy();
+        _registerNodes(4, 150e18);
+        address[] memory pays = new address[](nAuditors);
+        for (uint256 a = 0; a < nAuditors; a++) {
+            pays[a] = vm.addr(0xFA7 + a);
+        }
+        handler = new Handler(token, staking, settlement, registry, ops, auditorPks, pays);
+        handler.noteMint(4 * 150e18);
+        // the handler commits secrets and attests for the auditors
+        _commitSecrets(1);
+    }
+
+    function targetContracts() public view returns (address[] memory t) {
+        t = new address[](1);
+        t[0] = address(handler);
+    }
+
+    /// Every minted token is held by an actor, a payee, the burn address, Staking,
+    /// Settlement or BlobRegistry (which must hold nothing between calls).
+    function invariant_tokensConserved() public view {
+        uint256 sum = token.balanceOf(address(staking)) + token.balanceOf(address(settlement))
+            + token.balanceOf(address(registry)) + token.balanceOf(BURN);
+        for (uint256 i = 0; i < handler.actorCount(); i++) {
+            sum += token.balanceOf(handler.actors(i));
+        }
+        for (uint256 i = 0; i < handler.payeeCount(); i++) {
+            sum += token.balanceOf(handler.payees(i));
+        }
+        assertEq(sum, handler.minted(), "conservation");
+        assertEq(token.totalSupply(), handler.minted(), "supply");
+        assertEq(token.balanceOf(address(registry)), 0, "registry passes fees through");
+    }
+
+    /// Staking holds exactly what it owes (pool stake, pending deposits, commission, priced
+    /// withdrawals).
+    function invariant_stakingBooks() public view {
+        _checkStakingBooks();
+    }
+
+    /// Settlement can always pay what it owes: carried-over pool and auditor balances.
+    function invariant_settlementSolvent() public view {
+        uint256 owed = settlement.carry();
+        for (uint256 a = 0; a < nAuditors; a++) {
+            owed += settlement.auditorOwed(uint8(a));
+        }
+        assertGe(token.balanceOf(address(settlement)), owed, "settlement solvent");
+        assertTrue(staking.settledCount() == settlement.nextToSettle(), "settled in lockstep");
+    }
+
+    /// Committee shard counts always sum to n and match the owner array.
+    function invariant_shardsAssigned() public view {
+        uint64 e = staking.currentEpoch();
+        (address[] memory nodes, uint16[] memory counts) = staking.committee(e);
+        if (nodes.length == 0) return;
+        bytes memory owners = staking.shardOwnerIndices(e);
+        uint256 total;
+        for (uint256 i = 0; i < counts.length; i++) {
+            total += counts[i];
+        }
+        assertEq(total, nShards, "sum");
+        assertEq(owners.length, nShards, "owners");
+    }
+}
