@@ -57,6 +57,9 @@ struct node_codec;
 bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e) WARN_UNUSED;
 void node_codec_free(struct node_codec *c);
 const struct audit_params *node_codec_params(const struct node_codec *c);
+/* Threads node_encode() may use (default: the online CPUs, at most 16; 1 = none). Set it
+ * before sharing the codec. */
+void node_codec_set_threads(struct node_codec *c, unsigned threads);
 /* Bytes of a sliver of this axis for a symbol size: k_s·ss (primary), k_p·ss (secondary). */
 size_t node_sliver_len(const struct node_codec *c, enum audit_proof_axis axis,
 		       uint16_t symbol_size);
