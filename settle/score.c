@@ -1,0 +1,143 @@
+/* score.c: decided records and per-node counts (see score.h). */
+#include "settle/score.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "sql/settle.h"
+
+void settle_counts_clear(struct settle_counts *c)
+{
+	if (!c)
+		return;
+	free(c->passed);
+	free(c->decided);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cmp_seq_attempt(const void *a, const void *b)
+{
+	const struct settle_record *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->attempt != y->attempt)
+		return x->attempt < y->attempt ? -1 : 1;
+	return 0;
+}
+
+bool settle_decided_select(const struct settle_record *attempts, size_t n,
+			   struct settle_record **out, size_t *nout, struct err *e)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return true;
+	struct settle_record *v = xmalloc(n * sizeof(*v));
+	memcpy(v, attempts, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_seq_attempt);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].epoch != v[0].epoch || memcmp(v[i].auditor, v[0].auditor, 20)) {
+			free(v);
+			return err_set(e, "challenge records of several epochs or auditors were mixed "
+					  "(seq %llu)",
+				       (unsigned long long)v[i].seq);
+		}
+		if (i + 1 < n && v[i + 1].seq == v[i].seq && v[i + 1].attempt == v[i].attempt) {
+			free(v);
+			return err_set(e, "challenge seq %llu has attempt %u twice",
+				       (unsigned long long)v[i].seq, v[i].attempt);
+		}
+		if (i + 1 < n && v[i + 1].seq == v[i].seq)
+			continue; /* a later attempt decides */
+		v[k++] = v[i];
+	}
+	*out = v;
+	*nout = k;
+	return true;
+}
+
+bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (*committee)[20],
+		  size_t m, struct settle_counts *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
+	out->m = m;
+	out->passed = xcalloc(m ? m : 1, sizeof(uint32_t));
+	out->decided = xcalloc(m ? m : 1, sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		const struct settle_record *r = &decided[i];
+		if (i > 0 && r->seq <= decided[i - 1].seq) {
+			settle_counts_clear(out);
+			return err_set(e, "decided records are not in ascending seq order at seq %llu",
+				       (unsigned long long)r->seq);
+		}
+		size_t j = 0;
+		while (j < m && memcmp(committee[j], r->node, 20))
+			j++;
+		if (j == m) {
+			settle_counts_clear(out);
+			return err_set(e, "challenge seq %llu names a node that is not in the committee "
+					  "of epoch %llu",
+				       (unsigned long long)r->seq, (unsigned long long)r->epoch);
+		}
+		out->records++;
+		if (r->outcome == AUDIT_OUTCOME_AUDITOR_ERROR) {
+			out->auditor_errors++;
+			continue;
+		}
+		if (out->decided[j] == UINT32_MAX) {
+			settle_counts_clear(out);
+			return err_set(e, "more than 2^32-1 decided challenges for one node");
+		}
+		out->decided[j]++;
+		if (r->outcome == AUDIT_OUTCOME_PASS)
+			out->passed[j]++;
+	}
+	return true;
+}
+
+bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			 struct settle_record **out, size_t *n, struct err *e)
+{
+	struct db_settle_attempt *rows = NULL;
+	size_t nrows = 0;
+	struct settle_record *recs = NULL;
+	bool ok = false;
+	*out = NULL;
+	*n = 0;
+	if (!db_settle_attempts(db, epoch, auditor, &rows, &nrows, e))
+		return false;
+	recs = xcalloc(nrows ? nrows : 1, sizeof(*recs));
+	for (size_t i = 0; i < nrows; i++) {
+		struct settle_record *r = &recs[i];
+		const struct db_settle_attempt *a = &rows[i];
+		r->epoch = epoch;
+		memcpy(r->auditor, auditor, 20);
+		r->seq = a->seq;
+		if (a->attempt > 255 || a->shard > 65535 || a->row > 65535 || a->col > 65535) {
+			err_set(e, "challenge seq %llu has a field out of range for evidence",
+				(unsigned long long)a->seq);
+			goto out;
+		}
+		r->attempt = (uint8_t)a->attempt;
+		memcpy(r->node, a->node, 20);
+		memcpy(r->blob, a->blob, 32);
+		r->shard = (uint16_t)a->shard;
+		r->row = (uint16_t)a->row;
+		r->col = (uint16_t)a->col;
+		r->axis = a->secondary ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+		if (!audit_outcome_parse(a->outcome, &r->outcome)) {
+			err_set(e, "challenge seq %llu has an unknown outcome", (unsigned long long)a->seq);
+			goto out;
+		}
+		r->latency_ms = a->latency_ms;
+		if (a->has_hash)
+			memcpy(r->response_hash, a->response_hash, 32);
+	}
+	ok = settle_decided_select(recs, nrows, out, n, e);
+out:
+	free(recs);
+	free(rows);
+	return ok;
+}

@@ -1,0 +1,44 @@
+/* score.h: per-node (passed, decided) counts of an epoch from the auditor's challenge
+ * records (settle/EVIDENCE.md, "Counts").
+ *
+ * The decided record of challenge seq is its last attempt. Per committee node, in
+ * committee order: decided = its decided records whose outcome is not auditor_error (the
+ * auditor's own fault is not the node's), passed = those that are pass. The decided
+ * records, in ascending seq, are also the leaves of the evidence tree. */
+#ifndef ASSAY_SETTLE_SCORE_H
+#define ASSAY_SETTLE_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/util.h"
+#include "settle/evidence.h"
+
+struct err;
+struct db;
+
+struct settle_counts {
+	size_t m;            /* committee size */
+	uint32_t *passed;    /* m entries */
+	uint32_t *decided;   /* m entries */
+	uint64_t records;    /* decided records counted or not */
+	uint64_t auditor_errors;
+};
+void settle_counts_clear(struct settle_counts *c);
+
+/* The decided records from attempts in any order: the last attempt of each seq, in
+ * ascending seq. *out is malloc'd (NULL when n is 0). Refuses two rows with the same
+ * (seq, attempt) or rows of another epoch or auditor than the first. */
+bool settle_decided_select(const struct settle_record *attempts, size_t n,
+			   struct settle_record **out, size_t *nout, struct err *e) WARN_UNUSED;
+
+/* Counts of decided records (ascending seq) over the committee. A record of a node
+ * outside the committee is refused: the schedule only ever names committee members. */
+bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (*committee)[20],
+		  size_t m, struct settle_counts *out, struct err *e) WARN_UNUSED;
+
+/* Every attempt of (epoch, auditor) from the database, then settle_decided_select. */
+bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			 struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;
+
+#endif
