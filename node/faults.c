@@ -46,8 +46,8 @@ bool node_faults_parse_offline(struct node_faults *f, const char *text, struct e
 		f->to_s[f->windows] = to;
 		f->windows++;
 		p += l;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && !*++p)
+			goto bad; /* a trailing comma */
 	}
 	if (f->windows)
 		return true;

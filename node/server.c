@@ -26,7 +26,7 @@
 
 #define DEFAULT_MAX_BODY (32u << 20)
 #define MAX_IDS_PER_REQUEST 1024u
-#define CACHE_SLOTS 64
+#define CACHE_SLOTS 256
 #define GARBAGE_LEN 300
 
 /* Expanded slivers with their Merkle trees, shared between requests: expanding a sliver
@@ -374,12 +374,6 @@ static enum MHD_Result put_sliver(struct node_server *s, struct MHD_Connection *
 	struct audit_metadata *md = NULL;
 	struct audit_sliver *sl = NULL;
 	enum MHD_Result ret;
-	if (!holds_pair(s, id, pair)) {
-		ret = send_error(conn, 400, "sliver pair %u of this blob belongs to shard %u, which "
-					    "this node does not hold",
-				 pair, audit_shard_of_pair(id, n, pair));
-		goto out;
-	}
 	if (!node_store_get_metadata(s->store, id, &md, &e)) {
 		log_error("%s", e.msg);
 		ret = send_error(conn, 500, "the node cannot read its store");
@@ -387,6 +381,12 @@ static enum MHD_Result put_sliver(struct node_server *s, struct MHD_Connection *
 	}
 	if (!md) {
 		ret = send_error(conn, 409, "store the blob's metadata before its slivers");
+		goto out;
+	}
+	if (!holds_pair(s, id, pair)) {
+		ret = send_error(conn, 400, "sliver pair %u of this blob belongs to shard %u, which "
+					    "this node does not hold",
+				 pair, audit_shard_of_pair(id, n, pair));
 		goto out;
 	}
 	if (!audit_sliver_parse(body->data, body->len, &sl, &e)) {
@@ -479,13 +479,21 @@ static bool other_blob_symbol(struct node_server *s, const uint8_t id[AUDIT_DIGE
 	for (size_t i = 0; i < count && !found; i++) {
 		if (!memcmp(ids[i], id, AUDIT_DIGEST_LEN))
 			continue;
-		struct cache_entry *ent;
-		struct node_expanded *x;
-		bool missing;
-		if (!cache_get(s, ids[i], axis, index, &ent, &x, &missing, &e) || missing)
-			continue;
-		found = node_expanded_symbol(x, target, out, &e);
-		cache_release(s, ent, x);
+		/* The same sliver of the other blob if this node holds it, else any sliver of
+		 * that axis relabeled as the one asked for: the data and proof are genuine, of
+		 * the wrong blob. */
+		for (uint32_t k = 0; k < s->committee->n && !found; k++) {
+			uint16_t try = (uint16_t)((index + k) % s->committee->n);
+			struct cache_entry *ent;
+			struct node_expanded *x;
+			bool missing;
+			if (!cache_get(s, ids[i], axis, try, &ent, &x, &missing, &e) || missing)
+				continue;
+			found = node_expanded_symbol(x, target, out, &e);
+			cache_release(s, ent, x);
+			if (found)
+				out->index = index;
+		}
 	}
 	free(ids);
 	return found;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# node_symbols.sh: how fast the reference storage node serves recovery symbols, beside nginx
+# serving a static file of the same size as one answer, both driven by wrk at the same
+# concurrency in one run. The node answers from an in-memory cache of expanded slivers and
+# their Merkle trees, so this measures the HTTP path plus one symbol copy and proof.
+#
+#   bench/node_symbols.sh                       (defaults below; override by environment)
+#   N=100 SIZE=1048576 CONC=32 DURATION=5s THREADS=4 bench/node_symbols.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../deploy/lib.sh
+source "$ROOT/deploy/lib.sh"
+A=${ASSAY_BIN:-$ROOT/build/assay}
+[ -x "$A" ] || die "build assay first (or set ASSAY_BIN): $A"
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || die "nginx is not installed (apt-get install nginx-light)"
+N=${N:-100}
+SIZE=${SIZE:-1048576}
+CONC=${CONC:-32}
+DURATION=${DURATION:-5s}
+THREADS=${THREADS:-4}   # server threads (node thread pool, nginx workers)
+WRK_THREADS=${WRK_THREADS:-2}
+
+T=$(mktemp -d /tmp/assay-bench.XXXXXX)
+NODE_PID="" NGINX_PID=""
+cleanup() {
+	[ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# One node holding every shard, so every symbol is local.
+NPORT=$(free_port)
+shards=$(seq -s, 0 $((N - 1)))
+echo "{\"n_shards\": $N, \"nodes\": [{\"url\": \"http://127.0.0.1:$NPORT\", \"shards\": [$shards]}]}" >"$T/committee.json"
+"$A" node serve --listen "127.0.0.1:$NPORT" --data "$T/data" --committee "$T/committee.json" \
+	--index 0 --threads "$THREADS" --log-level warn 2>"$T/node.log" &
+NODE_PID=$!
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$NPORT/v1/health" >/dev/null && break; sleep 0.05; done
+head -c "$SIZE" /dev/urandom >"$T/blob"
+ID=$("$A" blob put "$T/blob" --committee "$T/committee.json" 2>/dev/null)
+SYM_URL="http://127.0.0.1:$NPORT/v1/blobs/$ID/recoverySymbols?id=3-7&proofAxis=primary"
+curl -sf "$SYM_URL" -o "$T/answer" || die "the node did not answer $SYM_URL"
+BODY=$(stat -c %s "$T/answer")
+"$A" audit challenge --node "http://127.0.0.1:$NPORT" --blob "$ID" --symbol 3-7 >/dev/null ||
+	die "the node's answer does not verify"
+
+# nginx with a private prefix and config, in the foreground (we hold its PID).
+GPORT=$(free_port)
+mkdir -p "$T/nginx/www" "$T/nginx/logs"
+cp "$T/answer" "$T/nginx/www/answer"
+cat >"$T/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes $THREADS;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$GPORT;
+		root $T/nginx/www;
+		location / { default_type application/octet-stream; }
+	}
+}
+CONF
+"$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" &
+NGINX_PID=$!
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$GPORT/answer" -o /dev/null && break; sleep 0.05; done
+
+# Random symbol ids over the whole n x n matrix (a request line per call).
+cat >"$T/random.lua" <<LUA
+math.randomseed(42)
+request = function()
+	local i = math.random(0, $N - 1)
+	local j = math.random(0, $N - 1)
+	return wrk.format("GET", "/v1/blobs/$ID/recoverySymbols?id=" .. i .. "-" .. j .. "&proofAxis=primary")
+end
+LUA
+
+rate() { # rate URL [wrk args]: requests per second
+	local url=$1; shift
+	wrk -t"$WRK_THREADS" -c"$CONC" -d"$DURATION" "$@" "$url" | tee -a "$T/wrk.out" |
+		awk '/Requests\/sec/ {print $2}'
+}
+node_one=$(rate "$SYM_URL")
+node_rand=$(rate "http://127.0.0.1:$NPORT/" -s "$T/random.lua")
+nginx_rate=$(rate "http://127.0.0.1:$GPORT/answer")
+errors=$(grep -c "Non-2xx" "$T/wrk.out" || true)
+
+printf '\nrecovery symbols, n = %d, blob %d bytes, answer %d bytes, %d connections, %s each, %d server threads\n' \
+	"$N" "$SIZE" "$BODY" "$CONC" "$DURATION" "$THREADS"
+printf '  %-38s %12s req/s\n' "nginx, static file of the answer's size" "$nginx_rate"
+printf '  %-38s %12s req/s  (%.2f x nginx)\n' "assay node, one symbol (cached)" "$node_one" \
+	"$(echo "$node_one / $nginx_rate" | bc -l)"
+printf '  %-38s %12s req/s  (%.2f x nginx)\n' "assay node, random symbols" "$node_rand" \
+	"$(echo "$node_rand / $nginx_rate" | bc -l)"
+[ "$errors" = 0 ] || echo "  warning: $errors runs had non-2xx answers (see wrk output)"
