@@ -2,6 +2,7 @@
  * -> recovery symbols -> audit verification, decoding from subsets of either axis, and
  * rebuilding single slivers from peers' recovery symbols, for n = 4, 7, 10, 31, 100, 255
  * and blobs from empty to a few hundred KB. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,6 +376,69 @@ START_TEST(test_inconsistent_encoding_is_caught)
 }
 END_TEST
 
+START_TEST(test_blob_commands)
+{
+	/* The assay program under test (CTest sets ASSAY_BIN); skipped when run by hand. */
+	if (!getenv("ASSAY_BIN"))
+		return;
+	const char *bin = harness_assay_bin();
+	char dir[] = "/tmp/assay-blob-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *file = xasprintf("%s/blob.bin", dir), *out = xasprintf("%s/out", dir);
+	uint8_t *blob = random_blob(5000);
+	struct err e = {{0}};
+	ck_assert(write_file_atomic(file, blob, 5000, 0600, &e));
+
+	char *stdout_text = NULL;
+	ck_assert_int_eq(harness_run(&stdout_text, "%s blob encode %s --shards 7 --out %s 2>/dev/null",
+				     bin, file, out), 0);
+	struct node_codec *c = NULL;
+	struct node_blob *b = NULL;
+	ck_assert(node_codec_new(7, &c, &e));
+	ck_assert(node_encode(c, blob, 5000, &b, &e));
+	char id_text[AUDIT_BLOB_ID_TEXT_LEN + 1], want[AUDIT_BLOB_ID_TEXT_LEN + 2];
+	audit_blob_id_text(id_text, b->blob_id);
+	snprintf(want, sizeof(want), "%s\n", id_text);
+	ck_assert_str_eq(stdout_text, want);
+	free(stdout_text);
+	ck_assert_int_eq(harness_run(&stdout_text, "%s blob id --metadata %s/metadata.bcs", bin, out),
+			 0);
+	ck_assert_str_eq(stdout_text, want);
+	free(stdout_text);
+
+	/* A sliver file is BCS SliverData that verifies against the metadata. */
+	char *path = xasprintf("%s/secondary-3.bcs", out);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct audit_sliver *sl = NULL;
+	ck_assert(read_file(path, 1 << 20, &data, &len, &e));
+	ck_assert_msg(audit_sliver_parse(data, len, &sl, &e), "%s", e.msg);
+	ck_assert_uint_eq(sl->index, 3);
+	ck_assert(node_sliver_verify(c, b->metadata, AUDIT_AXIS_SECONDARY, sl->index, sl->symbols,
+				     sl->len, sl->symbol_size, &e));
+	audit_sliver_free(sl);
+	free(data);
+	free(path);
+
+	/* Usage errors exit 2, failures 1. */
+	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s --out %s 2>/dev/null", bin, file, out),
+			 2);
+	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s --shards 256 --out %s 2>/dev/null", bin,
+				     file, out), 2);
+	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s/none --shards 4 --out %s 2>/dev/null",
+				     bin, dir, out), 1);
+	ck_assert_int_eq(harness_run(NULL, "%s blob id --metadata %s 2>/dev/null", bin, file), 1);
+	ck_assert_int_eq(harness_run(NULL, "%s blob id 2>/dev/null", bin), 2);
+
+	ck_assert_int_eq(harness_run(NULL, "rm -rf %s", dir), 0);
+	free(file);
+	free(out);
+	free(blob);
+	node_blob_free(b);
+	node_codec_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("node_encoder");
@@ -387,6 +451,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_small_and_odd_n);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_inconsistent_encoding_is_caught);
+	tcase_add_test(tc, test_blob_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }
