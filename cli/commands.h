@@ -11,6 +11,7 @@ extern const struct command chain_rpc_commands[];
 extern const struct command blob_commands[];
 extern const struct command node_commands[];
 extern const struct command audit_commands[];
+extern const struct command audit_run_commands[];
 extern const struct command blob_io_commands[];
 
 /* Parse the command line with the settings table and apply logging; for commands that

@@ -19,6 +19,7 @@ static const struct command *const tables[] = {
 	blob_commands,
 	node_commands,
 	audit_commands,
+	audit_run_commands,
 	blob_io_commands,
 };
 

@@ -27,6 +27,20 @@ struct settings {
 	uint64_t min_tip_gwei;
 	uint64_t confirmations;
 	uint64_t stuck_after_s;
+	/* ---- auditor: 'assay audit run|plan' (audit/auditor.h) ---- */
+	const char *auditor_address;      /* the auditor's signing address (--auditor overrides) */
+	const char *secret_file;          /* the epoch's secret, hex, mode 0600 */
+	uint64_t audit_window_ms;         /* batches spread over this part of the epoch */
+	uint64_t audit_epoch_ms;          /* epoch length; 0: window / 0.8 */
+	uint64_t audit_batch_timeout_ms;  /* deadline of a batch */
+	uint64_t audit_retry_delay_ms;    /* re-ask a transient failure after this; 0: window/20 */
+	uint64_t audit_max_pending;       /* results held in memory while PostgreSQL is away */
+	const char *audit_canary_url;     /* the auditor's own network check */
+	uint64_t audit_max_host_connections;
+	const char *metrics_listen;       /* HOST:PORT for /metrics and /healthz; empty: off */
+	uint64_t audit_min_per_node;
+	uint64_t audit_per_shard;
+	uint64_t audit_batch_size;
 };
 
 extern struct settings settings;
