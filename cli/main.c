@@ -21,6 +21,8 @@ static const struct command *const tables[] = {
 	audit_commands,
 	audit_run_commands,
 	blob_io_commands,
+	chain_deploy_commands,
+	epoch_commands,
 };
 
 static void usage(FILE *f)

@@ -41,6 +41,30 @@ struct settings {
 	uint64_t audit_min_per_node;
 	uint64_t audit_per_shard;
 	uint64_t audit_batch_size;
+	/* contracts: deployment parameters of 'assay chain deploy' (a --config file of
+	 * KEY = VALUE lines holds them for a network) */
+	uint64_t n_shards;
+	uint64_t epoch_duration_s;
+	const char *min_stake;     /* token units (u256 text) */
+	const char *price_per_mib; /* token units per MiB per epoch */
+	uint64_t committee_cap;
+	uint64_t max_candidates;
+	uint64_t max_shard_moves;
+	uint64_t drift_bound_bps;
+	uint64_t seed_delay;
+	uint64_t r0_bps;
+	uint64_t penalty_bps;
+	uint64_t slash_bps;
+	uint64_t auditor_bps;
+	uint64_t auditor_fa;
+	uint64_t commit_window_s;
+	uint64_t reveal_window_s;
+	uint64_t dispute_window_s;
+	uint64_t timelock_delay_s;
+	const char *token;      /* existing ERC-20; empty: deploy a TestToken */
+	const char *governance; /* timelock proposer; empty: the deployer */
+	const char *guardian;   /* may pause; empty: the deployer */
+	struct strlist auditors; /* "ID:SIGNER[:PAYEE]" */
 };
 
 extern struct settings settings;

@@ -1,0 +1,262 @@
+/* epoch_cmds.c: assay epoch advance|status: moving the chain's epoch on once it is due,
+ * and reading an epoch's times, seed, committee and settlement phases. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/bindings.h"
+#include "chain/rpc.h"
+#include "cli/chain_session.h"
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/encoding.h"
+#include "core/err.h"
+
+static struct chain_session_opts opts;
+static const char *opt_epoch;
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char *h = hex_encode_0x_new(p, n);
+	json_t *j = json_string(h);
+	free(h);
+	return j;
+}
+
+static json_t *addr_json(const uint8_t a[20])
+{
+	char x[43];
+	chain_address_checksum(x, a);
+	return json_string(x);
+}
+
+static const char *seed_source_name(uint8_t s)
+{
+	static const char *const names[] = {"pending", "blockhash", "fallback", "genesis"};
+	return s < ARRAY_LEN(names) ? names[s] : "?";
+}
+
+static int run_advance(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	uint64_t before, after;
+	struct chain_epoch_info info;
+	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &before, &e))
+		goto fail;
+	if (!chain_bind_send(s.bind, s.dep.staking, "advanceEpoch()", NULL, "advance epoch", NULL,
+			     &e) ||
+	    !chain_staking_current_epoch(s.bind, &after, &e) ||
+	    !chain_staking_epoch_info(s.bind, after, &info, &e))
+		goto fail;
+	if (opts.json) {
+		json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
+				      "epoch", (json_int_t)after, "start_time",
+				      (json_int_t)info.start_time, "duration",
+				      (json_int_t)info.duration, "seed_block",
+				      (json_int_t)info.seed_block, "committee_size",
+				      (json_int_t)info.committee_size);
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		free(t);
+		json_decref(j);
+	} else {
+		printf("epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
+		       " committee members, seed from block %" PRIu64 "\n",
+		       after, before, info.committee_size, info.seed_block);
+	}
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	chain_session_close(&s);
+	return rc;
+}
+
+static int run_status(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"epoch", 0, OPT_STRING, &opt_epoch, "E", "show this epoch (default: the current one)",
+		 NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	uint64_t cur, epoch;
+	struct chain_epoch_info info;
+	struct chain_committee com;
+	memset(&com, 0, sizeof(com));
+	struct chain_block head;
+	bool found;
+	json_t *j = NULL;
+	if (!chain_session_open(&s, &opts, false, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
+	    !chain_rpc_get_block(s.rpc, "latest", &head, &found, &e))
+		goto fail;
+	epoch = cur;
+	if (opt_epoch && (!parse_u64(opt_epoch, &epoch) || epoch > cur)) {
+		err_set(&e, "--epoch must be a number up to the current epoch %" PRIu64, cur);
+		goto fail;
+	}
+	if (!chain_staking_epoch_info(s.bind, epoch, &info, &e) ||
+	    !chain_staking_committee(s.bind, epoch, &com, &e) ||
+	    !chain_staking_committee_keys(s.bind, epoch, &com, &e))
+		goto fail;
+	uint64_t ends = info.start_time + info.duration;
+	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:s,s:o,s:I}", "epoch", (json_int_t)epoch,
+		      "current_epoch", (json_int_t)cur, "start_time", (json_int_t)info.start_time,
+		      "duration", (json_int_t)info.duration, "ends_at", (json_int_t)ends, "due",
+		      epoch == cur && head.timestamp >= ends, "chain_time",
+		      (json_int_t)head.timestamp, "seed_block", (json_int_t)info.seed_block,
+		      "seed_source", seed_source_name(info.seed_source), "committee_hash",
+		      hex_json(info.committee_hash, 32), "n_shards", (json_int_t)s.dep.n_shards);
+	if (info.seed_source)
+		json_object_set_new(j, "seed", hex_json(info.seed, 32));
+	else
+		json_object_set_new(j, "seed", json_null());
+	json_t *members = json_array();
+	for (size_t i = 0; i < com.n; i++) {
+		struct chain_node_info ni;
+		bool nf;
+		if (!chain_staking_node_info(s.bind, com.nodes[i], &ni, &nf, &e)) {
+			json_decref(members);
+			goto fail;
+		}
+		json_array_append_new(members,
+				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
+						"node", addr_json(com.nodes[i]), "node_key",
+						addr_json(com.node_keys[i]), "shards",
+						(json_int_t)com.shards[i], "endpoint",
+						nf && ni.endpoint ? ni.endpoint : ""));
+		chain_node_info_clear(&ni);
+	}
+	json_object_set_new(j, "committee", members);
+	struct buf owners = BUF_INIT;
+	if (!chain_staking_shard_owners(s.bind, epoch, &owners, &e)) {
+		buf_free(&owners);
+		goto fail;
+	}
+	bool *grace = xcalloc(s.dep.n_shards + 1, sizeof(bool));
+	if (!chain_staking_grace(s.bind, epoch, grace, s.dep.n_shards, &e)) {
+		free(grace);
+		buf_free(&owners);
+		goto fail;
+	}
+	json_t *shards = json_array();
+	for (size_t sh = 0; sh < owners.len; sh++)
+		json_array_append_new(shards, json_pack("{s:I,s:I,s:b}", "shard", (json_int_t)sh,
+							"owner", (json_int_t)owners.data[sh],
+							"in_grace", grace[sh]));
+	json_object_set_new(j, "shards", shards);
+	free(grace);
+	buf_free(&owners);
+	/* Settlement: phases once the epoch ended, and its state. */
+	struct chain_phases ph;
+	bool ended;
+	struct chain_epoch_state st;
+	if (!chain_settlement_phases(s.bind, epoch, &ph, &ended, &e) ||
+	    !chain_settlement_epoch_state(s.bind, epoch, &st, &e))
+		goto fail;
+	const char *phase = "running";
+	if (ended) {
+		uint64_t t = head.timestamp;
+		phase = t < ph.commit_end ? "commit" : t < ph.reveal_end ? "reveal"
+				      : t < ph.dispute_end ? "dispute" : "finalizable";
+		if (st.status >= 2)
+			phase = chain_epoch_status_name(st.status);
+		json_object_set_new(j, "phases",
+				    json_pack("{s:I,s:I,s:I,s:I}", "end", (json_int_t)ph.end,
+					      "commit_end", (json_int_t)ph.commit_end, "reveal_end",
+					      (json_int_t)ph.reveal_end, "dispute_end",
+					      (json_int_t)ph.dispute_end));
+	}
+	char pool[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&st.pool, pool);
+	json_object_set_new(j, "phase", json_string(phase));
+	json_object_set_new(j, "settlement",
+			    json_pack("{s:s,s:I,s:b,s:s}", "status",
+				      chain_epoch_status_name(st.status), "revealed",
+				      (json_int_t)st.revealed, "cancelled", st.cancelled, "pool",
+				      pool));
+	if (opts.json) {
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		free(t);
+	} else {
+		char h[67];
+		printf("epoch %" PRIu64 "%s: started at %" PRIu64 ", %" PRIu64 " s long, ends at %" PRIu64
+		       "%s\n",
+		       epoch, epoch == cur ? " (current)" : "", info.start_time, info.duration, ends,
+		       epoch == cur && head.timestamp >= ends ? " (due: 'assay epoch advance')" : "");
+		if (info.seed_source) {
+			hex_encode(h, info.seed, 32);
+			printf("seed 0x%s (%s, block %" PRIu64 ")\n", h,
+			       seed_source_name(info.seed_source), info.seed_block);
+		} else {
+			printf("seed pending: the hash of block %" PRIu64 "\n", info.seed_block);
+		}
+		hex_encode(h, info.committee_hash, 32);
+		printf("committee 0x%s: %zu members\n", h, com.n);
+		json_t *m;
+		size_t i;
+		json_array_foreach(json_object_get(j, "committee"), i, m)
+			printf("  %2zu %s  %3" PRIu64 " shards  key %s  %s\n", i,
+			       json_string_value(json_object_get(m, "node")),
+			       (uint64_t)json_integer_value(json_object_get(m, "shards")),
+			       json_string_value(json_object_get(m, "node_key")),
+			       json_string_value(json_object_get(m, "endpoint")));
+		if (ended)
+			printf("phase %s: commit until %" PRIu64 ", reveal until %" PRIu64
+			       ", dispute until %" PRIu64 "\n",
+			       phase, ph.commit_end, ph.reveal_end, ph.dispute_end);
+		else
+			printf("phase running\n");
+		printf("settlement %s, %u revealed, pool %s\n", chain_epoch_status_name(st.status),
+		       st.revealed, pool);
+	}
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	json_decref(j);
+	chain_committee_clear(&com);
+	chain_session_close(&s);
+	return rc;
+}
+
+const struct command epoch_commands[] = {
+	{"epoch", "advance", "start the next epoch once the current one's time is up (anyone)",
+	 "(--key-file FILE | --key-env VAR) [--json]",
+	 "Calls Staking.advanceEpoch(): it picks the next committee, moves shards (sticky, bounded)\n"
+	 "and fixes the block whose hash becomes the next seed. Anyone may call it once the\n"
+	 "current epoch's time is up; before that it fails with the time it ends at. A cron job\n"
+	 "usually does it.",
+	 "assay epoch advance --key-file ops.key --deployment deployment.json --confirmations 1",
+	 run_advance},
+	{"epoch", "status", "the current (or a past) epoch: times, seed, committee, shards, phases",
+	 "[--epoch E] [--json]",
+	 "Reads the deployment's Staking and Settlement: the epoch's start, length and end (and\n"
+	 "whether advancing is due), its seed (or the block it will come from), the committee in\n"
+	 "order with node ids, node keys, endpoints and shard counts, each shard's owner and\n"
+	 "grace, and once the epoch ended its commit/reveal/dispute phases and settlement state.",
+	 "assay epoch status --deployment deployment.json --json", run_status},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
