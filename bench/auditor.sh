@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# auditor.sh: the auditor's figures beside reference tools, one run each.
+#   1. challenges per second end to end (schedule, fan-out, verify, record) against 7
+#      local reference nodes, beside wrk on the same recoverySymbols URLs at the same
+#      concurrency (goal: >= 0.8 of wrk's requests per second);
+#   2. verifying a symbol beside BLAKE2b over the same bytes (bench_auditor_verify);
+#   3. recording rate through COPY beside psql's \copy of the same rows (goal >= 0.8).
+# Usage: bench/auditor.sh BUILD_DIR   (needs wrk, psql, a built assay and bench targets)
+set -euo pipefail
+B=$(cd "${1:?usage: bench/auditor.sh BUILD_DIR}" && pwd)
+A=$B/assay
+. "$(dirname "$0")/../deploy/lib.sh"
+T=$(mktemp -d /tmp/assay-bench-auditor.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	"$ASSAY_ROOT/deploy/pg.sh" stop "$T/pg" >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+"$ASSAY_ROOT/deploy/pg.sh" start "$T/pg" >/dev/null
+DB=$(cat "$T/pg/url")
+
+ports=()
+for i in 0 1 2 3 4 5 6; do ports+=("$(free_port)"); done
+python3 - "${ports[@]}" >"$T/committee.json" <<'PY'
+import json, sys
+nodes = [{"url": "http://127.0.0.1:%s" % p, "shards": [2 * i, 2 * i + 1]} for i, p in enumerate(sys.argv[1:])]
+print(json.dumps({"n_shards": 14, "nodes": nodes}))
+PY
+for i in 0 1 2 3 4 5 6; do
+	"$A" node serve --data "$T/d$i" --committee "$T/committee.json" --index "$i" \
+		--listen "127.0.0.1:${ports[$i]}" --log-level error >/dev/null 2>&1 &
+	pids+=($!)
+done
+for p in "${ports[@]}"; do
+	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$p/v1/health" >/dev/null && break; sleep 0.05; done
+done
+: >"$T/blobs.txt"
+for b in 1 2 3 4; do
+	head -c $((b * 50000)) /dev/urandom >"$T/blob$b"
+	"$A" blob put "$T/blob$b" --committee "$T/committee.json" --json --log-level error >"$T/put.json" 2>/dev/null
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['blob_id'], d['size'])" "$T/put.json" >>"$T/blobs.txt"
+done
+echo 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d >"$T/key"
+chmod 600 "$T/key"
+PER=3000
+CONC=8 # connections per node (max-host-connections), 7 nodes
+common=(--key-file "$T/key" --seed "0x$(printf '%064d' 7)" --committee "$T/committee.json"
+	--blobs "$T/blobs.txt" --min-per-node "$PER" --max-host-connections "$CONC")
+
+echo "== 1. challenges per second, end to end, 7 nodes, $CONC connections each"
+# A 1 ms window: every batch is due at once, so the fan-out runs flat out.
+t0=$(date +%s%N)
+"$A" audit run --epoch 1 --once --db "$DB" "${common[@]}" --window-ms 1 --batch-timeout-ms 10000 \
+	--log-level error >"$T/run.out"
+t1=$(date +%s%N)
+total=$(head -1 "$T/run.out" | awk '{print $3}')
+ours=$(python3 -c "print(round($total / (($t1 - $t0) / 1e9)))")
+echo "assay audit run: $total challenges in $(( (t1 - t0) / 1000000 )) ms: $ours challenges/s"
+# wrk on recoverySymbols URLs of the same schedule (one symbol each), same connections.
+"$A" audit plan --epoch 1 "${common[@]}" --window-ms 1 --json >"$T/plan.json"
+python3 - "$T/plan.json" "$T/committee.json" >"$T/urls.txt" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1])); com = json.load(open(sys.argv[2]))
+for c in plan["challenges"][:5000]:
+    print("%s/v1/blobs/%s/recoverySymbols?id=%s&proofAxis=%s" % (com["nodes"][c["node"]]["url"], c["blob"], c["symbol"], c["axis"]))
+PY
+cat >"$T/urls.lua" <<LUA
+local urls = {}
+for line in io.lines("$T/urls.txt") do
+  local host, path = line:match("^(http://[^/]+)(/.*)$")
+  if host == "http://127.0.0.1:${ports[0]}" then urls[#urls + 1] = path end
+end
+local i = 0
+request = function() i = i % #urls + 1; return wrk.format("GET", urls[i]) end
+LUA
+# wrk drives one host; run one per node, all at once, and add their rates.
+for p in "${ports[@]}"; do
+	sed "s/${ports[0]}/$p/" "$T/urls.lua" >"$T/urls_$p.lua"
+	wrk -t1 -c"$CONC" -d5s -s "$T/urls_$p.lua" "http://127.0.0.1:$p" >"$T/wrk_$p.out" 2>&1 &
+done
+wait $(jobs -p | tail -n 7) 2>/dev/null || true
+wrkrate=$(cat "$T"/wrk_*.out | awk '/Requests\/sec/ {s += $2} END {printf "%d", s}')
+echo "wrk (7 x $CONC connections, one symbol per request): $wrkrate requests/s"
+python3 -c "print('ratio assay / wrk: %.2f (goal >= 0.8)' % ($ours / max($wrkrate, 1)))"
+
+echo "== 2. verifying a symbol beside BLAKE2b over its bytes"
+"$B/bench/bench_auditor_verify" 1000 2048
+
+echo "== 3. recording rate beside psql \\copy"
+ROWS=200000
+"$B/bench/bench_auditor_record" "$DB" 99 "$ROWS" | tee "$T/rec.out"
+ours=$(awk '{print $(NF-1)}' "$T/rec.out")
+psql "$DB" -qAtc "\\copy (SELECT * FROM challenges WHERE epoch = 99) TO '$T/rows.copy'"
+psql "$DB" -qAtc "CREATE TABLE bench_copy (LIKE challenges INCLUDING ALL)"
+t0=$(date +%s%N)
+psql "$DB" -qAtc "\\copy bench_copy FROM '$T/rows.copy'"
+t1=$(date +%s%N)
+theirs=$(python3 -c "print(round($ROWS / (($t1 - $t0) / 1e9)))")
+echo "psql \\copy of the same rows (one COPY, same indexes): $theirs rows/s"
+python3 -c "print('ratio assay / psql: %.2f (goal >= 0.8)' % ($ours / $theirs))"

@@ -1,0 +1,291 @@
+/* test_audit_fanout.c: the fan-out's transport classification and bookkeeping against a
+ * real local HTTP server that misbehaves on purpose (tests/harness/hostile_http.h), and the
+ * auditor engine's attempt bookkeeping (re-asks, resume, a failing store) with an
+ * in-memory store and nodes that refuse connections. */
+#define audit_challenge audit_scheduled_challenge
+#include "audit/schedule.h"
+#undef audit_challenge
+
+#include <blake2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/auditor.h"
+#include "audit/blob.h"
+#include "audit/fanout.h"
+#include "core/err.h"
+#include "tests/harness/harness.h"
+#include "tests/harness/hostile_http.h"
+
+static struct audit_fanout *fan(void)
+{
+	struct audit_fanout_config cfg = {0};
+	struct audit_fanout *f = NULL;
+	struct err e;
+	ck_assert(audit_fanout_new(&cfg, &f, &e));
+	return f;
+}
+
+START_TEST(test_transport_classes)
+{
+	struct hostile_http *h = hostile_http_start(NULL);
+	struct audit_fanout *f = fan();
+	struct err e;
+	struct audit_fanout_request r[1];
+	char url[128];
+	snprintf(url, sizeof(url), "%s/v1/blobs/x/metadata", hostile_http_url(h));
+	char detail[256];
+
+	/* HTTP 500: an answer, transient. */
+	hostile_http_set_mode(h, HOSTILE_HTTP500);
+	memset(r, 0, sizeof(r));
+	r[0].url = url;
+	r[0].max_body = 1 << 16;
+	ck_assert(audit_fanout_run(f, r, 1, now_ms() + 3000, &e));
+	ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_OK);
+	ck_assert_int_eq(r[0].resp.status, 500);
+	enum audit_outcome o = audit_classify_transport(&r[0].resp, detail, sizeof(detail));
+	ck_assert_int_eq(o, AUDIT_OUTCOME_HTTP_ERROR);
+	ck_assert(audit_outcome_transient(o, r[0].resp.status));
+	/* The hash is of the bytes received. */
+	uint8_t want[32];
+	blake2b(want, r[0].resp.body, NULL, sizeof(want), r[0].resp.body_len, 0);
+	ck_assert_mem_eq(want, r[0].body_hash, 32);
+	audit_http_response_clear(&r[0].resp);
+
+	/* An endless body ends at the cap: malformed, and no more than the cap is kept. */
+	hostile_http_set_mode(h, HOSTILE_HUGE_CHUNKED);
+	memset(r, 0, sizeof(r));
+	r[0].url = url;
+	r[0].max_body = 100000;
+	ck_assert(audit_fanout_run(f, r, 1, now_ms() + 5000, &e));
+	ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_TOO_LARGE);
+	ck_assert_int_eq(audit_classify_transport(&r[0].resp, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_MALFORMED);
+	ck_assert_uint_le(r[0].resp.body_len, 100000);
+	audit_http_response_clear(&r[0].resp);
+
+	/* Silence ends at the deadline: timeout. */
+	hostile_http_set_mode(h, HOSTILE_SILENT);
+	memset(r, 0, sizeof(r));
+	r[0].url = url;
+	r[0].max_body = 1000;
+	ck_assert(audit_fanout_run(f, r, 1, now_ms() + 300, &e));
+	ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_TIMEOUT);
+	ck_assert_int_eq(audit_classify_transport(&r[0].resp, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_TIMEOUT);
+	audit_http_response_clear(&r[0].resp);
+
+	/* A reset: unreachable (the node's side). */
+	hostile_http_set_mode(h, HOSTILE_RESET);
+	memset(r, 0, sizeof(r));
+	r[0].url = url;
+	r[0].max_body = 1000;
+	ck_assert(audit_fanout_run(f, r, 1, now_ms() + 3000, &e));
+	ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_UNREACHABLE);
+	audit_http_response_clear(&r[0].resp);
+
+	audit_fanout_free(f);
+	hostile_http_stop(h);
+}
+END_TEST
+
+/* Many requests to one host share a few kept-alive connections, across runs. */
+START_TEST(test_keepalive)
+{
+	struct hostile_http *h = hostile_http_start(NULL);
+	hostile_http_set_mode(h, HOSTILE_HTTP500);
+	struct audit_fanout_config cfg = {0};
+	cfg.max_host_connections = 2;
+	struct audit_fanout *f = NULL;
+	struct err e;
+	ck_assert(audit_fanout_new(&cfg, &f, &e));
+	char url[128];
+	snprintf(url, sizeof(url), "%s/v1/health", hostile_http_url(h));
+	enum { R = 20 };
+	struct audit_fanout_request r[R];
+	for (int run = 0; run < 3; run++) {
+		memset(r, 0, sizeof(r));
+		for (int i = 0; i < R; i++) {
+			r[i].url = url;
+			r[i].max_body = 4096;
+		}
+		ck_assert(audit_fanout_run(f, r, R, now_ms() + 5000, &e));
+		for (int i = 0; i < R; i++) {
+			ck_assert_int_eq(r[i].resp.status, 500);
+			audit_http_response_clear(&r[i].resp);
+		}
+	}
+	ck_assert_uint_eq(hostile_http_requests(h), 3 * R);
+	ck_assert_uint_le(hostile_http_connections(h), 2);
+	ck_assert_uint_le(audit_fanout_connections(f), 2);
+	audit_fanout_free(f);
+	hostile_http_stop(h);
+}
+END_TEST
+
+/* ---- the engine with an in-memory store ---- */
+
+struct memstore {
+	struct audit_record *rows;
+	size_t n, cap;
+	int fail_writes; /* fail this many writes first */
+	int writes_failed;
+};
+
+static bool mem_write(void *ctx, const struct audit_record *rows, size_t n, struct err *e)
+{
+	struct memstore *m = ctx;
+	if (m->fail_writes > 0) {
+		m->fail_writes--;
+		m->writes_failed++;
+		return err_set(e, "the store is down (test)");
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < m->n; k++)
+			ck_assert_msg(!(m->rows[k].seq == rows[i].seq &&
+					m->rows[k].attempt == rows[i].attempt),
+				      "seq %llu attempt %u written twice",
+				      (unsigned long long)rows[i].seq, rows[i].attempt);
+	if (m->n + n > m->cap) {
+		m->cap = (m->n + n) * 2;
+		m->rows = realloc(m->rows, m->cap * sizeof(*m->rows));
+	}
+	memcpy(m->rows + m->n, rows, n * sizeof(*rows));
+	m->n += n;
+	return true;
+}
+
+static bool mem_load(void *ctx, uint64_t epoch, const uint8_t auditor[20],
+		     struct audit_recorded **out, size_t *n, struct err *e)
+{
+	(void)epoch;
+	(void)auditor;
+	(void)e;
+	struct memstore *m = ctx;
+	/* Last attempt per seq, ascending by seq. */
+	struct audit_recorded *v = calloc(m->n + 1, sizeof(*v));
+	size_t nv = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t k;
+		for (k = 0; k < nv; k++)
+			if (v[k].seq == m->rows[i].seq)
+				break;
+		if (k == nv)
+			nv++;
+		if (k == nv - 1 || m->rows[i].attempt > v[k].attempt) {
+			v[k].seq = m->rows[i].seq;
+			v[k].attempt = m->rows[i].attempt;
+			v[k].outcome = m->rows[i].outcome;
+			v[k].http_status = m->rows[i].http_status;
+		}
+	}
+	for (size_t a = 1; a < nv; a++)
+		for (size_t b = a; b > 0 && v[b - 1].seq > v[b].seq; b--) {
+			struct audit_recorded t = v[b];
+			v[b] = v[b - 1];
+			v[b - 1] = t;
+		}
+	*out = v;
+	*n = nv;
+	return true;
+}
+
+static bool mem_ping(void *ctx, struct err *e)
+{
+	(void)ctx;
+	(void)e;
+	return true;
+}
+
+START_TEST(test_engine_bookkeeping)
+{
+	/* Three nodes that refuse connections (a port nobody listens on). */
+	uint16_t sh[3][2] = {{0, 1}, {2, 3}, {4, 5}};
+	struct audit_auditor_node nodes[3];
+	memset(nodes, 0, sizeof(nodes));
+	for (int i = 0; i < 3; i++) {
+		nodes[i].url = "http://127.0.0.1:1";
+		nodes[i].shards = sh[i];
+		nodes[i].nshards = 2;
+		nodes[i].id[0] = (uint8_t)(i + 1);
+	}
+	struct audit_schedule_blob blobs[2];
+	memset(blobs, 0, sizeof(blobs));
+	blobs[0].id[0] = 1;
+	blobs[0].unencoded_length = 1000;
+	blobs[1].id[0] = 2;
+	blobs[1].unencoded_length = 5000;
+	struct audit_schedule_params p;
+	audit_schedule_params_defaults(&p);
+	p.epoch = 3;
+	p.n = 6;
+	p.min_per_node = 20;
+	p.window_ms = 50;
+
+	struct memstore ms = {0};
+	ms.fail_writes = 2;
+	struct audit_auditor_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sched = &p;
+	cfg.nodes = nodes;
+	cfg.nnodes = 3;
+	cfg.blobs = blobs;
+	cfg.nblobs = 2;
+	cfg.epoch_start_ms = audit_unix_ms();
+	cfg.batch_timeout_ms = 500;
+	cfg.retry_delay_ms = 1;
+	cfg.flush_rows = 5;
+	cfg.store = (struct audit_store){&ms, mem_write, mem_load, mem_ping};
+	cfg.once = true;
+	struct audit_auditor_report rep;
+	struct err e;
+	ck_assert_msg(audit_auditor_run(&cfg, &rep, &e), "%s", e.msg);
+	/* Every challenge asked three times (unreachable is transient), every attempt
+	 * recorded once although the store failed twice. */
+	ck_assert_uint_eq(rep.challenges, 60);
+	ck_assert_uint_eq(rep.decided, 60);
+	ck_assert_uint_eq(rep.unrecorded, 0);
+	ck_assert_int_eq(ms.writes_failed, 2);
+	ck_assert_uint_eq(ms.n, 180);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(rep.nodes[i].outcomes[AUDIT_OUTCOME_UNREACHABLE], 20);
+	audit_auditor_report_clear(&rep);
+
+	/* A restart over the same store resumes: nothing is asked again. */
+	ck_assert(audit_auditor_run(&cfg, &rep, &e));
+	ck_assert_uint_eq(rep.resumed, 60);
+	ck_assert_uint_eq(rep.attempts_sent, 0);
+	ck_assert_uint_eq(ms.n, 180);
+	audit_auditor_report_clear(&rep);
+
+	/* A store holding only first attempts: each seq gets exactly its two re-asks. */
+	size_t keep = 0;
+	for (size_t i = 0; i < ms.n; i++)
+		if (ms.rows[i].attempt == 0)
+			ms.rows[keep++] = ms.rows[i];
+	ms.n = keep;
+	ck_assert(audit_auditor_run(&cfg, &rep, &e));
+	ck_assert_uint_eq(rep.attempts_sent, 120);
+	ck_assert_uint_eq(ms.n, 180);
+	audit_auditor_report_clear(&rep);
+	free(ms.rows);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit_fanout");
+	TCase *tc = tcase_create("fanout");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_transport_classes);
+	tcase_add_test(tc, test_keepalive);
+	tcase_add_test(tc, test_engine_bookkeeping);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite());
+}
