@@ -128,8 +128,8 @@ bool chain_abi_encode(const struct chain_abi_type *t, const struct chain_abi_val
 /* Calldata: selector followed by the encoded arguments. */
 bool chain_abi_encode_call(const struct chain_abi_sig *sig, const struct chain_abi_value *args,
 			   struct buf *out, struct err *e) WARN_UNUSED;
-/* abi.decode of tuple type t from exactly data[0..len) (trailing bytes are allowed, as
- * the EVM allows them). *out is a tuple value the caller frees. */
+/* abi.decode of tuple type t from data[0..len). Bytes after the encoding are ignored, as
+ * Solidity's abi.decode ignores them. *out is a tuple value the caller frees. */
 bool chain_abi_decode(const struct chain_abi_type *t, const uint8_t *data, size_t len,
 		      struct chain_abi_value **out, struct err *e) WARN_UNUSED;
 /* Decodes calldata of sig (selector checked) into a tuple of its inputs. */

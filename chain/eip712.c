@@ -1,12 +1,14 @@
 #include "chain/eip712.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/abi.h"
 #include "chain/keccak.h"
+#include "chain/u256.h"
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -382,4 +384,207 @@ void chain_eip712_domain_separator(const struct chain_eip712_domain *d, uint8_t 
 		chain_keccak_update(&k, d->salt, 32);
 	chain_keccak_final(&k, out);
 	buf_free(&type);
+}
+
+/* ---------------------------------------------------------------- JSON typed data */
+
+static bool json_to_value(const struct chain_eip712_types *t, const char *type, size_t tlen,
+			  const json_t *j, unsigned depth, struct chain_abi_value **out,
+			  struct err *e);
+
+static bool json_struct(const struct chain_eip712_types *t, const struct stype *s, const json_t *j,
+			unsigned depth, struct chain_abi_value **out, struct err *e)
+{
+	if (!json_is_object(j))
+		return err_set(e, "EIP-712 %s value is not a JSON object", s->name);
+	struct chain_abi_value *v = chain_abi_tuple_new();
+	for (size_t f = 0; f < s->nfields; f++) {
+		const json_t *fj = json_object_get(j, s->fields[f].name);
+		struct chain_abi_value *item;
+		if (!fj) {
+			chain_abi_value_free(v);
+			return err_set(e, "EIP-712 %s value lacks field %s", s->name, s->fields[f].name);
+		}
+		if (!json_to_value(t, s->fields[f].type, strlen(s->fields[f].type), fj, depth + 1,
+				   &item, e)) {
+			chain_abi_value_free(v);
+			return err_prefix(e, "%s.%s: ", s->name, s->fields[f].name);
+		}
+		chain_abi_push(v, item);
+	}
+	*out = v;
+	return true;
+}
+
+static bool json_to_value(const struct chain_eip712_types *t, const char *type, size_t tlen,
+			  const json_t *j, unsigned depth, struct chain_abi_value **out,
+			  struct err *e)
+{
+	if (depth > CHAIN_ABI_MAX_DEPTH)
+		return err_set(e, "EIP-712 value nests too deeply");
+	if (tlen && type[tlen - 1] == ']') {
+		size_t open = tlen - 1;
+		while (open > 0 && type[open] != '[')
+			open--;
+		if (!json_is_array(j))
+			return err_set(e, "EIP-712 value of type %.*s is not a JSON array", (int)tlen, type);
+		struct chain_abi_value *v = chain_abi_array_new();
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			struct chain_abi_value *item;
+			if (!json_to_value(t, type, open, json_array_get(j, i), depth + 1, &item, e)) {
+				chain_abi_value_free(v);
+				return false;
+			}
+			chain_abi_push(v, item);
+		}
+		*out = v;
+		return true;
+	}
+	const struct stype *s = find(t, type, tlen);
+	if (s)
+		return json_struct(t, s, j, depth, out, e);
+	char *ts = xstrndup(type, tlen);
+	struct chain_abi_type *at = NULL;
+	struct chain_abi_value *v = NULL;
+	bool ok = false;
+	if (!chain_abi_type_parse(ts, &at, e) || at->kind == CHAIN_ABI_ARRAY ||
+	    at->kind == CHAIN_ABI_DYN_ARRAY || at->kind == CHAIN_ABI_TUPLE) {
+		err_set(e, "EIP-712 type '%s' is neither an atomic type nor a declared struct", ts);
+		goto out;
+	}
+	switch (at->kind) {
+	case CHAIN_ABI_BOOL:
+		if (!json_is_boolean(j)) {
+			err_set(e, "EIP-712 bool value is not true or false");
+			goto out;
+		}
+		v = chain_abi_bool_new(json_is_true(j));
+		break;
+	case CHAIN_ABI_UINT:
+	case CHAIN_ABI_INT:
+		if (json_is_integer(j)) {
+			v = chain_abi_int_new((int64_t)json_integer_value(j));
+			if (at->kind == CHAIN_ABI_UINT && json_integer_value(j) < 0) {
+				err_set(e, "EIP-712 %s value is negative", ts);
+				goto out;
+			}
+		} else if (json_is_string(j)) {
+			struct chain_u256 n;
+			if (at->kind == CHAIN_ABI_UINT ? !chain_u256_parse(&n, json_string_value(j), e)
+						       : !chain_i256_parse(&n, json_string_value(j), at->size, e))
+				goto out;
+			v = at->kind == CHAIN_ABI_UINT ? chain_abi_u256_new(&n) : chain_abi_i256_new(&n);
+		} else {
+			err_set(e, "EIP-712 %s value is neither an integer nor a string", ts);
+			goto out;
+		}
+		break;
+	default:
+		if (!json_is_string(j)) {
+			err_set(e, "EIP-712 %s value is not a string", ts);
+			goto out;
+		}
+		if (!chain_abi_value_parse(at, json_string_value(j), &v, e))
+			goto out;
+		break;
+	}
+	*out = v;
+	v = NULL;
+	ok = true;
+out:
+	chain_abi_value_free(v);
+	chain_abi_type_free(at);
+	free(ts);
+	return ok;
+}
+
+/* Declares every entry of "types" as "Name(type name,...)". */
+static bool load_types(struct chain_eip712_types *t, const json_t *types, struct err *e)
+{
+	const char *name;
+	json_t *fields;
+	if (!json_is_object(types))
+		return err_set(e, "typed data has no \"types\" object");
+	json_object_foreach((json_t *)(uintptr_t)types, name, fields) {
+		if (!json_is_array(fields))
+			return err_set(e, "typed data type %.80s is not an array of fields", name);
+		struct buf def = BUF_INIT;
+		buf_printf(&def, "%s(", name);
+		for (size_t i = 0; i < json_array_size(fields); i++) {
+			const json_t *f = json_array_get(fields, i);
+			const char *fn = json_string_value(json_object_get(f, "name"));
+			const char *ft = json_string_value(json_object_get(f, "type"));
+			if (!fn || !ft) {
+				buf_free(&def);
+				return err_set(e, "typed data type %.80s has a field without name or type", name);
+			}
+			buf_printf(&def, "%s%s %s", i ? "," : "", ft, fn);
+		}
+		buf_append_byte(&def, ')');
+		bool ok = chain_eip712_types_add(t, buf_cstr(&def), e);
+		buf_free(&def);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool chain_eip712_hash_json(const char *json, size_t len, uint8_t digest[32], struct err *e)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	struct chain_eip712_types *t = chain_eip712_types_new();
+	struct chain_abi_value *dv = NULL, *mv = NULL;
+	uint8_t ds[32], sh[32];
+	bool ok = false;
+	if (!root) {
+		err_set(e, "typed data is not JSON: %s (line %d)", je.text, je.line);
+		goto out;
+	}
+	if (!load_types(t, json_object_get(root, "types"), e))
+		goto out;
+	const char *primary = json_string_value(json_object_get(root, "primaryType"));
+	const json_t *domain = json_object_get(root, "domain");
+	const json_t *message = json_object_get(root, "message");
+	if (!primary || !json_is_object(domain) || !message) {
+		err_set(e, "typed data needs primaryType, domain and message");
+		goto out;
+	}
+	if (!find(t, "EIP712Domain", 12)) {
+		/* Derive the domain type from the fields present, in the EIP's order. */
+		static const char *const order[][2] = {{"name", "string"}, {"version", "string"},
+			{"chainId", "uint256"}, {"verifyingContract", "address"}, {"salt", "bytes32"}};
+		struct buf def = BUF_INIT;
+		bool first = true;
+		buf_append_str(&def, "EIP712Domain(");
+		for (size_t i = 0; i < ARRAY_LEN(order); i++)
+			if (json_object_get(domain, order[i][0])) {
+				buf_printf(&def, "%s%s %s", first ? "" : ",", order[i][1], order[i][0]);
+				first = false;
+			}
+		buf_append_byte(&def, ')');
+		bool added = chain_eip712_types_add(t, buf_cstr(&def), e);
+		buf_free(&def);
+		if (!added)
+			goto out;
+	}
+	if (!json_to_value(t, "EIP712Domain", 12, domain, 0, &dv, e) ||
+	    !chain_eip712_hash_struct(t, "EIP712Domain", dv, ds, e))
+		goto out;
+	if (!json_to_value(t, primary, strlen(primary), message, 0, &mv, e))
+		goto out;
+	if (!find(t, primary, strlen(primary))) {
+		err_set(e, "typed data primaryType %.80s is not among its types", primary);
+		goto out;
+	}
+	if (!chain_eip712_hash_struct(t, primary, mv, sh, e))
+		goto out;
+	chain_eip712_digest(ds, sh, digest);
+	ok = true;
+out:
+	chain_abi_value_free(dv);
+	chain_abi_value_free(mv);
+	chain_eip712_types_free(t);
+	json_decref(root);
+	return ok;
 }

@@ -56,4 +56,11 @@ bool chain_eip712_hash_struct(const struct chain_eip712_types *t, const char *pr
 void chain_eip712_digest(const uint8_t domain_separator[32], const uint8_t struct_hash[32],
 			 uint8_t out[32]);
 
+/* The digest of typed data in the JSON form of eth_signTypedData_v4 (what wallets and
+ * `cast wallet sign --data` take): {"types": {...}, "primaryType": "...", "domain": {...},
+ * "message": {...}}. Integers may be JSON numbers or decimal/0x strings; bytes are 0x-hex.
+ * Without an EIP712Domain entry in types, the domain type is made of the domain's fields
+ * in the EIP's order. */
+bool chain_eip712_hash_json(const char *json, size_t len, uint8_t digest[32], struct err *e) WARN_UNUSED;
+
 #endif

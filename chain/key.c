@@ -109,7 +109,8 @@ bool chain_key_from_file(struct chain_key **out, const char *path, struct err *e
 	char text[130];
 	bool ok = false;
 	ssize_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Symlinks are followed (secret mounts use them); the mode checked is the target's. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, "cannot open key file %s: %s", path, strerror(errno));
 	struct stat st;

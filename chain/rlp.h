@@ -56,8 +56,8 @@ void chain_rlp_iter_init(struct chain_rlp_iter *it, const struct chain_rlp_item 
 bool chain_rlp_next(struct chain_rlp_iter *it, struct chain_rlp_item *out, struct err *e) WARN_UNUSED;
 /* Number of items of a list (0 for a byte string). */
 size_t chain_rlp_count(const struct chain_rlp_item *list);
-/* Reads a list into at most max items; fails unless it holds exactly n (n == max) or
- * between min and max items; *count receives how many. */
+/* Copies the items of a list into items[] (room for max); fails unless the list holds
+ * between min and max items. *count (may be NULL) receives how many. */
 bool chain_rlp_list_items(const struct chain_rlp_item *list, struct chain_rlp_item *items,
 			  size_t min, size_t max, size_t *count, struct err *e) WARN_UNUSED;
 

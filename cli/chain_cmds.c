@@ -1,10 +1,11 @@
-/* chain_cmds.c: assay chain keccak|calldata|mktx|address: the Ethereum primitives on the
+/* chain_cmds.c: assay chain keccak|calldata|mktx|address|sign: the Ethereum primitives on the
  * command line, printing exactly what foundry's cast prints for the same inputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/abi.h"
+#include "chain/eip712.h"
 #include "chain/keccak.h"
 #include "chain/key.h"
 #include "chain/tx.h"
@@ -191,6 +192,62 @@ static int run_mktx(const struct command *cmd, int argc, char **argv)
 	return rc;
 }
 
+static int run_sign(const struct command *cmd, int argc, char **argv)
+{
+	static bool no_hash, typed;
+	static const struct opt local[] = {
+		KEY_OPTS,
+		{"no-hash", 0, OPT_BOOL, &no_hash, NULL, "MESSAGE is a 32-byte 0x digest, signed as it is", NULL, false},
+		{"typed-data", 0, OPT_BOOL, &typed, NULL, "MESSAGE names a file of EIP-712 typed data (JSON)", NULL, false},
+		OPT_END,
+	};
+	char **pos;
+	int npos;
+	no_hash = typed = false;
+	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	const char *msg = pos[0];
+	free(pos);
+	if (no_hash && typed)
+		cli_usage_error(cmd, "--no-hash and --typed-data exclude each other");
+	struct err e = {{0}};
+	struct buf b = BUF_INIT;
+	uint8_t digest[32];
+	if (typed) {
+		uint8_t *json = NULL;
+		size_t len = 0;
+		if (!read_file(msg, 1 << 20, &json, &len, &e))
+			return cli_fail(cmd, "%s", e.msg);
+		bool ok = chain_eip712_hash_json((const char *)json, len, digest, &e);
+		free(json);
+		if (!ok)
+			return cli_fail(cmd, "%s: %s", msg, e.msg);
+	} else if (no_hash) {
+		if (!hex_decode_exact(digest, 32, msg, &e))
+			cli_usage_error(cmd, "with --no-hash, MESSAGE must be 32 bytes of 0x-hex: %s", e.msg);
+	} else {
+		/* As cast does: 0x-prefixed messages are the bytes they spell. */
+		if (msg[0] == '0' && (msg[1] == 'x' || msg[1] == 'X')) {
+			if (!hex_decode_buf(&b, msg, &e))
+				cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
+		} else {
+			buf_append_str(&b, msg);
+		}
+		chain_eip191_hash(b.data, b.len, digest);
+		buf_free(&b);
+	}
+	struct chain_key *k = NULL;
+	struct chain_sig sig;
+	if (!load_key(cmd, &k, &e) || !chain_key_sign(k, digest, &sig, &e)) {
+		chain_key_free(k);
+		return cli_fail(cmd, "%s", e.msg);
+	}
+	chain_key_free(k);
+	uint8_t s65[65];
+	chain_sig_to_65(&sig, s65);
+	print_hex(s65, sizeof(s65));
+	return EXIT_OK;
+}
+
 const struct command chain_commands[] = {
 	{"chain", "keccak", "print the Keccak-256 hash of hex bytes or text", "[--text] INPUT",
 	 "INPUT starting with 0x is hashed as the bytes it spells, anything else as UTF-8 text\n"
@@ -218,5 +275,12 @@ const struct command chain_commands[] = {
 	 "(--key-file FILE | --key-env VAR)",
 	 "The key file must have mode 0600 and hold the key as 0x-hex. The key is never printed.",
 	 "assay chain address --key-file /etc/assay/auditor.key", run_address},
+	{"chain", "sign", "sign a message (EIP-191), a digest, or EIP-712 typed data",
+	 "(--key-file FILE | --key-env VAR) [--no-hash | --typed-data] MESSAGE",
+	 "Prints the 65-byte signature r || s || v (v = 27 or 28), like 'cast wallet sign'.\n"
+	 "By default MESSAGE is signed as a personal message (EIP-191; 0x-prefixed messages are\n"
+	 "the bytes they spell). --no-hash signs a 32-byte digest as it is; --typed-data reads\n"
+	 "eth_signTypedData_v4 JSON from the file MESSAGE and signs its EIP-712 digest.",
+	 "assay chain sign --key-file auditor.key --typed-data attestation.json", run_sign},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

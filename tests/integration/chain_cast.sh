@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # fixtures:
-# chain_cast.sh: assay chain keccak|calldata|mktx|address against foundry's cast, on a few
-# hundred seeded random inputs: random bytes and texts, random signatures across the whole
-# ABI type system with random values, random transactions signed with random keys. Every
-# output must be byte-identical. ASSAY_CAST_SEED picks another seed; ASSAY_CAST_CASES
+# chain_cast.sh: assay chain keccak|calldata|mktx|address|sign against foundry's cast, on
+# a few hundred seeded random inputs: random bytes and texts, random signatures across the
+# whole ABI type system with random values, random transactions signed with random keys,
+# personal messages, digests and random EIP-712 typed data. Every output must be
+# byte-identical. ASSAY_CAST_SEED picks another seed; ASSAY_CAST_CASES
 # scales the number of cases.
 set -uo pipefail
 
@@ -24,10 +25,12 @@ trap 'rm -rf "$work"' EXIT
 unset ETH_RPC_URL ETH_GAS_PRICE ETH_PRIORITY_GAS_PRICE ETH_GAS_LIMIT CHAIN ETH_FROM
 
 # One case per line, fields separated by 0x1f: KIND then its arguments.
-python3 - "$SEED" "$SCALE" >"$work/cases" <<'PY'
-import random, sys
+mkdir -p "$work/typed"
+python3 - "$SEED" "$SCALE" "$work/typed" >"$work/cases" <<'PY'
+import json, os, random, sys
 rng = random.Random(int(sys.argv[1]))
 scale = int(sys.argv[2])
+typed_dir = sys.argv[3]
 SEP = "\x1f"
 N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141
 
@@ -118,15 +121,15 @@ def key():
             return "0x%064x" % k
 
 out = []
-for _ in range(60 * scale):
+for _ in range(50 * scale):
     out.append(["keccak_hex", hexs(rng.choice([0, 1, 31, 32, 33, 135, 136, 137, 271, 272, 273, rng.randint(0, 600)]))])
-for _ in range(30 * scale):
+for _ in range(20 * scale):
     out.append(["keccak_text", text()])
-for _ in range(150 * scale):
+for _ in range(120 * scale):
     types = [rtype(0) for _ in range(rng.randint(0, 4))]
     sig = fname() + "(" + ",".join(tname(t) for t in types) + ")"
     out.append(["calldata", sig] + [rvalue(t, True) for t in types])
-for _ in range(50 * scale):
+for _ in range(40 * scale):
     create = rng.random() < 0.15
     maxfee = rng.getrandbits(rng.choice([0, 8, 32, 64, 100, 128]))
     tip = rng.randint(0, maxfee)
@@ -142,8 +145,84 @@ for _ in range(50 * scale):
         hexs(rng.randint(1, 80)) if create else (hexs(rng.randint(0, 80)) if rng.random() < 0.6 else ""),
     ]
     out.append(["mktx"] + fields)
-for _ in range(30 * scale):
+for _ in range(20 * scale):
     out.append(["address", key()])
+# EIP-712 typed data: a primary struct and up to two others (a struct refers only to later
+# ones, so there are no cycles), fields across the atomic types, bytes, string, structs and
+# arrays of either.
+def atomic():
+    k = rng.choice(["uint", "int", "address", "bool", "bytesN", "bytes", "string"])
+    if k in ("uint", "int"):
+        return f"{k}{8 * rng.randint(1, 32)}"
+    if k == "bytesN":
+        return f"bytes{rng.randint(1, 32)}"
+    return k
+
+def typed_value(ty, structs):
+    if ty.endswith("]"):
+        base, dim = ty[:ty.rindex("[")], ty[ty.rindex("[") + 1:-1]
+        n = int(dim) if dim else rng.randint(0, 3)
+        return [typed_value(base, structs) for _ in range(n)]
+    if ty in structs:
+        return {name: typed_value(fty, structs) for fty, name in structs[ty]}
+    if ty.startswith("uint"):
+        v = rng.getrandbits(rng.randint(0, int(ty[4:])))
+        r = rng.random()
+        return v if r < 0.3 and v < 2**53 else (hex(v) if r < 0.6 else str(v))
+    if ty.startswith("int"):
+        v = rng.getrandbits(rng.randint(0, int(ty[3:]) - 1))
+        v = -v if rng.random() < 0.5 else v
+        return v if abs(v) < 2**53 and rng.random() < 0.3 else str(v)
+    if ty == "address":
+        return hexs(20)
+    if ty == "bool":
+        return rng.random() < 0.5
+    if ty == "bytes":
+        return hexs(rng.randint(0, 50))
+    if ty.startswith("bytes"):
+        return hexs(int(ty[5:]))
+    if ty == "string":
+        return text() if rng.random() < 0.9 else ""
+    raise ValueError(ty)
+
+def typed_data():
+    names = ["Main"] + rng.sample(["Alpha", "Beta", "Zed", "Node", "Blob"], rng.randint(0, 2))
+    structs = {}
+    for i in reversed(range(len(names))):
+        fields = []
+        for j in range(rng.randint(1, 5)):
+            later = names[i + 1:]
+            ty = rng.choice(later) if later and rng.random() < 0.35 else atomic()
+            if rng.random() < 0.2:
+                ty += rng.choice(["[]", "[2]", "[1]"])
+            fields.append((ty, f"f{j}_{rng.randint(0, 99)}"))
+        structs[names[i]] = fields
+    domain_fields = [("name", "string"), ("version", "string"), ("chainId", "uint256"),
+                     ("verifyingContract", "address"), ("salt", "bytes32")]
+    chosen = [f for f in domain_fields if rng.random() < 0.7] or [domain_fields[0]]
+    domain = {}
+    for name, ty in chosen:
+        domain[name] = {"name": word, "version": lambda: str(rng.randint(1, 9)),
+                        "chainId": lambda: rng.choice([1, 31337, rng.randint(1, 2**40)]),
+                        "verifyingContract": lambda: hexs(20),
+                        "salt": lambda: hexs(32)}[name]()
+    types = {"EIP712Domain": [{"name": n, "type": t} for n, t in chosen]}
+    for name, fields in structs.items():
+        types[name] = [{"name": n, "type": t} for t, n in fields]
+    return {"types": types, "primaryType": "Main", "domain": domain,
+            "message": typed_value("Main", structs)}
+
+for i in range(10 * scale):
+    out.append(["sign_text", key(), text()])
+for i in range(10 * scale):
+    out.append(["sign_text", key(), hexs(rng.randint(0, 100))])
+for i in range(10 * scale):
+    out.append(["sign_hash", key(), hexs(32)])
+for i in range(40 * scale):
+    path = os.path.join(typed_dir, f"typed{i}.json")
+    with open(path, "w") as f:
+        json.dump(typed_data(), f, ensure_ascii=False)
+    out.append(["sign_typed", key(), path])
 for case in out:
     assert all("\n" not in f and SEP not in f for f in case)
     print(SEP.join(case))
@@ -209,6 +288,25 @@ run_cases() { # cases-file worker-dir
 					"${assaydest[@]}" 2>&1)
 			fi
 			desc="mktx chain ${f[2]} nonce ${f[3]} value ${f[7]} to ${to:-create} data ${data:0:24}"
+			;;
+		sign_text | sign_hash | sign_typed)
+			printf '%s\n' "${f[1]}" >"$keyfile"
+			chmod 600 "$keyfile"
+			case $kind in
+			sign_text)
+				want=$("$CAST" wallet sign --private-key "${f[1]}" "${f[2]}" 2>&1)
+				got=$("$ASSAY" chain sign --key-file "$keyfile" -- "${f[2]}" 2>&1)
+				;;
+			sign_hash)
+				want=$("$CAST" wallet sign --private-key "${f[1]}" --no-hash "${f[2]}" 2>&1)
+				got=$("$ASSAY" chain sign --key-file "$keyfile" --no-hash "${f[2]}" 2>&1)
+				;;
+			sign_typed)
+				want=$("$CAST" wallet sign --private-key "${f[1]}" --data --from-file "${f[2]}" 2>&1)
+				got=$("$ASSAY" chain sign --key-file "$keyfile" --typed-data "${f[2]}" 2>&1)
+				;;
+			esac
+			desc="$kind ${f[2]:0:60}"
 			;;
 		address)
 			printf '%s\n' "${f[1]}" >"$keyfile"
