@@ -65,6 +65,24 @@ struct settings {
 	const char *governance; /* timelock proposer; empty: the deployer */
 	const char *guardian;   /* may pause; empty: the deployer */
 	struct strlist auditors; /* "ID:SIGNER[:PAYEE]" */
+	/* ---- api: 'assay api serve' (settle/api.h) ---- */
+	const char *api_listen;
+	uint64_t api_threads;              /* worker threads = database connections */
+	uint64_t api_max_connections;
+	uint64_t api_max_per_ip;
+	uint64_t api_timeout_s;            /* idle client connections closed after this */
+	uint64_t api_rate;                 /* requests per second per client IP */
+	uint64_t api_burst;
+	uint64_t api_page_limit;           /* page size without limit= */
+	uint64_t api_max_limit;
+	uint64_t api_max_url;
+	uint64_t api_statement_timeout_ms;
+	/* ---- settle: 'assay settle run|status', payouts, attestations, evidence ---- */
+	const char *signing_key_file;   /* signs attestations; the secrets derive from it */
+	const char *gas_key_file;       /* pays gas; never the signing key */
+	uint64_t settle_auditor_id;     /* 256: look it up */
+	const char *settle_metrics_file; /* "-": stdout; "": none */
+	uint64_t settle_warn_margin_s;
 };
 
 extern struct settings settings;

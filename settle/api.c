@@ -1,0 +1,1110 @@
+/* api.c: the read-only HTTP JSON API on libmicrohttpd (see api.h).
+ *
+ * Requests are answered in MHD's worker threads; each request borrows one database
+ * connection from a pool with one slot per thread, opened lazily, so a PostgreSQL outage
+ * costs 503s and nothing else: the next request after it returns reconnects. */
+#include "settle/api.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/challenge.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "settle/evidence.h"
+#include "sql/api.h"
+#include "sql/db.h"
+
+#define MAX_ARGS 8
+#define HTTP_CONTENT_TOO_LARGE 413u /* named differently across MHD versions */
+#define BUCKETS 4096
+#define BUCKET_PROBES 8
+/* An epoch range of one payouts request spans at most this many epochs when to= is open. */
+#define EPOCH_MAX ((uint64_t)INT64_MAX)
+
+/* ---- per client IP token buckets ---- */
+
+struct bucket {
+	uint32_t ip;
+	bool used;
+	double tokens;
+	uint64_t last_ms;
+};
+
+struct limiter {
+	pthread_mutex_t lock;
+	double rate, burst;
+	struct bucket b[BUCKETS];
+};
+
+/* Takes one token for ip; false and *retry_s (≥ 1) when the bucket is empty. */
+static bool limiter_take(struct limiter *l, uint32_t ip, unsigned *retry_s)
+{
+	uint64_t now = now_ms();
+	uint32_t h = (ip * 2654435761u) % BUCKETS;
+	pthread_mutex_lock(&l->lock);
+	struct bucket *slot = NULL, *oldest = NULL;
+	for (uint32_t k = 0; k < BUCKET_PROBES; k++) {
+		struct bucket *b = &l->b[(h + k) % BUCKETS];
+		if (b->used && b->ip == ip) {
+			slot = b;
+			break;
+		}
+		if (!b->used) {
+			if (!oldest || oldest->used)
+				oldest = b;
+		} else if (!oldest || (oldest->used && b->last_ms < oldest->last_ms)) {
+			oldest = b;
+		}
+	}
+	if (!slot) {
+		/* A new client (or one evicted long ago) starts with a full bucket. */
+		slot = oldest;
+		slot->used = true;
+		slot->ip = ip;
+		slot->tokens = l->burst;
+		slot->last_ms = now;
+	}
+	slot->tokens += (double)(now - slot->last_ms) * l->rate / 1000.0;
+	if (slot->tokens > l->burst)
+		slot->tokens = l->burst;
+	slot->last_ms = now;
+	bool ok = slot->tokens >= 1.0;
+	if (ok)
+		slot->tokens -= 1.0;
+	else {
+		double wait = (1.0 - slot->tokens) / l->rate;
+		*retry_s = (unsigned)wait;
+		if ((double)*retry_s < wait)
+			(*retry_s)++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (!ok && *retry_s < 1)
+		*retry_s = 1;
+	return ok;
+}
+
+/* ---- the server ---- */
+
+struct slot {
+	struct db *db;
+	bool busy;
+};
+
+struct api {
+	struct settle_api_config cfg;
+	struct MHD_Daemon *daemon;
+	struct sockaddr_in addr;
+	struct limiter limiter;
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_cond;
+	struct slot *slots;
+	unsigned nslots;
+};
+
+/* Per request state between MHD's calls. */
+struct request {
+	bool body;
+};
+
+enum { DB_OK, DB_DOWN };
+
+static struct slot *pool_acquire(struct api *a)
+{
+	pthread_mutex_lock(&a->pool_lock);
+	for (;;) {
+		for (unsigned i = 0; i < a->nslots; i++)
+			if (!a->slots[i].busy) {
+				a->slots[i].busy = true;
+				pthread_mutex_unlock(&a->pool_lock);
+				return &a->slots[i];
+			}
+		pthread_cond_wait(&a->pool_cond, &a->pool_lock);
+	}
+}
+
+static void pool_release(struct api *a, struct slot *s)
+{
+	pthread_mutex_lock(&a->pool_lock);
+	s->busy = false;
+	pthread_cond_signal(&a->pool_cond);
+	pthread_mutex_unlock(&a->pool_lock);
+}
+
+/* Makes the slot's connection ready: the session setup doubles as the liveness check (one
+ * round trip per request), and a connection that fails it (server restarted, session
+ * killed) is replaced by a new one, so recovery costs no failed answer. */
+static bool slot_connect(struct api *a, struct slot *s)
+{
+	struct err e = {{0}};
+	if (s->db && db_api_session_setup(s->db, a->cfg.statement_timeout_ms, &e))
+		return true;
+	if (s->db) {
+		log_warn("database connection lost: %s", e.msg);
+		db_close(s->db);
+		s->db = NULL;
+	}
+	if (!db_open(&s->db, a->cfg.db_conninfo, a->cfg.db_connect_timeout_s, &e)) {
+		log_warn("database unavailable: %s", e.msg);
+		s->db = NULL;
+		return false;
+	}
+	if (!db_api_session_setup(s->db, a->cfg.statement_timeout_ms, &e)) {
+		log_warn("database session: %s", e.msg);
+		db_close(s->db);
+		s->db = NULL;
+		return false;
+	}
+	log_info("connected to the database");
+	return true;
+}
+
+/* After a failed query: is the connection still good? A dead one is dropped, so the next
+ * request opens a fresh one. */
+static bool slot_alive(struct slot *s)
+{
+	struct err e = {{0}};
+	if (s->db && db_ping(s->db, &e))
+		return true;
+	log_warn("database connection lost: %s", e.msg);
+	db_close(s->db);
+	s->db = NULL;
+	return false;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, json_t *body,
+				 unsigned retry_after)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text)
+		return MHD_NO;
+	size_t len = strlen(text);
+	/* The body ends with a newline, for curl users. */
+	char *full = xmalloc(len + 2);
+	memcpy(full, text, len);
+	full[len] = '\n';
+	full[len + 1] = '\0';
+	free(text);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len + 1, full, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(full);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	if (retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_error_retry(struct MHD_Connection *conn, unsigned status,
+					unsigned retry_after, const char *fmt, ...)
+	PRINTF_FMT(4, 5);
+static enum MHD_Result send_error_retry(struct MHD_Connection *conn, unsigned status,
+					unsigned retry_after, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return send_json(conn, status, json_pack("{s:s}", "error", msg), retry_after);
+}
+
+#define send_error(conn, status, ...) send_error_retry((conn), (status), 0, __VA_ARGS__)
+
+static enum MHD_Result send_db_failure(struct MHD_Connection *conn, struct slot *s,
+				       const struct err *e)
+{
+	if (!slot_alive(s))
+		return send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+					"the database is unavailable; try again shortly");
+	log_error("query failed: %s", e->msg);
+	return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			  "internal error reading the database");
+}
+
+/* ---- JSON values ---- */
+
+static json_t *jhex(const uint8_t *b, size_t len)
+{
+	char *h = hex_encode_0x_new(b, len);
+	json_t *j = json_string(h);
+	free(h);
+	return j;
+}
+
+static json_t *ju64(uint64_t v)
+{
+	/* Counts and epochs are far below 2^63 (bigint columns). */
+	return json_integer((json_int_t)v);
+}
+
+/* passed/decided scaled by 10^18 (floor), as the contract computes it. */
+static uint64_t score_wad(uint64_t passed, uint64_t decided)
+{
+	if (!decided)
+		return 0;
+	unsigned __int128 s = (unsigned __int128)passed * 1000000000000000000u / decided;
+	return (uint64_t)s;
+}
+
+static json_t *jscore(uint64_t passed, uint64_t decided, const char *prefix, json_t *obj)
+{
+	char k1[32], k2[32];
+	snprintf(k1, sizeof(k1), "%sscore", prefix);
+	snprintf(k2, sizeof(k2), "%sscore_wad", prefix);
+	if (!decided) {
+		json_object_set_new(obj, k1, json_null());
+		json_object_set_new(obj, k2, json_null());
+		return obj;
+	}
+	char w[24];
+	uint64_t s = score_wad(passed, decided);
+	snprintf(w, sizeof(w), "%" PRIu64, s);
+	json_object_set_new(obj, k1, json_real((double)s / 1e18));
+	json_object_set_new(obj, k2, json_string(w));
+	return obj;
+}
+
+/* ---- strict parameters ---- */
+
+struct args {
+	size_t n;
+	const char *key[MAX_ARGS];
+	const char *val[MAX_ARGS];
+	size_t bytes;
+	bool too_many, no_value;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct args *q = cls;
+	q->bytes += strlen(key) + 2 + (value ? strlen(value) : 0);
+	if (!value)
+		q->no_value = true;
+	if (q->n >= MAX_ARGS) {
+		q->too_many = true;
+		return MHD_YES;
+	}
+	q->key[q->n] = key;
+	q->val[q->n] = value;
+	q->n++;
+	return MHD_YES;
+}
+
+/* Checks that every argument is one of allowed (NULL-terminated) and none repeats. */
+static bool args_check(const struct args *q, const char *const *allowed, char *why, size_t n)
+{
+	if (q->too_many) {
+		snprintf(why, n, "too many query parameters");
+		return false;
+	}
+	if (q->no_value) {
+		snprintf(why, n, "every query parameter needs a value (name=value)");
+		return false;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		bool known = false;
+		for (const char *const *a = allowed; *a; a++)
+			known = known || !strcmp(*a, q->key[i]);
+		if (!known) {
+			snprintf(why, n, "unknown query parameter '%.40s'", q->key[i]);
+			return false;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(q->key[i], q->key[j])) {
+				snprintf(why, n, "query parameter '%.40s' is given twice", q->key[i]);
+				return false;
+			}
+	}
+	return true;
+}
+
+static const char *args_get(const struct args *q, const char *key)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->key[i], key))
+			return q->val[i];
+	return NULL;
+}
+
+/* A decimal number of at most 18 digits (so it fits a bigint), nothing else. */
+static bool parse_number(const char *s, uint64_t *v)
+{
+	size_t len = strlen(s);
+	if (len == 0 || len > 18)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return parse_u64(s, v);
+}
+
+/* A node or auditor id: 0x and 40 hex digits. */
+static bool parse_id(const char *s, uint8_t out[20])
+{
+	if (strncmp(s, "0x", 2) || strlen(s) != 42)
+		return false;
+	for (const char *p = s + 2; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
+			return false;
+	return hex_decode_exact(out, 20, s, NULL);
+}
+
+/* An optional number parameter; false (with why) when present and not a number. */
+static bool arg_number(const struct args *q, const char *key, bool *has, uint64_t *v, char *why,
+		       size_t n)
+{
+	const char *s = args_get(q, key);
+	*has = s != NULL;
+	if (!s)
+		return true;
+	if (!parse_number(s, v)) {
+		snprintf(why, n, "%s must be a decimal number below 10^18", key);
+		return false;
+	}
+	return true;
+}
+
+static bool arg_limit(const struct api *a, const struct args *q, uint64_t *limit, char *why,
+		      size_t n)
+{
+	bool has;
+	*limit = a->cfg.default_limit;
+	if (!arg_number(q, "limit", &has, limit, why, n))
+		return false;
+	if (has && (*limit < 1 || *limit > a->cfg.max_limit)) {
+		snprintf(why, n, "limit must be between 1 and %" PRIu64, a->cfg.max_limit);
+		return false;
+	}
+	return true;
+}
+
+/* ---- endpoints ---- */
+
+static enum MHD_Result get_health(struct api *a, struct MHD_Connection *conn)
+{
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	int version = 0;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s) || !db_schema_version(s->db, &version, &e)) {
+		if (s->db)
+			(void)slot_alive(s);
+		ret = send_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				json_pack("{s:s,s:s,s:s}", "status", "unavailable", "database", "down",
+					  "error", "the database is unavailable; try again shortly"),
+				5);
+		goto out;
+	}
+	ret = send_json(conn, MHD_HTTP_OK,
+			json_pack("{s:s,s:s,s:i,s:i}", "status", "ok", "database", "up",
+				  "schema_version", version, "schema_latest", db_latest_version()),
+			0);
+out:
+	pool_release(a, s);
+	return ret;
+}
+
+static json_t *epoch_json(const struct db_api_epoch *x)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "epoch", ju64(x->epoch));
+	json_object_set_new(o, "start_time", x->has_start ? json_integer(x->start_unix) : json_null());
+	json_object_set_new(o, "end_time", x->has_end ? json_integer(x->end_unix) : json_null());
+	json_object_set_new(o, "seed_block", x->has_seed_block ? ju64(x->seed_block) : json_null());
+	json_object_set_new(o, "seed", x->has_seed ? jhex(x->seed, 32) : json_null());
+	json_object_set_new(o, "chain_state",
+			    x->has_chain_state ? json_string(x->chain_state) : json_null());
+	json_object_set_new(o, "auditors", json_array());
+	json_object_set_new(o, "attestations", json_array());
+	return o;
+}
+
+static enum MHD_Result get_epochs(struct api *a, struct MHD_Connection *conn,
+				  const struct args *q)
+{
+	static const char *const allowed[] = {"limit", "after", NULL};
+	char why[160];
+	uint64_t limit, after = 0;
+	bool has_after;
+	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !arg_number(q, "after", &has_after, &after, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	struct db_api_epoch *ep = NULL;
+	struct db_api_progress *pr = NULL;
+	struct db_api_attestation *at = NULL;
+	size_t nep = 0, npr = 0, nat = 0;
+	json_t *list = NULL;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+				       "the database is unavailable; try again shortly");
+		goto out;
+	}
+	if (!db_api_epochs(s->db, has_after, after, limit, &ep, &nep, &e) ||
+	    (nep && (!db_api_progress(s->db, ep[0].epoch, ep[nep - 1].epoch, &pr, &npr, &e) ||
+		     !db_api_attestations(s->db, ep[0].epoch, ep[nep - 1].epoch, &at, &nat, &e)))) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	list = json_array();
+	size_t ip = 0, ia = 0;
+	for (size_t i = 0; i < nep; i++) {
+		json_t *o = epoch_json(&ep[i]);
+		json_t *aud = json_object_get(o, "auditors");
+		json_t *att = json_object_get(o, "attestations");
+		for (; ip < npr && pr[ip].epoch <= ep[i].epoch; ip++) {
+			if (pr[ip].epoch != ep[i].epoch)
+				continue;
+			json_array_append_new(aud, json_pack("{s:o,s:s,s:I}", "auditor",
+							     jhex(pr[ip].auditor, 20), "state",
+							     pr[ip].state, "updated_at",
+							     (json_int_t)pr[ip].updated_unix));
+		}
+		for (; ia < nat && at[ia].epoch <= ep[i].epoch; ia++) {
+			if (at[ia].epoch != ep[i].epoch)
+				continue;
+			json_array_append_new(
+				att, json_pack("{s:o,s:s,s:o,s:o,s:o}", "auditor",
+					       jhex(at[ia].auditor, 20), "source", at[ia].source,
+					       "evidence_root", jhex(at[ia].evidence_root, 32),
+					       "committee_hash", jhex(at[ia].committee_hash, 32),
+					       "counts_hash", jhex(at[ia].counts_hash, 32)));
+		}
+		json_array_append_new(list, o);
+	}
+	json_t *body = json_pack("{s:o,s:o}", "epochs", list, "next_after",
+				 nep == limit ? ju64(ep[nep - 1].epoch) : json_null());
+	list = NULL;
+	ret = send_json(conn, MHD_HTTP_OK, body, 0);
+out:
+	pool_release(a, s);
+	json_decref(list);
+	free(ep);
+	free(pr);
+	free(at);
+	return ret;
+}
+
+/* Median over auditors' scores (decided > 0 only), the lower middle for an even count, as
+ * the Settlement contract finalizes it. Returns false when no auditor scored the node. */
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+static json_t *median_json(const struct db_api_count *c, size_t n, uint64_t epoch)
+{
+	/* Chain-read attestations when there are any for the epoch, else ours. */
+	const char *source = "local";
+	for (size_t i = 0; i < n; i++)
+		if (c[i].epoch == epoch && !strcmp(c[i].source, "chain"))
+			source = "chain";
+	uint64_t *scores = xcalloc(n + 1, sizeof(*scores));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].epoch == epoch && !strcmp(c[i].source, source) && c[i].decided)
+			scores[k++] = score_wad(c[i].passed, c[i].decided);
+	json_t *o = json_null();
+	if (k) {
+		qsort(scores, k, sizeof(*scores), cmp_u64);
+		uint64_t m = scores[(k - 1) / 2];
+		char w[24];
+		snprintf(w, sizeof(w), "%" PRIu64, m);
+		o = json_pack("{s:f,s:s,s:s,s:I}", "score", (double)m / 1e18, "score_wad", w,
+			      "source", source, "auditors", (json_int_t)k);
+	}
+	free(scores);
+	return o;
+}
+
+static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
+				   const uint8_t node[20], const struct args *q)
+{
+	static const char *const allowed[] = {"from", "to", "limit", NULL};
+	char why[160];
+	uint64_t limit, from = 0, to = EPOCH_MAX;
+	bool has_from, has_to;
+	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !arg_number(q, "from", &has_from, &from, why, sizeof(why)) ||
+	    !arg_number(q, "to", &has_to, &to, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+	if (from > to)
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "from must not be after to");
+
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	uint64_t *eps = NULL;
+	struct db_api_count *cnt = NULL;
+	struct db_api_tally *tal = NULL;
+	struct db_api_tx *txs = NULL;
+	size_t nep = 0, ncnt = 0, ntal = 0, ntx = 0;
+	json_t *list = NULL;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+				       "the database is unavailable; try again shortly");
+		goto out;
+	}
+	if (!db_api_node_epochs(s->db, node, from, to, limit, &eps, &nep, &e) ||
+	    (nep && (!db_api_node_counts(s->db, node, eps[0], eps[nep - 1], &cnt, &ncnt, &e) ||
+		     !db_api_node_tallies(s->db, node, eps[0], eps[nep - 1], &tal, &ntal, &e) ||
+		     !db_api_epoch_txs(s->db, eps[0], eps[nep - 1], &txs, &ntx, &e)))) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	list = json_array();
+	for (size_t i = 0; i < nep; i++) {
+		uint64_t ep = eps[i], passes = 0, challenges = 0, aerr = 0;
+		json_t *records = json_array(), *atts = json_array(), *tl = json_array();
+		for (size_t j = 0; j < ntal; j++) {
+			if (tal[j].epoch != ep)
+				continue;
+			passes += tal[j].passed;
+			challenges += tal[j].decided;
+			aerr += tal[j].auditor_errors;
+			json_array_append_new(
+				records, jscore(tal[j].passed, tal[j].decided, "",
+						json_pack("{s:o,s:I,s:I,s:I}", "auditor",
+							  jhex(tal[j].auditor, 20), "passed",
+							  (json_int_t)tal[j].passed, "decided",
+							  (json_int_t)tal[j].decided, "auditor_errors",
+							  (json_int_t)tal[j].auditor_errors)));
+		}
+		for (size_t j = 0; j < ncnt; j++) {
+			if (cnt[j].epoch != ep)
+				continue;
+			json_array_append_new(
+				atts, jscore(cnt[j].passed, cnt[j].decided, "",
+					     json_pack("{s:o,s:s,s:I,s:I}", "auditor",
+						       jhex(cnt[j].auditor, 20), "source", cnt[j].source,
+						       "passed", (json_int_t)cnt[j].passed, "decided",
+						       (json_int_t)cnt[j].decided)));
+		}
+		for (size_t j = 0; j < ntx; j++) {
+			if (txs[j].epoch != ep)
+				continue;
+			json_array_append_new(
+				tl, json_pack("{s:s,s:o,s:s,s:o}", "purpose", txs[j].purpose, "tx_hash",
+					      jhex(txs[j].hash, 32), "state", txs[j].state, "block",
+					      txs[j].has_block ? ju64(txs[j].block) : json_null()));
+		}
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)ep, "challenges",
+				      (json_int_t)challenges, "passes", (json_int_t)passes,
+				      "auditor_errors", (json_int_t)aerr);
+		jscore(passes, challenges, "", o);
+		json_object_set_new(o, "records", records);
+		json_object_set_new(o, "attestations", atts);
+		json_object_set_new(o, "median", median_json(cnt, ncnt, ep));
+		/* Seam: reward and penalty are what the chain paid; settle/payouts reconciles
+		 * them (DB vs chain). Until the database holds them, they are null here. */
+		json_object_set_new(o, "reward", json_null());
+		json_object_set_new(o, "penalty", json_null());
+		json_object_set_new(o, "transactions", tl);
+		json_array_append_new(list, o);
+	}
+	json_t *body = json_pack("{s:o,s:o,s:o}", "node", jhex(node, 20), "epochs", list,
+				 "next_from",
+				 nep == limit && eps[nep - 1] < to ? ju64(eps[nep - 1] + 1) : json_null());
+	list = NULL;
+	ret = send_json(conn, MHD_HTTP_OK, body, 0);
+out:
+	pool_release(a, s);
+	json_decref(list);
+	free(eps);
+	free(cnt);
+	free(tal);
+	free(txs);
+	return ret;
+}
+
+/* Does the epoch exist (a row in epochs)? */
+static bool epoch_known(struct db *db, uint64_t epoch, bool *known, struct err *e)
+{
+	struct db_api_epoch *ep = NULL;
+	size_t n = 0;
+	if (!db_api_epochs(db, epoch > 0, epoch > 0 ? epoch - 1 : 0, 1, &ep, &n, e))
+		return false;
+	*known = n == 1 && ep[0].epoch == epoch;
+	free(ep);
+	return true;
+}
+
+static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *conn,
+					uint64_t epoch, const struct args *q)
+{
+	static const char *const allowed[] = {NULL};
+	char why[160];
+	if (!args_check(q, allowed, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	struct db_api_attestation *at = NULL;
+	struct db_api_count *cnt = NULL;
+	size_t nat = 0, ncnt = 0;
+	bool known = false;
+	json_t *list = NULL;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+				       "the database is unavailable; try again shortly");
+		goto out;
+	}
+	if (!epoch_known(s->db, epoch, &known, &e) ||
+	    !db_api_attestations(s->db, epoch, epoch, &at, &nat, &e) ||
+	    !db_api_epoch_counts(s->db, epoch, &cnt, &ncnt, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	if (!known && !nat) {
+		ret = send_error(conn, MHD_HTTP_NOT_FOUND, "no epoch %" PRIu64 " in this database",
+				 epoch);
+		goto out;
+	}
+	list = json_array();
+	for (size_t i = 0; i < nat; i++) {
+		const struct db_api_attestation *x = &at[i];
+		json_t *counts = json_array();
+		for (size_t j = 0; j < ncnt; j++)
+			if (!memcmp(cnt[j].auditor, x->auditor, 20) && !strcmp(cnt[j].source, x->source))
+				json_array_append_new(
+					counts, json_pack("{s:o,s:I,s:I}", "node", jhex(cnt[j].node, 20),
+							  "passed", (json_int_t)cnt[j].passed,
+							  "decided", (json_int_t)cnt[j].decided));
+		json_array_append_new(
+			list,
+			json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "auditor",
+				  jhex(x->auditor, 20), "source", x->source, "committee_hash",
+				  jhex(x->committee_hash, 32), "counts_hash", jhex(x->counts_hash, 32),
+				  "evidence_root", jhex(x->evidence_root, 32), "signature",
+				  x->has_sig ? jhex(x->sig, 65) : json_null(), "created_at",
+				  (json_int_t)x->created_unix, "nodes", (json_int_t)x->nodes, "passed",
+				  (json_int_t)x->passed, "decided", (json_int_t)x->decided, "counts",
+				  counts));
+	}
+	json_t *body = json_pack("{s:I,s:o}", "epoch", (json_int_t)epoch, "attestations", list);
+	list = NULL;
+	ret = send_json(conn, MHD_HTTP_OK, body, 0);
+out:
+	pool_release(a, s);
+	json_decref(list);
+	free(at);
+	free(cnt);
+	return ret;
+}
+
+/* A database row as the evidence record of EVIDENCE.md. */
+static bool record_of(const struct db_api_record *x, uint64_t epoch, const uint8_t auditor[20],
+		      struct settle_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->epoch = epoch;
+	memcpy(r->auditor, auditor, 20);
+	r->seq = x->seq;
+	if (x->attempt > 255 || x->shard > 65535 || x->row > 65535 || x->col > 65535 ||
+	    !audit_outcome_parse(x->outcome, &r->outcome))
+		return false;
+	r->attempt = (uint8_t)x->attempt;
+	memcpy(r->node, x->node, 20);
+	memcpy(r->blob, x->blob, 32);
+	r->shard = (uint16_t)x->shard;
+	r->row = (uint16_t)x->row;
+	r->col = (uint16_t)x->col;
+	r->axis = x->secondary ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+	r->latency_ms = x->latency_ms;
+	if (x->has_hash)
+		memcpy(r->response_hash, x->response_hash, 32);
+	return true;
+}
+
+static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, uint64_t epoch,
+				    const uint8_t node[20], const struct args *q)
+{
+	static const char *const allowed[] = {"limit", "after_seq", "auditor", NULL};
+	char why[160];
+	uint64_t limit, after = 0;
+	bool has_after;
+	uint8_t auditor[20];
+	const char *aud_text = args_get(q, "auditor");
+	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !arg_number(q, "after_seq", &has_after, &after, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+	if (aud_text && !parse_id(aud_text, auditor))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST,
+				  "auditor must be 0x followed by 40 hex digits");
+
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	uint8_t(*auds)[20] = NULL;
+	struct db_api_record *rows = NULL;
+	struct settle_record *recs = NULL;
+	struct db_api_attestation *at = NULL;
+	struct settle_evidence *ev = NULL;
+	uint8_t(*path)[32] = xcalloc(SETTLE_EVIDENCE_MAX_DEPTH, 32);
+	size_t nauds = 0, nrows = 0, nat = 0;
+	json_t *list = NULL;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+				       "the database is unavailable; try again shortly");
+		goto out;
+	}
+	if (!aud_text) {
+		if (!db_api_record_auditors(s->db, epoch, &auds, &nauds, &e)) {
+			ret = send_db_failure(conn, s, &e);
+			goto out;
+		}
+		if (nauds == 0) {
+			ret = send_error(conn, MHD_HTTP_NOT_FOUND,
+					 "no challenge records of epoch %" PRIu64 " in this database",
+					 epoch);
+			goto out;
+		}
+		if (nauds > 1) {
+			ret = send_error(conn, MHD_HTTP_BAD_REQUEST,
+					 "this database holds records of %zu auditors for the epoch; "
+					 "choose one with auditor=0x...",
+					 nauds);
+			goto out;
+		}
+		memcpy(auditor, auds[0], 20);
+	}
+	if (!db_api_decided_records(s->db, epoch, auditor, &rows, &nrows, &e) ||
+	    !db_api_attestations(s->db, epoch, epoch, &at, &nat, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	if (nrows == 0) {
+		ret = send_error(conn, MHD_HTTP_NOT_FOUND,
+				 "no challenge records of that auditor in epoch %" PRIu64, epoch);
+		goto out;
+	}
+	recs = xcalloc(nrows, sizeof(*recs));
+	for (size_t i = 0; i < nrows; i++)
+		if (!record_of(&rows[i], epoch, auditor, &recs[i])) {
+			log_broken("epoch %" PRIu64 " seq %" PRIu64
+				   ": a challenge record does not fit the evidence encoding",
+				   epoch, rows[i].seq);
+			ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 "a challenge record cannot be encoded as evidence");
+			goto out;
+		}
+	if (!settle_evidence_new(&ev, recs, nrows, &e)) {
+		log_broken("epoch %" PRIu64 ": evidence tree: %s", epoch, e.msg);
+		ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 "the evidence tree cannot be built");
+		goto out;
+	}
+	uint8_t root[32];
+	settle_evidence_root(ev, root);
+	json_t *roots = json_array();
+	for (size_t i = 0; i < nat; i++)
+		if (!memcmp(at[i].auditor, auditor, 20))
+			json_array_append_new(
+				roots, json_pack("{s:s,s:o,s:b}", "source", at[i].source,
+						 "evidence_root", jhex(at[i].evidence_root, 32),
+						 "matches", !memcmp(at[i].evidence_root, root, 32)));
+	list = json_array();
+	size_t shown = 0;
+	uint64_t last_seq = 0;
+	for (size_t i = 0; i < nrows && shown < limit; i++) {
+		const struct settle_record *r = &recs[i];
+		if (memcmp(r->node, node, 20) || (has_after && r->seq <= after))
+			continue;
+		uint8_t enc[SETTLE_EVIDENCE_RECORD_LEN];
+		settle_record_encode(r, enc);
+		size_t plen = 0;
+		settle_evidence_proof(ev, i, path, &plen);
+		json_t *proof = json_array();
+		for (size_t k = 0; k < plen; k++)
+			json_array_append_new(proof, jhex(path[k], 32));
+		json_array_append_new(
+			list,
+			json_pack("{s:I,s:i,s:o,s:i,s:i,s:i,s:s,s:s,s:I,s:o,s:o,s:I,s:o}", "seq",
+				  (json_int_t)r->seq, "attempt", (int)r->attempt, "blob",
+				  jhex(r->blob, 32), "shard", (int)r->shard, "row", (int)r->row, "col",
+				  (int)r->col, "axis", audit_proof_axis_name(r->axis), "outcome",
+				  audit_outcome_name(r->outcome), "latency_ms",
+				  (json_int_t)r->latency_ms, "response_hash",
+				  rows[i].has_hash ? jhex(r->response_hash, 32) : json_null(), "record",
+				  jhex(enc, sizeof(enc)), "leaf_index", (json_int_t)i, "proof", proof));
+		shown++;
+		last_seq = r->seq;
+	}
+	json_t *body = json_pack("{s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "epoch", (json_int_t)epoch,
+				 "auditor", jhex(auditor, 20), "node", jhex(node, 20), "leaves",
+				 (json_int_t)settle_evidence_count(ev), "root", jhex(root, 32),
+				 "attested_roots", roots, "records", list, "next_after_seq",
+				 shown == limit ? ju64(last_seq) : json_null());
+	list = NULL;
+	ret = send_json(conn, MHD_HTTP_OK, body, 0);
+out:
+	pool_release(a, s);
+	json_decref(list);
+	settle_evidence_free(ev);
+	free(path);
+	free(auds);
+	free(rows);
+	free(recs);
+	free(at);
+	return ret;
+}
+
+/* ---- routing ---- */
+
+/* Splits path (after "/v1/") into at most 5 segments; false when more or empty ones. */
+static bool split_path(const char *path, char seg[5][48], size_t *n)
+{
+	*n = 0;
+	const char *p = path;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || len >= 48 || *n == 5)
+			return false;
+		memcpy(seg[*n], p, len);
+		seg[*n][len] = '\0';
+		(*n)++;
+		if (!slash)
+			return true;
+		p = slash + 1;
+	}
+}
+
+static enum MHD_Result route(struct api *a, struct MHD_Connection *conn, const char *url,
+			     const struct args *q)
+{
+	char seg[5][48];
+	size_t n = 0;
+	if (strncmp(url, "/v1/", 4) || !split_path(url + 4, seg, &n))
+		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	if (n == 1 && !strcmp(seg[0], "health")) {
+		static const char *const none[] = {NULL};
+		char why[160];
+		if (!args_check(q, none, why, sizeof(why)))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+		return get_health(a, conn);
+	}
+	if (n == 1 && !strcmp(seg[0], "epochs"))
+		return get_epochs(a, conn, q);
+	if (n == 3 && !strcmp(seg[0], "nodes") && !strcmp(seg[2], "payouts")) {
+		uint8_t node[20];
+		if (!parse_id(seg[1], node))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST,
+					  "the node must be 0x followed by 40 hex digits");
+		return get_payouts(a, conn, node, q);
+	}
+	uint64_t epoch;
+	bool epoch_route = (n == 3 && !strcmp(seg[2], "attestations")) ||
+			   (n == 5 && !strcmp(seg[2], "nodes") && !strcmp(seg[4], "evidence"));
+	if (!strcmp(seg[0], "epochs") && epoch_route) {
+		if (!parse_number(seg[1], &epoch))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST,
+					  "the epoch must be a decimal number below 10^18");
+		if (n == 3)
+			return get_attestations(a, conn, epoch, q);
+		uint8_t node[20];
+		if (!parse_id(seg[3], node))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST,
+					  "the node must be 0x followed by 40 hex digits");
+		return get_evidence(a, conn, epoch, node, q);
+	}
+	return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+}
+
+static uint32_t client_ip(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return 0;
+	return ntohl(((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr.s_addr);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	(void)upload_data;
+	struct api *a = cls;
+	struct request *rq = *con_cls;
+	if (!rq) {
+		rq = xcalloc(1, sizeof(*rq));
+		*con_cls = rq;
+		unsigned retry = 0;
+		if (!limiter_take(&a->limiter, client_ip(conn), &retry))
+			return send_error_retry(conn, MHD_HTTP_TOO_MANY_REQUESTS, retry,
+						"too many requests; retry after %u s", retry);
+		if (strcmp(method, MHD_HTTP_METHOD_GET))
+			return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  "this API is read-only: GET only");
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		if ((cl && strcmp(cl, "0")) || te)
+			return send_error(conn, HTTP_CONTENT_TOO_LARGE,
+					  "requests have no body");
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		rq->body = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->body)
+		return send_error(conn, HTTP_CONTENT_TOO_LARGE, "requests have no body");
+	struct args q = {0};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	if (strlen(url) + q.bytes > a->cfg.max_url)
+		return send_error(conn, MHD_HTTP_URI_TOO_LONG, "the URL is longer than %" PRIu64
+				  " bytes", a->cfg.max_url);
+	uint64_t t0 = now_ms();
+	enum MHD_Result ret = route(a, conn, url, &q);
+	log_debug("GET %s (%" PRIu64 " ms)", url, now_ms() - t0);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static bool parse_listen(const char *text, struct sockaddr_in *sa, struct err *e)
+{
+	const char *colon = text ? strrchr(text, ':') : NULL;
+	char host[64];
+	uint64_t port;
+	if (!colon || (size_t)(colon - text) >= sizeof(host) || !parse_u64(colon + 1, &port) ||
+	    port > 65535)
+		return err_set(e, "--listen must be IPv4:PORT such as 127.0.0.1:8080, not '%s'",
+			       text ? text : "");
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return err_set(e, "--listen host must be an IPv4 address, not '%s'", host);
+	return true;
+}
+
+static void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	if (a->daemon)
+		MHD_stop_daemon(a->daemon);
+	for (unsigned i = 0; i < a->nslots; i++)
+		db_close(a->slots[i].db);
+	free(a->slots);
+	pthread_mutex_destroy(&a->limiter.lock);
+	pthread_mutex_destroy(&a->pool_lock);
+	pthread_cond_destroy(&a->pool_cond);
+	free(a);
+}
+
+bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *stop,
+		    struct err *e)
+{
+	bool ok = false;
+	struct api *a = xcalloc(1, sizeof(*a));
+	pthread_mutex_init(&a->limiter.lock, NULL);
+	pthread_mutex_init(&a->pool_lock, NULL);
+	pthread_cond_init(&a->pool_cond, NULL);
+	a->cfg = *cfg;
+	if (!a->cfg.threads)
+		a->cfg.threads = 4;
+	if (!a->cfg.max_limit)
+		a->cfg.max_limit = 500;
+	if (!a->cfg.default_limit || a->cfg.default_limit > a->cfg.max_limit)
+		a->cfg.default_limit = a->cfg.max_limit < 100 ? a->cfg.max_limit : 100;
+	if (!a->cfg.max_url)
+		a->cfg.max_url = 2048;
+	if (!a->cfg.rate_per_s)
+		a->cfg.rate_per_s = 10;
+	if (!a->cfg.burst)
+		a->cfg.burst = 20;
+	if (!a->cfg.statement_timeout_ms)
+		a->cfg.statement_timeout_ms = 5000;
+	a->limiter.rate = (double)a->cfg.rate_per_s;
+	a->limiter.burst = (double)a->cfg.burst;
+	a->nslots = a->cfg.threads;
+	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
+	if (!a->cfg.db_conninfo || !*a->cfg.db_conninfo) {
+		err_set(e, "no database configured: pass --db CONNINFO or set ASSAY_DB");
+		goto out;
+	}
+	if (!parse_listen(cfg->listen, &a->addr, e))
+		goto out;
+	a->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, 0, NULL, NULL, handle, a,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->addr, MHD_OPTION_THREAD_POOL_SIZE,
+		a->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+		MHD_OPTION_CONNECTION_LIMIT, a->cfg.max_connections ? a->cfg.max_connections : 256u,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->cfg.max_per_ip ? a->cfg.max_per_ip : 32u,
+		MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.timeout_s ? a->cfg.timeout_s : 15u,
+		/* Bounds the request line and headers; longer ones get 414/431 from MHD. */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	if (!a->daemon) {
+		err_set(e, "cannot listen on %s (in use, or not an address of this host)",
+			cfg->listen);
+		goto out;
+	}
+	unsigned port = ntohs(a->addr.sin_port);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	if (di)
+		port = di->port;
+	char host[32];
+	inet_ntop(AF_INET, &a->addr.sin_addr, host, sizeof(host));
+	log_info("API serving on http://%s:%u/v1/", host, port);
+	while (!*stop) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	log_info("API stopping");
+	ok = true;
+out:
+	api_free(a);
+	return ok;
+}

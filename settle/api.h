@@ -1,0 +1,44 @@
+/* api.h: the read-only HTTP JSON API for storage providers and explorers.
+ *
+ *   GET /v1/epochs?limit=&after=                         epochs, states, seeds, roots
+ *   GET /v1/nodes/{node}/payouts?from=&to=&limit=        per epoch: counts, scores, median, txs
+ *   GET /v1/epochs/{epoch}/attestations                  every auditor's attestation
+ *   GET /v1/epochs/{epoch}/nodes/{node}/evidence?limit=&after_seq=&auditor=
+ *                                                        decided records with Merkle proofs
+ *   GET /v1/health
+ *
+ * GET only (405 otherwise), no request bodies (413), URL length bounded (414), strict
+ * parameters (400 with {"error": sentence}), a token bucket per client IP (429 with
+ * Retry-After), PostgreSQL away → 503 until it is back. Errors never carry SQL text. */
+#ifndef ASSAY_SETTLE_API_H
+#define ASSAY_SETTLE_API_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/util.h"
+
+struct err;
+
+struct settle_api_config {
+	const char *listen;             /* "IPv4:PORT"; port 0 picks a free one */
+	const char *db_conninfo;
+	unsigned db_connect_timeout_s;
+	uint64_t statement_timeout_ms;  /* per query */
+	unsigned threads;               /* worker threads, one database connection each */
+	unsigned max_connections;       /* open client connections in all */
+	unsigned max_per_ip;            /* open client connections per IP */
+	unsigned timeout_s;             /* an idle client connection is closed after this */
+	uint64_t rate_per_s;            /* requests per second per client IP (refill) */
+	uint64_t burst;                 /* bucket size */
+	uint64_t default_limit;         /* page size when limit= is absent */
+	uint64_t max_limit;             /* largest limit= accepted */
+	uint64_t max_url;               /* bytes of path and query together */
+};
+
+/* Serve until *stop becomes non-zero. Fails only when it cannot listen; a database that
+ * is away is answered with 503 and reconnected to on later requests. */
+bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *stop,
+		    struct err *e) WARN_UNUSED;
+
+#endif
