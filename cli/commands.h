@@ -16,6 +16,8 @@ extern const struct command blob_io_commands[];
 extern const struct command api_commands[];
 extern const struct command chain_deploy_commands[];
 extern const struct command epoch_commands[];
+extern const struct command stake_commands[];
+extern const struct command blob_chain_commands[];
 
 /* Parse the command line with the settings table and apply logging; for commands that
  * need nothing more. */

@@ -24,6 +24,8 @@ static const struct command *const tables[] = {
 	api_commands,
 	chain_deploy_commands,
 	epoch_commands,
+	stake_commands,
+	blob_chain_commands,
 };
 
 static void usage(FILE *f)

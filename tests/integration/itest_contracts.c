@@ -219,6 +219,75 @@ static void advance(struct world *w, uint64_t expect_epoch)
 	json_decref(j);
 }
 
+
+static const char *dep_addr(struct world *w, const char *name)
+{
+	const char *a = json_string_value(json_object_get(w->dep, name));
+	ck_assert_msg(a, "deployment has no %s", name);
+	return a;
+}
+
+/* Trims the trailing newline of a one-line output, in place. */
+static char *chomp(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* `assay chain call` returning one value (as text). */
+static char *call1(struct world *w, const char *to, const char *sig, const char *args)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd), "chain call --to %s '%s' %s", to, sig, args);
+	return chomp(assay_ok(w, cmd));
+}
+
+/* `assay chain send ... --wait` from a key; the transaction must succeed. */
+static void send_ok(struct world *w, const struct actor *from, const char *to, const char *sig,
+		    const char *args)
+{
+	char cmd[6144];
+	snprintf(cmd, sizeof(cmd), "chain send --key-file %s --to %s '%s' %s --wait", from->key_file,
+		 to, sig, args);
+	free(assay_ok(w, cmd));
+}
+
+/* A 65-byte signature of a 32-byte digest, made by cast (no hashing, no prefix). */
+static char *cast_sign(const struct actor *signer, const char *digest)
+{
+	const char *src = getenv("ASSAY_SOURCE_DIR");
+	char *out = NULL;
+	int rc = harness_run(&out,
+			     "%s/node_modules/@foundry-rs/cast-linux-amd64/bin/cast wallet sign "
+			     "--no-hash --private-key %s %s 2>&1",
+			     src ? src : ".", signer->secret, digest);
+	ck_assert_msg(rc == 0 && !strncmp(out, "0x", 2) && strlen(chomp(out)) == 132,
+		      "cast wallet sign: %s", out);
+	return out;
+}
+
+static void random_word(char out[67])
+{
+	uint8_t b[32];
+	ck_assert(getrandom(b, 32, 0) == 32);
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(out + 2, b, 32);
+}
+
+/* keccak256 of a 0x-hex 32-byte word, as 0x-hex. */
+static void keccak_word(const char *hex, char out[67])
+{
+	uint8_t b[32], h[32];
+	ck_assert(hex_decode_exact(b, 32, hex, NULL));
+	chain_keccak256(h, b, 32);
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(out + 2, h, 32);
+}
+
 START_TEST(deploy_and_epochs)
 {
 	struct world w;
@@ -249,12 +318,229 @@ START_TEST(deploy_and_epochs)
 }
 END_TEST
 
+
+/* Counts per committee position (4 members) of each auditor: member 3 loses data. */
+static const char *const passed_of[3] = {"[10,10,10,4]", "[20,20,19,8]", "[10,10,10,3]"};
+static const char *const decided_of[3] = {"[10,10,10,10]", "[20,20,20,20]", "[10,10,10,10]"};
+
+START_TEST(stake_blobs_and_settlement)
+{
+	struct world w;
+	world_init(&w);
+	deploy(&w);
+	const char *token = dep_addr(&w, "token"), *settlement = dep_addr(&w, "settlement"),
+		   *registry = dep_addr(&w, "blob_registry");
+	char args[4096];
+
+	/* Tokens for the operators and the blob owner (TestToken: anyone may mint). */
+	for (int i = 0; i < 4; i++) {
+		snprintf(args, sizeof(args), "%s 1000000000000000000000", w.nodes[i].addr);
+		send_ok(&w, &w.deployer, token, "mint(address,uint256)", args);
+	}
+	snprintf(args, sizeof(args), "%s 1000000000000000000000", w.ops.addr);
+	send_ok(&w, &w.deployer, token, "mint(address,uint256)", args);
+
+	/* A revert is explained with the error's arguments. */
+	snprintf(args, sizeof(args),
+		 "stake register --key-file %s --node-key %s --endpoint http://127.0.0.1:1/n "
+		 "--commission 1000 --amount 5",
+		 w.nodes[0].key_file, w.node_keys[0].addr);
+	assay_fails(&w, args, "StakeBelowMinimum(5, 100000000000000000000): the self-stake is "
+			      "below the minimum stake");
+	for (int i = 0; i < 4; i++) {
+		snprintf(args, sizeof(args),
+			 "stake register --key-file %s --node-key %s --endpoint http://127.0.0.1:1/n%d "
+			 "--commission 1000 --amount 100000000000000000000 --json",
+			 w.nodes[i].key_file, w.node_keys[i].addr, i);
+		json_t *j = assay_json(&w, args);
+		json_decref(j);
+	}
+	json_t *st = assay_json(&w, "stake status --json");
+	ck_assert_int_eq(json_array_size(json_object_get(st, "nodes")), 4);
+	json_decref(st);
+
+	/* Auditors commit their epoch-1 secrets before epoch 1 begins. */
+	char secret[3][67], secret_hash[3][67];
+	for (int a = 0; a < 3; a++) {
+		random_word(secret[a]);
+		keccak_word(secret[a], secret_hash[a]);
+		snprintf(args, sizeof(args), "1 %d %s", a, secret_hash[a]);
+		char *digest = call1(&w, settlement, "secretCommitDigest(uint64,uint8,bytes32)(bytes32)",
+				     args);
+		char *sig = cast_sign(&w.auditors[a], digest);
+		snprintf(args, sizeof(args), "1 %d %s %s", a, secret_hash[a], sig);
+		send_ok(&w, &w.auditors[a], settlement, "commitSecret(uint64,uint8,bytes32,bytes)",
+			args);
+		free(digest);
+		free(sig);
+	}
+
+	advance(&w, 1);
+	st = assay_json(&w, "epoch status --json");
+	json_t *com = json_object_get(st, "committee");
+	ck_assert_int_eq(json_array_size(com), 4);
+	int64_t total = 0;
+	for (size_t i = 0; i < 4; i++)
+		total += jint(json_array_get(com, i), "shards");
+	ck_assert_int_eq(total, 20);
+	ck_assert_int_eq(json_array_size(json_object_get(st, "shards")), 20);
+	char committee_hash[67];
+	snprintf(committee_hash, sizeof(committee_hash), "%s",
+		 json_string_value(json_object_get(st, "committee_hash")));
+	/* Committee position of each node (the counts are indexed by it). */
+	int pos_of_node[4];
+	for (int i = 0; i < 4; i++) {
+		pos_of_node[i] = -1;
+		for (size_t m = 0; m < 4; m++)
+			if (!strcmp(json_string_value(json_object_get(json_array_get(com, m), "node")),
+				    w.nodes[i].addr))
+				pos_of_node[i] = (int)m;
+		ck_assert_int_ge(pos_of_node[i], 0);
+	}
+	json_decref(st);
+
+	/* A blob: registered and paid, then certified by the nodes' confirmations. */
+	char blob[67];
+	random_word(blob);
+	snprintf(args, sizeof(args),
+		 "blob register --key-file %s --blob-id %s --size 1000 --encoding-type 2 --epochs 3 "
+		 "--json",
+		 w.ops.key_file, blob);
+	json_t *j = assay_json(&w, args);
+	ck_assert_int_eq(jint(j, "start_epoch"), 1);
+	ck_assert_int_eq(jint(j, "end_epoch"), 4);
+	json_decref(j);
+	snprintf(args, sizeof(args), "blob status --blob-id %s --json", blob);
+	j = assay_json(&w, args);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "registered");
+	ck_assert(json_is_false(json_object_get(j, "challengeable_now")));
+	json_decref(j);
+
+	char path[256];
+	snprintf(path, sizeof(path), "%s/confirmations.json", w.dir);
+	FILE *f = fopen(path, "w");
+	ck_assert(f);
+	fprintf(f, "[");
+	for (int i = 0; i < 4; i++) {
+		snprintf(args, sizeof(args), "%s 1", blob);
+		char *digest = call1(&w, registry, "confirmationDigest(bytes32,uint64)(bytes32)", args);
+		char *sig = cast_sign(&w.node_keys[i], digest);
+		fprintf(f, "%s{\"signer\":\"%s\",\"signature\":\"%s\",\"epoch\":1}", i ? "," : "",
+			w.node_keys[i].addr, sig);
+		free(digest);
+		free(sig);
+	}
+	fprintf(f, "]\n");
+	fclose(f);
+	snprintf(args, sizeof(args),
+		 "blob certify --key-file %s --blob-id %s --confirmations %s --json", w.ops.key_file,
+		 blob, path);
+	j = assay_json(&w, args);
+	ck_assert_int_eq(jint(j, "shards"), 20);
+	ck_assert_int_eq(jint(j, "confirmations"), 4);
+	json_decref(j);
+	snprintf(args, sizeof(args), "blob status --blob-id %s --json", blob);
+	j = assay_json(&w, args);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "certified");
+	ck_assert_int_eq(jint(j, "certified_epoch"), 1);
+	json_decref(j);
+	/* Certifying twice is refused, in words. */
+	snprintf(args, sizeof(args), "blob certify --key-file %s --blob-id %s --confirmations %s",
+		 w.ops.key_file, blob, path);
+	assay_fails(&w, args, "AlreadyCertified(");
+
+	/* Epoch 1 ends; each auditor commits its attestation, then reveals it. */
+	advance(&w, 2);
+	char evidence[3][67], att_digest[3][70];
+	for (int a = 0; a < 3; a++) {
+		random_word(evidence[a]);
+		snprintf(args, sizeof(args), "'%s' '%s'", passed_of[a], decided_of[a]);
+		char *counts = call1(&w, settlement, "hashCounts(uint32[],uint32[])(bytes32)", args);
+		snprintf(args, sizeof(args), "1 %s %s %s %s", committee_hash, counts, evidence[a],
+			 secret[a]);
+		char *digest = call1(&w, settlement,
+				     "attestationDigest(uint64,bytes32,bytes32,bytes32,bytes32)(bytes32)",
+				     args);
+		snprintf(att_digest[a], sizeof(att_digest[a]), "%s", digest);
+		snprintf(args, sizeof(args), "1 %d %s", a, digest);
+		char *cdigest = call1(&w, settlement,
+				      "attestationCommitDigest(uint64,uint8,bytes32)(bytes32)", args);
+		char *sig = cast_sign(&w.auditors[a], cdigest);
+		/* Anyone may relay: the ops key pays for auditor 2's commit. */
+		snprintf(args, sizeof(args), "1 %d %s %s", a, digest, sig);
+		send_ok(&w, a == 2 ? &w.ops : &w.auditors[a], settlement,
+			"commitAttestation(uint64,uint8,bytes32,bytes)", args);
+		free(counts);
+		free(digest);
+		free(cdigest);
+		free(sig);
+	}
+	st = assay_json(&w, "epoch status --epoch 1 --json");
+	ck_assert_str_eq(json_string_value(json_object_get(st, "phase")), "commit");
+	json_decref(st);
+
+	time_travel(&w, 3600);
+	st = assay_json(&w, "epoch status --epoch 1 --json");
+	ck_assert_str_eq(json_string_value(json_object_get(st, "phase")), "reveal");
+	json_decref(st);
+	for (int a = 0; a < 3; a++) {
+		char *sig = cast_sign(&w.auditors[a], att_digest[a]);
+		snprintf(args, sizeof(args), "1 %d %s '%s' '%s' %s %s %s", a, committee_hash,
+			 passed_of[a], decided_of[a], evidence[a], secret[a], sig);
+		send_ok(&w, &w.auditors[a], settlement,
+			"revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,bytes32,bytes)",
+			args);
+		free(sig);
+	}
+	st = assay_json(&w, "epoch status --epoch 1 --json");
+	ck_assert_int_eq(jint(json_object_get(st, "settlement"), "revealed"), 3);
+	json_decref(st);
+
+	/* Finalizing before the dispute window closes is refused; epoch 0 (no committee) is
+	 * voided first, since epochs settle in order. */
+	char fargs[1024];
+	snprintf(fargs, sizeof(fargs), "1 '[0,1,2]' '[%s,%s,%s]' '[%s,%s,%s]' 4", passed_of[0],
+		 passed_of[1], passed_of[2], decided_of[0], decided_of[1], decided_of[2]);
+	send_ok(&w, &w.ops, settlement, "voidEpoch(uint64)", "0");
+	time_travel(&w, 3600 + 7200);
+	send_ok(&w, &w.ops, settlement, "finalizeEpoch(uint64,uint8[],uint32[][],uint32[][],uint256)",
+		fargs);
+	st = assay_json(&w, "epoch status --epoch 1 --json");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "settlement"),
+							   "status")),
+			 "finalized");
+	json_decref(st);
+	st = assay_json(&w, "epoch status --epoch 0 --json");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "settlement"),
+							   "status")),
+			 "voided");
+	json_decref(st);
+
+	/* The node that lost data (position 3: median score 0.4 < P) was slashed 10 %; a
+	 * node with a perfect score was paid. */
+	for (int i = 0; i < 4; i++) {
+		snprintf(args, sizeof(args), "stake status --node %s --json", w.nodes[i].addr);
+		j = assay_json(&w, args);
+		const char *stake = json_string_value(
+			json_object_get(json_array_get(json_object_get(j, "nodes"), 0), "stake"));
+		if (pos_of_node[i] == 3)
+			ck_assert_str_eq(stake, "90000000000000000000");
+		else if (pos_of_node[i] == 0)
+			ck_assert_msg(strcmp(stake, "100000000000000000000") > 0 && strlen(stake) >= 21,
+				      "node at position 0 was not paid: %s", stake);
+		json_decref(j);
+	}
+	world_free(&w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("contracts");
 	TCase *tc = tcase_create("flow");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, deploy_and_epochs);
+	tcase_add_test(tc, stake_blobs_and_settlement);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,373 @@
+/* blob_chain_cmds.c: assay blob register|certify|status: a blob's life on chain. It is
+ * registered and paid for (the fee funds the reward pools of its epochs), then certified
+ * with storage confirmations from nodes holding at least n - f shards; only certified
+ * blobs are ever challenged. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/blob.h"
+#include "chain/abi.h"
+#include "chain/bindings.h"
+#include "chain/key.h"
+#include "chain/rpc.h"
+#include "chain/u256.h"
+#include "cli/chain_session.h"
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/encoding.h"
+#include "core/err.h"
+
+#define CONFIRMATIONS_MAX_BYTES (4u << 20)
+
+static struct chain_session_opts opts;
+static const char *opt_blob_id, *opt_confirmations;
+static uint64_t opt_size, opt_encoding_type, opt_epochs;
+
+/* 0x + 64 hex digits, or the Walrus text form (URL-safe base64). */
+static void parse_blob_id(const struct command *cmd, uint8_t id[32])
+{
+	struct err e = {{0}};
+	if (!opt_blob_id)
+		cli_usage_error(cmd, "--blob-id ID is required");
+	if (!strncmp(opt_blob_id, "0x", 2)) {
+		if (!hex_decode_exact(id, 32, opt_blob_id, &e))
+			cli_usage_error(cmd, "--blob-id: %s", e.msg);
+	} else if (!audit_blob_id_parse(opt_blob_id, id, &e)) {
+		cli_usage_error(cmd, "--blob-id: %s", e.msg);
+	}
+}
+
+static void print_json(json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	printf("%s\n", t);
+	free(t);
+	json_decref(j);
+}
+
+static int run_register(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"blob-id", 0, OPT_STRING, &opt_blob_id, "ID", "blob ID (Walrus text form or 0x hex)",
+		 NULL, false},
+		{"size", 0, OPT_U64, &opt_size, "BYTES", "unencoded length of the blob", NULL, false},
+		{"encoding-type", 0, OPT_U64, &opt_encoding_type, "T",
+		 "1 = Walrus RS2, 2-127 = other codes (the reference encoder's is 2)", "2", false},
+		{"epochs", 0, OPT_U64, &opt_epochs, "E",
+		 "store for the current epoch and E - 1 more (paid now)", "1", false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t id[32];
+	parse_blob_id(cmd, id);
+	if (!opt_epochs)
+		cli_usage_error(cmd, "--epochs must be at least 1");
+	if (opt_encoding_type == 0 || opt_encoding_type > 127)
+		cli_usage_error(cmd, "--encoding-type must be 1 to 127");
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	struct chain_abi_value *r = NULL;
+	uint64_t cur;
+	struct chain_u256 per, fee;
+	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
+	    !chain_bind_call(s.bind, s.dep.blob_registry, "feePerEpoch(uint64)(uint256)",
+			     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(opt_size)), &r,
+			     &e) ||
+	    !chain_abi_get_u256(chain_abi_at(r, 0), &per, &e))
+		goto fail;
+	if (chain_u256_mul_small(&fee, &per, opt_epochs)) {
+		err_set(&e, "the fee overflows 256 bits");
+		goto fail;
+	}
+	/* The epoch may advance between reading it and registering: approve one epoch more. */
+	struct chain_u256 allowance;
+	if (chain_u256_add(&allowance, &fee, &per) ||
+	    !chain_session_approve(&s, s.dep.blob_registry, &allowance, &e))
+		goto fail;
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
+	chain_abi_push(a, chain_abi_uint_new(opt_size));
+	chain_abi_push(a, chain_abi_uint_new(opt_encoding_type));
+	chain_abi_push(a, chain_abi_uint_new(cur + opt_epochs));
+	if (!chain_bind_send(s.bind, s.dep.blob_registry,
+			     "registerBlob(bytes32,uint64,uint8,uint64)", a, "blob register", NULL,
+			     &e))
+		goto fail;
+	struct chain_blob_info bi;
+	if (!chain_registry_blob_info(s.bind, id, &bi, &e))
+		goto fail;
+	char fd[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&fee, fd);
+	if (opts.json)
+		print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)bi.start_epoch,
+				     "end_epoch", (json_int_t)bi.end_epoch, "encoded_size",
+				     (json_int_t)bi.encoded_size, "fee", fd));
+	else
+		printf("registered for epochs %" PRIu64 " to %" PRIu64 " (encoded %" PRIu64
+		       " bytes), fee %s\n",
+		       bi.start_epoch, bi.end_epoch - 1, bi.encoded_size, fd);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	chain_abi_value_free(r);
+	chain_session_close(&s);
+	return rc;
+}
+
+struct confirmation {
+	uint16_t member;
+	uint8_t sig[65];
+};
+
+static int cmp_conf(const void *a, const void *b)
+{
+	const struct confirmation *x = a, *y = b;
+	return (int)x->member - (int)y->member;
+}
+
+/* The confirmations file: a JSON array of {"signer": "0x…", "signature": "0x…"} (or the
+ * node's answer to GET /v1/blobs/{id}/confirmation, which nests them under
+ * success.data.signed). Each signer must be the node key of a current committee member. */
+static bool load_confirmations(const char *path, const struct chain_committee *c, uint64_t epoch,
+			       struct confirmation **out, size_t *n, struct err *e)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	json_error_t je;
+	bool ok = false;
+	*out = NULL;
+	*n = 0;
+	if (!read_file(path, CONFIRMATIONS_MAX_BYTES, &text, &len, e))
+		return false;
+	json_t *root = json_loadb((const char *)text, len, 0, &je);
+	free(text);
+	if (!json_is_array(root)) {
+		err_set(e, "%s: not a JSON array of confirmations", path);
+		goto out;
+	}
+	*out = xcalloc(json_array_size(root) + 1, sizeof(**out));
+	size_t i;
+	json_t *it;
+	json_array_foreach(root, i, it)
+	{
+		json_t *sd = json_object_get(json_object_get(json_object_get(it, "success"), "data"),
+					     "signed");
+		if (sd)
+			it = sd;
+		const char *signer = json_string_value(json_object_get(it, "signer"));
+		const char *sig = json_string_value(json_object_get(it, "signature"));
+		json_t *ep = json_object_get(it, "epoch");
+		uint8_t who[20];
+		struct confirmation *cf = &(*out)[*n];
+		if (!signer || !sig || !chain_address_parse(who, signer, e) ||
+		    !hex_decode_exact(cf->sig, 65, sig, e)) {
+			err_prefix(e, "%s: confirmation %zu needs \"signer\" and a 65-byte "
+				      "\"signature\": ",
+				   path, i);
+			goto out;
+		}
+		if (json_is_integer(ep) && (uint64_t)json_integer_value(ep) != epoch) {
+			err_set(e, "%s: confirmation %zu names epoch %lld, but the current epoch is "
+				   "%" PRIu64 ": ask the node again",
+				path, i, (long long)json_integer_value(ep), epoch);
+			goto out;
+		}
+		bool found = false;
+		for (size_t m = 0; m < c->n && !found; m++)
+			if (!memcmp(c->node_keys[m], who, 20)) {
+				cf->member = (uint16_t)m;
+				found = true;
+			}
+		if (!found) {
+			err_set(e, "%s: %s is not the node key of any member of epoch %" PRIu64
+				   "'s committee",
+				path, signer, epoch);
+			goto out;
+		}
+		bool dup = false;
+		for (size_t k = 0; k < *n; k++)
+			dup = dup || (*out)[k].member == cf->member;
+		if (!dup)
+			(*n)++;
+	}
+	qsort(*out, *n, sizeof(**out), cmp_conf);
+	ok = true;
+out:
+	json_decref(root);
+	return ok;
+}
+
+static int run_certify(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"blob-id", 0, OPT_STRING, &opt_blob_id, "ID", "blob ID (Walrus text form or 0x hex)",
+		 NULL, false},
+		{"confirmations", 0, OPT_STRING, &opt_confirmations, "FILE",
+		 "JSON array of storage confirmations signed by node keys", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t id[32];
+	parse_blob_id(cmd, id);
+	if (!opt_confirmations)
+		cli_usage_error(cmd, "--confirmations FILE is required");
+	struct err e = {{0}};
+	struct chain_session s;
+	struct chain_committee com;
+	memset(&com, 0, sizeof(com));
+	struct confirmation *conf = NULL;
+	size_t nconf = 0;
+	int rc = EXIT_FAIL;
+	uint64_t cur;
+	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
+	    !chain_staking_committee(s.bind, cur, &com, &e) ||
+	    !chain_staking_committee_keys(s.bind, cur, &com, &e) ||
+	    !load_confirmations(opt_confirmations, &com, cur, &conf, &nconf, &e))
+		goto fail;
+	uint64_t shards = 0;
+	struct chain_abi_value *members = chain_abi_array_new(), *sigs = chain_abi_array_new();
+	for (size_t i = 0; i < nconf; i++) {
+		chain_abi_push(members, chain_abi_uint_new(conf[i].member));
+		chain_abi_push(sigs, chain_abi_bytes_new(conf[i].sig, 65));
+		shards += com.shards[conf[i].member];
+	}
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
+	chain_abi_push(a, members);
+	chain_abi_push(a, sigs);
+	struct chain_receipt rcpt;
+	memset(&rcpt, 0, sizeof(rcpt));
+	if (!chain_bind_send(s.bind, s.dep.blob_registry, "certifyBlob(bytes32,uint16[],bytes[])", a,
+			     "blob certify", &rcpt, &e))
+		goto fail;
+	if (opts.json)
+		print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)cur, "block",
+				     (json_int_t)rcpt.block_number, "confirmations",
+				     (json_int_t)nconf, "shards", (json_int_t)shards));
+	else
+		printf("certified in epoch %" PRIu64 " at block %" PRIu64 " by %zu nodes holding "
+		       "%" PRIu64 " of %u shards\n",
+		       cur, rcpt.block_number, nconf, shards, s.dep.n_shards);
+	chain_receipt_clear(&rcpt);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	free(conf);
+	chain_committee_clear(&com);
+	chain_session_close(&s);
+	return rc;
+}
+
+static int run_status(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"blob-id", 0, OPT_STRING, &opt_blob_id, "ID", "blob ID (Walrus text form or 0x hex)",
+		 NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t id[32];
+	parse_blob_id(cmd, id);
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	struct chain_blob_info bi;
+	uint64_t cur;
+	struct chain_abi_value *r = NULL;
+	bool challengeable = false;
+	if (!chain_session_open(&s, &opts, false, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
+	    !chain_registry_blob_info(s.bind, id, &bi, &e))
+		goto fail;
+	if (!bi.registered) {
+		err_set(&e, "blob %s is not registered", opt_blob_id);
+		goto fail;
+	}
+	if (!chain_bind_call(s.bind, s.dep.blob_registry, "isChallengeable(bytes32,uint64)(bool)",
+			     chain_abi_push(chain_abi_push(chain_abi_tuple_new(),
+							   chain_abi_fixed_bytes_new(id, 32)),
+					    chain_abi_uint_new(cur)),
+			     &r, &e) ||
+	    !chain_abi_get_bool(chain_abi_at(r, 0), &challengeable, &e))
+		goto fail;
+	char owner[43], fee[CHAIN_U256_STRLEN], idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	chain_address_checksum(owner, bi.owner);
+	chain_u256_to_dec(&bi.fee_per_epoch, fee);
+	audit_blob_id_text(idt, id);
+	const char *state = bi.end_epoch <= cur	     ? "expired"
+			    : bi.certified_block ? "certified"
+						 : "registered";
+	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:b,s:I}", "blob_id", idt,
+			      "state", state, "owner", owner, "encoding_type",
+			      (json_int_t)bi.encoding_type, "size", (json_int_t)bi.unencoded_size,
+			      "encoded_size", (json_int_t)bi.encoded_size, "start_epoch",
+			      (json_int_t)bi.start_epoch, "end_epoch", (json_int_t)bi.end_epoch,
+			      "fee_per_epoch", fee, "challengeable_now", challengeable,
+			      "current_epoch", (json_int_t)cur);
+	if (bi.certified_block) {
+		json_object_set_new(j, "certified_epoch", json_integer((json_int_t)bi.certified_epoch));
+		json_object_set_new(j, "certified_block", json_integer((json_int_t)bi.certified_block));
+	}
+	if (opts.json) {
+		print_json(j);
+	} else {
+		printf("blob %s: %s, %" PRIu64 " bytes (encoded %" PRIu64 ", type %u), epochs %" PRIu64
+		       " to %" PRIu64 ", owner %s, fee %s per epoch\n",
+		       idt, state, bi.unencoded_size, bi.encoded_size, bi.encoding_type,
+		       bi.start_epoch, bi.end_epoch - 1, owner, fee);
+		if (bi.certified_block)
+			printf("certified in epoch %" PRIu64 " at block %" PRIu64 "\n",
+			       bi.certified_epoch, bi.certified_block);
+		printf("challenged in epoch %" PRIu64 ": %s\n", cur, challengeable ? "yes" : "no");
+		json_decref(j);
+	}
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	chain_abi_value_free(r);
+	chain_session_close(&s);
+	return rc;
+}
+
+const struct command blob_chain_commands[] = {
+	{"blob", "register", "register and pay for a blob on chain (approve + registerBlob)",
+	 "(--key-file FILE | --key-env VAR) --blob-id ID --size BYTES [--encoding-type T] "
+	 "[--epochs E]",
+	 "Pays fee-per-epoch x E (price x encoded MiB, from BlobRegistry) into the reward pools\n"
+	 "of the current epoch and the next E - 1, approving the token first when needed.",
+	 "assay blob register --key-file me.key --blob-id 0x6a1f...c3 --size 1048576 "
+	 "--encoding-type 2 --epochs 5",
+	 run_register},
+	{"blob", "certify", "certify a registered blob with nodes' storage confirmations",
+	 "(--key-file FILE | --key-env VAR) --blob-id ID --confirmations FILE",
+	 "FILE is a JSON array of confirmations, each {\"signer\": NODE_KEY, \"signature\":\n"
+	 "65-byte hex} (or the node's answer to GET /v1/blobs/{id}/confirmation): EIP-712\n"
+	 "StorageConfirmation(bytes32 blobId, uint64 epoch) signatures for the current epoch by\n"
+	 "the node keys of committee members holding together at least n - f shards. They are\n"
+	 "matched to committee positions, sorted, and sent to BlobRegistry.certifyBlob.",
+	 "assay blob certify --key-file me.key --blob-id 0x6a1f...c3 --confirmations confs.json",
+	 run_certify},
+	{"blob", "status", "a blob's registration, certification and whether it is challenged now",
+	 "--blob-id ID [--json]", NULL, "assay blob status --blob-id 0x6a1f...c3 --json",
+	 run_status},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,361 @@
+/* stake_cmds.c: assay stake register|delegate|undelegate|withdraw|claim|status: storage
+ * nodes and their delegators on the Staking contract. Stake takes effect from the next
+ * epoch; a withdrawal pays out only once every epoch it was staked in is settled. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/bindings.h"
+#include "chain/rpc.h"
+#include "chain/u256.h"
+#include "cli/chain_session.h"
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "core/config.h"
+#include "core/err.h"
+
+static struct chain_session_opts opts;
+static const char *opt_node, *opt_node_key, *opt_endpoint, *opt_amount, *opt_shares,
+	*opt_delegator;
+static uint64_t opt_commission;
+static bool opt_all;
+
+static void print_json(json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	printf("%s\n", t);
+	free(t);
+	json_decref(j);
+}
+
+static json_t *addr_json(const uint8_t a[20])
+{
+	char x[43];
+	chain_address_checksum(x, a);
+	return json_string(x);
+}
+
+static json_t *u256_json(const struct chain_u256 *v)
+{
+	char d[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(v, d);
+	return json_string(d);
+}
+
+/* Sends one Staking call after an optional approval; prints the outcome. */
+static int send_staking(const struct command *cmd, const char *sig, struct chain_abi_value *args,
+			const struct chain_u256 *approve, const char *done)
+{
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	struct chain_receipt rcpt;
+	memset(&rcpt, 0, sizeof(rcpt));
+	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	    (approve && !chain_session_approve(&s, s.dep.staking, approve, &e))) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	bool sent = chain_bind_send(s.bind, s.dep.staking, sig, args, cli_name(cmd) + 6, &rcpt, &e);
+	args = NULL; /* taken by chain_bind_send */
+	if (!sent) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	char me[43];
+	chain_address_checksum(me, s.me);
+	if (opts.json)
+		print_json(json_pack("{s:s,s:s,s:I}", "result", done, "from", me, "block",
+				     (json_int_t)rcpt.block_number));
+	else
+		printf("%s (%s, block %" PRIu64 ")\n", done, me, rcpt.block_number);
+	rc = EXIT_OK;
+out:
+	chain_abi_value_free(args);
+	chain_receipt_clear(&rcpt);
+	chain_session_close(&s);
+	return rc;
+}
+
+static int run_register(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"node-key", 0, OPT_STRING, &opt_node_key, "ADDR",
+		 "address of the key the node signs storage confirmations with", NULL, false},
+		{"endpoint", 0, OPT_STRING, &opt_endpoint, "URL", "the node's REST API", NULL, false},
+		{"commission", 0, OPT_U64, &opt_commission, "BPS",
+		 "operator's share of rewards, in basis points", "1000", false},
+		{"amount", 0, OPT_STRING, &opt_amount, "TOKENS",
+		 "self-stake in token base units (at least the minimum stake)", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t key[20];
+	struct chain_u256 amount;
+	chain_session_address(cmd, "--node-key", opt_node_key, key);
+	chain_session_amount(cmd, "--amount", opt_amount, &amount);
+	if (!opt_endpoint || !*opt_endpoint)
+		cli_usage_error(cmd, "--endpoint URL is required");
+	if (opt_commission > 10000)
+		cli_usage_error(cmd, "--commission is in basis points: 0 to 10000");
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_address_new(key));
+	chain_abi_push(a, chain_abi_string_new(opt_endpoint));
+	chain_abi_push(a, chain_abi_uint_new(opt_commission));
+	chain_abi_push(a, chain_abi_u256_new(&amount));
+	return send_staking(cmd, "registerNode(address,string,uint16,uint256)", a, &amount,
+			    "registered: a candidate from the next epoch");
+}
+
+static int run_delegate(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"node", 0, OPT_STRING, &opt_node, "ADDR", "the node (its operator address)", NULL,
+		 false},
+		{"amount", 0, OPT_STRING, &opt_amount, "TOKENS", "token base units", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t node[20];
+	struct chain_u256 amount;
+	chain_session_address(cmd, "--node", opt_node, node);
+	chain_session_amount(cmd, "--amount", opt_amount, &amount);
+	struct chain_abi_value *a = chain_abi_push(
+		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
+		chain_abi_u256_new(&amount));
+	return send_staking(cmd, "delegate(address,uint256)", a, &amount,
+			    "delegated: staked from the next epoch");
+}
+
+static int run_undelegate(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"node", 0, OPT_STRING, &opt_node, "ADDR", "the node", NULL, false},
+		{"shares", 0, OPT_STRING, &opt_shares, "N", "pool shares to withdraw", NULL, false},
+		{"all", 0, OPT_BOOL, &opt_all, NULL, "withdraw every active share", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t node[20];
+	struct chain_u256 shares;
+	chain_session_address(cmd, "--node", opt_node, node);
+	if (!opt_shares == !opt_all)
+		cli_usage_error(cmd, "give exactly one of --shares N and --all");
+	if (opt_shares) {
+		chain_session_amount(cmd, "--shares", opt_shares, &shares);
+	} else {
+		struct err e = {{0}};
+		struct chain_session s;
+		struct chain_position p;
+		bool ok = chain_session_open(&s, &opts, true, true, &e) &&
+			  chain_staking_position(s.bind, node, s.me, &p, &e);
+		chain_session_close(&s);
+		if (!ok)
+			return cli_fail(cmd, "%s", e.msg);
+		shares = p.shares;
+	}
+	struct chain_abi_value *a = chain_abi_push(
+		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
+		chain_abi_u256_new(&shares));
+	return send_staking(cmd, "requestWithdrawal(address,uint256)", a, NULL,
+			    "withdrawal requested: 'assay stake withdraw' once its epoch is settled");
+}
+
+static int run_withdraw(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		{"node", 0, OPT_STRING, &opt_node, "ADDR", "the node", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t node[20];
+	chain_session_address(cmd, "--node", opt_node, node);
+	return send_staking(cmd, "withdraw(address)",
+			    chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)), NULL,
+			    "withdrawn: every settled withdrawal paid out");
+}
+
+static int run_claim(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	return send_staking(cmd, "claimCommission()", NULL, NULL,
+			    "commission claimed by the operator");
+}
+
+static bool node_json(struct chain_session *s, const uint8_t node[20], json_t **out,
+		      struct err *e)
+{
+	struct chain_node_info ni;
+	bool found;
+	*out = NULL;
+	if (!chain_staking_node_info(s->bind, node, &ni, &found, e))
+		return false;
+	if (!found) {
+		char x[43];
+		chain_address_checksum(x, node);
+		return err_set(e, "%s is not a registered node", x);
+	}
+	*out = json_pack("{s:o,s:o,s:s,s:I,s:b,s:o,s:o}", "node", addr_json(ni.node), "node_key",
+			 addr_json(ni.node_key), "endpoint", ni.endpoint, "commission_bps",
+			 (json_int_t)ni.commission_bps, "active", ni.active, "stake",
+			 u256_json(&ni.stake), "next_stake", u256_json(&ni.next_stake));
+	chain_node_info_clear(&ni);
+	return true;
+}
+
+static int run_status(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"node", 0, OPT_STRING, &opt_node, "ADDR", "one node (default: every candidate)",
+		 NULL, false},
+		{"delegator", 0, OPT_STRING, &opt_delegator, "ADDR",
+		 "also show this delegator's position on --node", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t node[20], del[20];
+	if (opt_node)
+		chain_session_address(cmd, "--node", opt_node, node);
+	if (opt_delegator) {
+		if (!opt_node)
+			cli_usage_error(cmd, "--delegator needs --node");
+		chain_session_address(cmd, "--delegator", opt_delegator, del);
+	}
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	json_t *nodes = json_array(), *j = NULL;
+	if (!chain_session_open(&s, &opts, false, true, &e))
+		goto fail;
+	if (opt_node) {
+		if (!node_json(&s, node, &j, &e))
+			goto fail;
+		json_array_append_new(nodes, j);
+	} else {
+		struct chain_abi_value *r;
+		uint64_t n;
+		if (!chain_bind_call(s.bind, s.dep.staking, "candidateCount()(uint256)", NULL, &r, &e))
+			goto fail;
+		bool ok = chain_abi_get_u64(chain_abi_at(r, 0), &n, &e);
+		chain_abi_value_free(r);
+		if (!ok)
+			goto fail;
+		for (uint64_t i = 0; i < n; i++) {
+			uint8_t a[20];
+			if (!chain_bind_call(s.bind, s.dep.staking, "candidates(uint256)(address)",
+					     chain_abi_push(chain_abi_tuple_new(),
+							    chain_abi_uint_new(i)),
+					     &r, &e))
+				goto fail;
+			ok = chain_abi_get_address(chain_abi_at(r, 0), a, &e);
+			chain_abi_value_free(r);
+			if (!ok || !node_json(&s, a, &j, &e))
+				goto fail;
+			json_array_append_new(nodes, j);
+		}
+	}
+	j = json_pack("{s:O}", "nodes", nodes);
+	if (opt_delegator) {
+		struct chain_position p;
+		if (!chain_staking_position(s.bind, node, del, &p, &e))
+			goto fail;
+		json_object_set_new(j, "position",
+				    json_pack("{s:o,s:o,s:o,s:o,s:o}", "delegator", addr_json(del),
+					      "shares", u256_json(&p.shares), "claimable",
+					      u256_json(&p.claimable), "pending",
+					      u256_json(&p.pending), "withdrawing_shares",
+					      u256_json(&p.withdrawing_shares)));
+	}
+	if (opts.json) {
+		print_json(j);
+		j = NULL;
+	} else {
+		size_t i;
+		json_t *n;
+		json_array_foreach(nodes, i, n)
+			printf("%s  key %s  %s  commission %" PRId64 " bps  %s  stake %s  next %s\n",
+			       json_string_value(json_object_get(n, "node")),
+			       json_string_value(json_object_get(n, "node_key")),
+			       json_string_value(json_object_get(n, "endpoint")),
+			       (int64_t)json_integer_value(json_object_get(n, "commission_bps")),
+			       json_is_true(json_object_get(n, "active")) ? "active" : "inactive",
+			       json_string_value(json_object_get(n, "stake")),
+			       json_string_value(json_object_get(n, "next_stake")));
+		json_t *p = json_object_get(j, "position");
+		if (p)
+			printf("position of %s: %s shares, %s claimable, %s pending, %s shares "
+			       "withdrawing\n",
+			       json_string_value(json_object_get(p, "delegator")),
+			       json_string_value(json_object_get(p, "shares")),
+			       json_string_value(json_object_get(p, "claimable")),
+			       json_string_value(json_object_get(p, "pending")),
+			       json_string_value(json_object_get(p, "withdrawing_shares")));
+	}
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	json_decref(j);
+	json_decref(nodes);
+	chain_session_close(&s);
+	return rc;
+}
+
+const struct command stake_commands[] = {
+	{"stake", "register", "register the key's address as a storage node, with its self-stake",
+	 "(--key-file FILE | --key-env VAR) --node-key ADDR --endpoint URL --commission BPS "
+	 "--amount TOKENS",
+	 "Approves the token and calls Staking.registerNode: the operator address (the key's) is\n"
+	 "the node id; --node-key signs storage confirmations. The self-stake (at least the\n"
+	 "minimum stake) counts from the next epoch, when the node can join the committee.",
+	 "assay stake register --key-file op.key --node-key 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 \\\n"
+	 "    --endpoint http://10.0.0.5:9185 --commission 1000 --amount 100000000000000000000",
+	 run_register},
+	{"stake", "delegate", "stake tokens on a node (from the next epoch)",
+	 "(--key-file FILE | --key-env VAR) --node ADDR --amount TOKENS",
+	 "Approves the token and calls Staking.delegate: the amount joins the node's pool at the\n"
+	 "share price of the moment every earlier epoch is settled.",
+	 "assay stake delegate --key-file me.key --node 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC "
+	 "--amount 5000000000000000000",
+	 run_delegate},
+	{"stake", "undelegate", "start withdrawing shares from a node",
+	 "(--key-file FILE | --key-env VAR) --node ADDR (--shares N | --all)",
+	 "Calls Staking.requestWithdrawal: the shares leave the next committee's stake but stay\n"
+	 "exposed to the current epoch's outcome until it is settled; then 'assay stake\n"
+	 "withdraw' pays them out.",
+	 "assay stake undelegate --key-file me.key --node 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC --all",
+	 run_undelegate},
+	{"stake", "withdraw", "pay out withdrawals whose epochs are settled",
+	 "(--key-file FILE | --key-env VAR) --node ADDR", NULL,
+	 "assay stake withdraw --key-file me.key --node 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+	 run_withdraw},
+	{"stake", "claim", "pay the node operator its accrued commission",
+	 "(--key-file FILE | --key-env VAR)", NULL, "assay stake claim --key-file op.key",
+	 run_claim},
+	{"stake", "status", "nodes (all candidates or one) and a delegator's position",
+	 "[--node ADDR [--delegator ADDR]] [--json]",
+	 "Shows each node's key, endpoint, commission, whether it is active, its pool stake now\n"
+	 "and the stake it would bring to the next committee; with --delegator, that\n"
+	 "delegator's shares, claimable tokens, pending deposits and withdrawing shares (as last\n"
+	 "resolved on chain).",
+	 "assay stake status --node 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC --json", run_status},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
