@@ -2,13 +2,15 @@
 # Gas table for the settlement contracts (chain/contracts/test/GasBench.t.sol):
 # advanceEpoch at the committee cap, registerBlob, certifyBlob, commit, reveal,
 # finalizeEpoch for 100 nodes x 4 auditors and 256 nodes x 7 auditors, claims,
-# each next to the 15,000,000 gas per-call budget. Offline; needs `npm ci` at the root.
+# each next to the 15,000,000 gas per-call budget. Uses the via-IR "ir" profile (the
+# settings of the deployed bytecode), so the first run compiles for a few minutes.
+# Offline; needs `npm ci` at the root.
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 contracts="$here/../chain/contracts"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-if ! "$contracts/test.sh" --match-contract GasBench -vv >"$out" 2>&1; then
+if ! FOUNDRY_PROFILE=ir "$contracts/test.sh" --match-contract GasBench -vv >"$out" 2>&1; then
   cat "$out" >&2
   echo "gas.sh: benchmark failed" >&2
   exit 1

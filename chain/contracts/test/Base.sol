@@ -223,7 +223,8 @@ abstract contract Fixture is Assertions {
 
     function _commitSecret(uint8 a, uint64 e) internal {
         bytes32 h = keccak256(abi.encodePacked(_secret(a, e)));
-        settlement.commitSecret(e, a, h, _sig(auditorPks[a], settlement.secretCommitDigest(e, a, h)));
+        bytes memory sig = _sig(auditorPks[a], settlement.secretCommitDigest(e, a, h));
+        settlement.commitSecret(e, a, h, sig);
     }
 
     function _commitSecrets(uint64 e) internal {
@@ -247,15 +248,18 @@ abstract contract Fixture is Assertions {
     }
 
     function _commitAtt(uint8 a, uint64 e, uint32[] memory passed, uint32[] memory decided) internal {
-        bytes32 d = _attDigest(a, e, passed, decided);
-        settlement.commitAttestation(e, a, d, _sig(auditorPks[a], settlement.attestationCommitDigest(e, a, d)));
+        _commitRaw(e, a, _attDigest(a, e, passed, decided));
+    }
+
+    function _commitRaw(uint64 e, uint8 a, bytes32 d) internal {
+        bytes memory sig = _sig(auditorPks[a], settlement.attestationCommitDigest(e, a, d));
+        settlement.commitAttestation(e, a, d, sig);
     }
 
     function _revealAtt(uint8 a, uint64 e, uint32[] memory passed, uint32[] memory decided) internal {
-        bytes32 d = _attDigest(a, e, passed, decided);
-        settlement.revealAttestation(
-            e, a, staking.committeeHash(e), passed, decided, _evidence(a, e), _secret(a, e), _sig(auditorPks[a], d)
-        );
+        bytes memory sig = _sig(auditorPks[a], _attDigest(a, e, passed, decided));
+        bytes32 ch = staking.committeeHash(e);
+        settlement.revealAttestation(e, a, ch, passed, decided, _evidence(a, e), _secret(a, e), sig);
     }
 
     function _toRevealPhase(uint64 e) internal {

@@ -162,7 +162,8 @@ contract BlobRegistryTest is Fixture {
         registry.certifyBlob(BLOB, m, oc);
         // signed by the operator key instead of the node key
         bytes[] memory wk = new bytes[](2);
-        (wk[0], wk[1]) = (_sig(0xBAD, registry.confirmationDigest(BLOB, 1)), s[1]);
+        wk[0] = _sig(0xBAD, registry.confirmationDigest(BLOB, 1));
+        wk[1] = s[1];
         vm.expectRevert(abi.encodeWithSelector(BlobRegistry.BadSignature.selector, 0));
         registry.certifyBlob(BLOB, m, wk);
         // unknown blob

@@ -164,6 +164,15 @@ abstract contract GasBenchBase is Fixture {
         }
     }
 
+    function _revealData(uint64 e, uint8 a, bytes32 ch, uint32[] memory p, uint32[] memory d)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes memory sig = _sig(auditorPks[a], _attDigest(a, e, p, d));
+        return abi.encodeCall(Settlement.revealAttestation, (e, a, ch, p, d, _evidence(a, e), _secret(a, e), sig));
+    }
+
     function _attestAndFinalize(uint64 e) internal {
         uint256 m = staking.committeeSize(e);
         uint32[][] memory passed = new uint32[][](nAuditors);
@@ -184,10 +193,7 @@ abstract contract GasBenchBase is Fixture {
         }
         _toRevealPhase(e);
         for (uint256 a = 0; a < nAuditors; a++) {
-            bytes memory data = abi.encodeCall(
-                Settlement.revealAttestation,
-                (e, uint8(a), ch, passed[a], decided[a], _evidence(uint8(a), e), _secret(uint8(a), e), _sig(auditorPks[a], _attDigest(uint8(a), e, passed[a], decided[a])))
-            );
+            bytes memory data = _revealData(e, uint8(a), ch, passed[a], decided[a]);
             if (a == 0 || a == nAuditors - 1) {
                 _measure(
                     string.concat(a == 0 ? "revealAttestation (first auditor), " : "revealAttestation (last auditor), ", _u(m), " nodes"),

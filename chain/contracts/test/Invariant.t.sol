@@ -50,7 +50,10 @@ contract Handler {
         return payees.length;
     }
 
+    address internal immutable owner = msg.sender;
+
     function noteMint(uint256 a) external {
+        require(msg.sender == owner, "test only");
         minted += a;
     }
 
@@ -140,34 +143,51 @@ contract Handler {
     function settle(uint256 seed) external {
         uint64 e = settlement.nextToSettle();
         if (e >= staking.currentEpoch()) return;
-        (uint64 end, uint64 commitEnd, uint64 revealEnd, uint64 disputeEnd) = settlement.phases(e);
+        (, uint64 commitEnd, uint64 revealEnd,) = settlement.phases(e);
         uint256 m = staking.committeeSize(e);
-        bool secrets = settlement.secretHashes(e, 0) != bytes32(0) && settlement.secretHashes(e, 1) != bytes32(0)
-            && settlement.secretHashes(e, 2) != bytes32(0);
-        if (m == 0 || _now() >= commitEnd || !secrets || seed % 5 == 0) {
+        if (m == 0 || _now() >= commitEnd || !_secretsIn(e) || seed % 5 == 0) {
             if (m != 0 && _now() < revealEnd) vm.warp(revealEnd);
             settlement.voidEpoch(e);
             voided++;
             return;
         }
-        end;
+        _attest(e, seed, m);
+        finalized++;
+    }
+
+    function _secretsIn(uint64 e) internal view returns (bool) {
+        for (uint256 a = 0; a < 3; a++) {
+            if (settlement.secretHashes(e, uint8(a)) == bytes32(0)) return false;
+        }
+        return true;
+    }
+
+    function _attest(uint64 e, uint256 seed, uint256 m) internal {
         uint32[][] memory p = new uint32[][](3);
         uint32[][] memory d = new uint32[][](3);
         for (uint256 a = 0; a < 3; a++) {
             (p[a], d[a]) = _randomCounts(seed, a, m);
-            bytes32 dg = _digest(uint8(a), e, p[a], d[a]);
-            settlement.commitAttestation(e, uint8(a), dg, _sig(auditorPks[a], settlement.attestationCommitDigest(e, uint8(a), dg)));
+            _commit(e, uint8(a), _digest(uint8(a), e, p[a], d[a]));
         }
+        (, uint64 commitEnd,, uint64 disputeEnd) = settlement.phases(e);
         vm.warp(commitEnd);
-        bytes32 ch = staking.committeeHash(e);
         for (uint256 a = 0; a < 3; a++) {
-            settlement.revealAttestation(e, uint8(a), ch, p[a], d[a], bytes32(0), _secret(uint8(a), e), _sig(auditorPks[a], _digest(uint8(a), e, p[a], d[a])));
+            _reveal(e, uint8(a), p[a], d[a]);
         }
         vm.warp(disputeEnd);
         uint8[] memory ids = new uint8[](3);
         (ids[0], ids[1], ids[2]) = (0, 1, 2);
         settlement.finalizeEpoch(e, ids, p, d, m);
-        finalized++;
+    }
+
+    function _commit(uint64 e, uint8 a, bytes32 dg) internal {
+        bytes memory sig = _sig(auditorPks[a], settlement.attestationCommitDigest(e, a, dg));
+        settlement.commitAttestation(e, a, dg, sig);
+    }
+
+    function _reveal(uint64 e, uint8 a, uint32[] memory p, uint32[] memory d) internal {
+        bytes memory sig = _sig(auditorPks[a], _digest(a, e, p, d));
+        settlement.revealAttestation(e, a, staking.committeeHash(e), p, d, bytes32(0), _secret(a, e), sig);
     }
 
     function _randomCounts(uint256 seed, uint256 a, uint256 m) internal pure returns (uint32[] memory p, uint32[] memory d) {

@@ -87,6 +87,35 @@ contract SettlementTest is Fixture {
         return (true, med, reward);
     }
 
+    /// Checks one node's pool against the reference; returns (reward, burned).
+    function _checkNode(
+        uint256 i,
+        address node,
+        uint256 shards,
+        uint256 stakeBefore,
+        uint256 nodePool
+    ) internal view returns (uint256 reward, uint256 burned) {
+        (uint32[][] memory passed, uint32[][] memory decided) = _counts();
+        uint32[] memory p = new uint32[](3);
+        uint32[] memory d = new uint32[](3);
+        for (uint256 a = 0; a < 3; a++) {
+            p[a] = passed[a][i];
+            d[a] = decided[a][i];
+        }
+        bool scored;
+        uint256 med;
+        (scored, med, reward) = _refReward(nodePool, shards, p, d);
+        (uint128 st,,,, uint128 comm,) = staking.pools(node);
+        uint256 c = reward * 1000 / 10_000;
+        assertEq(comm, c, "commission");
+        uint256 expect = stakeBefore + reward - c;
+        if (scored && med < 0.5e18) {
+            burned = expect * 1000 / 10_000;
+            expect -= burned;
+        }
+        assertEq(st, expect, "pool stake");
+    }
+
     function test_finalizeMatchesReference() public {
         _advance(); // epoch 2; epoch 1 is over
         (uint32[][] memory passed, uint32[][] memory decided) = _counts();
@@ -103,24 +132,9 @@ contract SettlementTest is Fixture {
         uint256 paid;
         uint256 burned;
         for (uint256 i = 0; i < 5; i++) {
-            uint32[] memory p = new uint32[](3);
-            uint32[] memory d = new uint32[](3);
-            for (uint256 a = 0; a < 3; a++) {
-                p[a] = passed[a][i];
-                d[a] = decided[a][i];
-            }
-            (bool scored, uint256 med, uint256 reward) = _refReward(nodePool, shards[i], p, d);
-            (uint128 st,,,, uint128 comm,) = staking.pools(nodes[i]);
-            uint256 c = reward * 1000 / 10_000;
-            assertEq(comm, c, "commission");
-            uint256 expect = stakeBefore[i] + reward - c;
-            if (scored && med < 0.5e18) {
-                uint256 s = expect * 1000 / 10_000;
-                expect -= s;
-                burned += s;
-            }
-            assertEq(st, expect, "pool stake");
-            paid += reward;
+            (uint256 r, uint256 b) = _checkNode(i, nodes[i], shards[i], stakeBefore[i], nodePool);
+            paid += r;
+            burned += b;
         }
         assertEq(paid, 427.5e18 + 118.75e18 + 45.125e18, "hand-computed total");
         assertEq(burned, 30e18, "slash");
@@ -269,7 +283,7 @@ contract SettlementTest is Fixture {
         settlement.commitAttestation(1, 2, d2, s2);
         // a relayer (anyone) can submit a correctly signed one
         vm.prank(address(0xCAFE));
-        settlement.commitAttestation(1, 0, d, _sig(auditorPks[0], settlement.attestationCommitDigest(1, 0, d)));
+        _commitRaw(1, 0, d);
     }
 
     function test_rejectsDuplicateCommitAndReveal() public {
@@ -360,7 +374,7 @@ contract SettlementTest is Fixture {
         settlement.commitAttestation(2, 0, d, s1);
         // nor does the epoch-1 reveal (commit a proper digest for epoch 2 first)
         bytes32 d2 = _attDigest(0, 2, f, f);
-        settlement.commitAttestation(2, 0, d2, _sig(auditorPks[0], settlement.attestationCommitDigest(2, 0, d2)));
+        _commitRaw(2, 0, d2);
         _toRevealPhase(2);
         vm.expectRevert(Settlement.CommitMismatch.selector);
         settlement.revealAttestation(2, 0, ch2, f, f, _evidence(0, 1), _secret(0, 1), r1);
@@ -375,14 +389,15 @@ contract SettlementTest is Fixture {
         // different counts, correctly signed: not what was committed
         bytes32 dg = _attDigest(0, 1, g, g);
         bytes32 ch = staking.committeeHash(1);
+        bytes memory sg = _sig(auditorPks[0], dg);
         vm.expectRevert(Settlement.CommitMismatch.selector);
-        settlement.revealAttestation(1, 0, ch, g, g, _evidence(0, 1), _secret(0, 1), _sig(auditorPks[0], dg));
+        settlement.revealAttestation(1, 0, ch, g, g, _evidence(0, 1), _secret(0, 1), sg);
         // wrong committee hash
         vm.expectRevert(abi.encodeWithSelector(Settlement.WrongCommittee.selector, uint64(1)));
-        settlement.revealAttestation(1, 0, bytes32(0), f, f, _evidence(0, 1), _secret(0, 1), _sig(auditorPks[0], dg));
+        settlement.revealAttestation(1, 0, bytes32(0), f, f, _evidence(0, 1), _secret(0, 1), sg);
         // passed > decided
         vm.expectRevert(Settlement.BadCounts.selector);
-        settlement.revealAttestation(1, 0, ch, g, f, _evidence(0, 1), _secret(0, 1), _sig(auditorPks[0], dg));
+        settlement.revealAttestation(1, 0, ch, g, f, _evidence(0, 1), _secret(0, 1), sg);
     }
 
     function test_rejectsWrongSecret() public {
@@ -390,7 +405,7 @@ contract SettlementTest is Fixture {
         uint32[] memory f = _fill(5, 1);
         bytes32 wrong = keccak256("not the committed secret");
         bytes32 d = settlement.attestationDigest(1, staking.committeeHash(1), keccak256(abi.encode(f, f)), bytes32(0), wrong);
-        settlement.commitAttestation(1, 0, d, _sig(auditorPks[0], settlement.attestationCommitDigest(1, 0, d)));
+        _commitRaw(1, 0, d);
         _toRevealPhase(1);
         bytes32 ch = staking.committeeHash(1);
         bytes memory rs = _sig(auditorPks[0], d);
