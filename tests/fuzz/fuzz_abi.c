@@ -1,6 +1,7 @@
 /* fuzz_abi.c: the ABI decoder (calldata, eth_call results, logs, revert data) and the
- * signature and argument parsers on arbitrary input. The first byte picks a type; the rest
- * is the encoding. Whatever decodes must re-encode, and decode again to the same bytes. */
+ * signature, argument and EIP-712 typed-data parsers on arbitrary input. The first byte
+ * picks a type; the rest is the encoding. Whatever decodes must re-encode, and decode
+ * again to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_free(&b);
 	}
 	chain_eip712_types_free(et);
+	/* The whole input as eth_signTypedData_v4 JSON. */
+	uint8_t digest[32];
+	err_clear(&e);
+	bool hashed = chain_eip712_hash_json((const char *)data, size, digest, &e);
+	ASSAY_ASSERT(hashed || e.msg[0]);
 	free(text);
 	return 0;
 }

@@ -391,6 +391,50 @@ START_TEST(eip712_attestation)
 }
 END_TEST
 
+START_TEST(eip712_json)
+{
+	static const char mail[] =
+		"{\"types\":{\"EIP712Domain\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"version\",\"type\":\"string\"},"
+		"{\"name\":\"chainId\",\"type\":\"uint256\"},{\"name\":\"verifyingContract\",\"type\":\"address\"}],"
+		"\"Person\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"wallet\",\"type\":\"address\"}],"
+		"\"Mail\":[{\"name\":\"from\",\"type\":\"Person\"},{\"name\":\"to\",\"type\":\"Person\"},{\"name\":\"contents\",\"type\":\"string\"}]},"
+		"\"primaryType\":\"Mail\",\"domain\":{\"name\":\"Ether Mail\",\"version\":\"1\",\"chainId\":1,"
+		"\"verifyingContract\":\"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC\"},"
+		"\"message\":{\"from\":{\"name\":\"Cow\",\"wallet\":\"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826\"},"
+		"\"to\":{\"name\":\"Bob\",\"wallet\":\"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB\"},\"contents\":\"Hello, Bob!\"}}";
+	struct err e = {{0}};
+	uint8_t d[32];
+	ck_assert_msg(chain_eip712_hash_json(mail, strlen(mail), d, &e), "%s", e.msg);
+	check_hex(d, 32, "0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
+
+	/* Without an EIP712Domain type, the domain's own fields make it up: same digest. The
+	 * chain id may be a string too. */
+	static const char mail2[] =
+		"{\"types\":{\"Person\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"wallet\",\"type\":\"address\"}],"
+		"\"Mail\":[{\"name\":\"from\",\"type\":\"Person\"},{\"name\":\"to\",\"type\":\"Person\"},{\"name\":\"contents\",\"type\":\"string\"}]},"
+		"\"primaryType\":\"Mail\",\"domain\":{\"verifyingContract\":\"0xcccccccccccccccccccccccccccccccccccccccc\",\"chainId\":\"0x1\","
+		"\"version\":\"1\",\"name\":\"Ether Mail\"},"
+		"\"message\":{\"contents\":\"Hello, Bob!\",\"from\":{\"name\":\"Cow\",\"wallet\":\"0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826\"},"
+		"\"to\":{\"name\":\"Bob\",\"wallet\":\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}}}";
+	ck_assert_msg(chain_eip712_hash_json(mail2, strlen(mail2), d, &e), "%s", e.msg);
+	check_hex(d, 32, "0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
+
+	static const char *const bad[] = {
+		"", "{", "[]", "{\"types\":{}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"uint8\"}]},\"primaryType\":\"A\",\"domain\":{},\"message\":{\"x\":256}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"uint8\"}]},\"primaryType\":\"A\",\"domain\":{},\"message\":{}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"uint8\"}]},\"primaryType\":\"B\",\"domain\":{},\"message\":{\"x\":1}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"Q\"}]},\"primaryType\":\"A\",\"domain\":{},\"message\":{\"x\":1}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"bool\"}]},\"primaryType\":\"A\",\"domain\":{},\"message\":{\"x\":1}}",
+		"{\"types\":{\"A\":[{\"name\":\"x\",\"type\":\"uint8\"}]},\"primaryType\":\"A\",\"domain\":{},\"message\":{\"x\":1.5}}",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		ck_assert_msg(!chain_eip712_hash_json(bad[i], strlen(bad[i]), d, &e), "case %zu hashed", i);
+		ck_assert(e.msg[0]);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chain_keys");
@@ -401,6 +445,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, eip191);
 	tcase_add_test(tc, eip712_mail);
 	tcase_add_test(tc, eip712_attestation);
+	tcase_add_test(tc, eip712_json);
 	suite_add_tcase(s, tc);
 	return s;
 }
