@@ -241,6 +241,24 @@ get "epochs once it exists" 200 /v1/epochs
 jqis "empty database" '.epochs' '[]'
 stop "$pid"
 
+# ---- deployment artefacts ----
+SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+conf="$SRC/deploy/assay.conf.example"
+# The example loads (an unreachable database is exit 1; a bad config line would be 2).
+"$A" db status --config "$conf" --db "host=127.0.0.1 port=1 dbname=x" --db-connect-timeout 1 >/dev/null 2>&1
+[ $? -eq 1 ] && ok "assay.conf.example loads" || fail "assay.conf.example does not load"
+# Every config setting is listed (a warning, so that a colleague's new setting does not
+# fail the suite before the example is regenerated).
+keys=$("$A" db status --help | sed -n 's/^    --\([a-z0-9-]*\) .*/\1/p' | grep -vx -e config -e help)
+missing=""
+for k in $keys; do grep -qE "^#?$k = " "$conf" || missing="$missing $k"; done
+[ -z "$missing" ] && ok "every setting in assay.conf.example" || echo "WARN assay.conf.example lacks:$missing"
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify "$SRC"/deploy/systemd/*.service "$SRC"/deploy/systemd/*.timer 2>&1 | grep -v 'is not executable')
+	[ -z "$out" ] && ok "systemd units verify" || fail "systemd units: $out"
+fi
+grep -qE '^\*/5 \* \* \* \* assay flock -n ' "$SRC/deploy/cron/assay-settle" && ok "cron line uses flock" || fail "cron line"
+
 if grep -q "BROKEN" "$work"/*.log; then fail "a server logged BROKEN"; grep BROKEN "$work"/*.log; else ok "no BROKEN lines"; fi
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
