@@ -794,17 +794,6 @@ bool chain_rpc_batch_result(const struct chain_rpc_batch *b, size_t i, json_t **
 
 /* ---- quantities and bytes ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool chain_rpc_parse_quantity256(const json_t *v, struct chain_u256 *out, struct err *e)
 {
 	const char *s = json_string_value(v);
@@ -816,7 +805,7 @@ bool chain_rpc_parse_quantity256(const json_t *v, struct chain_u256 *out, struct
 	if (strlen(d) > 64)
 		return err_set(e, "a quantity exceeds 256 bits");
 	for (const char *p = d; *p; p++)
-		if (hexval(*p) < 0)
+		if (hex_digit_value(*p) < 0)
 			return err_set(e, "a quantity has a non-hex digit");
 	return chain_u256_parse(out, s, e);
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "core/encoding.h"
 #include "core/err.h"
 
 typedef unsigned __int128 u128;
@@ -131,17 +132,6 @@ void chain_u256_neg(struct chain_u256 *out, const struct chain_u256 *a)
 	(void)chain_u256_sub(out, &zero, a);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool chain_u256_parse(struct chain_u256 *out, const char *s, struct err *e)
 {
 	struct chain_u256 v = {{0}};
@@ -150,7 +140,7 @@ bool chain_u256_parse(struct chain_u256 *out, const char *s, struct err *e)
 	if (!*p)
 		return err_set(e, "'%.80s' is not a number", s);
 	for (; *p; p++) {
-		int d = hex ? hexval(*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+		int d = hex ? hex_digit_value(*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
 		if (d < 0)
 			return err_set(e, "'%.80s' is not a %s number", s, hex ? "hex" : "decimal");
 		if (chain_u256_mul_small(&v, &v, hex ? 16 : 10))

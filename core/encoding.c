@@ -24,7 +24,7 @@ char *hex_encode_0x_new(const uint8_t *data, size_t len)
 	return s;
 }
 
-static int hexval(char c)
+int hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -45,7 +45,7 @@ static const char *skip_0x(const char *hex)
 static bool decode_into(uint8_t *out, const char *h, size_t nbytes, struct err *e)
 {
 	for (size_t i = 0; i < nbytes; i++) {
-		int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+		int hi = hex_digit_value(h[2 * i]), lo = hex_digit_value(h[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return err_set(e, "invalid hex digit at position %zu", 2 * i + (hi < 0 ? 0 : 1));
 		out[i] = (uint8_t)(hi << 4 | lo);

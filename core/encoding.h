@@ -10,6 +10,8 @@
 struct err;
 struct buf;
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit_value(char c);
 /* Lowercase hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void hex_encode(char *out, const uint8_t *data, size_t len);
 /* Returns a malloc'd "0x"-prefixed lowercase hex string. */
