@@ -274,9 +274,14 @@ fake() { # fake STATUS FILE -> port in FAKE_PORT
 	"$PY" - "$FAKE_PORT" "$1" "$2" >"$T/fake.log" 2>&1 <<'EOF' &
 import http.server, sys
 port, status, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-body = open(path, "rb").read() if path != "-" else b"{}"
+body = open(path, "rb").read() if path != "-" and "," not in path else b"{}"
+# "META,SYMBOLS": two files, by endpoint
+paths = path.split(",")
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        global body
+        if len(paths) == 2:
+            body = open(paths[0 if "/metadata" in self.path else 1], "rb").read()
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
@@ -307,6 +312,31 @@ p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-1] ^= 1; open(p + ".bad
 EOF
 fake 200 "$T/md1.withid.bad"
 expect "tampered metadata -> bad_metadata" bad_metadata "$(outcome "http://127.0.0.1:$FAKE_PORT" "$ID1" 0-0 primary)"
+stop fake
+# A genuine symbol with its data cut short (length prefix fixed): wrong_size.
+h=$(holder "$ID1" 7 4 0)
+curl -s "$(url "$h")/v1/blobs/$ID1/recoverySymbols?id=0-0&proofAxis=primary" -o "$T/sym00"
+"$PY" - "$T/sym00" <<'EOF'
+import sys
+def uleb(b, i):
+    v = s = 0
+    while True:
+        v |= (b[i] & 0x7f) << s; i += 1
+        if b[i - 1] < 0x80: return v, i
+        s += 7
+def enc(v):
+    out = bytearray()
+    while True:
+        out.append((v & 0x7f) | (0x80 if v > 0x7f else 0)); v >>= 7
+        if not v: return bytes(out)
+p = sys.argv[1]; b = open(p, "rb").read()
+assert b[0] == 1
+n, i = uleb(b, 4)                     # count, tag, index u16, then the data length
+out = b[:4] + enc(n - 2) + b[i:i + n - 2] + b[i + n:]
+open(p + ".short", "wb").write(out)
+EOF
+fake 200 "$T/md1.withid,$T/sym00.short"
+expect "short symbol -> wrong_size" wrong_size "$(outcome "http://127.0.0.1:$FAKE_PORT" "$ID1" 0-0 primary)"
 stop fake
 expect "nobody listening -> unreachable" unreachable "$(outcome "http://127.0.0.1:$(free_port)" "$ID1" 0-0 primary)"
 "$A" audit challenge --node "ftp://x" --blob "$ID1" --symbol 0-0 >/dev/null 2>&1
