@@ -21,6 +21,7 @@ static const struct command *const tables[] = {
 	audit_commands,
 	audit_run_commands,
 	blob_io_commands,
+	settle_commands,
 	api_commands,
 	chain_deploy_commands,
 	epoch_commands,

@@ -1,0 +1,131 @@
+/* chainio.h: what the settle job reads from and sends to the Staking and Settlement
+ * contracts, written directly on chain/abi.h (to move onto chain/bindings.h once that
+ * lands), and the deployment file's fields it needs.
+ *
+ * Transactions are simulated (eth_call from the gas key's address) before they are
+ * signed, so a call the contract would refuse fails with the contract's error named and
+ * explained, and nothing is signed, saved or sent. */
+#ifndef ASSAY_SETTLE_CHAINIO_H
+#define ASSAY_SETTLE_CHAINIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "chain/u256.h"
+#include "core/util.h"
+
+struct err;
+struct chain_rpc;
+struct chain_sender;
+struct chain_receipt;
+
+struct settle_deployment {
+	uint64_t chain_id;
+	uint64_t start_block;
+	uint8_t staking[20];
+	uint8_t settlement[20];
+	uint8_t token[20];
+};
+bool settle_deployment_load(const char *path, struct settle_deployment *out,
+			    struct err *e) WARN_UNUSED;
+
+struct settle_chain;
+/* rpc and sender are lent; sender may be NULL for reading only. */
+struct settle_chain *settle_chain_new(struct chain_rpc *rpc, struct chain_sender *sender,
+				      const struct settle_deployment *d);
+void settle_chain_free(struct settle_chain *c);
+struct chain_rpc *settle_chain_rpc(struct settle_chain *c);
+
+/* ---- views ---- */
+bool settle_chain_now(struct settle_chain *c, uint64_t *block, uint64_t *timestamp,
+		      struct err *e) WARN_UNUSED;
+bool settle_chain_current_epoch(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
+bool settle_chain_epoch_times(struct settle_chain *c, uint64_t epoch, uint64_t *start,
+			      uint64_t *duration, struct err *e) WARN_UNUSED;
+/* Committee of epoch (committee order) and the chain's committeeHash. */
+bool settle_chain_committee(struct settle_chain *c, uint64_t epoch, uint8_t (**nodes)[20],
+			    uint16_t **shards, size_t *m, uint8_t hash[32],
+			    struct err *e) WARN_UNUSED;
+struct settle_phases {
+	bool ended;
+	uint64_t end, commit_end, reveal_end, dispute_end;
+};
+bool settle_chain_phases(struct settle_chain *c, uint64_t epoch, struct settle_phases *out,
+			 struct err *e) WARN_UNUSED;
+struct settle_epoch_state {
+	uint8_t revealed_mask[32]; /* big-endian uint256: bit a = auditor a revealed */
+	uint16_t revealed;
+	bool cancelled;
+	uint8_t status; /* 0 open, 1 finalizing, 2 finalized, 3 voided */
+	uint32_t progress;
+	struct chain_u256 pool, node_pool, auditor_pool, paid;
+};
+bool settle_chain_epoch_state(struct settle_chain *c, uint64_t epoch,
+			      struct settle_epoch_state *out, struct err *e) WARN_UNUSED;
+bool settle_mask_has(const uint8_t mask[32], uint8_t auditor_id);
+bool settle_chain_next_to_settle(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
+bool settle_chain_quorum(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
+bool settle_chain_secret_hash(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+			      uint8_t out[32], struct err *e) WARN_UNUSED;
+bool settle_chain_commit(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+			 uint8_t out[32], struct err *e) WARN_UNUSED;
+bool settle_chain_auditor(struct settle_chain *c, uint8_t auditor_id, uint8_t signer[20],
+			  uint8_t payee[20], bool *active, struct err *e) WARN_UNUSED;
+/* The auditor id whose signer is addr (active or not), from AuditorSet events. */
+bool settle_chain_find_auditor(struct settle_chain *c, const uint8_t signer[20], uint8_t *id,
+			       bool *found, struct err *e) WARN_UNUSED;
+
+/* ---- events ---- */
+struct settle_reveal {
+	uint64_t epoch;
+	uint8_t auditor_id;
+	uint8_t committee_hash[32], counts_hash[32], evidence_root[32], secret[32];
+	size_t m;
+	uint32_t *passed, *decided; /* from the AttestationCounts event of the same tx */
+	uint8_t sig[65];            /* from the transaction's calldata */
+	uint8_t tx_hash[32];
+	uint64_t block;
+};
+void settle_reveals_free(struct settle_reveal *v, size_t n);
+/* Every reveal of epoch, ascending auditor id. with_sig also fetches each reveal's
+ * transaction to read its signature from the calldata. */
+bool settle_chain_reveals(struct settle_chain *c, uint64_t epoch, bool with_sig,
+			  struct settle_reveal **out, size_t *n, struct err *e) WARN_UNUSED;
+struct settle_node_scored {
+	uint64_t epoch;
+	uint8_t node[20];
+	struct chain_u256 score, reward, slashed;
+	bool penalized;
+	uint8_t tx_hash[32];
+};
+/* NodeScored events of [from_epoch, to_epoch] (node NULL: all nodes). */
+bool settle_chain_node_scored(struct settle_chain *c, uint64_t from_epoch, uint64_t to_epoch,
+			      const uint8_t *node, struct settle_node_scored **out, size_t *n,
+			      struct err *e) WARN_UNUSED;
+/* AttestationCommitted / SecretCommitted transaction hashes, for payouts. */
+bool settle_chain_commit_tx(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+			    uint8_t tx_hash[32], bool *found, struct err *e) WARN_UNUSED;
+
+/* ---- transactions (through the sender; purpose recorded with each) ---- */
+/* Test hook: ASSAY_TEST_CRASH_AT=<step>:after_save|after_broadcast kills the process at
+ * the sender's point for the transaction of that step (advance, secret, commit, reveal,
+ * finalize, void); ASSAY_TEST_CRASH_AT=<point> for settle_crash_point. */
+void settle_crash_point(const char *name);
+
+bool settle_chain_advance(struct settle_chain *c, uint64_t to_epoch, struct err *e) WARN_UNUSED;
+bool settle_chain_commit_secret(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+				const uint8_t secret_hash[32], const uint8_t sig[65],
+				struct err *e) WARN_UNUSED;
+bool settle_chain_commit_attestation(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+				     const uint8_t digest[32], const uint8_t sig[65],
+				     struct err *e) WARN_UNUSED;
+bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+			 const uint8_t committee_hash[32], const uint32_t *passed,
+			 const uint32_t *decided, size_t m, const uint8_t evidence_root[32],
+			 const uint8_t secret[32], const uint8_t sig[65], struct err *e) WARN_UNUSED;
+bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
+			   const struct settle_reveal *reveals, size_t k, size_t m,
+			   struct err *e) WARN_UNUSED;
+bool settle_chain_void(struct settle_chain *c, uint64_t epoch, struct err *e) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,380 @@
+/* epoch.c: the per-(epoch, auditor) state machine (see epoch.h). */
+#include "settle/epoch.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/key.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "settle/chainio.h"
+#include "settle/evidence.h"
+#include "settle/score.h"
+#include "settle/secret.h"
+#include "sql/settle.h"
+
+static const char *const state_names[] = {"planned",   "auditing", "audited",   "scored",
+					  "committed", "revealed", "finalized", "voided"};
+
+const char *settle_state_name(enum settle_state s)
+{
+	return s >= 0 && (size_t)s < ARRAY_LEN(state_names) ? state_names[s] : "none";
+}
+
+enum settle_state settle_state_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_LEN(state_names); i++)
+		if (!strcmp(s, state_names[i]))
+			return (enum settle_state)i;
+	return SETTLE_NONE;
+}
+
+bool settle_state_load(struct settle_ctx *x, uint64_t epoch, enum settle_state *out,
+		       struct err *e)
+{
+	char st[16];
+	bool found = false;
+	if (!db_settle_state_get(x->db, epoch, x->signer, st, &found, e))
+		return false;
+	*out = found ? settle_state_parse(st) : SETTLE_NONE;
+	return true;
+}
+
+static bool set_state(struct settle_ctx *x, uint64_t epoch, enum settle_state s, struct err *e)
+{
+	if (!db_settle_state_set(x->db, epoch, x->signer, settle_state_name(s), NULL, e))
+		return false;
+	log_info("settle: epoch %" PRIu64 " is %s", epoch, settle_state_name(s));
+	return true;
+}
+
+static bool zero32(const uint8_t h[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
+/* Scores the epoch from the decided records and saves our signed attestation. */
+static bool score(struct settle_ctx *x, uint64_t epoch, struct err *e)
+{
+	uint8_t(*nodes)[20] = NULL;
+	size_t m = 0, n = 0;
+	uint8_t chain_hash[32], digest[32], sig[65];
+	struct settle_record *recs = NULL;
+	struct settle_counts c = {0};
+	struct settle_evidence *ev = NULL;
+	struct settle_attestation a;
+	bool ok = false;
+	memset(&a, 0, sizeof(a));
+	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
+	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e) ||
+	    !settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
+	    !settle_evidence_new(&ev, recs, n, e))
+		goto out;
+	struct settle_attest_input in = {.epoch = epoch, .auditor_id = x->auditor_id,
+					 .committee = (const uint8_t(*)[20])nodes, .m = m,
+					 .passed = c.passed, .decided = c.decided};
+	settle_evidence_root(ev, in.evidence_root);
+	if (!settle_attest_build(&x->dom, x->signing, &in, &a, digest, sig, e))
+		goto out;
+	if (memcmp(a.committee_hash, chain_hash, 32)) {
+		err_set(e, "the committee read for epoch %" PRIu64 " does not hash to the chain's "
+			   "committeeHash",
+			epoch);
+		goto out;
+	}
+	struct db_settle_attestation row = {.epoch = epoch, .has_sig = true, .m = m};
+	memcpy(row.auditor, x->signer, 20);
+	memcpy(row.committee_hash, a.committee_hash, 32);
+	memcpy(row.counts_hash, a.counts_hash, 32);
+	memcpy(row.evidence_root, a.evidence_root, 32);
+	memcpy(row.sig, sig, 65);
+	row.nodes = nodes;
+	row.passed = xcalloc(m ? m : 1, sizeof(uint64_t));
+	row.decided = xcalloc(m ? m : 1, sizeof(uint64_t));
+	for (size_t i = 0; i < m; i++) {
+		row.passed[i] = c.passed[i];
+		row.decided[i] = c.decided[i];
+	}
+	ok = db_settle_attestation_save(x->db, "local", &row, e);
+	free(row.passed);
+	free(row.decided);
+	if (ok)
+		log_info("settle: epoch %" PRIu64 " scored: %" PRIu64 " decided records over %zu "
+			 "nodes (%" PRIu64 " auditor errors not counted)",
+			 epoch, c.records, m, c.auditor_errors);
+out:
+	wipe(a.secret, 32);
+	settle_evidence_free(ev);
+	settle_counts_clear(&c);
+	free(recs);
+	free(nodes);
+	return ok;
+}
+
+/* Our attestation as scored, with the counts in committee order, the secret derived
+ * again and its digest. The caller wipes a->secret and frees passed/decided. */
+static bool load_ours(struct settle_ctx *x, uint64_t epoch, struct settle_attestation *a,
+		      uint8_t digest[32], uint32_t **passed, uint32_t **decided, size_t *m,
+		      struct err *e)
+{
+	struct db_settle_attestation row;
+	uint8_t(*nodes)[20] = NULL;
+	uint8_t chain_hash[32], counts[32];
+	bool found = false, ok = false;
+	*passed = *decided = NULL;
+	memset(a, 0, sizeof(*a));
+	if (!db_settle_attestation_get(x->db, epoch, x->signer, "local", &row, &found, e))
+		return false;
+	if (!found)
+		return err_set(e, "epoch %" PRIu64 " has no scored attestation in the database",
+			       epoch);
+	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, m, chain_hash, e))
+		goto out;
+	*passed = xcalloc(*m ? *m : 1, sizeof(uint32_t));
+	*decided = xcalloc(*m ? *m : 1, sizeof(uint32_t));
+	if (row.m != *m) {
+		err_set(e, "the scored attestation of epoch %" PRIu64 " has %zu nodes, the committee "
+			   "%zu",
+			epoch, row.m, *m);
+		goto out;
+	}
+	for (size_t i = 0; i < *m; i++) {
+		size_t j = 0;
+		while (j < row.m && memcmp(row.nodes[j], nodes[i], 20))
+			j++;
+		if (j == row.m) {
+			err_set(e, "the scored attestation of epoch %" PRIu64 " misses a committee node",
+				epoch);
+			goto out;
+		}
+		(*passed)[i] = (uint32_t)row.passed[j];
+		(*decided)[i] = (uint32_t)row.decided[j];
+	}
+	settle_counts_hash(*passed, *decided, *m, counts);
+	if (memcmp(counts, row.counts_hash, 32) || memcmp(chain_hash, row.committee_hash, 32)) {
+		err_set(e, "the stored counts of epoch %" PRIu64 " no longer match the stored "
+			   "countsHash or committee (was the database changed?)",
+			epoch);
+		goto out;
+	}
+	a->epoch = epoch;
+	memcpy(a->committee_hash, row.committee_hash, 32);
+	memcpy(a->counts_hash, row.counts_hash, 32);
+	memcpy(a->evidence_root, row.evidence_root, 32);
+	if (!settle_secret_derive(x->signing, epoch, a->secret, e))
+		goto out;
+	settle_attestation_digest(&x->dom, a, digest);
+	ok = true;
+out:
+	if (!ok) {
+		free(*passed);
+		free(*decided);
+		*passed = *decided = NULL;
+	}
+	free(nodes);
+	db_settle_attestation_clear(&row);
+	return ok;
+}
+
+static bool commit(struct settle_ctx *x, uint64_t epoch, struct err *e)
+{
+	struct settle_attestation a;
+	uint8_t digest[32], cd[32], sig[65];
+	uint32_t *p = NULL, *d = NULL;
+	size_t m = 0;
+	if (!load_ours(x, epoch, &a, digest, &p, &d, &m, e))
+		return false;
+	wipe(a.secret, 32);
+	free(p);
+	free(d);
+	settle_attestation_commit_digest(&x->dom, epoch, x->auditor_id, digest, cd);
+	return settle_sign(x->signing, cd, sig, e) &&
+	       settle_chain_commit_attestation(x->chain, epoch, x->auditor_id, digest, sig, e);
+}
+
+static bool reveal(struct settle_ctx *x, uint64_t epoch, const uint8_t onchain[32], struct err *e)
+{
+	struct settle_attestation a;
+	uint8_t digest[32], sig[65];
+	uint32_t *p = NULL, *d = NULL;
+	size_t m = 0;
+	bool ok = false;
+	if (!load_ours(x, epoch, &a, digest, &p, &d, &m, e))
+		return false;
+	if (memcmp(digest, onchain, 32)) {
+		err_set(e, "the attestation committed on chain for epoch %" PRIu64 " is not the one in "
+			   "the database; revealing it would be refused",
+			epoch);
+		goto out;
+	}
+	ok = settle_sign(x->signing, digest, sig, e) &&
+	     settle_chain_reveal(x->chain, epoch, x->auditor_id, a.committee_hash, p, d, m,
+				 a.evidence_root, a.secret, sig, e);
+out:
+	wipe(a.secret, 32);
+	free(p);
+	free(d);
+	return ok;
+}
+
+static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
+{
+	struct settle_reveal *rv = NULL;
+	size_t k = 0, m = 0;
+	uint8_t(*nodes)[20] = NULL;
+	uint8_t h[32];
+	bool ok = settle_chain_reveals(x->chain, epoch, false, &rv, &k, e) &&
+		  settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
+		  settle_chain_finalize(x->chain, epoch, rv, k, m, e);
+	free(nodes);
+	settle_reveals_free(rv, k);
+	return ok;
+}
+
+static void warn_window(struct settle_ctx *x, uint64_t epoch, const char *what, uint64_t now,
+			uint64_t closes)
+{
+	if (closes > now && closes - now <= x->warn_margin_s) {
+		x->warnings++;
+		log_warn("settle: epoch %" PRIu64 ": the %s window closes in %" PRIu64 " s and this "
+			 "auditor has not done it yet",
+			 epoch, what, closes - now);
+	}
+}
+
+bool settle_epoch_step(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err *e)
+{
+	enum settle_state st;
+	struct settle_phases ph;
+	struct settle_epoch_state es;
+	uint8_t sh[32], onchain[32];
+	if (!settle_state_load(x, epoch, &st, e))
+		return false;
+	if (st >= SETTLE_FINALIZED)
+		return true;
+	if (!settle_chain_phases(x->chain, epoch, &ph, e))
+		return false;
+	if (!ph.ended)
+		return true;
+	if (!settle_chain_epoch_state(x->chain, epoch, &es, e))
+		return false;
+	if (es.status == 2)
+		return set_state(x, epoch, SETTLE_FINALIZED, e);
+	if (es.status == 3)
+		return set_state(x, epoch, SETTLE_VOIDED, e);
+	if (!settle_chain_secret_hash(x->chain, epoch, x->auditor_id, sh, e) ||
+	    !settle_chain_commit(x->chain, epoch, x->auditor_id, onchain, e))
+		return false;
+	bool revealed = settle_mask_has(es.revealed_mask, x->auditor_id);
+	bool attesting = !zero32(sh);
+
+	if (attesting && st < SETTLE_SCORED) {
+		if (now < ph.commit_end || !zero32(onchain)) {
+			if (!score(x, epoch, e) || !set_state(x, epoch, SETTLE_SCORED, e))
+				return false;
+			st = SETTLE_SCORED;
+			settle_crash_point("after_score");
+		} else {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": the commit window closed before it was "
+				  "scored; this auditor misses the epoch",
+				  epoch);
+		}
+	} else if (!attesting && st < SETTLE_SCORED && now < ph.reveal_end) {
+		log_warn("settle: epoch %" PRIu64 ": no secret was committed for it, so this auditor "
+			 "cannot attest it",
+			 epoch);
+	}
+	if (st == SETTLE_SCORED) {
+		if (!zero32(onchain) || revealed) {
+			st = SETTLE_COMMITTED; /* a saved commit from an earlier run landed */
+			if (!set_state(x, epoch, st, e))
+				return false;
+		} else if (now < ph.commit_end) {
+			warn_window(x, epoch, "commit", now, ph.commit_end);
+			if (!commit(x, epoch, e) || !set_state(x, epoch, SETTLE_COMMITTED, e))
+				return false;
+			st = SETTLE_COMMITTED;
+			if (!settle_chain_commit(x->chain, epoch, x->auditor_id, onchain, e))
+				return false;
+		} else {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": the commit window closed before the "
+				  "commit landed",
+				  epoch);
+		}
+	}
+	if (st == SETTLE_COMMITTED) {
+		if (revealed) {
+			st = SETTLE_REVEALED;
+			if (!set_state(x, epoch, st, e))
+				return false;
+		} else if (now >= ph.commit_end && now < ph.reveal_end) {
+			warn_window(x, epoch, "reveal", now, ph.reveal_end);
+			if (!reveal(x, epoch, onchain, e) || !set_state(x, epoch, SETTLE_REVEALED, e))
+				return false;
+			st = SETTLE_REVEALED;
+			if (!settle_chain_epoch_state(x->chain, epoch, &es, e))
+				return false;
+		} else if (now >= ph.reveal_end) {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": the reveal window closed before the "
+				  "reveal landed",
+				  epoch);
+		}
+	}
+
+	/* Finalization (anyone may call it), in order. */
+	uint64_t next = 0, quorum = 0;
+	if (!settle_chain_next_to_settle(x->chain, &next, e) || !settle_chain_quorum(x->chain, &quorum, e))
+		return false;
+	if (next != epoch || es.status > 1)
+		return true;
+	uint8_t(*nodes)[20] = NULL;
+	size_t m = 0;
+	uint8_t h[32];
+	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e))
+		return false;
+	free(nodes);
+	bool no_quorum = now >= ph.reveal_end && es.revealed < quorum;
+	if (es.status == 0 && (es.cancelled || no_quorum || m == 0)) {
+		if (!settle_chain_void(x->chain, epoch, e))
+			return false;
+		return set_state(x, epoch, SETTLE_VOIDED, e);
+	}
+	if (now >= ph.dispute_end && es.revealed >= quorum) {
+		settle_crash_point("before_finalize");
+		if (!finalize(x, epoch, e))
+			return false;
+		return set_state(x, epoch, SETTLE_FINALIZED, e);
+	}
+	return true;
+}
+
+bool settle_secret_commit(struct settle_ctx *x, uint64_t epoch, struct err *e)
+{
+	uint8_t sh[32], secret[32], digest[32], sig[65];
+	if (!settle_chain_secret_hash(x->chain, epoch, x->auditor_id, sh, e))
+		return false;
+	if (!zero32(sh))
+		return true;
+	if (!settle_secret_derive(x->signing, epoch, secret, e))
+		return false;
+	settle_secret_hash(secret, sh);
+	wipe(secret, 32);
+	settle_secret_commit_digest(&x->dom, epoch, x->auditor_id, sh, digest);
+	if (!settle_sign(x->signing, digest, sig, e) ||
+	    !settle_chain_commit_secret(x->chain, epoch, x->auditor_id, sh, sig, e))
+		return false;
+	log_info("settle: committed the secret hash for epoch %" PRIu64, epoch);
+	enum settle_state st;
+	if (!settle_state_load(x, epoch, &st, e))
+		return false;
+	return db_settle_state_set(x->db, epoch, x->signer,
+				   settle_state_name(st == SETTLE_NONE ? SETTLE_PLANNED : st), sh, e);
+}

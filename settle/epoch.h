@@ -1,0 +1,61 @@
+/* epoch.h: one auditor's settlement of one epoch, as a state machine kept in PostgreSQL
+ * (epoch_progress):
+ *
+ *   audited -> scored -> committed -> revealed -> finalized | voided
+ *
+ * Each step is idempotent and safe to crash in: before sending anything it reads the
+ * chain (already committed? revealed? finalized?), and the caller has let the sender
+ * finish every transaction saved by an earlier run (chain_sender_new recovers them;
+ * wait for them before stepping), so a killed run started again never submits twice.
+ * Nothing secret is stored: the secret is derived again from the signing key. */
+#ifndef ASSAY_SETTLE_EPOCH_H
+#define ASSAY_SETTLE_EPOCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/util.h"
+#include "settle/attest.h"
+
+struct err;
+struct db;
+struct chain_key;
+struct settle_chain;
+
+struct settle_ctx {
+	struct db *db;
+	struct settle_chain *chain;
+	const struct chain_key *signing;
+	uint8_t signer[20];
+	uint8_t auditor_id;
+	struct settle_domain dom;
+	uint64_t warn_margin_s; /* warn when a window closes within this and we are behind */
+	unsigned warnings;      /* counted over the run */
+	unsigned errors;
+};
+
+enum settle_state {
+	SETTLE_NONE = -1,
+	SETTLE_PLANNED,
+	SETTLE_AUDITING,
+	SETTLE_AUDITED,
+	SETTLE_SCORED,
+	SETTLE_COMMITTED,
+	SETTLE_REVEALED,
+	SETTLE_FINALIZED,
+	SETTLE_VOIDED,
+};
+const char *settle_state_name(enum settle_state s);
+enum settle_state settle_state_parse(const char *s);
+
+bool settle_state_load(struct settle_ctx *x, uint64_t epoch, enum settle_state *out,
+		       struct err *e) WARN_UNUSED;
+
+/* Moves an ended epoch as far as the chain's clock (now, the latest block's time) allows.
+ * Failing here fails this epoch only; the caller goes on with the others. */
+bool settle_epoch_step(struct settle_ctx *x, uint64_t epoch, uint64_t now,
+		       struct err *e) WARN_UNUSED;
+
+/* Commits the secret hash of a coming epoch if it is not on chain yet. */
+bool settle_secret_commit(struct settle_ctx *x, uint64_t epoch, struct err *e) WARN_UNUSED;
+
+#endif

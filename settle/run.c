@@ -1,0 +1,177 @@
+/* run.c: one run of the settle job (see run.h). */
+#include "settle/run.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/rpc.h"
+#include "chain/sender.h"
+#include "core/buf.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "settle/chainio.h"
+#include "settle/epoch.h"
+#include "sql/settle.h"
+
+static bool write_metrics(struct settle_ctx *x, struct chain_sender *sender,
+			  const struct settle_run_opts *o, uint64_t cur, uint64_t now,
+			  struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct db_settle_progress *p = NULL;
+	size_t n = 0;
+	bool ok = false;
+	if (!db_settle_progress_list(x->db, x->signer, &p, &n, e))
+		goto out;
+	buf_printf(&b, "# TYPE assay_settle_epoch_state gauge\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "assay_settle_epoch_state{epoch=\"%" PRIu64 "\",state=\"%s\"} 1\n",
+			   p[i].epoch, p[i].state);
+	buf_printf(&b, "assay_settle_current_epoch %" PRIu64 "\n", cur);
+	buf_printf(&b, "assay_settle_chain_time_seconds %" PRIu64 "\n", now);
+	if (sender) {
+		struct chain_sender_stats st;
+		struct chain_u256 bal;
+		uint8_t from[20];
+		char dec[CHAIN_U256_STRLEN];
+		uint64_t stuck = 0;
+		chain_sender_stats(sender, &st);
+		chain_sender_address(sender, from);
+		if (!chain_rpc_get_balance(settle_chain_rpc(x->chain), from, "latest", &bal, e) ||
+		    !db_settle_stuck_count(x->db, from, o->stuck_after_s, &stuck, e))
+			goto out;
+		chain_u256_to_dec(&bal, dec);
+		buf_printf(&b, "assay_settle_gas_balance_wei %s\n", dec);
+		buf_printf(&b, "assay_settle_stuck_transactions %" PRIu64 "\n", stuck);
+		buf_printf(&b, "assay_settle_fee_cap_hits %" PRIu64 "\n", st.fee_cap_hits);
+		buf_printf(&b, "assay_settle_replacements %" PRIu64 "\n", st.replacements);
+		buf_printf(&b, "assay_settle_in_flight %zu\n", chain_sender_in_flight(sender));
+	}
+	buf_printf(&b, "assay_settle_warnings %u\n", x->warnings);
+	buf_printf(&b, "assay_settle_errors %u\n", x->errors);
+	if (!strcmp(o->metrics_path, "-")) {
+		fwrite(b.data, 1, b.len, stdout);
+		ok = true;
+	} else {
+		ok = write_file_atomic(o->metrics_path, b.data, b.len, 0644, e);
+	}
+out:
+	free(p);
+	buf_free(&b);
+	return ok;
+}
+
+bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct settle_run_opts *o,
+		struct err *e)
+{
+	uint64_t now = 0, cur = 0, start = 0, dur = 0, next = 0;
+	struct err ee = {{0}};
+	if (!settle_chain_now(x->chain, NULL, &now, e) ||
+	    !settle_chain_current_epoch(x->chain, &cur, e) ||
+	    !settle_chain_epoch_times(x->chain, cur, &start, &dur, e))
+		return false;
+	if (o->advance && now >= start + dur) {
+		if (!settle_chain_advance(x->chain, cur + 1, &ee)) {
+			x->warnings++;
+			log_warn("settle: advancing the epoch: %s", ee.msg); /* someone else may have */
+		}
+		if (!settle_chain_current_epoch(x->chain, &cur, e) ||
+		    !settle_chain_epoch_times(x->chain, cur, &start, &dur, e))
+			return false;
+		log_info("settle: epoch %" PRIu64 " is current", cur);
+	}
+	/* The coming epoch's secret must land before it begins. */
+	if (!settle_secret_commit(x, cur + 1, &ee)) {
+		x->errors++;
+		log_error("settle: committing the secret for epoch %" PRIu64 ": %s", cur + 1, ee.msg);
+	}
+	if (!settle_chain_next_to_settle(x->chain, &next, e))
+		return false;
+	/* Our oldest unfinished epoch may be older than the chain's next to settle. */
+	struct db_settle_progress *p = NULL;
+	size_t n = 0;
+	if (!db_settle_progress_list(x->db, x->signer, &p, &n, e))
+		return false;
+	uint64_t from = next;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].epoch < from && settle_state_parse(p[i].state) < SETTLE_FINALIZED)
+			from = p[i].epoch;
+	free(p);
+	for (uint64_t ep = from; ep < cur; ep++) {
+		if (!settle_chain_now(x->chain, NULL, &now, e))
+			return false;
+		if (!settle_epoch_step(x, ep, now, &ee)) {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": %s", ep, ee.msg);
+		}
+	}
+	if (o->metrics_path && !write_metrics(x, sender, o, cur, now, e))
+		return false;
+	return true;
+}
+
+bool settle_status(struct settle_ctx *x, struct buf *out, bool json, struct err *e)
+{
+	struct db_settle_progress *p = NULL;
+	size_t n = 0;
+	uint64_t cur = 0, next = 0, now = 0;
+	if (!settle_chain_current_epoch(x->chain, &cur, e) ||
+	    !settle_chain_next_to_settle(x->chain, &next, e) ||
+	    !settle_chain_now(x->chain, NULL, &now, e) ||
+	    !db_settle_progress_list(x->db, x->signer, &p, &n, e))
+		return false;
+	char addr[43];
+	chain_address_checksum(addr, x->signer);
+	if (json)
+		buf_printf(out, "{\"auditor\":\"%s\",\"auditor_id\":%u,\"current_epoch\":%" PRIu64
+				",\"next_to_settle\":%" PRIu64 ",\"epochs\":[",
+			   addr, x->auditor_id, cur, next);
+	else
+		buf_printf(out, "auditor %s (id %u): current epoch %" PRIu64 ", next to settle %" PRIu64
+				"\n",
+			   addr, x->auditor_id, cur, next);
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		struct settle_epoch_state es;
+		struct settle_phases ph;
+		const char *chain = "running";
+		char when[96] = "";
+		memset(&es, 0, sizeof(es));
+		if (p[i].epoch <= cur) {
+			ok = settle_chain_phases(x->chain, p[i].epoch, &ph, e) &&
+			     settle_chain_epoch_state(x->chain, p[i].epoch, &es, e);
+			if (!ok)
+				break;
+			static const char *const names[] = {"open", "finalizing", "finalized", "voided"};
+			if (ph.ended) {
+				chain = es.status < 4 ? names[es.status] : "?";
+				if (now < ph.commit_end)
+					snprintf(when, sizeof(when), "commit window: %" PRIu64 " s left",
+						 ph.commit_end - now);
+				else if (now < ph.reveal_end)
+					snprintf(when, sizeof(when), "reveal window: %" PRIu64 " s left",
+						 ph.reveal_end - now);
+				else if (now < ph.dispute_end)
+					snprintf(when, sizeof(when), "dispute window: %" PRIu64 " s left",
+						 ph.dispute_end - now);
+			}
+		} else {
+			chain = "coming";
+		}
+		if (json)
+			buf_printf(out, "%s{\"epoch\":%" PRIu64 ",\"state\":\"%s\",\"chain\":\"%s\","
+					"\"revealed\":%u,\"window\":\"%s\"}",
+				   i ? "," : "", p[i].epoch, p[i].state, chain, es.revealed, when);
+		else
+			buf_printf(out, "  epoch %-6" PRIu64 " %-10s chain %-10s reveals %-3u %s\n",
+				   p[i].epoch, p[i].state, chain, es.revealed, when);
+	}
+	if (json)
+		buf_printf(out, "]}\n");
+	free(p);
+	return ok;
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# fixtures: pg anvil
+# settle.sh: `assay settle run` against real PostgreSQL and the shared anvil, on contracts
+# deployed here (own deployment per scenario, fresh funded keys, time moved with
+# evm_increaseTime + anvil_mine, never slept). Scenarios:
+#   - one auditor, undisturbed: secrets, score, commit, reveal, finalize; rewards and
+#     penalties from the counts;
+#   - the same, killed with SIGKILL at each crash point (after scoring, commit signed but
+#     not sent, commit sent, reveal sent, before and during finalize), then run again:
+#     exactly one commit and one reveal on chain, one saved transaction per step, and the
+#     same NodeScored results as the undisturbed run;
+#   - four auditors, quorum three, one reporting false counts: no median moves;
+#   - a signing key that is not an auditor is refused, a reveal that does not match its
+#     commitment is refused (the contract's CommitMismatch, in words).
+set -uo pipefail
+
+ASSAY=${ASSAY_BIN:?ASSAY_BIN must point at the assay binary}
+SRC=${ASSAY_SOURCE_DIR:?}
+STATE=${ASSAY_TEST_STATE:?}
+CAST=${ASSAY_CAST:-$SRC/node_modules/@foundry-rs/cast-linux-amd64/bin/cast}
+[ -x "$CAST" ] || CAST=$SRC/node_modules/.bin/cast
+ART=${ASSAY_CONTRACTS_DIR:-$(dirname "$ASSAY")/contracts}
+RPC=$(cat "$STATE/anvil/url")
+PGADMIN=$(cat "$STATE/pg/conninfo")
+unset ETH_RPC_URL ETH_FROM CHAIN
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+newkey() { python3 -c 'import secrets; print("0x" + secrets.token_hex(32))'; }
+addr() { "$CAST" wallet address --private-key "$1"; }
+fund() { "$CAST" rpc --rpc-url "$RPC" anvil_setBalance "$1" 0x56BC75E2D63100000 >/dev/null; }
+send() { # KEY TO SIG ARGS...
+	local k=$1 to=$2; shift 2
+	"$CAST" send --rpc-url "$RPC" --private-key "$k" "$to" "$@" >/dev/null ||
+		{ echo "cast send $to $* failed" >&2; return 1; }
+}
+deploy() { # KEY NAME CTORSIG ARGS...
+	local k=$1 name=$2; shift 2
+	"$CAST" send --rpc-url "$RPC" --private-key "$k" --json \
+		--create "$(jq -r .bytecode "$ART/$name.json")" "$@" | jq -r .contractAddress
+}
+call() { "$CAST" call --rpc-url "$RPC" "$@"; }
+now() { "$CAST" block --rpc-url "$RPC" latest -f timestamp; }
+warp() { # to at least T
+	local t=$1 n; n=$(now)
+	if [ "$t" -gt "$n" ]; then
+		"$CAST" rpc --rpc-url "$RPC" evm_increaseTime $((t - n)) >/dev/null
+	fi
+	"$CAST" rpc --rpc-url "$RPC" anvil_mine 1 >/dev/null
+}
+newdb() {
+	local name="settle_$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
+	psql -q "$PGADMIN" -c "CREATE DATABASE $name" >/dev/null || return 1
+	local url; url=$(sed -E "s/dbname=postgres/dbname=$name/" <<<"$PGADMIN")
+	"$ASSAY" db migrate --db "$url" >/dev/null || return 1
+	echo "$url"
+}
+
+EPOCH=36000 WIN=3600
+NODE_KEYS=(0x$(printf '5eed%060x' 1) 0x$(printf '5eed%060x' 2) 0x$(printf '5eed%060x' 3))
+
+# setup DIR NAUDITORS FA: deploys, registers three nodes, funds pools, sets auditors and
+# writes DIR/deployment.json, DIR/sign<i>.key, DIR/gas<i>.key, DIR/db.
+setup() {
+	local d=$1 na=$2 fa=$3
+	mkdir -p "$d"
+	local dk; dk=$(newkey); local da; da=$(addr "$dk"); fund "$da"
+	local block; block=$("$CAST" block-number --rpc-url "$RPC")
+	local token staking settlement
+	token=$(deploy "$dk" TestToken "constructor(string,string)" T T) || return 1
+	staking=$(deploy "$dk" Staking \
+		"constructor(address,address,address,uint16,uint16,uint16,uint64,uint128,uint16,uint16,uint32)" \
+		"$token" "$da" "$da" 20 256 300 $EPOCH 100000000000000000000 50 500 5) || return 1
+	settlement=$(deploy "$dk" Settlement \
+		"constructor(address,address,address,address,(uint16,uint16,uint16,uint16,uint8,uint64,uint64,uint64))" \
+		"$token" "$staking" "$da" "$da" "(8000,5000,1000,500,$fa,$WIN,$WIN,$WIN)") || return 1
+	send "$dk" "$staking" "bindSettlement(address)" "$settlement" || return 1
+	for i in "${!NODE_KEYS[@]}"; do
+		local nk=${NODE_KEYS[$i]} na_; na_=$(addr "$nk"); fund "$na_"
+		send "$dk" "$token" "mint(address,uint256)" "$na_" 1000000000000000000000 || return 1
+		send "$nk" "$token" "approve(address,uint256)" "$staking" 1000000000000000000000 || return 1
+		send "$nk" "$staking" "registerNode(address,string,uint16,uint256)" "$na_" \
+			"http://node$i.invalid" 1000 1000000000000000000000 || return 1
+	done
+	send "$dk" "$token" "mint(address,uint256)" "$da" 100000000000000000000000 || return 1
+	send "$dk" "$token" "approve(address,uint256)" "$settlement" 100000000000000000000000 || return 1
+	send "$dk" "$settlement" "fundEpochs(uint64,uint64,uint256)" 0 10 1000000000000000000000 || return 1
+	for ((a = 0; a < na; a++)); do
+		local sk gk; sk=$(newkey); gk=$(newkey)
+		echo "$sk" >"$d/sign$a.key"; echo "$gk" >"$d/gas$a.key"; chmod 600 "$d"/*.key
+		fund "$(addr "$gk")"
+		send "$dk" "$settlement" "setAuditor(uint8,address,address,bool)" "$a" \
+			"$(addr "$sk")" "$(addr "$gk")" true || return 1
+	done
+	cat >"$d/deployment.json" <<JSON
+{"schema": 1, "chain_id": $("$CAST" chain-id --rpc-url "$RPC"), "n_shards": 20, "start_block": $block,
+ "deployer": "$da", "token": "$token", "timelock": "$da", "staking": "$staking",
+ "blob_registry": "$da", "settlement": "$settlement"}
+JSON
+	echo "$staking" >"$d/staking"; echo "$settlement" >"$d/settlement"
+	newdb >"$d/db" || return 1
+}
+
+# run DIR AUDITOR [ENV...]: one `assay settle run`; prints its exit status
+srun() {
+	local d=$1 a=$2; shift 2
+	env "$@" "$ASSAY" settle run --db "$(cat "$d/db")" --rpc-url "$RPC" \
+		--deployment "$d/deployment.json" --signing-key-file "$d/sign$a.key" \
+		--gas-key-file "$d/gas$a.key" --confirmations 1 --warn-margin-s 600 \
+		--settle-metrics-file "$d/metrics$a.prom" >>"$d/log" 2>&1
+	echo $?
+}
+
+# records DIR AUDITOR EPOCH LIAR: challenge records for the committee of EPOCH: node 0
+# passes 10/10, node 1 9/10 (one seq retried to a pass, one auditor_error not counted),
+# node 2 4/10. A liar reports node 0 at 0/10 and node 2 at 10/10.
+records() {
+	local d=$1 a=$2 e=$3 liar=$4
+	local signer; signer=$(addr "$(cat "$d/sign$a.key")")
+	local nodes; nodes=$(call "$(cat "$d/staking")" "committee(uint64)(address[],uint16[])" "$e" | head -1 | tr -d '[],')
+	python3 - "$e" "${signer#0x}" "$liar" $nodes >"$d/rec.sql" <<'PY'
+import sys
+e, aud, liar = int(sys.argv[1]), sys.argv[2].lower(), sys.argv[3] == "1"
+nodes = [n[2:].lower() for n in sys.argv[4:]]
+rows, seq = [], 0
+def row(node, outcome, attempt=0, s=None):
+    global seq
+    q = seq if s is None else s
+    rows.append(f"({e}, decode('{aud}','hex'), {q}, {attempt}, decode('{node}','hex'), "
+                f"decode('{q:064x}','hex'), 1, 2, 3, 'primary', now(), 12, '{outcome}', NULL, NULL, NULL)")
+    if s is None:
+        seq += 1
+plan = [(0, 10, 10), (1, 9, 10), (2, 4, 10)]
+if liar:
+    plan = [(0, 0, 10), (1, 9, 10), (2, 10, 10)]
+for idx, p, n in plan:
+    for k in range(n):
+        if idx == 1 and k == 0:
+            row(nodes[idx], "timeout", 0, seq); row(nodes[idx], "pass", 1)
+            continue
+        row(nodes[idx], "pass" if k < p else "not_found")
+row(nodes[1], "auditor_error")
+print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
+      " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
+      + ",\n".join(rows) + ";")
+PY
+	psql -q "$(cat "$d/db")" -f "$d/rec.sql" >/dev/null
+}
+
+phase() { call "$(cat "$1/settlement")" "phases(uint64)(uint64,uint64,uint64,uint64)" "$2" | sed -n "$3p" | awk '{print $1}'; }
+epoch_end() { # start + duration of the current epoch
+	local s; s=$(cat "$1/staking"); local c; c=$(call "$s" "currentEpoch()(uint64)")
+	call "$s" "epochInfo(uint64)(uint64,uint64,uint64,bytes32,uint8,bytes32,uint256)" "$c" |
+		head -2 | awk '{print $1}' | paste -sd+ | bc
+}
+scored() { # NodeScored of epoch 1 as "score reward penalized slashed" lines, by node order
+	"$CAST" logs --rpc-url "$RPC" --from-block "$(jq .start_block "$1/deployment.json")" \
+		--address "$(cat "$1/settlement")" \
+		"NodeScored(uint64 indexed,address indexed,uint256,uint256,bool,uint256)" --json |
+		jq -r '.[] | .topics[2] + " " + .data'
+}
+count_events() { # DIR EVENTSIG
+	"$CAST" logs --rpc-url "$RPC" --from-block "$(jq .start_block "$1/deployment.json")" \
+		--address "$(cat "$1/settlement")" "$2" --json | jq length
+}
+
+# flow DIR NAUDITORS CRASHPOINT LIAR: the whole life of epoch 1
+flow() {
+	local d=$1 na=$2 crash=$3 liar=${4:--1} a rc
+	runall() { # STEP: every auditor runs; the one step's crash is armed for auditor 0
+		local step=$1
+		for ((a = 0; a < na; a++)); do
+			if [ "$a" = 0 ] && [ -n "$crash" ] && [ "$step" = "$crash_step" ]; then
+				rc=$(srun "$d" $a ASSAY_TEST_CRASH_AT="$crash")
+				[ "$rc" = 137 ] || fail "$d: ASSAY_TEST_CRASH_AT=$crash did not kill the run (exit $rc)"
+			fi
+			rc=$(srun "$d" $a)
+			[ "$rc" = 0 ] || fail "$d: settle run of auditor $a at step $step exited $rc"
+		done
+	}
+	case "$crash" in
+	after_score | commit:*) crash_step=commit ;;
+	reveal:*) crash_step=reveal ;;
+	before_finalize | finalize:*) crash_step=finalize ;;
+	*) crash_step=none ;;
+	esac
+	runall secret0                    # epoch 0: secrets for epoch 1
+	warp "$(epoch_end "$d")"; runall advance  # epoch 1 begins; secrets for 2
+	for ((a = 0; a < na; a++)); do records "$d" $a 1 $([ "$a" = "$liar" ] && echo 1 || echo 0); done
+	warp "$(epoch_end "$d")"; runall commit   # epoch 1 ended: score and commit
+	warp "$(phase "$d" 1 2)"; runall reveal   # reveal window
+	warp "$(phase "$d" 1 4)"; runall finalize # dispute window over
+}
+
+check_once() { # DIR: exactly one commit and one reveal per auditor, one saved tx per step
+	local d=$1 na=$2
+	local c r; c=$(count_events "$d" "AttestationCommitted(uint64 indexed,uint8 indexed,bytes32)")
+	r=$(count_events "$d" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32)")
+	[ "$c" = "$na" ] && [ "$r" = "$na" ] || fail "$d: $c commits and $r reveals on chain, want $na each"
+	local dup; dup=$(psql -At "$(cat "$d/db")" -c "SELECT count(*) FROM (SELECT purpose FROM transactions WHERE replaces IS NULL GROUP BY purpose HAVING count(*) > 1) t")
+	[ "$dup" = 0 ] || fail "$d: $dup settle steps were signed twice"
+	local st; st=$(psql -At "$(cat "$d/db")" -c "SELECT string_agg(DISTINCT state, ',') FROM epoch_progress WHERE epoch = 1")
+	[ "$st" = finalized ] || fail "$d: epoch 1 ends $st, not finalized"
+}
+
+# ---- one auditor, undisturbed ----
+base=$work/base
+setup "$base" 1 0 || { echo "setup failed" >&2; exit 1; }
+flow "$base" 1 ""
+check_once "$base" 1
+scored "$base" >"$work/base.scored"
+[ "$(wc -l <"$work/base.scored")" = 3 ] || fail "base: $(wc -l <"$work/base.scored") NodeScored events, want 3"
+grep -q "^assay_settle_epoch_state{epoch=\"1\",state=\"finalized\"} 1" "$base/metrics0.prom" ||
+	fail "base: metrics do not show epoch 1 finalized"
+grep -q "^assay_settle_gas_balance_wei " "$base/metrics0.prom" || fail "base: no gas balance metric"
+pass "one auditor: scored, committed, revealed, finalized ($(wc -l <"$work/base.scored") nodes scored)"
+
+# ---- crash points ----
+for cp in ${ASSAY_SETTLE_CRASHES:-after_score commit:after_save commit:after_broadcast reveal:after_broadcast before_finalize finalize:after_save finalize:after_broadcast}; do
+	d=$work/crash_${cp//:/_}
+	setup "$d" 1 0 || { fail "setup for $cp"; continue; }
+	flow "$d" 1 "$cp"
+	check_once "$d" 1
+	scored "$d" >"$work/c.scored"
+	if cmp -s "$work/base.scored" "$work/c.scored"; then
+		pass "killed at $cp, run again: one commit, one reveal, same rewards and penalties"
+	else
+		fail "killed at $cp: NodeScored differs from the undisturbed run"
+		diff "$work/base.scored" "$work/c.scored" >&2
+	fi
+done
+
+# ---- four auditors, quorum three, auditor 3 lies ----
+d4=$work/four
+if setup "$d4" 4 1; then
+	flow "$d4" 4 "" 3
+	check_once "$d4" 4
+	scored "$d4" >"$work/four.scored"
+	if cmp -s "$work/base.scored" "$work/four.scored"; then
+		pass "four auditors, one liar: every median and reward as with honest counts"
+	else
+		fail "four auditors with a liar: NodeScored differs from honest counts"
+		diff "$work/base.scored" "$work/four.scored" >&2
+	fi
+else
+	fail "setup of four auditors"
+fi
+
+# ---- refusals ----
+dn=$work/refuse
+if setup "$dn" 1 0; then
+	nk=$(newkey); echo "$nk" >"$dn/sign9.key"; cp "$dn/gas0.key" "$dn/gas9.key"; chmod 600 "$dn"/*.key
+	out=$("$ASSAY" settle run --db "$(cat "$dn/db")" --rpc-url "$RPC" --deployment "$dn/deployment.json" \
+		--signing-key-file "$dn/sign9.key" --gas-key-file "$dn/gas9.key" --auditor-id 0 --confirmations 1 2>&1)
+	[ $? = 1 ] && grep -q "is not an active auditor" <<<"$out" &&
+		pass "a non-auditor signing key is refused: $(tail -1 <<<"$out")" ||
+		fail "a non-auditor signing key was not refused: $out"
+	# The contract itself refuses a signature from a non-auditor (BadSignature).
+	out=$(srun "$dn" 0); warp "$(epoch_end "$dn")"; out=$(srun "$dn" 0)
+	records "$dn" 0 1 0
+	warp "$(epoch_end "$dn")"
+	out=$(srun "$dn" 0 ASSAY_TEST_CRASH_AT=after_score)
+	# change a stored count after scoring: the commit would no longer match the records
+	psql -q "$(cat "$dn/db")" -c "UPDATE attestation_counts SET passed = passed - 1 WHERE source = 'local' AND passed > 0 AND epoch = 1 AND node_id = (SELECT node_id FROM attestation_counts WHERE epoch = 1 AND passed > 0 LIMIT 1)"
+	rc=$(srun "$dn" 0)
+	[ "$rc" = 1 ] && grep -q "no longer match the stored countsHash" "$dn/log" &&
+		pass "altered counts are caught before anything is committed" ||
+		fail "altered counts were not reported (exit $rc)"
+else
+	fail "setup for refusals"
+fi
+
+[ "$fails" = 0 ] || { echo "settle: $fails failure(s)" >&2; exit 1; }
+echo "settle: all passed"
