@@ -1249,12 +1249,9 @@ static bool is_space(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
+/* 0x-prefixed or bare hex (hex_decode_buf drops one optional 0x). */
 static bool parse_hex_token(const char *tok, size_t n, struct buf *b, struct err *e)
 {
-	if (n >= 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) {
-		tok += 2;
-		n -= 2;
-	}
 	char *h = xstrndup(tok, n);
 	bool ok = hex_decode_buf(b, h, e);
 	free(h);
