@@ -556,6 +556,62 @@ contract SettlementTest is Fixture {
         _checkStakingBooks();
     }
 
+    function _valueOf(address node, address who) internal returns (uint256) {
+        staking.sync(node, who);
+        (uint256 sh,,,) = staking.positionOf(node, who);
+        (uint128 st, uint128 tot,,,,) = staking.pools(node);
+        return sh * st / tot;
+    }
+
+    /// Deposits in consecutive epochs wait in separate buckets while settlement lags; each
+    /// takes exactly the slashes of the epochs it was staked in.
+    function test_depositsTakeOnlyTheirEpochsSlashes() public {
+        address op4 = _op(4); // committee position 0
+        address d1 = address(0xD1);
+        address d2 = address(0xD2);
+        _delegate(d1, op4, 500e18); // epoch 1 -> staked from 2
+        _advance(); // epoch 2
+        _commitSecrets(3);
+        _delegate(d1, op4, 300e18); // epoch 2 -> staked from 3
+        _delegate(d2, op4, 500e18); // epoch 2 -> staked from 3
+        uint32[] memory p = _fill(5, 100);
+        p[0] = 40; // position 0 (op4) fails
+        (uint32[][] memory passed, uint32[][] memory decided) = _uniform(3, p, _fill(5, 100));
+        _settle(1, 3, passed, decided); // slashes op4's epoch-1 stake only: 1000 -> 900
+        // 1000 staked in epoch 1, slashed to 900; the 500 staked from epoch 2 joins unslashed
+        assertEq(_stakeOf(op4), 1400e18, "epoch 1 slash hits only the 1000 staked in epoch 1");
+        _advance(); // epoch 3
+        (address[] memory c2,) = staking.committee(2);
+        assertEq(c2[0], op4, "still position 0");
+        (passed, decided) = _uniform(3, p, _fill(5, 100));
+        _settle(2, 3, passed, decided); // slashes 10% of (900 + 500)
+        uint256 v1 = _valueOf(op4, d1);
+        uint256 v2 = _valueOf(op4, d2);
+        uint256 vo = _valueOf(op4, op4);
+        assertLe(v1, 750e18, "d1: 500 slashed once (450) + 300 untouched");
+        assertGe(v1 + 2, 750e18, "d1 rounding");
+        assertLe(v2, 500e18, "d2 untouched");
+        assertGe(v2 + 2, 500e18, "d2 rounding");
+        assertLe(vo, 810e18, "operator slashed twice");
+        assertGe(vo + 2, 810e18, "operator rounding");
+        _checkStakingBooks();
+    }
+
+    /// A commission change applies to rewards from two epochs later, not to the epoch
+    /// being settled now.
+    function test_commissionChangeAppliesTwoEpochsLater() public {
+        address op4 = _op(4);
+        vm.prank(op4);
+        staking.setCommission(5000); // in epoch 1: applies from epoch 3
+        _advance(); // epoch 2
+        (uint32[][] memory passed, uint32[][] memory decided) = _uniform(3, _fill(5, 100), _fill(5, 100));
+        _settle(1, 3, passed, decided);
+        (,,,, uint128 comm,) = staking.pools(op4);
+        assertEq(comm, 42.75e18, "epoch 1 at 10%");
+        assertEq(staking.commissionAt(op4, 3), 5000, "from 3");
+        assertEq(staking.commissionAt(op4, 2), 1000, "not at 2");
+    }
+
     // ------------------------------------------------------------------ pause and roles
 
     function test_pauseStopsFinalizationAndFunding() public {
