@@ -140,6 +140,22 @@ const struct migration db_migrations[] = {
 	 "  WHERE replaces IS NULL;"
 	 "CREATE INDEX transactions_recheck ON transactions (chain_id, sender, block_number)"
 	 "  WHERE state = 'confirmed';"},
+	{"chain cache: committee order per epoch, epoch committee hash and seed source, blob start epoch",
+	 /* What chain/reader.h reads, kept so that an auditor restarted mid-epoch schedules
+	  * from the same state without the chain: the committee in order (attestation
+	  * counts are indexed by position), and what the snapshot rule needs. */
+	 "CREATE TABLE committee_members ("
+	 "  epoch bigint NOT NULL REFERENCES epochs(epoch),"
+	 "  position integer NOT NULL CHECK (position >= 0),"
+	 "  node_id bytea NOT NULL REFERENCES nodes(node_id),"
+	 "  shard_count integer NOT NULL CHECK (shard_count >= 0),"
+	 "  PRIMARY KEY (epoch, position)"
+	 ");"
+	 "ALTER TABLE epochs ADD COLUMN duration_s bigint,"
+	 "  ADD COLUMN seed_source smallint,"
+	 "  ADD COLUMN committee_hash bytea CHECK (committee_hash IS NULL OR octet_length(committee_hash) = 32),"
+	 "  ADD COLUMN read_at_block bigint;"
+	 "ALTER TABLE blobs ADD COLUMN start_epoch bigint;"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

@@ -20,10 +20,12 @@
 #include "chain/eip712.h"
 #include "chain/key.h"
 #include "chain/keccak.h"
+#include "chain/reader.h"
 #include "chain/rpc.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/util.h"
+#include "sql/chaincache.h"
 #include "sql/db.h"
 #include "tests/harness/harness.h"
 
@@ -150,7 +152,8 @@ static void time_travel(struct world *w, uint64_t seconds)
 	char p[64];
 	snprintf(p, sizeof(p), "[%llu]", (unsigned long long)seconds);
 	rpc_raw(w, "evm_increaseTime", p);
-	rpc_raw(w, "anvil_mine", "[\"0x1\"]");
+	/* Past the seed delay (5 blocks), so the next transaction records the seed. */
+	rpc_raw(w, "anvil_mine", "[\"0x6\"]");
 }
 
 static void world_init(struct world *w)
@@ -319,6 +322,110 @@ START_TEST(deploy_and_epochs)
 END_TEST
 
 
+/* The reader (finalized state, as the auditor reads it) and its cache, on epoch 1. */
+static void check_reader(struct world *w, const char *blob_hex)
+{
+	struct err e = {{0}};
+	struct chain_deployment d;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/deployment.json", w->dir);
+	ck_assert_msg(chain_deployment_load(path, &d, &e), "%s", e.msg);
+	struct chain_reader *r;
+	ck_assert_msg(chain_reader_new(&r, w->rpc, &d, NULL, 1, 3, &e), "%s", e.msg);
+	struct chain_epoch_view v;
+	ck_assert_msg(chain_reader_epoch(r, 1, &v, &e), "%s", e.msg);
+	ck_assert_int_eq(v.epoch, 1);
+	ck_assert_int_eq(v.current_epoch, 2);
+	ck_assert(v.seed_final);
+	ck_assert(v.end_time > v.info.start_time);
+	ck_assert_int_eq(v.nnodes, 4);
+	size_t total = 0;
+	for (size_t i = 0; i < v.nnodes; i++) {
+		const struct chain_audit_node *n = &v.nodes[i];
+		ck_assert_int_eq(n->nshards + n->ngrace, n->shard_count);
+		total += n->shard_count;
+		int k = -1;
+		for (int j = 0; j < 4; j++)
+			if (!memcmp(w->nodes[j].a, n->id, 20))
+				k = j;
+		ck_assert_int_ge(k, 0);
+		ck_assert(!memcmp(n->node_key, w->node_keys[k].a, 20));
+		char want[64];
+		snprintf(want, sizeof(want), "http://127.0.0.1:1/n%d", k);
+		ck_assert_str_eq(n->endpoint, want);
+		for (size_t s = 0; s < n->nshards; s++)
+			ck_assert_int_eq(v.shard_owner[n->shards[s]], i);
+	}
+	ck_assert_int_eq(total, 20);
+
+	struct chain_audit_blob *b;
+	size_t nb;
+	ck_assert_msg(chain_reader_blobs(r, &v, &b, &nb, &e), "%s", e.msg);
+	ck_assert_int_eq(nb, 1);
+	uint8_t id[32];
+	ck_assert(hex_decode_exact(id, 32, blob_hex, NULL));
+	ck_assert(!memcmp(b[0].id, id, 32));
+	ck_assert_int_eq(b[0].unencoded_length, 1000);
+	ck_assert_int_eq(b[0].encoding_type, 2);
+	ck_assert_int_eq(b[0].certified_epoch, 1);
+	ck_assert(b[0].certified_block <= v.info.seed_block);
+
+	struct chain_auditor *au;
+	size_t na;
+	ck_assert_msg(chain_reader_auditors(r, &au, &na, &e), "%s", e.msg);
+	ck_assert_int_eq(na, 3);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_int_eq(au[i].id, i);
+		ck_assert(au[i].active);
+		ck_assert(!memcmp(au[i].signer, w->auditors[i].a, 20));
+	}
+	free(au);
+
+	/* The cache gives back what the reader read. */
+	struct db *db;
+	ck_assert_msg(db_open(&db, w->db, 10, &e), "%s", e.msg);
+	ck_assert_msg(db_chaincache_store(db, &v, b, nb, &e), "%s", e.msg);
+	ck_assert_msg(db_chaincache_store(db, &v, b, nb, &e), "storing again: %s", e.msg);
+	struct chain_epoch_view c;
+	struct chain_audit_blob *cb;
+	size_t ncb;
+	bool found;
+	ck_assert_msg(db_chaincache_load(db, 1, 20, &c, &cb, &ncb, &found, &e), "%s", e.msg);
+	ck_assert(found);
+	ck_assert_int_eq(c.nnodes, v.nnodes);
+	ck_assert(!memcmp(c.info.seed, v.info.seed, 32));
+	ck_assert(!memcmp(c.info.committee_hash, v.info.committee_hash, 32));
+	ck_assert_int_eq(c.info.seed_block, v.info.seed_block);
+	ck_assert_int_eq(c.end_time, v.end_time);
+	ck_assert(c.seed_final);
+	for (size_t i = 0; i < v.nnodes; i++) {
+		ck_assert(!memcmp(c.nodes[i].id, v.nodes[i].id, 20));
+		ck_assert_int_eq(c.nodes[i].nshards, v.nodes[i].nshards);
+		ck_assert(!memcmp(c.nodes[i].shards, v.nodes[i].shards,
+				  v.nodes[i].nshards * sizeof(uint16_t)));
+		ck_assert_str_eq(c.nodes[i].endpoint, v.nodes[i].endpoint);
+	}
+	ck_assert_int_eq(ncb, 1);
+	ck_assert(!memcmp(cb[0].id, id, 32));
+	ck_assert_int_eq(cb[0].end_epoch, b[0].end_epoch);
+	free(cb);
+	chain_epoch_view_clear(&c);
+	ck_assert_msg(db_chaincache_load(db, 7, 20, &c, &cb, &ncb, &found, &e), "%s", e.msg);
+	ck_assert(!found);
+	db_close(db);
+
+	free(b);
+	chain_epoch_view_clear(&v);
+	/* The current epoch's seed block lies ahead: no snapshot can be taken yet. */
+	ck_assert_msg(chain_reader_epoch(r, CHAIN_READER_CURRENT, &v, &e), "%s", e.msg);
+	ck_assert_int_eq(v.epoch, 2);
+	ck_assert(!v.seed_final);
+	ck_assert(!chain_reader_blobs(r, &v, &b, &nb, &e));
+	ck_assert_msg(strstr(e.msg, "not final"), "%s", e.msg);
+	chain_epoch_view_clear(&v);
+	chain_reader_free(r);
+}
+
 /* Counts per committee position (4 members) of each auditor: member 3 loses data. */
 static const char *const passed_of[3] = {"[10,10,10,4]", "[20,20,19,8]", "[10,10,10,3]"};
 static const char *const decided_of[3] = {"[10,10,10,10]", "[20,20,20,20]", "[10,10,10,10]"};
@@ -451,6 +558,7 @@ START_TEST(stake_blobs_and_settlement)
 
 	/* Epoch 1 ends; each auditor commits its attestation, then reveals it. */
 	advance(&w, 2);
+	check_reader(&w, blob);
 	char evidence[3][67], att_digest[3][70];
 	for (int a = 0; a < 3; a++) {
 		random_word(evidence[a]);

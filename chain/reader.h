@@ -1,0 +1,96 @@
+/* reader.h: the chain state the auditor and the settle job work from, read only from
+ * finalized blocks (the head minus N - 1 confirmations), so a reorg can never change a
+ * schedule after it was built.
+ *
+ * For an epoch: its times and seed (usable once the seed block is finalized), the
+ * committee in order with node ids, node keys, endpoints and shard counts, each shard's
+ * owner and grace, and the snapshot of certified blobs the schedule samples from: every
+ * blob certified at or before the seed block (BlobCertified events, read with eth_getLogs
+ * in chunks) and stored in the epoch. Also the registered auditors.
+ *
+ * Plain structs, owned by the caller (chain_reader_*_clear). The fields of
+ * chain_audit_node (id, shards, nshards) and chain_audit_blob (id, unencoded_length) are
+ * those of struct audit_schedule_node / audit_schedule_blob (audit/schedule.h), which this
+ * layer may not include: the auditor copies them over field by field. */
+#ifndef ASSAY_CHAIN_READER_H
+#define ASSAY_CHAIN_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain/bindings.h"
+#include "core/util.h"
+
+struct err;
+struct chain_rpc;
+struct chain_reader;
+
+#define CHAIN_READER_CURRENT UINT64_MAX
+
+/* A committee member and the shards it is challenged on (in grace ones left out). */
+struct chain_audit_node {
+	uint8_t id[20];        /* operator address: the node id */
+	uint16_t *shards;      /* ascending, not in grace */
+	size_t nshards;
+	uint16_t *grace_shards; /* received this epoch: not challenged */
+	size_t ngrace;
+	uint16_t shard_count;  /* all shards it holds (= nshards + ngrace) */
+	uint8_t node_key[20];
+	char *endpoint;
+	uint16_t commission_bps;
+};
+
+struct chain_audit_blob {
+	uint8_t id[32];
+	uint64_t unencoded_length;
+	uint8_t encoding_type;
+	uint64_t certified_epoch, certified_block;
+	uint64_t start_epoch, end_epoch; /* stored in [start, end) */
+};
+
+struct chain_epoch_view {
+	uint64_t epoch;
+	uint64_t as_of_block;  /* the finalized block everything was read at */
+	uint64_t current_epoch;
+	struct chain_epoch_info info;
+	bool seed_final;       /* the seed is recorded and its block finalized */
+	uint64_t end_time;     /* 0 while the epoch runs */
+	uint32_t n_shards;
+	uint8_t *shard_owner;  /* n_shards entries: committee index (absent: no committee) */
+	bool *in_grace;        /* n_shards entries */
+	struct chain_audit_node *nodes; /* committee order */
+	size_t nnodes;
+};
+
+struct chain_auditor {
+	uint8_t id;
+	uint8_t signer[20];
+	uint8_t payee[20];
+	bool active;
+};
+
+/* confirmations >= 1 (1: the head itself); log_chunk: blocks per eth_getLogs (0: 2000). */
+bool chain_reader_new(struct chain_reader **out, struct chain_rpc *rpc,
+		      const struct chain_deployment *d, const char *contracts_dir,
+		      uint64_t confirmations, uint64_t log_chunk, struct err *e) WARN_UNUSED;
+void chain_reader_free(struct chain_reader *r);
+
+/* The newest finalized block number. */
+bool chain_reader_finalized(struct chain_reader *r, uint64_t *block, struct err *e) WARN_UNUSED;
+
+/* Epoch `epoch` (CHAIN_READER_CURRENT: the current one) as of the finalized block. */
+bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epoch_view *out,
+			struct err *e) WARN_UNUSED;
+void chain_epoch_view_clear(struct chain_epoch_view *v);
+
+/* The blobs challengeable in v's epoch: certified at or before its seed block and stored
+ * in the epoch. Fails when the seed is not final yet (nothing can be scheduled then). */
+bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v,
+			struct chain_audit_blob **out, size_t *n, struct err *e) WARN_UNUSED;
+
+/* Auditors as last set (AuditorSet events up to the finalized block), by id. */
+bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
+			   struct err *e) WARN_UNUSED;
+
+#endif
