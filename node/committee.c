@@ -1,5 +1,6 @@
 /* committee.c: reading and checking the committee file. */
 #include "node/committee.h"
+#include "audit/bcs.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -64,12 +65,12 @@ bool node_committee_parse(const char *text, size_t len, const char *source,
 		goto out;
 	}
 	uint64_t n;
-	if (!get_u64(root, "n_shards", 0, NODE_MAX_SHARDS, &n, source, e) ||
+	if (!get_u64(root, "n_shards", 0, AUDIT_MAX_SHARDS, &n, source, e) ||
 	    !get_u64(root, "epoch", 1, UINT64_MAX >> 1, &c->epoch, source, e) ||
 	    !get_u64(root, "chain_id", 31337, UINT64_MAX >> 1, &c->chain_id, source, e))
 		goto out;
 	if (n == 0) {
-		err_set(e, "%s: \"n_shards\" must be from 1 to %u", source, NODE_MAX_SHARDS);
+		err_set(e, "%s: \"n_shards\" must be from 1 to %u", source, AUDIT_MAX_SHARDS);
 		goto out;
 	}
 	c->n = (uint32_t)n;

@@ -14,8 +14,9 @@
  *     ]
  *   }
  *
- * Every shard 0..n-1 is held by exactly one node; n is at most NODE_MAX_SHARDS (the
- * encoder's limit) and there are at most min(n, 256) nodes. */
+ * Every shard 0..n-1 is held by exactly one node, and there are at most min(n, 256) nodes.
+ * n may be up to AUDIT_MAX_SHARDS, so that an auditor can describe real Walrus committees
+ * (n = 1000); the reference node and encoder refuse more than NODE_MAX_SHARDS themselves. */
 #ifndef ASSAY_NODE_COMMITTEE_H
 #define ASSAY_NODE_COMMITTEE_H
 

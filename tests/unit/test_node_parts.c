@@ -39,6 +39,31 @@ START_TEST(test_committee_ok)
 }
 END_TEST
 
+/* Real Walrus committees have n = 1000 shards: an auditor must be able to describe them. */
+START_TEST(test_committee_walrus_size)
+{
+	struct buf b = BUF_INIT;
+	buf_append_str(&b, "{\"n_shards\": 1000, \"nodes\": [");
+	for (int m = 0; m < 100; m++) {
+		buf_printf(&b, "%s{\"url\": \"https://node%d.example:9185\", \"pin\": \"sha256//AAAA\", "
+			       "\"shards\": [", m ? "," : "", m);
+		for (int k = 0; k < 10; k++)
+			buf_printf(&b, "%s%d", k ? "," : "", m * 10 + k);
+		buf_append_str(&b, "]}");
+	}
+	buf_append_str(&b, "]}");
+	struct node_committee *c = NULL;
+	struct err e = {{0}};
+	ck_assert_msg(parse(buf_cstr(&b), &c, &e), "%s", e.msg);
+	ck_assert_uint_eq(c->n, 1000);
+	ck_assert_uint_eq(c->count, 100);
+	ck_assert_uint_eq(c->owner[999], 99);
+	ck_assert_str_eq(c->members[5].pin, "sha256//AAAA");
+	node_committee_free(c);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_committee_refused)
 {
 	static const char *const bad[] = {
@@ -195,6 +220,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("node_parts");
 	TCase *tc = tcase_create("parts");
 	tcase_add_test(tc, test_committee_ok);
+	tcase_add_test(tc, test_committee_walrus_size);
 	tcase_add_test(tc, test_committee_refused);
 	tcase_add_test(tc, test_offline_schedule);
 	tcase_add_test(tc, test_fault_shares_deterministic);
