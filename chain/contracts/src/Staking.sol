@@ -33,7 +33,8 @@ contract Staking is Governed {
         uint64 startTime;
         uint64 duration;
         uint64 seedBlock;
-        uint64 ref; // epoch whose committee/shard arrays this epoch reuses
+        uint64 committeeRef; // epoch whose member array this epoch reuses
+        uint64 shardRef; // epoch whose shard counts / owners this epoch reuses
         uint8 seedSource; // 0 none yet, 1 blockhash, 2 fallback rule, 3 genesis
         bool hasGrace;
         bytes32 seed;
@@ -319,7 +320,7 @@ contract Staking is Governed {
         Node storage nd = _requireNode(msg.sender);
         if (nd.active) revert NodeStillActive(msg.sender);
         if (!nd.listed) return;
-        address[] storage c = _committee[_epochs[currentEpoch].ref];
+        address[] storage c = _committee[_epochs[currentEpoch].committeeRef];
         for (uint256 i = 0; i < c.length; i++) {
             if (c[i] == msg.sender) revert StillInCommittee(msg.sender);
         }
@@ -598,20 +599,15 @@ contract Staking is Governed {
         if (block.timestamp < endsAt) revert EpochNotOver(cur, endsAt);
         _tryRecordSeed(cur);
         uint64 next = cur + 1;
-        uint64 prevRef = ce.ref;
-        Sel memory s = _select(prevRef);
-        bool changed = _assign(s, prevRef, next);
+        Sel memory s = _select(ce.committeeRef, ce.shardRef);
+        uint8 w = _assign(s, ce.shardRef, next);
         EpochInfo storage ne = _epochs[next];
         ne.startTime = uint64(block.timestamp);
         ne.duration = epochDuration;
         ne.seedBlock = uint64(block.number) + seedDelay;
-        if (changed) {
-            ne.ref = next;
-            ne.committeeHash = _committeeHashWritten;
-        } else {
-            ne.ref = prevRef;
-            ne.committeeHash = ce.committeeHash;
-        }
+        ne.committeeRef = w == 2 ? next : ce.committeeRef;
+        ne.shardRef = w != 0 ? next : ce.shardRef;
+        ne.committeeHash = w == 2 ? _committeeHashWritten : ce.committeeHash;
         currentEpoch = next;
         emit EpochAdvanced(next, ne.startTime, ne.duration, ne.seedBlock, ne.committeeHash, s.m);
     }
@@ -619,9 +615,9 @@ contract Staking is Governed {
     /// Committee for the next epoch: previous members stay (in order) while eligible
     /// (active, stake >= minStake) or while they still hold shards; free seats go to the
     /// eligible outsiders with the most stake (ties: lower candidate index).
-    function _select(uint64 prevRef) internal view returns (Sel memory s) {
-        address[] storage P = _committee[prevRef];
-        uint16[] storage PC = _shardCounts[prevRef];
+    function _select(uint64 prevCommitteeRef, uint64 prevShardRef) internal view returns (Sel memory s) {
+        address[] storage P = _committee[prevCommitteeRef];
+        uint16[] storage PC = _shardCounts[prevShardRef];
         uint256 mPrev = P.length;
         uint256 cap = committeeCap;
         uint256 minS = minStake;
@@ -726,9 +722,9 @@ contract Staking is Governed {
         }
     }
 
-    /// Sticky shard assignment. Returns whether committee or shard arrays changed (then
-    /// they are written under ref = next).
-    function _assign(Sel memory s, uint64 prevRef, uint64 next) internal returns (bool) {
+    /// Sticky shard assignment. Returns 0 if nothing changed, 1 if only the shard arrays
+    /// changed, 2 if the members changed too (changed arrays are written under ref = next).
+    function _assign(Sel memory s, uint64 prevShardRef, uint64 next) internal returns (uint8) {
         uint256 n = nShards;
         (uint256[] memory t, uint256 active) = _targets(s);
         uint256 assigned;
@@ -737,9 +733,9 @@ contract Staking is Governed {
         }
         bytes memory owners;
         if (s.m == 0) {
-            if (!s.changed) return false;
-            _writeCommittee(s, next, owners);
-            return true;
+            if (!s.changed) return 0;
+            _writeCommittee(s, next, owners, true);
+            return 2;
         }
         if (assigned == 0) {
             // nothing held yet (first committee): contiguous initial assignment, no grace
@@ -751,14 +747,14 @@ contract Staking is Governed {
                 }
                 s.cnt[i] = t[i];
             }
-            _writeCommittee(s, next, owners);
-            return true;
+            _writeCommittee(s, next, owners, true);
+            return 2;
         }
         uint256[] memory give = new uint256[](s.m);
         uint256[] memory take = new uint256[](s.m);
         uint256 moves = active == 0 ? 0 : _planMoves(s, t, give, take);
-        if (moves == 0 && !s.changed) return false;
-        owners = _shardOwners[prevRef];
+        if (moves == 0 && !s.changed) return 0;
+        owners = _shardOwners[prevShardRef];
         if (moves > 0) {
             _grace[next] = _applyMoves(s, owners, give, take, moves, next);
             _epochs[next].hasGrace = true;
@@ -767,8 +763,8 @@ contract Staking is Governed {
                 owners[sh] = bytes1(uint8(s.prevToNew[uint8(owners[sh])] - 1));
             }
         }
-        _writeCommittee(s, next, owners);
-        return true;
+        _writeCommittee(s, next, owners, s.changed);
+        return s.changed ? 2 : 1;
     }
 
     /// Walks shards in index order: a shard whose owner still has to give one moves to
@@ -846,7 +842,8 @@ contract Staking is Governed {
         }
     }
 
-    function _writeCommittee(Sel memory s, uint64 ref, bytes memory owners) internal {
+    /// Writes shard counts and owners under `ref`, and the members too if they changed.
+    function _writeCommittee(Sel memory s, uint64 ref, bytes memory owners, bool members) internal {
         address[] memory mem = s.mem;
         uint256 m = s.m;
         assembly {
@@ -856,11 +853,14 @@ contract Staking is Governed {
         for (uint256 i = 0; i < m; i++) {
             counts[i] = uint16(s.cnt[i]);
         }
-        _committee[ref] = mem;
         _shardCounts[ref] = counts;
         _shardOwners[ref] = owners;
-        bytes32 h = keccak256(abi.encode(mem));
-        _committeeHashWritten = h;
+        bytes32 h = _epochs[currentEpoch].committeeHash;
+        if (members) {
+            _committee[ref] = mem;
+            h = keccak256(abi.encode(mem));
+            _committeeHashWritten = h;
+        }
         emit CommitteeChanged(ref, h, mem, counts);
     }
 
@@ -881,7 +881,9 @@ contract Staking is Governed {
     {
         _requireKnown(epoch);
         EpochInfo storage e = _epochs[epoch];
-        return (e.startTime, e.duration, e.seedBlock, e.seed, e.seedSource, e.committeeHash, _committee[e.ref].length);
+        return (
+            e.startTime, e.duration, e.seedBlock, e.seed, e.seedSource, e.committeeHash, _committee[e.committeeRef].length
+        );
     }
 
     /// Time at which `epoch` ended (the next epoch's start); 0 while it is still running.
@@ -903,14 +905,14 @@ contract Staking is Governed {
 
     function committeeSize(uint64 epoch) external view returns (uint256) {
         _requireKnown(epoch);
-        return _committee[_epochs[epoch].ref].length;
+        return _committee[_epochs[epoch].committeeRef].length;
     }
 
     /// Committee of `epoch` in committee order (the order counts are indexed by).
     function committee(uint64 epoch) external view returns (address[] memory nodes, uint16[] memory shardCounts) {
         _requireKnown(epoch);
-        uint64 ref = _epochs[epoch].ref;
-        return (_committee[ref], _shardCounts[ref]);
+        EpochInfo storage e = _epochs[epoch];
+        return (_committee[e.committeeRef], _shardCounts[e.shardRef]);
     }
 
     function committeeMember(uint64 epoch, uint256 index)
@@ -919,16 +921,17 @@ contract Staking is Governed {
         returns (address node, uint16 shards, address nodeKey)
     {
         _requireKnown(epoch);
-        uint64 ref = _epochs[epoch].ref;
-        if (index >= _committee[ref].length) revert BadCommittee(epoch, index);
-        node = _committee[ref][index];
-        return (node, _shardCounts[ref][index], _nodes[node].nodeKey);
+        EpochInfo storage e = _epochs[epoch];
+        address[] storage c = _committee[e.committeeRef];
+        if (index >= c.length) revert BadCommittee(epoch, index);
+        node = c[index];
+        return (node, _shardCounts[e.shardRef][index], _nodes[node].nodeKey);
     }
 
     /// n bytes: byte s = committee index of the owner of shard s (empty before the first committee).
     function shardOwnerIndices(uint64 epoch) external view returns (bytes memory) {
         _requireKnown(epoch);
-        return _shardOwners[_epochs[epoch].ref];
+        return _shardOwners[_epochs[epoch].shardRef];
     }
 
     /// Bitmap (bit s of word s/256) of shards that moved into their owner at the start of

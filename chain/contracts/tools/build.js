@@ -30,6 +30,23 @@ const input = {
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   },
 };
+// Skip the (slow, via-IR) compile when nothing that feeds it changed since the last run.
+const crypto = require('crypto');
+const ozPkg = path.join(root, 'node_modules', '@openzeppelin', 'contracts', 'package.json');
+const stampInput = JSON.stringify({
+  solc: solc.version(),
+  settings: input.settings,
+  sources: Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, v.content])),
+  oz: fs.existsSync(ozPkg) ? JSON.parse(fs.readFileSync(ozPkg, 'utf8')).version : '',
+  deployable: DEPLOYABLE,
+});
+const stamp = crypto.createHash('sha256').update(stampInput).digest('hex');
+const stampFile = path.join(outDir, '.build-stamp');
+if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === stamp &&
+    DEPLOYABLE.every((n) => fs.existsSync(path.join(outDir, n + '.json')))) {
+  process.exit(0);
+}
+
 function findImports(p) {
   for (const c of [path.join(here, p), path.join(root, p)]) {
     try { return { contents: fs.readFileSync(c, 'utf8') }; } catch (e) { /* next */ }
@@ -62,3 +79,4 @@ for (const file of Object.keys(out.contracts || {})) {
 }
 const missing = DEPLOYABLE.filter((n) => !seen.has(n));
 if (missing.length) { process.stderr.write('missing contracts: ' + missing.join(', ') + '\n'); process.exit(1); }
+fs.writeFileSync(stampFile, stamp + '\n');
