@@ -22,6 +22,8 @@ static const struct command *const tables[] = {
 	audit_run_commands,
 	blob_io_commands,
 	settle_commands,
+	views_commands,
+	settle_commands,
 	api_commands,
 	chain_deploy_commands,
 	epoch_commands,

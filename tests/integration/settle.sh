@@ -218,6 +218,27 @@ grep -q "^assay_settle_epoch_state{epoch=\"1\",state=\"finalized\"} 1" "$base/me
 grep -q "^assay_settle_gas_balance_wei " "$base/metrics0.prom" || fail "base: no gas balance metric"
 pass "one auditor: scored, committed, revealed, finalized ($(wc -l <"$work/base.scored") nodes scored)"
 
+# ---- views: payouts, attestations, evidence ----
+view() { "$ASSAY" "$@" --db "$(cat "$base/db")" --rpc-url "$RPC" --deployment "$base/deployment.json" \
+	--signing-key-file "$base/sign0.key"; }
+for nk in "${NODE_KEYS[@]}"; do
+	out=$(view payouts --node "$(addr "$nk")" --epochs 1..1 2>&1) &&
+		grep -q "agree" <<<"$out" || fail "payouts of $(addr "$nk") does not agree with the chain: $out"
+done
+pass "payouts agree with the chain for every node"
+out=$(view attestations --epoch 1 2>&1) && grep -q "verified" <<<"$out" &&
+	pass "attestations of epoch 1 verified offline" || fail "attestations: $out"
+view evidence prove --epoch 1 --seq 10 >"$work/proof.json" 2>&1 &&
+	view evidence verify - <"$work/proof.json" >"$work/verify.out" 2>&1 &&
+	pass "evidence prove | verify: $(cat "$work/verify.out")" || fail "evidence: $(cat "$work/proof.json" "$work/verify.out")"
+jq '.record |= (.[0:-2] + "ff")' "$work/proof.json" >"$work/bad.json"
+view evidence verify "$work/bad.json" >/dev/null 2>&1 && fail "a tampered record verified" ||
+	pass "a tampered record does not verify"
+psql -q "$(cat "$base/db")" -c "UPDATE attestation_counts SET passed = passed - 1 WHERE epoch = 1 AND source = 'local' AND node_id = decode('$(addr "${NODE_KEYS[0]}" | cut -c3- | tr A-F a-f)', 'hex')"
+out=$(view payouts --node "$(addr "${NODE_KEYS[0]}")" --epochs 1..1 2>&1)
+[ $? = 1 ] && grep -q "DISAGREE" <<<"$out" && pass "an altered database row is reported: $(grep DISAGREE <<<"$out" | head -1)" ||
+	fail "an altered database row was not reported: $out"
+
 # ---- crash points ----
 for cp in ${ASSAY_SETTLE_CRASHES:-after_score commit:after_save commit:after_broadcast reveal:after_broadcast before_finalize finalize:after_save finalize:after_broadcast}; do
 	d=$work/crash_${cp//:/_}

@@ -1,0 +1,446 @@
+/* views_cmds.c: views on settlement for storage providers and explorers:
+ * `assay payouts`, `assay attestations`, `assay evidence prove|verify`. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/key.h"
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "cli/settle_session.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "settle/attest.h"
+#include "settle/evidence.h"
+#include "settle/score.h"
+#include "settle/secret.h"
+#include "sql/settle.h"
+
+static const char *opt_node, *opt_epochs;
+static uint64_t opt_epoch, opt_seq;
+static bool opt_json;
+
+static void hex0x(char *out, const uint8_t *d, size_t n)
+{
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(out + 2, d, n);
+}
+
+/* score = passed * 1e18 / decided as a percentage with two decimals */
+static void pct(char *out, size_t len, uint64_t p, uint64_t d)
+{
+	if (!d)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
+}
+
+static int run_payouts(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"node", 0, OPT_STRING, &opt_node, "ADDR", "the storage node", NULL, false},
+		{"epochs", 0, OPT_STRING, &opt_epochs, "A..B", "epoch range (default: all ended)", NULL,
+		 false},
+		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	uint8_t node[20];
+	struct err e = {{0}};
+	if (!opt_node || !chain_address_parse(node, opt_node, &e))
+		cli_usage_error(cmd, "--node ADDR is required (%s)", opt_node ? e.msg : "missing");
+	struct settle_session s;
+	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+		return EXIT_FAIL;
+	int rc = EXIT_FAIL;
+	uint64_t cur = 0, from = 0, to = 0;
+	struct settle_node_scored *ns = NULL;
+	size_t nns = 0;
+	unsigned disagreements = 0;
+	json_t *arr = json_array();
+	if (!settle_chain_current_epoch(s.chain, &cur, &e))
+		goto fail;
+	to = cur ? cur - 1 : 0;
+	if (opt_epochs) {
+		const char *dots = strstr(opt_epochs, "..");
+		char a[24] = "", b[24] = "";
+		if (dots && (size_t)(dots - opt_epochs) < sizeof(a)) {
+			memcpy(a, opt_epochs, (size_t)(dots - opt_epochs));
+			snprintf(b, sizeof(b), "%s", dots + 2);
+		}
+		if (!dots || !parse_u64(a, &from) || !parse_u64(b, &to) || from > to)
+			cli_usage_error(cmd, "--epochs must be A..B with A <= B");
+	}
+	if (!settle_chain_node_scored(s.chain, from, to, node, &ns, &nns, &e))
+		goto fail;
+	char naddr[43];
+	chain_address_checksum(naddr, node);
+	if (!opt_json)
+		printf("node %s, auditor id %u\n%-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n", naddr,
+		       s.ctx.auditor_id, "epoch", "decided", "passed", "ours", "median", "reward",
+		       "slash", "notes");
+	for (uint64_t ep = from; ep <= to; ep++) {
+		struct db_settle_attestation a;
+		bool found = false;
+		if (!db_settle_attestation_get(s.db, ep, s.ctx.signer, "local", &a, &found, &e))
+			goto fail;
+		uint64_t dp = 0, dd = 0;
+		bool in_db = false;
+		for (size_t i = 0; found && i < a.m; i++)
+			if (!memcmp(a.nodes[i], node, 20)) {
+				dp = a.passed[i];
+				dd = a.decided[i];
+				in_db = true;
+			}
+		db_settle_attestation_clear(&a);
+		/* our reveal on chain */
+		struct settle_reveal *rv = NULL;
+		size_t k = 0, m = 0;
+		uint8_t(*nodes)[20] = NULL;
+		uint8_t ch[32];
+		struct buf notes = BUF_INIT;
+		bool on_chain = false;
+		uint64_t cp = 0, cd = 0;
+		char reveal_tx[67] = "";
+		if (!settle_chain_reveals(s.chain, ep, false, &rv, &k, &e) ||
+		    !settle_chain_committee(s.chain, ep, &nodes, NULL, &m, ch, &e)) {
+			settle_reveals_free(rv, k);
+			goto fail;
+		}
+		for (size_t j = 0; j < k; j++)
+			if (rv[j].auditor_id == s.ctx.auditor_id)
+				for (size_t i = 0; i < m && i < rv[j].m; i++)
+					if (!memcmp(nodes[i], node, 20)) {
+						cp = rv[j].passed[i];
+						cd = rv[j].decided[i];
+						on_chain = true;
+						hex0x(reveal_tx, rv[j].tx_hash, 32);
+					}
+		settle_reveals_free(rv, k);
+		free(nodes);
+		if (!in_db && !on_chain)
+			continue;
+		if (in_db && on_chain && (dp != cp || dd != cd)) {
+			disagreements++;
+			buf_printf(&notes, "DISAGREE: database says %" PRIu64 "/%" PRIu64
+					   ", our reveal on chain says %" PRIu64 "/%" PRIu64 "; ",
+				   dp, dd, cp, cd);
+		} else if (in_db && !on_chain) {
+			buf_printf(&notes, "not revealed on chain; ");
+		} else if (!in_db && on_chain) {
+			disagreements++;
+			buf_printf(&notes, "DISAGREE: revealed on chain but absent from the database; ");
+		}
+		const struct settle_node_scored *sc = NULL;
+		for (size_t i = 0; i < nns; i++)
+			if (ns[i].epoch == ep)
+				sc = &ns[i];
+		char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
+		     ours[16], tx[67] = "";
+		if (sc) {
+			uint64_t sv = 0;
+			if (chain_u256_to_u64(&sc->score, &sv))
+				snprintf(med, sizeof(med), "%.2f%%", (double)sv / 1e16);
+			chain_u256_to_dec(&sc->reward, rew);
+			chain_u256_to_dec(&sc->slashed, sl);
+			hex0x(tx, sc->tx_hash, 32);
+		} else {
+			buf_printf(&notes, "not finalized; ");
+		}
+		pct(ours, sizeof(ours), in_db ? dp : cp, in_db ? dd : cd);
+		if (opt_json) {
+			json_array_append_new(
+				arr, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
+					       (json_int_t)ep, "decided", (json_int_t)(in_db ? dd : cd),
+					       "passed", (json_int_t)(in_db ? dp : cp), "score", ours,
+					       "median", med, "reward", rew, "penalized",
+					       sc ? sc->penalized : 0, "slashed", sl, "finalize_tx", tx,
+					       "reveal_tx", reveal_tx, "notes", buf_cstr(&notes)));
+		} else {
+			printf("%-6" PRIu64 " %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n", ep,
+			       in_db ? dd : cd, in_db ? dp : cp, ours, med, rew,
+			       sc && sc->penalized ? "yes" : "no", buf_cstr(&notes));
+		}
+		buf_free(&notes);
+	}
+	if (opt_json) {
+		char *t = json_dumps(arr, JSON_COMPACT);
+		printf("{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t, disagreements);
+		free(t);
+	} else if (disagreements) {
+		printf("%u epoch(s) where the database and the chain disagree\n", disagreements);
+	} else {
+		printf("the database and the chain agree\n");
+	}
+	rc = disagreements ? EXIT_FAIL : EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	json_decref(arr);
+	free(ns);
+	settle_session_close(&s);
+	return rc;
+}
+
+static int run_attestations(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"epoch", 0, OPT_U64, &opt_epoch, "N", "the epoch", NULL, true},
+		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct settle_session s;
+	if (!settle_session_open(cmd, &s, 0))
+		return EXIT_FAIL;
+	struct err e = {{0}};
+	struct settle_reveal *rv = NULL;
+	size_t k = 0, m = 0;
+	uint8_t(*nodes)[20] = NULL;
+	uint8_t ch[32];
+	int rc = EXIT_FAIL;
+	unsigned bad = 0;
+	json_t *arr = json_array();
+	if (!settle_chain_reveals(s.chain, opt_epoch, true, &rv, &k, &e) ||
+	    !settle_chain_committee(s.chain, opt_epoch, &nodes, NULL, &m, ch, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	if (!opt_json)
+		printf("epoch %" PRIu64 ": %zu attestation(s) revealed, committee of %zu\n", opt_epoch, k,
+		       m);
+	for (size_t j = 0; j < k; j++) {
+		struct settle_reveal *r = &rv[j];
+		struct settle_attestation a = {.epoch = opt_epoch};
+		struct buf problems = BUF_INIT;
+		uint8_t digest[32], signer[20], reg[20], payee[20], counts[32], sh[32], onchain_sh[32],
+			commit[32];
+		bool active = false;
+		memcpy(a.committee_hash, r->committee_hash, 32);
+		memcpy(a.counts_hash, r->counts_hash, 32);
+		memcpy(a.evidence_root, r->evidence_root, 32);
+		memcpy(a.secret, r->secret, 32);
+		settle_attestation_digest(&s.ctx.dom, &a, digest);
+		settle_counts_hash(r->passed, r->decided, r->m, counts);
+		settle_secret_hash(r->secret, sh);
+		if (!settle_chain_auditor(s.chain, r->auditor_id, reg, payee, &active, &e) ||
+		    !settle_chain_secret_hash(s.chain, opt_epoch, r->auditor_id, onchain_sh, &e) ||
+		    !settle_chain_commit(s.chain, opt_epoch, r->auditor_id, commit, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			buf_free(&problems);
+			goto out;
+		}
+		if (!settle_recover(digest, r->sig, signer, &e))
+			buf_printf(&problems, "signature unreadable (%s); ", e.msg);
+		else if (memcmp(signer, reg, 20))
+			buf_printf(&problems, "signed by a key that is not the auditor's; ");
+		if (memcmp(counts, r->counts_hash, 32))
+			buf_printf(&problems, "counts do not hash to countsHash; ");
+		if (memcmp(ch, r->committee_hash, 32))
+			buf_printf(&problems, "committeeHash is not the epoch's committee; ");
+		if (memcmp(sh, onchain_sh, 32))
+			buf_printf(&problems, "secret does not match its commitment; ");
+		if (memcmp(digest, commit, 32))
+			buf_printf(&problems, "attestation does not match its commit; ");
+		if (problems.len)
+			bad++;
+		char sa[43], er[67], tx[67];
+		chain_address_checksum(sa, reg);
+		hex0x(er, r->evidence_root, 32);
+		hex0x(tx, r->tx_hash, 32);
+		if (opt_json) {
+			json_t *cnt = json_array();
+			for (size_t i = 0; i < r->m && i < m; i++) {
+				char na[43];
+				chain_address_checksum(na, nodes[i]);
+				json_array_append_new(cnt, json_pack("{s:s,s:I,s:I}", "node", na, "passed",
+								     (json_int_t)r->passed[i], "decided",
+								     (json_int_t)r->decided[i]));
+			}
+			json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:b,s:s,s:o}", "auditor_id",
+							     r->auditor_id, "signer", sa,
+							     "evidence_root", er, "tx", tx, "valid",
+							     problems.len == 0, "problems",
+							     buf_cstr(&problems), "counts", cnt));
+		} else {
+			printf("auditor %u signer %s: %s\n  evidence root %s\n  tx %s\n", r->auditor_id,
+			       sa, problems.len ? buf_cstr(&problems) : "signature, counts, committee, "
+									 "secret and commit verified",
+			       er, tx);
+			for (size_t i = 0; i < r->m && i < m; i++) {
+				char na[43], p[16];
+				chain_address_checksum(na, nodes[i]);
+				pct(p, sizeof(p), r->passed[i], r->decided[i]);
+				printf("    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
+			}
+		}
+		buf_free(&problems);
+	}
+	if (opt_json) {
+		char *t = json_dumps(arr, JSON_COMPACT);
+		printf("{\"epoch\":%" PRIu64 ",\"attestations\":%s}\n", opt_epoch, t);
+		free(t);
+	}
+	rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
+out:
+	json_decref(arr);
+	free(nodes);
+	settle_reveals_free(rv, k);
+	settle_session_close(&s);
+	return rc;
+}
+
+static int run_prove(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		{"epoch", 0, OPT_U64, &opt_epoch, "N", "the epoch", NULL, true},
+		{"seq", 0, OPT_U64, &opt_seq, "K", "the challenge's number in the schedule", NULL, true},
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct settle_session s;
+	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+		return EXIT_FAIL;
+	struct err e = {{0}};
+	struct settle_record *recs = NULL;
+	size_t n = 0, idx = 0, plen = 0;
+	struct settle_evidence *ev = NULL;
+	int rc = EXIT_FAIL;
+	if (!settle_records_load(s.db, opt_epoch, s.ctx.signer, &recs, &n, &e) ||
+	    !settle_evidence_new(&ev, recs, n, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	if (!settle_evidence_find(ev, opt_seq, &idx)) {
+		cli_fail(cmd, "challenge %" PRIu64 " of epoch %" PRIu64 " has no decided record",
+			 opt_seq, opt_epoch);
+		goto out;
+	}
+	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32], root[32], enc[SETTLE_EVIDENCE_RECORD_LEN];
+	settle_evidence_proof(ev, idx, path, &plen);
+	settle_evidence_root(ev, root);
+	settle_record_encode(&recs[idx], enc);
+	char hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3], r[67], aud[43];
+	hex0x(hx, enc, sizeof(enc));
+	hex0x(r, root, 32);
+	chain_address_checksum(aud, s.ctx.signer);
+	printf("{\"epoch\":%" PRIu64 ",\"auditor\":\"%s\",\"seq\":%" PRIu64
+	       ",\"outcome\":\"%s\",\"index\":%zu,\"count\":%zu,\"record\":\"%s\",\"root\":\"%s\","
+	       "\"proof\":[",
+	       opt_epoch, aud, opt_seq, audit_outcome_name(recs[idx].outcome), idx, n, hx, r);
+	for (size_t i = 0; i < plen; i++) {
+		char p[67];
+		hex0x(p, path[i], 32);
+		printf("%s\"%s\"", i ? "," : "", p);
+	}
+	printf("]}\n");
+	rc = EXIT_OK;
+out:
+	settle_evidence_free(ev);
+	free(recs);
+	settle_session_close(&s);
+	return rc;
+}
+
+static int run_verify(const struct command *cmd, int argc, char **argv)
+{
+	char **pos = NULL;
+	int npos = 0;
+	commands_parse(cmd, NULL, argc, argv, 1, 1, &pos, &npos);
+	struct err e = {{0}};
+	json_error_t je;
+	json_t *j = strcmp(pos[0], "-") ? json_load_file(pos[0], 0, &je) : json_loadf(stdin, 0, &je);
+	free(pos);
+	if (!j)
+		return cli_fail(cmd, "reading the proof: %s", je.text);
+	struct settle_session s;
+	int rc = EXIT_FAIL;
+	if (!settle_session_open(cmd, &s, 0)) {
+		json_decref(j);
+		return EXIT_FAIL;
+	}
+	struct settle_reveal *rv = NULL;
+	size_t k = 0;
+	struct buf rec = BUF_INIT;
+	struct settle_record r;
+	json_t *proof = json_object_get(j, "proof");
+	size_t plen = json_array_size(proof);
+	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32];
+	const char *rh = json_string_value(json_object_get(j, "record"));
+	json_t *ji = json_object_get(j, "index"), *jc = json_object_get(j, "count");
+	if (!rh || !json_is_integer(ji) || !json_is_integer(jc) || !json_is_array(proof) ||
+	    plen > SETTLE_EVIDENCE_MAX_DEPTH || !hex_decode_buf(&rec, rh, &e) ||
+	    !settle_record_decode(rec.data, rec.len, &r, &e)) {
+		cli_fail(cmd, "the proof is not one 'assay evidence prove' prints: %s", e.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < plen; i++)
+		if (!hex_decode_exact(path[i], 32, json_string_value(json_array_get(proof, i)), &e)) {
+			cli_fail(cmd, "proof step %zu: %s", i, e.msg);
+			goto out;
+		}
+	if (!settle_chain_reveals(s.chain, r.epoch, false, &rv, &k, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < k; i++) {
+		uint8_t signer[20], payee[20];
+		bool active;
+		if (!settle_chain_auditor(s.chain, rv[i].auditor_id, signer, payee, &active, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+		if (memcmp(signer, r.auditor, 20))
+			continue;
+		if (!settle_evidence_verify(rv[i].evidence_root, (size_t)json_integer_value(jc),
+					    (size_t)json_integer_value(ji), &r,
+					    (const uint8_t(*)[32])path, plen, &e)) {
+			cli_fail(cmd, "the record does not prove against auditor %u's evidence root "
+				      "on chain: %s",
+				 rv[i].auditor_id, e.msg);
+			goto out;
+		}
+		printf("verified: epoch %" PRIu64 " seq %" PRIu64 " (%s) is in auditor %u's revealed "
+		       "evidence\n",
+		       r.epoch, r.seq, audit_outcome_name(r.outcome), rv[i].auditor_id);
+		rc = EXIT_OK;
+		goto out;
+	}
+	cli_fail(cmd, "no reveal on chain for epoch %" PRIu64 " by the record's auditor", r.epoch);
+out:
+	buf_free(&rec);
+	settle_reveals_free(rv, k);
+	settle_session_close(&s);
+	json_decref(j);
+	return rc;
+}
+
+const struct command views_commands[] = {
+	{NULL, "payouts", "a node's challenges, scores, median, reward and penalty per epoch",
+	 "--node ADDR [--epochs A..B] [--json]",
+	 "Reconciles this auditor's database with the chain's events and says plainly where they "
+	 "disagree (exit 1 then).",
+	 "assay payouts --node 0x... --epochs 1..4 --db postgresql:///assay --signing-key-file "
+	 "auditor.key",
+	 run_payouts},
+	{NULL, "attestations", "every revealed attestation of an epoch, verified offline",
+	 "--epoch N [--json]",
+	 "Reads reveals from chain events and checks each signature, countsHash, committeeHash, "
+	 "secret commitment and commit.",
+	 "assay attestations --epoch 3", run_attestations},
+	{"evidence", "prove", "one decided challenge record with its Merkle proof, as JSON",
+	 "--epoch N --seq K", NULL,
+	 "assay evidence prove --epoch 3 --seq 17 --db postgresql:///assay --signing-key-file "
+	 "auditor.key > proof.json",
+	 run_prove},
+	{"evidence", "verify", "check a record's proof against the evidence root on chain",
+	 "FILE|-", NULL, "assay evidence verify proof.json", run_verify},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
