@@ -23,7 +23,6 @@ static const struct command *const tables[] = {
 	blob_io_commands,
 	settle_commands,
 	views_commands,
-	settle_commands,
 	api_commands,
 	chain_deploy_commands,
 	epoch_commands,

@@ -149,38 +149,6 @@ const struct opt settings_table[] = {
 	{"warn-margin-s", 0, OPT_U64, &settings.settle_warn_margin_s, "SECONDS",
 	 "settle: warn when a commit or reveal window closes within this and it is not done",
 	 "1800", true},
-	/* ---- settle: 'assay settle run|status', payouts, attestations, evidence ---- */
-	{"signing-key-file", 0, OPT_STRING, &settings.signing_key_file, "FILE",
-	 "settle: the auditor's signing key (0x-hex, mode 0600): signs attestations, derives "
-	 "the epoch secrets", NULL, true},
-	{"gas-key-file", 0, OPT_STRING, &settings.gas_key_file, "FILE",
-	 "settle: the key that pays gas for settle transactions (0x-hex, mode 0600); not the "
-	 "signing key", NULL, true},
-	{"auditor-id", 0, OPT_U64, &settings.settle_auditor_id, "ID",
-	 "settle: this auditor's id in Settlement (0-255); 256: find it from AuditorSet events",
-	 "256", true},
-	{"settle-metrics-file", 0, OPT_STRING, &settings.settle_metrics_file, "FILE",
-	 "settle: write metrics (state per epoch, gas balance, stuck transactions, fee cap hits) "
-	 "here after each run; '-': stdout; empty: none", "", true},
-	{"warn-margin-s", 0, OPT_U64, &settings.settle_warn_margin_s, "SECONDS",
-	 "settle: warn when a commit or reveal window closes within this and it is not done",
-	 "1800", true},
-	/* ---- settle: 'assay settle run|status', payouts, attestations, evidence ---- */
-	{"signing-key-file", 0, OPT_STRING, &settings.signing_key_file, "FILE",
-	 "settle: the auditor's signing key (0x-hex, mode 0600): signs attestations, derives "
-	 "the epoch secrets", NULL, true},
-	{"gas-key-file", 0, OPT_STRING, &settings.gas_key_file, "FILE",
-	 "settle: the key that pays gas for settle transactions (0x-hex, mode 0600); not the "
-	 "signing key", NULL, true},
-	{"auditor-id", 0, OPT_U64, &settings.settle_auditor_id, "ID",
-	 "settle: this auditor's id in Settlement (0-255); 256: find it from AuditorSet events",
-	 "256", true},
-	{"settle-metrics-file", 0, OPT_STRING, &settings.settle_metrics_file, "FILE",
-	 "settle: write metrics (state per epoch, gas balance, stuck transactions, fee cap hits) "
-	 "here after each run; '-': stdout; empty: none", "", true},
-	{"warn-margin-s", 0, OPT_U64, &settings.settle_warn_margin_s, "SECONDS",
-	 "settle: warn when a commit or reveal window closes within this and it is not done",
-	 "1800", true},
 	OPT_END,
 };
 

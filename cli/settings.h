@@ -83,18 +83,6 @@ struct settings {
 	uint64_t settle_auditor_id;     /* 256: look it up */
 	const char *settle_metrics_file; /* "-": stdout; "": none */
 	uint64_t settle_warn_margin_s;
-	/* ---- settle: 'assay settle run|status', payouts, attestations, evidence ---- */
-	const char *signing_key_file;   /* signs attestations; the secrets derive from it */
-	const char *gas_key_file;       /* pays gas; never the signing key */
-	uint64_t settle_auditor_id;     /* 256: look it up */
-	const char *settle_metrics_file; /* "-": stdout; "": none */
-	uint64_t settle_warn_margin_s;
-	/* ---- settle: 'assay settle run|status', payouts, attestations, evidence ---- */
-	const char *signing_key_file;   /* signs attestations; the secrets derive from it */
-	const char *gas_key_file;       /* pays gas; never the signing key */
-	uint64_t settle_auditor_id;     /* 256: look it up */
-	const char *settle_metrics_file; /* "-": stdout; "": none */
-	uint64_t settle_warn_margin_s;
 };
 
 extern struct settings settings;
