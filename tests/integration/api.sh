@@ -104,9 +104,9 @@ INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, s
   (3, '\\x$A1', 5, 0, '\\x$N1', '\\x$B', 1, 3, 3, 'primary', now(), 11, 'pass', '\\x$H');
 INSERT INTO transactions (chain_id, sender, nonce, tx_hash, raw, purpose, max_fee_per_gas,
   max_priority_fee_per_gas, state, block_number)
-  VALUES (31337, '\\x$A1', 0, decode(repeat('f1', 32), 'hex'), '\\x00', 'commit epoch 3', 1, 1, 'confirmed', 40),
+  VALUES (31337, '\\x$A1', 0, decode(repeat('f1', 32), 'hex'), '\\x00', 'settle commit epoch 3 auditor 0', 1, 1, 'confirmed', 40),
          (31337, '\\x$A1', 1, decode(repeat('f2', 32), 'hex'), '\\x00', 'finalize epoch=3', 1, 1, 'broadcast', NULL),
-         (31337, '\\x$A1', 2, decode(repeat('f3', 32), 'hex'), '\\x00', 'commit epoch 31', 1, 1, 'confirmed', 41);
+         (31337, '\\x$A1', 2, decode(repeat('f3', 32), 'hex'), '\\x00', 'settle commit epoch 31 auditor 0', 1, 1, 'confirmed', 41);
 SQL
 
 start main --db "$conn" --api-rate 1000 --api-burst 1000 --api-max-limit 50 --api-page-limit 20
@@ -146,7 +146,7 @@ get "payouts" 200 "/v1/nodes/0x$N1/payouts"
 jqis "one epoch" '[.epochs[].epoch]' '[3]'
 jqis "counts from records" '.epochs[0] | [.challenges, .passes, .auditor_errors, .score_wad]' '[4,3,1,"750000000000000000"]'
 jqis "median from chain (lower middle)" '.epochs[0].median | [.source, .auditors, .score_wad]' '["chain",2,"500000000000000000"]'
-jqis "txs of the epoch only" '[.epochs[0].transactions[] | .purpose]' '["commit epoch 3","finalize epoch=3"]'
+jqis "txs of the epoch only" '[.epochs[0].transactions[] | .purpose]' '["settle commit epoch 3 auditor 0","finalize epoch=3"]'
 jqis "reward not yet known" '[.epochs[0].reward, .epochs[0].penalty]' '[null,null]'
 get "payouts range without data" 200 "/v1/nodes/0x$N1/payouts?from=4&to=10"
 jqis "empty" '[.epochs, .next_from]' '[[],null]'
@@ -259,6 +259,7 @@ if command -v systemd-analyze >/dev/null; then
 fi
 grep -qE '^\*/5 \* \* \* \* assay flock -n ' "$SRC/deploy/cron/assay-settle" && ok "cron line uses flock" || fail "cron line"
 
-if grep -q "BROKEN" "$work"/*.log; then fail "a server logged BROKEN"; grep BROKEN "$work"/*.log; else ok "no BROKEN lines"; fi
+pat='BROKEN|AddressSanitizer|LeakSanitizer|runtime error'
+if grep -qE "$pat" "$work"/*.log; then fail "a server logged BROKEN or a sanitizer report"; grep -E "$pat" "$work"/*.log | head; else ok "no BROKEN or sanitizer lines"; fi
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
