@@ -225,8 +225,11 @@ bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v
 		struct chain_blob_info bi;
 		if (!chain_registry_blob_info(r->bind, l->topics[1], &bi, e))
 			goto out;
+		/* INTERFACE.md section 5 (BlobRegistry.isChallengeable): certified at or before
+		 * the seed block, in an earlier epoch (a node that did not confirm recovers it
+		 * during the certifying epoch), and still stored. */
 		if (!bi.registered || !bi.certified_block || bi.certified_block > v->info.seed_block ||
-		    v->epoch < bi.start_epoch || v->epoch >= bi.end_epoch)
+		    bi.certified_epoch >= v->epoch || v->epoch >= bi.end_epoch)
 			continue;
 		struct chain_audit_blob *ab = &b[nb++];
 		memcpy(ab->id, l->topics[1], 32);

@@ -5,8 +5,9 @@
  * For an epoch: its times and seed (usable once the seed block is finalized), the
  * committee in order with node ids, node keys, endpoints and shard counts, each shard's
  * owner and grace, and the snapshot of certified blobs the schedule samples from: every
- * blob certified at or before the seed block (BlobCertified events, read with eth_getLogs
- * in chunks) and stored in the epoch. Also the registered auditors.
+ * blob certified at or before the seed block and in an earlier epoch, and stored in the
+ * epoch (BlobCertified events, read with eth_getLogs in chunks, checked against
+ * blobInfo; the rule of BlobRegistry.isChallengeable). Also the registered auditors.
  *
  * Plain structs, owned by the caller (chain_reader_*_clear). The fields of
  * chain_audit_node (id, shards, nshards) and chain_audit_blob (id, unencoded_length) are
@@ -84,8 +85,8 @@ bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epo
 			struct err *e) WARN_UNUSED;
 void chain_epoch_view_clear(struct chain_epoch_view *v);
 
-/* The blobs challengeable in v's epoch: certified at or before its seed block and stored
- * in the epoch. Fails when the seed is not final yet (nothing can be scheduled then). */
+/* The blobs challengeable in v's epoch: certified at or before its seed block in an
+ * earlier epoch, and stored in the epoch. Fails when the seed is not final yet (nothing can be scheduled then). */
 bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v,
 			struct chain_audit_blob **out, size_t *n, struct err *e) WARN_UNUSED;
 

@@ -278,7 +278,7 @@ bool db_chaincache_load(struct db *db, uint64_t epoch, uint32_t n_shards,
 		    "SELECT blob_id, unencoded_length, encoding_type, certified_epoch,"
 		    " certified_block, start_epoch, end_epoch FROM blobs"
 		    " WHERE certified_block IS NOT NULL AND certified_block <= $2"
-		    " AND start_epoch <= $1 AND end_epoch > $1 ORDER BY blob_id",
+		    " AND certified_epoch < $1 AND end_epoch > $1 ORDER BY blob_id",
 		    2, pb, PGRES_TUPLES_OK, e, "loading cached blobs");
 	if (!r)
 		goto out;

@@ -28,7 +28,7 @@ bool db_chaincache_store(struct db *db, const struct chain_epoch_view *v,
 
 /* Loads an epoch stored before: v as chain_reader_epoch fills it (without
  * current_epoch, which is set to v->epoch), and the blobs challengeable in it (certified
- * at or before its seed block, stored in it). *found is false when it was never stored.
+ * at or before its seed block in an earlier epoch, stored in it). *found is false when it was never stored.
  * The caller clears v (chain_epoch_view_clear) and frees *blobs. */
 bool db_chaincache_load(struct db *db, uint64_t epoch, uint32_t n_shards,
 			struct chain_epoch_view *v, struct chain_audit_blob **blobs, size_t *nblobs,
