@@ -1,12 +1,5 @@
 /* auditor.c: the epoch loop (audit/auditor.h). */
 
-/* audit/schedule.h and audit/challenge.h both name a struct audit_challenge (a scheduled
- * challenge; a one-shot challenge). Struct tags do not reach the linker, so this file
- * sees the scheduled one under another name. */
-#define audit_challenge audit_scheduled_challenge
-#include "audit/schedule.h"
-#undef audit_challenge
-
 #include "audit/auditor.h"
 
 #include <errno.h>
@@ -17,6 +10,7 @@
 
 #include "audit/blob.h"
 #include "audit/metrics.h"
+#include "audit/schedule.h"
 #include "chain/keccak.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -177,7 +171,7 @@ static bool retryable(enum audit_outcome o, long status)
 
 static void report_decided(struct engine *g, uint64_t seq)
 {
-	const struct audit_scheduled_challenge *c = &g->sched.challenges[seq];
+	const struct audit_challenge *c = &g->sched.challenges[seq];
 	struct audit_node_summary *ns = &g->rep->nodes[c->node];
 	ns->decided++;
 	ns->outcomes[g->st[seq].last]++;
@@ -339,11 +333,11 @@ struct sym_req {
 	struct meta_req *meta;
 };
 
-static const struct audit_scheduled_challenge *g_sort_ch;
+static const struct audit_challenge *g_sort_ch;
 static int cmp_wave(const void *a, const void *b)
 {
-	const struct audit_scheduled_challenge *x = &g_sort_ch[*(const uint64_t *)a];
-	const struct audit_scheduled_challenge *y = &g_sort_ch[*(const uint64_t *)b];
+	const struct audit_challenge *x = &g_sort_ch[*(const uint64_t *)a];
+	const struct audit_challenge *y = &g_sort_ch[*(const uint64_t *)b];
 	if (x->node != y->node)
 		return x->node < y->node ? -1 : 1;
 	if (x->blob != y->blob)
@@ -393,7 +387,7 @@ static bool canary_ok(const char *url, char *why, size_t why_len)
 static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
-	const struct audit_scheduled_challenge *ch = g->sched.challenges;
+	const struct audit_challenge *ch = g->sched.challenges;
 	g_sort_ch = ch;
 	qsort(wave, nwave, sizeof(*wave), cmp_wave);
 
@@ -404,7 +398,7 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 	size_t nmeta = 0, nsym = 0, nfr = 0;
 
 	for (size_t i = 0; i < nwave;) {
-		const struct audit_scheduled_challenge *c = &ch[wave[i]];
+		const struct audit_challenge *c = &ch[wave[i]];
 		uint32_t node = c->node, blob = c->blob;
 		const struct audit_auditor_node *nd = &cfg->nodes[node];
 		const uint8_t *bid = cfg->blobs[blob].id;
@@ -530,7 +524,7 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 			lat = fr[s->meta->fi].resp.latency_ms;
 		for (size_t t = 0; t < s->count; t++) {
 			uint64_t seq = wave[s->first + t];
-			const struct audit_scheduled_challenge *c = &ch[seq];
+			const struct audit_challenge *c = &ch[seq];
 			struct audit_record r;
 			memset(&r, 0, sizeof(r));
 			r.epoch = cfg->sched->epoch;

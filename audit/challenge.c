@@ -401,7 +401,7 @@ char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST
 
 /* ---- the challenge ---- */
 
-static void finish(struct audit_challenge_result *r, enum audit_outcome o, long status,
+static void finish(struct audit_challenge_req_result *r, enum audit_outcome o, long status,
 		   uint64_t t0)
 {
 	r->outcome = o;
@@ -410,7 +410,8 @@ static void finish(struct audit_challenge_result *r, enum audit_outcome o, long 
 	r->transient = audit_outcome_transient(o, status);
 }
 
-bool audit_challenge_run(const struct audit_challenge *c, struct audit_challenge_result *r)
+bool audit_challenge_req_run(const struct audit_challenge_req *c,
+			     struct audit_challenge_req_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	uint64_t t0 = now_ms();

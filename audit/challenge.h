@@ -10,8 +10,9 @@
  * between the node's fault (unreachable, timeout) and the auditor's own (auditor_error:
  * no local network, no file descriptors, a malformed URL), because scoring must not punish
  * a node for the auditor's broken network. Bodies are capped, so a hostile node cannot make
- * the auditor allocate without bound. The batched auditor reuses audit_challenge_run() and
- * the classification below. */
+ * the auditor allocate without bound. The batched auditor (audit/auditor.h) reuses the
+ * classification below; its scheduled challenges are struct audit_challenge of
+ * audit/schedule.h, so the one-shot request here is struct audit_challenge_req. */
 #ifndef ASSAY_AUDIT_CHALLENGE_H
 #define ASSAY_AUDIT_CHALLENGE_H
 
@@ -96,7 +97,7 @@ bool audit_node_url_normalize(const char *url, char **out, struct err *e) WARN_U
 
 /* ---- the challenge ---- */
 
-struct audit_challenge {
+struct audit_challenge_req {
 	const char *node_url;  /* base URL, e.g. http://127.0.0.1:9000 */
 	uint8_t blob_id[AUDIT_DIGEST_LEN];
 	struct audit_symbol_id symbol;
@@ -105,7 +106,7 @@ struct audit_challenge {
 	const char *pinned_key;
 };
 
-struct audit_challenge_result {
+struct audit_challenge_req_result {
 	enum audit_outcome outcome;
 	long http_status;        /* of the failing (or last) request, 0 if none */
 	uint64_t latency_ms;     /* the whole challenge */
@@ -119,7 +120,8 @@ struct audit_challenge_result {
 
 /* Runs the challenge; the result is always filled in (auditor_error for the auditor's own
  * failures). Returns true on pass. */
-bool audit_challenge_run(const struct audit_challenge *c, struct audit_challenge_result *r);
+bool audit_challenge_req_run(const struct audit_challenge_req *c,
+			     struct audit_challenge_req_result *r);
 
 /* Classify the two responses of a challenge; split out so the batched auditor, which
  * fetches metadata once per blob and symbols in batches, classifies the same way. */

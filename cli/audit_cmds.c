@@ -46,7 +46,7 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
-	struct audit_challenge c = {.node_url = node, .timeout_ms = timeout_ms, .pinned_key = pin};
+	struct audit_challenge_req c = {.node_url = node, .timeout_ms = timeout_ms, .pinned_key = pin};
 	if (!node || !blob || !symbol)
 		cli_usage_error(cmd, "--node URL, --blob BLOB_ID and --symbol I-J are required");
 	char *base = NULL;
@@ -62,8 +62,8 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 	if (timeout_ms == 0)
 		cli_usage_error(cmd, "--timeout-ms must be positive");
 
-	struct audit_challenge_result r;
-	bool pass = audit_challenge_run(&c, &r);
+	struct audit_challenge_req_result r;
+	bool pass = audit_challenge_req_run(&c, &r);
 	if (json) {
 		printf("{\"outcome\":\"%s\",\"latency_ms\":%llu,\"symbol_latency_ms\":%llu,"
 		       "\"http_status\":%ld,\"transient\":%s,\"node\":",

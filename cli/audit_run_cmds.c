@@ -6,12 +6,6 @@
  * reader will fill the same arrays (struct audit_auditor_node, struct audit_schedule_blob)
  * from the contracts' views. */
 
-/* audit/schedule.h and audit/challenge.h both name a struct audit_challenge; this file
- * needs the scheduled one only through its fields, under another tag. */
-#define audit_challenge audit_scheduled_challenge
-#include "audit/schedule.h"
-#undef audit_challenge
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +21,7 @@
 #include "audit/auditor.h"
 #include "audit/blob.h"
 #include "audit/metrics.h"
+#include "audit/schedule.h"
 #include "chain/key.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
@@ -286,7 +281,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 			       s.batches[b].first_seq, s.batches[b].count);
 		printf("],\"challenges\":[");
 		for (size_t k = 0; k < s.nchallenges; k++) {
-			const struct audit_scheduled_challenge *c = &s.challenges[k];
+			const struct audit_challenge *c = &s.challenges[k];
 			char idt[AUDIT_BLOB_ID_TEXT_LEN + 1], sym[AUDIT_SYMBOL_ID_TEXT_MAX];
 			audit_blob_id_text(idt, in.blobs[c->blob].id);
 			audit_symbol_id_text(sym, c->symbol);

@@ -2,10 +2,6 @@
  * real local HTTP server that misbehaves on purpose (tests/harness/hostile_http.h), and the
  * auditor engine's attempt bookkeeping (re-asks, resume, a failing store) with an
  * in-memory store and nodes that refuse connections. */
-#define audit_challenge audit_scheduled_challenge
-#include "audit/schedule.h"
-#undef audit_challenge
-
 #include <blake2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +9,7 @@
 #include "audit/auditor.h"
 #include "audit/blob.h"
 #include "audit/fanout.h"
+#include "audit/schedule.h"
 #include "core/err.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/hostile_http.h"
