@@ -450,6 +450,26 @@ START_TEST(addresses_and_args)
 		ck_assert(e.msg[0]);
 	}
 	ck_assert(!chain_abi_args_parse(sig, (char *const *)(uintptr_t)bad[0], 4, &v, &e));
+
+	/* Formatting for people: signed decimals, checksummed addresses, escaped strings. */
+	static const char *const good[] = {"255", "0xabcd", "false", "[0x10, 0]", "(say \"hi\", -128)"};
+	ck_assert_msg(chain_abi_args_parse(sig, (char *const *)(uintptr_t)good, 5, &v, &e), "%s", e.msg);
+	struct buf f = BUF_INIT;
+	chain_abi_value_format(sig->inputs, v, &f);
+	ck_assert_str_eq(buf_cstr(&f), "(255, 0xabcd, false, [16, 0], (\"say \\\"hi\\\"\", -128))");
+	buf_free(&f);
+	/* Calldata of another function is refused by selector. */
+	struct buf cd = BUF_INIT;
+	struct chain_abi_sig *other;
+	struct chain_abi_value *d;
+	ck_assert(chain_abi_encode_call(sig, v, &cd, &e));
+	ck_assert(chain_abi_sig_parse("g(uint8,bytes2,bool,uint256[2],(string,int8))", &other, &e));
+	ck_assert(!chain_abi_decode_call(other, cd.data, cd.len, &d, &e));
+	ck_assert(chain_abi_decode_call(sig, cd.data, cd.len, &d, &e));
+	chain_abi_value_free(d);
+	chain_abi_sig_free(other);
+	buf_free(&cd);
+	chain_abi_value_free(v);
 	chain_abi_sig_free(sig);
 }
 END_TEST

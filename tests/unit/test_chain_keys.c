@@ -251,6 +251,24 @@ START_TEST(eip1559)
 	ck_assert_msg(strstr(e.msg, "chainId") && strstr(e.msg, "leading zero"), "%s", e.msg);
 	buf_free(&nc);
 
+	/* The malleated twin of a signed transaction decodes, but its sender is refused. */
+	buf_reset(&raw);
+	ck_assert(chain_tx_sign(&tx, k, &raw, NULL, &e));
+	ck_assert(chain_tx_decode(raw.data, raw.len, &back, &sig, from, &e));
+	int borrow = 0;
+	for (int j = 31; j >= 0; j--) {
+		int d = order[j] - sig.s[j] - borrow;
+		borrow = d < 0;
+		sig.s[j] = (uint8_t)(d + (borrow ? 256 : 0));
+	}
+	sig.y_parity ^= 1;
+	struct buf twin = BUF_INIT;
+	chain_tx_encode_signed(&back, &sig, &twin);
+	ck_assert(chain_tx_decode(twin.data, twin.len, &back, NULL, NULL, &e));
+	ck_assert(!chain_tx_decode(twin.data, twin.len, &back, NULL, from, &e));
+	ck_assert_msg(strstr(e.msg, "high s"), "%s", e.msg);
+	buf_free(&twin);
+
 	chain_tx_clear(&back);
 	chain_tx_clear(&tx);
 	buf_free(&raw);
