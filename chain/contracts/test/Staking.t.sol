@@ -294,6 +294,52 @@ contract StakingTest is Fixture {
         assertEq(staking.minStake(), 1e18, "min stake");
     }
 
+    function _ownerAddrs(uint64 e) internal view returns (address[] memory a) {
+        (address[] memory nodes,) = staking.committee(e);
+        bytes memory idx = staking.shardOwnerIndices(e);
+        a = new address[](idx.length);
+        for (uint256 s = 0; s < idx.length; s++) {
+            a[s] = nodes[uint8(idx[s])];
+        }
+    }
+
+    /// Random stakes, joins, leaves and stake changes over several epochs: every shard is
+    /// always owned, counts match owners, at most maxShardMoves shards change owner per
+    /// epoch, and exactly those are in grace.
+    function testFuzz_assignmentStaysConsistent(uint256 seed) public {
+        for (uint256 i = 0; i < 6; i++) {
+            _registerNode(100e18 + (uint256(keccak256(abi.encode(seed, i))) % 900e18));
+        }
+        _advance();
+        _checkShards(1);
+        for (uint64 e = 2; e <= 7; e++) {
+            uint256 r = uint256(keccak256(abi.encode(seed, "epoch", e)));
+            if (r % 3 == 0) {
+                vm.prank(_op(r % ops.length));
+                staking.setActive(false);
+            } else if (r % 3 == 1) {
+                _registerNode(100e18 + (r >> 8) % 900e18);
+            } else {
+                _delegate(user, _op((r >> 16) % ops.length), (r >> 24) % 2000e18 + 1);
+            }
+            if (r % 5 == 0) {
+                vm.prank(_op((r >> 40) % ops.length));
+                staking.setActive(true);
+            }
+            address[] memory before = _ownerAddrs(e - 1);
+            _advance();
+            _checkShards(e);
+            address[] memory afterOwners = _ownerAddrs(e);
+            uint256 moved;
+            for (uint256 s = 0; s < nShards; s++) {
+                bool m = before.length > 0 && afterOwners.length > 0 && before[s] != afterOwners[s];
+                assertTrue(m == staking.inGrace(e, s), "grace = moved");
+                if (m) moved++;
+            }
+            assertLe(moved, maxMoves, "bounded moves");
+        }
+    }
+
     /// Deposits and withdrawals across voided epochs give back exactly what went in.
     function testFuzz_stakeConservation(uint96 a1, uint96 a2, uint96 w1) public {
         _registerNodes(2, 100e18);
