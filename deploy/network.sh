@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # network.sh: the README's main command. Installs what is missing, builds, and runs the
-# whole local network on this machine: a private PostgreSQL, anvil, the schema, and (as
-# they land) the contracts, storage nodes, blobs, audits and settlement; then prints a
-# summary. Everything it started is stopped at the end (or on Ctrl-C), by PID.
+# whole local network on this machine: a private PostgreSQL, anvil, the contracts, 7
+# storage nodes (2 faulty), 20 blobs stored, paid for and certified, two epochs audited
+# by 4 auditors and settled on chain; then prints the payout table. Everything it
+# started is stopped at the end, on Ctrl-C or on a failure (by PID).
 #   --keep   leave the network running and print how to use and stop it
-#   --json   print the summary as JSON
+#   --json   print the summary as JSON (the steps go to stderr)
+# ASSAY_BUILD_DIR (default: build) is where it builds and finds the assay program.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ASSAY_ROOT"
@@ -14,57 +16,103 @@ for a in "$@"; do
 	case "$a" in
 	--keep) keep=1 ;;
 	--json) json=1 ;;
-	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$a' (try --help)" ;;
 	esac
 done
 
 STATE="$ASSAY_ROOT/.state/network"
-t_start=$SECONDS
-say() { [ "$json" = 1 ] || echo "$@"; }
+BUILD=${ASSAY_BUILD_DIR:-build}
+ASSAY="$ASSAY_ROOT/$BUILD/assay"
+. deploy/demo/demo.sh
 
-say "== installing what is missing"
-deploy/install.sh >&2
-say "== building"
-cmake -S . -B build >/dev/null
-cmake --build build -j "$(nproc)" >/dev/null
-
-stop_all() {
-	deploy/anvil.sh stop "$STATE/anvil" || true
-	deploy/pg.sh stop "$STATE/pg" || true
-}
-if [ -d "$STATE" ]; then stop_all; fi
-mkdir -p "$STATE"
-[ "$keep" = 1 ] || trap stop_all EXIT
-
-say "== starting PostgreSQL and anvil"
-deploy/pg.sh start "$STATE/pg" >&2
-deploy/anvil.sh start "$STATE/anvil" >&2
-export ASSAY_DB; ASSAY_DB=$(cat "$STATE/pg/url")
-export ASSAY_RPC_URL; ASSAY_RPC_URL=$(cat "$STATE/anvil/url")
-
-say "== database schema"
-build/assay db migrate >&2
-version=$(build/assay db status | sed -E 's/schema version ([0-9]+).*/\1/')
-chain_id=$(curl -sf -H 'content-type: application/json' \
-	-d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$ASSAY_RPC_URL" |
-	sed -E 's/.*"result":"0x([0-9a-f]+)".*/\1/')
-chain_id=$((16#$chain_id))
-
-elapsed=$((SECONDS - t_start))
-if [ "$json" = 1 ]; then
-	printf '{"postgres":"%s","rpc_url":"%s","chain_id":%d,"schema_version":%d,"seconds":%d}\n' \
-		"$ASSAY_DB" "$ASSAY_RPC_URL" "$chain_id" "$version" "$elapsed"
-else
-	echo
-	echo "local network up in ${elapsed}s"
-	echo "  PostgreSQL  $ASSAY_DB (schema version $version)"
-	echo "  chain       $ASSAY_RPC_URL (chain id $chain_id)"
-	if [ "$keep" = 1 ]; then
-		echo
-		echo "left running; use it with:"
-		echo "  export ASSAY_DB=$ASSAY_DB ASSAY_RPC_URL=$ASSAY_RPC_URL"
-		echo "stop it with:"
-		echo "  deploy/anvil.sh stop $STATE/anvil && deploy/pg.sh stop $STATE/pg"
+# ---- the step runner ------------------------------------------------------------------
+# step TITLE FUNCTION ARGS...: runs FUNCTION in a subshell with `set -e`, its output in
+# $STATE/logs/NN-<slug>.log; prints the title and its duration. On failure: which step,
+# the last lines of its log, then everything is stopped (EXIT trap) and the exit is 1.
+nstep=0; cur_step=; cur_log=
+t_start=$EPOCHREALTIME
+msg() { if [ "$json" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+step() {
+	local title=$1; shift
+	nstep=$((nstep + 1))
+	cur_step=$title
+	cur_log="$STATE/logs/$(printf '%02d' "$nstep")-$(tr -c 'a-z0-9\n' '-' <<<"${title,,}" | cut -c1-40).log"
+	local t0=$EPOCHREALTIME rc
+	set +e
+	( set -euo pipefail; "$@" ) >"$cur_log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" != 0 ]; then
+		msg "$(printf '%-58s FAILED after %ss' "$title" "$(secs "$t0" "$EPOCHREALTIME")")"
+		failed=1
+		exit 1
 	fi
-fi
+	msg "$(printf '%-58s %6ss' "$title" "$(secs "$t0" "$EPOCHREALTIME")")"
+	cur_step=
+}
+failed=0
+on_exit() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$cur_step" ]; then
+		{
+			echo
+			echo "network.sh: step '$cur_step' failed (exit $rc); last lines of $cur_log:"
+			tail -n 25 "$cur_log" 2>/dev/null | sed 's/^/  | /'
+		} >&2
+		rc=1
+	fi
+	if [ "$keep" = 0 ] || [ "$rc" != 0 ]; then
+		stop_all >&2
+		[ "$rc" = 0 ] || echo "network.sh: stopped everything it started" >&2
+	fi
+	exit "$rc"
+}
+on_signal() {
+	echo >&2
+	echo "network.sh: interrupted${cur_step:+ during step '$cur_step'}; stopping everything" >&2
+	cur_step=; stop_all >&2; trap - EXIT; exit 130
+}
+
+# ---- run ------------------------------------------------------------------------------
+if [ -d "$STATE" ]; then stop_all >/dev/null 2>&1 || true; fi
+rm -rf "$STATE"
+mkdir -p "$STATE/logs" "$STATE/keys" "$STATE/nodes" "$STATE/blobs"
+trap on_exit EXIT
+trap on_signal INT TERM
+
+msg "assay local network: state and logs in $STATE"
+step "install what is missing" do_install
+step "build ($BUILD/assay)" do_build
+step "start PostgreSQL" do_pg
+step "start anvil" do_anvil
+load_env
+step "database schema" do_migrate
+step "keys (deployer, 7 operators, 7 node keys, 4 auditors)" do_keys
+step "deploy contracts (epoch ${EPOCH_S}s, n=$N_SHARDS, 4 auditors)" do_deploy
+step "fund operators, auditors' gas, publisher" do_fund
+step "register and stake 7 nodes" do_register
+step "auditors commit their secrets for epoch 1" settle_all
+step "advance to epoch 1 (committee of 7)" advance_epoch 1
+step "start 7 storage nodes (node 5 loses 30%, node 6 corrupts)" do_nodes
+step "generate $NBLOBS blobs (seeded)" do_gen_blobs
+step "store, pay for and certify $NBLOBS blobs" do_blobs
+step "epoch 1 seed (block hash, recorded on chain)" do_seed 1
+step "audit epoch 1 (4 auditors)" do_audit 1
+step "auditors commit their secrets for epoch 2" settle_all
+step "advance to epoch 2; auditors score and commit epoch 1" advance_and_settle 2
+step "epoch 2 seed (block hash, recorded on chain)" do_seed 2
+step "audit epoch 2 (4 auditors)" do_audit 2
+step "epoch 1: reveal window; auditors reveal" settle_at 1 commit_end
+step "epoch 1: dispute window over; finalize" settle_at 1 dispute_end finalized
+step "advance to epoch 3; auditors score and commit epoch 2" advance_and_settle 3
+step "epoch 2: reveal window; auditors reveal" settle_at 2 commit_end
+step "epoch 2: dispute window over; finalize" settle_at 2 dispute_end finalized
+step "payouts of every node, checked against the chain" do_payouts
+step "start the read-only API" do_api
+cur_step=
+
+elapsed=$(secs "$t_start" "$EPOCHREALTIME")
+summary "$elapsed"

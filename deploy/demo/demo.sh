@@ -1,0 +1,322 @@
+# demo.sh: the steps of deploy/network.sh (sourced by it, not run). Each do_* function
+# runs in a subshell with `set -e`, its output going to the step's log; results pass
+# between steps as files under $STATE. Every number the summary prints comes from an
+# assay command's output (or the chain through it), never from this script.
+
+N_SHARDS=20          # shards of the deployment (f = 6: certification needs 14)
+EPOCH_S=3600         # epoch length on chain; time is moved with evm_increaseTime
+WINDOW_S=600         # commit, reveal and dispute windows
+SEED_DELAY=200       # (the most allowed) blocks between advanceEpoch and the seed block: room to certify blobs
+PRICE_PER_MIB=1000000000000000000   # 1 token per encoded MiB per epoch
+STAKE=1000000000000000000000        # 1000 tokens of self-stake per node
+NBLOBS=20
+AUDIT_WINDOW_MS=4000 # real time an auditor spreads one epoch's batches over
+NODES=(0 1 2 3 4 5 6)
+AUDITORS=(0 1 2 3)
+# anvil's first default account (the well-known test mnemonic): deploys and mints.
+DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+
+# ---- helpers ----------------------------------------------------------------------------
+A() { "$ASSAY" "$@"; }
+rpc() { # METHOD PARAMS-JSON: the result, or fail with the error
+	local out
+	out=$(curl -sS -m 10 -H 'content-type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
+	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
+	jq -c .result <<<"$out"
+}
+chain_time() { printf '%d\n' "$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .timestamp)"; }
+block_number() { printf '%d\n' "$(rpc eth_blockNumber '[]' | jq -r .)"; }
+warp_to() { # T: move the chain's clock to at least T and mine a block there
+	local t=$1 now; now=$(chain_time)
+	if [ "$t" -gt "$now" ]; then rpc evm_increaseTime "[$((t - now))]" >/dev/null; fi
+	rpc anvil_mine '[1]' >/dev/null
+	echo "chain time now $(chain_time) (wanted $t)"
+}
+addr() { # NAME: the address of keys/NAME.key (from the table do_keys wrote)
+	local a
+	a=$(awk -v n="$1" '$1 == n { print $2 }' "$STATE/addresses" 2>/dev/null)
+	[ -n "$a" ] || a=$(A chain address --key-file "$STATE/keys/$1.key")
+	echo "$a"
+}
+lc() { tr 'A-F' 'a-f'; }
+load_env() {
+	export ASSAY_DB ASSAY_RPC_URL ASSAY_DEPLOYMENT ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=info
+	ASSAY_DB=$(cat "$STATE/pg/url")
+	ASSAY_RPC_URL=$(cat "$STATE/anvil/url")
+	ASSAY_DEPLOYMENT="$STATE/deployment.json"
+}
+deployment() { jq -r ".$1" "$STATE/deployment.json"; }
+
+stop_all() {
+	local f
+	[ -f "$STATE/api.pid" ] && stop_pid_file "$STATE/api.pid"
+	for f in "$STATE"/nodes/n*.pid; do
+		[ -f "$f" ] && stop_pid_file "$f"
+	done
+	deploy/anvil.sh stop "$STATE/anvil" || true
+	deploy/pg.sh stop "$STATE/pg" || true
+}
+
+# ---- steps ------------------------------------------------------------------------------
+do_install() {
+	deploy/install.sh
+	for tool in jq perl; do
+		command -v "$tool" >/dev/null && continue
+		echo "installing $tool (the demo reads JSON with jq)"
+		if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends "$tool"
+		else sudo apt-get install -y -qq --no-install-recommends "$tool"; fi
+	done
+}
+do_build() {
+	cmake -S . -B "$BUILD"
+	cmake --build "$BUILD" -j "$(nproc)"
+	[ -x "$ASSAY" ]
+}
+do_pg() { deploy/pg.sh start "$STATE/pg"; }
+do_anvil() { deploy/anvil.sh start "$STATE/anvil"; }
+do_migrate() { A db migrate; A db status; }
+
+do_keys() {
+	# Deterministic keys: keccak256("assay-demo/<name>"); the deployer is anvil's account 0.
+	local k name
+	umask 077
+	echo "$DEPLOYER_KEY" >"$STATE/keys/deployer.key"
+	local names=(publisher) i
+	for i in "${NODES[@]}"; do names+=("node$i-op" "node$i-key"); done
+	for i in "${AUDITORS[@]}"; do names+=("auditor$i-sign" "auditor$i-gas"); done
+	for name in "${names[@]}"; do
+		k=$(A chain keccak --text "assay-demo/$name")
+		echo "$k" >"$STATE/keys/$name.key"
+	done
+	chmod 600 "$STATE"/keys/*.key
+	for k in "$STATE"/keys/*.key; do echo "$(basename "$k" .key) $(A chain address --key-file "$k")"; done |
+		tee "$STATE/addresses"
+}
+
+do_deploy() {
+	local aud=() a
+	for a in "${AUDITORS[@]}"; do
+		aud+=(--auditor "$a:$(addr "auditor$a-sign"):$(addr "auditor$a-gas")")
+	done
+	A chain deploy --key-file "$STATE/keys/deployer.key" --out "$STATE/deployment.json" \
+		--n-shards "$N_SHARDS" --epoch-duration "$EPOCH_S" --commit-window "$WINDOW_S" \
+		--reveal-window "$WINDOW_S" --dispute-window "$WINDOW_S" --seed-delay "$SEED_DELAY" \
+		--price-per-mib "$PRICE_PER_MIB" --auditor-fa 1 "${aud[@]}" --json
+}
+
+do_fund() {
+	local token who a
+	token=$(deployment token)
+	for who in publisher $(printf 'node%s-op ' "${NODES[@]}") $(printf 'auditor%s-gas ' "${AUDITORS[@]}"); do
+		a=$(addr "$who")
+		rpc anvil_setBalance "[\"$a\",\"0x56BC75E2D63100000\"]" >/dev/null # 100 ETH for gas
+		case "$who" in
+		node*) A chain send --key-file "$STATE/keys/deployer.key" --to "$token" \
+			'mint(address,uint256)' "$a" "$STAKE" --wait ;;
+		publisher) A chain send --key-file "$STATE/keys/deployer.key" --to "$token" \
+			'mint(address,uint256)' "$a" 1000000000000000000000000 --wait ;;
+		esac
+		echo "funded $who $a"
+	done
+}
+
+do_register() {
+	local i port
+	for i in "${NODES[@]}"; do
+		port=$(free_port)
+		echo "$port" >"$STATE/nodes/port$i"
+		A stake register --key-file "$STATE/keys/node$i-op.key" --node-key "$(addr "node$i-key")" \
+			--endpoint "http://127.0.0.1:$port" --commission 1000 --amount "$STAKE" --json
+	done
+	A stake status
+}
+
+# settle run by every auditor, each with its own signing and gas key, one database.
+settle_all() {
+	local a
+	for a in "${AUDITORS[@]}"; do
+		echo "--- auditor $a"
+		A settle run --no-advance --signing-key-file "$STATE/keys/auditor$a-sign.key" \
+			--gas-key-file "$STATE/keys/auditor$a-gas.key" --warn-margin-s 0 \
+			--settle-metrics-file "$STATE/settle-metrics-$a.prom"
+	done
+	for a in "${AUDITORS[@]}"; do
+		A settle status --signing-key-file "$STATE/keys/auditor$a-sign.key"
+	done
+}
+
+advance_epoch() { # E: move time to the end of the current epoch and advance to E
+	local want=$1 st
+	st=$(A epoch status --json)
+	warp_to "$(jq .ends_at <<<"$st")"
+	A epoch advance --key-file "$STATE/keys/deployer.key" --json
+	st=$(A epoch status --json)
+	[ "$(jq .current_epoch <<<"$st")" = "$want" ] ||
+		{ echo "the chain is in epoch $(jq .current_epoch <<<"$st"), not $want" >&2; return 1; }
+	[ "$(jq '.committee | length' <<<"$st")" = "${#NODES[@]}" ] ||
+		{ echo "epoch $want has $(jq '.committee | length' <<<"$st") committee members, not ${#NODES[@]}" >&2; return 1; }
+	echo "$st" >"$STATE/epoch$want.json"
+}
+advance_and_settle() { advance_epoch "$1"; settle_all; }
+
+# committee_file EPOCH-STATUS-JSON WHO: the committee file (node/committee.h) of that epoch,
+# members in committee order; WHO = node_key (what nodes sign confirmations with) or node
+# (the operator address: the node id the contracts score).
+committee_file() {
+	jq --slurpfile d "$STATE/deployment.json" --arg who "$2" '{n_shards, epoch,
+		chain_id: $d[0].chain_id, blob_registry: $d[0].blob_registry,
+		nodes: [.committee[] as $m | {url: $m.endpoint, address: $m[$who],
+			shards: [.shards[] | select(.owner == $m.index) | .shard]}]}' "$1"
+}
+
+do_nodes() {
+	local i op idx port f
+	committee_file "$STATE/epoch1.json" node_key >"$STATE/committee-nodes.json"
+	for i in "${NODES[@]}"; do
+		op=$(addr "node$i-op" | lc)
+		idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$STATE/epoch1.json")
+		[ -n "$idx" ] || { echo "node $i ($op) is not in the committee of epoch 1" >&2; return 1; }
+		echo "$idx" >"$STATE/nodes/index$i"
+		port=$(cat "$STATE/nodes/port$i")
+		f=()
+		[ "$i" = 5 ] && f=(--fault-lose 0.3 --fault-no-recover)
+		[ "$i" = 6 ] && f=(--fault-corrupt 0.2)
+		mkdir -p "$STATE/nodes/n$i"
+		setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
+			--committee "$STATE/committee-nodes.json" --index "$idx" \
+			--key-file "$STATE/keys/node$i-key.key" --threads 2 --admin "${f[@]}" \
+			>"$STATE/nodes/n$i.log" 2>&1 </dev/null &
+		echo $! >"$STATE/nodes/n$i.pid"
+		echo "node $i: committee index $idx, http://127.0.0.1:$port, pid $(cat "$STATE/nodes/n$i.pid") ${f[*]}"
+	done
+	for i in "${NODES[@]}"; do
+		port=$(cat "$STATE/nodes/port$i")
+		for t in $(seq 1 300); do
+			curl -sf -m 1 "http://127.0.0.1:$port/v1/health" >/dev/null && break
+			kill -0 "$(cat "$STATE/nodes/n$i.pid")" 2>/dev/null ||
+				{ tail -n 20 "$STATE/nodes/n$i.log"; echo "node $i exited" >&2; return 1; }
+			[ "$t" = 300 ] && { echo "node $i did not answer /v1/health" >&2; return 1; }
+			sleep 0.1
+		done
+		curl -sf "http://127.0.0.1:$port/v1/health"; echo
+	done
+}
+
+BLOB_SIZES=(1 17 1000 4096 10000 33333 65536 100000 150000 200000 262144 300000 400000
+	500000 524288 700000 800000 1000000 1048576 1500000)
+do_gen_blobs() {
+	# Pseudo-random bytes from perl's seeded generator (drand48: the same on every machine).
+	local b
+	for b in $(seq 0 $((NBLOBS - 1))); do
+		perl -e 'srand($ARGV[0]); my $n = $ARGV[1]; print pack("C*", map { int rand 256 } 1 .. $n)' \
+			"$((1000 + b))" "${BLOB_SIZES[$b]}" >"$STATE/blobs/blob$b.bin"
+		echo "blob$b.bin $(stat -c %s "$STATE/blobs/blob$b.bin") bytes"
+	done
+}
+
+do_blobs() {
+	# For each blob: `blob put` (encode, upload, the nodes confirm), `blob register` (pay for
+	# 3 epochs), the nodes' signed confirmations (GET /v1/blobs/ID/confirmation), `blob
+	# certify`, and `blob status` must say certified.
+	local b f id size i port
+	: >"$STATE/blobs.txt"
+	for b in $(seq 0 $((NBLOBS - 1))); do
+		f="$STATE/blobs/blob$b.bin"
+		size=$(stat -c %s "$f")
+		A blob put "$f" --committee "$STATE/committee-nodes.json" --epochs 3 --json >"$STATE/blobs/put$b.json"
+		cat "$STATE/blobs/put$b.json"
+		id=$(jq -r .blob_id "$STATE/blobs/put$b.json")
+		A blob register --key-file "$STATE/keys/publisher.key" --blob-id "$id" --size "$size" \
+			--epochs 3 --json
+		for i in "${NODES[@]}"; do
+			port=$(cat "$STATE/nodes/port$i")
+			curl -sf -m 10 "http://127.0.0.1:$port/v1/blobs/$id/confirmation" || true
+			echo
+		done | jq -s '[.[] | select(. != null)]' >"$STATE/blobs/conf$b.json"
+		A blob certify --key-file "$STATE/keys/publisher.key" --blob-id "$id" \
+			--confirmations "$STATE/blobs/conf$b.json" --json
+		A blob status --blob-id "$id" --json >"$STATE/blobs/status$b.json"
+		cat "$STATE/blobs/status$b.json"
+		[ "$(jq -r .state "$STATE/blobs/status$b.json")" = certified ] ||
+			{ echo "blob $id is not certified" >&2; return 1; }
+		echo "$id $size" >>"$STATE/blobs.txt"
+	done
+}
+
+do_seed() { # E: mine up to the seed block, record the seed (Staking.recordSeed), read it
+	local e=$1 st sb bn
+	st=$(A epoch status --epoch "$e" --json)
+	sb=$(jq .seed_block <<<"$st")
+	bn=$(block_number)
+	[ "$bn" -gt "$sb" ] || rpc anvil_mine "[$((sb - bn + 1))]" >/dev/null
+	A chain send --key-file "$STATE/keys/deployer.key" --to "$(deployment staking)" \
+		'recordSeed(uint64)' "$e" --wait
+	st=$(A epoch status --epoch "$e" --json)
+	echo "$st" >"$STATE/epoch$e.json"
+	jq -c '{epoch, seed_block, seed_source, seed}' <<<"$st"
+	[ "$(jq -r .seed <<<"$st")" != null ] || { echo "epoch $e has no seed on chain" >&2; return 1; }
+	# The nodes were started with epoch 1's shard map: it must not have moved.
+	committee_file "$STATE/epoch$e.json" node_key | jq -c '[.nodes[] | [.url, .shards]]' >"$STATE/map$e"
+	committee_file "$STATE/epoch1.json" node_key | jq -c '[.nodes[] | [.url, .shards]]' >"$STATE/map1"
+	cmp -s "$STATE/map1" "$STATE/map$e" ||
+		{ echo "shards moved between epoch 1 and $e; the demo's nodes serve epoch 1's map" >&2; return 1; }
+}
+
+do_audit() { # E: every auditor runs `audit run --once` on the epoch, in parallel
+	local e=$1 a pids=() rc=0
+	committee_file "$STATE/epoch$e.json" node >"$STATE/committee-audit$e.json"
+	for a in "${AUDITORS[@]}"; do
+		A audit run --epoch "$e" --once --seed "$(jq -r .seed "$STATE/epoch$e.json")" \
+			--key-file "$STATE/keys/auditor$a-sign.key" \
+			--committee "$STATE/committee-audit$e.json" --blobs "$STATE/blobs.txt" \
+			--epoch-start now --window-ms "$AUDIT_WINDOW_MS" \
+			>"$STATE/audit$e-$a.out" 2>"$STATE/audit$e-$a.log" &
+		pids+=($!)
+	done
+	for a in "${AUDITORS[@]}"; do
+		wait "${pids[$a]}" || { rc=1; echo "auditor $a: audit run exited non-zero" >&2; }
+		echo "--- auditor $a"; tail -n 5 "$STATE/audit$e-$a.log"; cat "$STATE/audit$e-$a.out"
+	done
+	return $rc
+}
+
+settle_at() { # E PHASE [STATE]: move time to epoch E's PHASE, settle, check the state
+	local e=$1 phase=$2 want=${3:-} t a got
+	t=$(A epoch status --epoch "$e" --json | jq ".phases.$phase")
+	warp_to "$t"
+	settle_all
+	[ -n "$want" ] || return 0
+	for a in "${AUDITORS[@]}"; do
+		got=$(A settle status --json --signing-key-file "$STATE/keys/auditor$a-sign.key" |
+			jq -r --argjson e "$e" '.epochs[] | select(.epoch == $e) | .state')
+		[ "$got" = "$want" ] || { echo "auditor $a: epoch $e is '$got', not '$want'" >&2; return 1; }
+	done
+}
+
+do_payouts() {
+	local i op
+	for i in "${NODES[@]}"; do
+		op=$(addr "node$i-op")
+		A payouts --node "$op" --epochs 1..2 --signing-key-file "$STATE/keys/auditor0-sign.key" \
+			--json >"$STATE/payouts$i.json"
+		cat "$STATE/payouts$i.json"
+		A payouts --node "$op" --epochs 1..2 --signing-key-file "$STATE/keys/auditor0-sign.key"
+	done
+}
+
+do_api() {
+	local port t
+	port=$(free_port)
+	setsid "$ASSAY" api serve --listen "127.0.0.1:$port" >"$STATE/api.log" 2>&1 </dev/null &
+	echo $! >"$STATE/api.pid"
+	for t in $(seq 1 100); do
+		curl -sf -m 1 "http://127.0.0.1:$port/v1/health" && break
+		kill -0 "$(cat "$STATE/api.pid")" 2>/dev/null || { cat "$STATE/api.log"; return 1; }
+		[ "$t" = 100 ] && { echo "the API did not answer /v1/health" >&2; return 1; }
+		sleep 0.1
+	done
+	echo "http://127.0.0.1:$port" >"$STATE/api.url"
+}
+
+summary() { echo "summary: not written yet ($1 s)"; }
