@@ -39,15 +39,16 @@ bool settle_decided_select(const struct settle_record *attempts, size_t n,
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].epoch != v[0].epoch || memcmp(v[i].auditor, v[0].auditor, 20)) {
+			err_set(e, "challenge records of several epochs or auditors were mixed (seq %llu)",
+				(unsigned long long)v[i].seq);
 			free(v);
-			return err_set(e, "challenge records of several epochs or auditors were mixed "
-					  "(seq %llu)",
-				       (unsigned long long)v[i].seq);
+			return false;
 		}
 		if (i + 1 < n && v[i + 1].seq == v[i].seq && v[i + 1].attempt == v[i].attempt) {
+			err_set(e, "challenge seq %llu has attempt %u twice", (unsigned long long)v[i].seq,
+				v[i].attempt);
 			free(v);
-			return err_set(e, "challenge seq %llu has attempt %u twice",
-				       (unsigned long long)v[i].seq, v[i].attempt);
+			return false;
 		}
 		if (i + 1 < n && v[i + 1].seq == v[i].seq)
 			continue; /* a later attempt decides */
