@@ -296,6 +296,16 @@ START_TEST(deploy_and_epochs)
 	struct world w;
 	world_init(&w);
 	deploy(&w);
+	/* Wired, then handed to the timelock. */
+	const char *names[] = {"staking", "settlement", "blob_registry"};
+	for (size_t i = 0; i < 3; i++) {
+		char *owner = call1(&w, dep_addr(&w, names[i]), "owner()(address)", "");
+		ck_assert_str_eq(owner, dep_addr(&w, "timelock"));
+		free(owner);
+	}
+	char *bound = call1(&w, dep_addr(&w, "staking"), "settlement()(address)", "");
+	ck_assert_str_eq(bound, dep_addr(&w, "settlement"));
+	free(bound);
 	json_t *st = assay_json(&w, "epoch status --json");
 	ck_assert_int_eq(jint(st, "epoch"), 0);
 	ck_assert_int_eq(jint(st, "duration"), 3600);
