@@ -6,17 +6,19 @@
 # started is stopped at the end, on Ctrl-C or on a failure (by PID).
 #   --keep   leave the network running and print how to use and stop it
 #   --json   print the summary as JSON (the steps go to stderr)
+#   --stop   stop a network left running by --keep, and exit
 # ASSAY_BUILD_DIR (default: build) is where it builds and finds the assay program.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ASSAY_ROOT"
 
-keep=0; json=0
+keep=0; json=0; stop=0
 for a in "$@"; do
 	case "$a" in
 	--keep) keep=1 ;;
 	--json) json=1 ;;
-	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--stop) stop=1 ;;
+	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$a' (try --help)" ;;
 	esac
 done
@@ -25,6 +27,11 @@ STATE="$ASSAY_ROOT/.state/network"
 BUILD=${ASSAY_BUILD_DIR:-build}
 ASSAY="$ASSAY_ROOT/$BUILD/assay"
 . deploy/demo/demo.sh
+if [ "$stop" = 1 ]; then
+	[ -d "$STATE" ] && stop_all
+	echo "network.sh: stopped the network in $STATE"
+	exit 0
+fi
 
 # ---- the step runner ------------------------------------------------------------------
 # step TITLE FUNCTION ARGS...: runs FUNCTION in a subshell with `set -e`, its output in
@@ -112,6 +119,8 @@ step "epoch 2: reveal window; auditors reveal" settle_at 2 commit_end
 step "epoch 2: dispute window over; finalize" settle_at 2 dispute_end finalized
 step "payouts of every node, checked against the chain" do_payouts
 step "start the read-only API" do_api
+step "attestations verified, evidence proven against the chain" do_check_views
+step "collect the summary" do_collect
 cur_step=
 
 elapsed=$(secs "$t_start" "$EPOCHREALTIME")

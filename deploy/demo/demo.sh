@@ -46,6 +46,20 @@ load_env() {
 	ASSAY_RPC_URL=$(cat "$STATE/anvil/url")
 	ASSAY_DEPLOYMENT="$STATE/deployment.json"
 }
+# A free port below the kernel's ephemeral range (outgoing connections of everything
+# running on this machine take ports from that range, and the nodes' ports are fixed on
+# chain at registration, some seconds before the nodes listen).
+node_port() {
+	local lo p
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 12000 ] || lo=32768
+	for _ in $(seq 1 200); do
+		p=$((10000 + (RANDOM << 15 | RANDOM) % (lo - 10000)))
+		grep -qx "$p" "$STATE"/nodes/port* 2>/dev/null && continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	echo "no free TCP port below $lo on 127.0.0.1" >&2; return 1
+}
 deployment() { jq -r ".$1" "$STATE/deployment.json"; }
 
 stop_all() {
@@ -124,7 +138,7 @@ do_fund() {
 do_register() {
 	local i port
 	for i in "${NODES[@]}"; do
-		port=$(free_port)
+		port=$(node_port)
 		echo "$port" >"$STATE/nodes/port$i"
 		A stake register --key-file "$STATE/keys/node$i-op.key" --node-key "$(addr "node$i-key")" \
 			--endpoint "http://127.0.0.1:$port" --commission 1000 --amount "$STAKE" --json
@@ -181,7 +195,7 @@ do_nodes() {
 		port=$(cat "$STATE/nodes/port$i")
 		f=()
 		[ "$i" = 5 ] && f=(--fault-lose 0.3 --fault-no-recover)
-		[ "$i" = 6 ] && f=(--fault-corrupt 0.2)
+		[ "$i" = 6 ] && f=(--fault-corrupt 0.6)
 		mkdir -p "$STATE/nodes/n$i"
 		setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
 			--committee "$STATE/committee-nodes.json" --index "$idx" \
@@ -319,4 +333,106 @@ do_api() {
 	echo "http://127.0.0.1:$port" >"$STATE/api.url"
 }
 
-summary() { echo "summary: not written yet ($1 s)"; }
+do_check_views() {
+	# What the summary points at, tried once here: attestations verified offline, one
+	# evidence record proven and verified against the chain's evidence root.
+	local e sk="$STATE/keys/auditor0-sign.key"
+	for e in 1 2; do
+		A attestations --epoch "$e" --signing-key-file "$sk"
+		A evidence prove --epoch "$e" --seq 0 --signing-key-file "$sk" >"$STATE/proof$e.json"
+		A evidence verify "$STATE/proof$e.json" --signing-key-file "$sk"
+	done
+}
+
+# Gathers what the commands printed into $STATE/summary.json.
+do_collect() {
+	local e a i
+	for e in 1 2; do A epoch status --epoch "$e" --json >"$STATE/final-epoch$e.json"; done
+	for e in 1 2; do
+		for a in "${AUDITORS[@]}"; do
+			head -n 1 "$STATE/audit$e-$a.out" | sed -E 's/^epoch ([0-9]+): ([0-9]+) challenges, ([0-9]+) decided.*/{"epoch":\1,"auditor":'"$a"',"challenges":\2,"decided":\3}/'
+		done
+	done | jq -s . >"$STATE/audits.json"
+	for i in "${NODES[@]}"; do
+		jq -c --arg i "$i" --arg fault "$(fault_of "$i")" '{index: ($i | tonumber), fault: $fault} + .' "$STATE/payouts$i.json"
+	done | jq -s . >"$STATE/payouts.json"
+	jq -n --slurpfile p "$STATE/payouts.json" --slurpfile e1 "$STATE/final-epoch1.json" \
+		--slurpfile e2 "$STATE/final-epoch2.json" --slurpfile au "$STATE/audits.json" \
+		--slurpfile d "$STATE/deployment.json" --rawfile blobs "$STATE/blobs.txt" \
+		--arg db "$ASSAY_DB" --arg rpc "$ASSAY_RPC_URL" --arg api "$(cat "$STATE/api.url")" \
+		--arg state "$STATE" '
+		def shards($ep; $node): [$ep.committee[] | select((.node | ascii_downcase) == ($node | ascii_downcase)) | .shards][0];
+		{
+		  postgres: $db, rpc_url: $rpc, api: $api, state_dir: $state,
+		  deployment: $d[0],
+		  blobs: ($blobs | split("\n") | map(select(length > 0) | split(" ") | {blob_id: .[0], size: (.[1] | tonumber)})),
+		  audits: $au[0],
+		  epochs: [$e1[0], $e2[0]] | map({epoch, committee_hash, seed, phases, settlement}),
+		  nodes: [$p[0][] | {index, node, fault,
+		    epochs: [.epochs[] as $x | $x + {shards: shards(if $x.epoch == 1 then $e1[0] else $e2[0] end; .node)}],
+		    disagreements}]
+		}' >"$STATE/summary.json"
+	jq -c '.nodes[] | {index, fault, disagreements}' "$STATE/summary.json"
+}
+fault_of() {
+	case "$1" in
+	5) echo "loses 30% of slivers" ;;
+	6) echo "corrupts 60% of symbols" ;;
+	*) echo "none" ;;
+	esac
+}
+
+tokens() { # WEI (decimal string) -> tokens with 4 decimals, exact (truncated)
+	local w=$1
+	[[ "$w" =~ ^[0-9]+$ ]] || { echo "$w"; return; }
+	while [ ${#w} -lt 19 ]; do w="0$w"; done
+	echo "${w:0:${#w}-18}.${w:${#w}-18:4}"
+}
+
+summary() { # ELAPSED
+	local s="$STATE/summary.json"
+	if [ "$json" = 1 ]; then
+		jq -c --argjson t "$1" --argjson keep "$keep" '. + {seconds: $t, kept_running: ($keep == 1)}' "$s"
+		return
+	fi
+	local nb bytes
+	nb=$(jq '.blobs | length' "$s"); bytes=$(jq '[.blobs[].size] | add' "$s")
+	echo
+	echo "local network: the whole loop in ${1}s"
+	echo "  PostgreSQL  $ASSAY_DB"
+	echo "  chain       $ASSAY_RPC_URL (chain id $(jq .deployment.chain_id "$s"), n = $(jq .deployment.n_shards "$s") shards)"
+	echo "  contracts   staking $(jq -r .deployment.staking "$s"), settlement $(jq -r .deployment.settlement "$s")"
+	echo "  blobs       $nb stored, paid for 3 epochs and certified ($bytes bytes)"
+	jq -r '.audits | group_by(.epoch)[] | "  audits      epoch \(.[0].epoch): " + (map("auditor \(.auditor) \(.decided)/\(.challenges)") | join(", ")) + " challenges decided"' "$s"
+	jq -r '.epochs[] | "  epoch \(.epoch)     \(.settlement.status), \(.settlement.revealed) attestations revealed"' "$s"
+	echo
+	echo "payouts (median score of the 4 auditors; rewards and slashes in tokens, from the chain's NodeScored, via 'assay payouts'):"
+	printf '  %-4s %-42s %-24s %6s  %-8s %10s %9s  %-8s %10s %9s\n' node address fault shards \
+		"e1 score" "e1 reward" "e1 slash" "e2 score" "e2 reward" "e2 slash"
+	local row
+	while IFS=$'\t' read -r idx node fault sh m1 r1 p1 m2 r2 p2; do
+		printf '  %-4s %-42s %-24s %6s  %-8s %10s %9s  %-8s %10s %9s\n' "$idx" "$node" "$fault" "$sh" \
+			"$m1" "$(tokens "$r1")" "$(tokens "$p1")" "$m2" "$(tokens "$r2")" "$(tokens "$p2")"
+	done < <(jq -r '.nodes[] | [.index, .node, .fault, (.epochs[0].shards | tostring),
+		(.epochs[] | select(.epoch == 1) | .median, .reward, .slashed),
+		(.epochs[] | select(.epoch == 2) | .median, .reward, .slashed)] | @tsv' "$s")
+	local n5 sk="$STATE/keys/auditor0-sign.key"
+	n5=$(jq -r '.nodes[] | select(.index == 5) | .node' "$s")
+	echo
+	if [ "$keep" = 1 ]; then
+		echo "left running. Use it with:"
+		echo "  export ASSAY_DB=$ASSAY_DB ASSAY_RPC_URL=$ASSAY_RPC_URL ASSAY_DEPLOYMENT=$ASSAY_DEPLOYMENT"
+	else
+		echo "everything is stopped now; run 'deploy/network.sh --keep' to try these on the live network:"
+	fi
+	echo "  $BUILD/assay payouts --node $n5 --signing-key-file $sk"
+	echo "  $BUILD/assay attestations --epoch 1"
+	echo "  $BUILD/assay evidence prove --epoch 1 --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
+	echo "  $BUILD/assay epoch status --json; $BUILD/assay settle status --signing-key-file $sk"
+	echo "  curl $(jq -r .api "$s")/v1/epochs; curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
+	echo "  logs of every step: $STATE/logs/; nodes' logs: $STATE/nodes/"
+	if [ "$keep" = 1 ]; then
+		echo "stop it with:"
+		echo "  deploy/network.sh --stop"
+	fi
+}
