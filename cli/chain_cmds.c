@@ -39,8 +39,8 @@ static int run_keccak(const struct command *cmd, int argc, char **argv)
 	struct buf b = BUF_INIT;
 	struct err e = {{0}};
 	uint8_t h[32];
-	/* As cast does: 0x-prefixed input is bytes, anything else is text. */
-	if (!text && in[0] == '0' && (in[1] == 'x' || in[1] == 'X')) {
+	/* As cast does: 0x-prefixed input is bytes, anything else (0X too) is text. */
+	if (!text && in[0] == '0' && in[1] == 'x') {
 		if (!hex_decode_buf(&b, in, &e)) {
 			buf_free(&b);
 			cli_usage_error(cmd, "INPUT starts with 0x but is not hex: %s (use --text to hash it as text)",
@@ -226,7 +226,7 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 			cli_usage_error(cmd, "with --no-hash, MESSAGE must be 32 bytes of 0x-hex: %s", e.msg);
 	} else {
 		/* As cast does: 0x-prefixed messages are the bytes they spell. */
-		if (msg[0] == '0' && (msg[1] == 'x' || msg[1] == 'X')) {
+		if (msg[0] == '0' && msg[1] == 'x') {
 			if (!hex_decode_buf(&b, msg, &e))
 				cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
 		} else {

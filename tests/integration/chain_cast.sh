@@ -123,8 +123,9 @@ def key():
 out = []
 for _ in range(50 * scale):
     out.append(["keccak_hex", hexs(rng.choice([0, 1, 31, 32, 33, 135, 136, 137, 271, 272, 273, rng.randint(0, 600)]))])
-for _ in range(20 * scale):
-    out.append(["keccak_text", text()])
+for i in range(20 * scale):
+    # cast takes only a lowercase 0x prefix as hex: "0X..." is text.
+    out.append(["keccak_text", ("0X" + text()) if i % 5 == 0 else text()])
 for _ in range(120 * scale):
     types = [rtype(0) for _ in range(rng.randint(0, 4))]
     sig = fname() + "(" + ",".join(tname(t) for t in types) + ")"
@@ -213,7 +214,7 @@ def typed_data():
             "message": typed_value("Main", structs)}
 
 for i in range(10 * scale):
-    out.append(["sign_text", key(), text()])
+    out.append(["sign_text", key(), ("0X" + text()) if i % 5 == 0 else text()])
 for i in range(10 * scale):
     out.append(["sign_text", key(), hexs(rng.randint(0, 100))])
 for i in range(10 * scale):
