@@ -23,6 +23,9 @@ contract Staking is Governed {
     uint256 public constant SCHEMA_VERSION = 1;
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
     uint256 public constant MAX_COMMITTEE = 256;
+    /// Bounds that keep advanceEpoch under 15M gas at the committee cap (bench/gas.sh).
+    uint256 public constant MAX_CANDIDATES = 1024;
+    uint256 public constant MAX_SHARD_MOVES = 250;
     /// Unresolved deposits / withdrawals one delegator may hold on one node.
     uint256 public constant MAX_PENDING = 16;
     uint256 internal constant BPS = 10_000;
@@ -199,7 +202,7 @@ contract Staking is Governed {
         uint16 driftBoundBps_,
         uint32 seedDelay_
     ) Governed(governance, guardian_) {
-        if (nShards_ < 4 || committeeCap_ == 0 || maxCandidates_ == 0) revert BadParam();
+        if (nShards_ < 4 || committeeCap_ == 0 || maxCandidates_ == 0 || maxCandidates_ > MAX_CANDIDATES) revert BadParam();
         token = token_;
         nShards = nShards_;
         uint16 cap = committeeCap_;
@@ -242,7 +245,9 @@ contract Staking is Governed {
     }
 
     function _setParams(uint64 d, uint128 ms, uint16 moves, uint16 drift, uint32 sd) internal {
-        if (d == 0 || ms == 0 || moves == 0 || drift > BPS || sd == 0 || sd > 200) revert BadParam();
+        if (d == 0 || ms == 0 || moves == 0 || moves > MAX_SHARD_MOVES || drift > BPS || sd == 0 || sd > 200) {
+            revert BadParam();
+        }
         epochDuration = d;
         minStake = ms;
         maxShardMoves = moves;
