@@ -242,19 +242,20 @@ static char *chomp(char *s)
 /* `assay chain call` returning one value (as text). */
 static char *call1(struct world *w, const char *to, const char *sig, const char *args)
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd), "chain call --to %s '%s' %s", to, sig, args);
-	return chomp(assay_ok(w, cmd));
+	char *cmd = xasprintf("chain call --to %s '%s' %s", to, sig, args);
+	char *out = chomp(assay_ok(w, cmd));
+	free(cmd);
+	return out;
 }
 
 /* `assay chain send ... --wait` from a key; the transaction must succeed. */
 static void send_ok(struct world *w, const struct actor *from, const char *to, const char *sig,
 		    const char *args)
 {
-	char cmd[6144];
-	snprintf(cmd, sizeof(cmd), "chain send --key-file %s --to %s '%s' %s --wait", from->key_file,
-		 to, sig, args);
+	char *cmd = xasprintf("chain send --key-file %s --to %s '%s' %s --wait", from->key_file, to,
+			      sig, args);
 	free(assay_ok(w, cmd));
+	free(cmd);
 }
 
 /* A 65-byte signature of a 32-byte digest, made by cast (no hashing, no prefix). */
