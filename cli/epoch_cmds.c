@@ -87,6 +87,64 @@ out:
 	return rc;
 }
 
+static int run_seed(const struct command *cmd, int argc, char **argv)
+{
+	static const struct opt local[] = {
+		CHAIN_SESSION_KEY_OPTS(opts),
+		CHAIN_SESSION_COMMON_OPTS(opts),
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct err e = {{0}};
+	struct chain_session s;
+	int rc = EXIT_FAIL;
+	uint64_t cur, head;
+	struct chain_epoch_info info;
+	bool sent = false;
+	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
+	    !chain_staking_epoch_info(s.bind, cur, &info, &e))
+		goto fail;
+	if (!info.seed_source) {
+		if (!chain_rpc_block_number(s.rpc, &head, &e))
+			goto fail;
+		if (head + 1 <= info.seed_block) {
+			err_set(&e, "epoch %" PRIu64 "'s seed is the hash of block %" PRIu64
+				    ", not mined yet (head %" PRIu64 ")",
+				cur, info.seed_block, head);
+			goto fail;
+		}
+		if (!chain_bind_send(s.bind, s.dep.staking, "recordSeed(uint64)",
+				     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(cur)),
+				     "record seed", NULL, &e) ||
+		    !chain_staking_epoch_info(s.bind, cur, &info, &e))
+			goto fail;
+		sent = true;
+	}
+	char h[67] = "0x";
+	hex_encode(h + 2, info.seed, 32);
+	if (opts.json) {
+		json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)cur, "seed", h,
+				      "seed_block", (json_int_t)info.seed_block, "source",
+				      seed_source_name(info.seed_source), "recorded_now", sent);
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		free(t);
+		json_decref(j);
+	} else {
+		printf("epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", cur, h,
+		       seed_source_name(info.seed_source), info.seed_block,
+		       sent ? ": recorded now" : "");
+	}
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	chain_session_close(&s);
+	return rc;
+}
+
 static int run_status(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -251,6 +309,15 @@ const struct command epoch_commands[] = {
 	 "usually does it.",
 	 "assay epoch advance --key-file ops.key --deployment deployment.json --confirmations 1",
 	 run_advance},
+	{"epoch", "seed", "record the current epoch's seed once its block is mined (anyone)",
+	 "(--key-file FILE | --key-env VAR) [--json]",
+	 "The seed of an epoch is the hash of a block fixed by advanceEpoch; the first\n"
+	 "transaction that touches the epoch after that block records it, and if nobody does\n"
+	 "within 256 blocks a fallback rule replaces it. Auditors need it recorded before they\n"
+	 "can build a schedule: this calls Staking.recordSeed when nothing has yet, and prints\n"
+	 "the seed either way.",
+	 "assay epoch seed --key-file ops.key --deployment deployment.json --confirmations 1",
+	 run_seed},
 	{"epoch", "status", "the current (or a past) epoch: times, seed, committee, shards, phases",
 	 "[--epoch E] [--json]",
 	 "Reads the deployment's Staking and Settlement: the epoch's start, length and end (and\n"
