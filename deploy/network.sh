@@ -37,7 +37,7 @@ fi
 # step TITLE FUNCTION ARGS...: runs FUNCTION in a subshell with `set -e`, its output in
 # $STATE/logs/NN-<slug>.log; prints the title and its duration. On failure: which step,
 # the last lines of its log, then everything is stopped (EXIT trap) and the exit is 1.
-nstep=0; cur_step=; cur_log=
+nstep=0; cur_step=; cur_log=; step_pid=
 t_start=$EPOCHREALTIME
 msg() { if [ "$json" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -47,9 +47,14 @@ step() {
 	cur_step=$title
 	cur_log="$STATE/logs/$(printf '%02d' "$nstep")-$(tr -c 'a-z0-9\n' '-' <<<"${title,,}" | cut -c1-40).log"
 	local t0=$EPOCHREALTIME rc
+	# In the background and waited for: a signal interrupts `wait` at once (a foreground
+	# child that handles SIGINT itself would make bash carry on); on_signal ends it.
 	set +e
-	( set -euo pipefail; "$@" ) >"$cur_log" 2>&1
+	( set -euo pipefail; "$@" ) >"$cur_log" 2>&1 </dev/null &
+	step_pid=$!
+	wait "$step_pid"
 	rc=$?
+	step_pid=
 	set -e
 	if [ "$rc" != 0 ]; then
 		msg "$(printf '%-58s FAILED after %ss' "$title" "$(secs "$t0" "$EPOCHREALTIME")")"
@@ -77,9 +82,19 @@ on_exit() {
 	fi
 	exit "$rc"
 }
+# The PIDs of a process and all its descendants, children first.
+tree_pids() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree_pids "$c"; done
+	echo "$1"
+}
 on_signal() {
 	echo >&2
 	echo "network.sh: interrupted${cur_step:+ during step '$cur_step'}; stopping everything" >&2
+	if [ -n "$step_pid" ]; then
+		kill $(tree_pids "$step_pid") 2>/dev/null || true
+		wait "$step_pid" 2>/dev/null || true
+	fi
 	cur_step=; stop_all >&2; trap - EXIT; exit 130
 }
 
@@ -124,4 +139,5 @@ step "collect the summary" do_collect
 cur_step=
 
 elapsed=$(secs "$t_start" "$EPOCHREALTIME")
+[ "$keep" = 1 ] || stop_all >"$STATE/logs/stop.log" 2>&1
 summary "$elapsed"

@@ -382,6 +382,19 @@ fault_of() {
 	esac
 }
 
+pointers() { # what to look at next, one command a line
+	local s="$STATE/summary.json" n5 sk="$STATE/keys/auditor0-sign.key"
+	n5=$(jq -r '.nodes[] | select(.index == 5) | .node' "$s")
+	echo "$BUILD/assay payouts --node $n5 --signing-key-file $sk"
+	echo "$BUILD/assay attestations --epoch 1"
+	echo "$BUILD/assay evidence prove --epoch 1 --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
+	echo "$BUILD/assay epoch status --json"
+	echo "$BUILD/assay settle status --signing-key-file $sk"
+	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0 --committee $STATE/committee-nodes.json"
+	echo "curl $(jq -r .api "$s")/v1/epochs"
+	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
+}
+
 tokens() { # WEI (decimal string) -> tokens with 4 decimals, exact (truncated)
 	local w=$1
 	[[ "$w" =~ ^[0-9]+$ ]] || { echo "$w"; return; }
@@ -392,7 +405,11 @@ tokens() { # WEI (decimal string) -> tokens with 4 decimals, exact (truncated)
 summary() { # ELAPSED
 	local s="$STATE/summary.json"
 	if [ "$json" = 1 ]; then
-		jq -c --argjson t "$1" --argjson keep "$keep" '. + {seconds: $t, kept_running: ($keep == 1)}' "$s"
+		jq -c --argjson t "$1" --argjson keep "$keep" --arg next "$(pointers)" \
+			--arg stop "deploy/network.sh --stop" '. + {seconds: $t, kept_running: ($keep == 1),
+			next: ($next | split("\n")), env: {ASSAY_DB: .postgres, ASSAY_RPC_URL: .rpc_url,
+			ASSAY_DEPLOYMENT: (.state_dir + "/deployment.json")}}
+			+ (if $keep == 1 then {stop: $stop} else {} end)' "$s"
 		return
 	fi
 	local nb bytes
@@ -404,7 +421,9 @@ summary() { # ELAPSED
 	echo "  contracts   staking $(jq -r .deployment.staking "$s"), settlement $(jq -r .deployment.settlement "$s")"
 	echo "  blobs       $nb stored, paid for 3 epochs and certified ($bytes bytes)"
 	jq -r '.audits | group_by(.epoch)[] | "  audits      epoch \(.[0].epoch): " + (map("auditor \(.auditor) \(.decided)/\(.challenges)") | join(", ")) + " challenges decided"' "$s"
-	jq -r '.epochs[] | "  epoch \(.epoch)     \(.settlement.status), \(.settlement.revealed) attestations revealed"' "$s"
+	while IFS=$'\t' read -r e st rv pool; do
+		echo "  epoch $e     $st, $rv attestations revealed, reward pool $(tokens "$pool") tokens"
+	done < <(jq -r '.epochs[] | [.epoch, .settlement.status, .settlement.revealed, .settlement.pool] | @tsv' "$s")
 	echo
 	echo "payouts (median score of the 4 auditors; rewards and slashes in tokens, from the chain's NodeScored, via 'assay payouts'):"
 	printf '  %-4s %-42s %-24s %6s  %-8s %10s %9s  %-8s %10s %9s\n' node address fault shards \
@@ -416,8 +435,6 @@ summary() { # ELAPSED
 	done < <(jq -r '.nodes[] | [.index, .node, .fault, (.epochs[0].shards | tostring),
 		(.epochs[] | select(.epoch == 1) | .median, .reward, .slashed),
 		(.epochs[] | select(.epoch == 2) | .median, .reward, .slashed)] | @tsv' "$s")
-	local n5 sk="$STATE/keys/auditor0-sign.key"
-	n5=$(jq -r '.nodes[] | select(.index == 5) | .node' "$s")
 	echo
 	if [ "$keep" = 1 ]; then
 		echo "left running. Use it with:"
@@ -425,11 +442,7 @@ summary() { # ELAPSED
 	else
 		echo "everything is stopped now; run 'deploy/network.sh --keep' to try these on the live network:"
 	fi
-	echo "  $BUILD/assay payouts --node $n5 --signing-key-file $sk"
-	echo "  $BUILD/assay attestations --epoch 1"
-	echo "  $BUILD/assay evidence prove --epoch 1 --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
-	echo "  $BUILD/assay epoch status --json; $BUILD/assay settle status --signing-key-file $sk"
-	echo "  curl $(jq -r .api "$s")/v1/epochs; curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
+	pointers | sed 's/^/  /'
 	echo "  logs of every step: $STATE/logs/; nodes' logs: $STATE/nodes/"
 	if [ "$keep" = 1 ]; then
 		echo "stop it with:"
