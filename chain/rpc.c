@@ -437,7 +437,9 @@ static enum chain_rpc_status check_object(json_t *o, bool *has_id, uint64_t *id_
 static json_t *load(const char *body, size_t len, struct err *e)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* \u0000 is valid JSON: anvil writes it in error messages that quote revert data
+	 * which happens to be UTF-8. Strings are read with their lengths where it matters. */
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		char text[120];
 		clean_copy(text, sizeof(text), jerr.text, strlen(jerr.text));
