@@ -2,7 +2,8 @@
 # test.sh: installs what is missing, builds, and runs every test, printing how long each
 # stage took. The README's test command; .ci/run calls it.
 #   stages: install, build (warnings are errors), unit, integration, fuzz, contracts (forge),
-#   then the same C suites again in an ASan+UBSan build.
+#   then the same C suites again in an ASan+UBSan build (all but the tests labelled slow,
+#   which are long chain scenarios whose C paths the other suites cover).
 # Environment: ASSAY_TEST_SKIP_ASAN=1 skips the sanitizer build (for quick local runs).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -86,7 +87,7 @@ if [ "${ASSAY_TEST_SKIP_ASAN:-0}" != 1 ]; then
 	if stage asan-build build build-asan -DASSAY_SANITIZE=ON -DASSAY_FUZZ_RUNS=3000 \
 		-DASSAY_BUILD_BENCH=OFF \
 		-DASSAY_CONTRACTS_FROM="$ASSAY_ROOT/build/contracts"; then
-		stage asan-tests run_ctest build-asan -L 'unit|integration|fuzz'
+		stage asan-tests run_ctest build-asan -L 'unit|integration|fuzz' -LE slow
 	fi
 fi
 
