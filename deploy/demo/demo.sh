@@ -2,6 +2,16 @@
 # runs in a subshell with `set -e`, its output going to the step's log; results pass
 # between steps as files under $STATE. Every number the summary prints comes from an
 # assay command's output (or the chain through it), never from this script.
+#
+# Stand-ins for capabilities still missing from the commands (replace when they land):
+#  - `audit run` takes --committee/--blobs/--seed files: the committee file is written from
+#    `epoch status --json` (node id = operator address), the blob list is the blobs this
+#    script saw certified (all certified before the seed block: --seed-delay 200), and the
+#    seed is recorded on chain with `chain send ... recordSeed(uint64)`.
+#  - `blob put` does not register or certify: `blob register`, the nodes' confirmations
+#    from GET /v1/blobs/ID/confirmation and `blob certify` follow it.
+#  - `node serve` / `blob put` take a committee file (node key addresses), written from
+#    `epoch status --json` of epoch 1; do_seed fails if shards move after it.
 
 N_SHARDS=20          # shards of the deployment (f = 6: certification needs 14)
 EPOCH_S=3600         # epoch length on chain; time is moved with evm_increaseTime
