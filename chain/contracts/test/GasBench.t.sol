@@ -103,7 +103,7 @@ abstract contract GasBenchBase is Fixture {
         (start, dur,,,,,) = staking.epochInfo(2);
         vm.warp(start + dur);
         vm.roll(_blk() + 10);
-        _measure("advanceEpoch: leaver still draining, 100 moves", address(staking), abi.encodeCall(Staking.advanceEpoch, ()));
+        _measure("advanceEpoch: drained member drops out (new member list)", address(staking), abi.encodeCall(Staking.advanceEpoch, ()));
 
         // let the assignment converge, then measure an epoch where nothing changes
         for (uint256 i = 0; i < 20 && staking.graceBitmap(staking.currentEpoch()).length != 0; i++) {
