@@ -30,18 +30,47 @@ static const struct command *const tables[] = {
 	blob_chain_commands,
 };
 
+/* The order commands are listed in: from the chain up to what users look at. */
+static const char *const group_order[] = {"db", "chain", "epoch", "stake", "blob", "node",
+					  "audit", "settle", "evidence", "api"};
+
+static void usage_line(FILE *f, const struct command *c)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s%s", c->group ? c->group : "",
+		 c->group && c->name ? " " : "", c->name ? c->name : "");
+	fprintf(f, "  %-22s %s\n", name, c->summary);
+}
+
+static bool group_listed(const char *group)
+{
+	for (size_t g = 0; g < ARRAY_LEN(group_order); g++)
+		if (!strcmp(group, group_order[g]))
+			return true;
+	return false;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "assay %s: the audit and settlement layer of a Walrus-style storage network\n\n"
 		   "Usage: assay COMMAND [SUBCOMMAND] [OPTIONS]\n\nCommands:\n",
 		ASSAY_VERSION);
+	for (size_t g = 0; g < ARRAY_LEN(group_order); g++) {
+		for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+			for (const struct command *c = tables[t]; c->run; c++)
+				if (c->group && !strcmp(c->group, group_order[g]))
+					usage_line(f, c);
+		/* Provider and explorer views stand beside the settle job. */
+		if (!strcmp(group_order[g], "settle"))
+			for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+				for (const struct command *c = tables[t]; c->run; c++)
+					if (!c->group)
+						usage_line(f, c);
+	}
 	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
-		for (const struct command *c = tables[t]; c->run; c++) {
-			char name[64];
-			snprintf(name, sizeof(name), "%s%s%s", c->group ? c->group : "",
-				 c->group && c->name ? " " : "", c->name ? c->name : "");
-			fprintf(f, "  %-22s %s\n", name, c->summary);
-		}
+		for (const struct command *c = tables[t]; c->run; c++)
+			if (c->group && !group_listed(c->group))
+				usage_line(f, c);
 	fprintf(f, "\nRun 'assay COMMAND [SUBCOMMAND] --help' for the options and an example.\n"
 		   "Settings come from flags, ASSAY_* environment variables and --config FILE.\n");
 }
