@@ -21,6 +21,9 @@ extern const struct command epoch_commands[];
 extern const struct command stake_commands[];
 extern const struct command blob_chain_commands[];
 
+/* Whether a setting belongs in a command's --help (cli/settings_help.c). */
+bool settings_relevant(const struct command *cmd, const struct opt *o);
+
 /* Parse the command line with the settings table and apply logging; for commands that
  * need nothing more. */
 void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,

@@ -110,6 +110,7 @@ static void group_usage(FILE *f, const char *group)
 int main(int argc, char **argv)
 {
 	config_register(settings_table);
+	cli_set_help_filter(settings_relevant);
 	atexit(config_free_all);
 
 	if (argc < 2) {

@@ -31,8 +31,16 @@ static void print_opt(const struct opt *o)
 	putchar('\n');
 }
 
-void cli_print_help(const struct command *cmd, const struct opt *local)
+static bool (*help_filter)(const struct command *, const struct opt *);
+
+void cli_set_help_filter(bool (*relevant)(const struct command *cmd, const struct opt *o))
 {
+	help_filter = relevant;
+}
+
+void cli_print_help(const struct command *cmd, const struct opt *local, bool all)
+{
+	size_t hidden = 0;
 	printf("%s: %s\n\nUsage: %s %s\n", cli_name(cmd), cmd->summary, cli_name(cmd),
 	       cmd->usage ? cmd->usage : "");
 	if (cmd->details)
@@ -45,9 +53,16 @@ void cli_print_help(const struct command *cmd, const struct opt *local)
 	printf("\nSettings (flag, config file key, or ASSAY_<NAME> in the environment):\n");
 	printf("    %-28s %s\n", "--config FILE", "read settings from FILE (KEY = VALUE lines)");
 	for (const struct opt *const *t = config_tables(); *t; t++)
-		for (const struct opt *o = *t; o->name; o++)
-			print_opt(o);
+		for (const struct opt *o = *t; o->name; o++) {
+			if (!all && help_filter && !help_filter(cmd, o))
+				hidden++;
+			else
+				print_opt(o);
+		}
 	printf("  %-30s %s\n", "-h, --help", "show this help");
+	if (hidden)
+		printf("  %-30s %s (%zu more)\n", "  --help-all",
+		       "also list the settings of other commands", hidden);
 	if (cmd->example)
 		printf("\nExample:\n  %s\n", cmd->example);
 }
@@ -84,8 +99,9 @@ void cli_parse(const struct command *cmd, const struct opt *local, int argc, cha
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cli_print_help(cmd, local);
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+		    !strcmp(argv[i], "--help-all")) {
+			cli_print_help(cmd, local, !strcmp(argv[i], "--help-all"));
 			exit(EXIT_OK);
 		}
 		if (!strcmp(argv[i], "--config")) {

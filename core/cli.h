@@ -31,8 +31,12 @@ struct command {
  * (max_pos < 0: unbounded). */
 void cli_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
 	       int min_pos, int max_pos, char ***pos, int *npos);
-/* Print the help of one command to stdout. */
-void cli_print_help(const struct command *cmd, const struct opt *local);
+/* Print the help of one command to stdout; `all` also lists the settings the help filter
+ * says the command does not use. */
+void cli_print_help(const struct command *cmd, const struct opt *local, bool all);
+/* Which registered settings a command's --help lists (the rest: --help-all). Without a
+ * filter every setting is listed. */
+void cli_set_help_filter(bool (*relevant)(const struct command *cmd, const struct opt *o));
 /* Print "assay GROUP NAME: message" and a hint to use --help, then exit 2. */
 _Noreturn void cli_usage_error(const struct command *cmd, const char *fmt, ...) PRINTF_FMT(2, 3);
 /* Report a failure (one sentence) to stderr, prefixed with the command; returns EXIT_FAIL. */
