@@ -29,6 +29,9 @@ check "unknown flag" 2 "$A" --frob;           contains "unknown top flag" "unkno
 check "unknown subcommand" 2 "$A" db frob;    contains "unknown sub" "unknown subcommand 'frob'"
 check "unknown sub flag" 2 "$A" db migrate --frob; contains "unknown sub flag" "unknown option '--frob'"
 check "sub help" 0 "$A" db migrate --help;    contains "sub help example" "Example:"
+check "settle help" 0 "$A" settle run --help; contains "settle help shows its key" "--signing-key-file"
+if grep -qF -- "--api-rate" <<<"$out"; then echo "FAIL settle help lists api settings"; fails=$((fails + 1)); else echo "ok   settle help leaves out api settings"; fi
+check "help-all" 0 "$A" settle run --help-all; contains "help-all lists everything" "--api-rate"
 check "missing value" 2 "$A" db migrate --db
 check "bad env value" 2 env ASSAY_DB_CONNECT_TIMEOUT=soon "$A" db status
 single_line "bad env value one line"; contains "bad env value says" "db-connect-timeout must be a non-negative integer"
