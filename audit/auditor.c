@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,14 @@ struct md_slot {
 	char *detail; /* MD_BAD: why */
 };
 
+/* A node's challenges that are due and not yet sent, oldest first. A seq is queued at most
+ * once at a time, so a ring of the node's challenge count never overflows. */
+struct nodeq {
+	uint64_t *v;
+	size_t head, len, cap;
+	size_t inflight; /* requests */
+};
+
 struct engine {
 	const struct audit_auditor_config *cfg;
 	struct audit_schedule sched;
@@ -68,7 +77,21 @@ struct engine {
 	uint64_t down_since;
 	struct audit_fanout *fan;
 	struct audit_auditor_report *rep;
-	uint64_t inflight;
+	/* the pipeline */
+	struct nodeq *q;          /* per node: challenges due, not yet sent */
+	uint64_t retry_min;       /* earliest retry_at in the re-ask list */
+	size_t node_cap;          /* requests in flight per node */
+	size_t req_cap;           /* requests in flight in all */
+	size_t req_inflight, ch_inflight, jobs_inflight;
+	size_t rr;                /* the node to look at first when sending */
+	/* verification threads (see struct verifier) */
+	struct verifier *ver;
+	struct audit_metadata **grave; /* evicted metadata a job may still be checking against */
+	size_t ngrave, capgrave;
+	/* the canary, asked at most once a second */
+	uint64_t last_answer_ms, canary_at;
+	bool canary_down;
+	char canary_why[256];
 };
 
 uint64_t audit_unix_ms(void)
@@ -152,8 +175,15 @@ static void md_cache_put(struct engine *g, uint32_t blob, struct audit_metadata 
 	}
 	size_t bytes = sizeof(*md) + (size_t)md->n_shards * sizeof(md->hashes[0]);
 	if (g->md_bytes + bytes > MD_CACHE_MAX_BYTES) {
+		/* Jobs being checked may hold these: they are freed once no job is in flight. */
 		for (size_t i = 0; i < g->cfg->nblobs; i++) {
-			audit_metadata_free(g->md[i]);
+			if (!g->md[i])
+				continue;
+			if (g->ngrave == g->capgrave) {
+				g->capgrave = g->capgrave ? g->capgrave * 2 : 64;
+				g->grave = xrealloc(g->grave, g->capgrave * sizeof(*g->grave));
+			}
+			g->grave[g->ngrave++] = g->md[i];
 			g->md[i] = NULL;
 		}
 		g->md_bytes = 0;
@@ -189,6 +219,8 @@ static void add_retry(struct engine *g, uint64_t seq, uint64_t at)
 	g->retry[g->nretry++] = seq;
 	g->st[seq].flags |= S_RETRY;
 	g->st[seq].retry_at = at;
+	if (at < g->retry_min)
+		g->retry_min = at;
 }
 
 /* The result of one attempt is known: update the state, queue the record. */
@@ -267,6 +299,11 @@ static void flush(struct engine *g, bool force)
 		goto metrics;
 	if (g->db_down && now < g->db_retry_at)
 		goto metrics;
+	/* Reconnecting can block for the connect timeout, and transfers in flight would
+	 * time out meanwhile, blaming their nodes: while the database is down, try only
+	 * when nothing is in flight (at the bound no new challenges go out, so that comes). */
+	if (g->db_down && g->jobs_inflight > 0)
+		goto metrics;
 	struct err e = {{0}};
 	if (g->db_down || g->need_dedupe) {
 		if (!cfg->store.ping(cfg->store.ctx, &e) || !dedupe_pending(g, &e))
@@ -316,30 +353,65 @@ metrics:
 				     !g->db_down);
 }
 
-/* ---- one wave: the challenges due now, sent together under one deadline ---- */
+/* ---- a job: one node's challenges sent together under one deadline ---- */
 
 struct meta_req {
 	uint32_t node, blob;
 	size_t fi; /* index in the fan-out requests */
 	enum audit_outcome outcome;
+	struct audit_metadata *md; /* checked by a verifier; the cache takes it */
 	char detail[256];
 };
 
 struct sym_req {
 	uint32_t node, blob;
 	enum audit_proof_axis axis;
-	size_t first, count; /* in the sorted wave */
+	size_t first, count; /* in the sorted seqs */
 	size_t fi;           /* SIZE_MAX: not sent (metadata known bad) */
 	struct meta_req *meta;
+	const struct audit_metadata *md; /* cached when sent (no meta), or NULL */
+	bool checked;        /* a verifier filled outs[first..first+count) and detail */
+	char detail[240];
+};
+
+struct job {
+	struct engine *g;
+	uint32_t node;
+	uint64_t *seqs;
+	size_t nseqs;
+	struct meta_req *metas;
+	struct sym_req *syms;
+	struct audit_fanout_request *fr;
+	char **urls;
+	size_t nmeta, nsym, nfr;
+	size_t outstanding, answered;
+	uint64_t issued_unix, issued_ms;
+	enum audit_outcome *outs; /* per seq, from the verifier */
+	struct job *next;         /* in a verifier queue */
+};
+
+/* Checking answers (parsing metadata and hashing it against the blob ID, a Merkle path per
+ * symbol: ~18 us a symbol at n = 1000) runs on its own threads so the I/O thread only
+ * moves bytes. A completed job goes to `todo`; a thread checks it, pure functions of the
+ * job's responses and of metadata nobody frees meanwhile, and puts it on `done`; the I/O
+ * thread, woken through the fan-out, records it. */
+struct verifier {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *todo_head, *todo_tail, *done_head, *done_tail;
+	bool quit;
+	struct audit_fanout *fan;
+	const struct audit_auditor_config *cfg;
+	const struct audit_challenge *ch;
+	pthread_t *threads;
+	size_t nthreads;
 };
 
 static const struct audit_challenge *g_sort_ch;
-static int cmp_wave(const void *a, const void *b)
+static int cmp_job(const void *a, const void *b)
 {
 	const struct audit_challenge *x = &g_sort_ch[*(const uint64_t *)a];
 	const struct audit_challenge *y = &g_sort_ch[*(const uint64_t *)b];
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
 	if (x->blob != y->blob)
 		return x->blob < y->blob ? -1 : 1;
 	if (x->axis != y->axis)
@@ -384,100 +456,59 @@ static bool canary_ok(const char *url, char *why, size_t why_len)
 	return ok;
 }
 
-static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
+/* Whether the auditor's own network is down, seen from a job nobody answered: no node
+ * answered anything since it was sent, and the canary fails too. The canary is asked at
+ * most once a second (jobs end by the hundred when the network is cut). */
+static bool self_down(struct engine *g, const struct job *j)
+{
+	const struct audit_auditor_config *cfg = g->cfg;
+	if (j->nfr == 0 || j->answered > 0 || !cfg->canary_url || g->last_answer_ms >= j->issued_ms)
+		return false;
+	uint64_t now = now_ms();
+	if (g->canary_at && now - g->canary_at < 1000)
+		return g->canary_down;
+	bool was_down = g->canary_down;
+	g->canary_down = !canary_ok(cfg->canary_url, g->canary_why, sizeof(g->canary_why));
+	g->canary_at = now_ms();
+	if (g->canary_down && !was_down)
+		log_warn("no node answered and the canary %s fails too (%s): recording auditor_error, "
+			 "not node failures",
+			 cfg->canary_url, g->canary_why);
+	return g->canary_down;
+}
+
+static void job_free(struct job *j)
+{
+	for (size_t k = 0; k < j->nmeta; k++)
+		audit_metadata_free(j->metas[k].md);
+	for (size_t k = 0; k < j->nfr; k++) {
+		audit_http_response_clear(&j->fr[k].resp);
+		free(j->urls[k]);
+	}
+	free(j->urls);
+	free(j->fr);
+	free(j->syms);
+	free(j->metas);
+	free(j->seqs);
+	free(j->outs);
+	free(j);
+}
+
+/* Every request of the job is answered (or failed): decide its challenges. */
+static void job_finish(struct engine *g, struct job *j)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
 	const struct audit_challenge *ch = g->sched.challenges;
-	g_sort_ch = ch;
-	qsort(wave, nwave, sizeof(*wave), cmp_wave);
+	struct audit_fanout_request *fr = j->fr;
+	g->rep->attempts_sent += j->nseqs;
+	bool down = self_down(g, j);
 
-	struct meta_req *metas = xcalloc(nwave, sizeof(*metas));
-	struct sym_req *syms = xcalloc(nwave, sizeof(*syms));
-	struct audit_fanout_request *fr = xcalloc(2 * nwave, sizeof(*fr));
-	char **urls = xcalloc(2 * nwave, sizeof(*urls));
-	size_t nmeta = 0, nsym = 0, nfr = 0;
-
-	for (size_t i = 0; i < nwave;) {
-		const struct audit_challenge *c = &ch[wave[i]];
-		uint32_t node = c->node, blob = c->blob;
-		const struct audit_auditor_node *nd = &cfg->nodes[node];
-		const uint8_t *bid = cfg->blobs[blob].id;
-		uint8_t state = md_state(g, node, blob);
-		struct meta_req *m = NULL;
-		if (state == MD_UNKNOWN) {
-			m = &metas[nmeta++];
-			m->node = node;
-			m->blob = blob;
-			m->fi = nfr;
-			urls[nfr] = metadata_url_new(nd->url, bid);
-			fr[nfr].url = urls[nfr];
-			fr[nfr].pinned_key = nd->pin;
-			fr[nfr].max_body = metadata_cap(cfg->sched->n);
-			nfr++;
-		}
-		/* One request per (blob, axis), several ids each. */
-		while (i < nwave && ch[wave[i]].node == node && ch[wave[i]].blob == blob) {
-			enum audit_proof_axis axis = ch[wave[i]].axis;
-			size_t j = i;
-			while (j < nwave && j - i < MAX_IDS_PER_REQUEST && ch[wave[j]].node == node &&
-			       ch[wave[j]].blob == blob && ch[wave[j]].axis == axis)
-				j++;
-			struct sym_req *s = &syms[nsym++];
-			s->node = node;
-			s->blob = blob;
-			s->axis = axis;
-			s->first = i;
-			s->count = j - i;
-			s->meta = m;
-			s->fi = SIZE_MAX;
-			if (state != MD_BAD) {
-				struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
-				for (size_t k = 0; k < s->count; k++)
-					ids[k] = ch[wave[i + k]].symbol;
-				s->fi = nfr;
-				urls[nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
-				fr[nfr].url = urls[nfr];
-				fr[nfr].pinned_key = nd->pin;
-				fr[nfr].max_body = symbols_cap(g->symbol_size[blob], s->count);
-				nfr++;
-			}
-			i = j;
-		}
-	}
-
-	uint64_t issued = audit_unix_ms();
-	g->inflight = nwave;
-	if (cfg->metrics)
-		audit_metrics_set_queue(cfg->metrics, 0, nwave);
-	struct err fe = {{0}};
-	bool fan_ok = audit_fanout_run(g->fan, fr, nfr, now_ms() + cfg->batch_timeout_ms, &fe);
-	if (!fan_ok)
-		log_error("HTTP fan-out failed: %s", fe.msg);
-	g->rep->attempts_sent += nwave;
-
-	/* The auditor's own network: nobody answered anything, and the canary fails too. */
-	bool self_down = false;
-	char why[256] = "";
-	size_t answered = 0;
-	for (size_t k = 0; k < nfr; k++)
-		if (fr[k].resp.transport == AUDIT_TRANSPORT_OK ||
-		    fr[k].resp.transport == AUDIT_TRANSPORT_TOO_LARGE)
-			answered++;
-	if (nfr > 0 && answered == 0 && cfg->canary_url && !canary_ok(cfg->canary_url, why, sizeof(why))) {
-		self_down = true;
-		log_warn("no node answered and the canary %s fails too (%s): recording auditor_error, "
-			 "not node failures",
-			 cfg->canary_url, why);
-	}
-
-	for (size_t k = 0; k < nmeta; k++) {
-		struct meta_req *m = &metas[k];
-		struct audit_metadata *md = NULL;
-		m->outcome = audit_check_metadata_response(&fr[m->fi].resp, cfg->blobs[m->blob].id,
-							   &md, m->detail, sizeof(m->detail));
+	for (size_t k = 0; k < j->nmeta; k++) {
+		struct meta_req *m = &j->metas[k];
 		struct md_slot *slot;
 		if (m->outcome == AUDIT_OUTCOME_PASS) {
-			md_cache_put(g, m->blob, md);
+			md_cache_put(g, m->blob, m->md);
+			m->md = NULL;
 			slot = md_slot(g, m->node, m->blob, true);
 			slot->state = MD_OK;
 		} else if (m->outcome == AUDIT_OUTCOME_BAD_METADATA) {
@@ -489,9 +520,8 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 	}
 
 	enum audit_outcome outs[MAX_IDS_PER_REQUEST];
-	struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
-	for (size_t k = 0; k < nsym; k++) {
-		struct sym_req *s = &syms[k];
+	for (size_t k = 0; k < j->nsym; k++) {
+		struct sym_req *s = &j->syms[k];
 		const struct audit_fanout_request *sr = s->fi != SIZE_MAX ? &fr[s->fi] : NULL;
 		const struct audit_fanout_request *decider = sr;
 		char detail[512] = "";
@@ -507,23 +537,21 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 				outs[t] = s->meta->outcome;
 			snprintf(detail, sizeof(detail), "%.250s", s->meta->detail);
 			decider = &fr[s->meta->fi];
-		} else if (!g->md[s->blob]) {
-			/* Evicted under memory pressure within this wave: ask again later. */
+		} else if (!s->checked) {
+			/* Nothing to check against (the cache dropped it): ask again later. */
 			for (size_t t = 0; t < s->count; t++)
 				outs[t] = AUDIT_OUTCOME_AUDITOR_ERROR;
 			snprintf(detail, sizeof(detail), "the blob's metadata left the cache");
 		} else {
-			for (size_t t = 0; t < s->count; t++)
-				ids[t] = ch[wave[s->first + t]].symbol;
-			audit_check_symbols_response(&sr->resp, g->md[s->blob], ids, s->count, s->axis,
-						     outs, detail, sizeof(detail));
+			memcpy(outs, j->outs + s->first, s->count * sizeof(*outs));
+			snprintf(detail, sizeof(detail), "%s", s->detail);
 		}
 		long status = decider ? decider->resp.status : 0;
 		uint64_t lat = sr ? sr->resp.latency_ms : 0;
 		if (s->meta && fr[s->meta->fi].resp.latency_ms > lat)
 			lat = fr[s->meta->fi].resp.latency_ms;
 		for (size_t t = 0; t < s->count; t++) {
-			uint64_t seq = wave[s->first + t];
+			uint64_t seq = j->seqs[s->first + t];
 			const struct audit_challenge *c = &ch[seq];
 			struct audit_record r;
 			memset(&r, 0, sizeof(r));
@@ -536,16 +564,16 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 			r.shard = c->shard;
 			r.symbol = c->symbol;
 			r.axis = c->axis;
-			r.issued_at_ms = issued;
+			r.issued_at_ms = j->issued_unix;
 			r.latency_ms = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
 			r.outcome = outs[t];
 			r.http_status = status;
-			if (self_down && (r.outcome == AUDIT_OUTCOME_TIMEOUT ||
-					  r.outcome == AUDIT_OUTCOME_UNREACHABLE)) {
+			if (down && (r.outcome == AUDIT_OUTCOME_TIMEOUT ||
+				     r.outcome == AUDIT_OUTCOME_UNREACHABLE)) {
 				r.outcome = AUDIT_OUTCOME_AUDITOR_ERROR;
 				snprintf(r.detail, sizeof(r.detail),
-					 "the auditor's network is down (canary: %.80s); %.100s", why,
-					 detail);
+					 "the auditor's network is down (canary: %.80s); %.100s",
+					 g->canary_why, detail);
 			} else if (r.outcome != AUDIT_OUTCOME_PASS) {
 				snprintf(r.detail, sizeof(r.detail), "%.230s", detail);
 			}
@@ -557,42 +585,271 @@ static void run_wave(struct engine *g, uint64_t *wave, size_t nwave)
 			settle_attempt(g, &r, audit_unix_ms());
 		}
 	}
+	g->q[j->node].inflight -= j->nfr;
+	g->req_inflight -= j->nfr;
+	g->ch_inflight -= j->nseqs;
+	g->jobs_inflight--;
+	job_free(j);
+}
 
-	for (size_t k = 0; k < nfr; k++) {
-		audit_http_response_clear(&fr[k].resp);
-		free(urls[k]);
+/* On a verifier thread: checks what the job's answers say, touching only the job. */
+static void job_check(const struct verifier *v, struct job *j)
+{
+	for (size_t k = 0; k < j->nmeta; k++) {
+		struct meta_req *m = &j->metas[k];
+		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
+							   v->cfg->blobs[m->blob].id, &m->md,
+							   m->detail, sizeof(m->detail));
 	}
-	free(urls);
-	free(fr);
-	free(syms);
-	free(metas);
-	g->inflight = 0;
+	struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
+	for (size_t k = 0; k < j->nsym; k++) {
+		struct sym_req *s = &j->syms[k];
+		if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
+			continue;
+		const struct audit_metadata *md = s->meta ? s->meta->md : s->md;
+		if (!md)
+			continue;
+		for (size_t t = 0; t < s->count; t++)
+			ids[t] = v->ch[j->seqs[s->first + t]].symbol;
+		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
+					     j->outs + s->first, s->detail, sizeof(s->detail));
+		s->checked = true;
+	}
+}
+
+static void *verifier_main(void *arg)
+{
+	struct verifier *v = arg;
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		while (!v->todo_head && !v->quit)
+			pthread_cond_wait(&v->cond, &v->lock);
+		if (v->quit)
+			break;
+		struct job *j = v->todo_head;
+		v->todo_head = j->next;
+		if (!v->todo_head)
+			v->todo_tail = NULL;
+		pthread_mutex_unlock(&v->lock);
+		job_check(v, j);
+		pthread_mutex_lock(&v->lock);
+		j->next = NULL;
+		if (v->done_tail)
+			v->done_tail->next = j;
+		else
+			v->done_head = j;
+		v->done_tail = j;
+		audit_fanout_wakeup(v->fan);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}
+
+static bool verifier_new(struct engine *g, unsigned nthreads, struct err *e)
+{
+	struct verifier *v = xcalloc(1, sizeof(*v));
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->cond, NULL);
+	v->fan = g->fan;
+	v->cfg = g->cfg;
+	v->ch = g->sched.challenges;
+	v->threads = xcalloc(nthreads, sizeof(*v->threads));
+	g->ver = v;
+	for (; v->nthreads < nthreads; v->nthreads++) {
+		int rc = pthread_create(&v->threads[v->nthreads], NULL, verifier_main, v);
+		if (rc != 0)
+			return err_set(e, "could not start a verification thread: %s", strerror(rc));
+	}
+	return true;
+}
+
+/* Stops the threads; jobs still queued are dropped (the caller has none in flight). */
+static void verifier_free(struct verifier *v)
+{
+	if (!v)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->quit = true;
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+	for (size_t i = 0; i < v->nthreads; i++)
+		pthread_join(v->threads[i], NULL);
+	free(v->threads);
+	pthread_cond_destroy(&v->cond);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
+
+static void verifier_push(struct verifier *v, struct job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&v->lock);
+	if (v->todo_tail)
+		v->todo_tail->next = j;
+	else
+		v->todo_head = j;
+	v->todo_tail = j;
+	pthread_cond_signal(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/* On the I/O thread: records the jobs the verifiers are done with. */
+static void verifier_collect(struct engine *g)
+{
+	struct verifier *v = g->ver;
+	pthread_mutex_lock(&v->lock);
+	struct job *j = v->done_head;
+	v->done_head = v->done_tail = NULL;
+	pthread_mutex_unlock(&v->lock);
+	while (j) {
+		struct job *next = j->next;
+		job_finish(g, j);
+		j = next;
+	}
+	if (g->jobs_inflight == 0 && g->ngrave) {
+		for (size_t i = 0; i < g->ngrave; i++)
+			audit_metadata_free(g->grave[i]);
+		g->ngrave = 0;
+	}
+}
+
+/* The fan-out reports one request answered. */
+static void on_done(void *arg, struct audit_fanout_request *req)
+{
+	struct job *j = req->user;
+	struct engine *g = arg;
+	if (req->resp.transport == AUDIT_TRANSPORT_OK ||
+	    req->resp.transport == AUDIT_TRANSPORT_TOO_LARGE) {
+		j->answered++;
+		g->last_answer_ms = now_ms();
+	}
+	if (--j->outstanding == 0)
+		verifier_push(g->ver, j);
+}
+
+/* Sends seqs[0..n) of one node (taken over) as one job: metadata it has not checked, then
+ * one request per (blob, axis) with several ids each, all under one deadline. */
+static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
+{
+	const struct audit_auditor_config *cfg = g->cfg;
+	const struct audit_challenge *ch = g->sched.challenges;
+	const struct audit_auditor_node *nd = &cfg->nodes[node];
+	g_sort_ch = ch;
+	qsort(seqs, n, sizeof(*seqs), cmp_job);
+
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->g = g;
+	j->node = node;
+	j->seqs = seqs;
+	j->nseqs = n;
+	j->metas = xcalloc(n, sizeof(*j->metas));
+	j->syms = xcalloc(n, sizeof(*j->syms));
+	j->fr = xcalloc(2 * n, sizeof(*j->fr));
+	j->urls = xcalloc(2 * n, sizeof(*j->urls));
+	j->outs = xcalloc(n, sizeof(*j->outs));
+	struct audit_fanout_request *fr = j->fr;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t blob = ch[seqs[i]].blob;
+		const uint8_t *bid = cfg->blobs[blob].id;
+		uint8_t state = md_state(g, node, blob);
+		struct meta_req *m = NULL;
+		if (state == MD_UNKNOWN) {
+			m = &j->metas[j->nmeta++];
+			m->node = node;
+			m->blob = blob;
+			m->fi = j->nfr;
+			j->urls[j->nfr] = metadata_url_new(nd->url, bid);
+			fr[j->nfr].url = j->urls[j->nfr];
+			fr[j->nfr].pinned_key = nd->pin;
+			fr[j->nfr].max_body = metadata_cap(cfg->sched->n);
+			j->nfr++;
+		}
+		/* One request per (blob, axis), several ids each. */
+		while (i < n && ch[seqs[i]].blob == blob) {
+			enum audit_proof_axis axis = ch[seqs[i]].axis;
+			size_t k = i;
+			while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[seqs[k]].blob == blob &&
+			       ch[seqs[k]].axis == axis)
+				k++;
+			struct sym_req *s = &j->syms[j->nsym++];
+			s->node = node;
+			s->blob = blob;
+			s->axis = axis;
+			s->first = i;
+			s->count = k - i;
+			s->meta = m;
+			s->md = m ? NULL : g->md[blob];
+			s->fi = SIZE_MAX;
+			if (state != MD_BAD) {
+				struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
+				for (size_t t = 0; t < s->count; t++)
+					ids[t] = ch[seqs[i + t]].symbol;
+				s->fi = j->nfr;
+				j->urls[j->nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
+				fr[j->nfr].url = j->urls[j->nfr];
+				fr[j->nfr].pinned_key = nd->pin;
+				fr[j->nfr].max_body = symbols_cap(g->symbol_size[blob], s->count);
+				j->nfr++;
+			}
+			i = k;
+		}
+	}
+
+	j->issued_unix = audit_unix_ms();
+	j->issued_ms = now_ms();
+	g->q[node].inflight += j->nfr;
+	g->req_inflight += j->nfr;
+	g->ch_inflight += n;
+	g->jobs_inflight++;
+	if (j->nfr == 0) {
+		/* Known bad metadata decides every challenge: nothing to send. */
+		job_finish(g, j);
+		return;
+	}
+	j->outstanding = j->nfr;
+	uint64_t deadline = j->issued_ms + cfg->batch_timeout_ms;
+	for (size_t k = 0; k < j->nfr; k++) {
+		fr[k].user = j;
+		audit_fanout_submit(g->fan, &fr[k], deadline);
+	}
 }
 
 /* ---- the loop ---- */
 
-/* Challenges due now, up to the wave size. */
-static size_t gather(struct engine *g, uint64_t now, uint64_t *wave, size_t max)
+static void enqueue(struct engine *g, uint64_t seq)
+{
+	struct nodeq *q = &g->q[g->sched.challenges[seq].node];
+	ASSAY_ASSERT(q->len < q->cap);
+	q->v[(q->head + q->len) % q->cap] = seq;
+	q->len++;
+}
+
+/* Moves what is due now into the nodes' queues: re-asks first (they are older), then the
+ * batches in schedule order. */
+static void admit(struct engine *g, uint64_t now)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
-	size_t n = 0;
-	/* Re-asks first: they are older. */
-	size_t kept = 0;
-	for (size_t i = 0; i < g->nretry; i++) {
-		uint64_t seq = g->retry[i];
-		if (n < max && g->st[seq].retry_at <= now) {
-			g->st[seq].flags &= (uint8_t)~S_RETRY;
-			wave[n++] = seq;
-		} else {
-			g->retry[kept++] = seq;
+	if (g->nretry && g->retry_min <= now) {
+		size_t kept = 0;
+		uint64_t min = UINT64_MAX;
+		for (size_t i = 0; i < g->nretry; i++) {
+			uint64_t seq = g->retry[i];
+			if (g->st[seq].retry_at <= now) {
+				g->st[seq].flags &= (uint8_t)~S_RETRY;
+				enqueue(g, seq);
+			} else {
+				g->retry[kept++] = seq;
+				if (g->st[seq].retry_at < min)
+					min = g->st[seq].retry_at;
+			}
 		}
+		g->nretry = kept;
+		g->retry_min = min;
 	}
-	g->nretry = kept;
 	while (g->batch_cursor < g->sched.nbatches) {
 		const struct audit_batch *b = &g->sched.batches[g->batch_cursor];
 		if (cfg->epoch_start_ms + b->at_ms > now)
-			break;
-		if (n > 0 && n + b->count > max)
 			break;
 		for (uint64_t seq = b->first_seq; seq < b->first_seq + b->count; seq++) {
 			struct seqstate *s = &g->st[seq];
@@ -600,35 +857,58 @@ static size_t gather(struct engine *g, uint64_t now, uint64_t *wave, size_t max)
 			if (s->attempts > 0 || (s->flags & (S_DECIDED | S_RETRY | S_SENT)))
 				continue;
 			s->flags |= S_SENT;
-			wave[n++] = seq;
+			enqueue(g, seq);
 		}
 		g->batch_cursor++;
 	}
-	return n;
+}
+
+/* Sends jobs while there is room: up to node_cap requests per node, so a slow node holds
+ * only its own slots, and req_cap requests and max_wave challenges in all. Nodes take
+ * turns so none waits behind another's backlog. */
+static void issue(struct engine *g)
+{
+	const struct audit_auditor_config *cfg = g->cfg;
+	size_t nn = cfg->nnodes, per_job = cfg->sched->batch_size ? cfg->sched->batch_size : 1;
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		for (size_t k = 0; k < nn; k++) {
+			if (g->req_inflight >= g->req_cap || g->ch_inflight >= cfg->max_wave)
+				return;
+			uint32_t node = (uint32_t)((g->rr + k) % nn);
+			struct nodeq *q = &g->q[node];
+			if (!q->len || q->inflight >= g->node_cap)
+				continue;
+			size_t n = q->len < per_job ? q->len : per_job;
+			uint64_t *seqs = xmalloc(n * sizeof(*seqs));
+			for (size_t t = 0; t < n; t++)
+				seqs[t] = q->v[(q->head + t) % q->cap];
+			q->head = (q->head + n) % q->cap;
+			q->len -= n;
+			job_start(g, node, seqs, n);
+			progress = true;
+		}
+		g->rr = nn ? (g->rr + 1) % nn : 0;
+	}
 }
 
 static uint64_t next_due(const struct engine *g)
 {
-	uint64_t t = UINT64_MAX;
-	if (g->batch_cursor < g->sched.nbatches)
-		t = g->cfg->epoch_start_ms + g->sched.batches[g->batch_cursor].at_ms;
-	for (size_t i = 0; i < g->nretry; i++)
-		if (g->st[g->retry[i]].retry_at < t)
-			t = g->st[g->retry[i]].retry_at;
+	uint64_t t = g->nretry ? g->retry_min : UINT64_MAX;
+	if (g->batch_cursor < g->sched.nbatches) {
+		uint64_t b = g->cfg->epoch_start_ms + g->sched.batches[g->batch_cursor].at_ms;
+		if (b < t)
+			t = b;
+	}
 	return t;
 }
 
-static uint64_t queue_depth(const struct engine *g, uint64_t now)
+static uint64_t queue_depth(const struct engine *g)
 {
 	uint64_t d = 0;
-	for (size_t i = g->batch_cursor; i < g->sched.nbatches; i++) {
-		if (g->cfg->epoch_start_ms + g->sched.batches[i].at_ms > now)
-			break;
-		d += g->sched.batches[i].count;
-	}
-	for (size_t i = 0; i < g->nretry; i++)
-		if (g->st[g->retry[i]].retry_at <= now)
-			d++;
+	for (size_t i = 0; i < g->cfg->nnodes; i++)
+		d += g->q[i].len;
 	return d;
 }
 
@@ -720,7 +1000,7 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	if (g->retry_delay < 500 && !cfg->retry_delay_ms)
 		g->retry_delay = 500;
 	bool ok = false;
-	uint64_t *wave = NULL;
+	g->retry_min = UINT64_MAX;
 
 	struct audit_schedule_node *sn = xcalloc(cfg->nnodes ? cfg->nnodes : 1, sizeof(*sn));
 	for (size_t i = 0; i < cfg->nnodes; i++) {
@@ -748,6 +1028,8 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	rep->challenges = g->sched.nchallenges;
 	if (!audit_fanout_new(&cfg->fanout, &g->fan, e))
 		goto out;
+	if (!verifier_new(g, cfg->verify_threads ? cfg->verify_threads : 2, e))
+		goto out;
 	if (cfg->metrics)
 		audit_metrics_set_epoch(cfg->metrics, sp->epoch);
 	if (!resume(g, e))
@@ -755,48 +1037,61 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	log_info("epoch %" PRIu64 ": %zu challenges in %zu batches over %zu nodes and %zu blobs",
 		 sp->epoch, g->sched.nchallenges, g->sched.nbatches, cfg->nnodes, cfg->nblobs);
 
-	wave = xcalloc(cfg->max_wave, sizeof(*wave));
+	g->q = xcalloc(cfg->nnodes ? cfg->nnodes : 1, sizeof(*g->q));
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		g->q[i].cap = i < g->sched.nnodes && g->sched.per_node[i] ? g->sched.per_node[i] : 1;
+		g->q[i].v = xmalloc(g->q[i].cap * sizeof(*g->q[i].v));
+	}
+	/* Enough requests per node to keep its connections busy while answers are read and
+	 * the next ones go out; more would only queue inside libcurl. */
+	g->req_cap = cfg->fanout.max_inflight ? cfg->fanout.max_inflight : 256;
+	g->node_cap = 4u * (cfg->fanout.max_host_connections ? cfg->fanout.max_host_connections : 8);
+	if (g->node_cap > g->req_cap)
+		g->node_cap = g->req_cap;
 	g->last_flush_ms = audit_unix_ms();
 	for (;;) {
-		if (cfg->stop && *cfg->stop)
-			break;
+		bool stopping = cfg->stop && *cfg->stop;
 		uint64_t now = audit_unix_ms();
 		if (cfg->metrics) {
 			audit_metrics_tick(cfg->metrics);
-			audit_metrics_set_queue(cfg->metrics, queue_depth(g, now), 0);
+			audit_metrics_set_queue(cfg->metrics, queue_depth(g), g->ch_inflight);
 		}
-		if (all_decided(g) && g->npending == 0) {
+		if (stopping) {
+			/* Let what is in flight end (by its deadline) so its results are kept. */
+			if (g->jobs_inflight == 0)
+				break;
+		} else if (all_decided(g) && g->npending == 0 && g->jobs_inflight == 0) {
 			if (cfg->once)
 				break;
 			/* A daemon waits for its next epoch's input: the caller restarts it. */
 			sleep_ms(200);
 			continue;
-		}
-		size_t n = 0;
-		if (g->npending >= cfg->max_pending) {
-			if (!g->warned_full) {
-				log_warn("%zu results wait for the database (the bound): issuing no new "
-					 "challenges until they are recorded",
-					 g->npending);
-				g->warned_full = true;
-			}
 		} else {
-			n = gather(g, now, wave, cfg->max_wave);
+			admit(g, now);
+			if (g->npending >= cfg->max_pending) {
+				if (!g->warned_full) {
+					log_warn("%zu results wait for the database (the bound): issuing "
+						 "no new challenges until they are recorded",
+						 g->npending);
+					g->warned_full = true;
+				}
+			} else {
+				issue(g);
+			}
 		}
-		if (n > 0)
-			run_wave(g, wave, n);
+		/* Wait for answers, or for the next batch or re-ask to fall due; the fan-out
+		 * returns as soon as a transfer completes. */
+		uint64_t wait = g->jobs_inflight ? 100 : 200;
+		uint64_t t = next_due(g);
+		if (!stopping && t != UINT64_MAX && t < now + wait)
+			wait = t > now ? t - now : 0;
+		if (g->npending && wait > cfg->flush_ms)
+			wait = cfg->flush_ms;
+		struct err fe = {{0}};
+		if (!audit_fanout_perform(g->fan, wait, on_done, g, &fe))
+			log_error("%s", fe.msg);
+		verifier_collect(g);
 		flush(g, false);
-		if (n == 0) {
-			uint64_t t = next_due(g);
-			uint64_t wait = 200;
-			now = audit_unix_ms();
-			if (t != UINT64_MAX && t > now && t - now < wait)
-				wait = t - now;
-			if (t != UINT64_MAX && t <= now && g->npending < cfg->max_pending)
-				wait = 0;
-			if (wait)
-				sleep_ms(wait);
-		}
 	}
 	/* Whatever is left goes to the store before returning (a stop tries once more). */
 	flush(g, true);
@@ -814,8 +1109,15 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 			  g->npending);
 	ok = true;
 out:
-	free(wave);
+	verifier_free(g->ver);
 	audit_fanout_free(g->fan);
+	for (size_t i = 0; i < g->ngrave; i++)
+		audit_metadata_free(g->grave[i]);
+	free(g->grave);
+	if (g->q)
+		for (size_t i = 0; i < cfg->nnodes; i++)
+			free(g->q[i].v);
+	free(g->q);
 	for (size_t i = 0; i < g->capslots; i++)
 		free(g->slots[i].detail);
 	free(g->slots);

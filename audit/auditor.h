@@ -3,7 +3,12 @@
  *   schedule (audit/schedule.h) -> batches due -> fan-out (audit/fanout.h) -> verify
  *   (audit/symbol.h) -> classify (audit/challenge.h) -> record (through audit_store)
  *
- * Batches due at the same moment go out together under one deadline. Each (node, blob)
+ * The fan-out is a pipeline: challenges that fall due join their node's queue, and a
+ * node's queue goes out in jobs of up to batch_size challenges (one deadline each, from
+ * when the job is sent) whenever the node has fewer than 4 x max_host_connections
+ * requests in flight and the whole fewer than fanout.max_inflight; each answer is decided
+ * as soon as its job completes, and the freed slots are filled at once. A slow node holds
+ * only its own slots, so it never delays another node's challenges. Each (node, blob)
  * metadata is fetched and checked against the blob ID once, then cached; a node that
  * answers bad metadata gets bad_metadata for its challenges on that blob. Transient
  * outcomes (timeout, unreachable, 429 and 5xx) and auditor_error are asked again later in
@@ -12,9 +17,9 @@
  *
  * auditor_error, the auditor's own fault (scoring ignores it), is decided by a concrete
  * rule: a transfer that failed locally (connect() said ENETUNREACH, ENETDOWN,
- * EADDRNOTAVAIL, no descriptors or memory; the fan-out itself failed), or a wave of
- * requests in which no node gave any HTTP answer while the configured canary URL also
- * fails: then nobody can tell the nodes were at fault.
+ * EADDRNOTAVAIL, no descriptors or memory; the fan-out itself failed), or a job that no
+ * node answered while no node answered anything else since it was sent and the configured
+ * canary URL also fails: then nobody can tell the nodes were at fault.
  *
  * Records go to the store in batches. If the store fails (PostgreSQL went away), results
  * wait in memory up to max_pending; the engine says so once per outage and once when it
@@ -101,9 +106,10 @@ struct audit_auditor_config {
 	uint64_t retry_delay_ms;    /* a re-ask waits at least this; 0: window / 20, >= 500 */
 	unsigned max_attempts;      /* 0: 3 (one ask and two re-asks) */
 	size_t max_pending;         /* unrecorded results held in memory; 0: 100000 */
-	size_t max_wave;            /* challenges sent at once; 0: 4096 */
+	size_t max_wave;            /* challenges in flight at once; 0: 4096 */
 	size_t flush_rows;          /* records per COPY; 0: 1000 */
 	uint64_t flush_ms;          /* longest a record waits for its COPY; 0: 500 */
+	unsigned verify_threads;    /* threads checking answers off the I/O thread; 0: 2 */
 	const char *canary_url;     /* or NULL (see auditor_error above) */
 	struct audit_fanout_config fanout;
 	struct audit_store store;

@@ -89,7 +89,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static void copy_header_value(char *dst, size_t dst_len, const char *v, size_t len)
+void audit_header_value_copy(char *dst, size_t dst_len, const char *v, size_t len)
 {
 	while (len && (*v == ' ' || *v == '\t')) {
 		v++;
@@ -99,7 +99,8 @@ static void copy_header_value(char *dst, size_t dst_len, const char *v, size_t l
 		len--;
 	if (len >= dst_len)
 		len = dst_len - 1;
-	memcpy(dst, v, len);
+	for (size_t i = 0; i < len; i++)
+		dst[i] = (v[i] >= 0x20 && v[i] < 0x7f) ? v[i] : '?';
 	dst[len] = '\0';
 }
 
@@ -109,8 +110,8 @@ static size_t header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 	size_t n = size * nitems;
 	static const char ra[] = "retry-after:";
 	if (n > sizeof(ra) - 1 && !strncasecmp(ptr, ra, sizeof(ra) - 1))
-		copy_header_value(r->retry_after, sizeof(r->retry_after), ptr + sizeof(ra) - 1,
-				  n - (sizeof(ra) - 1));
+		audit_header_value_copy(r->retry_after, sizeof(r->retry_after),
+					ptr + sizeof(ra) - 1, n - (sizeof(ra) - 1));
 	return n;
 }
 
@@ -131,6 +132,33 @@ static bool local_errno(long err)
 		return true;
 	default:
 		return false;
+	}
+}
+
+enum audit_transport audit_transport_of_curl(int curl_code, long os_errno, bool too_large)
+{
+	switch ((CURLcode)curl_code) {
+	case CURLE_OK:
+		return AUDIT_TRANSPORT_OK;
+	case CURLE_OPERATION_TIMEDOUT:
+		return AUDIT_TRANSPORT_TIMEOUT;
+	case CURLE_WRITE_ERROR:
+		return too_large ? AUDIT_TRANSPORT_TOO_LARGE : AUDIT_TRANSPORT_LOCAL;
+	case CURLE_COULDNT_CONNECT:
+		return local_errno(os_errno) ? AUDIT_TRANSPORT_LOCAL : AUDIT_TRANSPORT_UNREACHABLE;
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_FAILED_INIT:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_READ_ERROR:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_CACERT_BADFILE:
+		return AUDIT_TRANSPORT_LOCAL;
+	default:
+		/* Resolution failures, resets, a connection closed before a full response, a
+		 * TLS handshake or key-pin failure: the node did not give a usable answer. */
+		return AUDIT_TRANSPORT_UNREACHABLE;
 	}
 }
 
@@ -189,36 +217,7 @@ bool audit_http_request(const struct audit_http_request *req, struct audit_http_
 	long os_errno = 0;
 	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	switch (rc) {
-	case CURLE_OK:
-		resp->transport = AUDIT_TRANSPORT_OK;
-		break;
-	case CURLE_OPERATION_TIMEDOUT:
-		resp->transport = AUDIT_TRANSPORT_TIMEOUT;
-		break;
-	case CURLE_WRITE_ERROR:
-		resp->transport = sink.too_large ? AUDIT_TRANSPORT_TOO_LARGE : AUDIT_TRANSPORT_LOCAL;
-		break;
-	case CURLE_COULDNT_CONNECT:
-		resp->transport = local_errno(os_errno) ? AUDIT_TRANSPORT_LOCAL
-							: AUDIT_TRANSPORT_UNREACHABLE;
-		break;
-	case CURLE_OUT_OF_MEMORY:
-	case CURLE_FAILED_INIT:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_READ_ERROR:
-	case CURLE_INTERFACE_FAILED:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_CACERT_BADFILE:
-		resp->transport = AUDIT_TRANSPORT_LOCAL;
-		break;
-	default:
-		/* Resolution failures, resets, a connection closed before a full response, a
-		 * TLS handshake or key-pin failure: the node did not give a usable answer. */
-		resp->transport = AUDIT_TRANSPORT_UNREACHABLE;
-		break;
-	}
+	resp->transport = audit_transport_of_curl(rc, os_errno, sink.too_large);
 	if (rc != CURLE_OK) {
 		if (os_errno)
 			snprintf(resp->detail, sizeof(resp->detail), "%s %s: %s (%s)", method,
@@ -231,7 +230,8 @@ bool audit_http_request(const struct audit_http_request *req, struct audit_http_
 	}
 	char *ct = NULL;
 	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
-		copy_header_value(resp->content_type, sizeof(resp->content_type), ct, strlen(ct));
+		audit_header_value_copy(resp->content_type, sizeof(resp->content_type), ct,
+					strlen(ct));
 	buf_cstr(&sink.b);
 	resp->body = buf_steal(&sink.b, &resp->body_len);
 	ok = true;

@@ -85,6 +85,14 @@ struct audit_http_response {
 	char detail[256];     /* what went wrong at the transport level, one sentence */
 };
 
+/* The libcurl plumbing audit_http_request() and audit/fanout.c share. The transport class
+ * of a finished transfer: curl_code is its CURLcode, os_errno CURLINFO_OS_ERRNO, too_large
+ * whether the write callback refused the body at its cap. */
+enum audit_transport audit_transport_of_curl(int curl_code, long os_errno, bool too_large);
+/* A response header's value into dst: trimmed, cut to fit, unprintable bytes as '?' (it
+ * ends up in logs and records). */
+void audit_header_value_copy(char *dst, size_t dst_len, const char *v, size_t len);
+
 /* Performs one request. Returns false only when the request could not even be attempted
  * (e is set, transport = LOCAL); a refused connection or an HTTP 500 returns true with the
  * transport and status filled in. Free the response with audit_http_response_clear(). */

@@ -1,12 +1,14 @@
-/* fanout.h: many HTTP GETs at once on one libcurl multi handle.
+/* fanout.h: many HTTP GETs at once on one libcurl multi handle, as a pipeline.
  *
  * The auditor sends a batch of challenges to a node as several requests (one per blob and
- * proof axis, plus metadata it has not checked yet), and batches of many nodes together.
- * One fan-out object lives for the whole run, so connections to a node are kept alive
- * from one batch to the next (libcurl's connection cache is the multi handle's). Every
- * request of one run shares one absolute deadline; each has its own body cap (a hostile
- * node's endless body ends at the cap) and a low-speed limit (a node trickling bytes ends
- * there or at the deadline), so one node can stall neither the others nor memory.
+ * proof axis, plus metadata it has not checked yet). Requests are submitted one by one,
+ * each with its own absolute deadline, and up to max_inflight run at once; as soon as one
+ * completes the next waiting one starts, so a slow node delays only its own requests. One
+ * fan-out object lives for the whole run: easy handles are reused and connections to a
+ * node are kept alive from one request to the next (libcurl's connection cache is the
+ * multi handle's). Each request has its own body cap (a hostile node's endless body ends
+ * at the cap) and a low-speed limit (a node trickling bytes ends there or at its
+ * deadline), so one node can stall neither the others nor memory.
  *
  * Responses come back as struct audit_http_response (audit/challenge.h), with the
  * transport classified the same way as audit_http_request() does, so the classification
@@ -26,6 +28,7 @@ struct audit_fanout;
 struct audit_fanout_config {
 	unsigned max_host_connections;  /* per node (host:port); 0: 8 */
 	unsigned max_total_connections; /* 0: 512 */
+	unsigned max_inflight;          /* transfers running at once; 0: 256 */
 	uint64_t connect_timeout_ms;    /* 0: 5000 (capped by the deadline) */
 	/* A transfer slower than low_speed_bytes per second for low_speed_s is abandoned
 	 * (as a timeout). 0: 1 byte/s over 10 s. */
@@ -38,6 +41,7 @@ struct audit_fanout_request {
 	const char *url;
 	const char *pinned_key; /* "sha256//..." or NULL */
 	size_t max_body;        /* cap on the body; past it: transport TOO_LARGE */
+	void *user;             /* the caller's, untouched */
 	/* out */
 	struct audit_http_response resp;
 	uint8_t body_hash[32];  /* BLAKE2b-256 of the bytes received (even past a failure) */
@@ -46,12 +50,34 @@ struct audit_fanout_request {
 
 bool audit_fanout_new(const struct audit_fanout_config *cfg, struct audit_fanout **out,
 		      struct err *e) WARN_UNUSED;
+/* Transfers still running are abandoned without a callback. */
 void audit_fanout_free(struct audit_fanout *f);
 
-/* Performs reqs[0..n) concurrently; returns when every one is complete or the deadline
- * (now_ms() clock) has passed (those still running end as TIMEOUT). Returns false only
- * when the fan-out itself failed (e set; every request then has transport LOCAL). Clear
- * each response with audit_http_response_clear(). */
+/* Queues req (the caller keeps it alive until it is reported done) to be answered by
+ * deadline_ms (now_ms() clock); it starts at once when fewer than max_inflight run. */
+void audit_fanout_submit(struct audit_fanout *f, struct audit_fanout_request *req,
+			 uint64_t deadline_ms);
+
+/* Called once per completed request, outside libcurl's callbacks: it may submit more. */
+typedef void (*audit_fanout_done_fn)(void *arg, struct audit_fanout_request *req);
+
+/* Moves transfers along for at most wait_ms (less when one completes first; with nothing
+ * submitted it just waits) and reports each completed request through done. Returns false
+ * only when the fan-out itself failed: e is set, and every submitted request has been
+ * reported with transport LOCAL. Clear each response with audit_http_response_clear(). */
+bool audit_fanout_perform(struct audit_fanout *f, uint64_t wait_ms, audit_fanout_done_fn done,
+			  void *arg, struct err *e) WARN_UNUSED;
+
+/* Makes a running audit_fanout_perform() return early; safe from any thread. */
+void audit_fanout_wakeup(struct audit_fanout *f);
+
+/* Requests submitted and not yet reported. */
+size_t audit_fanout_pending(const struct audit_fanout *f);
+
+/* Performs reqs[0..n) concurrently; returns when every one is complete (those still
+ * running at their deadline end as TIMEOUT). Returns false only when the fan-out itself
+ * failed (e set; every request then has transport LOCAL). The fan-out must be idle
+ * (audit_fanout_pending() == 0). */
 bool audit_fanout_run(struct audit_fanout *f, struct audit_fanout_request *reqs, size_t n,
 		      uint64_t deadline_ms, struct err *e) WARN_UNUSED;
 
