@@ -592,9 +592,12 @@ static void job_finish(struct engine *g, struct job *j)
 	job_free(j);
 }
 
-/* On a verifier thread: checks what the job's answers say, touching only the job. */
+/* On a verifier thread: hashes the bodies and checks what the job's answers say, touching
+ * only the job. */
 static void job_check(const struct verifier *v, struct job *j)
 {
+	for (size_t k = 0; k < j->nfr; k++)
+		audit_fanout_request_hash(&j->fr[k]);
 	for (size_t k = 0; k < j->nmeta; k++) {
 		struct meta_req *m = &j->metas[k];
 		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
@@ -811,6 +814,7 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 	uint64_t deadline = j->issued_ms + cfg->batch_timeout_ms;
 	for (size_t k = 0; k < j->nfr; k++) {
 		fr[k].user = j;
+		fr[k].defer_hash = true; /* the verifier hashes the bodies */
 		audit_fanout_submit(g->fan, &fr[k], deadline);
 	}
 }

@@ -136,9 +136,15 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct xfer *x = userdata;
 	size_t n = size * nmemb;
-	blake2b_update(&x->hash, (const uint8_t *)ptr, n);
+	if (!x->req->defer_hash)
+		blake2b_update(&x->hash, (const uint8_t *)ptr, n);
 	x->req->bytes_received += n;
 	if (x->body.len + n > x->req->max_body) {
+		/* The body is not kept whole: hash what came now, deferred or not. */
+		if (x->req->defer_hash) {
+			blake2b_update(&x->hash, x->body.data, x->body.len);
+			blake2b_update(&x->hash, (const uint8_t *)ptr, n);
+		}
 		x->too_large = true;
 		return 0; /* CURLE_WRITE_ERROR: the transfer ends here */
 	}
@@ -228,9 +234,21 @@ static void finish(struct audit_fanout *f, struct xfer *x, CURLcode rc)
 	char *ct = NULL;
 	if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 		audit_header_value_copy(r->content_type, sizeof(r->content_type), ct, strlen(ct));
-	blake2b_final(&x->hash, x->req->body_hash, sizeof(x->req->body_hash));
+	if (x->req->defer_hash && !x->too_large)
+		x->req->hash_pending = true; /* the body is kept whole: hashed later */
+	else
+		blake2b_final(&x->hash, x->req->body_hash, sizeof(x->req->body_hash));
 	buf_cstr(&x->body);
 	r->body = buf_steal(&x->body, &r->body_len);
+}
+
+void audit_fanout_request_hash(struct audit_fanout_request *req)
+{
+	if (!req->hash_pending)
+		return;
+	blake2b(req->body_hash, req->resp.body, NULL, sizeof(req->body_hash), req->resp.body_len,
+		0);
+	req->hash_pending = false;
 }
 
 /* A request that ended without libcurl's verdict (never started, or past the backstop). */
@@ -240,6 +258,8 @@ static void fail_xfer(struct xfer *x, enum audit_transport t, const char *why)
 	r->transport = t;
 	r->status = 0;
 	snprintf(r->detail, sizeof(r->detail), "GET %.100s: %.140s", x->req->url, why);
+	if (x->req->defer_hash && !x->too_large && x->body.len)
+		blake2b_update(&x->hash, x->body.data, x->body.len); /* the body goes unkept */
 	blake2b_final(&x->hash, x->req->body_hash, sizeof(x->req->body_hash));
 	r->latency_ms = now_ms() - x->submitted_ms;
 }
@@ -279,6 +299,7 @@ void audit_fanout_submit(struct audit_fanout *f, struct audit_fanout_request *re
 	memset(&req->resp, 0, sizeof(req->resp));
 	memset(req->body_hash, 0, sizeof(req->body_hash));
 	req->bytes_received = 0;
+	req->hash_pending = false;
 	struct xfer *x = xcalloc(1, sizeof(*x));
 	x->req = req;
 	blake2b_init(&x->hash, sizeof(req->body_hash));

@@ -42,11 +42,18 @@ struct audit_fanout_request {
 	const char *pinned_key; /* "sha256//..." or NULL */
 	size_t max_body;        /* cap on the body; past it: transport TOO_LARGE */
 	void *user;             /* the caller's, untouched */
+	/* Leave hashing a body kept whole to audit_fanout_request_hash(), so it can run on
+	 * another thread than the I/O (hashing every byte shows in the I/O thread's profile). */
+	bool defer_hash;
 	/* out */
 	struct audit_http_response resp;
 	uint8_t body_hash[32];  /* BLAKE2b-256 of the bytes received (even past a failure) */
 	size_t bytes_received;
+	bool hash_pending;      /* defer_hash: body_hash waits for audit_fanout_request_hash() */
 };
+
+/* Fills body_hash of a reported request if it was deferred (hash_pending); any thread. */
+void audit_fanout_request_hash(struct audit_fanout_request *req);
 
 bool audit_fanout_new(const struct audit_fanout_config *cfg, struct audit_fanout **out,
 		      struct err *e) WARN_UNUSED;
