@@ -19,6 +19,8 @@
 
 /* Most symbol ids in one request (keeps URLs short; a batch has 16 by default). */
 #define MAX_IDS_PER_REQUEST 64
+/* Most schedule batches of one node sent as one job (when that many are due). */
+#define JOB_BATCHES 4
 /* Verified metadata kept in memory (n = 1000 makes one about 66 KB). */
 #define MD_CACHE_MAX_BYTES (256u << 20)
 
@@ -873,7 +875,10 @@ static void admit(struct engine *g, uint64_t now)
 static void issue(struct engine *g)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
-	size_t nn = cfg->nnodes, per_job = cfg->sched->batch_size ? cfg->sched->batch_size : 1;
+	/* A node with a backlog gets up to JOB_BATCHES batches in one job: more ids per
+	 * request, fewer requests (each costs the auditor and the node far more than an id). */
+	size_t nn = cfg->nnodes,
+	       per_job = JOB_BATCHES * (cfg->sched->batch_size ? cfg->sched->batch_size : 1);
 	bool progress = true;
 	while (progress) {
 		progress = false;

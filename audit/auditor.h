@@ -4,8 +4,8 @@
  *   (audit/symbol.h) -> classify (audit/challenge.h) -> record (through audit_store)
  *
  * The fan-out is a pipeline: challenges that fall due join their node's queue, and a
- * node's queue goes out in jobs of up to batch_size challenges (one deadline each, from
- * when the job is sent) whenever the node has fewer than 4 x max_host_connections
+ * node's queue goes out in jobs of up to 4 batches (one deadline each, from when the job
+ * is sent; a job is one request per blob and axis) whenever the node has fewer than 4 x max_host_connections
  * requests in flight and the whole fewer than fanout.max_inflight; each answer is decided
  * as soon as its job completes, and the freed slots are filled at once. A slow node holds
  * only its own slots, so it never delays another node's challenges. Each (node, blob)

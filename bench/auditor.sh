@@ -60,22 +60,30 @@ ${AUDITOR_WRAP:-} "$A" audit run --epoch 1 --once --db "$DB" "${common[@]}" --wi
 	--batch-timeout-ms 10000 --log-level error >"$T/run.out"
 t1=$(date +%s%N)
 total=$(head -1 "$T/run.out" | awk '{print $3}')
-# The requests the auditor sent: one recoverySymbols request per (batch, blob, axis) with
-# every id of that batch on that blob and axis (audit/auditor.c, job_start), at most 64 ids
-# each; the schedule's batches are its jobs when every batch is due at once.
+# The requests the auditor sent (audit/auditor.c, issue and job_start): with every batch
+# due at once, each node's challenges in batch order go out in jobs of 4 batches (64
+# challenges), and a job as one recoverySymbols request per (blob, axis), ids in seq
+# order, at most 64 each.
 "$A" audit plan --epoch 1 "${common[@]}" --window-ms 1 --json >"$T/plan.json"
 python3 - "$T/plan.json" "$T/committee.json" >"$T/urls.txt" <<'PY2'
 import base64, json, sys
 plan = json.load(open(sys.argv[1])); com = json.load(open(sys.argv[2]))
-groups = {}
-for c in plan["challenges"]:
-    key = (c["node"], c["batch"], c["blob"], c["axis"])
-    groups.setdefault(key, []).append((c["seq"], c["symbol"]))
-for (node, batch, blob, axis), v in sorted(groups.items()):
-    v.sort()
-    for i in range(0, len(v), 64):
-        ids = "".join("id=%s&" % s for _, s in v[i:i + 64])
-        print("%s/v1/blobs/%s/recoverySymbols?%sproofAxis=%s" % (com["nodes"][node]["url"], blob, ids, axis))
+JOB = 4 * 16
+ch = {c["seq"]: c for c in plan["challenges"]}
+queue = {}
+for b in plan["batches"]:  # in issue order
+    queue.setdefault(b["node"], []).extend(range(b["first_seq"], b["first_seq"] + b["count"]))
+for node, seqs in sorted(queue.items()):
+    for j in range(0, len(seqs), JOB):
+        groups = {}
+        for seq in seqs[j:j + JOB]:
+            c = ch[seq]
+            groups.setdefault((c["blob"], c["axis"]), []).append((seq, c["symbol"]))
+        for (blob, axis), v in groups.items():
+            v.sort()
+            for i in range(0, len(v), 64):
+                ids = "".join("id=%s&" % s for _, s in v[i:i + 64])
+                print("%s/v1/blobs/%s/recoverySymbols?%sproofAxis=%s" % (com["nodes"][node]["url"], blob, ids, axis))
 PY2
 nurls=$(wc -l <"$T/urls.txt")
 ms=$(( (t1 - t0) / 1000000 ))
