@@ -43,12 +43,17 @@ start_node() { # start_node I [fault flags...]
 		--listen "127.0.0.1:${ports[$i]}" --log-level warn "$@" >>"$T/node$i.log" 2>&1 &
 	pids[$i]=$!
 }
+# Up to 60 s per node: seven sanitizer-built nodes starting at once on two busy cores can
+# take seconds each; a node that never answers fails the test here, not later as a
+# confusing "unreachable".
 wait_up() {
 	for i in 0 1 2 3 4 5 6; do
-		for _ in $(seq 1 100); do
-			curl -fs "http://127.0.0.1:${ports[$i]}/v1/health" >/dev/null 2>&1 && break
+		local up=0
+		for _ in $(seq 1 1200); do
+			curl -fs "http://127.0.0.1:${ports[$i]}/v1/health" >/dev/null 2>&1 && { up=1; break; }
 			sleep 0.05
 		done
+		[ "$up" = 1 ] || { echo "node $i never answered /v1/health:"; tail -n 20 "$T/node$i.log"; exit 1; }
 	done
 }
 for i in 0 1 2 3 4 5 6; do start_node "$i"; done

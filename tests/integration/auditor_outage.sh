@@ -56,7 +56,8 @@ for i in $(seq 0 $((NODES - 1))); do
 	pids+=($!)
 done
 for p in "${ports[@]}"; do
-	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$p/v1/health" >/dev/null && break; sleep 0.05; done
+	# up to 60 s: sanitizer builds on busy cores start slowly
+	for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$p/v1/health" >/dev/null && break; sleep 0.05; done
 done
 : >"$T/blobs.txt"
 for b in 1 2; do
