@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "node/client.h"
 
 #define CONFIRMATIONS_MAX_BYTES (4u << 20)
 
@@ -50,6 +51,57 @@ static void print_json(json_t *j)
 	json_decref(j);
 }
 
+bool blob_chain_register(struct chain_session *s, const uint8_t id[32], uint64_t size,
+			 uint8_t encoding_type, uint64_t epochs, struct blob_registration *out,
+			 struct err *e)
+{
+	struct chain_abi_value *r = NULL;
+	struct chain_receipt rcpt;
+	memset(&rcpt, 0, sizeof(rcpt));
+	memset(out, 0, sizeof(*out));
+	uint64_t cur;
+	struct chain_u256 per;
+	bool ok = false;
+	if (!chain_staking_current_epoch(s->bind, &cur, e) ||
+	    !chain_bind_call(s->bind, s->dep.blob_registry, "feePerEpoch(uint64)(uint256)",
+			     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(size)), &r, e) ||
+	    !chain_abi_get_u256(chain_abi_at(r, 0), &per, e))
+		goto out;
+	if (chain_u256_mul_small(&out->fee, &per, epochs)) {
+		err_set(e, "the fee overflows 256 bits");
+		goto out;
+	}
+	/* The epoch may advance between reading it and registering: approve one epoch more. */
+	struct chain_u256 allowance;
+	if (chain_u256_add(&allowance, &out->fee, &per)) {
+		err_set(e, "the fee overflows 256 bits");
+		goto out;
+	}
+	if (!chain_session_approve(s, s->dep.blob_registry, &allowance, e))
+		goto out;
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
+	chain_abi_push(a, chain_abi_uint_new(size));
+	chain_abi_push(a, chain_abi_uint_new(encoding_type));
+	chain_abi_push(a, chain_abi_uint_new(cur + epochs));
+	if (!chain_bind_send(s->bind, s->dep.blob_registry,
+			     "registerBlob(bytes32,uint64,uint8,uint64)", a, "blob register", &rcpt,
+			     e))
+		goto out;
+	memcpy(out->tx_hash, rcpt.tx_hash, 32);
+	struct chain_blob_info bi;
+	if (!chain_registry_blob_info(s->bind, id, &bi, e))
+		goto out;
+	out->start_epoch = bi.start_epoch;
+	out->end_epoch = bi.end_epoch;
+	out->encoded_size = bi.encoded_size;
+	ok = true;
+out:
+	chain_receipt_clear(&rcpt);
+	chain_abi_value_free(r);
+	return ok;
+}
+
 static int run_register(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -74,53 +126,26 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_FAIL;
-	struct chain_abi_value *r = NULL;
-	uint64_t cur;
-	struct chain_u256 per, fee;
+	struct blob_registration reg;
 	if (!chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_bind_call(s.bind, s.dep.blob_registry, "feePerEpoch(uint64)(uint256)",
-			     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(opt_size)), &r,
-			     &e) ||
-	    !chain_abi_get_u256(chain_abi_at(r, 0), &per, &e))
-		goto fail;
-	if (chain_u256_mul_small(&fee, &per, opt_epochs)) {
-		err_set(&e, "the fee overflows 256 bits");
-		goto fail;
-	}
-	/* The epoch may advance between reading it and registering: approve one epoch more. */
-	struct chain_u256 allowance;
-	if (chain_u256_add(&allowance, &fee, &per) ||
-	    !chain_session_approve(&s, s.dep.blob_registry, &allowance, &e))
-		goto fail;
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
-	chain_abi_push(a, chain_abi_uint_new(opt_size));
-	chain_abi_push(a, chain_abi_uint_new(opt_encoding_type));
-	chain_abi_push(a, chain_abi_uint_new(cur + opt_epochs));
-	if (!chain_bind_send(s.bind, s.dep.blob_registry,
-			     "registerBlob(bytes32,uint64,uint8,uint64)", a, "blob register", NULL,
-			     &e))
-		goto fail;
-	struct chain_blob_info bi;
-	if (!chain_registry_blob_info(s.bind, id, &bi, &e))
+	    !blob_chain_register(&s, id, opt_size, (uint8_t)opt_encoding_type, opt_epochs, &reg,
+				 &e))
 		goto fail;
 	char fd[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(&fee, fd);
+	chain_u256_to_dec(&reg.fee, fd);
 	if (opts.json)
-		print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)bi.start_epoch,
-				     "end_epoch", (json_int_t)bi.end_epoch, "encoded_size",
-				     (json_int_t)bi.encoded_size, "fee", fd));
+		print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)reg.start_epoch,
+				     "end_epoch", (json_int_t)reg.end_epoch, "encoded_size",
+				     (json_int_t)reg.encoded_size, "fee", fd));
 	else
 		printf("registered for epochs %" PRIu64 " to %" PRIu64 " (encoded %" PRIu64
 		       " bytes), fee %s\n",
-		       bi.start_epoch, bi.end_epoch - 1, bi.encoded_size, fd);
+		       reg.start_epoch, reg.end_epoch - 1, reg.encoded_size, fd);
 	rc = EXIT_OK;
 	goto out;
 fail:
 	cli_fail(cmd, "%s", e.msg);
 out:
-	chain_abi_value_free(r);
 	chain_session_close(&s);
 	return rc;
 }
@@ -138,9 +163,9 @@ static int cmp_conf(const void *a, const void *b)
 
 /* The confirmations file: a JSON array of {"signer": "0x…", "signature": "0x…"} (or the
  * node's answer to GET /v1/blobs/{id}/confirmation, which nests them under
- * success.data.signed). Each signer must be the node key of a current committee member. */
-static bool load_confirmations(const char *path, const struct chain_committee *c, uint64_t epoch,
-			       struct confirmation **out, size_t *n, struct err *e)
+ * success.data.signed), with an optional "epoch". */
+static bool load_confirmations(const char *path, struct node_confirmation **out, size_t *n,
+			       struct err *e)
 {
 	uint8_t *text = NULL;
 	size_t len = 0;
@@ -168,43 +193,95 @@ static bool load_confirmations(const char *path, const struct chain_committee *c
 		const char *signer = json_string_value(json_object_get(it, "signer"));
 		const char *sig = json_string_value(json_object_get(it, "signature"));
 		json_t *ep = json_object_get(it, "epoch");
-		uint8_t who[20];
-		struct confirmation *cf = &(*out)[*n];
-		if (!signer || !sig || !chain_address_parse(who, signer, e) ||
-		    !hex_decode_exact(cf->sig, 65, sig, e)) {
+		struct node_confirmation *cf = &(*out)[*n];
+		if (!signer || !sig || !chain_address_parse(cf->signer, signer, e) ||
+		    !hex_decode_exact(cf->signature, 65, sig, e)) {
 			err_prefix(e, "%s: confirmation %zu needs \"signer\" and a 65-byte "
 				      "\"signature\": ",
 				   path, i);
 			goto out;
 		}
-		if (json_is_integer(ep) && (uint64_t)json_integer_value(ep) != epoch) {
-			err_set(e, "%s: confirmation %zu names epoch %lld, but the current epoch is "
-				   "%" PRIu64 ": ask the node again",
-				path, i, (long long)json_integer_value(ep), epoch);
+		cf->epoch = json_is_integer(ep) ? (uint64_t)json_integer_value(ep)
+						: BLOB_CONFIRMATION_ANY_EPOCH;
+		(*n)++;
+	}
+	ok = true;
+out:
+	json_decref(root);
+	return ok;
+}
+
+bool blob_chain_certify(struct chain_session *s, const uint8_t id[32],
+			const struct node_confirmation *in, size_t n,
+			struct blob_certification *out, struct err *e)
+{
+	struct chain_committee com;
+	memset(&com, 0, sizeof(com));
+	memset(out, 0, sizeof(*out));
+	struct chain_receipt rcpt;
+	memset(&rcpt, 0, sizeof(rcpt));
+	struct confirmation *conf = xcalloc(n + 1, sizeof(*conf));
+	size_t nconf = 0;
+	bool ok = false;
+	uint64_t cur;
+	if (!chain_staking_current_epoch(s->bind, &cur, e) ||
+	    !chain_staking_committee(s->bind, cur, &com, e) ||
+	    !chain_staking_committee_keys(s->bind, cur, &com, e))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char signer[43];
+		chain_address_checksum(signer, in[i].signer);
+		if (in[i].epoch != BLOB_CONFIRMATION_ANY_EPOCH && in[i].epoch != cur) {
+			err_set(e, "confirmation %zu (by %s) names epoch %" PRIu64 ", but the current "
+				   "epoch is %" PRIu64 ": ask the node again",
+				i, signer, in[i].epoch, cur);
 			goto out;
 		}
 		bool found = false;
-		for (size_t m = 0; m < c->n && !found; m++)
-			if (!memcmp(c->node_keys[m], who, 20)) {
+		struct confirmation *cf = &conf[nconf];
+		for (size_t m = 0; m < com.n && !found; m++)
+			if (!memcmp(com.node_keys[m], in[i].signer, 20)) {
 				cf->member = (uint16_t)m;
 				found = true;
 			}
 		if (!found) {
-			err_set(e, "%s: %s is not the node key of any member of epoch %" PRIu64
-				   "'s committee",
-				path, signer, epoch);
+			err_set(e, "confirmation %zu: %s is not the node key of any member of epoch "
+				   "%" PRIu64 "'s committee",
+				i, signer, cur);
 			goto out;
 		}
+		memcpy(cf->sig, in[i].signature, 65);
 		bool dup = false;
-		for (size_t k = 0; k < *n; k++)
-			dup = dup || (*out)[k].member == cf->member;
+		for (size_t k = 0; k < nconf; k++)
+			dup = dup || conf[k].member == cf->member;
 		if (!dup)
-			(*n)++;
+			nconf++;
 	}
-	qsort(*out, *n, sizeof(**out), cmp_conf);
+	qsort(conf, nconf, sizeof(*conf), cmp_conf);
+	uint64_t shards = 0;
+	struct chain_abi_value *members = chain_abi_array_new(), *sigs = chain_abi_array_new();
+	for (size_t i = 0; i < nconf; i++) {
+		chain_abi_push(members, chain_abi_uint_new(conf[i].member));
+		chain_abi_push(sigs, chain_abi_bytes_new(conf[i].sig, 65));
+		shards += com.shards[conf[i].member];
+	}
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
+	chain_abi_push(a, members);
+	chain_abi_push(a, sigs);
+	if (!chain_bind_send(s->bind, s->dep.blob_registry, "certifyBlob(bytes32,uint16[],bytes[])",
+			     a, "blob certify", &rcpt, e))
+		goto out;
+	out->epoch = cur;
+	out->block = rcpt.block_number;
+	out->confirmations = nconf;
+	out->shards = shards;
+	memcpy(out->tx_hash, rcpt.tx_hash, 32);
 	ok = true;
 out:
-	json_decref(root);
+	chain_receipt_clear(&rcpt);
+	free(conf);
+	chain_committee_clear(&com);
 	return ok;
 }
 
@@ -226,50 +303,30 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--confirmations FILE is required");
 	struct err e = {{0}};
 	struct chain_session s;
-	struct chain_committee com;
-	memset(&com, 0, sizeof(com));
-	struct confirmation *conf = NULL;
+	struct node_confirmation *conf = NULL;
 	size_t nconf = 0;
 	int rc = EXIT_FAIL;
-	uint64_t cur;
-	if (!chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_staking_committee(s.bind, cur, &com, &e) ||
-	    !chain_staking_committee_keys(s.bind, cur, &com, &e) ||
-	    !load_confirmations(opt_confirmations, &com, cur, &conf, &nconf, &e))
+	struct blob_certification c;
+	if (!chain_session_open(&s, &opts, true, true, &e))
 		goto fail;
-	uint64_t shards = 0;
-	struct chain_abi_value *members = chain_abi_array_new(), *sigs = chain_abi_array_new();
-	for (size_t i = 0; i < nconf; i++) {
-		chain_abi_push(members, chain_abi_uint_new(conf[i].member));
-		chain_abi_push(sigs, chain_abi_bytes_new(conf[i].sig, 65));
-		shards += com.shards[conf[i].member];
-	}
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
-	chain_abi_push(a, members);
-	chain_abi_push(a, sigs);
-	struct chain_receipt rcpt;
-	memset(&rcpt, 0, sizeof(rcpt));
-	if (!chain_bind_send(s.bind, s.dep.blob_registry, "certifyBlob(bytes32,uint16[],bytes[])", a,
-			     "blob certify", &rcpt, &e))
+	if (!load_confirmations(opt_confirmations, &conf, &nconf, &e))
+		goto fail;
+	if (!blob_chain_certify(&s, id, conf, nconf, &c, &e))
 		goto fail;
 	if (opts.json)
-		print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)cur, "block",
-				     (json_int_t)rcpt.block_number, "confirmations",
-				     (json_int_t)nconf, "shards", (json_int_t)shards));
+		print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c.epoch, "block",
+				     (json_int_t)c.block, "confirmations",
+				     (json_int_t)c.confirmations, "shards", (json_int_t)c.shards));
 	else
 		printf("certified in epoch %" PRIu64 " at block %" PRIu64 " by %zu nodes holding "
 		       "%" PRIu64 " of %u shards\n",
-		       cur, rcpt.block_number, nconf, shards, s.dep.n_shards);
-	chain_receipt_clear(&rcpt);
+		       c.epoch, c.block, c.confirmations, c.shards, s.dep.n_shards);
 	rc = EXIT_OK;
 	goto out;
 fail:
 	cli_fail(cmd, "%s", e.msg);
 out:
 	free(conf);
-	chain_committee_clear(&com);
 	chain_session_close(&s);
 	return rc;
 }

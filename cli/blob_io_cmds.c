@@ -1,14 +1,24 @@
-/* blob_io_cmds.c: assay blob put|get: store a blob on the committee's nodes and read it back
- * (no chain yet: the committee comes from a file, and confirmations are collected but not
- * submitted). */
+/* blob_io_cmds.c: assay blob put|get: publish a blob and read it back. With the payer's
+ * key, put registers and pays for the blob on chain, uploads it to the current committee
+ * (from the chain, or a committee file), collects the nodes' storage confirmations and
+ * certifies it, through the same code as `blob register` and `blob certify`. Without a
+ * key (no chain) it only stores the blob on the nodes of a committee file. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <inttypes.h>
 
 #include "audit/blob.h"
+#include "chain/bindings.h"
+#include "chain/abi.h"
+#include "chain/reader.h"
+#include "cli/chain_session.h"
 #include "cli/commands.h"
+#include "cli/settings.h"
+#include "core/buf.h"
+#include "core/encoding.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -17,6 +27,14 @@
 #include "node/encoder.h"
 
 #define MAX_INPUT (1ull << 34)
+
+static bool bi_zero(const uint8_t h[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (h[i])
+			return false;
+	return true;
+}
 
 struct progress {
 	bool on;
@@ -76,20 +94,110 @@ static void *upload_member(void *arg)
 	return NULL;
 }
 
+/* The current epoch's committee as the chain has it (endpoints, node keys, shards), in
+ * committee order, as a committee file would describe it. */
+static bool committee_from_chain(struct chain_session *s, const char *contracts_dir,
+				 struct node_committee **out, struct err *e)
+{
+	struct chain_reader *r = NULL;
+	struct chain_epoch_view v;
+	memset(&v, 0, sizeof(v));
+	bool ok = false;
+	*out = NULL;
+	if (!chain_reader_new(&r, s->rpc, &s->dep, contracts_dir,
+			      settings.confirmations ? settings.confirmations : 1, 0, e) ||
+	    !chain_reader_epoch(r, CHAIN_READER_CURRENT, &v, e))
+		goto out;
+	if (v.nnodes == 0 || !v.shard_owner) {
+		err_set(e, "epoch %" PRIu64 " has no committee on chain yet: nodes stake with 'assay "
+			   "stake register', then 'assay epoch advance' starts an epoch with them",
+			v.epoch);
+		goto out;
+	}
+	struct node_committee *cm = xcalloc(1, sizeof(*cm));
+	cm->n = v.n_shards;
+	cm->epoch = v.epoch;
+	cm->chain_id = s->dep.chain_id;
+	memcpy(cm->blob_registry, s->dep.blob_registry, 20);
+	cm->members = xcalloc(v.nnodes, sizeof(*cm->members));
+	cm->count = v.nnodes;
+	cm->owner = xcalloc(v.n_shards, sizeof(*cm->owner));
+	for (size_t m = 0; m < v.nnodes; m++) {
+		struct node_member *mem = &cm->members[m];
+		const char *ep = v.nodes[m].endpoint ? v.nodes[m].endpoint : "";
+		mem->url = xstrdup(ep);
+		size_t ul = strlen(mem->url);
+		while (ul > 0 && mem->url[ul - 1] == '/')
+			mem->url[--ul] = '\0';
+		mem->has_address = true;
+		memcpy(mem->address, v.nodes[m].node_key, 20);
+		mem->shards = xcalloc(v.n_shards, sizeof(*mem->shards));
+	}
+	for (uint32_t sh = 0; sh < v.n_shards; sh++) {
+		size_t m = v.shard_owner[sh];
+		if (m >= cm->count) {
+			node_committee_free(cm);
+			err_set(e, "shard %u of epoch %" PRIu64 " has no owner in the committee", sh,
+				v.epoch);
+			goto out;
+		}
+		cm->owner[sh] = (uint32_t)m;
+		cm->members[m].shards[cm->members[m].shard_count++] = sh;
+	}
+	*out = cm;
+	ok = true;
+out:
+	chain_epoch_view_clear(&v);
+	chain_reader_free(r);
+	return ok;
+}
+
+/* Writes the confirmations in hand as `blob certify --confirmations` reads them. */
+static bool save_confirmations(const char *path, const struct node_confirmation *c, size_t n,
+			       struct err *e)
+{
+	struct buf b = BUF_INIT;
+	buf_append_str(&b, "[");
+	for (size_t i = 0; i < n; i++) {
+		char signer[43], sig[2 * 65 + 1];
+		chain_address_checksum(signer, c[i].signer);
+		hex_encode(sig, c[i].signature, 65);
+		buf_printf(&b, "%s\n {\"signer\": \"%s\", \"signature\": \"0x%s\", \"epoch\": %" PRIu64
+			       "}",
+			   i ? "," : "", signer, sig, c[i].epoch);
+	}
+	buf_append_str(&b, "\n]\n");
+	bool ok = write_file_atomic(path, b.data, b.len, 0644, e);
+	buf_free(&b);
+	return ok;
+}
+
+static void print_certify_hint(const struct chain_session_opts *o, const char *idt,
+			       const char *conf_path)
+{
+	fprintf(stderr, "finish it with: assay blob certify %s %s --blob-id %s --confirmations %s\n",
+		o->key_file ? "--key-file" : "--key-env", o->key_file ? o->key_file : o->key_env,
+		idt, conf_path);
+}
+
 static int run_put(const struct command *cmd, int argc, char **argv)
 {
 	static const char *committee_path;
 	static uint64_t epochs, timeout_ms;
-	static bool progress_flag, json;
+	static bool progress_flag;
+	static struct chain_session_opts copts;
 	static const struct opt local[] = {
-		{"committee", 0, OPT_STRING, &committee_path, "FILE", "committee file", NULL, false},
-		{"epochs", 0, OPT_U64, &epochs, "E", "epochs to store the blob for (paid on chain, later)",
-		 "1", false},
+		{"committee", 0, OPT_STRING, &committee_path, "FILE",
+		 "committee file (default with a key: the current epoch's committee on chain)", NULL,
+		 false},
+		CHAIN_SESSION_KEY_OPTS(copts),
+		{"epochs", 0, OPT_U64, &epochs, "E",
+		 "store for the current epoch and E - 1 more (paid now, with a key)", "1", false},
 		{"timeout-ms", 0, OPT_U64, &timeout_ms, "MS", "timeout of each request", "30000",
 		 false},
 		{"progress", 0, OPT_BOOL, &progress_flag, NULL, "show progress even when stderr is not "
 		 "a terminal", NULL, false},
-		{"json", 0, OPT_BOOL, &json, NULL, "print one JSON object", NULL, false},
+		CHAIN_SESSION_COMMON_OPTS(copts),
 		OPT_END,
 	};
 	char **pos;
@@ -97,12 +205,18 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *file = pos[0];
 	free(pos);
-	if (!committee_path)
-		cli_usage_error(cmd, "--committee FILE is required (until blobs are registered on "
-				     "chain)");
+	bool chain = copts.key_file || copts.key_env;
+	if (!chain && !committee_path)
+		cli_usage_error(cmd, "give --key-file FILE (or --key-env VAR) of the payer to register, "
+				     "pay for and certify the blob on chain (--deployment), or "
+				     "--committee FILE to only store it on the nodes");
+	if (copts.key_file && copts.key_env)
+		cli_usage_error(cmd, "give only one of --key-file FILE and --key-env VAR");
 	if (epochs == 0)
 		cli_usage_error(cmd, "--epochs must be at least 1");
 	struct err e = {{0}};
+	struct chain_session s;
+	memset(&s, 0, sizeof(s));
 	struct node_committee *cm = NULL;
 	struct node_codec *codec = NULL;
 	struct node_blob *blob = NULL;
@@ -111,13 +225,78 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	struct upload_job *jobs = NULL;
 	pthread_t *th = NULL;
+	struct node_confirmation *confs = NULL;
+	size_t nconfs = 0;
+	struct blob_registration reg;
+	memset(&reg, 0, sizeof(reg));
+	struct blob_certification cert;
+	memset(&cert, 0, sizeof(cert));
+	bool already_certified = false;
+	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1] = "";
 	struct progress pr = {.what = "uploading"};
 	pthread_mutex_init(&pr.lock, NULL);
-	if (!node_committee_load(committee_path, &cm, &e) || !node_codec_new(cm->n, &codec, &e) ||
-	    !read_file(file, MAX_INPUT, &data, &len, &e) ||
+	if (chain) {
+		if (!chain_session_open(&s, &copts, true, true, &e)) {
+			rc = cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+		if (committee_path) {
+			if (!node_committee_load(committee_path, &cm, &e)) {
+				rc = cli_fail(cmd, "%s", e.msg);
+				goto out;
+			}
+			/* Confirmations are for this deployment's registry, whatever the file says. */
+			cm->chain_id = s.dep.chain_id;
+			memcpy(cm->blob_registry, s.dep.blob_registry, 20);
+		} else if (!committee_from_chain(&s, copts.contracts_dir, &cm, &e)) {
+			rc = cli_fail(cmd, "the committee: %s", e.msg);
+			goto out;
+		}
+		if (cm->n != s.dep.n_shards) {
+			rc = cli_fail(cmd, "the committee has %u shards, the deployment %u", cm->n,
+				      s.dep.n_shards);
+			goto out;
+		}
+	} else if (!node_committee_load(committee_path, &cm, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	if (!node_codec_new(cm->n, &codec, &e) || !read_file(file, MAX_INPUT, &data, &len, &e) ||
 	    !node_encode(codec, data, len, &blob, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
+	}
+	audit_blob_id_text(idt, blob->blob_id);
+	struct audit_params p;
+	if (!audit_params_init(&p, cm->n, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	if (chain) {
+		/* Register and pay first (storage nodes take slivers of registered blobs); a blob
+		 * still registered from an earlier try is not paid for again. */
+		struct chain_blob_info bi;
+		uint64_t cur;
+		if (!chain_staking_current_epoch(s.bind, &cur, &e) ||
+		    !chain_registry_blob_info(s.bind, blob->blob_id, &bi, &e)) {
+			rc = cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+		if (bi.registered && bi.end_epoch > cur) {
+			log_info("blob %s is already registered for epochs %" PRIu64 " to %" PRIu64
+				 ": not paying again",
+				 idt, bi.start_epoch, bi.end_epoch - 1);
+			reg.start_epoch = bi.start_epoch;
+			reg.end_epoch = bi.end_epoch;
+			reg.encoded_size = bi.encoded_size;
+			already_certified = bi.certified_block != 0;
+			cert.epoch = bi.certified_epoch;
+			cert.block = bi.certified_block;
+		} else if (!blob_chain_register(&s, blob->blob_id, len, NODE_ENCODING_TYPE, epochs,
+						&reg, &e)) {
+			rc = cli_fail(cmd, "registering blob %s: %s", idt, e.msg);
+			goto out;
+		}
 	}
 	pr.on = progress_flag || (isatty(2) && len >= (1u << 20));
 	pr.total = 2 * (size_t)cm->n;
@@ -133,58 +312,120 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 			pthread_join(th[m], NULL);
 	progress_end(&pr);
 	/* Confirmations: a blob is certifiable once nodes holding n - f shards confirm. */
-	struct audit_params p;
-	if (!audit_params_init(&p, cm->n, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
 	size_t stored_shards = 0, confirmed_shards = 0, confirmed_nodes = 0;
+	confs = xcalloc(cm->count + 1, sizeof(*confs));
 	for (size_t m = 0; m < cm->count; m++) {
 		const struct node_member *mem = &cm->members[m];
 		if (!jobs[m].ok) {
-			log_warn("node %zu (%s): %s", m, mem->url, jobs[m].e.msg);
+			log_warn("node %zu (%s) did not store its slivers: %s", m, mem->url,
+				 jobs[m].e.msg);
 			continue;
 		}
 		stored_shards += mem->shard_count;
 		struct node_client cl = {mem->url, mem->pin, timeout_ms};
-		struct node_confirmation conf;
 		struct err ce = {{0}};
 		if (node_client_get_confirmation(&cl, blob->blob_id, cm->chain_id, cm->blob_registry,
-						 mem->has_address ? mem->address : NULL, &conf, &ce)) {
+						 mem->has_address ? mem->address : NULL,
+						 &confs[nconfs], &ce)) {
 			confirmed_shards += mem->shard_count;
 			confirmed_nodes++;
+			nconfs++;
 		} else {
-			log_warn("node %zu: no storage confirmation: %s", m, ce.msg);
+			log_warn("node %zu (%s): no storage confirmation: %s", m, mem->url, ce.msg);
 		}
 	}
-	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
-	audit_blob_id_text(idt, blob->blob_id);
-	bool stored = stored_shards >= cm->n - p.f;
-	if (json)
-		printf("{\"blob_id\":\"%s\",\"size\":%zu,\"n_shards\":%u,\"stored_shards\":%zu,"
-		       "\"confirmed_shards\":%zu,\"confirmed_nodes\":%zu,\"needed_shards\":%u,"
-		       "\"epochs\":%llu}\n",
-		       idt, len, cm->n, stored_shards, confirmed_shards, confirmed_nodes,
-		       cm->n - p.f, (unsigned long long)epochs);
-	else
-		printf("%s\n", idt);
+	uint32_t needed = cm->n - p.f;
 	fprintf(stderr, "stored on %zu of %u shards, confirmed by nodes holding %zu (%u needed "
 			"to certify)\n",
-		stored_shards, cm->n, confirmed_shards, cm->n - p.f);
-	if (!stored) {
-		rc = cli_fail(cmd, "the blob reached only %zu of the %u shards it needs", stored_shards,
-			      cm->n - p.f);
+		stored_shards, cm->n, confirmed_shards, needed);
+	if (!chain) {
+		if (copts.json)
+			printf("{\"blob_id\":\"%s\",\"size\":%zu,\"n_shards\":%u,\"stored_shards\":%zu,"
+			       "\"confirmed_shards\":%zu,\"confirmed_nodes\":%zu,\"needed_shards\":%u,"
+			       "\"epochs\":%llu}\n",
+			       idt, len, cm->n, stored_shards, confirmed_shards, confirmed_nodes,
+			       needed, (unsigned long long)epochs);
+		else
+			printf("%s\n", idt);
+		if (stored_shards < needed) {
+			rc = cli_fail(cmd, "the blob reached only %zu of the %u shards it needs",
+				      stored_shards, needed);
+			goto out;
+		}
+		rc = EXIT_OK;
 		goto out;
 	}
+	if (!already_certified) {
+		char conf_path[512];
+		const char *tmp = getenv("TMPDIR");
+		snprintf(conf_path, sizeof(conf_path), "%s/assay-confirmations-%s.json",
+			 tmp && *tmp ? tmp : "/tmp", idt);
+		if (confirmed_shards < needed) {
+			struct err se = {{0}};
+			bool saved = save_confirmations(conf_path, confs, nconfs, &se);
+			rc = cli_fail(cmd, "blob %s is registered and paid for, but only nodes holding %zu "
+					   "of %u shards confirmed storing it, and %u are needed to "
+					   "certify it (%zu of %zu nodes confirmed)",
+				      idt, confirmed_shards, cm->n, needed, confirmed_nodes, cm->count);
+			if (saved)
+				fprintf(stderr, "the confirmations so far are in %s; run 'assay blob put' "
+						"again when the nodes are back (it does not pay twice)\n",
+					conf_path);
+			else
+				fprintf(stderr, "run 'assay blob put' again when the nodes are back (it "
+						"does not pay twice)\n");
+			goto out;
+		}
+		if (!blob_chain_certify(&s, blob->blob_id, confs, nconfs, &cert, &e)) {
+			struct err se = {{0}};
+			bool saved = save_confirmations(conf_path, confs, nconfs, &se);
+			rc = cli_fail(cmd, "blob %s is registered, paid for and stored on nodes holding "
+					   "%zu of %u shards, but certifying it failed: %s",
+				      idt, stored_shards, cm->n, e.msg);
+			if (saved)
+				print_certify_hint(&copts, idt, conf_path);
+			else
+				fprintf(stderr, "could not save the confirmations (%s): run 'assay blob "
+						"put' again to certify it (it does not pay twice)\n",
+					se.msg);
+			goto out;
+		}
+	}
+	if (copts.json) {
+		char rtx[65] = "", ctx[65] = "";
+		if (!bi_zero(reg.tx_hash))
+			hex_encode(rtx, reg.tx_hash, 32);
+		if (!bi_zero(cert.tx_hash))
+			hex_encode(ctx, cert.tx_hash, 32);
+		printf("{\"blob_id\":\"%s\",\"size\":%zu,\"n_shards\":%u,\"stored_shards\":%zu,"
+		       "\"confirmed_shards\":%zu,\"confirmed_nodes\":%zu,\"needed_shards\":%u,"
+		       "\"epochs\":%llu,\"start_epoch\":%" PRIu64 ",\"end_epoch\":%" PRIu64 ","
+		       "\"registration_tx\":%s%s%s%s,\"certified_epoch\":%" PRIu64 ","
+		       "\"certified_block\":%" PRIu64 ",\"certification_tx\":%s%s%s%s}\n",
+		       idt, len, cm->n, stored_shards, confirmed_shards, confirmed_nodes, needed,
+		       (unsigned long long)epochs, reg.start_epoch, reg.end_epoch,
+		       rtx[0] ? "\"0x" : "", rtx[0] ? rtx : "null", rtx[0] ? "\"" : "", "",
+		       cert.epoch, cert.block, ctx[0] ? "\"0x" : "", ctx[0] ? ctx : "null",
+		       ctx[0] ? "\"" : "", "");
+	} else {
+		printf("%s\n", idt);
+	}
+	fprintf(stderr, "registered for epochs %" PRIu64 " to %" PRIu64 ", certified in epoch %" PRIu64
+			" at block %" PRIu64 "%s\n",
+		reg.start_epoch, reg.end_epoch - 1, cert.epoch, cert.block,
+		already_certified ? " (earlier)" : "");
 	rc = EXIT_OK;
 out:
 	pthread_mutex_destroy(&pr.lock);
+	free(confs);
 	free(jobs);
 	free(th);
 	free(data);
 	node_blob_free(blob);
 	node_codec_free(codec);
 	node_committee_free(cm);
+	if (chain)
+		chain_session_close(&s);
 	return rc;
 }
 
@@ -341,13 +582,19 @@ out:
 }
 
 const struct command blob_io_commands[] = {
-	{"blob", "put", "store a file on the committee's storage nodes",
-	 "FILE --committee FILE [--epochs E] [--json] [--progress]",
-	 "Encodes FILE, uploads the metadata and each sliver pair to the node holding its shard,\n"
-	 "and collects the nodes' signed storage confirmations. Prints the blob ID. Succeeds when\n"
-	 "nodes holding n - f shards stored it. (Registration, payment and certification on chain\n"
-	 "come with the contracts.)",
-	 "assay blob put photo.jpg --committee committee.json", run_put},
+	{"blob", "put", "publish a file: register and pay, upload to the nodes, certify",
+	 "FILE (--key-file FILE | --key-env VAR) [--committee FILE] [--epochs E] [--json]\n"
+	 "  or: FILE --committee FILE [--json] [--progress]   (no chain: store only)",
+	 "With the payer's key: encodes FILE, registers it and pays for the current epoch and\n"
+	 "E - 1 more (approve + registerBlob, as 'blob register'), uploads the metadata and each\n"
+	 "sliver pair to the node holding its shard (the current committee from the chain, or\n"
+	 "--committee FILE), collects the nodes' signed storage confirmations and, once nodes\n"
+	 "holding n - f shards confirmed, certifies the blob (certifyBlob, as 'blob certify').\n"
+	 "Prints the blob ID (--json: also the transactions and shard counts). A blob already\n"
+	 "registered is not paid for again, so a failed put can simply be run again.\n"
+	 "Without a key: only stores FILE on the nodes of the committee file; succeeds when\n"
+	 "nodes holding n - f shards stored it.",
+	 "assay blob put photo.jpg --key-file me.key --epochs 5", run_put},
 	{"blob", "get", "read a blob back from the storage nodes, verifying every sliver",
 	 "BLOB_ID -o FILE --committee FILE [--progress]",
 	 "Fetches metadata that hashes to BLOB_ID, then slivers from the nodes holding them,\n"

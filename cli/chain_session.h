@@ -9,6 +9,7 @@
 
 #include "chain/deployment.h"
 #include "chain/txstore.h"
+#include "chain/u256.h"
 #include "core/util.h"
 
 struct command;
@@ -68,5 +69,38 @@ void chain_session_address(const struct command *cmd, const char *flag, const ch
 /* Approves `spender` for `amount` of the deployment's token when the allowance is short. */
 bool chain_session_approve(struct chain_session *s, const uint8_t spender[20],
 			   const struct chain_u256 *amount, struct err *e) WARN_UNUSED;
+
+/* ---- a blob on chain: the code paths of `blob register` and `blob certify`, shared
+ * with `blob put` (implemented in cli/blob_chain_cmds.c) ---- */
+
+struct node_confirmation;
+
+struct blob_registration {
+	uint64_t start_epoch, end_epoch; /* stored in [start, end) */
+	uint64_t encoded_size;
+	struct chain_u256 fee;
+	uint8_t tx_hash[32];
+};
+/* Approves the fee (plus one epoch's, in case the epoch advances meanwhile) and sends
+ * registerBlob for the current epoch and epochs - 1 more. A revert is explained. */
+bool blob_chain_register(struct chain_session *s, const uint8_t id[32], uint64_t size,
+			 uint8_t encoding_type, uint64_t epochs, struct blob_registration *out,
+			 struct err *e) WARN_UNUSED;
+
+/* epoch of a confirmation that names none */
+#define BLOB_CONFIRMATION_ANY_EPOCH UINT64_MAX
+
+struct blob_certification {
+	uint64_t epoch, block;
+	size_t confirmations; /* distinct committee members */
+	uint64_t shards;      /* the shards they hold */
+	uint8_t tx_hash[32];
+};
+/* Matches each confirmation's signer to the current committee's node keys (fails on a
+ * stranger or a confirmation of another epoch), sorts them by committee position and
+ * sends certifyBlob. */
+bool blob_chain_certify(struct chain_session *s, const uint8_t id[32],
+			const struct node_confirmation *conf, size_t n,
+			struct blob_certification *out, struct err *e) WARN_UNUSED;
 
 #endif

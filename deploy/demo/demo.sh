@@ -8,9 +8,7 @@
 #    `epoch status --json` (node id = operator address), the blob list is the blobs this
 #    script saw certified (all certified before the seed block: --seed-delay 200), and the
 #    seed is recorded on chain with `chain send ... recordSeed(uint64)`.
-#  - `blob put` does not register or certify: `blob register`, the nodes' confirmations
-#    from GET /v1/blobs/ID/confirmation and `blob certify` follow it.
-#  - `node serve` / `blob put` take a committee file (node key addresses), written from
+#  - `node serve` takes a committee file (node key addresses), written from
 #    `epoch status --json` of epoch 1; do_seed fails if shards move after it.
 
 N_SHARDS=20          # shards of the deployment (f = 6: certification needs 14)
@@ -240,26 +238,17 @@ do_gen_blobs() {
 }
 
 do_blobs() {
-	# For each blob: `blob put` (encode, upload, the nodes confirm), `blob register` (pay for
-	# 3 epochs), the nodes' signed confirmations (GET /v1/blobs/ID/confirmation), `blob
-	# certify`, and `blob status` must say certified.
-	local b f id size i port
+	# For each blob: `blob put` publishes it (registers and pays for 3 epochs, uploads to
+	# the committee it reads from the chain, collects the nodes' confirmations, certifies),
+	# and `blob status` must say certified.
+	local b f id size
 	: >"$STATE/blobs.txt"
 	for b in $(seq 0 $((NBLOBS - 1))); do
 		f="$STATE/blobs/blob$b.bin"
 		size=$(stat -c %s "$f")
-		A blob put "$f" --committee "$STATE/committee-nodes.json" --epochs 3 --json >"$STATE/blobs/put$b.json"
+		A blob put "$f" --key-file "$STATE/keys/publisher.key" --epochs 3 --json >"$STATE/blobs/put$b.json"
 		cat "$STATE/blobs/put$b.json"
 		id=$(jq -r .blob_id "$STATE/blobs/put$b.json")
-		A blob register --key-file "$STATE/keys/publisher.key" --blob-id "$id" --size "$size" \
-			--epochs 3 --json
-		for i in "${NODES[@]}"; do
-			port=$(cat "$STATE/nodes/port$i")
-			curl -sf -m 10 "http://127.0.0.1:$port/v1/blobs/$id/confirmation" || true
-			echo
-		done | jq -s '[.[] | select(. != null)]' >"$STATE/blobs/conf$b.json"
-		A blob certify --key-file "$STATE/keys/publisher.key" --blob-id "$id" \
-			--confirmations "$STATE/blobs/conf$b.json" --json
 		A blob status --blob-id "$id" --json >"$STATE/blobs/status$b.json"
 		cat "$STATE/blobs/status$b.json"
 		[ "$(jq -r .state "$STATE/blobs/status$b.json")" = certified ] ||

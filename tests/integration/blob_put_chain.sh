@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# fixtures: pg anvil
+# blob_put_chain.sh: `assay blob put` publishes on chain by itself: contracts of our own, 4
+# staked nodes serving epoch 1, then put registers and pays, uploads to the committee read
+# from the chain, collects confirmations and certifies; `blob status` says certified and
+# `blob get` returns the same bytes. With 2 of the 4 nodes down, put fails saying how many
+# shards confirmed of how many are needed, after registering (so it says how to finish).
+# Moves the shared anvil's clock by one short epoch (RESOURCE_LOCK anvil_clock).
+set -uo pipefail
+A=${ASSAY_BIN:?run through ctest}
+SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
+# shellcheck source=../../deploy/lib.sh
+source "$SRC/deploy/lib.sh"
+T=$(mktemp -d /tmp/assay-put-chain.XXXXXX)
+export TMPDIR="$T" # where a failed put leaves its confirmations
+declare -A PID
+fails=0
+
+cleanup() {
+	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
+	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok   $1 (${SECONDS}s)"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+die_test() { echo "FAIL $1"; exit 1; }
+
+export ASSAY_RPC_URL ASSAY_DEPLOYMENT="$T/deployment.json" ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=warn
+ASSAY_RPC_URL=$(cat "$STATE_DIR/anvil/url")
+unset ASSAY_DB
+
+rpc() {
+	local out
+	out=$(curl -sS -m 10 -H 'content-type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
+	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
+	jq -c .result <<<"$out"
+}
+newkey() { (umask 077; echo "0x$(head -c32 /dev/urandom | xxd -p -c64)" >"$T/$1.key"); }
+addr() { "$A" chain address --key-file "$T/$1.key"; }
+fund() { rpc anvil_setBalance "[\"$(addr "$1")\",\"0x56BC75E2D63100000\"]" >/dev/null; }
+
+N=10 # shards; f = 3, certification needs 7
+NODES=(0 1 2 3)
+STAKE=1000000000000000000000
+names=(deployer payer)
+for i in "${NODES[@]}"; do names+=("op$i" "nk$i"); done
+for n in "${names[@]}"; do newkey "$n"; done
+for n in deployer payer "${NODES[@]/#/op}"; do fund "$n" || die_test "anvil_setBalance"; done
+
+"$A" chain deploy --key-file "$T/deployer.key" --out "$T/deployment.json" --n-shards "$N" \
+	--epoch-duration 60 --commit-window 60 --reveal-window 60 --dispute-window 60 \
+	--price-per-mib 1000000000000000000 --json >"$T/deploy.out" 2>"$T/deploy.err" ||
+	die_test "chain deploy: $(cat "$T/deploy.err")"
+TOKEN=$(jq -r .token "$T/deployment.json")
+mint() {
+	"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'mint(address,uint256)' "$1" "$2" \
+		--wait >/dev/null 2>>"$T/mint.err" || die_test "mint: $(cat "$T/mint.err")"
+}
+mint "$(addr payer)" 1000000000000000000000000
+declare -A PORT
+for i in "${NODES[@]}"; do
+	mint "$(addr "op$i")" "$STAKE"
+	PORT[$i]=$(free_port)
+	"$A" stake register --key-file "$T/op$i.key" --node-key "$(addr "nk$i")" \
+		--endpoint "http://127.0.0.1:${PORT[$i]}" --commission 1000 --amount "$STAKE" \
+		>/dev/null 2>"$T/stake$i.err" || die_test "stake register $i: $(cat "$T/stake$i.err")"
+done
+# Epoch 0 (no committee) ends after 60 s of chain time: move the clock past it.
+st=$("$A" epoch status --json) || die_test "epoch status"
+now=$(printf '%d' "$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .timestamp)")
+ends=$(jq .ends_at <<<"$st")
+[ "$ends" -gt "$now" ] && rpc evm_increaseTime "[$((ends - now + 1))]" >/dev/null
+rpc anvil_mine '[1]' >/dev/null
+"$A" epoch advance --key-file "$T/deployer.key" >/dev/null 2>"$T/adv.err" ||
+	die_test "epoch advance: $(cat "$T/adv.err")"
+"$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
+[ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
+[ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"
+ok "deployed, 4 nodes staked, epoch 1"
+
+# The nodes serve epoch 1's committee (a file, as in deploy/demo/demo.sh).
+jq --slurpfile d "$T/deployment.json" '{n_shards, epoch,
+	chain_id: $d[0].chain_id, blob_registry: $d[0].blob_registry,
+	nodes: [.committee[] as $m | {url: $m.endpoint, address: $m.node_key,
+		shards: [.shards[] | select(.owner == $m.index) | .shard]}]}' "$T/epoch1.json" >"$T/committee.json"
+lc() { tr 'A-F' 'a-f'; }
+for i in "${NODES[@]}"; do
+	op=$(addr "op$i" | lc)
+	idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$T/epoch1.json")
+	mkdir -p "$T/n$i"
+	"$A" node serve --listen "127.0.0.1:${PORT[$i]}" --data "$T/n$i" --committee "$T/committee.json" \
+		--index "$idx" --key-file "$T/nk$i.key" >"$T/n$i.log" 2>&1 &
+	PID[$i]=$!
+done
+for i in "${NODES[@]}"; do
+	for t in $(seq 1 300); do
+		curl -sf -m 1 "http://127.0.0.1:${PORT[$i]}/v1/health" >/dev/null && break
+		kill -0 "${PID[$i]}" 2>/dev/null || die_test "node $i exited: $(tail -n 3 "$T/n$i.log")"
+		[ "$t" = 300 ] && die_test "node $i never became healthy"
+		sleep 0.05
+	done
+done
+ok "4 nodes up"
+
+# ---- the whole publish in one command --------------------------------------------------
+head -c 200000 /dev/urandom >"$T/blob.bin"
+if "$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 2 --json >"$T/put.json" 2>"$T/put.err"; then
+	ok "blob put exits 0"
+else
+	bad "blob put: $(cat "$T/put.err")"
+fi
+id=$(jq -r .blob_id "$T/put.json")
+[ "$(jq -r '.registration_tx | test("^0x[0-9a-f]{64}$")' "$T/put.json")" = true ] &&
+	[ "$(jq -r '.certification_tx | test("^0x[0-9a-f]{64}$")' "$T/put.json")" = true ] &&
+	[ "$(jq -r '.confirmed_shards >= .needed_shards and .needed_shards == 7' "$T/put.json")" = true ] &&
+	ok "put --json: both transactions, $(jq .confirmed_shards "$T/put.json") shards confirmed" ||
+	bad "put --json: $(cat "$T/put.json")"
+"$A" blob status --blob-id "$id" --json >"$T/status.json" 2>"$T/status.err"
+st=$(jq -r '[.state, .start_epoch, .end_epoch] | @tsv' "$T/status.json")
+[ "$st" = "$(printf 'certified\t1\t3')" ] && ok "blob status: certified, epochs 1 to 2" ||
+	bad "blob status: $(cat "$T/status.json" "$T/status.err")"
+if "$A" blob get "$id" -o "$T/back.bin" --committee "$T/committee.json" 2>"$T/get.err" &&
+	cmp -s "$T/blob.bin" "$T/back.bin"; then
+	ok "blob get returns the same bytes"
+else
+	bad "blob get: $(cat "$T/get.err")"
+fi
+# Again: already registered and certified: nothing paid, exit 0.
+"$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 2 --json >"$T/put2.json" 2>"$T/put2.err" &&
+	[ "$(jq -r .registration_tx "$T/put2.json")" = null ] && ok "put again: not paid twice" ||
+	bad "put again: $(cat "$T/put2.json" "$T/put2.err")"
+
+# ---- too few nodes to certify -----------------------------------------------------------
+for i in 2 3; do kill "${PID[$i]}"; wait "${PID[$i]}" 2>/dev/null; unset "PID[$i]"; done
+head -c 5000 /dev/urandom >"$T/blob2.bin"
+"$A" blob put "$T/blob2.bin" --key-file "$T/payer.key" --timeout-ms 3000 >"$T/put3.out" 2>"$T/put3.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "registered and paid for, but only nodes holding [0-9]* of 10 shards confirmed storing it, and 7 are needed to certify it" "$T/put3.err" &&
+	ok "2 of 4 nodes down: exit 1, says how many shards confirmed of how many needed" ||
+	bad "2 nodes down: rc $rc: $(cat "$T/put3.err")"
+cat "$T/put3.err"
+id2=$(sed -nE 's/.*blob ([A-Za-z0-9_-]{43}) is registered.*/\1/p' "$T/put3.err")
+"$A" blob status --blob-id "$id2" --json 2>/dev/null | jq -e '.state == "registered"' >/dev/null &&
+	ok "that blob is registered, not certified" || bad "blob 2 status"
+
+# ---- a registration the registry refuses: the revert decoder's words --------------------
+head -c 3000 /dev/urandom >"$T/blob3.bin" # the deployer holds no tokens to pay with
+"$A" blob put "$T/blob3.bin" --key-file "$T/deployer.key" --epochs 2 >/dev/null 2>"$T/put4.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "registering blob" "$T/put4.err" && ok "refused registration: $(tail -n 1 "$T/put4.err")" ||
+	bad "refused registration: rc $rc: $(cat "$T/put4.err")"
+
+[ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
+echo "all passed"
