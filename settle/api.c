@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "settle/evidence.h"
+#include "settle/score.h"
 #include "sql/api.h"
 #include "sql/db.h"
 
@@ -724,28 +725,11 @@ out:
 	return ret;
 }
 
-/* A database row as the evidence record of EVIDENCE.md. */
-static bool record_of(const struct db_api_record *x, uint64_t epoch, const uint8_t auditor[20],
-		      struct settle_record *r)
+/* EVIDENCE.md writes zeros for "no response"; the API says null. */
+static bool has_hash(const struct settle_record *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->epoch = epoch;
-	memcpy(r->auditor, auditor, 20);
-	r->seq = x->seq;
-	if (x->attempt > 255 || x->shard > 65535 || x->row > 65535 || x->col > 65535 ||
-	    !audit_outcome_parse(x->outcome, &r->outcome))
-		return false;
-	r->attempt = (uint8_t)x->attempt;
-	memcpy(r->node, x->node, 20);
-	memcpy(r->blob, x->blob, 32);
-	r->shard = (uint16_t)x->shard;
-	r->row = (uint16_t)x->row;
-	r->col = (uint16_t)x->col;
-	r->axis = x->secondary ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
-	r->latency_ms = x->latency_ms;
-	if (x->has_hash)
-		memcpy(r->response_hash, x->response_hash, 32);
-	return true;
+	static const uint8_t zeros[32];
+	return memcmp(r->response_hash, zeros, 32) != 0;
 }
 
 static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, uint64_t epoch,
@@ -767,7 +751,6 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 	struct slot *s = pool_acquire(a);
 	struct err e = {{0}};
 	uint8_t(*auds)[20] = NULL;
-	struct db_api_record *rows = NULL;
 	struct settle_record *recs = NULL;
 	struct db_api_attestation *at = NULL;
 	struct settle_evidence *ev = NULL;
@@ -800,7 +783,9 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 		}
 		memcpy(auditor, auds[0], 20);
 	}
-	if (!db_api_decided_records(s->db, epoch, auditor, &rows, &nrows, &e) ||
+	/* The same selection of decided records as the settle job's, so the proofs served
+	 * here lead to the root that was attested. */
+	if (!settle_records_load(s->db, epoch, auditor, &recs, &nrows, &e) ||
 	    !db_api_attestations(s->db, epoch, epoch, &at, &nat, &e)) {
 		ret = send_db_failure(conn, s, &e);
 		goto out;
@@ -810,16 +795,6 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 				 "no challenge records of that auditor in epoch %" PRIu64, epoch);
 		goto out;
 	}
-	recs = xcalloc(nrows, sizeof(*recs));
-	for (size_t i = 0; i < nrows; i++)
-		if (!record_of(&rows[i], epoch, auditor, &recs[i])) {
-			log_broken("epoch %" PRIu64 " seq %" PRIu64
-				   ": a challenge record does not fit the evidence encoding",
-				   epoch, rows[i].seq);
-			ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-					 "a challenge record cannot be encoded as evidence");
-			goto out;
-		}
 	if (!settle_evidence_new(&ev, recs, nrows, &e)) {
 		log_broken("epoch %" PRIu64 ": evidence tree: %s", epoch, e.msg);
 		ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -857,7 +832,7 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 				  (int)r->col, "axis", audit_proof_axis_name(r->axis), "outcome",
 				  audit_outcome_name(r->outcome), "latency_ms",
 				  (json_int_t)r->latency_ms, "response_hash",
-				  rows[i].has_hash ? jhex(r->response_hash, 32) : json_null(), "record",
+				  has_hash(r) ? jhex(r->response_hash, 32) : json_null(), "record",
 				  jhex(enc, sizeof(enc)), "leaf_index", (json_int_t)i, "proof", proof));
 		shown++;
 		last_seq = r->seq;
@@ -875,7 +850,6 @@ out:
 	settle_evidence_free(ev);
 	free(path);
 	free(auds);
-	free(rows);
 	free(recs);
 	free(at);
 	return ret;

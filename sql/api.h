@@ -103,21 +103,4 @@ bool db_api_epoch_txs(struct db *db, uint64_t from, uint64_t to, struct db_api_t
 bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], size_t *n,
 			    struct err *e) WARN_UNUSED;
 
-/* One decided challenge record, with the fields of settle/EVIDENCE.md. */
-struct db_api_record {
-	uint64_t seq;
-	uint32_t attempt;
-	uint8_t node[20];
-	uint8_t blob[32];
-	uint32_t shard, row, col;
-	bool secondary;
-	uint32_t latency_ms;
-	char outcome[16];
-	bool has_hash;
-	uint8_t response_hash[32];
-};
-/* Every decided record of (epoch, auditor), ascending seq: the evidence tree's leaves. */
-bool db_api_decided_records(struct db *db, uint64_t epoch, const uint8_t auditor[20],
-			    struct db_api_record **out, size_t *n, struct err *e) WARN_UNUSED;
-
 #endif
