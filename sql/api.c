@@ -12,29 +12,17 @@
 
 /* ---- reading result cells (text format) ---- */
 
-static bool cell_u64(const PGresult *r, int row, int col, uint64_t *v)
-{
-	const char *s = PQgetvalue(r, row, col);
-	return s[0] >= '0' && s[0] <= '9' && parse_u64(s, v);
-}
-
 static bool cell_i64(const PGresult *r, int row, int col, int64_t *v)
 {
 	const char *s = PQgetvalue(r, row, col);
 	bool neg = s[0] == '-';
 	uint64_t u;
-	if (!cell_u64(r, row, col, &u) && !(neg && s[1] >= '0' && s[1] <= '9' && parse_u64(s + 1, &u)))
+	if (!db_cell_u64(r, row, col, &u) && !(neg && s[1] >= '0' && s[1] <= '9' && parse_u64(s + 1, &u)))
 		return false;
 	if (u > (uint64_t)INT64_MAX)
 		return false;
 	*v = neg ? -(int64_t)u : (int64_t)u;
 	return true;
-}
-
-/* A hex column (selected as encode(x, 'hex')) of exactly len bytes. */
-static bool cell_bytes(const PGresult *r, int row, int col, uint8_t *out, size_t len)
-{
-	return hex_decode_exact(out, len, PQgetvalue(r, row, col), NULL);
 }
 
 static void cell_text(const PGresult *r, int row, int col, char *out, size_t n)
@@ -96,15 +84,15 @@ bool db_api_epochs(struct db *db, bool has_after, uint64_t after, size_t limit,
 	struct db_api_epoch *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_epoch *x = &v[i];
-		bool ok = cell_u64(res, i, 0, &x->epoch);
+		bool ok = db_cell_u64(res, i, 0, &x->epoch);
 		if ((x->has_start = !PQgetisnull(res, i, 1)))
 			ok = ok && cell_i64(res, i, 1, &x->start_unix);
 		if ((x->has_end = !PQgetisnull(res, i, 2)))
 			ok = ok && cell_i64(res, i, 2, &x->end_unix);
 		if ((x->has_seed_block = !PQgetisnull(res, i, 3)))
-			ok = ok && cell_u64(res, i, 3, &x->seed_block);
+			ok = ok && db_cell_u64(res, i, 3, &x->seed_block);
 		if ((x->has_seed = !PQgetisnull(res, i, 4)))
-			ok = ok && cell_bytes(res, i, 4, x->seed, 32);
+			ok = ok && db_cell_hex(res, i, 4, x->seed, 32);
 		if ((x->has_chain_state = !PQgetisnull(res, i, 5)))
 			cell_text(res, i, 5, x->chain_state, sizeof(x->chain_state));
 		if (!ok) {
@@ -138,7 +126,7 @@ bool db_api_progress(struct db *db, uint64_t from, uint64_t to, struct db_api_pr
 	struct db_api_progress *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_progress *x = &v[i];
-		bool ok = cell_u64(res, i, 0, &x->epoch) && cell_bytes(res, i, 1, x->auditor, 20) &&
+		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
 			  cell_i64(res, i, 3, &x->updated_unix);
 		cell_text(res, i, 2, x->state, sizeof(x->state));
 		if (!ok) {
@@ -178,15 +166,15 @@ bool db_api_attestations(struct db *db, uint64_t from, uint64_t to,
 	struct db_api_attestation *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_attestation *x = &v[i];
-		bool ok = cell_u64(res, i, 0, &x->epoch) && cell_bytes(res, i, 1, x->auditor, 20) &&
-			  cell_bytes(res, i, 3, x->committee_hash, 32) &&
-			  cell_bytes(res, i, 4, x->counts_hash, 32) &&
-			  cell_bytes(res, i, 5, x->evidence_root, 32) &&
-			  cell_i64(res, i, 7, &x->created_unix) && cell_u64(res, i, 8, &x->nodes) &&
-			  cell_u64(res, i, 9, &x->passed) && cell_u64(res, i, 10, &x->decided);
+		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+			  db_cell_hex(res, i, 3, x->committee_hash, 32) &&
+			  db_cell_hex(res, i, 4, x->counts_hash, 32) &&
+			  db_cell_hex(res, i, 5, x->evidence_root, 32) &&
+			  cell_i64(res, i, 7, &x->created_unix) && db_cell_u64(res, i, 8, &x->nodes) &&
+			  db_cell_u64(res, i, 9, &x->passed) && db_cell_u64(res, i, 10, &x->decided);
 		cell_text(res, i, 2, x->source, sizeof(x->source));
 		if ((x->has_sig = !PQgetisnull(res, i, 6)))
-			ok = ok && cell_bytes(res, i, 6, x->sig, 65);
+			ok = ok && db_cell_hex(res, i, 6, x->sig, 65);
 		if (!ok) {
 			free(v);
 			return bad_row(res, e, what);
@@ -205,9 +193,9 @@ static bool counts_rows(PGresult *res, struct db_api_count **out, size_t *n, str
 	struct db_api_count *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_count *x = &v[i];
-		bool ok = cell_u64(res, i, 0, &x->epoch) && cell_bytes(res, i, 1, x->auditor, 20) &&
-			  cell_bytes(res, i, 3, x->node, 20) && cell_u64(res, i, 4, &x->passed) &&
-			  cell_u64(res, i, 5, &x->decided);
+		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+			  db_cell_hex(res, i, 3, x->node, 20) && db_cell_u64(res, i, 4, &x->passed) &&
+			  db_cell_u64(res, i, 5, &x->decided);
 		cell_text(res, i, 2, x->source, sizeof(x->source));
 		if (!ok) {
 			free(v);
@@ -278,7 +266,7 @@ bool db_api_node_epochs(struct db *db, const uint8_t node[20], uint64_t from, ui
 	int rows = PQntuples(res);
 	uint64_t *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++)
-		if (!cell_u64(res, i, 0, &v[i])) {
+		if (!db_cell_u64(res, i, 0, &v[i])) {
 			free(v);
 			return bad_row(res, e, what);
 		}
@@ -316,9 +304,9 @@ bool db_api_node_tallies(struct db *db, const uint8_t node[20], uint64_t from, u
 	struct db_api_tally *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_tally *x = &v[i];
-		if (!cell_u64(res, i, 0, &x->epoch) || !cell_bytes(res, i, 1, x->auditor, 20) ||
-		    !cell_u64(res, i, 2, &x->passed) || !cell_u64(res, i, 3, &x->decided) ||
-		    !cell_u64(res, i, 4, &x->auditor_errors)) {
+		if (!db_cell_u64(res, i, 0, &x->epoch) || !db_cell_hex(res, i, 1, x->auditor, 20) ||
+		    !db_cell_u64(res, i, 2, &x->passed) || !db_cell_u64(res, i, 3, &x->decided) ||
+		    !db_cell_u64(res, i, 4, &x->auditor_errors)) {
 			free(v);
 			return bad_row(res, e, what);
 		}
@@ -352,11 +340,11 @@ bool db_api_epoch_txs(struct db *db, uint64_t from, uint64_t to, struct db_api_t
 	struct db_api_tx *v = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		struct db_api_tx *x = &v[i];
-		bool ok = cell_u64(res, i, 0, &x->epoch) && cell_bytes(res, i, 2, x->hash, 32);
+		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 2, x->hash, 32);
 		cell_text(res, i, 1, x->purpose, sizeof(x->purpose));
 		cell_text(res, i, 3, x->state, sizeof(x->state));
 		if ((x->has_block = !PQgetisnull(res, i, 4)))
-			ok = ok && cell_u64(res, i, 4, &x->block);
+			ok = ok && db_cell_u64(res, i, 4, &x->block);
 		if (!ok) {
 			free(v);
 			return bad_row(res, e, what);
@@ -384,7 +372,7 @@ bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], 
 	int rows = PQntuples(res);
 	uint8_t(*v)[20] = xcalloc((size_t)rows + 1, sizeof(*v));
 	for (int i = 0; i < rows; i++)
-		if (!cell_bytes(res, i, 0, v[i], 20)) {
+		if (!db_cell_hex(res, i, 0, v[i], 20)) {
 			free(v);
 			return bad_row(res, e, what);
 		}

@@ -34,12 +34,6 @@ static const char *num(struct numparam *p, uint64_t v)
 	return p->s;
 }
 
-static bool unhex(const char *text, uint8_t *out, size_t len)
-{
-	return text && text[0] == '\\' && text[1] == 'x' && strlen(text + 2) == 2 * len &&
-	       hex_decode_exact(out, len, text + 2, NULL);
-}
-
 static bool store_nodes(struct db *db, const struct chain_epoch_view *v, struct err *e)
 {
 	for (size_t i = 0; i < v->nnodes; i++) {
@@ -205,8 +199,8 @@ bool db_chaincache_load(struct db *db, uint64_t epoch, uint32_t n_shards,
 	    !parse_u64_field(r, 0, 2, &v->info.seed_block) ||
 	    !parse_u64_field(r, 0, 4, &v->info.duration) || !parse_u64_field(r, 0, 5, &src) ||
 	    !parse_u64_field(r, 0, 7, &v->as_of_block) || src > 3 ||
-	    !unhex(PQgetvalue(r, 0, 6), v->info.committee_hash, 32) ||
-	    (src && !unhex(PQgetvalue(r, 0, 3), v->info.seed, 32))) {
+	    !db_cell_bytea(r, 0, 6, v->info.committee_hash, 32) ||
+	    (src && !db_cell_bytea(r, 0, 3, v->info.seed, 32))) {
 		err_set(e, "the cached epoch %" PRIu64 " row is malformed", epoch);
 		goto out;
 	}
@@ -228,8 +222,8 @@ bool db_chaincache_load(struct db *db, uint64_t epoch, uint32_t n_shards,
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct chain_audit_node *n = &v->nodes[i];
 		uint64_t cnt, bps;
-		if (!unhex(PQgetvalue(r, i, 0), n->id, 20) || !parse_u64_field(r, i, 1, &cnt) ||
-		    cnt > 65535 || !unhex(PQgetvalue(r, i, 2), n->node_key, 20) ||
+		if (!db_cell_bytea(r, i, 0, n->id, 20) || !parse_u64_field(r, i, 1, &cnt) ||
+		    cnt > 65535 || !db_cell_bytea(r, i, 2, n->node_key, 20) ||
 		    !parse_u64_field(r, i, 4, &bps)) {
 			err_set(e, "the cached committee of epoch %" PRIu64 " is malformed", epoch);
 			goto out;
@@ -286,7 +280,7 @@ bool db_chaincache_load(struct db *db, uint64_t epoch, uint32_t n_shards,
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct chain_audit_blob *b = &(*blobs)[i];
 		uint64_t enc;
-		if (!unhex(PQgetvalue(r, i, 0), b->id, 32) ||
+		if (!db_cell_bytea(r, i, 0, b->id, 32) ||
 		    !parse_u64_field(r, i, 1, &b->unencoded_length) ||
 		    !parse_u64_field(r, i, 2, &enc) || enc > 255 ||
 		    !parse_u64_field(r, i, 3, &b->certified_epoch) ||

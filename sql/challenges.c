@@ -132,13 +132,6 @@ out:
 	return ok;
 }
 
-static bool parse_hex_col(const char *v, uint8_t *out, size_t len)
-{
-	/* bytea comes back in hex output form: "\x" followed by 2*len digits. */
-	struct err e;
-	return v[0] == '\\' && v[1] == 'x' && hex_decode_exact(out, len, v + 2, &e);
-}
-
 bool db_challenges_last(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			struct db_challenge_last **out, size_t *n, struct err *e)
 {
@@ -165,7 +158,7 @@ bool db_challenges_last(struct db *db, uint64_t epoch, const uint8_t auditor[20]
 		uint64_t seq, att, st;
 		if (!parse_u64(PQgetvalue(r, (int)i, 0), &seq) ||
 		    !parse_u64(PQgetvalue(r, (int)i, 1), &att) || att > UINT16_MAX ||
-		    !parse_hex_col(PQgetvalue(r, (int)i, 2), v[i].node_id, 20) ||
+		    !db_cell_bytea(r, (int)i, 2, v[i].node_id, 20) ||
 		    !parse_u64(PQgetvalue(r, (int)i, 4), &st)) {
 			err_set(e, "reading recorded challenges: unexpected row %zu", i);
 			goto out;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -60,6 +61,24 @@ bool db_command(struct db *db, const char *sql, int nparams, const char *const *
 	PGresult *res = db_exec(db, sql, nparams, params, PGRES_COMMAND_OK, e, what);
 	PQclear(res);
 	return res != NULL;
+}
+
+bool db_cell_u64(const PGresult *r, int row, int col, uint64_t *v)
+{
+	return parse_u64(PQgetvalue(r, row, col), v);
+}
+
+bool db_cell_hex(const PGresult *r, int row, int col, uint8_t *out, size_t len)
+{
+	const char *v = PQgetvalue(r, row, col);
+	return strlen(v) == 2 * len && hex_decode_exact(out, len, v, NULL);
+}
+
+bool db_cell_bytea(const PGresult *r, int row, int col, uint8_t *out, size_t len)
+{
+	const char *v = PQgetvalue(r, row, col);
+	return v[0] == '\\' && v[1] == 'x' && strlen(v + 2) == 2 * len &&
+	       hex_decode_exact(out, len, v + 2, NULL);
 }
 
 bool db_open(struct db **out, const char *conninfo, unsigned connect_timeout_s, struct err *e)

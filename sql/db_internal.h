@@ -20,4 +20,11 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
 bool db_command(struct db *db, const char *sql, int nparams, const char *const *params,
 		struct err *e, const char *what) WARN_UNUSED;
 
+/* Reading result cells (text format); each is false for a value that does not parse. */
+bool db_cell_u64(const PGresult *r, int row, int col, uint64_t *v);
+/* A column selected as encode(x, 'hex'): exactly len bytes. */
+bool db_cell_hex(const PGresult *r, int row, int col, uint8_t *out, size_t len);
+/* A bytea column in PostgreSQL's hex output form ("\x..."): exactly len bytes. */
+bool db_cell_bytea(const PGresult *r, int row, int col, uint8_t *out, size_t len);
+
 #endif

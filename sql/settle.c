@@ -11,17 +11,6 @@
 #include "core/err.h"
 #include "sql/db_internal.h"
 
-static bool get_hex(const PGresult *r, int row, int col, uint8_t *out, size_t len)
-{
-	const char *v = PQgetvalue(r, row, col);
-	return strlen(v) == 2 * len && hex_decode_exact(out, len, v, NULL);
-}
-
-static bool get_u64(const PGresult *r, int row, int col, uint64_t *out)
-{
-	return parse_u64(PQgetvalue(r, row, col), out);
-}
-
 bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			struct db_settle_attempt **out, size_t *n, struct err *e)
 {
@@ -43,10 +32,10 @@ bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20]
 	struct db_settle_attempt *v = xcalloc(rows ? (size_t)rows : 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
 		uint64_t a, sh, ro, co, lat;
-		if (!get_u64(r, i, 0, &v[i].seq) || !get_u64(r, i, 1, &a) ||
-		    !get_hex(r, i, 2, v[i].node, 20) || !get_hex(r, i, 3, v[i].blob, 32) ||
-		    !get_u64(r, i, 4, &sh) || !get_u64(r, i, 5, &ro) || !get_u64(r, i, 6, &co) ||
-		    !get_u64(r, i, 8, &lat) || strlen(PQgetvalue(r, i, 9)) >= sizeof(v[i].outcome)) {
+		if (!db_cell_u64(r, i, 0, &v[i].seq) || !db_cell_u64(r, i, 1, &a) ||
+		    !db_cell_hex(r, i, 2, v[i].node, 20) || !db_cell_hex(r, i, 3, v[i].blob, 32) ||
+		    !db_cell_u64(r, i, 4, &sh) || !db_cell_u64(r, i, 5, &ro) || !db_cell_u64(r, i, 6, &co) ||
+		    !db_cell_u64(r, i, 8, &lat) || strlen(PQgetvalue(r, i, 9)) >= sizeof(v[i].outcome)) {
 			PQclear(r);
 			free(v);
 			return err_set(e, "reading challenge records: a row does not parse");
@@ -59,7 +48,7 @@ bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20]
 		v[i].secondary = !strcmp(PQgetvalue(r, i, 7), "t");
 		snprintf(v[i].outcome, sizeof(v[i].outcome), "%s", PQgetvalue(r, i, 9));
 		v[i].has_hash = PQgetvalue(r, i, 10)[0] != 0;
-		if (v[i].has_hash && !get_hex(r, i, 10, v[i].response_hash, 32)) {
+		if (v[i].has_hash && !db_cell_hex(r, i, 10, v[i].response_hash, 32)) {
 			PQclear(r);
 			free(v);
 			return err_set(e, "reading challenge records: a response hash does not parse");
@@ -130,7 +119,7 @@ bool db_settle_progress_list(struct db *db, const uint8_t auditor[20],
 	int rows = PQntuples(r);
 	struct db_settle_progress *v = xcalloc(rows ? (size_t)rows : 1, sizeof(*v));
 	for (int i = 0; i < rows; i++) {
-		if (!get_u64(r, i, 0, &v[i].epoch) || !get_u64(r, i, 2, &v[i].updated_unix))
+		if (!db_cell_u64(r, i, 0, &v[i].epoch) || !db_cell_u64(r, i, 2, &v[i].updated_unix))
 			v[i].updated_unix = 0;
 		snprintf(v[i].state, sizeof(v[i].state), "%s", PQgetvalue(r, i, 1));
 	}
@@ -242,11 +231,11 @@ bool db_settle_attestation_get(struct db *db, uint64_t epoch, const uint8_t audi
 	}
 	out->epoch = epoch;
 	memcpy(out->auditor, auditor, 20);
-	bool ok = get_hex(r, 0, 0, out->committee_hash, 32) &&
-		  get_hex(r, 0, 1, out->counts_hash, 32) && get_hex(r, 0, 2, out->evidence_root, 32);
+	bool ok = db_cell_hex(r, 0, 0, out->committee_hash, 32) &&
+		  db_cell_hex(r, 0, 1, out->counts_hash, 32) && db_cell_hex(r, 0, 2, out->evidence_root, 32);
 	out->has_sig = PQgetvalue(r, 0, 3)[0] != 0;
 	if (ok && out->has_sig)
-		ok = get_hex(r, 0, 3, out->sig, 65);
+		ok = db_cell_hex(r, 0, 3, out->sig, 65);
 	PQclear(r);
 	if (!ok)
 		return err_set(e, "reading the attestation: a stored hash does not parse");
@@ -263,8 +252,8 @@ bool db_settle_attestation_get(struct db *db, uint64_t epoch, const uint8_t audi
 	out->passed = xcalloc(m ? m : 1, sizeof(uint64_t));
 	out->decided = xcalloc(m ? m : 1, sizeof(uint64_t));
 	for (size_t i = 0; i < m; i++)
-		if (!get_hex(r, (int)i, 0, out->nodes[i], 20) ||
-		    !get_u64(r, (int)i, 1, &out->passed[i]) || !get_u64(r, (int)i, 2, &out->decided[i])) {
+		if (!db_cell_hex(r, (int)i, 0, out->nodes[i], 20) ||
+		    !db_cell_u64(r, (int)i, 1, &out->passed[i]) || !db_cell_u64(r, (int)i, 2, &out->decided[i])) {
 			PQclear(r);
 			db_settle_attestation_clear(out);
 			return err_set(e, "reading the attestation's counts: a row does not parse");
@@ -287,7 +276,7 @@ bool db_settle_tx_by_purpose(struct db *db, const char *purpose, uint8_t hash[32
 	*found = PQntuples(r) == 1;
 	state[0] = 0;
 	if (*found) {
-		if (!get_hex(r, 0, 0, hash, 32)) {
+		if (!db_cell_hex(r, 0, 0, hash, 32)) {
 			PQclear(r);
 			return err_set(e, "looking up a transaction: its hash does not parse");
 		}
@@ -311,7 +300,7 @@ bool db_settle_stuck_count(struct db *db, const uint8_t sender[20], uint64_t age
 			      2, p, PGRES_TUPLES_OK, e, "counting stuck transactions");
 	if (!r)
 		return false;
-	bool ok = get_u64(r, 0, 0, count);
+	bool ok = db_cell_u64(r, 0, 0, count);
 	PQclear(r);
 	return ok ? true : err_set(e, "counting stuck transactions: not a number");
 }
