@@ -199,7 +199,9 @@ while True:
     time.sleep(1)
 EOF
 pids+=($!)
-for _ in $(seq 1 100); do grep -q ready "$T/hostile.log" && break; sleep 0.05; done
+# up to 60 s for the hostile server; if it never comes up, say why rather than blaming it
+for _ in $(seq 1 1200); do grep -q ready "$T/hostile.log" && break; sleep 0.05; done
+grep -q ready "$T/hostile.log" || { echo "the hostile server did not start:"; cat "$T/hostile.log"; exit 1; }
 # Nodes 0, 1 healthy; 2..5 hostile (node 5 is its real node behind the "otherindex" proxy).
 mkcommittee "$T/hostile.json" "${urls[0]}" "${urls[1]}" "http://127.0.0.1:${hports[0]}" \
 	"http://127.0.0.1:${hports[1]}" "http://127.0.0.1:${hports[2]}" "http://127.0.0.1:${hports[3]}"
