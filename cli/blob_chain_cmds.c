@@ -43,13 +43,6 @@ static void parse_blob_id(const struct command *cmd, uint8_t id[32])
 	}
 }
 
-static void print_json(json_t *j)
-{
-	char *t = json_dumps(j, JSON_COMPACT);
-	printf("%s\n", t);
-	free(t);
-	json_decref(j);
-}
 
 bool blob_chain_register(struct chain_session *s, const uint8_t id[32], uint64_t size,
 			 uint8_t encoding_type, uint64_t epochs, struct blob_registration *out,
@@ -134,7 +127,7 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 	char fd[CHAIN_U256_STRLEN];
 	chain_u256_to_dec(&reg.fee, fd);
 	if (opts.json)
-		print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)reg.start_epoch,
+		chain_session_print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)reg.start_epoch,
 				     "end_epoch", (json_int_t)reg.end_epoch, "encoded_size",
 				     (json_int_t)reg.encoded_size, "fee", fd));
 	else
@@ -314,7 +307,7 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 	if (!blob_chain_certify(&s, id, conf, nconf, &c, &e))
 		goto fail;
 	if (opts.json)
-		print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c.epoch, "block",
+		chain_session_print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c.epoch, "block",
 				     (json_int_t)c.block, "confirmations",
 				     (json_int_t)c.confirmations, "shards", (json_int_t)c.shards));
 	else
@@ -383,7 +376,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		json_object_set_new(j, "certified_block", json_integer((json_int_t)bi.certified_block));
 	}
 	if (opts.json) {
-		print_json(j);
+		chain_session_print_json(j);
 	} else {
 		printf("blob %s: %s, %" PRIu64 " bytes (encoded %" PRIu64 ", type %u), epochs %" PRIu64
 		       " to %" PRIu64 ", owner %s, fee %s per epoch\n",

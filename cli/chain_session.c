@@ -1,6 +1,8 @@
 /* chain_session.c: shared plumbing of the contract commands (see chain_session.h). */
 #include "cli/chain_session.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/abi.h"
@@ -122,4 +124,19 @@ bool chain_session_approve(struct chain_session *s, const uint8_t spender[20],
 			      chain_abi_u256_new(amount));
 	return chain_bind_send(s->bind, s->dep.token, "approve(address,uint256)", args,
 			       "token approve", NULL, e);
+}
+
+void chain_session_print_json(json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	printf("%s\n", t ? t : "null");
+	free(t);
+	json_decref(j);
+}
+
+json_t *chain_session_addr_json(const uint8_t a[20])
+{
+	char x[43];
+	chain_address_checksum(x, a);
+	return json_string(x);
 }

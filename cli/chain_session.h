@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "chain/deployment.h"
 #include "chain/txstore.h"
 #include "chain/u256.h"
@@ -66,6 +68,11 @@ void chain_session_amount(const struct command *cmd, const char *flag, const cha
 /* Parses an address flag; usage error on a bad one. */
 void chain_session_address(const struct command *cmd, const char *flag, const char *text,
 			   uint8_t out[20]);
+/* Prints j as one compact JSON line on stdout and drops the reference. */
+void chain_session_print_json(json_t *j);
+/* An address as a JSON string in EIP-55 checksum form. */
+json_t *chain_session_addr_json(const uint8_t a[20]);
+
 /* Approves `spender` for `amount` of the deployment's token when the allowance is short. */
 bool chain_session_approve(struct chain_session *s, const uint8_t spender[20],
 			   const struct chain_u256 *amount, struct err *e) WARN_UNUSED;

@@ -28,12 +28,6 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 	return j;
 }
 
-static json_t *addr_json(const uint8_t a[20])
-{
-	char x[43];
-	chain_address_checksum(x, a);
-	return json_string(x);
-}
 
 static const char *seed_source_name(uint8_t s)
 {
@@ -69,10 +63,7 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 				      (json_int_t)info.duration, "seed_block",
 				      (json_int_t)info.seed_block, "committee_size",
 				      (json_int_t)info.committee_size);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		free(t);
-		json_decref(j);
+		chain_session_print_json(j);
 	} else {
 		printf("epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
 		       " committee members, seed from block %" PRIu64 "\n",
@@ -127,10 +118,7 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 		json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)cur, "seed", h,
 				      "seed_block", (json_int_t)info.seed_block, "source",
 				      seed_source_name(info.seed_source), "recorded_now", sent);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		free(t);
-		json_decref(j);
+		chain_session_print_json(j);
 	} else {
 		printf("epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", cur, h,
 		       seed_source_name(info.seed_source), info.seed_block,
@@ -199,8 +187,8 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		}
 		json_array_append_new(members,
 				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
-						"node", addr_json(com.nodes[i]), "node_key",
-						addr_json(com.node_keys[i]), "shards",
+						"node", chain_session_addr_json(com.nodes[i]), "node_key",
+						chain_session_addr_json(com.node_keys[i]), "shards",
 						(json_int_t)com.shards[i], "endpoint",
 						nf && ni.endpoint ? ni.endpoint : ""));
 		chain_node_info_clear(&ni);

@@ -23,20 +23,7 @@ static const char *opt_node, *opt_node_key, *opt_endpoint, *opt_amount, *opt_sha
 static uint64_t opt_commission;
 static bool opt_all;
 
-static void print_json(json_t *j)
-{
-	char *t = json_dumps(j, JSON_COMPACT);
-	printf("%s\n", t);
-	free(t);
-	json_decref(j);
-}
 
-static json_t *addr_json(const uint8_t a[20])
-{
-	char x[43];
-	chain_address_checksum(x, a);
-	return json_string(x);
-}
 
 static json_t *u256_json(const struct chain_u256 *v)
 {
@@ -68,7 +55,7 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 	char me[43];
 	chain_address_checksum(me, s.me);
 	if (opts.json)
-		print_json(json_pack("{s:s,s:s,s:I}", "result", done, "from", me, "block",
+		chain_session_print_json(json_pack("{s:s,s:s,s:I}", "result", done, "from", me, "block",
 				     (json_int_t)rcpt.block_number));
 	else
 		printf("%s (%s, block %" PRIu64 ")\n", done, me, rcpt.block_number);
@@ -211,8 +198,8 @@ static bool node_json(struct chain_session *s, const uint8_t node[20], json_t **
 		chain_address_checksum(x, node);
 		return err_set(e, "%s is not a registered node", x);
 	}
-	*out = json_pack("{s:o,s:o,s:s,s:I,s:b,s:o,s:o}", "node", addr_json(ni.node), "node_key",
-			 addr_json(ni.node_key), "endpoint", ni.endpoint, "commission_bps",
+	*out = json_pack("{s:o,s:o,s:s,s:I,s:b,s:o,s:o}", "node", chain_session_addr_json(ni.node), "node_key",
+			 chain_session_addr_json(ni.node_key), "endpoint", ni.endpoint, "commission_bps",
 			 (json_int_t)ni.commission_bps, "active", ni.active, "stake",
 			 u256_json(&ni.stake), "next_stake", u256_json(&ni.next_stake));
 	chain_node_info_clear(&ni);
@@ -277,14 +264,14 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		if (!chain_staking_position(s.bind, node, del, &p, &e))
 			goto fail;
 		json_object_set_new(j, "position",
-				    json_pack("{s:o,s:o,s:o,s:o,s:o}", "delegator", addr_json(del),
+				    json_pack("{s:o,s:o,s:o,s:o,s:o}", "delegator", chain_session_addr_json(del),
 					      "shares", u256_json(&p.shares), "claimable",
 					      u256_json(&p.claimable), "pending",
 					      u256_json(&p.pending), "withdrawing_shares",
 					      u256_json(&p.withdrawing_shares)));
 	}
 	if (opts.json) {
-		print_json(j);
+		chain_session_print_json(j);
 		j = NULL;
 	} else {
 		size_t i;
