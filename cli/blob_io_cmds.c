@@ -498,8 +498,14 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 	static const char *committee_path, *output;
 	static uint64_t timeout_ms;
 	static bool progress_flag;
+	static struct chain_session_opts copts;
 	static const struct opt local[] = {
-		{"committee", 0, OPT_STRING, &committee_path, "FILE", "committee file", NULL, false},
+		{"committee", 0, OPT_STRING, &committee_path, "FILE",
+		 "committee file (default: the current epoch's committee on chain, --deployment)",
+		 NULL, false},
+		{"contracts", 0, OPT_STRING, &copts.contracts_dir, "DIR",
+		 "read <Name>.json (ABI + bytecode) from DIR instead of the copies built into assay",
+		 NULL, false},
 		{"output", 'o', OPT_STRING, &output, "FILE", "where to write the blob", NULL, false},
 		{"timeout-ms", 0, OPT_U64, &timeout_ms, "MS", "timeout of each request", "10000",
 		 false},
@@ -512,8 +518,11 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *blob_text = pos[0];
 	free(pos);
-	if (!committee_path || !output)
-		cli_usage_error(cmd, "--committee FILE and -o FILE are required");
+	if (!output)
+		cli_usage_error(cmd, "-o FILE is required");
+	if (!committee_path && !(settings.deployment && *settings.deployment))
+		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to read the committee "
+				     "from the chain, or --committee FILE");
 	struct err e = {{0}};
 	uint8_t id[AUDIT_DIGEST_LEN];
 	if (!audit_blob_id_parse(blob_text, id, &e))
@@ -526,7 +535,23 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	struct progress pr = {.what = "reading"};
 	pthread_mutex_init(&pr.lock, NULL);
-	if (!node_committee_load(committee_path, &cm, &e) || !node_codec_new(cm->n, &codec, &e)) {
+	if (committee_path) {
+		if (!node_committee_load(committee_path, &cm, &e)) {
+			rc = cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+	} else {
+		struct chain_session s;
+		memset(&s, 0, sizeof(s));
+		bool got = chain_session_open(&s, &copts, false, true, &e) &&
+			   committee_from_chain(&s, copts.contracts_dir, &cm, &e);
+		chain_session_close(&s);
+		if (!got) {
+			rc = cli_fail(cmd, "the committee: %s", e.msg);
+			goto out;
+		}
+	}
+	if (!node_codec_new(cm->n, &codec, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -596,12 +621,13 @@ const struct command blob_io_commands[] = {
 	 "nodes holding n - f shards stored it.",
 	 "assay blob put photo.jpg --key-file me.key --epochs 5", run_put},
 	{"blob", "get", "read a blob back from the storage nodes, verifying every sliver",
-	 "BLOB_ID -o FILE --committee FILE [--progress]",
-	 "Fetches metadata that hashes to BLOB_ID, then slivers from the nodes holding them,\n"
+	 "BLOB_ID -o FILE [--committee FILE] [--progress]",
+	 "Fetches metadata that hashes to BLOB_ID, then slivers from the nodes holding them\n"
+	 "(the current committee on chain with --deployment and --rpc-url, or a committee file),\n"
 	 "verifying each against the metadata and skipping nodes that are down or lie, decodes\n"
 	 "from the first k that verify, and re-encodes to check the blob ID before writing FILE.",
-	 "assay blob get S3mB1ExRz3WdBOqUE9w6a4XJwAQ9cyRA1m8_sOuXJkM -o photo.jpg --committee "
-	 "committee.json",
+	 "assay blob get S3mB1ExRz3WdBOqUE9w6a4XJwAQ9cyRA1m8_sOuXJkM -o photo.jpg "
+	 "--deployment deployment.json",
 	 run_get},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -3,8 +3,9 @@
 # blob_put_chain.sh: `assay blob put` publishes on chain by itself: contracts of our own, 4
 # staked nodes serving epoch 1, then put registers and pays, uploads to the committee read
 # from the chain, collects confirmations and certifies; `blob status` says certified and
-# `blob get` returns the same bytes. With 2 of the 4 nodes down, put fails saying how many
-# shards confirmed of how many are needed, after registering (so it says how to finish).
+# `blob get` returns the same bytes (committee from a file, and from the chain). With 2 of
+# the 4 nodes down, put fails saying how many shards confirmed of how many are needed,
+# after registering (so it says how to finish).
 # Moves the shared anvil's clock by one short epoch (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -128,6 +129,12 @@ if "$A" blob get "$id" -o "$T/back.bin" --committee "$T/committee.json" 2>"$T/ge
 	ok "blob get returns the same bytes"
 else
 	bad "blob get: $(cat "$T/get.err")"
+fi
+# No committee file: the committee comes from the chain (ASSAY_DEPLOYMENT, ASSAY_RPC_URL).
+if "$A" blob get "$id" -o "$T/back2.bin" 2>"$T/get2.err" && cmp -s "$T/blob.bin" "$T/back2.bin"; then
+	ok "blob get with the committee from the chain returns the same bytes"
+else
+	bad "blob get from the chain's committee: $(cat "$T/get2.err")"
 fi
 # Again: already registered and certified: nothing paid, exit 0.
 "$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 2 --json >"$T/put2.json" 2>"$T/put2.err" &&
