@@ -6,7 +6,8 @@
 #   - one auditor, undisturbed: secrets, score, commit, reveal, finalize; rewards and
 #     penalties from the counts;
 #   - the same, killed with SIGKILL at each crash point (after scoring, commit signed but
-#     not sent, commit sent, reveal sent, before and during finalize), then run again:
+#     not sent, commit sent but not mined, reveal sent but not mined, before finalize,
+#     finalize signed but not sent, finalize sent but not mined), then run again:
 #     exactly one commit and one reveal on chain, one saved transaction per step, and the
 #     same NodeScored results as the undisturbed run;
 #   - four auditors, quorum three, one reporting false counts: no median moves;
@@ -24,7 +25,9 @@ RPC=$(cat "$STATE/anvil/url")
 PGADMIN=$(cat "$STATE/pg/conninfo")
 unset ETH_RPC_URL ETH_FROM CHAIN
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Some scenarios switch anvil to mining by hand: it is shared, so automine comes back on
+# whatever happens.
+trap '"$CAST" rpc --rpc-url "$RPC" evm_setAutomine true >/dev/null 2>&1; rm -rf "$work"' EXIT
 fails=0
 pass() { echo "ok: $*"; }
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
@@ -167,6 +170,31 @@ count_events() { # DIR EVENTSIG
 		--address "$(cat "$1/settlement")" "$2" --json | jq length
 }
 
+automine() { "$CAST" rpc --rpc-url "$RPC" evm_setAutomine "$1" >/dev/null; }
+# crash_in_mempool DIR STEP CRASH: "sent but not mined". Under automine a broadcast is
+# mined at once, so anvil mines by hand while the run is killed right after broadcasting
+# STEP's transaction: the test checks that the transaction is in the mempool and not in a
+# block, then mines it (the process is dead) and gives anvil its automine back. The
+# commit step's run would first advance the epoch and commit a secret, which must be
+# mined: an earlier run, killed after scoring, does those.
+crash_in_mempool() {
+	local d=$1 step=$2 crash=$3 rc h
+	if [ "$step" = commit ]; then
+		rc=$(srun "$d" 0 ASSAY_TEST_CRASH_AT=after_score)
+		[ "$rc" = 137 ] || fail "$d: ASSAY_TEST_CRASH_AT=after_score did not kill the run (exit $rc)"
+	fi
+	automine false
+	rc=$(srun "$d" 0 ASSAY_TEST_CRASH_AT="$crash")
+	h=$(psql -At "$(cat "$d/db")" -c "SELECT '0x' || encode(tx_hash, 'hex') FROM transactions WHERE purpose LIKE 'settle $step epoch 1%' ORDER BY id DESC LIMIT 1")
+	local mined; mined=$("$CAST" rpc --rpc-url "$RPC" eth_getTransactionByHash "$h" 2>/dev/null | jq -r '.blockNumber')
+	"$CAST" rpc --rpc-url "$RPC" anvil_mine 1 >/dev/null
+	automine true
+	[ "$rc" = 137 ] || fail "$d: ASSAY_TEST_CRASH_AT=$crash did not kill the run (exit $rc)"
+	[ -n "$h" ] && [ "$mined" = null ] ||
+		fail "$d: killed at $crash, the $step transaction (${h:-none saved}) was not waiting in the mempool (block $mined)" &&
+		pass "killed at $crash with the $step transaction $h in the mempool, not yet mined"
+}
+
 # flow DIR NAUDITORS CRASHPOINT LIAR: the whole life of epoch 1
 flow() {
 	local d=$1 na=$2 crash=$3 liar=${4:--1} a rc
@@ -174,8 +202,13 @@ flow() {
 		local step=$1
 		for ((a = 0; a < na; a++)); do
 			if [ "$a" = 0 ] && [ -n "$crash" ] && [ "$step" = "$crash_step" ]; then
-				rc=$(srun "$d" $a ASSAY_TEST_CRASH_AT="$crash")
-				[ "$rc" = 137 ] || fail "$d: ASSAY_TEST_CRASH_AT=$crash did not kill the run (exit $rc)"
+				case "$crash" in
+				*:after_broadcast) crash_in_mempool "$d" "$step" "$crash" ;;
+				*)
+					rc=$(srun "$d" $a ASSAY_TEST_CRASH_AT="$crash")
+					[ "$rc" = 137 ] || fail "$d: ASSAY_TEST_CRASH_AT=$crash did not kill the run (exit $rc)"
+					;;
+				esac
 			fi
 			rc=$(srun "$d" $a)
 			[ "$rc" = 0 ] || fail "$d: settle run of auditor $a at step $step exited $rc"
