@@ -322,3 +322,97 @@ out:
 	free(a);
 	return ok;
 }
+
+static void audit_blob_from_info(struct chain_audit_blob *ab, const uint8_t id[32],
+				 const struct chain_blob_info *bi)
+{
+	memcpy(ab->id, id, 32);
+	ab->unencoded_length = bi->unencoded_size;
+	ab->encoding_type = bi->encoding_type;
+	ab->certified_epoch = bi->certified_epoch;
+	ab->certified_block = bi->certified_block;
+	ab->start_epoch = bi->start_epoch;
+	ab->end_epoch = bi->end_epoch;
+}
+
+bool chain_reader_certified(struct chain_reader *r, uint64_t from, uint64_t to,
+			    struct chain_audit_blob **out, size_t *n, uint64_t *as_of_block,
+			    struct err *e)
+{
+	struct chain_logs logs = {0, NULL};
+	struct chain_audit_blob *b = NULL;
+	size_t nb = 0;
+	bool ok = false;
+	uint64_t fin;
+	*out = NULL;
+	*n = 0;
+	if (!chain_reader_finalized(r, &fin, e))
+		return false;
+	if (from > to || to > fin)
+		return err_set(e, "blocks %llu to %llu are not a range of finalized blocks (finalized "
+				  "block %llu)",
+			       (unsigned long long)from, (unsigned long long)to,
+			       (unsigned long long)fin);
+	uint8_t topic[32];
+	if (!event_topic("BlobCertified(bytes32,uint64,uint64,uint256)", topic, e))
+		return false;
+	struct chain_log_filter f;
+	memset(&f, 0, sizeof(f));
+	f.from_block = from;
+	f.to_block = to;
+	f.address = r->dep.blob_registry;
+	f.topics[0] = topic;
+	f.chunk = r->log_chunk;
+	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
+		goto out;
+	b = xcalloc(logs.n + 1, sizeof(*b));
+	/* As in chain_reader_blobs: the registry as of the finalized block is the truth. */
+	chain_bind_at_block(r->bind, fin);
+	for (size_t i = 0; i < logs.n; i++) {
+		const struct chain_log *l = &logs.v[i];
+		if (l->removed || l->ntopics < 2)
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < nb && !dup; k++)
+			dup = !memcmp(b[k].id, l->topics[1], 32);
+		if (dup)
+			continue;
+		struct chain_blob_info bi;
+		if (!chain_registry_blob_info(r->bind, l->topics[1], &bi, e))
+			goto out;
+		if (!bi.registered || !bi.certified_block)
+			continue;
+		audit_blob_from_info(&b[nb++], l->topics[1], &bi);
+	}
+	*out = b;
+	*n = nb;
+	*as_of_block = fin;
+	b = NULL;
+	ok = true;
+out:
+	chain_bind_at_block(r->bind, 0);
+	chain_logs_clear(&logs);
+	free(b);
+	if (!ok)
+		err_prefix(e, "reading certified blobs: ");
+	return ok;
+}
+
+bool chain_reader_blob(struct chain_reader *r, const uint8_t id[32], struct chain_audit_blob *out,
+		       bool *certified, struct err *e)
+{
+	uint64_t fin;
+	struct chain_blob_info bi;
+	memset(out, 0, sizeof(*out));
+	*certified = false;
+	if (!chain_reader_finalized(r, &fin, e))
+		return false;
+	chain_bind_at_block(r->bind, fin);
+	bool ok = chain_registry_blob_info(r->bind, id, &bi, e);
+	chain_bind_at_block(r->bind, 0);
+	if (!ok)
+		return false;
+	audit_blob_from_info(out, id, &bi);
+	*certified = bi.registered && bi.certified_block != 0;
+	return true;
+}

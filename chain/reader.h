@@ -94,4 +94,17 @@ bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v
 bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
 			   struct err *e) WARN_UNUSED;
 
+/* Blobs with a BlobCertified event in blocks [from, to] (to at most the finalized block),
+ * each checked against blobInfo as of the finalized block: only those still registered and
+ * certified are listed, once each, in event order; *as_of_block says which block that was.
+ * Whether a blob is still stored is the caller's call (end_epoch). A storage node follows
+ * the chain with it, a few chunks at a time. */
+bool chain_reader_certified(struct chain_reader *r, uint64_t from, uint64_t to,
+			    struct chain_audit_blob **out, size_t *n, uint64_t *as_of_block,
+			    struct err *e) WARN_UNUSED;
+/* One blob as of the finalized block: *certified false when it is not registered or not
+ * certified (then *out holds what is known). */
+bool chain_reader_blob(struct chain_reader *r, const uint8_t id[32], struct chain_audit_blob *out,
+		       bool *certified, struct err *e) WARN_UNUSED;
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -28,13 +29,17 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		{"listen", 0, OPT_STRING, &listen, "HOST:PORT", "address to serve on (port 0: any)",
 		 "127.0.0.1:9100", false},
 		{"data", 0, OPT_STRING, &data, "DIR", "directory of the sliver store", NULL, false},
-		{"committee", 0, OPT_STRING, &committee, "FILE", "committee file (shards, URLs, n)",
+		{"committee", 0, OPT_STRING, &committee, "FILE",
+		 "committee file (shards, URLs, n); without it the committee comes from the chain "
+		 "(--rpc-url, --deployment)",
 		 NULL, false},
 		{"index", 0, OPT_U64, &index, "I", "this node's position in the committee file", NULL,
 		 false},
 		{"key-file", 0, OPT_STRING, &key_file, "FILE",
 		 "node key (0x-hex, mode 0600) that signs storage confirmations", NULL, false},
-		{"epoch", 0, OPT_U64, &epoch, "E", "epoch named in confirmations (0: the committee's)",
+		{"epoch", 0, OPT_U64, &epoch, "E",
+		 "epoch named in confirmations (0: the committee file's; from the chain: always the "
+		 "current one)",
 		 "0", false},
 		{"threads", 0, OPT_U64, &threads, "N", "HTTP worker threads", "4", false},
 		{"max-body", 0, OPT_U64, &max_body, "BYTES", "largest request body accepted",
@@ -66,10 +71,17 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	if (!data || !committee)
-		cli_usage_error(cmd, "--data DIR and --committee FILE are required");
-	if (index > 255)
+	if (!data)
+		cli_usage_error(cmd, "--data DIR is required");
+	if (committee && index > 255)
 		cli_usage_error(cmd, "--index must be below 256");
+	if (!committee && (index || epoch))
+		cli_usage_error(cmd, "--index and --epoch go with --committee FILE: a node following "
+				     "the chain finds both there by its node key");
+	if (!committee && !key_file)
+		cli_usage_error(cmd, "give --committee FILE (and --index I), or --key-file NODEKEY to "
+				     "follow the chain (--rpc-url, --deployment): the node key's "
+				     "address is how the node finds itself in the committee");
 	struct err e = {{0}};
 	struct node_server_config cfg = {
 		.listen = listen,
@@ -83,6 +95,11 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.admin = admin,
 		.recover_interval_s = recover_interval,
 		.peer_timeout_ms = peer_timeout,
+		.rpc_url = settings.rpc_url,
+		.deployment_path = settings.deployment,
+		.rpc_timeout_ms = settings.rpc_timeout_ms,
+		.confirmations = settings.confirmations,
+		.poll_ms = settings.node_poll_ms ? settings.node_poll_ms : 1,
 	};
 	cfg.faults.seed = seed;
 	cfg.faults.lose = lose;
@@ -110,15 +127,29 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 
 const struct command node_commands[] = {
 	{"node", "serve", "run a reference storage node (Walrus storage-node REST API)",
-	 "--data DIR --committee FILE --index I [--listen HOST:PORT] [--key-file F] [faults...]",
+	 "--data DIR --key-file NODEKEY [--rpc-url URL --deployment FILE] [--listen HOST:PORT] "
+	 "[faults...]\n       or --data DIR --committee FILE --index I [--key-file F] ...",
 	 "Serves GET/PUT metadata and slivers, recoverySymbols with proofs, storage confirmations\n"
-	 "and /v1/health for the shards the committee file gives node I. Every upload is checked\n"
-	 "against the blob ID before it is stored; missing slivers are rebuilt from peers at\n"
-	 "startup, every --recover-interval seconds and on POST /v1/admin/recover (--admin).\n"
+	 "and /v1/health for the shards this node holds. Every upload is checked against the blob\n"
+	 "ID before it is stored.\n"
+	 "\n"
+	 "Without --committee the node follows the chain: it finds itself in the current epoch's\n"
+	 "committee by its node key's address (the --node-key of 'assay stake register'), takes\n"
+	 "its shards (those in grace too), the peers' endpoints and node keys and the epoch its\n"
+	 "confirmations name from finalized blocks (--confirmations), and re-reads them every\n"
+	 "--node-poll-ms. In the background it rebuilds from peers the slivers it lacks of every\n"
+	 "certified blob still stored (BlobCertified events, from the deployment's first block)\n"
+	 "and, when an epoch gives it new shards, their slivers of every blob it stores; a blob\n"
+	 "whose peers are down is retried with backoff. Its scan position and queue are kept in\n"
+	 "DIR/chain-follow.json. A node not (yet) in the committee serves no shards and waits.\n"
+	 "\n"
+	 "With --committee FILE the committee file gives node I its shards, and missing slivers\n"
+	 "are rebuilt from peers at startup, every --recover-interval seconds and on POST\n"
+	 "/v1/admin/recover (--admin, either mode).\n"
 	 "The --fault-* flags make it misbehave deterministically (by --fault-seed), for tests\n"
 	 "and demos of what the auditor detects.",
-	 "assay node serve --listen 127.0.0.1:9100 --data /var/lib/assay/n0 --committee committee.json "
-	 "--index 0 --key-file node0.key",
+	 "assay node serve --listen 127.0.0.1:9100 --data /var/lib/assay/n0 --key-file node0.key "
+	 "--rpc-url http://127.0.0.1:8545 --deployment deployment.json",
 	 run_serve},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -149,6 +149,10 @@ const struct opt settings_table[] = {
 	{"warn-margin-s", 0, OPT_U64, &settings.settle_warn_margin_s, "SECONDS",
 	 "settle: warn when a commit or reveal window closes within this and it is not done",
 	 "1800", true},
+	/* ---- node: 'assay node serve' following the chain ---- */
+	{"node-poll-ms", 0, OPT_U64, &settings.node_poll_ms, "MS",
+	 "node: re-read the committee and new certified blobs from the chain this often", "3000",
+	 true},
 	OPT_END,
 };
 

@@ -83,6 +83,8 @@ struct settings {
 	uint64_t settle_auditor_id;     /* 256: look it up */
 	const char *settle_metrics_file; /* "-": stdout; "": none */
 	uint64_t settle_warn_margin_s;
+	/* ---- node: 'assay node serve' following the chain (node/follow.h) ---- */
+	uint64_t node_poll_ms;
 };
 
 extern struct settings settings;

@@ -21,6 +21,7 @@
 #include "node/client.h"
 #include "node/committee.h"
 #include "node/encoder.h"
+#include "node/follow.h"
 #include "node/recover.h"
 #include "node/store.h"
 
@@ -46,11 +47,16 @@ struct cache_entry {
 struct node_server {
 	struct node_server_config cfg;
 	struct node_store *store;
-	struct node_committee *committee;
+	/* The committee as request threads see it: swapped whole (a file's once, the chain's
+	 * each time it changes), taken with a reference for a request's duration. */
+	struct node_view *view;
+	pthread_mutex_t view_lock;
+	struct node_follow *follow; /* NULL with a committee file */
+	bool follow_started;
+	uint32_t n;                 /* shards: fixed for the deployment */
 	struct node_codec *codec;
 	struct chain_key *key;
 	uint8_t address[20];
-	uint64_t epoch;
 	struct sockaddr_in addr;
 	struct MHD_Daemon *daemon;
 	uint64_t started_ms;
@@ -147,11 +153,36 @@ static enum MHD_Result send_success(struct MHD_Connection *conn, unsigned status
 
 /* ---- helpers ---- */
 
-static bool holds_pair(const struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
+static struct node_view *view_get(struct node_server *s)
+{
+	pthread_mutex_lock(&s->view_lock);
+	struct node_view *k = node_view_ref(s->view);
+	pthread_mutex_unlock(&s->view_lock);
+	return k;
+}
+
+/* Called by the follower with a new reference. */
+static void view_publish(void *arg, struct node_view *k)
+{
+	struct node_server *s = arg;
+	pthread_mutex_lock(&s->view_lock);
+	struct node_view *old = s->view;
+	s->view = k;
+	pthread_mutex_unlock(&s->view_lock);
+	node_view_unref(old);
+}
+
+/* A non-member holds nothing (node_committee_holds is false for any index past the end). */
+static bool holds_pair(const struct node_view *k, const uint8_t id[AUDIT_DIGEST_LEN],
 		       uint32_t pair)
 {
-	uint32_t shard = audit_shard_of_pair(id, s->committee->n, pair);
-	return node_committee_holds(s->committee, s->cfg.index, shard);
+	uint32_t shard = audit_shard_of_pair(id, k->committee->n, pair);
+	return node_committee_holds(k->committee, k->self, shard);
+}
+
+static const struct node_member *self_member(const struct node_view *k)
+{
+	return k->self == NODE_NOT_MEMBER ? NULL : &k->committee->members[k->self];
 }
 
 static uint32_t pair_of_sliver(uint32_t n, enum audit_proof_axis axis, uint32_t index)
@@ -248,17 +279,23 @@ static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
 
 /* ---- handlers ---- */
 
-static enum MHD_Result get_health(struct node_server *s, struct MHD_Connection *conn)
+static enum MHD_Result get_health(struct node_server *s, const struct node_view *k,
+				  struct MHD_Connection *conn)
 {
 	struct buf b = BUF_INIT;
 	char *addr = s->key ? hex_encode_0x_new(s->address, 20) : NULL;
 	buf_printf(&b,
 		   "{\"success\":{\"code\":200,\"data\":{\"nodeStatus\":\"Active\",\"uptimeMs\":%llu,"
-		   "\"index\":%u,\"nShards\":%u,\"epoch\":%llu,\"shards\":[",
-		   (unsigned long long)(now_ms() - s->started_ms), s->cfg.index, s->committee->n,
-		   (unsigned long long)s->epoch);
-	const struct node_member *m = &s->committee->members[s->cfg.index];
-	for (size_t i = 0; i < m->shard_count; i++)
+		   "\"index\":",
+		   (unsigned long long)(now_ms() - s->started_ms));
+	if (k->self == NODE_NOT_MEMBER)
+		buf_append_str(&b, "null");
+	else
+		buf_printf(&b, "%u", k->self);
+	buf_printf(&b, ",\"nShards\":%u,\"epoch\":%llu,\"shards\":[", s->n,
+		   (unsigned long long)k->epoch);
+	const struct node_member *m = self_member(k);
+	for (size_t i = 0; m && i < m->shard_count; i++)
 		buf_printf(&b, "%s%u", i ? "," : "", m->shards[i]);
 	buf_printf(&b, "],\"address\":%s%s%s}}}", addr ? "\"" : "", addr ? addr : "null",
 		   addr ? "\"" : "");
@@ -299,11 +336,11 @@ static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection
 		ret = send_error(conn, 400, "%s", e.msg);
 		goto out;
 	}
-	if (md->encoding_type != NODE_ENCODING_TYPE || md->n_shards != s->committee->n) {
+	if (md->encoding_type != NODE_ENCODING_TYPE || md->n_shards != s->n) {
 		ret = send_error(conn, 400,
 				 "this node stores encoding type %u with %u shards, not type %u "
 				 "with %u",
-				 NODE_ENCODING_TYPE, s->committee->n, md->encoding_type,
+				 NODE_ENCODING_TYPE, s->n, md->encoding_type,
 				 md->n_shards);
 		goto out;
 	}
@@ -336,14 +373,15 @@ static void corrupt_sliver(const struct node_server *s, const uint8_t id[AUDIT_D
 	}
 }
 
-static enum MHD_Result get_sliver(struct node_server *s, struct MHD_Connection *conn,
+static enum MHD_Result get_sliver(struct node_server *s, const struct node_view *k,
+				  struct MHD_Connection *conn,
 				  const uint8_t id[AUDIT_DIGEST_LEN], uint32_t pair,
 				  enum audit_proof_axis axis)
 {
-	uint32_t n = s->committee->n;
+	uint32_t n = s->n;
 	uint16_t index = (uint16_t)(axis == AUDIT_AXIS_PRIMARY ? pair
 							      : audit_secondary_sliver_of_pair(n, pair));
-	if (!holds_pair(s, id, pair))
+	if (!holds_pair(k, id, pair))
 		return send_error(conn, 404, "sliver pair %u of this blob is not on a shard of "
 					     "this node", pair);
 	if (node_faults_lost(&s->cfg.faults, id, axis, index))
@@ -363,11 +401,12 @@ static enum MHD_Result get_sliver(struct node_server *s, struct MHD_Connection *
 	return send_buf(conn, 200, "application/octet-stream", &b);
 }
 
-static enum MHD_Result put_sliver(struct node_server *s, struct MHD_Connection *conn,
+static enum MHD_Result put_sliver(struct node_server *s, const struct node_view *k,
+				  struct MHD_Connection *conn,
 				  const uint8_t id[AUDIT_DIGEST_LEN], uint32_t pair,
 				  enum audit_proof_axis axis, const struct buf *body)
 {
-	uint32_t n = s->committee->n;
+	uint32_t n = s->n;
 	uint16_t index = (uint16_t)(axis == AUDIT_AXIS_PRIMARY ? pair
 							      : audit_secondary_sliver_of_pair(n, pair));
 	struct err e = {{0}};
@@ -383,7 +422,7 @@ static enum MHD_Result put_sliver(struct node_server *s, struct MHD_Connection *
 		ret = send_error(conn, 409, "store the blob's metadata before its slivers");
 		goto out;
 	}
-	if (!holds_pair(s, id, pair)) {
+	if (!holds_pair(k, id, pair)) {
 		ret = send_error(conn, 400, "sliver pair %u of this blob belongs to shard %u, which "
 					    "this node does not hold",
 				 pair, audit_shard_of_pair(id, n, pair));
@@ -482,8 +521,8 @@ static bool other_blob_symbol(struct node_server *s, const uint8_t id[AUDIT_DIGE
 		/* The same sliver of the other blob if this node holds it, else any sliver of
 		 * that axis relabeled as the one asked for: the data and proof are genuine, of
 		 * the wrong blob. */
-		for (uint32_t k = 0; k < s->committee->n && !found; k++) {
-			uint16_t try = (uint16_t)((index + k) % s->committee->n);
+		for (uint32_t k = 0; k < s->n && !found; k++) {
+			uint16_t try = (uint16_t)((index + k) % s->n);
 			struct cache_entry *ent;
 			struct node_expanded *x;
 			bool missing;
@@ -499,10 +538,11 @@ static bool other_blob_symbol(struct node_server *s, const uint8_t id[AUDIT_DIGE
 	return found;
 }
 
-static enum MHD_Result get_symbols(struct node_server *s, struct MHD_Connection *conn,
+static enum MHD_Result get_symbols(struct node_server *s, const struct node_view *k,
+				   struct MHD_Connection *conn,
 				   const uint8_t id[AUDIT_DIGEST_LEN])
 {
-	uint32_t n = s->committee->n;
+	uint32_t n = s->n;
 	struct symbol_query q = {.n = n};
 	q.ids = xcalloc(MAX_IDS_PER_REQUEST, sizeof(*q.ids));
 	struct audit_recovery_symbol *items = NULL;
@@ -522,11 +562,11 @@ static enum MHD_Result get_symbols(struct node_server *s, struct MHD_Connection 
 		struct audit_symbol_id sid = q.ids[i];
 		enum audit_proof_axis axis = q.axis;
 		if (!q.has_axis) /* either axis will do: the one this node holds */
-			axis = holds_pair(s, id, sid.primary) ? AUDIT_AXIS_PRIMARY
+			axis = holds_pair(k, id, sid.primary) ? AUDIT_AXIS_PRIMARY
 							      : AUDIT_AXIS_SECONDARY;
 		uint16_t index = axis == AUDIT_AXIS_PRIMARY ? sid.primary : sid.secondary;
 		uint16_t target = axis == AUDIT_AXIS_PRIMARY ? sid.secondary : sid.primary;
-		if (!holds_pair(s, id, pair_of_sliver(n, axis, index)) ||
+		if (!holds_pair(k, id, pair_of_sliver(n, axis, index)) ||
 		    node_faults_lost(&s->cfg.faults, id, axis, index))
 			continue;
 		if (s->cfg.faults.other_blob && other_blob_symbol(s, id, sid, axis, &items[found])) {
@@ -568,7 +608,8 @@ out:
 	return ret;
 }
 
-static enum MHD_Result get_confirmation(struct node_server *s, struct MHD_Connection *conn,
+static enum MHD_Result get_confirmation(struct node_server *s, const struct node_view *k,
+					struct MHD_Connection *conn,
 					const uint8_t id[AUDIT_DIGEST_LEN])
 {
 	struct err e = {{0}};
@@ -583,20 +624,23 @@ static enum MHD_Result get_confirmation(struct node_server *s, struct MHD_Connec
 	if (!md)
 		return send_error(conn, 404, "the metadata of this blob is not stored on this node");
 	audit_metadata_free(md);
-	uint32_t n = s->committee->n;
-	const struct node_member *m = &s->committee->members[s->cfg.index];
-	for (size_t k = 0; k < m->shard_count; k++) {
-		uint32_t pair = audit_pair_of_shard(id, n, m->shards[k]);
+	uint32_t n = s->n;
+	const struct node_member *m = self_member(k);
+	if (!m)
+		return send_error(conn, 409, "this node is not in the committee of epoch %llu",
+				  (unsigned long long)k->epoch);
+	for (size_t i = 0; i < m->shard_count; i++) {
+		uint32_t pair = audit_pair_of_shard(id, n, m->shards[i]);
 		uint16_t sec = (uint16_t)audit_secondary_sliver_of_pair(n, pair);
 		if (!node_store_has_sliver(s->store, id, AUDIT_AXIS_PRIMARY, (uint16_t)pair) ||
 		    !node_store_has_sliver(s->store, id, AUDIT_AXIS_SECONDARY, sec))
 			return send_error(conn, 409, "sliver pair %u (shard %u) is not fully stored "
 						     "yet",
-					  pair, m->shards[k]);
+					  pair, m->shards[i]);
 	}
 	uint8_t digest[32], sig65[65];
 	struct chain_sig sig;
-	node_confirmation_digest(id, s->epoch, s->committee->chain_id, s->committee->blob_registry,
+	node_confirmation_digest(id, k->epoch, k->committee->chain_id, k->committee->blob_registry,
 				 digest);
 	if (!chain_key_sign(s->key, digest, &sig, &e)) {
 		log_error("signing a storage confirmation: %s", e.msg);
@@ -612,7 +656,7 @@ static enum MHD_Result get_confirmation(struct node_server *s, struct MHD_Connec
 		   "{\"success\":{\"code\":200,\"data\":{\"signed\":{\"blobId\":\"%s\","
 		   "\"blobIdHex\":\"%s\",\"epoch\":%llu,\"signer\":\"%s\",\"digest\":\"%s\","
 		   "\"signature\":\"%s\"}}}}",
-		   idt, idhex, (unsigned long long)s->epoch, addr, dhex, sighex);
+		   idt, idhex, (unsigned long long)k->epoch, addr, dhex, sighex);
 	free(idhex);
 	free(addr);
 	free(sighex);
@@ -620,7 +664,8 @@ static enum MHD_Result get_confirmation(struct node_server *s, struct MHD_Connec
 	return send_buf(conn, 200, "application/json", &b);
 }
 
-static enum MHD_Result post_recover(struct node_server *s, struct MHD_Connection *conn)
+static enum MHD_Result post_recover(struct node_server *s, const struct node_view *k,
+				    struct MHD_Connection *conn)
 {
 	if (!s->cfg.admin)
 		return send_error(conn, 403, "admin endpoints are off (start with --admin)");
@@ -631,7 +676,9 @@ static enum MHD_Result post_recover(struct node_server *s, struct MHD_Connection
 		return send_error(conn, 400, "%s", e.msg);
 	if (s->cfg.faults.no_recover)
 		return send_error(conn, 503, "this node refuses to recover (--fault-no-recover)");
-	struct node_recover_ctx rc = {s->store, s->committee, s->codec, s->cfg.index,
+	if (k->self == NODE_NOT_MEMBER)
+		return send_error(conn, 409, "this node is not in the committee: it holds no shards");
+	struct node_recover_ctx rc = {s->store, k->committee, s->codec, k->self,
 				      s->cfg.peer_timeout_ms};
 	struct node_recover_stats st = {0};
 	pthread_mutex_lock(&s->recover_lock);
@@ -655,7 +702,8 @@ static void sleep_ms(uint64_t ms)
 }
 
 /* Routes /v1/blobs/{id}/... */
-static enum MHD_Result route_blob(struct node_server *s, struct MHD_Connection *conn,
+static enum MHD_Result route_blob(struct node_server *s, const struct node_view *k,
+				  struct MHD_Connection *conn,
 				  const char *method, const char *rest, const struct upload *up)
 {
 	const char *slash = strchr(rest, '/');
@@ -692,12 +740,12 @@ static enum MHD_Result route_blob(struct node_server *s, struct MHD_Connection *
 	}
 	if (!strcmp(what, "recoverySymbols")) {
 		if (get)
-			return get_symbols(s, conn, id);
+			return get_symbols(s, k, conn, id);
 		return send_error(conn, 405, "recoverySymbols takes GET");
 	}
 	if (!strcmp(what, "confirmation") || !strcmp(what, "confirmation/permanent")) {
 		if (get)
-			return get_confirmation(s, conn, id);
+			return get_confirmation(s, k, conn, id);
 		return send_error(conn, 405, "confirmation takes GET");
 	}
 	if (!strncmp(what, "slivers/", 8)) {
@@ -711,15 +759,15 @@ static enum MHD_Result route_blob(struct node_server *s, struct MHD_Connection *
 		memcpy(num, p, (size_t)(sl2 - p));
 		num[sl2 - p] = '\0';
 		if (num[0] < '0' || num[0] > '9' || !parse_u64(num, &pair) ||
-		    pair >= s->committee->n)
+		    pair >= s->n)
 			return send_error(conn, 400, "sliver pair index '%s' is not below %u", num,
-					  s->committee->n);
+					  s->n);
 		if (!audit_proof_axis_parse(sl2 + 1, &axis, &e))
 			return send_error(conn, 400, "sliver type: %s", e.msg);
 		if (get)
-			return get_sliver(s, conn, id, (uint32_t)pair, axis);
+			return get_sliver(s, k, conn, id, (uint32_t)pair, axis);
 		if (put)
-			return put_sliver(s, conn, id, (uint32_t)pair, axis, &up->body);
+			return put_sliver(s, k, conn, id, (uint32_t)pair, axis, &up->body);
 		return send_error(conn, 405, "slivers take GET or PUT");
 	}
 	return send_error(conn, 404, "no such endpoint");
@@ -750,16 +798,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (up->too_large)
 		return send_error(conn, 413, "request bodies are limited to %zu bytes",
 				  s->cfg.max_body);
+	struct node_view *k = view_get(s);
+	enum MHD_Result ret;
 	if (!strcmp(url, "/v1/health"))
-		return get_health(s, conn);
-	if (!strcmp(url, "/v1/admin/recover")) {
-		if (strcmp(method, "POST"))
-			return send_error(conn, 405, "recover takes POST");
-		return post_recover(s, conn);
-	}
-	if (!strncmp(url, "/v1/blobs/", 10))
-		return route_blob(s, conn, method, url + 10, up);
-	return send_error(conn, 404, "no such endpoint");
+		ret = get_health(s, k, conn);
+	else if (!strcmp(url, "/v1/admin/recover"))
+		ret = strcmp(method, "POST") ? send_error(conn, 405, "recover takes POST")
+					     : post_recover(s, k, conn);
+	else if (!strncmp(url, "/v1/blobs/", 10))
+		ret = route_blob(s, k, conn, method, url + 10, up);
+	else
+		ret = send_error(conn, 404, "no such endpoint");
+	node_view_unref(k);
+	return ret;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -826,12 +877,14 @@ static void server_free(struct node_server *s)
 		return;
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	node_follow_free(s->follow);
 	for (int i = 0; i < CACHE_SLOTS; i++)
 		node_expanded_free(s->cache[i].x);
 	pthread_mutex_destroy(&s->cache_lock);
 	pthread_mutex_destroy(&s->recover_lock);
 	node_store_free(s->store);
-	node_committee_free(s->committee);
+	node_view_unref(s->view);
+	pthread_mutex_destroy(&s->view_lock);
 	node_codec_free(s->codec);
 	chain_key_free(s->key);
 	free(s);
@@ -841,13 +894,15 @@ static void run_recovery(struct node_server *s, const char *why)
 {
 	if (s->cfg.faults.no_recover)
 		return;
-	struct node_recover_ctx rc = {s->store, s->committee, s->codec, s->cfg.index,
+	struct node_view *k = view_get(s);
+	struct node_recover_ctx rc = {s->store, k->committee, s->codec, k->self,
 				      s->cfg.peer_timeout_ms};
 	struct node_recover_stats st = {0};
 	struct err e = {{0}};
 	pthread_mutex_lock(&s->recover_lock);
 	bool ok = node_recover_all(&rc, &st, &e);
 	pthread_mutex_unlock(&s->recover_lock);
+	node_view_unref(k);
 	if (!ok)
 		log_warn("recovery (%s): %s", why, e.msg);
 	else if (st.missing)
@@ -863,6 +918,7 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 	struct node_server *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->cache_lock, NULL);
 	pthread_mutex_init(&s->recover_lock, NULL);
+	pthread_mutex_init(&s->view_lock, NULL);
 	s->cfg = *cfg;
 	if (!s->cfg.threads)
 		s->cfg.threads = 4;
@@ -870,17 +926,7 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 		s->cfg.max_body = DEFAULT_MAX_BODY;
 	if (!s->cfg.peer_timeout_ms)
 		s->cfg.peer_timeout_ms = 10000;
-	if (!parse_listen(cfg->listen, &s->addr, e) ||
-	    !node_committee_load(cfg->committee_path, &s->committee, e))
-		goto out;
-	if (cfg->index >= s->committee->count) {
-		err_set(e, "--index %u is not a node of the committee (it has %zu)", cfg->index,
-			s->committee->count);
-		goto out;
-	}
-	s->epoch = cfg->epoch ? cfg->epoch : s->committee->epoch;
-	if (!node_codec_new(s->committee->n, &s->codec, e) ||
-	    !node_store_open(cfg->data_dir, &s->store, e))
+	if (!parse_listen(cfg->listen, &s->addr, e))
 		goto out;
 	if (cfg->key_file) {
 		if (!chain_key_from_file(&s->key, cfg->key_file, e)) {
@@ -888,14 +934,50 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 			goto out;
 		}
 		chain_key_address(s->key, s->address);
-		const struct node_member *m = &s->committee->members[cfg->index];
-		if (m->has_address && memcmp(m->address, s->address, 20)) {
+	}
+	if (cfg->committee_path) {
+		struct node_committee *c;
+		if (!node_committee_load(cfg->committee_path, &c, e))
+			goto out;
+		s->view = node_view_new(c, cfg->index, cfg->epoch ? cfg->epoch : c->epoch);
+		if (cfg->index >= c->count) {
+			err_set(e, "--index %u is not a node of the committee (it has %zu)", cfg->index,
+				c->count);
+			goto out;
+		}
+		const struct node_member *m = &c->members[cfg->index];
+		if (s->key && m->has_address && memcmp(m->address, s->address, 20)) {
 			err_set(e, "the node key's address is not the one the committee file gives "
 				   "node %u",
 				cfg->index);
 			goto out;
 		}
+	} else {
+		if (!s->key) {
+			err_set(e, "a node that follows the chain needs its node key (--key-file): its "
+				   "address is how it finds itself in the committee");
+			goto out;
+		}
+		struct node_follow_cfg fc = {
+			.rpc_url = cfg->rpc_url,
+			.deployment_path = cfg->deployment_path,
+			.rpc_timeout_ms = cfg->rpc_timeout_ms,
+			.confirmations = cfg->confirmations,
+			.poll_ms = cfg->poll_ms,
+			.data_dir = cfg->data_dir,
+			.peer_timeout_ms = s->cfg.peer_timeout_ms,
+			.no_recover = cfg->faults.no_recover,
+		};
+		memcpy(fc.node_key, s->address, 20);
+		if (!node_store_open(cfg->data_dir, &s->store, e) ||
+		    !node_follow_open(&fc, &s->follow, e))
+			goto out;
+		s->view = node_follow_view(s->follow);
 	}
+	s->n = s->view->committee->n;
+	if (!node_codec_new(s->n, &s->codec, e) ||
+	    (!s->store && !node_store_open(cfg->data_dir, &s->store, e)))
+		goto out;
 	s->started_ms = now_ms();
 	bool recovered_once = false;
 	uint64_t next_recover = 0;
@@ -911,13 +993,29 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 				goto out;
 			char a[32];
 			inet_ntop(AF_INET, &s->addr.sin_addr, a, sizeof(a));
-			log_info("node %u serving %u shards of %u on http://%s:%u", cfg->index,
-				 (unsigned)s->committee->members[cfg->index].shard_count,
-				 s->committee->n, a, ntohs(s->addr.sin_port));
+			struct node_view *k = view_get(s);
+			const struct node_member *m = self_member(k);
+			if (s->follow)
+				log_info("node serving %u shards of %u (epoch %llu, from the chain) on "
+					 "http://%s:%u",
+					 m ? (unsigned)m->shard_count : 0, s->n,
+					 (unsigned long long)k->epoch, a, ntohs(s->addr.sin_port));
+			else
+				log_info("node %u serving %u shards of %u on http://%s:%u", cfg->index,
+					 m ? (unsigned)m->shard_count : 0, s->n, a,
+					 ntohs(s->addr.sin_port));
+			node_view_unref(k);
+			/* The follower starts once peers can reach this node too. */
+			if (s->follow && !s->follow_started) {
+				if (!node_follow_start(s->follow, s->store, s->codec, &s->recover_lock,
+						       view_publish, s, e))
+					goto out;
+				s->follow_started = true;
+			}
 		}
 		/* Recover once at startup (after listening, so peers recovering at the same
 		 * time can reach this node), then every recover_interval_s. */
-		if (s->daemon && (!recovered_once || (cfg->recover_interval_s &&
+		if (!s->follow && s->daemon && (!recovered_once || (cfg->recover_interval_s &&
 						      now_ms() >= next_recover))) {
 			run_recovery(s, recovered_once ? "periodic" : "startup");
 			recovered_once = true;
@@ -925,7 +1023,7 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 		}
 		sleep_ms(100);
 	}
-	log_info("node %u stopping", cfg->index);
+	log_info("node stopping");
 	ok = true;
 out:
 	server_free(s);

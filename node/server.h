@@ -30,8 +30,8 @@ struct err;
 struct node_server_config {
 	const char *listen;         /* "127.0.0.1:9100" (port 0: any free port) */
 	const char *data_dir;
-	const char *committee_path;
-	uint32_t index;             /* this node in the committee */
+	const char *committee_path; /* NULL: follow the chain (below) */
+	uint32_t index;             /* this node in the committee file */
 	const char *key_file;       /* node key (0600), or NULL: no confirmations */
 	uint64_t epoch;             /* confirmations name it; 0: the committee file's */
 	unsigned threads;           /* 0: 4 */
@@ -40,6 +40,13 @@ struct node_server_config {
 	uint64_t recover_interval_s; /* 0: only at startup and on demand */
 	uint64_t peer_timeout_ms;   /* recovery requests; 0: 10 s */
 	struct node_faults faults;
+	/* Following the chain (node/follow.h): the committee, this node's shards and the
+	 * blobs to recover come from the deployment's contracts; key_file is required. */
+	const char *rpc_url;
+	const char *deployment_path;
+	uint64_t rpc_timeout_ms;
+	uint64_t confirmations;     /* blocks until a block counts as final */
+	uint64_t poll_ms;           /* re-read the chain this often */
 };
 
 /* Runs until *stop becomes non-zero (a signal handler sets it). */

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# fixtures: pg anvil
+# node_chain.sh: storage nodes that follow the chain (`assay node serve --key-file` with
+# --rpc-url/--deployment, no committee file). 4 staked nodes find their shards on chain
+# (checked against `epoch status`); one is stopped, a blob is put and certified without it;
+# restarted with an empty data dir, it reads the BlobCertified event and rebuilds every
+# sliver of its shards from its peers, and `audit challenge` passes on each of them. Then a
+# 5th node stakes, the epoch advances, the contract moves shards to it, and started empty it
+# recovers the slivers of its new shards and passes challenges on them.
+# Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
+set -uo pipefail
+A=${ASSAY_BIN:?run through ctest}
+SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
+# shellcheck source=../../deploy/lib.sh
+source "$SRC/deploy/lib.sh"
+T=$(mktemp -d /tmp/assay-node-chain.XXXXXX)
+declare -A PID PORT
+fails=0
+
+cleanup() {
+	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
+	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok   $1 (${SECONDS}s)"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+die_test() { echo "FAIL $1"; exit 1; }
+
+export ASSAY_RPC_URL ASSAY_DEPLOYMENT="$T/deployment.json" ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=warn
+ASSAY_RPC_URL=$(cat "$STATE_DIR/anvil/url")
+unset ASSAY_DB
+
+rpc() {
+	local out
+	out=$(curl -sS -m 10 -H 'content-type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
+	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
+	jq -c .result <<<"$out"
+}
+newkey() { (umask 077; echo "0x$(head -c32 /dev/urandom | xxd -p -c64)" >"$T/$1.key"); }
+addr() { "$A" chain address --key-file "$T/$1.key"; }
+lc() { tr 'A-F' 'a-f'; }
+fund() { rpc anvil_setBalance "[\"$(addr "$1")\",\"0x56BC75E2D63100000\"]" >/dev/null; }
+
+N=10 # shards; f = 3: certification needs 7, recovery of a primary sliver 7 symbols
+STAKE=1000000000000000000000
+names=(deployer payer)
+for i in 0 1 2 3 4; do names+=("op$i" "nk$i"); done
+for n in "${names[@]}"; do newkey "$n"; done
+for n in deployer payer op0 op1 op2 op3 op4; do fund "$n" || die_test "anvil_setBalance"; done
+
+"$A" chain deploy --key-file "$T/deployer.key" --out "$T/deployment.json" --n-shards "$N" \
+	--epoch-duration 60 --commit-window 60 --reveal-window 60 --dispute-window 60 \
+	--price-per-mib 1000000000000000000 --json >"$T/deploy.out" 2>"$T/deploy.err" ||
+	die_test "chain deploy: $(cat "$T/deploy.err")"
+TOKEN=$(jq -r .token "$T/deployment.json")
+mint() {
+	"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'mint(address,uint256)' "$1" "$2" \
+		--wait >/dev/null 2>>"$T/mint.err" || die_test "mint: $(cat "$T/mint.err")"
+}
+mint "$(addr payer)" 1000000000000000000000000
+register() {
+	mint "$(addr "op$1")" "$STAKE"
+	PORT[$1]=$(free_port)
+	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
+		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
+		>/dev/null 2>"$T/stake$1.err" || die_test "stake register $1: $(cat "$T/stake$1.err")"
+}
+# The epoch's time is up: move the chain's clock past its end and start the next one.
+advance() {
+	local st now ends
+	st=$("$A" epoch status --json) || die_test "epoch status"
+	now=$(printf '%d' "$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .timestamp)")
+	ends=$(jq .ends_at <<<"$st")
+	[ "$ends" -gt "$now" ] && rpc evm_increaseTime "[$((ends - now + 1))]" >/dev/null
+	rpc anvil_mine '[1]' >/dev/null
+	"$A" epoch advance --key-file "$T/deployer.key" >/dev/null 2>"$T/adv.err" ||
+		die_test "epoch advance: $(cat "$T/adv.err")"
+}
+for i in 0 1 2 3; do register "$i"; done
+advance
+"$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
+[ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
+[ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"
+ok "deployed, 4 nodes staked, epoch 1"
+
+# The shards the chain gives node $2's key in the epoch status file $1, as "0 1 2".
+chain_shards() {
+	local key
+	key=$(addr "nk$2" | lc)
+	jq -r --arg k "$key" '(.committee[] | select((.node_key | ascii_downcase) == $k) | .index) as $i
+		| [.shards[] | select(.owner == $i) | .shard] | sort | map(tostring) | join(" ")' "$1"
+}
+health() { curl -sf -m 2 "http://127.0.0.1:${PORT[$1]}/v1/health"; }
+start() {
+	mkdir -p "$T/n$1"
+	"$A" node serve --listen "127.0.0.1:${PORT[$1]}" --data "$T/n$1" --key-file "$T/nk$1.key" \
+		--node-poll-ms 200 --peer-timeout-ms 3000 --log-level info >>"$T/n$1.log" 2>&1 &
+	PID[$1]=$!
+	for t in $(seq 1 600); do
+		health "$1" >/dev/null && return 0
+		kill -0 "${PID[$1]}" 2>/dev/null || die_test "node $1 exited: $(tail -n 3 "$T/n$1.log")"
+		sleep 0.1
+	done
+	die_test "node $1 never became healthy"
+}
+stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
+# Waits (bounded) until node $1 reports epoch $2 and the shards $3 ("0 1 2").
+wait_view() {
+	local got=""
+	for t in $(seq 1 300); do
+		got=$(health "$1" | jq -r '"\(.success.data.epoch) \(.success.data.shards | sort | map(tostring) | join(" "))"')
+		[ "$got" = "$2 $3" ] && return 0
+		sleep 0.2
+	done
+	echo "node $1 reports '$got', the chain says '$2 $3'" >&2
+	return 1
+}
+
+for i in 0 1 2 3; do start "$i"; done
+views=0
+for i in 0 1 2 3; do
+	wait_view "$i" 1 "$(chain_shards "$T/epoch1.json" "$i")" && views=$((views + 1))
+done
+[ "$views" = 4 ] && ok "4 nodes found themselves and their shards on chain (no committee file)" ||
+	bad "nodes' view of epoch 1"
+
+# ---- a node misses a certified blob, then recovers it ---------------------------------
+# Stop the node with the fewest shards: the other 3 hold >= 7 of 10, enough to certify.
+victim=0 fewest=$N
+for i in 0 1 2 3; do
+	c=$(chain_shards "$T/epoch1.json" "$i" | wc -w)
+	[ "$c" -lt "$fewest" ] && { fewest=$c; victim=$i; }
+done
+stop "$victim"
+head -c 150000 /dev/urandom >"$T/blob.bin"
+"$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 4 --timeout-ms 5000 --json \
+	>"$T/put.json" 2>"$T/put.err" || die_test "blob put without node $victim: $(cat "$T/put.err")"
+id=$(jq -r .blob_id "$T/put.json")
+ctx=$(jq -r .certification_tx "$T/put.json")
+[ "$ctx" != null ] && ok "blob certified with node $victim ($fewest shards) down" || bad "no certification: $(cat "$T/put.json")"
+
+# Counts the slivers node $1 stores of the blob, and the challenges it passes on each axis:
+# every pair index, so exactly the pairs of its shards pass ("P S" for primary, secondary).
+slivers() { find "$T/n$1/blobs" -name 'primary-*' -o -name 'secondary-*' 2>/dev/null | wc -l; }
+challenges() {
+	local p=0 s=0 k
+	for k in $(seq 0 $((N - 1))); do
+		"$A" audit challenge --node "http://127.0.0.1:${PORT[$1]}" --blob "$id" --symbol "$k-0" \
+			--axis primary >/dev/null 2>&1 && p=$((p + 1))
+		"$A" audit challenge --node "http://127.0.0.1:${PORT[$1]}" --blob "$id" --symbol "0-$k" \
+			--axis secondary >/dev/null 2>&1 && s=$((s + 1))
+	done
+	echo "$p $s"
+}
+# Waits (bounded: 90 s) until node $1 stores 2 slivers per shard it holds ($2 shards).
+wait_slivers() {
+	for t in $(seq 1 450); do
+		[ "$(slivers "$1")" -ge $((2 * $2)) ] && return 0
+		kill -0 "${PID[$1]}" 2>/dev/null || { echo "node $1 exited" >&2; return 1; }
+		sleep 0.2
+	done
+	echo "node $1 stores $(slivers "$1") slivers, not $((2 * $2))" >&2
+	return 1
+}
+
+[ "$(challenges "$victim")" = "0 0" ] || bad "node $victim down, yet challenges pass"
+rm -rf "$T/n$victim"
+start "$victim"
+if wait_slivers "$victim" "$fewest"; then
+	ok "node $victim restarted empty: rebuilt $(slivers "$victim") slivers from its peers"
+else
+	bad "node $victim recovery: $(tail -n 5 "$T/n$victim.log")"
+fi
+[ "$(slivers "$victim")" = $((2 * fewest)) ] || bad "node $victim stores $(slivers "$victim") slivers, not $((2 * fewest))"
+got=$(challenges "$victim")
+[ "$got" = "$fewest $fewest" ] && ok "audit challenge passes on all $fewest shards of node $victim, both axes" ||
+	bad "challenges on node $victim: $got passed, want $fewest $fewest"
+grep -q "recovered blob $id" "$T/n$victim.log" && ok "its log names the recovered blob" ||
+	bad "no 'recovered blob' line: $(tail -n 5 "$T/n$victim.log")"
+[ -s "$T/n$victim/chain-follow.json" ] && jq -e '.next_block > 0 and (.pending | length) == 0' \
+	"$T/n$victim/chain-follow.json" >/dev/null && ok "scan position saved, nothing pending" ||
+	bad "state file: $(cat "$T/n$victim/chain-follow.json" 2>&1)"
+
+# ---- a new node gets shards in epoch 2 ------------------------------------------------
+register 4
+advance
+"$A" epoch status --json >"$T/epoch2.json" || die_test "epoch status"
+[ "$(jq .current_epoch "$T/epoch2.json")" = 2 ] || die_test "not in epoch 2"
+new=$(chain_shards "$T/epoch2.json" 4 | wc -w)
+[ "$new" -gt 0 ] && ok "epoch 2: the contract moved $new shards ($(chain_shards "$T/epoch2.json" 4)) to node 4" ||
+	die_test "no shard moved to node 4: $(jq -c .shards "$T/epoch2.json")"
+views=0
+for i in 0 1 2 3; do
+	wait_view "$i" 2 "$(chain_shards "$T/epoch2.json" "$i")" && views=$((views + 1))
+done
+[ "$views" = 4 ] && ok "the 4 running nodes follow epoch 2's assignment" || bad "nodes' view of epoch 2"
+[ "$(challenges 4 2>/dev/null)" = "0 0" ] || bad "node 4 not started, yet challenges pass"
+start 4
+wait_view 4 2 "$(chain_shards "$T/epoch2.json" 4)" && ok "node 4 found its shards" || bad "node 4's view"
+if wait_slivers 4 "$new"; then
+	ok "node 4 rebuilt $(slivers 4) slivers of its new shards"
+else
+	bad "node 4 recovery: $(tail -n 5 "$T/n4.log")"
+fi
+got=$(challenges 4)
+[ "$got" = "$new $new" ] && ok "audit challenge passes on node 4's $new new shards, both axes" ||
+	bad "challenges on node 4: $got passed, want $new $new"
+
+[ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
+echo "all passed"
