@@ -1,4 +1,5 @@
-/* node_cmds.c: assay node serve (the reference storage node). */
+/* node_cmds.c: assay node serve (the reference storage node) and node recover (its
+ * recovery from peers, once, with the node stopped). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,8 +9,12 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "chain/key.h"
+#include "node/encoder.h"
 #include "node/faults.h"
+#include "node/follow.h"
 #include "node/server.h"
+#include "node/store.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -125,6 +130,72 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int run_recover(const struct command *cmd, int argc, char **argv)
+{
+	static const char *data, *key_file;
+	static uint64_t peer_timeout;
+	static bool json;
+	static const struct opt local[] = {
+		{"data", 0, OPT_STRING, &data, "DIR", "directory of the sliver store", NULL, false},
+		{"key-file", 0, OPT_STRING, &key_file, "FILE",
+		 "node key (0x-hex, mode 0600): its address finds the node in the committee", NULL,
+		 false},
+		{"peer-timeout-ms", 0, OPT_U64, &peer_timeout, "MS", "timeout of a request to a peer",
+		 "10000", false},
+		{"json", 0, OPT_BOOL, &json, NULL, "print the result as one JSON object", NULL, false},
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	if (!data || !key_file)
+		cli_usage_error(cmd, "--data DIR and --key-file NODEKEY are required");
+	struct err e = {{0}};
+	struct chain_key *key = NULL;
+	struct node_follow *f = NULL;
+	struct node_store *store = NULL;
+	struct node_codec *codec = NULL;
+	struct node_follow_summary sum;
+	int rc = EXIT_FAIL;
+	struct node_follow_cfg fc = {
+		.rpc_url = settings.rpc_url,
+		.deployment_path = settings.deployment,
+		.rpc_timeout_ms = settings.rpc_timeout_ms,
+		.confirmations = settings.confirmations,
+		.data_dir = data,
+		.peer_timeout_ms = peer_timeout,
+	};
+	if (!chain_key_from_file(&key, key_file, &e)) {
+		err_prefix(&e, "node key");
+		goto fail;
+	}
+	chain_key_address(key, fc.node_key);
+	if (!node_store_open(data, &store, &e) || !node_follow_open(&fc, &f, &e) ||
+	    !node_codec_new(node_follow_n_shards(f), &codec, &e) ||
+	    !node_follow_recover_once(f, store, codec, &sum, &e))
+		goto fail;
+	if (json)
+		printf("{\"blobs\":%zu,\"slivers_rebuilt\":%zu,\"complete\":%zu,\"incomplete\":%zu}\n",
+		       sum.blobs, sum.slivers, sum.complete, sum.incomplete);
+	else
+		printf("%zu blobs looked at: %zu slivers rebuilt from peers, %zu complete, %zu still "
+		       "missing slivers\n",
+		       sum.blobs, sum.slivers, sum.complete, sum.incomplete);
+	if (sum.incomplete)
+		cli_fail(cmd, "%zu blobs still miss slivers (peers down?); 'assay node serve' retries "
+			      "them",
+			 sum.incomplete);
+	else
+		rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(cmd, "%s", e.msg);
+out:
+	node_follow_free(f);
+	node_codec_free(codec);
+	node_store_free(store);
+	chain_key_free(key);
+	return rc;
+}
+
 const struct command node_commands[] = {
 	{"node", "serve", "run a reference storage node (Walrus storage-node REST API)",
 	 "--data DIR --key-file NODEKEY [--rpc-url URL --deployment FILE] [--listen HOST:PORT] "
@@ -151,5 +222,17 @@ const struct command node_commands[] = {
 	 "assay node serve --listen 127.0.0.1:9100 --data /var/lib/assay/n0 --key-file node0.key "
 	 "--rpc-url http://127.0.0.1:8545 --deployment deployment.json",
 	 run_serve},
+	{"node", "recover", "rebuild what a stopped node lacks from its peers, once (from the chain)",
+	 "--data DIR --key-file NODEKEY [--rpc-url URL --deployment FILE] [--json]",
+	 "What 'assay node serve' does in the background when it follows the chain, run once to\n"
+	 "the end while the node is stopped: finds the node in the current committee by its node\n"
+	 "key, reads every blob certification up to the finalized block (from where the last run\n"
+	 "or serve left off, DIR/chain-follow.json) and every blob in DIR, and rebuilds the\n"
+	 "slivers of its shards that are missing from the peers' recovery symbols, each checked\n"
+	 "against the blob's metadata. Exit 0 when every certified blob still stored is complete,\n"
+	 "1 when some still miss slivers (they stay queued for 'node serve').",
+	 "assay node recover --data /var/lib/assay/n0 --key-file node0.key --deployment "
+	 "deployment.json",
+	 run_recover},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -18,7 +18,7 @@ static const struct section sections[] = {
 	{"fee-cap-gwei min-tip-gwei stuck-after-s",
 	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle"},
 	{"confirmations",
-	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle|node serve"},
+	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle|node"},
 	{"n-shards epoch-duration min-stake price-per-mib committee-cap max-candidates "
 	 "max-shard-moves drift-bound-bps seed-delay r0-bps penalty-bps slash-bps auditor-bps "
 	 "auditor-fa commit-window reveal-window dispute-window timelock-delay token governance "
@@ -33,7 +33,7 @@ static const struct section sections[] = {
 	 "api"},
 	{"signing-key-file gas-key-file auditor-id settle-metrics-file warn-margin-s",
 	 "settle|payouts|attestations|evidence"},
-	{"node-poll-ms", "node"},
+	{"node-poll-ms", "node serve"},
 };
 
 /* Is `word` one of the `sep`-separated items of `list`? */

@@ -79,6 +79,7 @@ struct node_follow {
 	size_t npending, cap;
 	bool dirty;
 	uint64_t last_poll_ms;
+	struct node_follow_summary sum;
 	/* the thread */
 	struct node_store *store;
 	const struct node_codec *codec;
@@ -400,6 +401,7 @@ static bool recover_some(struct node_follow *f, struct err *err)
 			continue;
 		}
 		tried++;
+		f->sum.blobs++;
 		struct chain_audit_blob cb;
 		bool certified;
 		struct err e = {{0}};
@@ -419,7 +421,9 @@ static bool recover_some(struct node_follow *f, struct err *err)
 		pthread_mutex_lock(f->recover_lock);
 		bool ok = node_recover_blob(&rc, p->id, &st, &e);
 		pthread_mutex_unlock(f->recover_lock);
+		f->sum.slivers += st.recovered;
 		if (ok && st.failed == 0) {
+			f->sum.complete++;
 			if (st.recovered)
 				log_info("recovered blob %s: %zu slivers rebuilt from peers%s", idt,
 					 st.recovered,
@@ -435,6 +439,7 @@ static bool recover_some(struct node_follow *f, struct err *err)
 			wait = RETRY_MAX_MS;
 		p->attempts++;
 		p->next_try_ms = now_ms() + wait;
+		f->sum.incomplete++;
 		if (ok)
 			log_warn("blob %s: %zu of %zu missing slivers rebuilt, %zu not yet (peers "
 				 "down?): again in %" PRIu64 " s",
@@ -597,4 +602,44 @@ void node_follow_free(struct node_follow *f)
 	free(f->pending);
 	free(f->state_path);
 	free(f);
+}
+
+bool node_follow_recover_once(struct node_follow *f, struct node_store *store,
+			      const struct node_codec *codec, struct node_follow_summary *out,
+			      struct err *e)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool ok = false;
+	memset(out, 0, sizeof(*out));
+	f->store = store;
+	f->codec = codec;
+	f->recover_lock = &lock;
+	f->cfg.blobs_per_pass = SIZE_MAX;
+	if (f->view->self == NODE_NOT_MEMBER) {
+		err_set(e, "this node is not in the committee of epoch %" PRIu64 ": it holds no "
+				"shards to recover",
+			     f->view->epoch);
+		goto out;
+	}
+	if (!queue_stored(f, e))
+		goto out;
+	for (uint64_t last = UINT64_MAX; last != f->next_block;) {
+		last = f->next_block;
+		if (!scan(f, e))
+			goto out;
+	}
+	/* Every queued blob once: those that fail get a later turn, past this pass's start. */
+	if (!recover_some(f, e))
+		goto out;
+	*out = f->sum;
+	ok = true;
+out:
+	if (f->dirty) {
+		struct err se = {{0}};
+		if (!state_save(f, &se))
+			log_error("%s", se.msg);
+	}
+	f->recover_lock = NULL;
+	pthread_mutex_destroy(&lock);
+	return ok;
 }

@@ -79,7 +79,20 @@ bool node_follow_start(struct node_follow *f, struct node_store *store,
 		       const struct node_codec *codec, pthread_mutex_t *recover_lock,
 		       void (*publish)(void *arg, struct node_view *v), void *arg,
 		       struct err *e) WARN_UNUSED;
-/* Stops the thread (at most one request to a peer or the chain later) and frees. */
+/* Stops the thread (once the blob it is recovering, if any, is done) and frees. */
 void node_follow_free(struct node_follow *f);
+
+struct node_follow_summary {
+	size_t blobs;      /* queued blobs looked at */
+	size_t slivers;    /* slivers rebuilt from peers */
+	size_t complete;   /* certified blobs now complete on this node */
+	size_t incomplete; /* blobs still missing slivers (left queued in the state file) */
+};
+/* `assay node recover`: one run to the end in the caller's thread, with the server
+ * stopped: every certification up to the finalized block and every stored blob, each
+ * recovered once (no backoff). Instead of node_follow_start. */
+bool node_follow_recover_once(struct node_follow *f, struct node_store *store,
+			      const struct node_codec *codec, struct node_follow_summary *out,
+			      struct err *e) WARN_UNUSED;
 
 #endif

@@ -6,7 +6,8 @@
 # restarted with an empty data dir, it reads the BlobCertified event and rebuilds every
 # sliver of its shards from its peers, and `audit challenge` passes on each of them. Then a
 # 5th node stakes, the epoch advances, the contract moves shards to it, and started empty it
-# recovers the slivers of its new shards and passes challenges on them.
+# recovers the slivers of its new shards and passes challenges on them. `node recover`
+# does the same once for a stopped node.
 # Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -185,6 +186,21 @@ grep -q "recovered blob $id" "$T/n$victim.log" && ok "its log names the recovere
 	"$T/n$victim/chain-follow.json" >/dev/null && ok "scan position saved, nothing pending" ||
 	bad "state file: $(cat "$T/n$victim/chain-follow.json" 2>&1)"
 
+# The same once, with the node stopped: `node recover` refills an emptied data dir.
+stop "$victim"
+rm -rf "$T/n$victim"
+"$A" node recover --data "$T/n$victim" --key-file "$T/nk$victim.key" --peer-timeout-ms 3000 --json \
+	>"$T/recover.json" 2>"$T/recover.err"
+rc=$?
+[ "$rc" = 0 ] && jq -e --argjson s $((2 * fewest)) '.slivers_rebuilt == $s and .complete == 1 and
+	.incomplete == 0' "$T/recover.json" >/dev/null && [ "$(slivers "$victim")" = $((2 * fewest)) ] &&
+	ok "node recover (node stopped): $(cat "$T/recover.json")" ||
+	bad "node recover: rc $rc: $(cat "$T/recover.json" "$T/recover.err")"
+start "$victim"
+got=$(challenges "$victim")
+[ "$got" = "$fewest $fewest" ] && ok "and serving again, its challenges pass" ||
+	bad "challenges on node $victim after node recover: $got"
+
 # ---- a new node gets shards in epoch 2 ------------------------------------------------
 register 4
 advance
@@ -199,8 +215,21 @@ for i in 0 1 2 3; do
 done
 [ "$views" = 4 ] && ok "the 4 running nodes follow epoch 2's assignment" || bad "nodes' view of epoch 2"
 [ "$(challenges 4 2>/dev/null)" = "0 0" ] || bad "node 4 not started, yet challenges pass"
+# Nodes 0 and 1 down: the others hold too few shards to rebuild node 4's primary slivers
+# (7 symbols each), so it keeps trying, with backoff, until they are back.
+stop 0
+stop 1
 start 4
 wait_view 4 2 "$(chain_shards "$T/epoch2.json" 4)" && ok "node 4 found its shards" || bad "node 4's view"
+for t in $(seq 1 300); do
+	grep -q "not yet (peers down?): again in" "$T/n4.log" && break
+	sleep 0.2
+done
+grep -q "not yet (peers down?): again in" "$T/n4.log" && [ "$(slivers 4)" -lt $((2 * new)) ] &&
+	ok "with 2 peers down node 4 is incomplete and retries: $(grep -m1 'again in' "$T/n4.log" | sed 's/.*warn *//')" ||
+	bad "node 4 with peers down: $(slivers 4) slivers; $(tail -n 3 "$T/n4.log")"
+start 0
+start 1
 if wait_slivers 4 "$new"; then
 	ok "node 4 rebuilt $(slivers 4) slivers of its new shards"
 else
