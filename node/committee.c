@@ -133,6 +133,18 @@ bool node_committee_parse(const char *text, size_t len, const char *source,
 				goto out;
 			}
 			mem->has_address = true;
+			mem->has_id = true;
+			memcpy(mem->id, mem->address, 20);
+		}
+		json_t *id = json_object_get(m, "id");
+		if (id) {
+			if (!json_is_string(id) ||
+			    !hex_decode_exact(mem->id, 20, json_string_value(id), NULL)) {
+				err_set(e, "%s: node %zu: \"id\" must be a 20-byte 0x-hex node id",
+					source, i);
+				goto out;
+			}
+			mem->has_id = true;
 		}
 		json_t *pin = json_object_get(m, "pin");
 		if (pin) {

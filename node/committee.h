@@ -1,6 +1,7 @@
 /* committee.h: the committee file: who holds which shard, where to reach them, with which
  * node key. It is what `assay node serve` and `assay blob put/get` use when there is no
- * chain to read the committee from.
+ * chain to read the committee from, and what `assay audit run|plan` audit when the nodes
+ * are not on our chain (real Walrus storage nodes).
  *
  *   {
  *     "n_shards": 7,
@@ -10,6 +11,10 @@
  *     "nodes": [
  *       {"url": "http://127.0.0.1:9100", "shards": [0, 1],
  *        "address": "0x…",              optional: the node key's address (checks confirmations)
+ *        "id": "0x…20 bytes",           optional: the node id that challenge records, scores
+ *                                       and attestations name (on our chain: the operator's
+ *                                       address); default: "address" when given, else the
+ *                                       auditor derives one from the url
  *        "pin": "sha256//…"}            optional: TLS public-key pin (curl syntax)
  *     ]
  *   }
@@ -33,6 +38,8 @@ struct node_member {
 	size_t shard_count;
 	bool has_address;
 	uint8_t address[20];
+	bool has_id;    /* "id" given, or else "address" (then id = address) */
+	uint8_t id[20]; /* the node id audits name */
 	char *pin; /* or NULL */
 };
 

@@ -35,7 +35,25 @@ START_TEST(test_committee_ok)
 	ck_assert(node_committee_holds(c, 0, 2));
 	ck_assert(!node_committee_holds(c, 0, 1));
 	ck_assert(c->members[1].has_address && c->members[1].address[19] == 0xaa);
+	/* The node id defaults to the address; without either the auditor derives one. */
+	ck_assert(!c->members[0].has_id);
+	ck_assert(c->members[1].has_id && !memcmp(c->members[1].id, c->members[1].address, 20));
 	node_committee_free(c);
+	c = NULL;
+	/* An explicit id (the operator, on chain) is independent of the node key's address. */
+	ck_assert_msg(parse("{\"n_shards\": 1, \"nodes\": [{\"url\": \"http://a\", \"shards\": [0],"
+			    " \"address\": \"0x00000000000000000000000000000000000000aa\","
+			    " \"id\": \"0x00000000000000000000000000000000000000bb\"}]}",
+			    &c, &e),
+		      "%s", e.msg);
+	ck_assert(c->members[0].has_id && c->members[0].id[19] == 0xbb);
+	ck_assert(c->members[0].address[19] == 0xaa);
+	node_committee_free(c);
+	c = NULL;
+	ck_assert(!parse("{\"n_shards\": 1, \"nodes\": [{\"url\": \"http://a\", \"shards\": [0],"
+			 " \"id\": \"0x12\"}]}",
+			 &c, &e));
+	ck_assert_msg(strstr(e.msg, "\"id\" must be a 20-byte"), "%s", e.msg);
 }
 END_TEST
 
