@@ -157,6 +157,27 @@ bool db_chaincache_store(struct db *db, const struct chain_epoch_view *v,
 	return false;
 }
 
+bool db_chaincache_epoch_refresh(struct db *db, const struct chain_epoch_view *v, struct err *e)
+{
+	/* An UPDATE only: a row that db_chaincache_load would take for a whole cached epoch
+	 * (read_at_block set) is never made without its committee and blobs. */
+	struct numparam ep, end, sb, blk;
+	struct hexparam seed, ch;
+	const char *p[] = {num(&ep, v->epoch),
+			   v->end_time ? num(&end, v->end_time) : NULL,
+			   num(&sb, v->info.seed_block),
+			   v->info.seed_source ? bytea(&seed, v->info.seed, 32) : NULL,
+			   v->end_time ? "ended" : "running",
+			   bytea(&ch, v->info.committee_hash, 32),
+			   num(&blk, v->as_of_block)};
+	return db_command(db,
+			  "UPDATE epochs SET end_time = to_timestamp($2::bigint), seed_block = $3,"
+			  " seed = coalesce($4, seed), chain_state = $5, committee_hash = $6,"
+			  " read_at_block = greatest(read_at_block, $7::bigint), updated_at = now()"
+			  " WHERE epoch = $1 AND read_at_block IS NOT NULL",
+			  7, p, e, "refreshing a cached epoch");
+}
+
 static bool parse_u64_field(const PGresult *r, int row, int col, uint64_t *out)
 {
 	if (PQgetisnull(r, row, col)) {

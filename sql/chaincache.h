@@ -26,6 +26,13 @@ bool db_chaincache_store(struct db *db, const struct chain_epoch_view *v,
 			 const struct chain_audit_blob *blobs, size_t nblobs,
 			 struct err *e) WARN_UNUSED;
 
+/* Refreshes the row of an epoch stored whole before (db_chaincache_store) from a later
+ * read: its end time, chain_state ("running" or "ended"), seed and the block it was read
+ * at; its committee, shards and blobs stay as stored. An epoch never stored is left
+ * alone (nothing is written). */
+bool db_chaincache_epoch_refresh(struct db *db, const struct chain_epoch_view *v,
+				 struct err *e) WARN_UNUSED;
+
 /* Loads an epoch stored before: v as chain_reader_epoch fills it (without
  * current_epoch, which is set to v->epoch), and the blobs challengeable in it (certified
  * at or before its seed block in an earlier epoch, stored in it). *found is false when it was never stored.
