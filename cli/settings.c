@@ -40,7 +40,8 @@ const struct opt settings_table[] = {
 	{"window-ms", 0, OPT_U64, &settings.audit_window_ms, "MS",
 	 "audit: batches are spread over this part of the epoch", "2880000", true},
 	{"audit-epoch-ms", 0, OPT_U64, &settings.audit_epoch_ms, "MS",
-	 "audit: length of an epoch (re-asks fit before its end); 0: window-ms / 0.8", "0", true},
+	 "audit: length of an epoch (re-asks fit before its end); 0: the chain's, or "
+	 "window-ms / 0.8 with a committee file", "0", true},
 	{"batch-timeout-ms", 0, OPT_U64, &settings.audit_batch_timeout_ms, "MS",
 	 "audit: deadline of a batch (a local read meets it; recovery from peers should not)",
 	 "5000", true},
@@ -62,6 +63,9 @@ const struct opt settings_table[] = {
 	 "audit: challenges per shard held", "2", true},
 	{"batch-size", 0, OPT_U64, &settings.audit_batch_size, "N",
 	 "audit: challenges per batch", "16", true},
+	{"audit-poll-ms", 0, OPT_U64, &settings.audit_poll_ms, "MS",
+	 "audit: the daemon asks the chain this often whether the next epoch and its seed are "
+	 "there", "5000", true},
 	/* contracts: what 'assay chain deploy' deploys (local defaults) */
 	{"n-shards", 0, OPT_U64, &settings.n_shards, "N",
 	 "deploy: shards n, fixed for the deployment", "20", true},

@@ -41,6 +41,7 @@ struct settings {
 	uint64_t audit_min_per_node;
 	uint64_t audit_per_shard;
 	uint64_t audit_batch_size;
+	uint64_t audit_poll_ms;           /* the daemon asks the chain for the next epoch this often */
 	/* contracts: deployment parameters of 'assay chain deploy' (a --config file of
 	 * KEY = VALUE lines holds them for a network) */
 	uint64_t n_shards;

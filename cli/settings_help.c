@@ -18,7 +18,8 @@ static const struct section sections[] = {
 	{"fee-cap-gwei min-tip-gwei stuck-after-s",
 	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle"},
 	{"confirmations",
-	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle|node"},
+	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle|node|audit run|"
+	 "audit plan"},
 	{"n-shards epoch-duration min-stake price-per-mib committee-cap max-candidates "
 	 "max-shard-moves drift-bound-bps seed-delay r0-bps penalty-bps slash-bps auditor-bps "
 	 "auditor-fa commit-window reveal-window dispute-window timelock-delay token governance "
@@ -26,7 +27,7 @@ static const struct section sections[] = {
 	 "chain deploy"},
 	{"auditor-address secret-file window-ms audit-epoch-ms batch-timeout-ms retry-delay-ms "
 	 "max-pending canary-url max-host-connections metrics-listen min-per-node per-shard "
-	 "batch-size",
+	 "batch-size audit-poll-ms",
 	 "audit run|audit plan"},
 	{"api-listen api-threads api-max-connections api-max-per-ip api-timeout-s api-rate "
 	 "api-burst api-page-limit api-max-limit api-max-url api-statement-timeout-ms",
