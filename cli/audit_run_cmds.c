@@ -363,11 +363,12 @@ enum chain_ready {
 };
 
 /* Epoch `epoch`'s inputs: from the cache when a database is given and holds the epoch
- * with a final seed, else from the chain (then stored in the cache). Fails on a broken
+ * with a final seed, else from the chain (then stored in the cache); cur and fin are the
+ * chain's current epoch and finalized block (chain_current_epoch). Fails on a broken
  * chain or database read; *ready says whether there is something to audit yet. */
 static bool inputs_load_chain(const struct input_opts *o, struct chain_src *c, struct store *st,
-			      uint64_t epoch, struct inputs *in, enum chain_ready *ready,
-			      struct err *e)
+			      uint64_t epoch, uint64_t cur, uint64_t fin, struct inputs *in,
+			      enum chain_ready *ready, struct err *e)
 {
 	struct chain_epoch_view v;
 	struct chain_audit_blob *cb = NULL;
@@ -392,9 +393,6 @@ static bool inputs_load_chain(const struct input_opts *o, struct chain_src *c, s
 		}
 	}
 	if (!found) {
-		uint64_t cur, fin;
-		if (!chain_current_epoch(c, &cur, &fin, e))
-			goto out;
 		if (epoch > cur) {
 			err_set(e, "epoch %" PRIu64 " has not begun (the chain is in epoch %" PRIu64
 				   " as of its finalized block %" PRIu64 ")",
@@ -419,24 +417,18 @@ static bool inputs_load_chain(const struct input_opts *o, struct chain_src *c, s
 			ok = true;
 			goto out;
 		}
-		if (v.nnodes == 0) {
-			*ready = CHAIN_NO_COMMITTEE;
-			err_set(e, "epoch %" PRIu64 " has no committee on chain: nothing to audit",
-				epoch);
-			ok = true;
+		if (v.nnodes && !chain_reader_blobs(c->r, &v, &cb, &ncb, e))
 			goto out;
-		}
-		if (!chain_reader_blobs(c->r, &v, &cb, &ncb, e))
-			goto out;
-		if (st && st->db) {
+		if (v.nnodes && st && st->db) {
 			struct err ce = {{0}};
 			if (!db_chaincache_store(st->db, &v, cb, ncb, &ce))
 				log_warn("keeping epoch %" PRIu64 "'s chain state in the database: %s",
 					 epoch, ce.msg);
 		}
-	} else if (v.nnodes == 0) {
+	}
+	if (v.nnodes == 0) {
 		*ready = CHAIN_NO_COMMITTEE;
-		err_set(e, "epoch %" PRIu64 " has no committee: nothing to audit", epoch);
+		err_set(e, "epoch %" PRIu64 " has no committee on chain: nothing to audit", epoch);
 		ok = true;
 		goto out;
 	}
@@ -499,13 +491,6 @@ static void epoch_row_refresh(struct chain_src *c, struct store *st, uint64_t ep
 	chain_epoch_view_clear(&v);
 }
 
-/* The epoch the commands work on when --epoch is not given: the chain's current one. */
-static bool chain_default_epoch(struct chain_src *c, uint64_t *epoch, struct err *e)
-{
-	uint64_t fin;
-	return chain_current_epoch(c, epoch, &fin, e);
-}
-
 /* ---- plan ---- */
 
 static int run_plan(const struct command *cmd, int argc, char **argv)
@@ -552,13 +537,13 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 	memset(&src, 0, sizeof(src));
 	if (from_chain) {
 		enum chain_ready ready;
+		uint64_t cur, fin;
 		if (!chain_src_open(&src, &e) ||
-		    (io.epoch == EPOCH_UNSET && !chain_default_epoch(&src, &io.epoch, &e)) ||
-		    !inputs_load_chain(&io, &src, have_db ? &st : NULL, io.epoch, &in, &ready, &e)) {
-			rc = cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (ready != CHAIN_READY) {
+		    !chain_current_epoch(&src, &cur, &fin, &e) ||
+		    !inputs_load_chain(&io, &src, have_db ? &st : NULL,
+				       io.epoch == EPOCH_UNSET ? cur : io.epoch, cur, fin, &in, &ready,
+				       &e) ||
+		    ready != CHAIN_READY) {
 			rc = cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
@@ -1007,7 +992,7 @@ static int run_chain(const struct command *cmd, struct input_opts *io, bool once
 		}
 		struct inputs in;
 		enum chain_ready ready = CHAIN_NOT_YET;
-		bool loaded = inputs_load_chain(io, &c, st, target, &in, &ready, &e);
+		bool loaded = inputs_load_chain(io, &c, st, target, cur, fin, &in, &ready, &e);
 		if (!loaded) {
 			inputs_free(&in);
 			if (once) {
