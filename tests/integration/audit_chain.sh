@@ -13,7 +13,8 @@
 #     the operators' addresses, and writes the epoch's row (seed, committee, blobs);
 #   - the daemon records epoch 2, then, after epoch 3 begins and its seed is recorded,
 #     epoch 3, refreshes epoch 2's row as ended, and stops on SIGTERM with exit 0 and
-#     every result recorded.
+#     every result recorded; another, stopped in the middle of epoch 3, exits 0 with every
+#     challenge it decided in the database.
 # Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -274,6 +275,29 @@ rows=$(psql "$DBB" -qAtc "SELECT epoch || ':' || chain_state || ':' || (end_time
 [ "$rows" = "2:ended:true 3:running:false" ] && ok "epochs rows: $rows" || bad "epochs rows: '$rows'"
 grep -c "audit begins" "$T/daemon.log" | grep -qx 2 && ok "one line per epoch begun" ||
 	bad "audit begins lines: $(grep -c "audit begins" "$T/daemon.log")"
+
+# ---- SIGTERM in the middle of an epoch: what was decided is recorded ---------------------
+# (Every decided challenge has its records; a challenge asked once and not yet decided, a
+# timeout under load, has its attempt recorded too, hence "at least".)
+DBC=$(newdb)
+"$A" audit run --db "$DBC" --key-file "$T/auditor.key" --epoch-start now --window-ms 20000 \
+	--audit-poll-ms 200 --log-level info >"$T/mid.out" 2>"$T/mid.log" &
+PID[daemon]=$!
+for _ in $(seq 1 600); do
+	[ "$(psql "$DBC" -qAtc "SELECT count(*) FROM challenges" 2>/dev/null || echo 0)" -gt 0 ] && break
+	kill -0 "${PID[daemon]}" 2>/dev/null || break
+	sleep 0.1
+done
+kill -TERM "${PID[daemon]}"
+wait "${PID[daemon]}"
+rc=$?
+unset "PID[daemon]"
+decided=$(sed -nE 's/^epoch 3: [0-9]+ challenges, ([0-9]+) decided.*/\1/p' "$T/mid.out")
+indb=$(psql "$DBC" -qAtc "SELECT count(DISTINCT seq) FROM challenges WHERE epoch = 3")
+[ "$rc" = 0 ] && grep -q "stopped during epoch 3 with every result recorded" "$T/mid.log" &&
+	[ -n "$decided" ] && [ "$decided" -gt 0 ] && [ "$decided" -lt "$nch" ] && [ "$indb" -ge "$decided" ] &&
+	ok "SIGTERM mid-epoch: exit 0, $decided of $nch decided, all $indb in the database" ||
+	bad "SIGTERM mid-epoch: rc $rc, decided '$decided', in the database $indb: $(tail -n 3 "$T/mid.log")"
 
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
