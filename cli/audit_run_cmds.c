@@ -827,6 +827,9 @@ static bool run_epoch(const struct inputs *in, uint64_t start, uint64_t end,
 				 ? settings.audit_canary_url
 				 : NULL;
 	cfg.fanout.max_host_connections = (unsigned)settings.audit_max_host_connections;
+	cfg.fanout.max_inflight = (unsigned)settings.audit_max_inflight;
+	cfg.verify_threads = (unsigned)settings.audit_verify_threads;
+	cfg.flush_rows = (size_t)settings.audit_flush_rows;
 	cfg.store = (struct audit_store){st, store_write, store_load, store_ping};
 	cfg.metrics = metrics;
 	cfg.stop = &stop_flag;

@@ -37,6 +37,9 @@ struct settings {
 	uint64_t audit_max_pending;       /* results held in memory while PostgreSQL is away */
 	const char *audit_canary_url;     /* the auditor's own network check */
 	uint64_t audit_max_host_connections;
+	uint64_t audit_max_inflight;      /* HTTP requests in flight, all nodes */
+	uint64_t audit_verify_threads;    /* threads checking answers */
+	uint64_t audit_flush_rows;        /* fewest records per COPY */
 	const char *metrics_listen;       /* HOST:PORT for /metrics and /healthz; empty: off */
 	uint64_t audit_min_per_node;
 	uint64_t audit_per_shard;

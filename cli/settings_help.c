@@ -26,8 +26,8 @@ static const struct section sections[] = {
 	 "guardian auditor",
 	 "chain deploy"},
 	{"auditor-address secret-file window-ms audit-epoch-ms batch-timeout-ms retry-delay-ms "
-	 "max-pending canary-url max-host-connections metrics-listen min-per-node per-shard "
-	 "batch-size audit-poll-ms",
+	 "max-pending canary-url max-host-connections max-inflight verify-threads flush-rows "
+	 "metrics-listen min-per-node per-shard batch-size audit-poll-ms",
 	 "audit run|audit plan"},
 	{"api-listen api-threads api-max-connections api-max-per-ip api-timeout-s api-rate "
 	 "api-burst api-page-limit api-max-limit api-max-url api-statement-timeout-ms",
