@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit/b2many.h"
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -249,6 +250,22 @@ void audit_fanout_request_hash(struct audit_fanout_request *req)
 	blake2b(req->body_hash, req->resp.body, NULL, sizeof(req->body_hash), req->resp.body_len,
 		0);
 	req->hash_pending = false;
+}
+
+void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n)
+{
+	struct audit_b2_msg stack[16] = {{0}}, *m = n <= 16 ? stack : xcalloc(n, sizeof(*m));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!reqs[i].hash_pending)
+			continue;
+		m[k++] = (struct audit_b2_msg){reqs[i].resp.body, reqs[i].resp.body_len, false, 0,
+					       reqs[i].body_hash};
+		reqs[i].hash_pending = false;
+	}
+	audit_b2_many(m, k);
+	if (m != stack)
+		free(m);
 }
 
 /* A request that ended without libcurl's verdict (never started, or past the backstop). */

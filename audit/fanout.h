@@ -54,6 +54,8 @@ struct audit_fanout_request {
 
 /* Fills body_hash of a reported request if it was deferred (hash_pending); any thread. */
 void audit_fanout_request_hash(struct audit_fanout_request *req);
+/* The same for reqs[0..n), the bodies hashed side by side (audit/b2many.h). */
+void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n);
 
 bool audit_fanout_new(const struct audit_fanout_config *cfg, struct audit_fanout **out,
 		      struct err *e) WARN_UNUSED;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/b2many.h"
 #include "core/err.h"
 
 static const uint8_t zeros[AUDIT_DIGEST_LEN];
@@ -171,9 +172,7 @@ void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leav
 	free(h);
 }
 
-bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, size_t index,
-			 const uint8_t *data, size_t len, const struct audit_node *path,
-			 size_t path_len, struct err *e)
+bool audit_merkle_check_shape(size_t n_leaves, size_t index, size_t path_len, struct err *e)
 {
 	if (index >= n_leaves)
 		return err_set(e, "Merkle proof: leaf index %zu is out of range for %zu leaves", index,
@@ -187,6 +186,15 @@ bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, 
 	if (path_len < sizeof(size_t) * 8 && (index >> path_len) != 0)
 		return err_set(e, "Merkle proof: leaf index %zu needs more than %zu levels", index,
 			       path_len);
+	return true;
+}
+
+bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, size_t index,
+			 const uint8_t *data, size_t len, const struct audit_node *path,
+			 size_t path_len, struct err *e)
+{
+	if (!audit_merkle_check_shape(n_leaves, index, path_len, e))
+		return false;
 	uint8_t cur[AUDIT_DIGEST_LEN], sib[AUDIT_DIGEST_LEN];
 	audit_merkle_leaf_hash(cur, data, len);
 	size_t idx = index;
@@ -201,4 +209,41 @@ bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, 
 	if (memcmp(cur, root, AUDIT_DIGEST_LEN) != 0)
 		return err_set(e, "Merkle proof: the path does not lead to the committed root");
 	return true;
+}
+
+void audit_merkle_climb_many(struct audit_merkle_climb *c, size_t n)
+{
+	if (n == 0)
+		return;
+	struct audit_b2_msg *m = xcalloc(n, sizeof(*m));
+	/* Per proof: left ‖ right of the node being hashed. */
+	uint8_t (*pair)[2 * AUDIT_DIGEST_LEN] = xmalloc(n * sizeof(*pair));
+	size_t *idx = xmalloc(n * sizeof(*idx));
+	size_t levels = 0;
+	for (size_t i = 0; i < n; i++) {
+		m[i] = (struct audit_b2_msg){c[i].data, c[i].len, true, 0x00, c[i].root};
+		idx[i] = c[i].index;
+		if (c[i].path_len > levels)
+			levels = c[i].path_len;
+	}
+	audit_b2_many(m, n);
+	for (size_t l = 0; l < levels; l++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (l >= c[i].path_len)
+				continue;
+			uint8_t sib[AUDIT_DIGEST_LEN];
+			audit_node_bytes(&c[i].path[l], sib);
+			uint8_t *left = pair[k], *right = pair[k] + AUDIT_DIGEST_LEN;
+			memcpy(idx[i] % 2 ? right : left, c[i].root, AUDIT_DIGEST_LEN);
+			memcpy(idx[i] % 2 ? left : right, sib, AUDIT_DIGEST_LEN);
+			idx[i] /= 2;
+			m[k] = (struct audit_b2_msg){pair[k], sizeof(pair[k]), true, 0x01, c[i].root};
+			k++;
+		}
+		audit_b2_many(m, k);
+	}
+	free(idx);
+	free(pair);
+	free(m);
 }

@@ -52,4 +52,22 @@ bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, 
 			 const uint8_t *data, size_t len, const struct audit_node *path,
 			 size_t path_len, struct err *e) WARN_UNUSED;
 
+/* The rules of audit_merkle_verify() that need no hashing (index in range, path of exactly
+ * ceil(log2 n) nodes, index >> len == 0), with its error sentences. */
+bool audit_merkle_check_shape(size_t n_leaves, size_t index, size_t path_len,
+			      struct err *e) WARN_UNUSED;
+
+/* One leaf and its path, for audit_merkle_climb_many(). */
+struct audit_merkle_climb {
+	const uint8_t *data;
+	size_t len;
+	size_t index;
+	const struct audit_node *path;
+	size_t path_len;
+	uint8_t root[AUDIT_DIGEST_LEN]; /* out: where the path leads */
+};
+/* Hashes every leaf up its path (shapes already checked), all proofs side by side
+ * (audit/b2many.h): what audit_merkle_verify() computes before comparing roots. */
+void audit_merkle_climb_many(struct audit_merkle_climb *c, size_t n);
+
 #endif

@@ -2,6 +2,7 @@
 #include "audit/symbol.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/blob.h"
@@ -100,6 +101,63 @@ const char *audit_symbol_outcome(enum audit_symbol_verdict v)
 	return "malformed";
 }
 
+/* Everything about one symbol but its Merkle path: PASS means only the path is left to
+ * check, against *root. */
+static enum audit_symbol_verdict check_symbol(const struct audit_metadata *md,
+					      const struct audit_params *p, uint16_t symbol_size,
+					      struct audit_symbol_id id, enum audit_proof_axis axis,
+					      const struct audit_recovery_symbol *sym,
+					      uint8_t root[AUDIT_DIGEST_LEN], struct err *e)
+{
+	if (id.primary >= p->n || id.secondary >= p->n) {
+		/* The caller's own mistake; say so rather than blame the node. */
+		err_set(e, "symbol id %u-%u asked for is out of range for %lu shards", id.primary,
+			id.secondary, (unsigned long)p->n);
+		return AUDIT_SYMBOL_BAD_METADATA;
+	}
+	if (sym->index >= p->n || sym->target >= p->n) {
+		err_set(e, "recovery symbol: index %u or target %u is out of range for %lu shards",
+			sym->index, sym->target, (unsigned long)p->n);
+		return AUDIT_SYMBOL_OUT_OF_RANGE;
+	}
+	struct audit_symbol_id got;
+	enum audit_proof_axis got_axis;
+	audit_recovery_symbol_id(sym, &got, &got_axis);
+	char want_text[AUDIT_SYMBOL_ID_TEXT_MAX], got_text[AUDIT_SYMBOL_ID_TEXT_MAX];
+	if (got_axis != axis) {
+		audit_symbol_id_text(got_text, got);
+		err_set(e, "recovery symbol %s is proven on the %s axis, not the %s axis asked for",
+			got_text, audit_proof_axis_name(got_axis), audit_proof_axis_name(axis));
+		return AUDIT_SYMBOL_WRONG_AXIS;
+	}
+	if (got.primary != id.primary || got.secondary != id.secondary) {
+		audit_symbol_id_text(want_text, id);
+		audit_symbol_id_text(got_text, got);
+		err_set(e, "recovery symbol is %s, not %s asked for", got_text, want_text);
+		return AUDIT_SYMBOL_WRONG_ID;
+	}
+	if (sym->data_len != symbol_size) {
+		audit_symbol_id_text(want_text, id);
+		err_set(e, "recovery symbol %s has %zu bytes but the blob's symbol size is %u",
+			want_text, sym->data_len, symbol_size);
+		return AUDIT_SYMBOL_WRONG_SIZE;
+	}
+	uint32_t pair = audit_proof_pair(p->n, id, axis);
+	const struct audit_node *committed = axis == AUDIT_AXIS_PRIMARY ? &md->hashes[pair].primary
+									 : &md->hashes[pair].secondary;
+	audit_node_bytes(committed, root);
+	return AUDIT_SYMBOL_PASS;
+}
+
+static enum audit_symbol_verdict invalid_proof(struct err *e, struct audit_symbol_id id,
+					       enum audit_proof_axis axis)
+{
+	char want_text[AUDIT_SYMBOL_ID_TEXT_MAX];
+	audit_symbol_id_text(want_text, id);
+	err_prefix(e, "recovery symbol %s (%s axis): ", want_text, audit_proof_axis_name(axis));
+	return AUDIT_SYMBOL_INVALID_PROOF;
+}
+
 enum audit_symbol_verdict audit_symbol_verify(const struct audit_metadata *md,
 					      struct audit_symbol_id id,
 					      enum audit_proof_axis axis,
@@ -110,57 +168,32 @@ enum audit_symbol_verdict audit_symbol_verify(const struct audit_metadata *md,
 	uint16_t symbol_size;
 	if (!audit_metadata_params(md, &p, &symbol_size, e))
 		return AUDIT_SYMBOL_BAD_METADATA;
-	if (id.primary >= p.n || id.secondary >= p.n) {
-		/* The caller's own mistake; say so rather than blame the node. */
-		err_set(e, "symbol id %u-%u asked for is out of range for %lu shards", id.primary,
-			id.secondary, (unsigned long)p.n);
-		return AUDIT_SYMBOL_BAD_METADATA;
-	}
-	if (sym->index >= p.n || sym->target >= p.n) {
-		err_set(e, "recovery symbol: index %u or target %u is out of range for %lu shards",
-			sym->index, sym->target, (unsigned long)p.n);
-		return AUDIT_SYMBOL_OUT_OF_RANGE;
-	}
-	struct audit_symbol_id got;
-	enum audit_proof_axis got_axis;
-	audit_recovery_symbol_id(sym, &got, &got_axis);
-	char want_text[AUDIT_SYMBOL_ID_TEXT_MAX], got_text[AUDIT_SYMBOL_ID_TEXT_MAX];
-	audit_symbol_id_text(want_text, id);
-	audit_symbol_id_text(got_text, got);
-	if (got_axis != axis) {
-		err_set(e, "recovery symbol %s is proven on the %s axis, not the %s axis asked for",
-			got_text, audit_proof_axis_name(got_axis), audit_proof_axis_name(axis));
-		return AUDIT_SYMBOL_WRONG_AXIS;
-	}
-	if (got.primary != id.primary || got.secondary != id.secondary) {
-		err_set(e, "recovery symbol is %s, not %s asked for", got_text, want_text);
-		return AUDIT_SYMBOL_WRONG_ID;
-	}
-	if (sym->data_len != symbol_size) {
-		err_set(e, "recovery symbol %s has %zu bytes but the blob's symbol size is %u",
-			want_text, sym->data_len, symbol_size);
-		return AUDIT_SYMBOL_WRONG_SIZE;
-	}
-	uint32_t pair = audit_proof_pair(p.n, id, axis);
-	const struct audit_node *committed = axis == AUDIT_AXIS_PRIMARY ? &md->hashes[pair].primary
-									 : &md->hashes[pair].secondary;
 	uint8_t root[AUDIT_DIGEST_LEN];
-	audit_node_bytes(committed, root);
+	enum audit_symbol_verdict v = check_symbol(md, &p, symbol_size, id, axis, sym, root, e);
+	if (v != AUDIT_SYMBOL_PASS)
+		return v;
 	if (!audit_merkle_verify(root, p.n, sym->target, sym->data, sym->data_len, sym->proof,
-				 sym->proof_len, e)) {
-		err_prefix(e, "recovery symbol %s (%s axis): ", want_text, audit_proof_axis_name(axis));
-		return AUDIT_SYMBOL_INVALID_PROOF;
-	}
+				 sym->proof_len, e))
+		return invalid_proof(e, id, axis);
 	return AUDIT_SYMBOL_PASS;
 }
 
+/* The symbols of one answer are checked together: their leaves and paths are hashed side
+ * by side (audit_merkle_climb_many), the verdicts and sentences are audit_symbol_verify's. */
 size_t audit_symbols_verify_list(const struct audit_metadata *md,
 				 const struct audit_symbol_id *ids, size_t count,
 				 enum audit_proof_axis axis,
 				 const struct audit_recovery_symbols *list,
 				 enum audit_symbol_verdict *verdicts, struct err *errs)
 {
-	size_t passed = 0;
+	size_t passed = 0, nc = 0;
+	struct audit_params p;
+	uint16_t symbol_size = 0;
+	struct err pe = {{0}};
+	bool params_ok = audit_metadata_params(md, &p, &symbol_size, &pe);
+	struct audit_merkle_climb *climb = xcalloc(count ? count : 1, sizeof(*climb));
+	size_t *of = xcalloc(count ? count : 1, sizeof(*of));
+	uint8_t (*roots)[AUDIT_DIGEST_LEN] = xcalloc(count ? count : 1, sizeof(*roots));
 	for (size_t i = 0; i < count; i++) {
 		struct err local = {{0}};
 		struct err *e = errs ? &errs[i] : &local;
@@ -182,9 +215,36 @@ size_t audit_symbols_verify_list(const struct audit_metadata *md,
 			verdicts[i] = AUDIT_SYMBOL_MISSING;
 			continue;
 		}
-		verdicts[i] = audit_symbol_verify(md, ids[i], axis, match, e);
-		if (verdicts[i] == AUDIT_SYMBOL_PASS)
-			passed++;
+		if (!params_ok) {
+			*e = pe;
+			verdicts[i] = AUDIT_SYMBOL_BAD_METADATA;
+			continue;
+		}
+		verdicts[i] = check_symbol(md, &p, symbol_size, ids[i], axis, match, roots[i], e);
+		if (verdicts[i] != AUDIT_SYMBOL_PASS)
+			continue;
+		if (!audit_merkle_check_shape(p.n, match->target, match->proof_len, e)) {
+			verdicts[i] = invalid_proof(e, ids[i], axis);
+			continue;
+		}
+		climb[nc] = (struct audit_merkle_climb){match->data, match->data_len, match->target,
+							match->proof, match->proof_len, {0}};
+		of[nc++] = i;
 	}
+	audit_merkle_climb_many(climb, nc);
+	for (size_t c = 0; c < nc; c++) {
+		size_t i = of[c];
+		if (!memcmp(climb[c].root, roots[i], AUDIT_DIGEST_LEN)) {
+			passed++;
+			continue;
+		}
+		struct err local = {{0}};
+		struct err *e = errs ? &errs[i] : &local;
+		err_set(e, "Merkle proof: the path does not lead to the committed root");
+		verdicts[i] = invalid_proof(e, ids[i], axis);
+	}
+	free(roots);
+	free(of);
+	free(climb);
 	return passed;
 }

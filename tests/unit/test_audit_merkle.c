@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <blake2.h>
+
+#include "audit/b2many.h"
 #include "audit/merkle.h"
 #include "core/err.h"
 #include "tests/harness/harness.h"
@@ -112,6 +115,46 @@ START_TEST(test_empty_and_single)
 }
 END_TEST
 
+
+/* Many messages at once, on every path the CPU has (8 lanes, 4, one by one): each digest is
+ * libb2's. Lengths around block edges, with and without the prefix byte, more messages
+ * than lanes and fewer, lanes refilled with messages of other lengths. */
+START_TEST(test_b2_many_matches_libb2)
+{
+	enum { N = 61 };
+	static uint8_t data[N][700];
+	static const size_t lens[] = {0, 1, 2, 63, 64, 65, 126, 127, 128, 129, 255, 256, 257, 383, 384, 385, 699};
+	struct audit_b2_msg m[N];
+	uint8_t out[N][32], want[N][32];
+	for (size_t i = 0; i < N; i++)
+		for (size_t k = 0; k < sizeof(data[i]); k++)
+			data[i][k] = (uint8_t)(i * 7 + k * 13 + (k >> 8));
+	for (unsigned lanes = 1; lanes <= 8; lanes *= 2) {
+		for (size_t n = 0; n <= N; n += (n < 10 ? 1 : 17)) {
+			for (size_t i = 0; i < n; i++) {
+				m[i].data = data[i];
+				m[i].len = lens[(i * 5 + n) % (sizeof(lens) / sizeof(lens[0]))];
+				m[i].has_prefix = (i + n) % 3 != 0;
+				m[i].prefix = (uint8_t)(i % 2);
+				m[i].out = out[i];
+				blake2b_state s;
+				blake2b_init(&s, 32);
+				if (m[i].has_prefix)
+					blake2b_update(&s, &m[i].prefix, 1);
+				blake2b_update(&s, m[i].data, m[i].len);
+				blake2b_final(&s, want[i], 32);
+			}
+			memset(out, 0xee, sizeof(out));
+			audit_b2_many_lanes(m, n, lanes);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_msg(!memcmp(out[i], want[i], 32),
+					      "lanes %u, n %zu, message %zu (%zu bytes, prefix %d)", lanes,
+					      n, i, m[i].len, m[i].has_prefix);
+		}
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit_merkle");
@@ -120,6 +163,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_all_sizes_prove_and_verify);
 	tcase_add_test(tc, test_padding_siblings_are_empty);
 	tcase_add_test(tc, test_empty_and_single);
+	tcase_add_test(tc, test_b2_many_matches_libb2);
 	suite_add_tcase(s, tc);
 	return s;
 }
