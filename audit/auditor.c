@@ -77,6 +77,8 @@ struct engine {
 	bool db_down, need_dedupe, warned_full;
 	uint64_t db_retry_at, db_backoff;
 	uint64_t down_since;
+	struct writer *wr; /* the thread that writes them */
+	size_t handed;     /* rows of the batch the writer has (the I/O thread's count) */
 	struct audit_fanout *fan;
 	struct audit_auditor_report *rep;
 	/* the pipeline */
@@ -255,20 +257,42 @@ static void settle_attempt(struct engine *g, const struct audit_record *r, uint6
 	g->pending[g->npending++] = *r;
 }
 
+/* Records are written on their own thread, so the I/O thread never waits for a COPY (nor
+ * for a reconnect): the I/O thread hands it everything pending whenever it is idle, and
+ * while one COPY runs the next batch grows, so under load COPYs get large. The writer
+ * alone uses the store once the run has begun. */
+struct writer {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started, quit;
+	bool busy;  /* a batch is handed over (the writer owns batch[0..nbatch)) */
+	bool done;  /* ... and written, or failed: the I/O thread collects it */
+	bool dedupe; /* drop what the store already has before writing */
+	bool ok;
+	struct audit_record *batch;
+	size_t nbatch, capbatch;
+	size_t written; /* rows the store took */
+	uint64_t oldest_ms; /* when the oldest row of the batch was pending */
+	struct err e;
+	const struct audit_auditor_config *cfg;
+	struct audit_fanout *fan;
+};
+
 /* After a failed write the server may have committed the batch without our hearing it:
  * drop what it has before writing again (an attempt is recorded iff the seq's last
  * recorded attempt is at least it). */
-static bool dedupe_pending(struct engine *g, struct err *e)
+static bool dedupe_batch(struct writer *w, struct err *e)
 {
-	const struct audit_auditor_config *cfg = g->cfg;
+	const struct audit_auditor_config *cfg = w->cfg;
 	struct audit_recorded *rec = NULL;
 	size_t nrec = 0;
 	if (!cfg->store.load(cfg->store.ctx, cfg->sched->epoch, cfg->sched->auditor, &rec, &nrec, e))
 		return false;
 	/* rec is sorted by seq. */
 	size_t kept = 0, dropped = 0;
-	for (size_t i = 0; i < g->npending; i++) {
-		const struct audit_record *r = &g->pending[i];
+	for (size_t i = 0; i < w->nbatch; i++) {
+		const struct audit_record *r = &w->batch[i];
 		size_t lo = 0, hi = nrec;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -281,65 +305,149 @@ static bool dedupe_pending(struct engine *g, struct err *e)
 			dropped++;
 			continue;
 		}
-		g->pending[kept++] = *r;
+		w->batch[kept++] = *r;
 	}
-	g->npending = kept;
+	w->nbatch = kept;
 	free(rec);
 	if (dropped)
 		log_info("%zu results were already recorded before the connection broke", dropped);
 	return true;
 }
 
-/* Writes pending records if it is time to. force: whatever the size and age. */
-static void flush(struct engine *g, bool force)
+/* On the writer thread: batch[0..nbatch) to the store; on failure batch keeps what is not
+ * known to be written. */
+static bool writer_write(struct writer *w, struct err *e)
 {
-	const struct audit_auditor_config *cfg = g->cfg;
-	uint64_t now = audit_unix_ms();
-	if (g->npending == 0)
-		goto metrics;
-	if (!force && g->npending < cfg->flush_rows && now - g->last_flush_ms < cfg->flush_ms)
-		goto metrics;
-	if (g->db_down && now < g->db_retry_at)
-		goto metrics;
-	/* Reconnecting can block for the connect timeout, and transfers in flight would
-	 * time out meanwhile, blaming their nodes: while the database is down, try only
-	 * when nothing is in flight (at the bound no new challenges go out, so that comes). */
-	if (g->db_down && g->jobs_inflight > 0)
-		goto metrics;
-	struct err e = {{0}};
-	if (g->db_down || g->need_dedupe) {
-		if (!cfg->store.ping(cfg->store.ctx, &e) || !dedupe_pending(g, &e))
-			goto failed;
-		g->need_dedupe = false;
-	}
-	size_t n = g->npending;
+	const struct audit_auditor_config *cfg = w->cfg;
+	w->written = 0;
+	if (w->dedupe && (!cfg->store.ping(cfg->store.ctx, e) || !dedupe_batch(w, e)))
+		return false;
 	/* Write in chunks so one COPY stays a bounded size. */
-	size_t done = 0;
+	size_t n = w->nbatch, done = 0;
 	while (done < n) {
 		size_t chunk = n - done < 20000 ? n - done : 20000;
-		if (!cfg->store.write(cfg->store.ctx, g->pending + done, chunk, &e)) {
-			memmove(g->pending, g->pending + done, (n - done) * sizeof(*g->pending));
-			g->npending = n - done;
-			g->need_dedupe = true;
-			goto failed;
+		if (!cfg->store.write(cfg->store.ctx, w->batch + done, chunk, e)) {
+			memmove(w->batch, w->batch + done, (n - done) * sizeof(*w->batch));
+			w->nbatch = n - done;
+			w->written = done;
+			return false;
 		}
 		done += chunk;
 	}
-	if (g->db_down) {
-		log_info("the database is back after %" PRIu64 " s: wrote %zu results held in memory",
-			 (now - g->down_since) / 1000, n);
-		g->db_down = false;
+	w->written = n;
+	w->nbatch = 0;
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->quit && !(w->busy && !w->done))
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->quit)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		struct err e = {{0}};
+		bool ok = writer_write(w, &e);
+		pthread_mutex_lock(&w->lock);
+		w->ok = ok;
+		w->e = e;
+		w->done = true;
+		pthread_cond_broadcast(&w->cond);
+		audit_fanout_wakeup(w->fan);
 	}
-	g->npending = 0;
-	g->db_backoff = 0;
-	g->warned_full = false;
-	g->last_flush_ms = now;
-	goto metrics;
-failed:
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static bool writer_new(struct engine *g, struct err *e)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->cfg = g->cfg;
+	w->fan = g->fan;
+	g->wr = w;
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+	if (rc != 0)
+		return err_set(e, "could not start the recording thread: %s", strerror(rc));
+	w->started = true;
+	return true;
+}
+
+/* Stops the thread; the caller has collected its last batch. */
+static void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w->batch);
+	free(w);
+}
+
+/* Results not yet recorded: pending, and the batch being written. */
+static size_t held(const struct engine *g)
+{
+	return g->npending + g->handed;
+}
+
+/* On the I/O thread: takes the writer's verdict on the batch it was given, if it has one
+ * (wait: blocks until it has). What failed goes back to pending. */
+static void writer_collect(struct engine *g, bool wait)
+{
+	const struct audit_auditor_config *cfg = g->cfg;
+	struct writer *w = g->wr;
+	if (!w->busy)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (wait && !w->done)
+		pthread_cond_wait(&w->cond, &w->lock);
+	bool done = w->done;
+	pthread_mutex_unlock(&w->lock);
+	if (!done)
+		return;
+	/* The writer waits for the next hand-over: its fields are the I/O thread's now. */
+	uint64_t now = audit_unix_ms();
+	w->busy = w->done = false;
+	g->handed = 0;
+	if (w->ok) {
+		if (g->db_down) {
+			log_info("the database is back after %" PRIu64 " s: wrote %zu results held in "
+				 "memory",
+				 (now - g->down_since) / 1000, w->written);
+			g->db_down = false;
+		}
+		g->need_dedupe = false;
+		g->db_backoff = 0;
+		g->warned_full = false;
+		return;
+	}
+	/* Not written (or not known to be): back in front of what came meanwhile. */
+	if (w->nbatch) {
+		if (g->npending + w->nbatch > g->cappending) {
+			g->cappending = g->npending + w->nbatch;
+			g->pending = xrealloc(g->pending, g->cappending * sizeof(*g->pending));
+		}
+		memmove(g->pending + w->nbatch, g->pending, g->npending * sizeof(*g->pending));
+		memcpy(g->pending, w->batch, w->nbatch * sizeof(*g->pending));
+		if (g->npending == 0 || w->oldest_ms < g->oldest_pending_ms)
+			g->oldest_pending_ms = w->oldest_ms;
+		g->npending += w->nbatch;
+		w->nbatch = 0;
+	}
 	if (!g->db_down) {
 		log_warn("cannot record challenge results (%s); holding %zu in memory (up to %zu) "
 			 "and reconnecting",
-			 e.msg, g->npending, cfg->max_pending);
+			 w->e.msg, g->npending, cfg->max_pending);
 		g->db_down = true;
 		g->down_since = now;
 	}
@@ -348,11 +456,48 @@ failed:
 	if (g->db_backoff > 5000)
 		g->db_backoff = 5000;
 	g->db_retry_at = now + g->db_backoff;
+}
+
+/* Hands pending records to the writer if it is idle and it is time to. force: whatever
+ * the size and age. */
+static void flush(struct engine *g, bool force)
+{
+	const struct audit_auditor_config *cfg = g->cfg;
+	struct writer *w = g->wr;
+	writer_collect(g, false);
+	uint64_t now = audit_unix_ms();
+	if (w->busy || g->npending == 0)
+		goto metrics;
+	if (!force && g->npending < cfg->flush_rows && now - g->last_flush_ms < cfg->flush_ms)
+		goto metrics;
+	if (g->db_down && now < g->db_retry_at)
+		goto metrics;
+	/* Swap buffers: pending becomes the batch, the old batch buffer the new pending. */
+	struct audit_record *b = w->batch;
+	size_t cap = w->capbatch;
+	w->batch = g->pending;
+	w->capbatch = g->cappending;
+	w->nbatch = g->npending;
+	w->oldest_ms = g->oldest_pending_ms;
+	g->pending = b;
+	g->cappending = cap;
+	g->handed = g->npending;
+	g->npending = 0;
+	g->last_flush_ms = now;
+	pthread_mutex_lock(&w->lock);
+	w->dedupe = g->db_down || g->need_dedupe;
+	w->busy = true;
+	w->done = false;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 metrics:
-	if (cfg->metrics)
-		audit_metrics_set_db(cfg->metrics, g->npending,
-				     g->npending ? (double)(now - g->oldest_pending_ms) / 1000.0 : 0.0,
+	if (cfg->metrics) {
+		uint64_t oldest = g->npending ? g->oldest_pending_ms : now;
+		if (g->handed && w->oldest_ms < oldest)
+			oldest = w->oldest_ms;
+		audit_metrics_set_db(cfg->metrics, held(g), (double)(now - oldest) / 1000.0,
 				     !g->db_down);
+	}
 }
 
 /* ---- a job: one node's challenges sent together under one deadline ---- */
@@ -598,8 +743,7 @@ static void job_finish(struct engine *g, struct job *j)
  * only the job. */
 static void job_check(const struct verifier *v, struct job *j)
 {
-	for (size_t k = 0; k < j->nfr; k++)
-		audit_fanout_request_hash(&j->fr[k]);
+	audit_fanout_requests_hash(j->fr, j->nfr);
 	for (size_t k = 0; k < j->nmeta; k++) {
 		struct meta_req *m = &j->metas[k];
 		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
@@ -990,7 +1134,7 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	if (!cfg->max_wave)
 		cfg->max_wave = 4096;
 	if (!cfg->flush_rows)
-		cfg->flush_rows = 1000;
+		cfg->flush_rows = 5000;
 	if (!cfg->flush_ms)
 		cfg->flush_ms = 500;
 
@@ -1043,6 +1187,9 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		audit_metrics_set_epoch(cfg->metrics, sp->epoch);
 	if (!resume(g, e))
 		goto out;
+	/* From here on only the writer uses the store. */
+	if (!writer_new(g, e))
+		goto out;
 	log_info("epoch %" PRIu64 ": %zu challenges in %zu batches over %zu nodes and %zu blobs",
 		 sp->epoch, g->sched.nchallenges, g->sched.nbatches, cfg->nnodes, cfg->nblobs);
 
@@ -1069,7 +1216,7 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 			/* Let what is in flight end (by its deadline) so its results are kept. */
 			if (g->jobs_inflight == 0)
 				break;
-		} else if (all_decided(g) && g->npending == 0 && g->jobs_inflight == 0) {
+		} else if (all_decided(g) && held(g) == 0 && g->jobs_inflight == 0) {
 			if (cfg->once)
 				break;
 			/* A daemon waits for its next epoch's input: the caller restarts it. */
@@ -1077,11 +1224,11 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 			continue;
 		} else {
 			admit(g, now);
-			if (g->npending >= cfg->max_pending) {
+			if (held(g) >= cfg->max_pending) {
 				if (!g->warned_full) {
 					log_warn("%zu results wait for the database (the bound): issuing "
 						 "no new challenges until they are recorded",
-						 g->npending);
+						 held(g));
 					g->warned_full = true;
 				}
 			} else {
@@ -1094,7 +1241,7 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		uint64_t t = next_due(g);
 		if (!stopping && t != UINT64_MAX && t < now + wait)
 			wait = t > now ? t - now : 0;
-		if (g->npending && wait > cfg->flush_ms)
+		if (held(g) && wait > cfg->flush_ms)
 			wait = cfg->flush_ms;
 		struct err fe = {{0}};
 		if (!audit_fanout_perform(g->fan, wait, on_done, g, &fe))
@@ -1104,10 +1251,12 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	}
 	/* Whatever is left goes to the store before returning (a stop tries once more). */
 	flush(g, true);
+	writer_collect(g, true);
 	if (g->npending && !(cfg->stop && *cfg->stop)) {
 		for (int i = 0; i < 20 && g->npending; i++) {
 			sleep_ms(g->db_backoff ? g->db_backoff : 250);
 			flush(g, true);
+			writer_collect(g, true);
 		}
 	}
 	rep->unrecorded = g->npending;
@@ -1118,6 +1267,9 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 			  g->npending);
 	ok = true;
 out:
+	if (g->wr)
+		writer_collect(g, true);
+	writer_free(g->wr);
 	verifier_free(g->ver);
 	audit_fanout_free(g->fan);
 	for (size_t i = 0; i < g->ngrave; i++)

@@ -21,7 +21,8 @@
  * node answered while no node answered anything else since it was sent and the configured
  * canary URL also fails: then nobody can tell the nodes were at fault.
  *
- * Records go to the store in batches. If the store fails (PostgreSQL went away), results
+ * Records go to the store in batches, written on a thread of their own (the I/O thread
+ * never waits for PostgreSQL; while one COPY runs the next batch grows). If the store fails (PostgreSQL went away), results
  * wait in memory up to max_pending; the engine says so once per outage and once when it
  * recovers, reconnects with backoff, and past the bound issues no new challenges rather
  * than losing results. A restart reads what is recorded and resumes: a recorded final
@@ -107,7 +108,7 @@ struct audit_auditor_config {
 	unsigned max_attempts;      /* 0: 3 (one ask and two re-asks) */
 	size_t max_pending;         /* unrecorded results held in memory; 0: 100000 */
 	size_t max_wave;            /* challenges in flight at once; 0: 4096 */
-	size_t flush_rows;          /* records per COPY; 0: 1000 */
+	size_t flush_rows;          /* fewest records per COPY (if not flush_ms old); 0: 5000 */
 	uint64_t flush_ms;          /* longest a record waits for its COPY; 0: 500 */
 	unsigned verify_threads;    /* threads checking answers off the I/O thread; 0: 2 */
 	const char *canary_url;     /* or NULL (see auditor_error above) */

@@ -13,9 +13,10 @@
 
 int main(int argc, char **argv)
 {
-	uint64_t epoch, rows = 200000;
-	if (argc < 3 || !parse_u64(argv[2], &epoch) || (argc > 3 && !parse_u64(argv[3], &rows))) {
-		fprintf(stderr, "usage: bench_auditor_record CONNINFO EPOCH [ROWS]\n");
+	uint64_t epoch, rows = 200000, batch = 1000;
+	if (argc < 3 || !parse_u64(argv[2], &epoch) || (argc > 3 && !parse_u64(argv[3], &rows)) ||
+	    (argc > 4 && (!parse_u64(argv[4], &batch) || batch == 0))) {
+		fprintf(stderr, "usage: bench_auditor_record CONNINFO EPOCH [ROWS [BATCH]]\n");
 		return 2;
 	}
 	struct err e;
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;
 	}
-	enum { BATCH = 1000 };
+	const size_t BATCH = (size_t)batch;
 	struct db_challenge_row *v = xcalloc(BATCH, sizeof(*v));
 	uint64_t t0 = now_ms();
 	for (uint64_t done = 0; done < rows;) {
