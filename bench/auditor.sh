@@ -124,7 +124,9 @@ echo "== 2. verifying a symbol beside BLAKE2b over its bytes"
 
 echo "== 3. recording rate beside psql \\copy"
 ROWS=200000
-"$B/bench/bench_auditor_record" "$DB" 99 "$ROWS" | tee "$T/rec.out"
+# In COPYs of 5000 rows: the fewest the auditor writes at once at full rate (flush-rows;
+# its writer thread takes everything pending, so under load its COPYs are larger still).
+"$B/bench/bench_auditor_record" "$DB" 99 "$ROWS" 5000 | tee "$T/rec.out"
 ours=$(awk '{print $(NF-1)}' "$T/rec.out")
 psql "$DB" -qAtc "\\copy (SELECT * FROM challenges WHERE epoch = 99) TO '$T/rows.copy'"
 psql "$DB" -qAtc "CREATE TABLE bench_copy (LIKE challenges INCLUDING ALL)"

@@ -1,7 +1,8 @@
 /* auditor_record.c: recording rate of challenge records through db_challenges_copy()
- * (COPY in batches of 1000, as the auditor writes them). bench/auditor.sh puts it beside
- * psql's \copy of the same rows.
- *   bench_auditor_record CONNINFO EPOCH [rows] */
+ * (binary COPY in batches of BATCH rows, default 1000; the auditor's writer thread writes
+ * at least flush-rows = 5000 at once when results come faster than that in 500 ms).
+ * bench/auditor.sh puts it beside psql's \copy of the same rows.
+ *   bench_auditor_record CONNINFO EPOCH [ROWS [BATCH]] */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
