@@ -206,6 +206,22 @@ else
 fi
 cmp -s "$T/plan2.json" "$T/plan2deep.json" && ok "plan read 2 blocks deep is the same" ||
 	bad "plan read 2 blocks deep differs"
+# Auditors sharing a database keep the same epoch in it at once (the demo runs 4): no
+# conflict, no warning, the same plan.
+DBD=$(newdb)
+for i in 1 2 3 4; do
+	"$A" audit plan --epoch 2 --key-file "$T/auditor.key" --window-ms 1500 --json --db "$DBD" \
+		>"$T/conc$i.json" 2>"$T/conc$i.err" &
+	PID[conc$i]=$!
+done
+cfails=0
+for i in 1 2 3 4; do
+	wait "${PID[conc$i]}" || cfails=$((cfails + 1))
+	unset "PID[conc$i]"
+	{ cmp -s "$T/conc$i.json" "$T/plan2.json" && [ ! -s "$T/conc$i.err" ]; } || cfails=$((cfails + 1))
+done
+[ "$cfails" = 0 ] && ok "4 plans at once on one database: same plan, no warning" ||
+	bad "4 plans at once: $(cat "$T"/conc*.err | head -4)"
 ops=$(jq -r '[.committee[].node | ascii_downcase] | join(" ")' "$T/epoch2.json")
 ids=$(jq -r '[.nodes[].id] | join(" ")' "$T/plan2.json")
 [ "$ops" = "$ids" ] && ok "node ids are the operators' addresses, in committee order" ||
