@@ -25,6 +25,7 @@
 #include "settle/score.h"
 #include "sql/api.h"
 #include "sql/db.h"
+#include "sql/node_scores.h"
 
 #define MAX_ARGS 8
 #define HTTP_CONTENT_TOO_LARGE 413u /* named differently across MHD versions */
@@ -569,7 +570,8 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 	struct db_api_count *cnt = NULL;
 	struct db_api_tally *tal = NULL;
 	struct db_api_tx *txs = NULL;
-	size_t nep = 0, ncnt = 0, ntal = 0, ntx = 0;
+	struct db_node_score *sc = NULL;
+	size_t nep = 0, ncnt = 0, ntal = 0, ntx = 0, nsc = 0;
 	json_t *list = NULL;
 	enum MHD_Result ret;
 	if (!slot_connect(a, s)) {
@@ -580,7 +582,8 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 	if (!db_api_node_epochs(s->db, node, from, to, limit, &eps, &nep, &e) ||
 	    (nep && (!db_api_node_counts(s->db, node, eps[0], eps[nep - 1], &cnt, &ncnt, &e) ||
 		     !db_api_node_tallies(s->db, node, eps[0], eps[nep - 1], &tal, &ntal, &e) ||
-		     !db_api_epoch_txs(s->db, eps[0], eps[nep - 1], &txs, &ntx, &e)))) {
+		     !db_api_epoch_txs(s->db, eps[0], eps[nep - 1], &txs, &ntx, &e) ||
+		     !db_node_scores_get(s->db, node, eps[0], eps[nep - 1], &sc, &nsc, &e)))) {
 		ret = send_db_failure(conn, s, &e);
 		goto out;
 	}
@@ -627,10 +630,20 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 		json_object_set_new(o, "records", records);
 		json_object_set_new(o, "attestations", atts);
 		json_object_set_new(o, "median", median_json(cnt, ncnt, ep));
-		/* Seam: reward and penalty are what the chain paid; settle/payouts reconciles
-		 * them (DB vs chain). Until the database holds them, they are null here. */
-		json_object_set_new(o, "reward", json_null());
-		json_object_set_new(o, "penalty", json_null());
+		/* What the chain paid (NodeScored, kept by the settle job and `assay payouts`);
+		 * null until the epoch is finalized and read. Amounts in wei, as strings. */
+		const struct db_node_score *ns = NULL;
+		for (size_t j = 0; j < nsc; j++)
+			if (sc[j].epoch == ep)
+				ns = &sc[j];
+		json_object_set_new(o, "reward", ns ? json_string(ns->reward) : json_null());
+		json_object_set_new(o, "penalty", ns ? json_string(ns->slashed) : json_null());
+		json_object_set_new(o, "penalized", ns ? json_boolean(ns->penalized) : json_null());
+		json_object_set_new(o, "median_on_chain",
+				    ns ? json_pack("{s:f,s:s}", "score", strtod(ns->median_score, NULL) / 1e18,
+						   "score_wad", ns->median_score)
+				       : json_null());
+		json_object_set_new(o, "finalize_tx", ns ? jhex(ns->tx_hash, 32) : json_null());
 		json_object_set_new(o, "transactions", tl);
 		json_array_append_new(list, o);
 	}
@@ -646,6 +659,7 @@ out:
 	free(cnt);
 	free(tal);
 	free(txs);
+	free(sc);
 	return ret;
 }
 

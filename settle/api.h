@@ -1,7 +1,8 @@
 /* api.h: the read-only HTTP JSON API for storage providers and explorers.
  *
  *   GET /v1/epochs?limit=&after=                         epochs, states, seeds, roots
- *   GET /v1/nodes/{node}/payouts?from=&to=&limit=        per epoch: counts, scores, median, txs
+ *   GET /v1/nodes/{node}/payouts?from=&to=&limit=        per epoch: counts, scores, median,
+ *                                                        txs, reward and penalty paid
  *   GET /v1/epochs/{epoch}/attestations                  every auditor's attestation
  *   GET /v1/epochs/{epoch}/nodes/{node}/evidence?limit=&after_seq=&auditor=
  *                                                        decided records with Merkle proofs

@@ -258,6 +258,9 @@ bool db_api_node_epochs(struct db *db, const uint8_t node[20], uint64_t from, ui
 		"   WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint"
 		"  UNION"
 		"  SELECT epoch FROM challenges"
+		"   WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint"
+		"  UNION"
+		"  SELECT epoch FROM node_scores"
 		"   WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint) u"
 		" ORDER BY epoch LIMIT $4::bigint",
 		4, p, PGRES_TUPLES_OK, e, what);

@@ -71,8 +71,8 @@ bool db_api_epoch_counts(struct db *db, uint64_t epoch, struct db_api_count **ou
 bool db_api_node_counts(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
 			struct db_api_count **out, size_t *n, struct err *e) WARN_UNUSED;
 
-/* Epochs in from..to where the node has counts or challenge records, ascending, at most
- * limit. */
+/* Epochs in from..to where the node has counts, challenge records or node scores,
+ * ascending, at most limit. */
 bool db_api_node_epochs(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
 			size_t limit, uint64_t **out, size_t *n, struct err *e) WARN_UNUSED;
 

@@ -156,6 +156,22 @@ const struct migration db_migrations[] = {
 	 "  ADD COLUMN committee_hash bytea CHECK (committee_hash IS NULL OR octet_length(committee_hash) = 32),"
 	 "  ADD COLUMN read_at_block bigint;"
 	 "ALTER TABLE blobs ADD COLUMN start_epoch bigint;"},
+	{"node scores: the chain's NodeScored results (median score, reward, penalty) per epoch and node",
+	 /* A cache of what finalizeEpoch paid, filled by the settle job and `assay payouts`
+	  * when they read the events, so the API can serve rewards without the chain. Amounts
+	  * in wei; score scaled by 1e18 (1e18 = every challenge passed). */
+	 "CREATE TABLE node_scores ("
+	 "  epoch bigint NOT NULL CHECK (epoch >= 0),"
+	 "  node_id bytea NOT NULL CHECK (octet_length(node_id) = 20),"
+	 "  median_score numeric(78, 0) NOT NULL CHECK (median_score >= 0),"
+	 "  reward numeric(78, 0) NOT NULL CHECK (reward >= 0),"
+	 "  penalized boolean NOT NULL,"
+	 "  slashed numeric(78, 0) NOT NULL CHECK (slashed >= 0),"
+	 "  tx_hash bytea NOT NULL CHECK (octet_length(tx_hash) = 32),"
+	 "  read_at timestamptz NOT NULL DEFAULT now(),"
+	 "  PRIMARY KEY (epoch, node_id)"
+	 ");"
+	 "CREATE INDEX node_scores_node ON node_scores (node_id, epoch);"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

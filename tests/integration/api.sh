@@ -152,6 +152,19 @@ get "payouts range without data" 200 "/v1/nodes/0x$N1/payouts?from=4&to=10"
 jqis "empty" '[.epochs, .next_from]' '[[],null]'
 get "payouts upper case hex" 200 "/v1/nodes/0x${N1^^}/payouts?from=1&to=10&limit=1"
 jqis "page with cursor" '.next_from' '4'
+# What the chain paid, kept in node_scores by the settle job: served as it was read.
+# N2's epoch 2 has a score only (no records here), with a reward beyond 64 bits.
+psql "$conn" -v ON_ERROR_STOP=1 -q >/dev/null <<SQL
+INSERT INTO node_scores (epoch, node_id, median_score, reward, penalized, slashed, tx_hash)
+  VALUES (3, '\\x$N1', 500000000000000000, 0, true, 25000000000000000000, '\\x$H'),
+         (2, '\\x$N2', 1000000000000000000, 123456789012345678901234567890, false, 0, '\\x$B');
+SQL
+get "payouts with the chain's results" 200 "/v1/nodes/0x$N1/payouts"
+jqis "reward and penalty from NodeScored" '.epochs[0] | [.epoch, .reward, .penalty, .penalized, .median_on_chain.score_wad, .finalize_tx]' \
+	'[3,"0","25000000000000000000",true,"500000000000000000","0x'"$H"'"]'
+get "payouts of an epoch known from the chain only" 200 "/v1/nodes/0x$N2/payouts?to=2"
+jqis "reward beyond 64 bits, not penalized" '.epochs | map([.epoch, .reward, .penalty, .penalized, .median_on_chain.score, .challenges])' \
+	'[[2,"123456789012345678901234567890","0",false,1,0]]'
 
 # ---- evidence ----
 get "evidence" 200 "/v1/epochs/3/nodes/0x$N1/evidence"
