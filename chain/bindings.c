@@ -348,6 +348,7 @@ struct chain_bind {
 	struct chain_sender *sender;
 	struct chain_deployment dep;
 	char tag[24];
+	uint64_t at_block; /* 0: latest */
 	struct chain_abi_sig **errors;
 	size_t nerrors;
 };
@@ -412,6 +413,7 @@ struct chain_rpc *chain_bind_rpc(struct chain_bind *b)
 
 void chain_bind_at_block(struct chain_bind *b, uint64_t block)
 {
+	b->at_block = block;
 	if (block)
 		chain_rpc_tag(b->tag, block);
 	else
@@ -797,13 +799,17 @@ bool chain_settlement_epoch_state(struct chain_bind *b, uint64_t epoch,
 			     args1_u64(epoch), &r, e))
 		return false;
 	uint64_t cnt, st, prog;
-	bool ok = get_u64_max(r, 1, 65535, &cnt, e) &&
+	struct chain_u256 mask;
+	bool ok = chain_abi_get_u256(chain_abi_at(r, 0), &mask, e) &&
+		  get_u64_max(r, 1, 65535, &cnt, e) &&
 		  chain_abi_get_bool(chain_abi_at(r, 2), &out->cancelled, e) &&
 		  get_u64_max(r, 3, 255, &st, e) && get_u64_max(r, 4, UINT32_MAX, &prog, e) &&
 		  chain_abi_get_u256(chain_abi_at(r, 5), &out->pool, e) &&
 		  chain_abi_get_u256(chain_abi_at(r, 6), &out->node_pool, e) &&
 		  chain_abi_get_u256(chain_abi_at(r, 7), &out->auditor_pool, e) &&
 		  chain_abi_get_u256(chain_abi_at(r, 8), &out->paid, e);
+	if (ok)
+		chain_u256_to_be(&mask, out->revealed_mask);
 	out->revealed = (uint16_t)cnt;
 	out->status = (uint8_t)st;
 	out->progress = (uint32_t)prog;
@@ -850,4 +856,131 @@ bool chain_token_balance(struct chain_bind *b, const uint8_t who[20], struct cha
 	bool ok = chain_abi_get_u256(chain_abi_at(r, 0), out, e);
 	chain_abi_value_free(r);
 	return ok;
+}
+
+bool chain_mask_has(const uint8_t mask[32], uint8_t id)
+{
+	return (mask[31 - id / 8] >> (id % 8)) & 1;
+}
+
+/* ---- Settlement: auditors, secrets, attestations ---- */
+
+static struct chain_abi_value *args_u64_u8(uint64_t v, uint8_t a)
+{
+	return chain_abi_push(args1_u64(v), chain_abi_uint_new(a));
+}
+
+static bool call_u64(struct chain_bind *b, const uint8_t to[20], const char *sig,
+		     struct chain_abi_value *args, uint64_t *out, struct err *e)
+{
+	struct chain_abi_value *r;
+	if (!chain_bind_call(b, to, sig, args, &r, e))
+		return false;
+	bool ok = get_u64_max(r, 0, UINT64_MAX, out, e);
+	chain_abi_value_free(r);
+	return ok;
+}
+
+static bool call_b32(struct chain_bind *b, const uint8_t to[20], const char *sig,
+		     struct chain_abi_value *args, uint8_t out[32], struct err *e)
+{
+	struct chain_abi_value *r;
+	if (!chain_bind_call(b, to, sig, args, &r, e))
+		return false;
+	bool ok = chain_abi_get_bytes32(chain_abi_at(r, 0), out, e);
+	chain_abi_value_free(r);
+	return ok;
+}
+
+bool chain_settlement_auditor(struct chain_bind *b, uint8_t id, uint8_t signer[20],
+			      uint8_t payee[20], bool *active, struct err *e)
+{
+	struct chain_abi_value *r;
+	if (!chain_bind_call(b, b->dep.settlement, "auditors(uint8)(address,address,bool)",
+			     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(id)), &r, e))
+		return false;
+	bool ok = chain_abi_get_address(chain_abi_at(r, 0), signer, e) &&
+		  chain_abi_get_address(chain_abi_at(r, 1), payee, e) &&
+		  chain_abi_get_bool(chain_abi_at(r, 2), active, e);
+	chain_abi_value_free(r);
+	return ok;
+}
+
+bool chain_settlement_next_to_settle(struct chain_bind *b, uint64_t *out, struct err *e)
+{
+	return call_u64(b, b->dep.settlement, "nextToSettle()(uint64)", NULL, out, e);
+}
+
+bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e)
+{
+	return call_u64(b, b->dep.settlement, "quorum()(uint256)", NULL, out, e);
+}
+
+bool chain_settlement_secret_hash(struct chain_bind *b, uint64_t epoch, uint8_t id,
+				  uint8_t out[32], struct err *e)
+{
+	return call_b32(b, b->dep.settlement, "secretHashes(uint64,uint8)(bytes32)",
+			args_u64_u8(epoch, id), out, e);
+}
+
+bool chain_settlement_commit(struct chain_bind *b, uint64_t epoch, uint8_t id, uint8_t out[32],
+			     struct err *e)
+{
+	return call_b32(b, b->dep.settlement, "attestationCommits(uint64,uint8)(bytes32)",
+			args_u64_u8(epoch, id), out, e);
+}
+
+/* ---- events ---- */
+
+void chain_topic_u64(uint8_t t[32], uint64_t v)
+{
+	memset(t, 0, 32);
+	for (int i = 0; i < 8; i++)
+		t[31 - i] = (uint8_t)(v >> (8 * i));
+}
+
+void chain_topic_address(uint8_t t[32], const uint8_t a[20])
+{
+	memset(t, 0, 12);
+	memcpy(t + 12, a, 20);
+}
+
+bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char *event,
+		     const uint8_t *t1, const uint8_t *t2, struct chain_abi_sig **sig,
+		     struct chain_logs *out, struct err *e)
+{
+	uint64_t to = b->at_block;
+	memset(out, 0, sizeof(*out));
+	*sig = NULL;
+	if (!chain_abi_sig_parse(event, sig, e))
+		return false;
+	if (!to && !chain_rpc_block_number(b->rpc, &to, e))
+		goto fail;
+	struct chain_log_filter f;
+	memset(&f, 0, sizeof(f));
+	f.from_block = b->dep.start_block;
+	f.to_block = to;
+	f.address = address;
+	f.topics[0] = (*sig)->topic;
+	f.topics[1] = t1;
+	f.topics[2] = t2;
+	if (!chain_rpc_get_logs(b->rpc, &f, out, e)) {
+		err_prefix(e, "reading %s events: ", (*sig)->name);
+		goto fail;
+	}
+	/* Keep only the logs still in the chain. */
+	size_t k = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->v[i].removed) {
+			chain_log_clear(&out->v[i]);
+			continue;
+		}
+		out->v[k++] = out->v[i];
+	}
+	out->n = k;
+	return true;
+fail:
+	chain_abi_sig_free(*sig);
+	*sig = NULL;
+	return false;
 }

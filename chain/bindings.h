@@ -150,6 +150,7 @@ bool chain_settlement_phases(struct chain_bind *b, uint64_t epoch, struct chain_
 			     bool *ended, struct err *e) WARN_UNUSED;
 
 struct chain_epoch_state {
+	uint8_t revealed_mask[32]; /* big-endian uint256: bit a = auditor a revealed */
 	uint8_t status; /* 0 open, 1 finalizing, 2 finalized, 3 voided */
 	uint16_t revealed;
 	bool cancelled;
@@ -173,5 +174,35 @@ bool chain_registry_blob_info(struct chain_bind *b, const uint8_t blob_id[32],
 
 bool chain_token_balance(struct chain_bind *b, const uint8_t who[20], struct chain_u256 *out,
 			 struct err *e) WARN_UNUSED;
+
+/* Whether auditor id's bit is set in a revealed mask. */
+bool chain_mask_has(const uint8_t mask[32], uint8_t id);
+
+/* ---- Settlement: auditors, secrets, attestations ---- */
+
+bool chain_settlement_auditor(struct chain_bind *b, uint8_t id, uint8_t signer[20],
+			      uint8_t payee[20], bool *active, struct err *e) WARN_UNUSED;
+bool chain_settlement_next_to_settle(struct chain_bind *b, uint64_t *out,
+				     struct err *e) WARN_UNUSED;
+bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e) WARN_UNUSED;
+/* secretHashes / attestationCommits of (epoch, auditor): zero when none. */
+bool chain_settlement_secret_hash(struct chain_bind *b, uint64_t epoch, uint8_t id,
+				  uint8_t out[32], struct err *e) WARN_UNUSED;
+bool chain_settlement_commit(struct chain_bind *b, uint64_t epoch, uint8_t id, uint8_t out[32],
+			     struct err *e) WARN_UNUSED;
+
+/* ---- events ---- */
+
+struct chain_logs;
+/* The logs of event (full text, "event E(uint64 indexed epoch, ...)") emitted by address,
+ * from the deployment's start block to the block reads go to (chain_bind_at_block; the
+ * head for latest); t1, t2: the first two indexed topics, NULL for any. Removed logs are
+ * left out. *sig receives the parsed event, for chain_abi_decode_log (free it). */
+bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char *event,
+		     const uint8_t *t1, const uint8_t *t2, struct chain_abi_sig **sig,
+		     struct chain_logs *out, struct err *e) WARN_UNUSED;
+/* A topic holding an unsigned integer / an address. */
+void chain_topic_u64(uint8_t t[32], uint64_t v);
+void chain_topic_address(uint8_t t[32], const uint8_t a[20]);
 
 #endif

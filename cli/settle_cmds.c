@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "chain/abi.h"
+#include "chain/bindings.h"
 #include "chain/key.h"
 #include "chain/rpc.h"
 #include "chain/sender.h"
@@ -24,7 +25,7 @@ bool settle_session_open(const struct command *cmd, struct settle_session *s, in
 	struct err e = {{0}};
 	memset(s, 0, sizeof(*s));
 	uint64_t chain_id = 0;
-	if (!settle_deployment_load(settings.deployment, &s->dep, &e) ||
+	if (!chain_deployment_load(settings.deployment, &s->dep, &e) ||
 	    !chain_rpc_new(&s->rpc, settings.rpc_url,
 			   &(struct chain_rpc_opts){.timeout_ms = (unsigned)settings.rpc_timeout_ms,
 						    .retries = 3},
@@ -75,7 +76,8 @@ bool settle_session_open(const struct command *cmd, struct settle_session *s, in
 		    !chain_sender_wait_all(s->sender, &e))
 			goto fail;
 	}
-	s->chain = settle_chain_new(s->rpc, s->sender, &s->dep);
+	if (!settle_chain_new(&s->chain, s->rpc, s->sender, &s->dep, &e))
+		goto fail;
 	s->ctx.db = s->db;
 	s->ctx.chain = s->chain;
 	s->ctx.warn_margin_s = settings.settle_warn_margin_s;
@@ -114,14 +116,20 @@ bool settle_session_open(const struct command *cmd, struct settle_session *s, in
 		}
 		uint8_t signer[20], payee[20];
 		bool active = false;
-		if (!settle_chain_auditor(s->chain, s->ctx.auditor_id, signer, payee, &active, &e))
+		if (!chain_settlement_auditor(settle_chain_bind(s->chain), s->ctx.auditor_id, signer,
+					      payee, &active, &e))
 			goto fail;
 		if (!active || memcmp(signer, s->ctx.signer, 20)) {
 			char addr[43];
 			chain_address_checksum(addr, s->ctx.signer);
 			err_set(&e, "auditor id %u is not an active auditor signed by %s",
 				s->ctx.auditor_id, addr);
-			goto fail;
+			if (!settle_test_skip_local_checks())
+				goto fail;
+			log_warn("ASSAY_TEST_SKIP_LOCAL_CHECKS: %s; going on, for the contract to "
+				 "refuse",
+				 e.msg);
+			err_clear(&e);
 		}
 	}
 	return true;

@@ -4,6 +4,7 @@
 #define ASSAY_CLI_SETTLE_SESSION_H
 
 #include <stdbool.h>
+#include "chain/deployment.h"
 #include "chain/txstore.h"
 #include "settle/chainio.h"
 #include "settle/epoch.h"
@@ -17,7 +18,7 @@ struct db;
 struct settle_session {
 	struct db *db;
 	struct chain_rpc *rpc;
-	struct settle_deployment dep;
+	struct chain_deployment dep;
 	struct chain_key *signing, *gas;
 	struct chain_txstore store;
 	bool have_store;

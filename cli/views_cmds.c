@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain/abi.h"
+#include "chain/bindings.h"
 #include "chain/key.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
@@ -64,7 +65,7 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	size_t nns = 0;
 	unsigned disagreements = 0;
 	json_t *arr = json_array();
-	if (!settle_chain_current_epoch(s.chain, &cur, &e))
+	if (!chain_staking_current_epoch(settle_chain_bind(s.chain), &cur, &e))
 		goto fail;
 	to = cur ? cur - 1 : 0;
 	if (opt_epochs) {
@@ -77,14 +78,14 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		if (!dots || !parse_u64(a, &from) || !parse_u64(b, &to) || from > to)
 			cli_usage_error(cmd, "--epochs must be A..B with A <= B");
 	}
-	if (!settle_chain_node_scored(s.chain, from, to, node, &ns, &nns, &e))
+	if (!settle_scores_cache(&s.ctx, from, to, node, &ns, &nns, &e))
 		goto fail;
 	char naddr[43];
 	chain_address_checksum(naddr, node);
 	if (!opt_json)
-		printf("node %s, auditor id %u\n%-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n", naddr,
-		       s.ctx.auditor_id, "epoch", "decided", "passed", "ours", "median", "reward",
-		       "slash", "notes");
+		printf("node %s, auditor id %u\n%-6s %-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n",
+		       naddr, s.ctx.auditor_id, "epoch", "shards", "decided", "passed", "ours",
+		       "median", "reward", "slash", "notes");
 	for (uint64_t ep = from; ep <= to; ep++) {
 		struct db_settle_attestation a;
 		bool found = false;
@@ -103,16 +104,23 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		struct settle_reveal *rv = NULL;
 		size_t k = 0, m = 0;
 		uint8_t(*nodes)[20] = NULL;
+		uint16_t *shards = NULL;
 		uint8_t ch[32];
 		struct buf notes = BUF_INIT;
-		bool on_chain = false;
-		uint64_t cp = 0, cd = 0;
+		bool on_chain = false, in_committee = false;
+		uint64_t cp = 0, cd = 0, nshards = 0;
 		char reveal_tx[67] = "";
 		if (!settle_chain_reveals(s.chain, ep, false, &rv, &k, &e) ||
-		    !settle_chain_committee(s.chain, ep, &nodes, NULL, &m, ch, &e)) {
+		    !settle_chain_committee(s.chain, ep, &nodes, &shards, &m, ch, &e)) {
 			settle_reveals_free(rv, k);
 			goto fail;
 		}
+		for (size_t i = 0; i < m; i++)
+			if (!memcmp(nodes[i], node, 20)) {
+				nshards = shards[i];
+				in_committee = true;
+			}
+		free(shards);
 		for (size_t j = 0; j < k; j++)
 			if (rv[j].auditor_id == s.ctx.auditor_id)
 				for (size_t i = 0; i < m && i < rv[j].m; i++)
@@ -142,7 +150,9 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 			if (ns[i].epoch == ep)
 				sc = &ns[i];
 		char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
-		     ours[16], tx[67] = "";
+		     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-";
+		if (in_committee)
+			snprintf(sh, sizeof(sh), "%" PRIu64, nshards);
 		if (sc) {
 			uint64_t sv = 0;
 			if (chain_u256_to_u64(&sc->score, &sv))
@@ -150,21 +160,29 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 			chain_u256_to_dec(&sc->reward, rew);
 			chain_u256_to_dec(&sc->slashed, sl);
 			hex0x(tx, sc->tx_hash, 32);
+			if (nshards) { /* rewards are in proportion to shards */
+				struct chain_u256 q;
+				(void)chain_u256_div_small(&q, &sc->reward, nshards);
+				chain_u256_to_dec(&q, per_shard);
+			}
 		} else {
 			buf_printf(&notes, "not finalized; ");
 		}
 		pct(ours, sizeof(ours), in_db ? dp : cp, in_db ? dd : cd);
 		if (opt_json) {
-			json_array_append_new(
-				arr, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
-					       (json_int_t)ep, "decided", (json_int_t)(in_db ? dd : cd),
-					       "passed", (json_int_t)(in_db ? dp : cp), "score", ours,
-					       "median", med, "reward", rew, "penalized",
-					       sc ? sc->penalized : 0, "slashed", sl, "finalize_tx", tx,
-					       "reveal_tx", reveal_tx, "notes", buf_cstr(&notes)));
+			json_t *row = json_pack(
+				"{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
+				(json_int_t)ep, "shards",
+				in_committee ? json_integer((json_int_t)nshards) : json_null(),
+				"reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
+				"decided", (json_int_t)(in_db ? dd : cd), "passed",
+				(json_int_t)(in_db ? dp : cp), "score", ours, "median", med, "reward",
+				rew, "penalized", sc ? sc->penalized : 0, "slashed", sl, "finalize_tx",
+				tx, "reveal_tx", reveal_tx, "notes", buf_cstr(&notes));
+			json_array_append_new(arr, row);
 		} else {
-			printf("%-6" PRIu64 " %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n", ep,
-			       in_db ? dd : cd, in_db ? dp : cp, ours, med, rew,
+			printf("%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
+			       ep, sh, in_db ? dd : cd, in_db ? dp : cp, ours, med, rew,
 			       sc && sc->penalized ? "yes" : "no", buf_cstr(&notes));
 		}
 		buf_free(&notes);
@@ -230,9 +248,10 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 		settle_attestation_digest(&s.ctx.dom, &a, digest);
 		settle_counts_hash(r->passed, r->decided, r->m, counts);
 		settle_secret_hash(r->secret, sh);
-		if (!settle_chain_auditor(s.chain, r->auditor_id, reg, payee, &active, &e) ||
-		    !settle_chain_secret_hash(s.chain, opt_epoch, r->auditor_id, onchain_sh, &e) ||
-		    !settle_chain_commit(s.chain, opt_epoch, r->auditor_id, commit, &e)) {
+		struct chain_bind *b = settle_chain_bind(s.chain);
+		if (!chain_settlement_auditor(b, r->auditor_id, reg, payee, &active, &e) ||
+		    !chain_settlement_secret_hash(b, opt_epoch, r->auditor_id, onchain_sh, &e) ||
+		    !chain_settlement_commit(b, opt_epoch, r->auditor_id, commit, &e)) {
 			cli_fail(cmd, "%s", e.msg);
 			buf_free(&problems);
 			goto out;
@@ -393,7 +412,8 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 	for (size_t i = 0; i < k; i++) {
 		uint8_t signer[20], payee[20];
 		bool active;
-		if (!settle_chain_auditor(s.chain, rv[i].auditor_id, signer, payee, &active, &e)) {
+		if (!chain_settlement_auditor(settle_chain_bind(s.chain), rv[i].auditor_id, signer,
+					      payee, &active, &e)) {
 			cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
@@ -423,10 +443,12 @@ out:
 }
 
 const struct command views_commands[] = {
-	{NULL, "payouts", "a node's challenges, scores, median, reward and penalty per epoch",
+	{NULL, "payouts", "a node's shards, challenges, scores, median, reward and penalty per epoch",
 	 "--node ADDR [--epochs A..B] [--json]",
 	 "Reconciles this auditor's database with the chain's events and says plainly where they "
-	 "disagree (exit 1 then).",
+	 "disagree (exit 1 then). The node's shard count is its committee's, and rewards are in "
+	 "proportion to shards (reward_per_shard in --json). The NodeScored results it reads are "
+	 "kept in the database (node_scores) for the API.",
 	 "assay payouts --node 0x... --epochs 1..4 --db postgresql:///assay --signing-key-file "
 	 "auditor.key",
 	 run_payouts},

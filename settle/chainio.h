@@ -1,10 +1,11 @@
 /* chainio.h: what the settle job reads from and sends to the Staking and Settlement
- * contracts, written directly on chain/abi.h (to move onto chain/bindings.h once that
- * lands), and the deployment file's fields it needs.
+ * contracts beyond the typed views of chain/bindings.h: the committee with its hash, the
+ * attestation and NodeScored events, and the settle transactions, each sent through
+ * chain_bind_send with its own crash point for the tests.
  *
  * Transactions are simulated (eth_call from the gas key's address) before they are
  * signed, so a call the contract would refuse fails with the contract's error named and
- * explained, and nothing is signed, saved or sent. */
+ * explained (chain_explain_revert), and nothing is signed, saved or sent. */
 #ifndef ASSAY_SETTLE_CHAINIO_H
 #define ASSAY_SETTLE_CHAINIO_H
 
@@ -19,59 +20,27 @@ struct chain_rpc;
 struct chain_sender;
 struct chain_receipt;
 
-struct settle_deployment {
-	uint64_t chain_id;
-	uint64_t start_block;
-	uint8_t staking[20];
-	uint8_t settlement[20];
-	uint8_t token[20];
-};
-bool settle_deployment_load(const char *path, struct settle_deployment *out,
-			    struct err *e) WARN_UNUSED;
+struct chain_deployment;
+struct chain_bind;
 
 struct settle_chain;
-/* rpc and sender are lent; sender may be NULL for reading only. */
-struct settle_chain *settle_chain_new(struct chain_rpc *rpc, struct chain_sender *sender,
-				      const struct settle_deployment *d);
+/* rpc and sender are lent; sender may be NULL for reading only. Contract calls go
+ * through chain/bindings.h (settle_chain_bind), auditors through chain/reader.h. */
+bool settle_chain_new(struct settle_chain **out, struct chain_rpc *rpc,
+		      struct chain_sender *sender, const struct chain_deployment *d,
+		      struct err *e) WARN_UNUSED;
 void settle_chain_free(struct settle_chain *c);
 struct chain_rpc *settle_chain_rpc(struct settle_chain *c);
+struct chain_bind *settle_chain_bind(struct settle_chain *c);
 
-/* ---- views ---- */
+/* ---- views the bindings do not have ---- */
 bool settle_chain_now(struct settle_chain *c, uint64_t *block, uint64_t *timestamp,
 		      struct err *e) WARN_UNUSED;
-bool settle_chain_current_epoch(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
-bool settle_chain_epoch_times(struct settle_chain *c, uint64_t epoch, uint64_t *start,
-			      uint64_t *duration, struct err *e) WARN_UNUSED;
 /* Committee of epoch (committee order) and the chain's committeeHash. */
 bool settle_chain_committee(struct settle_chain *c, uint64_t epoch, uint8_t (**nodes)[20],
 			    uint16_t **shards, size_t *m, uint8_t hash[32],
 			    struct err *e) WARN_UNUSED;
-struct settle_phases {
-	bool ended;
-	uint64_t end, commit_end, reveal_end, dispute_end;
-};
-bool settle_chain_phases(struct settle_chain *c, uint64_t epoch, struct settle_phases *out,
-			 struct err *e) WARN_UNUSED;
-struct settle_epoch_state {
-	uint8_t revealed_mask[32]; /* big-endian uint256: bit a = auditor a revealed */
-	uint16_t revealed;
-	bool cancelled;
-	uint8_t status; /* 0 open, 1 finalizing, 2 finalized, 3 voided */
-	uint32_t progress;
-	struct chain_u256 pool, node_pool, auditor_pool, paid;
-};
-bool settle_chain_epoch_state(struct settle_chain *c, uint64_t epoch,
-			      struct settle_epoch_state *out, struct err *e) WARN_UNUSED;
-bool settle_mask_has(const uint8_t mask[32], uint8_t auditor_id);
-bool settle_chain_next_to_settle(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
-bool settle_chain_quorum(struct settle_chain *c, uint64_t *out, struct err *e) WARN_UNUSED;
-bool settle_chain_secret_hash(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
-			      uint8_t out[32], struct err *e) WARN_UNUSED;
-bool settle_chain_commit(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
-			 uint8_t out[32], struct err *e) WARN_UNUSED;
-bool settle_chain_auditor(struct settle_chain *c, uint8_t auditor_id, uint8_t signer[20],
-			  uint8_t payee[20], bool *active, struct err *e) WARN_UNUSED;
-/* The auditor id whose signer is addr (active or not), from AuditorSet events. */
+/* The auditor id whose signer is addr (as last set, active or not). */
 bool settle_chain_find_auditor(struct settle_chain *c, const uint8_t signer[20], uint8_t *id,
 			       bool *found, struct err *e) WARN_UNUSED;
 
@@ -111,6 +80,11 @@ bool settle_chain_commit_tx(struct settle_chain *c, uint64_t epoch, uint8_t audi
  * the sender's point for the transaction of that step (advance, secret, commit, reveal,
  * finalize, void); ASSAY_TEST_CRASH_AT=<point> for settle_crash_point. */
 void settle_crash_point(const char *name);
+/* Test hook: ASSAY_TEST_SKIP_LOCAL_CHECKS=1 skips the checks assay makes before sending
+ * what the contract would refuse anyway (a signing key that is not the auditor's, a
+ * reveal that is not what was committed), so the tests can see the contract's own
+ * refusal and how assay reports it. Never set it in production. */
+bool settle_test_skip_local_checks(void);
 
 bool settle_chain_advance(struct settle_chain *c, uint64_t to_epoch, struct err *e) WARN_UNUSED;
 bool settle_chain_commit_secret(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,

@@ -12,6 +12,7 @@
 #define ASSAY_SETTLE_EPOCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/util.h"
 #include "settle/attest.h"
@@ -54,6 +55,12 @@ bool settle_state_load(struct settle_ctx *x, uint64_t epoch, enum settle_state *
  * Failing here fails this epoch only; the caller goes on with the others. */
 bool settle_epoch_step(struct settle_ctx *x, uint64_t epoch, uint64_t now,
 		       struct err *e) WARN_UNUSED;
+
+/* The NodeScored events of epochs from..to (node NULL: every node) read from the chain
+ * and kept in the database (node_scores), for the API. *out may be NULL; else free it. */
+struct settle_node_scored;
+bool settle_scores_cache(struct settle_ctx *x, uint64_t from, uint64_t to, const uint8_t *node,
+			 struct settle_node_scored **out, size_t *n, struct err *e) WARN_UNUSED;
 
 /* Commits the secret hash of a coming epoch if it is not on chain yet. */
 bool settle_secret_commit(struct settle_ctx *x, uint64_t epoch, struct err *e) WARN_UNUSED;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain/abi.h"
+#include "chain/bindings.h"
 #include "chain/rpc.h"
 #include "chain/sender.h"
 #include "core/buf.h"
@@ -68,19 +69,20 @@ out:
 bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct settle_run_opts *o,
 		struct err *e)
 {
-	uint64_t now = 0, cur = 0, start = 0, dur = 0, next = 0;
+	uint64_t now = 0, cur = 0, next = 0;
+	struct chain_epoch_info info;
+	struct chain_bind *b = settle_chain_bind(x->chain);
 	struct err ee = {{0}};
 	if (!settle_chain_now(x->chain, NULL, &now, e) ||
-	    !settle_chain_current_epoch(x->chain, &cur, e) ||
-	    !settle_chain_epoch_times(x->chain, cur, &start, &dur, e))
+	    !chain_staking_current_epoch(b, &cur, e) ||
+	    !chain_staking_epoch_info(b, cur, &info, e))
 		return false;
-	if (o->advance && now >= start + dur) {
+	if (o->advance && now >= info.start_time + info.duration) {
 		if (!settle_chain_advance(x->chain, cur + 1, &ee)) {
 			x->warnings++;
 			log_warn("settle: advancing the epoch: %s", ee.msg); /* someone else may have */
 		}
-		if (!settle_chain_current_epoch(x->chain, &cur, e) ||
-		    !settle_chain_epoch_times(x->chain, cur, &start, &dur, e))
+		if (!chain_staking_current_epoch(b, &cur, e))
 			return false;
 		log_info("settle: epoch %" PRIu64 " is current", cur);
 	}
@@ -89,7 +91,7 @@ bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct 
 		x->errors++;
 		log_error("settle: committing the secret for epoch %" PRIu64 ": %s", cur + 1, ee.msg);
 	}
-	if (!settle_chain_next_to_settle(x->chain, &next, e))
+	if (!chain_settlement_next_to_settle(b, &next, e))
 		return false;
 	/* Our oldest unfinished epoch may be older than the chain's next to settle. */
 	struct db_settle_progress *p = NULL;
@@ -119,8 +121,9 @@ bool settle_status(struct settle_ctx *x, struct buf *out, bool json, struct err 
 	struct db_settle_progress *p = NULL;
 	size_t n = 0;
 	uint64_t cur = 0, next = 0, now = 0;
-	if (!settle_chain_current_epoch(x->chain, &cur, e) ||
-	    !settle_chain_next_to_settle(x->chain, &next, e) ||
+	struct chain_bind *b = settle_chain_bind(x->chain);
+	if (!chain_staking_current_epoch(b, &cur, e) ||
+	    !chain_settlement_next_to_settle(b, &next, e) ||
 	    !settle_chain_now(x->chain, NULL, &now, e) ||
 	    !db_settle_progress_list(x->db, x->signer, &p, &n, e))
 		return false;
@@ -136,19 +139,19 @@ bool settle_status(struct settle_ctx *x, struct buf *out, bool json, struct err 
 			   addr, x->auditor_id, cur, next);
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i++) {
-		struct settle_epoch_state es;
-		struct settle_phases ph;
+		struct chain_epoch_state es;
+		struct chain_phases ph;
+		bool ended = false;
 		const char *chain = "running";
 		char when[96] = "";
 		memset(&es, 0, sizeof(es));
 		if (p[i].epoch <= cur) {
-			ok = settle_chain_phases(x->chain, p[i].epoch, &ph, e) &&
-			     settle_chain_epoch_state(x->chain, p[i].epoch, &es, e);
+			ok = chain_settlement_phases(b, p[i].epoch, &ph, &ended, e) &&
+			     chain_settlement_epoch_state(b, p[i].epoch, &es, e);
 			if (!ok)
 				break;
-			static const char *const names[] = {"open", "finalizing", "finalized", "voided"};
-			if (ph.ended) {
-				chain = es.status < 4 ? names[es.status] : "?";
+			if (ended) {
+				chain = chain_epoch_status_name(es.status);
 				if (now < ph.commit_end)
 					snprintf(when, sizeof(when), "commit window: %" PRIu64 " s left",
 						 ph.commit_end - now);

@@ -11,8 +11,10 @@
 #     exactly one commit and one reveal on chain, one saved transaction per step, and the
 #     same NodeScored results as the undisturbed run;
 #   - four auditors, quorum three, one reporting false counts: no median moves;
-#   - a signing key that is not an auditor is refused, a reveal that does not match its
-#     commitment is refused (the contract's CommitMismatch, in words).
+#   - a signing key that is not an auditor and a reveal that does not match its
+#     commitment are refused by assay, and, with assay's checks skipped
+#     (ASSAY_TEST_SKIP_LOCAL_CHECKS), by the contract: BadSignature and CommitMismatch,
+#     decoded into their names and a sentence.
 set -uo pipefail
 
 ASSAY=${ASSAY_BIN:?ASSAY_BIN must point at the assay binary}
@@ -251,6 +253,33 @@ grep -q "^assay_settle_epoch_state{epoch=\"1\",state=\"finalized\"} 1" "$base/me
 grep -q "^assay_settle_gas_balance_wei " "$base/metrics0.prom" || fail "base: no gas balance metric"
 pass "one auditor: scored, committed, revealed, finalized ($(wc -l <"$work/base.scored") nodes scored)"
 
+# ---- the chain's results kept in the database, and served by the API ----
+want=$(python3 -c '
+import sys
+for l in sys.stdin:
+    t, d = l.split(); d = d[2:]
+    w = [int(d[i:i + 64], 16) for i in range(0, 256, 64)]
+    print(t[-40:], w[0], w[1], "t" if w[2] else "f", w[3])' <"$work/base.scored" | sort)
+got=$(psql -At -F' ' "$(cat "$base/db")" -c "SELECT encode(node_id, 'hex'), median_score, reward, penalized, slashed FROM node_scores WHERE epoch = 1" | sort)
+[ -n "$want" ] && [ "$got" = "$want" ] && pass "the settle job kept the $(wc -l <<<"$got") NodeScored results in node_scores" ||
+	fail "node_scores does not hold the chain's NodeScored: got [$got], want [$want]"
+"$ASSAY" api serve --listen 127.0.0.1:0 --db "$(cat "$base/db")" 2>"$work/api.log" &
+api_pid=$!
+for _ in $(seq 1 200); do # wait for the listening line, not for time
+	api_url=$(sed -n 's|.*API serving on \(http://[0-9.:]*\)/v1/.*|\1|p' "$work/api.log")
+	[ -n "$api_url" ] || ! kill -0 "$api_pid" 2>/dev/null && break
+	sleep 0.05
+done
+api_bad=0
+while read -r n _ r pen sl; do
+	j=$(curl -sS "$api_url/v1/nodes/0x$n/payouts?from=1&to=1")
+	g=$(jq -r '.epochs[0] | "\(.reward) \(.penalized) \(.penalty)"' <<<"$j")
+	[ "$g" = "$r $([ "$pen" = t ] && echo true || echo false) $sl" ] ||
+		{ fail "the API's payouts of 0x$n say '$g', the chain '$r $pen $sl': $j"; api_bad=1; }
+done <<<"$want"
+kill "$api_pid"; wait "$api_pid" 2>/dev/null
+[ "$api_bad" = 1 ] || pass "the API serves every node's reward and penalty as the chain paid them"
+
 # ---- views: payouts, attestations, evidence ----
 view() { "$ASSAY" "$@" --db "$(cat "$base/db")" --rpc-url "$RPC" --deployment "$base/deployment.json" \
 	--signing-key-file "$base/sign0.key"; }
@@ -259,6 +288,21 @@ for nk in "${NODE_KEYS[@]}"; do
 		grep -q "agree" <<<"$out" || fail "payouts of $(addr "$nk") does not agree with the chain: $out"
 done
 pass "payouts agree with the chain for every node"
+# Shards: each node's count in epoch 1's committee, in the JSON and the table, and the
+# reward per shard (rewards are in proportion to shards).
+cm=$(call "$(cat "$base/staking")" "committee(uint64)(address[],uint16[])" 1)
+read -ra cn <<<"$(head -1 <<<"$cm" | tr -d '[],')"
+read -ra cs <<<"$(sed -n 2p <<<"$cm" | tr -d '[],' | sed 's/ *\[[^]]*\]//g')"
+for i in "${!cn[@]}"; do
+	j=$(view payouts --node "${cn[$i]}" --epochs 1..1 --json 2>&1)
+	read -r sh ps rw <<<"$(jq -r '.epochs[0] | "\(.shards) \(.reward_per_shard) \(.reward)"' <<<"$j")"
+	row=$(view payouts --node "${cn[$i]}" --epochs 1..1 2>&1 | awk '$1 == 1 {print $2}')
+	if [ "$sh" = "${cs[$i]}" ] && [ "$row" = "$sh" ] && [ "$ps" = "$(python3 -c "print($rw // $sh)")" ]; then
+		pass "payouts of ${cn[$i]}: $sh shards, reward $rw = $ps per shard"
+	else
+		fail "payouts of ${cn[$i]}: shards $sh (table $row), per shard $ps, reward $rw; the committee gives ${cs[$i]}: $j"
+	fi
+done
 out=$(view attestations --epoch 1 2>&1) && grep -q "verified" <<<"$out" &&
 	pass "attestations of epoch 1 verified offline" || fail "attestations: $out"
 view evidence prove --epoch 1 --seq 10 >"$work/proof.json" 2>&1 &&
@@ -312,17 +356,48 @@ if setup "$dn" 1 0; then
 	[ $? = 1 ] && grep -q "is not an active auditor" <<<"$out" &&
 		pass "a non-auditor signing key is refused: $(tail -1 <<<"$out")" ||
 		fail "a non-auditor signing key was not refused: $out"
-	# The contract itself refuses a signature from a non-auditor (BadSignature).
+	# The contract itself refuses a signature from a non-auditor: with assay's own check
+	# skipped, the secret's commitment goes to the contract, which answers BadSignature.
+	out=$(env ASSAY_TEST_SKIP_LOCAL_CHECKS=1 "$ASSAY" settle run --db "$(cat "$dn/db")" --rpc-url "$RPC" \
+		--deployment "$dn/deployment.json" --signing-key-file "$dn/sign9.key" \
+		--gas-key-file "$dn/gas9.key" --auditor-id 0 --confirmations 1 2>&1)
+	rc=$?
+	msg=$(grep -m1 "BadSignature" <<<"$out")
+	[ "$rc" = 1 ] && grep -q "BadSignature().*a signature does not come from the expected key" <<<"$msg" &&
+		pass "the contract refuses a non-auditor's signature, in words: $(sed "s/.*\(settle secret\)/\1/" <<<"$msg")" ||
+		fail "the contract's BadSignature was not reported (exit $rc): $out"
 	out=$(srun "$dn" 0); warp "$(epoch_end "$dn")"; out=$(srun "$dn" 0)
 	records "$dn" 0 1 0
 	warp "$(epoch_end "$dn")"
 	out=$(srun "$dn" 0 ASSAY_TEST_CRASH_AT=after_score)
 	# change a stored count after scoring: the commit would no longer match the records
-	psql -q "$(cat "$dn/db")" -c "UPDATE attestation_counts SET passed = passed - 1 WHERE source = 'local' AND passed > 0 AND epoch = 1 AND node_id = (SELECT node_id FROM attestation_counts WHERE epoch = 1 AND passed > 0 LIMIT 1)"
+	changed=$(psql -qAt "$(cat "$dn/db")" -c "UPDATE attestation_counts SET passed = passed - 1 WHERE source = 'local' AND epoch = 1 AND node_id = (SELECT node_id FROM attestation_counts WHERE epoch = 1 AND source = 'local' AND passed > 0 ORDER BY node_id LIMIT 1) RETURNING encode(node_id, 'hex')")
 	rc=$(srun "$dn" 0)
 	[ "$rc" = 1 ] && grep -q "no longer match the stored countsHash" "$dn/log" &&
 		pass "altered counts are caught before anything is committed" ||
 		fail "altered counts were not reported (exit $rc)"
+	psql -q "$(cat "$dn/db")" -c "UPDATE attestation_counts SET passed = passed + 1 WHERE source = 'local' AND epoch = 1 AND node_id = decode('$changed', 'hex')"
+	rc=$(srun "$dn" 0)
+	[ "$rc" = 0 ] && [ "$(count_events "$dn" "AttestationCommitted(uint64 indexed,uint8 indexed,bytes32)")" = 1 ] ||
+		fail "with the counts restored, the commit did not land (exit $rc)"
+	# A reveal that does not match its commitment: the evidence root in the database is
+	# no longer the committed one. assay refuses it itself; with that check skipped the
+	# contract refuses it (CommitMismatch) and assay says so.
+	psql -q "$(cat "$dn/db")" -c "UPDATE attestations SET evidence_root = decode(repeat('ab', 32), 'hex') WHERE epoch = 1 AND source = 'local'"
+	warp "$(phase "$dn" 1 2)"
+	: >"$dn/log"
+	rc=$(srun "$dn" 0)
+	[ "$rc" = 1 ] && grep -q "is not the one in the database; revealing it would be refused" "$dn/log" &&
+		pass "a reveal that does not match the commitment is caught before it is sent" ||
+		fail "a mismatching reveal was not caught by assay (exit $rc): $(cat "$dn/log")"
+	: >"$dn/log"
+	rc=$(srun "$dn" 0 ASSAY_TEST_SKIP_LOCAL_CHECKS=1)
+	msg=$(grep -m1 "CommitMismatch" "$dn/log")
+	[ "$rc" = 1 ] && grep -q "CommitMismatch().*the revealed attestation is not the one committed" <<<"$msg" &&
+		pass "the contract refuses a reveal that does not match its commitment, in words: $(sed "s/.*\(settle reveal\)/\1/" <<<"$msg")" ||
+		fail "the contract's CommitMismatch was not reported (exit $rc): $(cat "$dn/log")"
+	[ "$(count_events "$dn" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32)")" = 0 ] ||
+		fail "a mismatching reveal landed on chain"
 else
 	fail "setup for refusals"
 fi
