@@ -157,10 +157,19 @@ static size_t header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 {
 	struct xfer *x = userdata;
 	size_t n = size * nitems;
-	static const char ra[] = "retry-after:";
+	static const char ra[] = "retry-after:", cl[] = "content-length:";
 	if (n > sizeof(ra) - 1 && !strncasecmp(ptr, ra, sizeof(ra) - 1))
 		audit_header_value_copy(x->req->resp.retry_after, sizeof(x->req->resp.retry_after),
 					ptr + sizeof(ra) - 1, n - (sizeof(ra) - 1));
+	/* Room for the whole body at once (growing it copies the bytes again and again); the
+	 * node's word is trusted no further than the cap. */
+	if (n > sizeof(cl) - 1 && n < 64 && !strncasecmp(ptr, cl, sizeof(cl) - 1) && !x->body.len) {
+		char v[48];
+		uint64_t len;
+		audit_header_value_copy(v, sizeof(v), ptr + sizeof(cl) - 1, n - (sizeof(cl) - 1));
+		if (parse_u64(v, &len) && len > 0)
+			buf_reserve(&x->body, (size_t)(len < x->req->max_body ? len : x->req->max_body) + 1);
+	}
 	return n;
 }
 
