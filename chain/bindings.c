@@ -166,7 +166,7 @@ static const struct {
 } explanations[] = {
 	{"EpochNotOver", "the epoch's time is not up yet"},
 	{"EpochNotCurrentOrPast", "that epoch has not started yet"},
-	{"SeedNotReady", "the epoch's seed block is not mined yet"},
+	{"SeedNotReady", "the epoch's seed block is not mined yet, or the previous epoch's seed is not recorded (seeds are recorded in order)"},
 	{"NodeAlreadyRegistered", "this operator address is already a registered node"},
 	{"UnknownNode", "no node is registered under that address"},
 	{"TooManyCandidates", "the list of candidate nodes is full"},

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # network.sh: the README's main command. Installs what is missing, builds, and runs the
 # whole local network on this machine: a private PostgreSQL, anvil, the contracts, 7
-# storage nodes (2 faulty), 20 blobs stored, paid for and certified, two epochs audited
-# by 4 auditors and settled on chain; then prints the payout table. Everything it
+# storage nodes (2 faulty) following the chain, 20 blobs stored, paid for and certified,
+# epochs 2 and 3 audited by 4 auditors from the chain and settled on chain; then prints the
+# payout table. Everything it
 # started is stopped at the end, on Ctrl-C or on a failure (by PID).
 #   --keep   leave the network running and print how to use and stop it
 #   --json   print the summary as JSON (the steps go to stderr)
@@ -121,17 +122,21 @@ step "advance to epoch 1 (committee of 7)" advance_epoch 1
 step "start 7 storage nodes (node 5 loses 30%, node 6 corrupts)" do_nodes
 step "generate $NBLOBS blobs (seeded)" do_gen_blobs
 step "store, pay for and certify $NBLOBS blobs" do_blobs
-step "epoch 1 seed (block hash, recorded on chain)" do_seed 1
-step "audit epoch 1 (4 auditors)" do_audit 1
+step "epoch 1 seed (seeds are recorded in order)" do_seed 1
 step "auditors commit their secrets for epoch 2" settle_all
-step "advance to epoch 2; auditors score and commit epoch 1" advance_and_settle 2
-step "epoch 2 seed (block hash, recorded on chain)" do_seed 2
-step "audit epoch 2 (4 auditors)" do_audit 2
+step "advance to epoch 2; auditors attest epoch 1 (nothing to audit yet)" advance_and_settle 2
+step "epoch 2 seed (block hash, recorded with 'assay epoch seed')" do_seed 2
+step "audit epoch 2 (4 auditors; committee, seed and blobs from the chain)" do_audit 2
 step "epoch 1: reveal window; auditors reveal" settle_at 1 commit_end
-step "epoch 1: dispute window over; finalize" settle_at 1 dispute_end finalized
+step "epoch 1: dispute window over; finalize (pool rolls over)" settle_at 1 dispute_end finalized
 step "advance to epoch 3; auditors score and commit epoch 2" advance_and_settle 3
+step "epoch 3 seed" do_seed 3
+step "audit epoch 3 (4 auditors)" do_audit 3
 step "epoch 2: reveal window; auditors reveal" settle_at 2 commit_end
 step "epoch 2: dispute window over; finalize" settle_at 2 dispute_end finalized
+step "advance to epoch 4; auditors score and commit epoch 3" advance_and_settle 4
+step "epoch 3: reveal window; auditors reveal" settle_at 3 commit_end
+step "epoch 3: dispute window over; finalize" settle_at 3 dispute_end finalized
 step "payouts of every node, checked against the chain" do_payouts
 step "start the read-only API" do_api
 step "attestations verified, evidence proven against the chain" do_check_views

@@ -3,13 +3,12 @@
 # between steps as files under $STATE. Every number the summary prints comes from an
 # assay command's output (or the chain through it), never from this script.
 #
-# Stand-ins for capabilities still missing from the commands (replace when they land):
-#  - `audit run` takes --committee/--blobs/--seed files: the committee file is written from
-#    `epoch status --json` (node id = operator address), the blob list is the blobs this
-#    script saw certified (all certified before the seed block: --seed-delay 200), and the
-#    seed is recorded on chain with `chain send ... recordSeed(uint64)`.
-#  - `node serve` takes a committee file (node key addresses), written from
-#    `epoch status --json` of epoch 1; do_seed fails if shards move after it.
+# Everything the nodes and auditors work from comes from the chain: `node serve` finds its
+# shards and peers in the committee by its node key, `audit run` reads the committee, the
+# seed (`assay epoch seed` records it) and the certified blobs. Blobs are stored in epoch 1
+# and audited from the epoch after the one that certified them (the rule of
+# BlobRegistry.isChallengeable): epochs 2 and 3 are audited and settled; epoch 1 is settled
+# with nothing decided (no score, no reward, no penalty: its pool rolls over).
 
 N_SHARDS=20          # shards of the deployment (f = 6: certification needs 14)
 EPOCH_S=3600         # epoch length on chain; time is moved with evm_increaseTime
@@ -19,6 +18,7 @@ PRICE_PER_MIB=1000000000000000000   # 1 token per encoded MiB per epoch
 STAKE=1000000000000000000000        # 1000 tokens of self-stake per node
 NBLOBS=20
 AUDIT_WINDOW_MS=4000 # real time an auditor spreads one epoch's batches over
+AUDITED=(2 3)        # the epochs audited, settled and shown in the payout table
 NODES=(0 1 2 3 4 5 6)
 AUDITORS=(0 1 2 3)
 # anvil's first default account (the well-known test mnemonic): deploys and mints.
@@ -182,19 +182,8 @@ advance_epoch() { # E: move time to the end of the current epoch and advance to 
 }
 advance_and_settle() { advance_epoch "$1"; settle_all; }
 
-# committee_file EPOCH-STATUS-JSON WHO: the committee file (node/committee.h) of that epoch,
-# members in committee order; WHO = node_key (what nodes sign confirmations with) or node
-# (the operator address: the node id the contracts score).
-committee_file() {
-	jq --slurpfile d "$STATE/deployment.json" --arg who "$2" '{n_shards, epoch,
-		chain_id: $d[0].chain_id, blob_registry: $d[0].blob_registry,
-		nodes: [.committee[] as $m | {url: $m.endpoint, address: $m[$who],
-			shards: [.shards[] | select(.owner == $m.index) | .shard]}]}' "$1"
-}
-
 do_nodes() {
 	local i op idx port f
-	committee_file "$STATE/epoch1.json" node_key >"$STATE/committee-nodes.json"
 	for i in "${NODES[@]}"; do
 		op=$(addr "node$i-op" | lc)
 		idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$STATE/epoch1.json")
@@ -205,8 +194,9 @@ do_nodes() {
 		[ "$i" = 5 ] && f=(--fault-lose 0.3 --fault-no-recover)
 		[ "$i" = 6 ] && f=(--fault-corrupt 0.6)
 		mkdir -p "$STATE/nodes/n$i"
+		# No committee file: the node finds itself on chain by its node key
+		# (ASSAY_RPC_URL, ASSAY_DEPLOYMENT) and follows the committee epoch by epoch.
 		setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
-			--committee "$STATE/committee-nodes.json" --index "$idx" \
 			--key-file "$STATE/keys/node$i-key.key" --threads 2 --admin "${f[@]}" \
 			>"$STATE/nodes/n$i.log" 2>&1 </dev/null &
 		echo $! >"$STATE/nodes/n$i.pid"
@@ -257,32 +247,25 @@ do_blobs() {
 	done
 }
 
-do_seed() { # E: mine up to the seed block, record the seed (Staking.recordSeed), read it
+do_seed() { # E: mine past the seed block, record the seed (`assay epoch seed`), read it
 	local e=$1 st sb bn
 	st=$(A epoch status --epoch "$e" --json)
 	sb=$(jq .seed_block <<<"$st")
 	bn=$(block_number)
 	[ "$bn" -gt "$sb" ] || rpc anvil_mine "[$((sb - bn + 1))]" >/dev/null
-	A chain send --key-file "$STATE/keys/deployer.key" --to "$(deployment staking)" \
-		'recordSeed(uint64)' "$e" --wait
+	A epoch seed --key-file "$STATE/keys/deployer.key" --json
 	st=$(A epoch status --epoch "$e" --json)
 	echo "$st" >"$STATE/epoch$e.json"
 	jq -c '{epoch, seed_block, seed_source, seed}' <<<"$st"
 	[ "$(jq -r .seed <<<"$st")" != null ] || { echo "epoch $e has no seed on chain" >&2; return 1; }
-	# The nodes were started with epoch 1's shard map: it must not have moved.
-	committee_file "$STATE/epoch$e.json" node_key | jq -c '[.nodes[] | [.url, .shards]]' >"$STATE/map$e"
-	committee_file "$STATE/epoch1.json" node_key | jq -c '[.nodes[] | [.url, .shards]]' >"$STATE/map1"
-	cmp -s "$STATE/map1" "$STATE/map$e" ||
-		{ echo "shards moved between epoch 1 and $e; the demo's nodes serve epoch 1's map" >&2; return 1; }
 }
 
 do_audit() { # E: every auditor runs `audit run --once` on the epoch, in parallel
+	# Committee, seed and certified blobs from the chain; the schedule runs from now (the
+	# chain's clock was moved ahead of the wall clock).
 	local e=$1 a pids=() rc=0
-	committee_file "$STATE/epoch$e.json" node >"$STATE/committee-audit$e.json"
 	for a in "${AUDITORS[@]}"; do
-		A audit run --epoch "$e" --once --seed "$(jq -r .seed "$STATE/epoch$e.json")" \
-			--key-file "$STATE/keys/auditor$a-sign.key" \
-			--committee "$STATE/committee-audit$e.json" --blobs "$STATE/blobs.txt" \
+		A audit run --epoch "$e" --once --key-file "$STATE/keys/auditor$a-sign.key" \
 			--epoch-start now --window-ms "$AUDIT_WINDOW_MS" \
 			>"$STATE/audit$e-$a.out" 2>"$STATE/audit$e-$a.log" &
 		pids+=($!)
@@ -311,10 +294,10 @@ do_payouts() {
 	local i op
 	for i in "${NODES[@]}"; do
 		op=$(addr "node$i-op")
-		A payouts --node "$op" --epochs 1..2 --signing-key-file "$STATE/keys/auditor0-sign.key" \
-			--json >"$STATE/payouts$i.json"
+		A payouts --node "$op" --epochs "${AUDITED[0]}..${AUDITED[-1]}" \
+			--signing-key-file "$STATE/keys/auditor0-sign.key" --json >"$STATE/payouts$i.json"
 		cat "$STATE/payouts$i.json"
-		A payouts --node "$op" --epochs 1..2 --signing-key-file "$STATE/keys/auditor0-sign.key"
+		A payouts --node "$op" --epochs "${AUDITED[0]}..${AUDITED[-1]}" --signing-key-file "$STATE/keys/auditor0-sign.key"
 	done
 }
 
@@ -336,7 +319,7 @@ do_check_views() {
 	# What the summary points at, tried once here: attestations verified offline, one
 	# evidence record proven and verified against the chain's evidence root.
 	local e sk="$STATE/keys/auditor0-sign.key"
-	for e in 1 2; do
+	for e in "${AUDITED[@]}"; do
 		A attestations --epoch "$e" --signing-key-file "$sk"
 		A evidence prove --epoch "$e" --seq 0 --signing-key-file "$sk" >"$STATE/proof$e.json"
 		A evidence verify "$STATE/proof$e.json" --signing-key-file "$sk"
@@ -346,8 +329,8 @@ do_check_views() {
 # Gathers what the commands printed into $STATE/summary.json.
 do_collect() {
 	local e a i
-	for e in 1 2; do A epoch status --epoch "$e" --json >"$STATE/final-epoch$e.json"; done
-	for e in 1 2; do
+	for e in "${AUDITED[@]}"; do A epoch status --epoch "$e" --json; done | jq -s . >"$STATE/final-epochs.json"
+	for e in "${AUDITED[@]}"; do
 		for a in "${AUDITORS[@]}"; do
 			head -n 1 "$STATE/audit$e-$a.out" | sed -E 's/^epoch ([0-9]+): ([0-9]+) challenges, ([0-9]+) decided.*/{"epoch":\1,"auditor":'"$a"',"challenges":\2,"decided":\3}/'
 		done
@@ -355,8 +338,8 @@ do_collect() {
 	for i in "${NODES[@]}"; do
 		jq -c --arg i "$i" --arg fault "$(fault_of "$i")" '{index: ($i | tonumber), fault: $fault} + .' "$STATE/payouts$i.json"
 	done | jq -s . >"$STATE/payouts.json"
-	jq -n --slurpfile p "$STATE/payouts.json" --slurpfile e1 "$STATE/final-epoch1.json" \
-		--slurpfile e2 "$STATE/final-epoch2.json" --slurpfile au "$STATE/audits.json" \
+	jq -n --slurpfile p "$STATE/payouts.json" --slurpfile ep "$STATE/final-epochs.json" \
+		--slurpfile au "$STATE/audits.json" \
 		--slurpfile d "$STATE/deployment.json" --rawfile blobs "$STATE/blobs.txt" \
 		--arg db "$ASSAY_DB" --arg rpc "$ASSAY_RPC_URL" --arg api "$(cat "$STATE/api.url")" \
 		--arg state "$STATE" '
@@ -366,9 +349,9 @@ do_collect() {
 		  deployment: $d[0],
 		  blobs: ($blobs | split("\n") | map(select(length > 0) | split(" ") | {blob_id: .[0], size: (.[1] | tonumber)})),
 		  audits: $au[0],
-		  epochs: [$e1[0], $e2[0]] | map({epoch, committee_hash, seed, phases, settlement}),
+		  epochs: $ep[0] | map({epoch, committee_hash, seed, phases, settlement}),
 		  nodes: [$p[0][] | {index, node, fault,
-		    epochs: [.epochs[] as $x | $x + {shards: shards(if $x.epoch == 1 then $e1[0] else $e2[0] end; .node)}],
+		    epochs: [.epochs[] as $x | $x + {shards: shards($ep[0][] | select(.epoch == $x.epoch); .node)}],
 		    disagreements}]
 		}' >"$STATE/summary.json"
 	jq -c '.nodes[] | {index, fault, disagreements}' "$STATE/summary.json"
@@ -385,11 +368,11 @@ pointers() { # what to look at next, one command a line
 	local s="$STATE/summary.json" n5 sk="$STATE/keys/auditor0-sign.key"
 	n5=$(jq -r '.nodes[] | select(.index == 5) | .node' "$s")
 	echo "$BUILD/assay payouts --node $n5 --signing-key-file $sk"
-	echo "$BUILD/assay attestations --epoch 1"
-	echo "$BUILD/assay evidence prove --epoch 1 --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
+	echo "$BUILD/assay attestations --epoch ${AUDITED[0]}"
+	echo "$BUILD/assay evidence prove --epoch ${AUDITED[0]} --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
 	echo "$BUILD/assay epoch status --json"
 	echo "$BUILD/assay settle status --signing-key-file $sk"
-	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0 --committee $STATE/committee-nodes.json"
+	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0"
 	echo "curl $(jq -r .api "$s")/v1/epochs"
 	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
 }
@@ -418,7 +401,7 @@ summary() { # ELAPSED
 	echo "  PostgreSQL  $ASSAY_DB"
 	echo "  chain       $ASSAY_RPC_URL (chain id $(jq .deployment.chain_id "$s"), n = $(jq .deployment.n_shards "$s") shards)"
 	echo "  contracts   staking $(jq -r .deployment.staking "$s"), settlement $(jq -r .deployment.settlement "$s")"
-	echo "  blobs       $nb stored, paid for 3 epochs and certified ($bytes bytes)"
+	echo "  blobs       $nb stored in epoch 1, paid for epochs 1 to 3 and certified ($bytes bytes)"
 	jq -r '.audits | group_by(.epoch)[] | "  audits      epoch \(.[0].epoch): " + (map("auditor \(.auditor) \(.decided)/\(.challenges)") | join(", ")) + " challenges decided"' "$s"
 	while IFS=$'\t' read -r e st rv pool; do
 		echo "  epoch $e     $st, $rv attestations revealed, reward pool $(tokens "$pool") tokens"
@@ -426,14 +409,16 @@ summary() { # ELAPSED
 	echo
 	echo "payouts (median score of the 4 auditors; rewards and slashes in tokens, from the chain's NodeScored, via 'assay payouts'):"
 	printf '  %-4s %-42s %-24s %6s  %-8s %10s %9s  %-8s %10s %9s\n' node address fault shards \
-		"e1 score" "e1 reward" "e1 slash" "e2 score" "e2 reward" "e2 slash"
+		"e${AUDITED[0]} score" "e${AUDITED[0]} reward" "e${AUDITED[0]} slash" \
+		"e${AUDITED[1]} score" "e${AUDITED[1]} reward" "e${AUDITED[1]} slash"
 	local row
 	while IFS=$'\t' read -r idx node fault sh m1 r1 p1 m2 r2 p2; do
 		printf '  %-4s %-42s %-24s %6s  %-8s %10s %9s  %-8s %10s %9s\n' "$idx" "$node" "$fault" "$sh" \
 			"$m1" "$(tokens "$r1")" "$(tokens "$p1")" "$m2" "$(tokens "$r2")" "$(tokens "$p2")"
 	done < <(jq -r '.nodes[] | [.index, .node, .fault, (.epochs[0].shards | tostring),
-		(.epochs[] | select(.epoch == 1) | .median, .reward, .slashed),
-		(.epochs[] | select(.epoch == 2) | .median, .reward, .slashed)] | @tsv' "$s")
+		(.epochs[] | select(.epoch == $a) | .median, .reward, .slashed),
+		(.epochs[] | select(.epoch == $b) | .median, .reward, .slashed)] | @tsv' \
+		--argjson a "${AUDITED[0]}" --argjson b "${AUDITED[1]}" "$s")
 	echo
 	if [ "$keep" = 1 ]; then
 		echo "left running. Use it with:"
