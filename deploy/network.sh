@@ -8,7 +8,8 @@
 #   --keep   leave the network running and print how to use and stop it
 #   --json   print the summary as JSON (the steps go to stderr)
 #   --stop   stop a network left running by --keep, and exit
-# ASSAY_BUILD_DIR (default: build) is where it builds and finds the assay program.
+# ASSAY_BUILD_DIR (default: build) is where it builds and finds the assay program;
+# ASSAY_NETWORK_STATE (default: .state/network) where it keeps state and logs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ASSAY_ROOT"
@@ -24,9 +25,9 @@ for a in "$@"; do
 	esac
 done
 
-STATE="$ASSAY_ROOT/.state/network"
+STATE=${ASSAY_NETWORK_STATE:-$ASSAY_ROOT/.state/network}
 BUILD=${ASSAY_BUILD_DIR:-build}
-ASSAY="$ASSAY_ROOT/$BUILD/assay"
+case "$BUILD" in /*) ASSAY="$BUILD/assay" ;; *) ASSAY="$ASSAY_ROOT/$BUILD/assay" ;; esac
 . deploy/demo/demo.sh
 if [ "$stop" = 1 ]; then
 	[ -d "$STATE" ] && stop_all

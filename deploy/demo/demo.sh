@@ -15,7 +15,11 @@ EPOCH_S=3600         # epoch length on chain; time is moved with evm_increaseTim
 WINDOW_S=600         # commit, reveal and dispute windows
 SEED_DELAY=200       # (the most allowed) blocks between advanceEpoch and the seed block: room to certify blobs
 PRICE_PER_MIB=1000000000000000000   # 1 token per encoded MiB per epoch
-STAKE=1000000000000000000000        # 1000 tokens of self-stake per node
+R0_BPS=8000          # rewards start above a score of 80 %
+PENALTY_BPS=7500     # scores below 75 % are slashed (the default 50 % would spare node 5)
+STAKE=1000000000000000000000        # 1000 tokens of self-stake per node,
+STAKE0=2000000000000000000000       # and twice that for node 0: shards follow stake (5, 3, 3, 3, 2, 2, 2)
+stake_of() { if [ "$1" = 0 ]; then echo "$STAKE0"; else echo "$STAKE"; fi; }
 NBLOBS=20
 AUDIT_WINDOW_MS=4000 # real time an auditor spreads one epoch's batches over
 AUDITED=(2 3)        # the epochs audited, settled and shown in the payout table
@@ -124,7 +128,7 @@ do_deploy() {
 	A chain deploy --key-file "$STATE/keys/deployer.key" --out "$STATE/deployment.json" \
 		--n-shards "$N_SHARDS" --epoch-duration "$EPOCH_S" --commit-window "$WINDOW_S" \
 		--reveal-window "$WINDOW_S" --dispute-window "$WINDOW_S" --seed-delay "$SEED_DELAY" \
-		--price-per-mib "$PRICE_PER_MIB" --auditor-fa 1 "${aud[@]}" --json
+		--price-per-mib "$PRICE_PER_MIB" --r0-bps "$R0_BPS" --penalty-bps "$PENALTY_BPS" --auditor-fa 1 "${aud[@]}" --json
 }
 
 do_fund() {
@@ -135,7 +139,7 @@ do_fund() {
 		rpc anvil_setBalance "[\"$a\",\"0x56BC75E2D63100000\"]" >/dev/null # 100 ETH for gas
 		case "$who" in
 		node*) A chain send --key-file "$STATE/keys/deployer.key" --to "$token" \
-			'mint(address,uint256)' "$a" "$STAKE" --wait ;;
+			'mint(address,uint256)' "$a" "$(stake_of "${who:4:1}")" --wait ;;
 		publisher) A chain send --key-file "$STATE/keys/deployer.key" --to "$token" \
 			'mint(address,uint256)' "$a" 1000000000000000000000000 --wait ;;
 		esac
@@ -149,7 +153,7 @@ do_register() {
 		port=$(node_port)
 		echo "$port" >"$STATE/nodes/port$i"
 		A stake register --key-file "$STATE/keys/node$i-op.key" --node-key "$(addr "node$i-key")" \
-			--endpoint "http://127.0.0.1:$port" --commission 1000 --amount "$STAKE" --json
+			--endpoint "http://127.0.0.1:$port" --commission 1000 --amount "$(stake_of "$i")" --json
 	done
 	A stake status
 }
