@@ -3,7 +3,9 @@
 #   1. challenges per second end to end (schedule, fan-out, verify, record) against 7
 #      local reference nodes, beside wrk on the same recoverySymbols URLs (the requests
 #      the auditor sent), the same connections per node, for as long as the auditor ran
-#      (goal: >= 0.8 of wrk's requests per second; both rates are printed);
+#      (goal: >= 0.8 of wrk's requests per second; both rates are printed), with the CPU
+#      each path spends per request (nodes, auditor, PostgreSQL; nodes, wrk) and the bound
+#      that puts on the ratio when both share this machine's cores;
 #   2. verifying a symbol beside BLAKE2b over the same bytes (bench_auditor_verify);
 #   3. recording rate through COPY beside psql's \copy of the same rows (goal >= 0.8).
 # Usage: bench/auditor.sh BUILD_DIR [1]   (needs wrk, psql, a built assay and bench targets;
@@ -52,13 +54,40 @@ CONC=8 # connections per node (max-host-connections), 7 nodes
 common=(--key-file "$T/key" --seed "0x$(printf '%064d' 7)" --committee "$T/committee.json"
 	--blobs "$T/blobs.txt" --min-per-node "$PER" --max-host-connections "$CONC")
 
+# CPU accounting (clock ticks, utime + stime from /proc): the nodes, PostgreSQL (the
+# postmaster with the backends it reaped, and the live ones), and this shell's children
+# that ended (the auditor, wrk) from `times`. Both runs share this machine's cores, so
+# the auditor's rate is bounded by wrk's times (CPU per request on the wrk path) / (CPU
+# per request on the auditor's path); part 1 prints that ceiling with the rates.
+proc_ticks() { # PID...: utime + stime (+ cutime + cstime of reaped children)
+	local p sum=0 f
+	for p in "$@"; do
+		f=$(cut -d' ' -f14-17 "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $f
+		sum=$((sum + $1 + $2 + $3 + $4))
+	done
+	echo "$sum"
+}
+pg_ticks() {
+	local pm
+	pm=$(head -1 "$(cat "$T/pg/pgroot")/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+	proc_ticks "$pm" $(ps -o pid= --ppid "$pm" 2>/dev/null)
+}
+child_ticks() { # sets CT: the ended children of this shell, user + sys, in clock ticks
+	# (`times` must run in this shell: in a command substitution it sees the subshell's)
+	times >"$T/times"
+	CT=$(tail -1 "$T/times" | awk -v hz="$(getconf CLK_TCK)" \
+		'{ s = 0; for (i = 1; i <= NF; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%d\n", s * hz + 0.5 }')
+}
 echo "== 1. challenges per second, end to end, 7 nodes, $CONC connections each"
+n0=$(proc_ticks "${pids[@]}"); p0=$(pg_ticks); child_ticks; c0=$CT
 # A 1 ms window: every batch is due at once, so the fan-out runs flat out.
 # AUDITOR_WRAP (e.g. "perf record -g -o /tmp/auditor.perf") runs the auditor under a profiler.
 t0=$(date +%s%N)
 ${AUDITOR_WRAP:-} "$A" audit run --epoch 1 --once --db "$DB" "${common[@]}" --window-ms 1 \
 	--batch-timeout-ms 10000 --log-level error >"$T/run.out"
 t1=$(date +%s%N)
+n1=$(proc_ticks "${pids[@]}"); p1=$(pg_ticks); child_ticks; c1=$CT
 total=$(head -1 "$T/run.out" | awk '{print $3}')
 # The requests the auditor sent (audit/auditor.c, issue and job_start): with every batch
 # due at once, each node's challenges in batch order go out in jobs of 4 batches (64
@@ -93,6 +122,7 @@ secs=$(( (ms + 999) / 1000 ))
 [ "$secs" -ge 2 ] || secs=2
 # wrk drives one host: one per node, all at once, each over that node's own URLs.
 wpids=()
+n2=$(proc_ticks "${pids[@]}"); child_ticks; c2=$CT
 for p in "${ports[@]}"; do
 	grep "^http://127.0.0.1:$p/" "$T/urls.txt" | sed "s|^http://127.0.0.1:$p||" >"$T/urls_$p.txt"
 	cat >"$T/urls_$p.lua" <<LUA
@@ -106,16 +136,28 @@ LUA
 done
 # Their own pids: `jobs -p | tail` would wait for a node when a wrk ended early.
 wait "${wpids[@]}" 2>/dev/null || true
+n3=$(proc_ticks "${pids[@]}"); child_ticks; c3=$CT
 wrkrate=$(cat "$T"/wrk_*.out | awk '/Requests\/sec/ {s += $2} END {printf "%d", s}')
 bad=$(cat "$T"/wrk_*.out | awk '/Non-2xx/ {s += $NF} END {printf "%d", s}')
 [ "$bad" = 0 ] || echo "warning: wrk saw $bad non-2xx answers"
-python3 - "$total" "$nurls" "$ms" "$wrkrate" "$CONC" "$secs" <<'PY2'
+wrkreqs=$(cat "$T"/wrk_*.out | awk '/requests in/ {s += $1} END {printf "%d", s}')
+python3 - "$total" "$nurls" "$ms" "$wrkrate" "$CONC" "$secs" "$wrkreqs" \
+	$((n1 - n0)) $((p1 - p0)) $((c1 - c0)) $((n3 - n2)) $((c3 - c2)) "$(getconf CLK_TCK)" <<'PY2'
 import sys
-total, nurls, ms, wrk, conc, secs = (int(x) for x in sys.argv[1:])
+total, nurls, ms, wrk, conc, secs, wrkreqs, an, ap, aa, wn, ww, hz = (int(x) for x in sys.argv[1:])
 ours = nurls / (ms / 1e3)
 print("wrk (7 x %d connections, the same %d URLs, %d s): %d requests/s = %.0f challenges/s"
       % (conc, nurls, secs, wrk, wrk * total / nurls))
 print("ratio assay / wrk: %.2f (goal >= 0.8)" % (ours / max(wrk, 1)))
+us = lambda ticks, n: ticks * 1e6 / hz / max(n, 1)
+a_node, a_pg, a_aud = us(an, nurls), us(ap, nurls), us(aa, nurls)
+w_node, w_wrk = us(wn, wrkreqs), us(ww, wrkreqs)
+print("CPU per request, auditor path: nodes %.0f us + auditor %.0f us + PostgreSQL %.0f us = %.0f us"
+      % (a_node, a_aud, a_pg, a_node + a_aud + a_pg))
+print("CPU per request, wrk path:     nodes %.0f us + wrk %.0f us = %.0f us" % (w_node, w_wrk, w_node + w_wrk))
+if a_node + a_aud + a_pg > 0:
+    print("with both saturating the same cores, the auditor's ratio is bounded by %.2f"
+          % ((w_node + w_wrk) / (a_node + a_aud + a_pg)))
 PY2
 
 [ "${2:-}" = 1 ] && exit 0
