@@ -335,7 +335,7 @@ static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
 	return true;
 }
 
-static bool queue_stored(struct node_follow *f, struct err *e)
+static bool queue_stored(struct node_follow *f, const char *why, struct err *e)
 {
 	uint8_t (*ids)[AUDIT_DIGEST_LEN] = NULL;
 	size_t count = 0, added = 0;
@@ -345,7 +345,7 @@ static bool queue_stored(struct node_follow *f, struct err *e)
 		added += queue(f, ids[i]);
 	free(ids);
 	if (added)
-		log_info("new shards: looking at the %zu stored blobs for slivers to recover", added);
+		log_info("%s: looking at the %zu stored blobs for slivers to recover", why, added);
 	return true;
 }
 
@@ -459,7 +459,8 @@ static bool pass(struct node_follow *f, struct err *e)
 {
 	bool gained, ok = true;
 	if (now_ms() - f->last_poll_ms >= f->cfg.poll_ms) {
-		if (!refresh_view(f, &gained, e) || (gained && !queue_stored(f, e)) || !scan(f, e))
+		if (!refresh_view(f, &gained, e) ||
+		    (gained && !queue_stored(f, "new shards", e)) || !scan(f, e))
 			ok = false;
 		else
 			f->last_poll_ms = now_ms();
@@ -576,7 +577,7 @@ bool node_follow_start(struct node_follow *f, struct node_store *store,
 	f->arg = arg;
 	/* What the node held before it (re)started is looked at once: a wiped or partial store
 	 * is refilled even when no shard moved. */
-	if (held(f->view, NULL) && !queue_stored(f, e))
+	if (held(f->view, NULL) && !queue_stored(f, "startup", e))
 		return false;
 	if (pthread_create(&f->thread, NULL, follow_main, f) != 0)
 		return err_set(e, "cannot start the chain follower thread");
@@ -621,7 +622,7 @@ bool node_follow_recover_once(struct node_follow *f, struct node_store *store,
 			     f->view->epoch);
 		goto out;
 	}
-	if (!queue_stored(f, e))
+	if (!queue_stored(f, "recover", e))
 		goto out;
 	for (uint64_t last = UINT64_MAX; last != f->next_block;) {
 		last = f->next_block;

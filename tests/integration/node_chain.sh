@@ -8,7 +8,9 @@
 # 5th node stakes, the epoch advances, the contract moves shards to it, and started empty it
 # recovers the slivers of its new shards and passes challenges on them. `node recover`
 # does the same once for a stopped node.
-# Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
+# Last, node 0 steps down in epoch 3 and the members that receive its shards rebuild their
+# slivers of the blob they already store.
+# Moves the shared anvil's clock by three short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -63,13 +65,6 @@ mint() {
 		--wait >/dev/null 2>>"$T/mint.err" || die_test "mint: $(cat "$T/mint.err")"
 }
 mint "$(addr payer)" 1000000000000000000000000
-register() {
-	mint "$(addr "op$1")" "$STAKE"
-	PORT[$1]=$(free_port)
-	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
-		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
-		>/dev/null 2>"$T/stake$1.err" || die_test "stake register $1: $(cat "$T/stake$1.err")"
-}
 # The epoch's time is up: move the chain's clock past its end and start the next one.
 advance() {
 	local st now ends
@@ -81,12 +76,6 @@ advance() {
 	"$A" epoch advance --key-file "$T/deployer.key" >/dev/null 2>"$T/adv.err" ||
 		die_test "epoch advance: $(cat "$T/adv.err")"
 }
-for i in 0 1 2 3; do register "$i"; done
-advance
-"$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
-[ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
-[ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"
-ok "deployed, 4 nodes staked, epoch 1"
 
 # The shards the chain gives node $2's key in the epoch status file $1, as "0 1 2".
 chain_shards() {
@@ -103,12 +92,38 @@ start() {
 	PID[$1]=$!
 	for t in $(seq 1 600); do
 		health "$1" >/dev/null && return 0
-		kill -0 "${PID[$1]}" 2>/dev/null || die_test "node $1 exited: $(tail -n 3 "$T/n$1.log")"
+		if ! kill -0 "${PID[$1]}" 2>/dev/null; then
+			wait "${PID[$1]}"
+			die_test "node $1 exited with status $?: $(tail -n 20 "$T/n$1.log")"
+		fi
 		sleep 0.1
 	done
 	die_test "node $1 never became healthy"
 }
 stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
+# A port below the kernel's ephemeral range (ip_local_port_range starts at 32768): a node
+# is restarted on the port its on-chain endpoint names, and a port of that range may be
+# taken meanwhile as the local end of some outgoing connection, which free_port cannot see.
+node_port() {
+	local p lo=20000 hi
+	hi=$(awk '{print $1 - 1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32767)
+	[ "$hi" -gt "$lo" ] || die_test "no port range below the ephemeral one"
+	for _ in $(seq 1 200); do
+		p=$((lo + (RANDOM << 15 | RANDOM) % (hi - lo)))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	die_test "no free port"
+}
+# A node starts before it stakes: it binds the port its endpoint names at once (no other
+# program can take it meanwhile), serves no shards, and waits for a committee with it.
+register() {
+	mint "$(addr "op$1")" "$STAKE"
+	PORT[$1]=$(node_port)
+	start "$1"
+	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
+		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
+		>/dev/null 2>"$T/stake$1.err" || die_test "stake register $1: $(cat "$T/stake$1.err")"
+}
 # Waits (bounded) until node $1 reports epoch $2 and the shards $3 ("0 1 2").
 wait_view() {
 	local got=""
@@ -121,7 +136,14 @@ wait_view() {
 	return 1
 }
 
-for i in 0 1 2 3; do start "$i"; done
+for i in 0 1 2 3; do register "$i"; done
+health 0 | jq -e '.success.data.index == null and .success.data.shards == [] and .success.data.epoch == 0' \
+	>/dev/null && ok "nodes up in epoch 0, before any committee: no shards" || bad "epoch 0: $(health 0)"
+advance
+"$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
+[ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
+[ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"
+ok "deployed, 4 nodes staked, epoch 1"
 views=0
 for i in 0 1 2 3; do
 	wait_view "$i" 1 "$(chain_shards "$T/epoch1.json" "$i")" && views=$((views + 1))
@@ -137,7 +159,7 @@ for i in 0 1 2 3; do
 	[ "$c" -lt "$fewest" ] && { fewest=$c; victim=$i; }
 done
 stop "$victim"
-head -c 150000 /dev/urandom >"$T/blob.bin"
+head -c "${NODE_CHAIN_BLOB_BYTES:-150000}" /dev/urandom >"$T/blob.bin" # larger: a measurement
 "$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 4 --timeout-ms 5000 --json \
 	>"$T/put.json" 2>"$T/put.err" || die_test "blob put without node $victim: $(cat "$T/put.err")"
 id=$(jq -r .blob_id "$T/put.json")
@@ -189,9 +211,11 @@ grep -q "recovered blob $id" "$T/n$victim.log" && ok "its log names the recovere
 # The same once, with the node stopped: `node recover` refills an emptied data dir.
 stop "$victim"
 rm -rf "$T/n$victim"
+t0=$(date +%s%N)
 "$A" node recover --data "$T/n$victim" --key-file "$T/nk$victim.key" --peer-timeout-ms 3000 --json \
 	>"$T/recover.json" 2>"$T/recover.err"
 rc=$?
+echo "node recover: $(( ($(date +%s%N) - t0) / 1000000 )) ms for $(stat -c %s "$T/blob.bin") bytes"
 [ "$rc" = 0 ] && jq -e --argjson s $((2 * fewest)) '.slivers_rebuilt == $s and .complete == 1 and
 	.incomplete == 0' "$T/recover.json" >/dev/null && [ "$(slivers "$victim")" = $((2 * fewest)) ] &&
 	ok "node recover (node stopped): $(cat "$T/recover.json")" ||
@@ -202,7 +226,15 @@ got=$(challenges "$victim")
 	bad "challenges on node $victim after node recover: $got"
 
 # ---- a new node gets shards in epoch 2 ------------------------------------------------
+# Node 4 starts and stakes before any committee includes it: it serves no shards, waits.
 register 4
+health 4 | jq -e '.success.data.index == null and .success.data.shards == [] and .success.data.epoch == 1' \
+	>/dev/null && [ "$(challenges 4)" = "0 0" ] && ok "node 4 runs outside the committee: no shards, no challenge passes" ||
+	bad "node 4 before epoch 2: $(health 4)"
+# Nodes 0 and 1 down: the others hold too few shards to rebuild node 4's primary slivers
+# (7 symbols each), so it keeps trying, with backoff, until they are back.
+stop 0
+stop 1
 advance
 "$A" epoch status --json >"$T/epoch2.json" || die_test "epoch status"
 [ "$(jq .current_epoch "$T/epoch2.json")" = 2 ] || die_test "not in epoch 2"
@@ -210,17 +242,10 @@ new=$(chain_shards "$T/epoch2.json" 4 | wc -w)
 [ "$new" -gt 0 ] && ok "epoch 2: the contract moved $new shards ($(chain_shards "$T/epoch2.json" 4)) to node 4" ||
 	die_test "no shard moved to node 4: $(jq -c .shards "$T/epoch2.json")"
 views=0
-for i in 0 1 2 3; do
+for i in 2 3 4; do
 	wait_view "$i" 2 "$(chain_shards "$T/epoch2.json" "$i")" && views=$((views + 1))
 done
-[ "$views" = 4 ] && ok "the 4 running nodes follow epoch 2's assignment" || bad "nodes' view of epoch 2"
-[ "$(challenges 4 2>/dev/null)" = "0 0" ] || bad "node 4 not started, yet challenges pass"
-# Nodes 0 and 1 down: the others hold too few shards to rebuild node 4's primary slivers
-# (7 symbols each), so it keeps trying, with backoff, until they are back.
-stop 0
-stop 1
-start 4
-wait_view 4 2 "$(chain_shards "$T/epoch2.json" 4)" && ok "node 4 found its shards" || bad "node 4's view"
+[ "$views" = 3 ] && ok "running nodes 2, 3 and 4 switched to epoch 2's assignment" || bad "nodes' view of epoch 2"
 for t in $(seq 1 300); do
 	grep -q "not yet (peers down?): again in" "$T/n4.log" && break
 	sleep 0.2
@@ -230,6 +255,11 @@ grep -q "not yet (peers down?): again in" "$T/n4.log" && [ "$(slivers 4)" -lt $(
 	bad "node 4 with peers down: $(slivers 4) slivers; $(tail -n 3 "$T/n4.log")"
 start 0
 start 1
+views=0
+for i in 0 1; do
+	wait_view "$i" 2 "$(chain_shards "$T/epoch2.json" "$i")" && views=$((views + 1))
+done
+[ "$views" = 2 ] && ok "nodes 0 and 1 restarted in epoch 2 with their remaining shards" || bad "nodes 0, 1 in epoch 2"
 if wait_slivers 4 "$new"; then
 	ok "node 4 rebuilt $(slivers 4) slivers of its new shards"
 else
@@ -238,6 +268,32 @@ fi
 got=$(challenges 4)
 [ "$got" = "$new $new" ] && ok "audit challenge passes on node 4's $new new shards, both axes" ||
 	bad "challenges on node 4: $got passed, want $new $new"
+
+# ---- members gain shards of blobs they already store: epoch 3 --------------------------
+# Node 0 steps down (setActive(false)): its shards move to members short of their target.
+STAKING=$(jq -r .staking "$T/deployment.json")
+"$A" chain send --key-file "$T/op0.key" --to "$STAKING" 'setActive(bool)' false --wait >/dev/null \
+	2>"$T/inactive.err" || die_test "setActive(false): $(cat "$T/inactive.err")"
+advance
+"$A" epoch status --json >"$T/epoch3.json" || die_test "epoch status"
+gainers=()
+for i in 1 2 3 4; do
+	before=" $(chain_shards "$T/epoch2.json" "$i") "
+	for sh in $(chain_shards "$T/epoch3.json" "$i"); do
+		[[ "$before" == *" $sh "* ]] || { gainers+=("$i"); break; }
+	done
+done
+[ "${#gainers[@]}" -gt 0 ] && ok "epoch 3: node 0 stepped down, nodes ${gainers[*]} gained shards" ||
+	die_test "no member gained a shard in epoch 3: $(jq -c .shards "$T/epoch3.json")"
+for i in "${gainers[@]}"; do
+	c=$(chain_shards "$T/epoch3.json" "$i" | wc -w)
+	if wait_view "$i" 3 "$(chain_shards "$T/epoch3.json" "$i")" && wait_slivers "$i" "$c" &&
+		[ "$(challenges "$i")" = "$c $c" ] && grep -q "new shards: looking at the 1 stored blobs" "$T/n$i.log"; then
+		ok "node $i recovered the slivers of its new shard and passes challenges on all $c"
+	else
+		bad "node $i in epoch 3: $(slivers "$i") slivers, challenges $(challenges "$i"), want $c; $(tail -n 3 "$T/n$i.log")"
+	fi
+done
 
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
