@@ -4,17 +4,22 @@ export ASSAY_ROOT
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
-# A TCP port on 127.0.0.1 that nobody listens on now. The caller retries if it loses a race.
+# A TCP port on 127.0.0.1 that nobody listens on now, below the kernel's ephemeral range:
+# every outgoing connection on this machine (tests, curl, PostgreSQL clients) takes its
+# local port from that range, and one may hold the port a server is about to bind (it did:
+# "cannot listen ... in use" under load). The caller retries if it loses a race.
 free_port() {
-	local p
+	local p lo
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
 	for _ in $(seq 1 200); do
-		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+		p=$((10000 + (RANDOM << 15 | RANDOM) % (lo - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
 		fi
 	done
-	die "no free TCP port found on 127.0.0.1"
+	die "no free TCP port found on 127.0.0.1 below $lo"
 }
 
 # The foundry binaries shipped inside the npm packages (no node wrapper in between).

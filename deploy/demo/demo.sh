@@ -58,19 +58,15 @@ load_env() {
 	ASSAY_RPC_URL=$(cat "$STATE/anvil/url")
 	ASSAY_DEPLOYMENT="$STATE/deployment.json"
 }
-# A free port below the kernel's ephemeral range (outgoing connections of everything
-# running on this machine take ports from that range, and the nodes' ports are fixed on
-# chain at registration, some seconds before the nodes listen).
+# A free port (deploy/lib.sh) no other node of this network was given: the nodes' ports
+# are fixed on chain at registration, some seconds before the nodes listen.
 node_port() {
-	local lo p
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$lo" -gt 12000 ] || lo=32768
-	for _ in $(seq 1 200); do
-		p=$((10000 + (RANDOM << 15 | RANDOM) % (lo - 10000)))
-		grep -qx "$p" "$STATE"/nodes/port* 2>/dev/null && continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	local p
+	for _ in $(seq 1 50); do
+		p=$(free_port)
+		grep -qx "$p" "$STATE"/nodes/port* 2>/dev/null || { echo "$p"; return 0; }
 	done
-	echo "no free TCP port below $lo on 127.0.0.1" >&2; return 1
+	echo "no free TCP port for a node" >&2; return 1
 }
 deployment() { jq -r ".$1" "$STATE/deployment.json"; }
 

@@ -25,24 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok   $1 (${SECONDS}s)"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-die_test() { echo "FAIL $1"; exit 1; }
-
-export ASSAY_RPC_URL ASSAY_DEPLOYMENT="$T/deployment.json" ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=warn
-ASSAY_RPC_URL=$(cat "$STATE_DIR/anvil/url")
-unset ASSAY_DB
-
-rpc() {
-	local out
-	out=$(curl -sS -m 10 -H 'content-type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
-	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
-	jq -c .result <<<"$out"
-}
-newkey() { (umask 077; echo "0x$(head -c32 /dev/urandom | xxd -p -c64)" >"$T/$1.key"); }
-addr() { "$A" chain address --key-file "$T/$1.key"; }
-fund() { rpc anvil_setBalance "[\"$(addr "$1")\",\"0x56BC75E2D63100000\"]" >/dev/null; }
+# shellcheck source=lib/chain.sh
+source "$SRC/tests/integration/lib/chain.sh"
 
 N=10 # shards; f = 3, certification needs 7
 NODES=(0 1 2 3)
@@ -52,15 +36,7 @@ for i in "${NODES[@]}"; do names+=("op$i" "nk$i"); done
 for n in "${names[@]}"; do newkey "$n"; done
 for n in deployer payer "${NODES[@]/#/op}"; do fund "$n" || die_test "anvil_setBalance"; done
 
-"$A" chain deploy --key-file "$T/deployer.key" --out "$T/deployment.json" --n-shards "$N" \
-	--epoch-duration 60 --commit-window 60 --reveal-window 60 --dispute-window 60 \
-	--price-per-mib 1000000000000000000 --json >"$T/deploy.out" 2>"$T/deploy.err" ||
-	die_test "chain deploy: $(cat "$T/deploy.err")"
-TOKEN=$(jq -r .token "$T/deployment.json")
-mint() {
-	"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'mint(address,uint256)' "$1" "$2" \
-		--wait >/dev/null 2>>"$T/mint.err" || die_test "mint: $(cat "$T/mint.err")"
-}
+deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
 declare -A PORT
 for i in "${NODES[@]}"; do
@@ -71,13 +47,7 @@ for i in "${NODES[@]}"; do
 		>/dev/null 2>"$T/stake$i.err" || die_test "stake register $i: $(cat "$T/stake$i.err")"
 done
 # Epoch 0 (no committee) ends after 60 s of chain time: move the clock past it.
-st=$("$A" epoch status --json) || die_test "epoch status"
-now=$(printf '%d' "$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .timestamp)")
-ends=$(jq .ends_at <<<"$st")
-[ "$ends" -gt "$now" ] && rpc evm_increaseTime "[$((ends - now + 1))]" >/dev/null
-rpc anvil_mine '[1]' >/dev/null
-"$A" epoch advance --key-file "$T/deployer.key" >/dev/null 2>"$T/adv.err" ||
-	die_test "epoch advance: $(cat "$T/adv.err")"
+advance
 "$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
 [ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
 [ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"

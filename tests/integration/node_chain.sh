@@ -28,25 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok   $1 (${SECONDS}s)"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-die_test() { echo "FAIL $1"; exit 1; }
-
-export ASSAY_RPC_URL ASSAY_DEPLOYMENT="$T/deployment.json" ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=warn
-ASSAY_RPC_URL=$(cat "$STATE_DIR/anvil/url")
-unset ASSAY_DB
-
-rpc() {
-	local out
-	out=$(curl -sS -m 10 -H 'content-type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
-	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
-	jq -c .result <<<"$out"
-}
-newkey() { (umask 077; echo "0x$(head -c32 /dev/urandom | xxd -p -c64)" >"$T/$1.key"); }
-addr() { "$A" chain address --key-file "$T/$1.key"; }
-lc() { tr 'A-F' 'a-f'; }
-fund() { rpc anvil_setBalance "[\"$(addr "$1")\",\"0x56BC75E2D63100000\"]" >/dev/null; }
+# shellcheck source=lib/chain.sh
+source "$SRC/tests/integration/lib/chain.sh"
 
 N=10 # shards; f = 3: certification needs 7, recovery of a primary sliver 7 symbols
 STAKE=1000000000000000000000
@@ -55,28 +38,8 @@ for i in 0 1 2 3 4; do names+=("op$i" "nk$i"); done
 for n in "${names[@]}"; do newkey "$n"; done
 for n in deployer payer op0 op1 op2 op3 op4; do fund "$n" || die_test "anvil_setBalance"; done
 
-"$A" chain deploy --key-file "$T/deployer.key" --out "$T/deployment.json" --n-shards "$N" \
-	--epoch-duration 60 --commit-window 60 --reveal-window 60 --dispute-window 60 \
-	--price-per-mib 1000000000000000000 --json >"$T/deploy.out" 2>"$T/deploy.err" ||
-	die_test "chain deploy: $(cat "$T/deploy.err")"
-TOKEN=$(jq -r .token "$T/deployment.json")
-mint() {
-	"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'mint(address,uint256)' "$1" "$2" \
-		--wait >/dev/null 2>>"$T/mint.err" || die_test "mint: $(cat "$T/mint.err")"
-}
+deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
-# The epoch's time is up: move the chain's clock past its end and start the next one.
-advance() {
-	local st now ends
-	st=$("$A" epoch status --json) || die_test "epoch status"
-	now=$(printf '%d' "$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .timestamp)")
-	ends=$(jq .ends_at <<<"$st")
-	[ "$ends" -gt "$now" ] && rpc evm_increaseTime "[$((ends - now + 1))]" >/dev/null
-	rpc anvil_mine '[1]' >/dev/null
-	"$A" epoch advance --key-file "$T/deployer.key" >/dev/null 2>"$T/adv.err" ||
-		die_test "epoch advance: $(cat "$T/adv.err")"
-}
-
 # The shards the chain gives node $2's key in the epoch status file $1, as "0 1 2".
 chain_shards() {
 	local key
@@ -101,24 +64,11 @@ start() {
 	die_test "node $1 never became healthy"
 }
 stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
-# A port below the kernel's ephemeral range (ip_local_port_range starts at 32768): a node
-# is restarted on the port its on-chain endpoint names, and a port of that range may be
-# taken meanwhile as the local end of some outgoing connection, which free_port cannot see.
-node_port() {
-	local p lo=20000 hi
-	hi=$(awk '{print $1 - 1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32767)
-	[ "$hi" -gt "$lo" ] || die_test "no port range below the ephemeral one"
-	for _ in $(seq 1 200); do
-		p=$((lo + (RANDOM << 15 | RANDOM) % (hi - lo)))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-	done
-	die_test "no free port"
-}
 # A node starts before it stakes: it binds the port its endpoint names at once (no other
 # program can take it meanwhile), serves no shards, and waits for a committee with it.
 register() {
 	mint "$(addr "op$1")" "$STAKE"
-	PORT[$1]=$(node_port)
+	PORT[$1]=$(free_port) # below the ephemeral range (deploy/lib.sh)
 	start "$1"
 	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
 		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
