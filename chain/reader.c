@@ -185,8 +185,24 @@ static bool event_topic(const char *sigtext, uint8_t topic[32], struct err *e)
 	return true;
 }
 
-bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v,
-			struct chain_audit_blob **out, size_t *n, struct err *e)
+static void audit_blob_from_info(struct chain_audit_blob *ab, const uint8_t id[32],
+				 const struct chain_blob_info *bi)
+{
+	memcpy(ab->id, id, 32);
+	ab->unencoded_length = bi->unencoded_size;
+	ab->encoding_type = bi->encoding_type;
+	ab->certified_epoch = bi->certified_epoch;
+	ab->certified_block = bi->certified_block;
+	ab->start_epoch = bi->start_epoch;
+	ab->end_epoch = bi->end_epoch;
+}
+
+/* The blobs of BlobCertified events in [from, to], each once, as blobInfo has them at
+ * block `at`, kept when keep(info, arg) says so. The registry is the truth: a blob
+ * registered again after expiring may carry an old event. */
+static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, uint64_t at,
+			   bool (*keep)(const struct chain_blob_info *bi, const void *arg),
+			   const void *arg, struct chain_audit_blob **out, size_t *n, struct err *e)
 {
 	struct chain_logs logs = {0, NULL};
 	struct chain_audit_blob *b = NULL;
@@ -194,25 +210,20 @@ bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v
 	bool ok = false;
 	*out = NULL;
 	*n = 0;
-	if (!v->seed_final)
-		return err_set(e, "epoch %llu's seed (block %llu) is not final yet",
-			       (unsigned long long)v->epoch, (unsigned long long)v->info.seed_block);
 	uint8_t topic[32];
 	if (!event_topic("BlobCertified(bytes32,uint64,uint64,uint256)", topic, e))
 		return false;
 	struct chain_log_filter f;
 	memset(&f, 0, sizeof(f));
-	f.from_block = r->dep.start_block;
-	f.to_block = v->info.seed_block;
+	f.from_block = from;
+	f.to_block = to;
 	f.address = r->dep.blob_registry;
 	f.topics[0] = topic;
 	f.chunk = r->log_chunk;
 	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
 		goto out;
 	b = xcalloc(logs.n + 1, sizeof(*b));
-	/* The registry is the truth: a blob registered again after expiring may carry an old
-	 * event, so each is checked against blobInfo as of the finalized block. */
-	chain_bind_at_block(r->bind, v->as_of_block);
+	chain_bind_at_block(r->bind, at);
 	for (size_t i = 0; i < logs.n; i++) {
 		const struct chain_log *l = &logs.v[i];
 		if (l->removed || l->ntopics < 2)
@@ -225,20 +236,9 @@ bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v
 		struct chain_blob_info bi;
 		if (!chain_registry_blob_info(r->bind, l->topics[1], &bi, e))
 			goto out;
-		/* INTERFACE.md section 5 (BlobRegistry.isChallengeable): certified at or before
-		 * the seed block, in an earlier epoch (a node that did not confirm recovers it
-		 * during the certifying epoch), and still stored. */
-		if (!bi.registered || !bi.certified_block || bi.certified_block > v->info.seed_block ||
-		    bi.certified_epoch >= v->epoch || v->epoch >= bi.end_epoch)
+		if (!bi.registered || !bi.certified_block || !keep(&bi, arg))
 			continue;
-		struct chain_audit_blob *ab = &b[nb++];
-		memcpy(ab->id, l->topics[1], 32);
-		ab->unencoded_length = bi.unencoded_size;
-		ab->encoding_type = bi.encoding_type;
-		ab->certified_epoch = bi.certified_epoch;
-		ab->certified_block = bi.certified_block;
-		ab->start_epoch = bi.start_epoch;
-		ab->end_epoch = bi.end_epoch;
+		audit_blob_from_info(&b[nb++], l->topics[1], &bi);
 	}
 	*out = b;
 	*n = nb;
@@ -249,6 +249,57 @@ out:
 	chain_logs_clear(&logs);
 	free(b);
 	return ok;
+}
+
+/* INTERFACE.md section 5 (BlobRegistry.isChallengeable): certified at or before the seed
+ * block, in an earlier epoch (a node that did not confirm recovers it during the
+ * certifying epoch), and still stored. */
+static bool challengeable(const struct chain_blob_info *bi, const void *arg)
+{
+	const struct chain_epoch_view *v = arg;
+	return bi->certified_block <= v->info.seed_block && bi->certified_epoch < v->epoch &&
+	       v->epoch < bi->end_epoch;
+}
+
+bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v,
+			struct chain_audit_blob **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (!v->seed_final)
+		return err_set(e, "epoch %llu's seed (block %llu) is not final yet",
+			       (unsigned long long)v->epoch, (unsigned long long)v->info.seed_block);
+	return certified_scan(r, r->dep.start_block, v->info.seed_block, v->as_of_block,
+			      challengeable, v, out, n, e);
+}
+
+static bool any_certified(const struct chain_blob_info *bi, const void *arg)
+{
+	(void)bi;
+	(void)arg;
+	return true;
+}
+
+bool chain_reader_certified(struct chain_reader *r, uint64_t from, uint64_t to,
+			    struct chain_audit_blob **out, size_t *n, uint64_t *as_of_block,
+			    struct err *e)
+{
+	uint64_t fin;
+	*out = NULL;
+	*n = 0;
+	if (!chain_reader_finalized(r, &fin, e))
+		return false;
+	if (from > to || to > fin)
+		return err_set(e, "blocks %llu to %llu are not a range of finalized blocks (finalized "
+				  "block %llu)",
+			       (unsigned long long)from, (unsigned long long)to,
+			       (unsigned long long)fin);
+	if (!certified_scan(r, from, to, fin, any_certified, NULL, out, n, e)) {
+		err_prefix(e, "reading certified blobs: ");
+		return false;
+	}
+	*as_of_block = fin;
+	return true;
 }
 
 bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
@@ -320,81 +371,6 @@ out:
 	chain_abi_sig_free(sig);
 	chain_logs_clear(&logs);
 	free(a);
-	return ok;
-}
-
-static void audit_blob_from_info(struct chain_audit_blob *ab, const uint8_t id[32],
-				 const struct chain_blob_info *bi)
-{
-	memcpy(ab->id, id, 32);
-	ab->unencoded_length = bi->unencoded_size;
-	ab->encoding_type = bi->encoding_type;
-	ab->certified_epoch = bi->certified_epoch;
-	ab->certified_block = bi->certified_block;
-	ab->start_epoch = bi->start_epoch;
-	ab->end_epoch = bi->end_epoch;
-}
-
-bool chain_reader_certified(struct chain_reader *r, uint64_t from, uint64_t to,
-			    struct chain_audit_blob **out, size_t *n, uint64_t *as_of_block,
-			    struct err *e)
-{
-	struct chain_logs logs = {0, NULL};
-	struct chain_audit_blob *b = NULL;
-	size_t nb = 0;
-	bool ok = false;
-	uint64_t fin;
-	*out = NULL;
-	*n = 0;
-	if (!chain_reader_finalized(r, &fin, e))
-		return false;
-	if (from > to || to > fin)
-		return err_set(e, "blocks %llu to %llu are not a range of finalized blocks (finalized "
-				  "block %llu)",
-			       (unsigned long long)from, (unsigned long long)to,
-			       (unsigned long long)fin);
-	uint8_t topic[32];
-	if (!event_topic("BlobCertified(bytes32,uint64,uint64,uint256)", topic, e))
-		return false;
-	struct chain_log_filter f;
-	memset(&f, 0, sizeof(f));
-	f.from_block = from;
-	f.to_block = to;
-	f.address = r->dep.blob_registry;
-	f.topics[0] = topic;
-	f.chunk = r->log_chunk;
-	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
-		goto out;
-	b = xcalloc(logs.n + 1, sizeof(*b));
-	/* As in chain_reader_blobs: the registry as of the finalized block is the truth. */
-	chain_bind_at_block(r->bind, fin);
-	for (size_t i = 0; i < logs.n; i++) {
-		const struct chain_log *l = &logs.v[i];
-		if (l->removed || l->ntopics < 2)
-			continue;
-		bool dup = false;
-		for (size_t k = 0; k < nb && !dup; k++)
-			dup = !memcmp(b[k].id, l->topics[1], 32);
-		if (dup)
-			continue;
-		struct chain_blob_info bi;
-		if (!chain_registry_blob_info(r->bind, l->topics[1], &bi, e))
-			goto out;
-		if (!bi.registered || !bi.certified_block)
-			continue;
-		audit_blob_from_info(&b[nb++], l->topics[1], &bi);
-	}
-	*out = b;
-	*n = nb;
-	*as_of_block = fin;
-	b = NULL;
-	ok = true;
-out:
-	chain_bind_at_block(r->bind, 0);
-	chain_logs_clear(&logs);
-	free(b);
-	if (!ok)
-		err_prefix(e, "reading certified blobs: ");
 	return ok;
 }
 

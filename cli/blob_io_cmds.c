@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "node/client.h"
 #include "node/committee.h"
+#include "node/follow.h"
 #include "node/encoder.h"
 
 #define MAX_INPUT (1ull << 34)
@@ -114,38 +115,7 @@ static bool committee_from_chain(struct chain_session *s, const char *contracts_
 			v.epoch);
 		goto out;
 	}
-	struct node_committee *cm = xcalloc(1, sizeof(*cm));
-	cm->n = v.n_shards;
-	cm->epoch = v.epoch;
-	cm->chain_id = s->dep.chain_id;
-	memcpy(cm->blob_registry, s->dep.blob_registry, 20);
-	cm->members = xcalloc(v.nnodes, sizeof(*cm->members));
-	cm->count = v.nnodes;
-	cm->owner = xcalloc(v.n_shards, sizeof(*cm->owner));
-	for (size_t m = 0; m < v.nnodes; m++) {
-		struct node_member *mem = &cm->members[m];
-		const char *ep = v.nodes[m].endpoint ? v.nodes[m].endpoint : "";
-		mem->url = xstrdup(ep);
-		size_t ul = strlen(mem->url);
-		while (ul > 0 && mem->url[ul - 1] == '/')
-			mem->url[--ul] = '\0';
-		mem->has_address = true;
-		memcpy(mem->address, v.nodes[m].node_key, 20);
-		mem->shards = xcalloc(v.n_shards, sizeof(*mem->shards));
-	}
-	for (uint32_t sh = 0; sh < v.n_shards; sh++) {
-		size_t m = v.shard_owner[sh];
-		if (m >= cm->count) {
-			node_committee_free(cm);
-			err_set(e, "shard %u of epoch %" PRIu64 " has no owner in the committee", sh,
-				v.epoch);
-			goto out;
-		}
-		cm->owner[sh] = (uint32_t)m;
-		cm->members[m].shards[cm->members[m].shard_count++] = sh;
-	}
-	*out = cm;
-	ok = true;
+	ok = node_committee_from_view(&v, s->dep.chain_id, s->dep.blob_registry, out, e);
 out:
 	chain_epoch_view_clear(&v);
 	chain_reader_free(r);

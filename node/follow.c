@@ -194,17 +194,16 @@ static bool state_save(struct node_follow *f, struct err *e)
 	return ok;
 }
 
-/* The committee of the reader's view of an epoch, as a committee file would give it. */
-static bool committee_of(const struct node_follow *f, const struct chain_epoch_view *v,
-			 struct node_committee **out, uint32_t *self, struct err *e)
+bool node_committee_from_view(const struct chain_epoch_view *v, uint64_t chain_id,
+			      const uint8_t blob_registry[20], struct node_committee **out,
+			      struct err *e)
 {
 	struct node_committee *cm = xcalloc(1, sizeof(*cm));
 	*out = NULL;
-	*self = NODE_NOT_MEMBER;
 	cm->n = v->n_shards;
 	cm->epoch = v->epoch;
-	cm->chain_id = f->dep.chain_id;
-	memcpy(cm->blob_registry, f->dep.blob_registry, 20);
+	cm->chain_id = chain_id;
+	memcpy(cm->blob_registry, blob_registry, 20);
 	cm->members = xcalloc(v->nnodes + 1, sizeof(*cm->members));
 	cm->count = v->nnodes;
 	cm->owner = xcalloc((size_t)v->n_shards + 1, sizeof(*cm->owner));
@@ -217,11 +216,9 @@ static bool committee_of(const struct node_follow *f, const struct chain_epoch_v
 		mem->has_address = true;
 		memcpy(mem->address, v->nodes[m].node_key, 20);
 		mem->shards = xcalloc((size_t)v->n_shards + 1, sizeof(*mem->shards));
-		if (*self == NODE_NOT_MEMBER && !memcmp(v->nodes[m].node_key, f->cfg.node_key, 20))
-			*self = (uint32_t)m;
 	}
 	for (uint32_t sh = 0; sh < v->n_shards; sh++) {
-		if (!v->nnodes) {
+		if (!v->nnodes || !v->shard_owner) {
 			cm->owner[sh] = UINT32_MAX; /* no committee yet (epoch 0) */
 			continue;
 		}
@@ -235,6 +232,19 @@ static bool committee_of(const struct node_follow *f, const struct chain_epoch_v
 		cm->members[m].shards[cm->members[m].shard_count++] = sh;
 	}
 	*out = cm;
+	return true;
+}
+
+/* The committee of the reader's view of an epoch, and this node's place in it. */
+static bool committee_of(const struct node_follow *f, const struct chain_epoch_view *v,
+			 struct node_committee **out, uint32_t *self, struct err *e)
+{
+	*self = NODE_NOT_MEMBER;
+	if (!node_committee_from_view(v, f->dep.chain_id, f->dep.blob_registry, out, e))
+		return false;
+	for (size_t m = 0; m < (*out)->count && *self == NODE_NOT_MEMBER; m++)
+		if (!memcmp((*out)->members[m].address, f->cfg.node_key, 20))
+			*self = (uint32_t)m;
 	return true;
 }
 

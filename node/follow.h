@@ -64,6 +64,16 @@ struct node_follow_cfg {
 };
 
 struct node_follow;
+struct chain_epoch_view;
+
+/* The committee of an epoch as the chain reader gives it (chain/reader.h), as a committee
+ * file would describe it: members in committee order with their endpoints (no trailing
+ * slash) and node keys, each shard's owner (UINT32_MAX for all before the first
+ * committee), and the EIP-712 domain confirmations name. Shared by the node and by
+ * `assay blob put|get`. */
+bool node_committee_from_view(const struct chain_epoch_view *v, uint64_t chain_id,
+			      const uint8_t blob_registry[20], struct node_committee **out,
+			      struct err *e) WARN_UNUSED;
 
 /* Connects, checks the deployment is on that chain, loads the state file and reads the
  * committee once (fails with a sentence when any of that fails). */
