@@ -14,6 +14,7 @@ declare -a names=() secs=() results=()
 failed=0
 total_pass=0
 total_fail=0
+retried=()
 
 stage() {
 	local name=$1; shift
@@ -46,6 +47,13 @@ run_ctest() {
 		nall=$(sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
 		total_pass=$((total_pass + nall - nfail))
 		total_fail=$((total_fail + nfail))
+		# Tests that failed once and passed when run again: named, so a retry never hides.
+		local t
+		for t in $(sed -nE 's/^.*Test +#[0-9]+: ([A-Za-z0-9_]+) \.+\*+Failed.*$/\1/p' "$log" | sort -u); do
+			if grep -qE "Test +#[0-9]+: $t \.+ +Passed" "$log"; then
+				retried+=("$dir/$t")
+			fi
+		done
 	elif [ $rc -ne 0 ]; then
 		total_fail=$((total_fail + 1))
 	fi
@@ -101,5 +109,8 @@ for i in "${!names[@]}"; do
 	printf '  %-14s %5ss  %s\n' "${names[$i]}" "${secs[$i]}" "${results[$i]}"
 done
 echo
+if [ ${#retried[@]} -gt 0 ]; then
+	echo "passed only when run a second time (${#retried[@]}): ${retried[*]}"
+fi
 echo "$total_pass passed, $total_fail failed"
 exit $failed
