@@ -14,7 +14,8 @@
 #   - the daemon records epoch 2, then, after epoch 3 begins and its seed is recorded,
 #     epoch 3, refreshes epoch 2's row as ended, and stops on SIGTERM with exit 0 and
 #     every result recorded; another, stopped in the middle of epoch 3, exits 0 with every
-#     challenge it decided in the database.
+#     challenge it decided in the database; one started while its database is away says
+#     so, keeps trying, and audits the epoch once the database is there.
 # Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -273,6 +274,28 @@ indb=$(psql "$DBC" -qAtc "SELECT count(DISTINCT seq) FROM challenges WHERE epoch
 	[ -n "$decided" ] && [ "$decided" -gt 0 ] && [ "$decided" -lt "$nch" ] && [ "$indb" -ge "$decided" ] &&
 	ok "SIGTERM mid-epoch: exit 0, $decided of $nch decided, all $indb in the database" ||
 	bad "SIGTERM mid-epoch: rc $rc, decided '$decided', in the database $indb: $(tail -n 3 "$T/mid.log")"
+
+# ---- the database away when an epoch begins: the daemon waits for it, then audits ------
+# (The database does not exist yet: connecting fails as when PostgreSQL is down.)
+name="audit_chain_$$_late"
+DBS+=("$name")
+DBD="${PGURL%/*}/$name"
+"$A" audit run --db "$DBD" --key-file "$T/auditor.key" --epoch 3 --epoch-start now \
+	--window-ms 1500 --audit-poll-ms 200 --log-level info >"$T/late.out" 2>"$T/late.log" &
+PID[daemon]=$!
+if wait_log "$T/late.log" "cannot read recorded challenges yet"; then
+	ok "database away at the start of an epoch: the daemon says so and keeps trying"
+	psql "$PGURL" -qAtc "CREATE DATABASE $name" >/dev/null || die_test "cannot create a database"
+	wait_log "$T/late.log" "epoch 3: audit ends" &&
+		out=$(check_records "$DBD" 3 "$T/plan3.json") &&
+		ok "the database back: epoch 3 audited, $out" ||
+		bad "the database back: $(tail -n 3 "$T/late.log") $out"
+else
+	bad "database away: $(tail -n 3 "$T/late.log")"
+fi
+kill -TERM "${PID[daemon]}"
+wait "${PID[daemon]}"
+unset "PID[daemon]"
 
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
