@@ -916,6 +916,19 @@ bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e)
 	return call_u64(b, b->dep.settlement, "quorum()(uint256)", NULL, out, e);
 }
 
+bool chain_settlement_thresholds(struct chain_bind *b, uint64_t *r0_bps, uint64_t *penalty_bps,
+				 struct err *e)
+{
+	struct chain_abi_value *r;
+	if (!chain_bind_call(b, b->dep.settlement,
+			     "params()(uint16,uint16,uint16,uint16,uint8,uint64,uint64,uint64)", NULL,
+			     &r, e))
+		return false;
+	bool ok = get_u64_max(r, 0, 10000, r0_bps, e) && get_u64_max(r, 1, 10000, penalty_bps, e);
+	chain_abi_value_free(r);
+	return ok;
+}
+
 bool chain_settlement_secret_hash(struct chain_bind *b, uint64_t epoch, uint8_t id,
 				  uint8_t out[32], struct err *e)
 {

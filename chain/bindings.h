@@ -185,6 +185,10 @@ bool chain_settlement_auditor(struct chain_bind *b, uint8_t id, uint8_t signer[2
 bool chain_settlement_next_to_settle(struct chain_bind *b, uint64_t *out,
 				     struct err *e) WARN_UNUSED;
 bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e) WARN_UNUSED;
+/* Settlement.params(): rewards start above r0_bps, scores below penalty_bps are slashed
+ * (basis points of a score of 1). */
+bool chain_settlement_thresholds(struct chain_bind *b, uint64_t *r0_bps, uint64_t *penalty_bps,
+				 struct err *e) WARN_UNUSED;
 /* secretHashes / attestationCommits of (epoch, auditor): zero when none. */
 bool chain_settlement_secret_hash(struct chain_bind *b, uint64_t epoch, uint8_t id,
 				  uint8_t out[32], struct err *e) WARN_UNUSED;

@@ -42,6 +42,26 @@ static void pct(char *out, size_t len, uint64_t p, uint64_t d)
 		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
 }
 
+/* The warnings a provider wants beside a median score (wad: 1e18 is 100 %): below or near
+ * the penalty threshold, at or near R0 (rewards start above it). Near: within 5 points. */
+static void threshold_notes(struct buf *notes, uint64_t score_wad, uint64_t r0_bps,
+			    uint64_t pen_bps)
+{
+	const uint64_t bp = 100000000000000ull; /* 1e14: one basis point of a wad */
+	const uint64_t near = 500 * bp;
+	uint64_t pen = pen_bps * bp, r0 = r0_bps * bp;
+	if (score_wad < pen)
+		buf_printf(notes, "below the penalty threshold %.2f%%: slashed; ", pen_bps / 100.0);
+	else if (score_wad < pen + near)
+		buf_printf(notes, "WARNING: within 5 points of the penalty threshold %.2f%%; ",
+			   pen_bps / 100.0);
+	if (score_wad <= r0 && score_wad >= pen)
+		buf_printf(notes, "at or below R0 %.2f%%: no reward; ", r0_bps / 100.0);
+	else if (score_wad > r0 && score_wad < r0 + near)
+		buf_printf(notes, "WARNING: within 5 points of R0 %.2f%%: most of the reward is lost; ",
+			   r0_bps / 100.0);
+}
+
 static int run_payouts(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -65,7 +85,9 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	size_t nns = 0;
 	unsigned disagreements = 0;
 	json_t *arr = json_array();
-	if (!chain_staking_current_epoch(settle_chain_bind(s.chain), &cur, &e))
+	uint64_t r0_bps = 0, pen_bps = 0;
+	if (!chain_staking_current_epoch(settle_chain_bind(s.chain), &cur, &e) ||
+	    !chain_settlement_thresholds(settle_chain_bind(s.chain), &r0_bps, &pen_bps, &e))
 		goto fail;
 	to = cur ? cur - 1 : 0;
 	if (opt_epochs) {
@@ -155,8 +177,14 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 			snprintf(sh, sizeof(sh), "%" PRIu64, nshards);
 		if (sc) {
 			uint64_t sv = 0;
-			if (chain_u256_to_u64(&sc->score, &sv))
+			/* No auditor decided a challenge of the node: no score (no reward, no
+			 * penalty), not a score of 0. */
+			bool scored = (in_db ? dd : cd) > 0 || sc->penalized ||
+				      !chain_u256_is_zero(&sc->score);
+			if (scored && chain_u256_to_u64(&sc->score, &sv)) {
 				snprintf(med, sizeof(med), "%.2f%%", (double)sv / 1e16);
+				threshold_notes(&notes, sv, r0_bps, pen_bps);
+			}
 			chain_u256_to_dec(&sc->reward, rew);
 			chain_u256_to_dec(&sc->slashed, sl);
 			hex0x(tx, sc->tx_hash, 32);

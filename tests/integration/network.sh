@@ -58,8 +58,10 @@ for epoch in audited:
         if i in faulty:
             check(int(r["reward"]) == 0 and int(r["slashed"]) > 0,
                   "epoch %d: faulty node %d (score %s) gets no reward and is slashed %s" % (epoch, i, r["median"], r["slashed"]))
+            check("below the penalty threshold" in r["notes"],
+                  "epoch %d: payouts warns faulty node %d: %s" % (epoch, i, r["notes"]))
         else:
-            check(r["median"] == "100.00%" and int(r["reward"]) > 0 and int(r["slashed"]) == 0,
+            check(r["median"] == "100.00%" and int(r["reward"]) > 0 and int(r["slashed"]) == 0 and r["notes"] == "",
                   "epoch %d: healthy node %d scores %s, reward %s, not slashed" % (epoch, i, r["median"], r["reward"]))
     # In proportion to shards: reward_i = floor(nodePool * shards_i / n) at a full score, so
     # reward_i * shards_j and reward_j * shards_i differ by less than the larger shard count.
