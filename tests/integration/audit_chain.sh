@@ -71,6 +71,7 @@ declare -A PORT
 for i in "${NODES[@]}"; do
 	mint "$(addr "op$i")" "$STAKE"
 	PORT[$i]=$(free_port)
+	node_start "$i" # follows the chain (lib/chain.sh); the endpoint ends in a slash on purpose
 	"$A" stake register --key-file "$T/op$i.key" --node-key "$(addr "nk$i")" \
 		--endpoint "http://127.0.0.1:${PORT[$i]}/" --commission 1000 --amount "$STAKE" \
 		>/dev/null 2>"$T/stake$i.err" || die_test "stake register $i: $(cat "$T/stake$i.err")"
@@ -81,27 +82,8 @@ seed
 [ "$(jq .current_epoch "$T/epoch1.json")" = 1 ] || die_test "not in epoch 1"
 ok "deployed, 4 nodes staked, epoch 1"
 
-# The nodes serve epoch 1's committee (a file, as in deploy/demo/demo.sh; "address" is the
-# node key, which signs confirmations).
-jq --slurpfile d "$T/deployment.json" '{n_shards, epoch,
-	chain_id: $d[0].chain_id, blob_registry: $d[0].blob_registry,
-	nodes: [.committee[] as $m | {url: $m.endpoint, address: $m.node_key,
-		shards: [.shards[] | select(.owner == $m.index) | .shard]}]}' "$T/epoch1.json" >"$T/committee.json"
 for i in "${NODES[@]}"; do
-	op=$(addr "op$i" | lc)
-	idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$T/epoch1.json")
-	mkdir -p "$T/n$i"
-	"$A" node serve --listen "127.0.0.1:${PORT[$i]}" --data "$T/n$i" --committee "$T/committee.json" \
-		--index "$idx" --key-file "$T/nk$i.key" >"$T/n$i.log" 2>&1 &
-	PID[$i]=$!
-done
-for i in "${NODES[@]}"; do
-	for t in $(seq 1 1200); do
-		curl -sf -m 1 "http://127.0.0.1:${PORT[$i]}/v1/health" >/dev/null && break
-		kill -0 "${PID[$i]}" 2>/dev/null || die_test "node $i exited: $(tail -n 3 "$T/n$i.log")"
-		[ "$t" = 1200 ] && die_test "node $i never became healthy"
-		sleep 0.05
-	done
+	wait_view "$i" 1 "$(chain_shards "$T/epoch1.json" "$i")" || die_test "node $i does not see epoch 1"
 done
 : >"$T/blobs.txt"
 for b in 1 2 3; do

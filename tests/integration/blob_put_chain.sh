@@ -39,13 +39,8 @@ for n in deployer payer "${NODES[@]/#/op}"; do fund "$n" || die_test "anvil_setB
 deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
 declare -A PORT
-for i in "${NODES[@]}"; do
-	mint "$(addr "op$i")" "$STAKE"
-	PORT[$i]=$(free_port)
-	"$A" stake register --key-file "$T/op$i.key" --node-key "$(addr "nk$i")" \
-		--endpoint "http://127.0.0.1:${PORT[$i]}" --commission 1000 --amount "$STAKE" \
-		>/dev/null 2>"$T/stake$i.err" || die_test "stake register $i: $(cat "$T/stake$i.err")"
-done
+# The nodes follow the chain (tests/integration/lib/chain.sh): up before they stake.
+for i in "${NODES[@]}"; do node_register "$i"; done
 # Epoch 0 (no committee) ends after 60 s of chain time: move the clock past it.
 advance
 "$A" epoch status --json >"$T/epoch1.json" || die_test "epoch status"
@@ -53,29 +48,15 @@ advance
 [ "$(jq '.committee | length' "$T/epoch1.json")" = 4 ] || die_test "epoch 1 committee is not 4 nodes"
 ok "deployed, 4 nodes staked, epoch 1"
 
-# The nodes serve epoch 1's committee (a file, as in deploy/demo/demo.sh).
+for i in "${NODES[@]}"; do
+	wait_view "$i" 1 "$(chain_shards "$T/epoch1.json" "$i")" || die_test "node $i does not see epoch 1"
+done
+# The same committee as a file, for the reads that take one.
 jq --slurpfile d "$T/deployment.json" '{n_shards, epoch,
 	chain_id: $d[0].chain_id, blob_registry: $d[0].blob_registry,
 	nodes: [.committee[] as $m | {url: $m.endpoint, address: $m.node_key,
 		shards: [.shards[] | select(.owner == $m.index) | .shard]}]}' "$T/epoch1.json" >"$T/committee.json"
-lc() { tr 'A-F' 'a-f'; }
-for i in "${NODES[@]}"; do
-	op=$(addr "op$i" | lc)
-	idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$T/epoch1.json")
-	mkdir -p "$T/n$i"
-	"$A" node serve --listen "127.0.0.1:${PORT[$i]}" --data "$T/n$i" --committee "$T/committee.json" \
-		--index "$idx" --key-file "$T/nk$i.key" >"$T/n$i.log" 2>&1 &
-	PID[$i]=$!
-done
-for i in "${NODES[@]}"; do
-	for t in $(seq 1 300); do
-		curl -sf -m 1 "http://127.0.0.1:${PORT[$i]}/v1/health" >/dev/null && break
-		kill -0 "${PID[$i]}" 2>/dev/null || die_test "node $i exited: $(tail -n 3 "$T/n$i.log")"
-		[ "$t" = 300 ] && die_test "node $i never became healthy"
-		sleep 0.05
-	done
-done
-ok "4 nodes up"
+ok "4 nodes up, following the chain"
 
 # ---- the whole publish in one command --------------------------------------------------
 head -c 200000 /dev/urandom >"$T/blob.bin"
@@ -112,7 +93,7 @@ fi
 	bad "put again: $(cat "$T/put2.json" "$T/put2.err")"
 
 # ---- too few nodes to certify -----------------------------------------------------------
-for i in 2 3; do kill "${PID[$i]}"; wait "${PID[$i]}" 2>/dev/null; unset "PID[$i]"; done
+for i in 2 3; do node_stop "$i"; done
 head -c 5000 /dev/urandom >"$T/blob2.bin"
 "$A" blob put "$T/blob2.bin" --key-file "$T/payer.key" --timeout-ms 3000 >"$T/put3.out" 2>"$T/put3.err"
 rc=$?

@@ -40,53 +40,7 @@ for n in deployer payer op0 op1 op2 op3 op4; do fund "$n" || die_test "anvil_set
 
 deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
-# The shards the chain gives node $2's key in the epoch status file $1, as "0 1 2".
-chain_shards() {
-	local key
-	key=$(addr "nk$2" | lc)
-	jq -r --arg k "$key" '(.committee[] | select((.node_key | ascii_downcase) == $k) | .index) as $i
-		| [.shards[] | select(.owner == $i) | .shard] | sort | map(tostring) | join(" ")' "$1"
-}
-health() { curl -sf -m 2 "http://127.0.0.1:${PORT[$1]}/v1/health"; }
-start() {
-	mkdir -p "$T/n$1"
-	"$A" node serve --listen "127.0.0.1:${PORT[$1]}" --data "$T/n$1" --key-file "$T/nk$1.key" \
-		--node-poll-ms 200 --peer-timeout-ms 3000 --log-level info >>"$T/n$1.log" 2>&1 &
-	PID[$1]=$!
-	for t in $(seq 1 600); do
-		health "$1" >/dev/null && return 0
-		if ! kill -0 "${PID[$1]}" 2>/dev/null; then
-			wait "${PID[$1]}"
-			die_test "node $1 exited with status $?: $(tail -n 20 "$T/n$1.log")"
-		fi
-		sleep 0.1
-	done
-	die_test "node $1 never became healthy"
-}
-stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
-# A node starts before it stakes: it binds the port its endpoint names at once (no other
-# program can take it meanwhile), serves no shards, and waits for a committee with it.
-register() {
-	mint "$(addr "op$1")" "$STAKE"
-	PORT[$1]=$(free_port) # below the ephemeral range (deploy/lib.sh)
-	start "$1"
-	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
-		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
-		>/dev/null 2>"$T/stake$1.err" || die_test "stake register $1: $(cat "$T/stake$1.err")"
-}
-# Waits (bounded) until node $1 reports epoch $2 and the shards $3 ("0 1 2").
-wait_view() {
-	local got=""
-	for t in $(seq 1 300); do
-		got=$(health "$1" | jq -r '"\(.success.data.epoch) \(.success.data.shards | sort | map(tostring) | join(" "))"')
-		[ "$got" = "$2 $3" ] && return 0
-		sleep 0.2
-	done
-	echo "node $1 reports '$got', the chain says '$2 $3'" >&2
-	return 1
-}
-
-for i in 0 1 2 3; do register "$i"; done
+for i in 0 1 2 3; do node_register "$i"; done
 health 0 | jq -e '.success.data.index == null and .success.data.shards == [] and .success.data.epoch == 0' \
 	>/dev/null && ok "nodes up in epoch 0, before any committee: no shards" || bad "epoch 0: $(health 0)"
 advance
@@ -108,7 +62,7 @@ for i in 0 1 2 3; do
 	c=$(chain_shards "$T/epoch1.json" "$i" | wc -w)
 	[ "$c" -lt "$fewest" ] && { fewest=$c; victim=$i; }
 done
-stop "$victim"
+node_stop "$victim"
 head -c "${NODE_CHAIN_BLOB_BYTES:-150000}" /dev/urandom >"$T/blob.bin" # larger: a measurement
 "$A" blob put "$T/blob.bin" --key-file "$T/payer.key" --epochs 4 --timeout-ms 5000 --json \
 	>"$T/put.json" 2>"$T/put.err" || die_test "blob put without node $victim: $(cat "$T/put.err")"
@@ -142,7 +96,7 @@ wait_slivers() {
 
 [ "$(challenges "$victim")" = "0 0" ] || bad "node $victim down, yet challenges pass"
 rm -rf "$T/n$victim"
-start "$victim"
+node_start "$victim"
 if wait_slivers "$victim" "$fewest"; then
 	ok "node $victim restarted empty: rebuilt $(slivers "$victim") slivers from its peers"
 else
@@ -159,7 +113,7 @@ grep -q "recovered blob $id" "$T/n$victim.log" && ok "its log names the recovere
 	bad "state file: $(cat "$T/n$victim/chain-follow.json" 2>&1)"
 
 # The same once, with the node stopped: `node recover` refills an emptied data dir.
-stop "$victim"
+node_stop "$victim"
 rm -rf "$T/n$victim"
 t0=$(date +%s%N)
 "$A" node recover --data "$T/n$victim" --key-file "$T/nk$victim.key" --peer-timeout-ms 3000 --json \
@@ -170,21 +124,21 @@ echo "node recover: $(( ($(date +%s%N) - t0) / 1000000 )) ms for $(stat -c %s "$
 	.incomplete == 0' "$T/recover.json" >/dev/null && [ "$(slivers "$victim")" = $((2 * fewest)) ] &&
 	ok "node recover (node stopped): $(cat "$T/recover.json")" ||
 	bad "node recover: rc $rc: $(cat "$T/recover.json" "$T/recover.err")"
-start "$victim"
+node_start "$victim"
 got=$(challenges "$victim")
 [ "$got" = "$fewest $fewest" ] && ok "and serving again, its challenges pass" ||
 	bad "challenges on node $victim after node recover: $got"
 
 # ---- a new node gets shards in epoch 2 ------------------------------------------------
 # Node 4 starts and stakes before any committee includes it: it serves no shards, waits.
-register 4
+node_register 4
 health 4 | jq -e '.success.data.index == null and .success.data.shards == [] and .success.data.epoch == 1' \
 	>/dev/null && [ "$(challenges 4)" = "0 0" ] && ok "node 4 runs outside the committee: no shards, no challenge passes" ||
 	bad "node 4 before epoch 2: $(health 4)"
 # Nodes 0 and 1 down: the others hold too few shards to rebuild node 4's primary slivers
 # (7 symbols each), so it keeps trying, with backoff, until they are back.
-stop 0
-stop 1
+node_stop 0
+node_stop 1
 advance
 "$A" epoch status --json >"$T/epoch2.json" || die_test "epoch status"
 [ "$(jq .current_epoch "$T/epoch2.json")" = 2 ] || die_test "not in epoch 2"
@@ -203,8 +157,8 @@ done
 grep -q "not yet (peers down?): again in" "$T/n4.log" && [ "$(slivers 4)" -lt $((2 * new)) ] &&
 	ok "with 2 peers down node 4 is incomplete and retries: $(grep -m1 'again in' "$T/n4.log" | sed 's/.*warn *//')" ||
 	bad "node 4 with peers down: $(slivers 4) slivers; $(tail -n 3 "$T/n4.log")"
-start 0
-start 1
+node_start 0
+node_start 1
 views=0
 for i in 0 1; do
 	wait_view "$i" 2 "$(chain_shards "$T/epoch2.json" "$i")" && views=$((views + 1))

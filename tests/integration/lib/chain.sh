@@ -2,7 +2,9 @@
 # test sets A (the assay binary), T (its temp dir) and STATE_DIR (the CTest fixtures')
 # first, and declares `fails=0`). It exports the chain settings every assay command reads,
 # and gives: ok/bad/die_test, rpc, keys (newkey, addr, fund), a short-epoch deployment
-# (deploy_short), mint, and moving to the next epoch (advance, seed).
+# (deploy_short), mint, moving to the next epoch (advance, seed), and reference nodes that
+# follow the chain (node_register, node_start, node_stop, wait_view; PID and PORT are
+# associative arrays the test declares, STAKE the self-stake).
 
 ok() { echo "ok   $1 (${SECONDS}s)"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
@@ -55,4 +57,52 @@ seed() {
 	rpc anvil_mine '[6]' >/dev/null
 	"$A" epoch seed --key-file "$T/deployer.key" >/dev/null 2>"$T/seed.err" ||
 		die_test "epoch seed: $(cat "$T/seed.err")"
+}
+
+# ---- reference storage nodes following the chain ----
+# The shards the chain gives node $2's key in the epoch status file $1, as "0 1 2".
+chain_shards() {
+	local key
+	key=$(addr "nk$2" | lc)
+	jq -r --arg k "$key" '(.committee[] | select((.node_key | ascii_downcase) == $k) | .index) as $i
+		| [.shards[] | select(.owner == $i) | .shard] | sort | map(tostring) | join(" ")' "$1"
+}
+# health I: node I's /v1/health answer
+health() { curl -sf -m 2 "http://127.0.0.1:${PORT[$1]}/v1/health"; }
+node_start() { # I: node I (key nk$I, port PORT[I]) following the chain, once healthy
+	mkdir -p "$T/n$1"
+	"$A" node serve --listen "127.0.0.1:${PORT[$1]}" --data "$T/n$1" --key-file "$T/nk$1.key" \
+		--node-poll-ms 200 --peer-timeout-ms 3000 --log-level info >>"$T/n$1.log" 2>&1 &
+	PID[$1]=$!
+	for t in $(seq 1 600); do
+		health "$1" >/dev/null && return 0
+		if ! kill -0 "${PID[$1]}" 2>/dev/null; then
+			wait "${PID[$1]}"
+			die_test "node $1 exited with status $?: $(tail -n 20 "$T/n$1.log")"
+		fi
+		sleep 0.1
+	done
+	die_test "node $1 never became healthy"
+}
+node_stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
+# node_register I: a node starts before it stakes: it binds the port its endpoint names at once (no other
+# program can take it meanwhile), serves no shards, and waits for a committee with it.
+node_register() {
+	mint "$(addr "op$1")" "$STAKE"
+	PORT[$1]=$(free_port) # below the ephemeral range (deploy/lib.sh)
+	node_start "$1"
+	"$A" stake register --key-file "$T/op$1.key" --node-key "$(addr "nk$1")" \
+		--endpoint "http://127.0.0.1:${PORT[$1]}" --commission 1000 --amount "$STAKE" \
+		>/dev/null 2>"$T/stake$1.err" || die_test "stake register $1: $(cat "$T/stake$1.err")"
+}
+# wait_view I E SHARDS: waits (bounded) until node $1 reports epoch $2 and the shards $3 ("0 1 2").
+wait_view() {
+	local got=""
+	for t in $(seq 1 300); do
+		got=$(health "$1" | jq -r '"\(.success.data.epoch) \(.success.data.shards | sort | map(tostring) | join(" "))"')
+		[ "$got" = "$2 $3" ] && return 0
+		sleep 0.2
+	done
+	echo "node $1 reports '$got', the chain says '$2 $3'" >&2
+	return 1
 }
