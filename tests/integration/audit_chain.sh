@@ -21,25 +21,14 @@ set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
-# shellcheck source=../../deploy/lib.sh
-source "$SRC/deploy/lib.sh"
-T=$(mktemp -d /tmp/assay-audit-chain.XXXXXX)
+# shellcheck source=lib/chain.sh
+source "$SRC/tests/integration/lib/chain.sh" audit-chain
 export TMPDIR="$T"
-declare -A PID
-fails=0
 DBS=()
 PGURL=$(cat "$STATE_DIR/pg/url")
-
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
+cleanup_extra() {
 	for d in "${DBS[@]}"; do psql "$PGURL" -qAtc "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done
-	[ -n "${ASSAY_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
-trap cleanup EXIT
-
-# shellcheck source=lib/chain.sh
-source "$SRC/tests/integration/lib/chain.sh"
 
 newdb() {
 	local name="audit_chain_$$_$RANDOM"
@@ -67,7 +56,6 @@ for n in deployer payer "${NODES[@]/#/op}"; do fund "$n" || die_test "anvil_setB
 
 deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
-declare -A PORT
 for i in "${NODES[@]}"; do
 	mint "$(addr "op$i")" "$STAKE"
 	PORT[$i]=$(free_port)

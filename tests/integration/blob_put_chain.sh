@@ -11,22 +11,9 @@ set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
-# shellcheck source=../../deploy/lib.sh
-source "$SRC/deploy/lib.sh"
-T=$(mktemp -d /tmp/assay-put-chain.XXXXXX)
-export TMPDIR="$T" # where a failed put leaves its confirmations
-declare -A PID
-fails=0
-
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib/chain.sh
-source "$SRC/tests/integration/lib/chain.sh"
+source "$SRC/tests/integration/lib/chain.sh" put-chain
+export TMPDIR="$T" # where a failed put leaves its confirmations
 
 N=10 # shards; f = 3, certification needs 7
 NODES=(0 1 2 3)
@@ -38,7 +25,6 @@ for n in deployer payer "${NODES[@]/#/op}"; do fund "$n" || die_test "anvil_setB
 
 deploy_short "$N"
 mint "$(addr payer)" 1000000000000000000000000
-declare -A PORT
 # The nodes follow the chain (tests/integration/lib/chain.sh): up before they stake.
 for i in "${NODES[@]}"; do node_register "$i"; done
 # Epoch 0 (no committee) ends after 60 s of chain time: move the clock past it.

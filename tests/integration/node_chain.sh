@@ -15,21 +15,8 @@ set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
-# shellcheck source=../../deploy/lib.sh
-source "$SRC/deploy/lib.sh"
-T=$(mktemp -d /tmp/assay-node-chain.XXXXXX)
-declare -A PID PORT
-fails=0
-
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib/chain.sh
-source "$SRC/tests/integration/lib/chain.sh"
+source "$SRC/tests/integration/lib/chain.sh" node-chain
 
 N=10 # shards; f = 3: certification needs 7, recovery of a primary sliver 7 symbols
 STAKE=1000000000000000000000

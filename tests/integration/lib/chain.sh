@@ -1,10 +1,26 @@
-# lib/chain.sh: what the shell tests on our own contracts share (sourced, not run; the
-# test sets A (the assay binary), T (its temp dir) and STATE_DIR (the CTest fixtures')
-# first, and declares `fails=0`). It exports the chain settings every assay command reads,
-# and gives: ok/bad/die_test, rpc, keys (newkey, addr, fund), a short-epoch deployment
-# (deploy_short), mint, moving to the next epoch (advance, seed), and reference nodes that
-# follow the chain (node_register, node_start, node_stop, wait_view; PID and PORT are
-# associative arrays the test declares, STAKE the self-stake).
+# lib/chain.sh: what the shell tests on our own contracts share (sourced, not run, with the
+# test's name as argument; the test sets A (the assay binary), SRC and STATE_DIR (the CTest
+# fixtures') first). It makes the temp dir T, the arrays PID and PORT and the counter
+# `fails`, stops every node in PID and removes T on exit (after the test's own
+# `cleanup_extra`, if it defines one; ASSAY_KEEP=1 keeps T), and exports the chain settings
+# every assay command reads. It gives: ok/bad/die_test, rpc, keys (newkey, addr, fund), a
+# short-epoch deployment (deploy_short), mint, moving to the next epoch (advance, seed),
+# and reference nodes that follow the chain (node_register, node_start, node_stop,
+# wait_view; STAKE is the self-stake).
+
+# shellcheck source=../../../deploy/lib.sh
+. "$SRC/deploy/lib.sh"
+T=$(mktemp -d "/tmp/assay-${1:-chain-test}.XXXXXX")
+declare -A PID PORT
+fails=0
+chain_test_cleanup() {
+	local k
+	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
+	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
+	if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+	if [ -n "${ASSAY_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap chain_test_cleanup EXIT
 
 ok() { echo "ok   $1 (${SECONDS}s)"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
