@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "core/log.h"
 
 static struct chain_session_opts opts;
 static const char *opt_epoch;
@@ -105,10 +106,28 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 				cur, info.seed_block, head);
 			goto fail;
 		}
-		if (!chain_bind_send(s.bind, s.dep.staking, "recordSeed(uint64)",
-				     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(cur)),
-				     "record seed", NULL, &e) ||
-		    !chain_staking_epoch_info(s.bind, cur, &info, &e))
+		/* Seeds are recorded in order (each needs the one before): first those of
+		 * earlier epochs nobody recorded (an old seed block's hash is gone, and the
+		 * contract derives it from the previous seed instead). */
+		uint64_t first = cur;
+		struct chain_epoch_info prev;
+		while (first > 1) {
+			if (!chain_staking_epoch_info(s.bind, first - 1, &prev, &e))
+				goto fail;
+			if (prev.seed_source)
+				break;
+			first--;
+		}
+		for (uint64_t ep = first; ep <= cur; ep++) {
+			if (ep < cur)
+				log_info("epoch %" PRIu64 "'s seed was never recorded: recording it first",
+					 ep);
+			if (!chain_bind_send(s.bind, s.dep.staking, "recordSeed(uint64)",
+					     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(ep)),
+					     "record seed", NULL, &e))
+				goto fail;
+		}
+		if (!chain_staking_epoch_info(s.bind, cur, &info, &e))
 			goto fail;
 		sent = true;
 	}
@@ -303,7 +322,8 @@ const struct command epoch_commands[] = {
 	 "transaction that touches the epoch after that block records it, and if nobody does\n"
 	 "within 256 blocks a fallback rule replaces it. Auditors need it recorded before they\n"
 	 "can build a schedule: this calls Staking.recordSeed when nothing has yet, and prints\n"
-	 "the seed either way.",
+	 "the seed either way. Seeds are recorded in order, so the seeds of earlier epochs that\n"
+	 "nobody recorded are recorded first.",
 	 "assay epoch seed --key-file ops.key --deployment deployment.json --confirmations 1",
 	 run_seed},
 	{"epoch", "status", "the current (or a past) epoch: times, seed, committee, shards, phases",

@@ -186,5 +186,24 @@ for i in "${gainers[@]}"; do
 	fi
 done
 
+# ---- seeds nobody recorded: `epoch seed` records them in order up to the current one ----
+rpc anvil_mine '[6]' >/dev/null
+cur=$("$A" epoch status --json | jq .current_epoch)
+missing=0
+for e in $(seq 1 "$cur"); do
+	[ "$("$A" epoch status --epoch "$e" --json | jq -r .seed)" = null ] && missing=$((missing + 1))
+done
+if "$A" epoch seed --key-file "$T/deployer.key" --json >"$T/seed.json" 2>"$T/seed.err"; then
+	left=0
+	for e in $(seq 1 "$cur"); do
+		[ "$("$A" epoch status --epoch "$e" --json | jq -r .seed)" = null ] && left=$((left + 1))
+	done
+	[ "$missing" -ge 2 ] && [ "$left" = 0 ] &&
+		ok "epoch seed: the $missing seeds missing up to epoch $cur are recorded, in order" ||
+		bad "epoch seed: $missing missing before, $left after"
+else
+	bad "epoch seed with earlier seeds missing: $(cat "$T/seed.err")"
+fi
+
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
