@@ -10,21 +10,6 @@
 #include "core/encoding.h"
 #include "core/err.h"
 
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static int run_challenge(const struct command *cmd, int argc, char **argv)
 {
 	static const char *node, *blob, *symbol, *axis_text, *pin;
@@ -70,7 +55,7 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 		       audit_outcome_name(r.outcome), (unsigned long long)r.latency_ms,
 		       (unsigned long long)r.symbol_latency_ms, r.http_status,
 		       r.transient ? "true" : "false");
-		print_json_string(node);
+		cli_print_json_string(node);
 		printf(",\"blob\":\"%s\",\"symbol\":\"%s\",\"axis\":\"%s\"", blob, symbol,
 		       audit_proof_axis_name(c.axis));
 		if (r.have_body_hash) {
@@ -80,11 +65,11 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 		}
 		if (r.retry_after[0]) {
 			printf(",\"retry_after\":");
-			print_json_string(r.retry_after);
+			cli_print_json_string(r.retry_after);
 		}
 		if (!pass) {
 			printf(",\"detail\":");
-			print_json_string(r.detail);
+			cli_print_json_string(r.detail);
 		}
 		printf("}\n");
 	} else {

@@ -591,11 +591,11 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		char idhex[41];
 		hex_encode(idhex, in.nodes[i].id, 20);
 		if (json) {
-			printf("%s{\"index\":%zu,\"id\":\"0x%s\",\"url\":\"%s\",\"shards\":%zu,"
-			       "\"challenges\":%" PRIu64 ",\"batches\":%" PRIu64
+			printf("%s{\"index\":%zu,\"id\":\"0x%s\",\"url\":", i ? "," : "", i, idhex);
+			cli_print_json_string(in.nodes[i].url); /* an endpoint from the chain */
+			printf(",\"shards\":%zu,\"challenges\":%" PRIu64 ",\"batches\":%" PRIu64
 			       ",\"first_due_ms\":%" PRIu64 ",\"miss_10pct\":%.6g}",
-			       i ? "," : "", i, idhex, in.nodes[i].url, in.nodes[i].nshards, c, nb,
-			       first == UINT64_MAX ? 0 : first, miss);
+			       in.nodes[i].nshards, c, nb, first == UINT64_MAX ? 0 : first, miss);
 		} else {
 			char fd[24];
 			if (first == UINT64_MAX)

@@ -2,6 +2,8 @@
 #ifndef ASSAY_CLI_COMMANDS_H
 #define ASSAY_CLI_COMMANDS_H
 
+#include <stdio.h>
+
 #include "core/cli.h"
 
 /* Each table ends with a row whose run is NULL. */
@@ -28,5 +30,22 @@ bool settings_relevant(const struct command *cmd, const struct opt *o);
  * need nothing more. */
 void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
 		    int min_pos, int max_pos, char ***pos, int *npos);
+
+/* Writes s as a JSON string (quotes, backslashes and control characters escaped): for text
+ * that comes from outside, such as an endpoint an operator registered on chain. */
+static inline void cli_print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
 
 #endif
