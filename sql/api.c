@@ -30,10 +30,24 @@ static void cell_text(const PGresult *r, int row, int col, char *out, size_t n)
 	snprintf(out, n, "%s", PQgetvalue(r, row, col));
 }
 
-static bool bad_row(PGresult *res, struct err *e, const char *what)
+/* Every row of res into a new array of `size`-byte elements, row i filled by
+ * fill(res, i, element); res is cleared either way. A row that fill refuses is an error. */
+static bool read_rows(PGresult *res, size_t size,
+		      bool (*fill)(const PGresult *res, int row, void *elem), void **out,
+		      size_t *n, struct err *e, const char *what)
 {
+	int rows = PQntuples(res);
+	unsigned char *v = xcalloc((size_t)rows + 1, size);
+	for (int i = 0; i < rows; i++)
+		if (!fill(res, i, v + (size_t)i * size)) {
+			free(v);
+			PQclear(res);
+			return err_set(e, "%s: the database returned a value out of range", what);
+		}
 	PQclear(res);
-	return err_set(e, "%s: the database returned a value out of range", what);
+	*out = v;
+	*n = (size_t)rows;
+	return true;
 }
 
 static void u64_text(char out[24], uint64_t v)
@@ -63,6 +77,23 @@ bool db_api_session_setup(struct db *db, uint64_t timeout_ms, struct err *e)
 
 /* ---- epochs ---- */
 
+static bool epoch_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_epoch *x = elem;
+	bool ok = db_cell_u64(res, i, 0, &x->epoch);
+	if ((x->has_start = !PQgetisnull(res, i, 1)))
+		ok = ok && cell_i64(res, i, 1, &x->start_unix);
+	if ((x->has_end = !PQgetisnull(res, i, 2)))
+		ok = ok && cell_i64(res, i, 2, &x->end_unix);
+	if ((x->has_seed_block = !PQgetisnull(res, i, 3)))
+		ok = ok && db_cell_u64(res, i, 3, &x->seed_block);
+	if ((x->has_seed = !PQgetisnull(res, i, 4)))
+		ok = ok && db_cell_hex(res, i, 4, x->seed, 32);
+	if ((x->has_chain_state = !PQgetisnull(res, i, 5)))
+		cell_text(res, i, 5, x->chain_state, sizeof(x->chain_state));
+	return ok;
+}
+
 bool db_api_epochs(struct db *db, bool has_after, uint64_t after, size_t limit,
 		   struct db_api_epoch **out, size_t *n, struct err *e)
 {
@@ -78,32 +109,19 @@ bool db_api_epochs(struct db *db, bool has_after, uint64_t after, size_t limit,
 		" FROM epochs WHERE ($1::bigint IS NULL OR epoch > $1::bigint)"
 		" ORDER BY epoch LIMIT $2::bigint",
 		2, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), epoch_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	struct db_api_epoch *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_epoch *x = &v[i];
-		bool ok = db_cell_u64(res, i, 0, &x->epoch);
-		if ((x->has_start = !PQgetisnull(res, i, 1)))
-			ok = ok && cell_i64(res, i, 1, &x->start_unix);
-		if ((x->has_end = !PQgetisnull(res, i, 2)))
-			ok = ok && cell_i64(res, i, 2, &x->end_unix);
-		if ((x->has_seed_block = !PQgetisnull(res, i, 3)))
-			ok = ok && db_cell_u64(res, i, 3, &x->seed_block);
-		if ((x->has_seed = !PQgetisnull(res, i, 4)))
-			ok = ok && db_cell_hex(res, i, 4, x->seed, 32);
-		if ((x->has_chain_state = !PQgetisnull(res, i, 5)))
-			cell_text(res, i, 5, x->chain_state, sizeof(x->chain_state));
-		if (!ok) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
+}
+
+static bool progress_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_progress *x = elem;
+	cell_text(res, i, 2, x->state, sizeof(x->state));
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+	       cell_i64(res, i, 3, &x->updated_unix);
 }
 
 bool db_api_progress(struct db *db, uint64_t from, uint64_t to, struct db_api_progress **out,
@@ -120,24 +138,26 @@ bool db_api_progress(struct db *db, uint64_t from, uint64_t to, struct db_api_pr
 				" FROM epoch_progress WHERE epoch BETWEEN $1::bigint AND $2::bigint"
 				" ORDER BY epoch, auditor",
 				2, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), progress_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	struct db_api_progress *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_progress *x = &v[i];
-		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
-			  cell_i64(res, i, 3, &x->updated_unix);
-		cell_text(res, i, 2, x->state, sizeof(x->state));
-		if (!ok) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
+}
+
+static bool attestation_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_attestation *x = elem;
+	bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+		  db_cell_hex(res, i, 3, x->committee_hash, 32) &&
+		  db_cell_hex(res, i, 4, x->counts_hash, 32) &&
+		  db_cell_hex(res, i, 5, x->evidence_root, 32) &&
+		  cell_i64(res, i, 7, &x->created_unix) && db_cell_u64(res, i, 8, &x->nodes) &&
+		  db_cell_u64(res, i, 9, &x->passed) && db_cell_u64(res, i, 10, &x->decided);
+	cell_text(res, i, 2, x->source, sizeof(x->source));
+	if ((x->has_sig = !PQgetisnull(res, i, 6)))
+		ok = ok && db_cell_hex(res, i, 6, x->sig, 65);
+	return ok;
 }
 
 bool db_api_attestations(struct db *db, uint64_t from, uint64_t to,
@@ -160,52 +180,20 @@ bool db_api_attestations(struct db *db, uint64_t from, uint64_t to,
 		" GROUP BY a.epoch, a.auditor, a.source"
 		" ORDER BY a.epoch, a.auditor, a.source",
 		2, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), attestation_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	struct db_api_attestation *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_attestation *x = &v[i];
-		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
-			  db_cell_hex(res, i, 3, x->committee_hash, 32) &&
-			  db_cell_hex(res, i, 4, x->counts_hash, 32) &&
-			  db_cell_hex(res, i, 5, x->evidence_root, 32) &&
-			  cell_i64(res, i, 7, &x->created_unix) && db_cell_u64(res, i, 8, &x->nodes) &&
-			  db_cell_u64(res, i, 9, &x->passed) && db_cell_u64(res, i, 10, &x->decided);
-		cell_text(res, i, 2, x->source, sizeof(x->source));
-		if ((x->has_sig = !PQgetisnull(res, i, 6)))
-			ok = ok && db_cell_hex(res, i, 6, x->sig, 65);
-		if (!ok) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
 }
 
-static bool counts_rows(PGresult *res, struct db_api_count **out, size_t *n, struct err *e,
-			const char *what)
+static bool count_row(const PGresult *res, int i, void *elem)
 {
-	int rows = PQntuples(res);
-	struct db_api_count *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_count *x = &v[i];
-		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
-			  db_cell_hex(res, i, 3, x->node, 20) && db_cell_u64(res, i, 4, &x->passed) &&
-			  db_cell_u64(res, i, 5, &x->decided);
-		cell_text(res, i, 2, x->source, sizeof(x->source));
-		if (!ok) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
-	*out = v;
-	*n = (size_t)rows;
-	return true;
+	struct db_api_count *x = elem;
+	cell_text(res, i, 2, x->source, sizeof(x->source));
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+	       db_cell_hex(res, i, 3, x->node, 20) && db_cell_u64(res, i, 4, &x->passed) &&
+	       db_cell_u64(res, i, 5, &x->decided);
 }
 
 bool db_api_epoch_counts(struct db *db, uint64_t epoch, struct db_api_count **out, size_t *n,
@@ -220,7 +208,11 @@ bool db_api_epoch_counts(struct db *db, uint64_t epoch, struct db_api_count **ou
 				"  passed, decided FROM attestation_counts WHERE epoch = $1::bigint"
 				" ORDER BY auditor, source, node_id",
 				1, p, PGRES_TUPLES_OK, e, what);
-	return res && counts_rows(res, out, n, e, what);
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), count_row, &v, n, e, what))
+		return false;
+	*out = v;
+	return true;
 }
 
 bool db_api_node_counts(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
@@ -238,7 +230,16 @@ bool db_api_node_counts(struct db *db, const uint8_t node[20], uint64_t from, ui
 				" WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint"
 				" ORDER BY epoch, auditor, source",
 				3, p, PGRES_TUPLES_OK, e, what);
-	return res && counts_rows(res, out, n, e, what);
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), count_row, &v, n, e, what))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool u64_row(const PGresult *res, int i, void *elem)
+{
+	return db_cell_u64(res, i, 0, elem);
 }
 
 bool db_api_node_epochs(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
@@ -264,19 +265,19 @@ bool db_api_node_epochs(struct db *db, const uint8_t node[20], uint64_t from, ui
 		"   WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint) u"
 		" ORDER BY epoch LIMIT $4::bigint",
 		4, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), u64_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	uint64_t *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++)
-		if (!db_cell_u64(res, i, 0, &v[i])) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
+}
+
+static bool tally_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_tally *x = elem;
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+	       db_cell_u64(res, i, 2, &x->passed) && db_cell_u64(res, i, 3, &x->decided) &&
+	       db_cell_u64(res, i, 4, &x->auditor_errors);
 }
 
 bool db_api_node_tallies(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
@@ -301,23 +302,22 @@ bool db_api_node_tallies(struct db *db, const uint8_t node[20], uint64_t from, u
 		"   ORDER BY epoch, auditor, seq, attempt DESC) d"
 		" GROUP BY epoch, auditor ORDER BY epoch, auditor",
 		3, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), tally_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	struct db_api_tally *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_tally *x = &v[i];
-		if (!db_cell_u64(res, i, 0, &x->epoch) || !db_cell_hex(res, i, 1, x->auditor, 20) ||
-		    !db_cell_u64(res, i, 2, &x->passed) || !db_cell_u64(res, i, 3, &x->decided) ||
-		    !db_cell_u64(res, i, 4, &x->auditor_errors)) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
+}
+
+static bool tx_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_tx *x = elem;
+	bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 2, x->hash, 32);
+	cell_text(res, i, 1, x->purpose, sizeof(x->purpose));
+	cell_text(res, i, 3, x->state, sizeof(x->state));
+	if ((x->has_block = !PQgetisnull(res, i, 4)))
+		ok = ok && db_cell_u64(res, i, 4, &x->block);
+	return ok;
 }
 
 bool db_api_epoch_txs(struct db *db, uint64_t from, uint64_t to, struct db_api_tx **out,
@@ -337,26 +337,16 @@ bool db_api_epoch_txs(struct db *db, uint64_t from, uint64_t to, struct db_api_t
 		"  WHERE state <> 'replaced') t"
 		" WHERE ep BETWEEN $1::bigint AND $2::bigint ORDER BY ep, id",
 		2, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), tx_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	struct db_api_tx *v = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		struct db_api_tx *x = &v[i];
-		bool ok = db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 2, x->hash, 32);
-		cell_text(res, i, 1, x->purpose, sizeof(x->purpose));
-		cell_text(res, i, 3, x->state, sizeof(x->state));
-		if ((x->has_block = !PQgetisnull(res, i, 4)))
-			ok = ok && db_cell_u64(res, i, 4, &x->block);
-		if (!ok) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
+}
+
+static bool address_row(const PGresult *res, int i, void *elem)
+{
+	return db_cell_hex(res, i, 0, elem, 20);
 }
 
 bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], size_t *n,
@@ -370,18 +360,10 @@ bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], 
 				"SELECT DISTINCT encode(auditor, 'hex') FROM challenges"
 				" WHERE epoch = $1::bigint ORDER BY 1",
 				1, p, PGRES_TUPLES_OK, e, what);
-	if (!res)
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), address_row, &v, n, e, what))
 		return false;
-	int rows = PQntuples(res);
-	uint8_t(*v)[20] = xcalloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; i < rows; i++)
-		if (!db_cell_hex(res, i, 0, v[i], 20)) {
-			free(v);
-			return bad_row(res, e, what);
-		}
-	PQclear(res);
 	*out = v;
-	*n = (size_t)rows;
 	return true;
 }
 
