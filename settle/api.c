@@ -237,12 +237,18 @@ static enum MHD_Result send_error_retry(struct MHD_Connection *conn, unsigned st
 
 #define send_error(conn, status, ...) send_error_retry((conn), (status), 0, __VA_ARGS__)
 
+/* 503 with Retry-After: the pool could not reach PostgreSQL for this request. */
+static enum MHD_Result send_db_unavailable(struct MHD_Connection *conn)
+{
+	return send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
+				"the database is unavailable; try again shortly");
+}
+
 static enum MHD_Result send_db_failure(struct MHD_Connection *conn, struct slot *s,
 				       const struct err *e)
 {
 	if (!slot_alive(s))
-		return send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
-					"the database is unavailable; try again shortly");
+		return send_db_unavailable(conn);
 	log_error("query failed: %s", e->msg);
 	return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			  "internal error reading the database");
@@ -468,8 +474,7 @@ static enum MHD_Result get_epochs(struct api *a, struct MHD_Connection *conn,
 	json_t *list = NULL;
 	enum MHD_Result ret;
 	if (!slot_connect(a, s)) {
-		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
-				       "the database is unavailable; try again shortly");
+		ret = send_db_unavailable(conn);
 		goto out;
 	}
 	if (!db_api_epochs(s->db, has_after, after, limit, &ep, &nep, &e) ||
@@ -575,8 +580,7 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 	json_t *list = NULL;
 	enum MHD_Result ret;
 	if (!slot_connect(a, s)) {
-		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
-				       "the database is unavailable; try again shortly");
+		ret = send_db_unavailable(conn);
 		goto out;
 	}
 	if (!db_api_node_epochs(s->db, node, from, to, limit, &eps, &nep, &e) ||
@@ -692,8 +696,7 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 	json_t *list = NULL;
 	enum MHD_Result ret;
 	if (!slot_connect(a, s)) {
-		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
-				       "the database is unavailable; try again shortly");
+		ret = send_db_unavailable(conn);
 		goto out;
 	}
 	if (!epoch_known(s->db, epoch, &known, &e) ||
@@ -773,8 +776,7 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 	json_t *list = NULL;
 	enum MHD_Result ret;
 	if (!slot_connect(a, s)) {
-		ret = send_error_retry(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 5,
-				       "the database is unavailable; try again shortly");
+		ret = send_db_unavailable(conn);
 		goto out;
 	}
 	if (!aud_text) {
