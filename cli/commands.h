@@ -22,6 +22,7 @@ extern const struct command chain_deploy_commands[];
 extern const struct command epoch_commands[];
 extern const struct command stake_commands[];
 extern const struct command blob_chain_commands[];
+extern const struct command gateway_commands[];
 
 /* Whether a setting belongs in a command's --help (cli/settings_help.c). */
 bool settings_relevant(const struct command *cmd, const struct opt *o);

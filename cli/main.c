@@ -28,11 +28,13 @@ static const struct command *const tables[] = {
 	epoch_commands,
 	stake_commands,
 	blob_chain_commands,
+	gateway_commands,
 };
 
 /* The order commands are listed in: from the chain up to what users look at. */
 static const char *const group_order[] = {"db", "chain", "epoch", "stake", "blob", "node",
-					  "audit", "settle", "evidence", "api"};
+					  "audit", "settle", "evidence", "api",
+					  "gateway"};
 
 static void usage_line(FILE *f, const struct command *c)
 {

@@ -89,6 +89,22 @@ struct settings {
 	uint64_t settle_warn_margin_s;
 	/* ---- node: 'assay node serve' following the chain (node/follow.h) ---- */
 	uint64_t node_poll_ms;
+	/* ---- gateway: 'assay gateway serve' (gateway/server.h) ---- */
+	const char *gateway_listen;
+	const char *gateway_cache_dir;      /* empty: a temporary directory */
+	uint64_t gateway_cache_mib;
+	uint64_t gateway_max_requests;
+	uint64_t gateway_max_fetches;
+	uint64_t gateway_parallel;
+	uint64_t gateway_node_timeout_ms;
+	uint64_t gateway_hedge_ms;
+	uint64_t gateway_client_timeout_s;
+	uint64_t gateway_rate;
+	uint64_t gateway_burst;
+	uint64_t gateway_not_found_ttl_s;
+	uint64_t gateway_max_age_s;
+	uint64_t gateway_max_upload_mib;
+	uint64_t gateway_poll_ms;
 };
 
 extern struct settings settings;

@@ -19,7 +19,7 @@ static const struct section sections[] = {
 	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle"},
 	{"confirmations",
 	 "chain send|chain deploy|stake|blob register|blob certify|epoch|settle|node|audit run|"
-	 "audit plan"},
+	 "audit plan|gateway"},
 	{"n-shards epoch-duration min-stake price-per-mib committee-cap max-candidates "
 	 "max-shard-moves drift-bound-bps seed-delay r0-bps penalty-bps slash-bps auditor-bps "
 	 "auditor-fa commit-window reveal-window dispute-window timelock-delay token governance "
@@ -35,6 +35,10 @@ static const struct section sections[] = {
 	{"signing-key-file gas-key-file auditor-id settle-metrics-file warn-margin-s",
 	 "settle|payouts|attestations|evidence"},
 	{"node-poll-ms", "node serve"},
+	{"gateway-listen cache-dir cache-mib max-requests max-fetches fetch-parallel "
+	 "node-timeout-ms hedge-ms client-timeout-s gateway-rate gateway-burst not-found-ttl-s "
+	 "max-age-s max-upload-mib gateway-poll-ms",
+	 "gateway"},
 };
 
 /* Is `word` one of the `sep`-separated items of `list`? */

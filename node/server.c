@@ -18,6 +18,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "node/client.h"
 #include "node/committee.h"
 #include "node/encoder.h"
@@ -61,6 +62,9 @@ struct node_server {
 	struct MHD_Daemon *daemon;
 	uint64_t started_ms;
 	atomic_uint_fast64_t requests;
+	/* served, for /v1/health: what a reader (the gateway) cost this node */
+	atomic_uint_fast64_t served_metadata, served_symbol_requests, served_symbols,
+		served_slivers;
 	pthread_mutex_t cache_lock;
 	struct cache_entry cache[CACHE_SLOTS];
 	/* Ownerless expansions whose slot was reused while in use. */
@@ -297,8 +301,13 @@ static enum MHD_Result get_health(struct node_server *s, const struct node_view 
 	const struct node_member *m = self_member(k);
 	for (size_t i = 0; m && i < m->shard_count; i++)
 		buf_printf(&b, "%s%u", i ? "," : "", m->shards[i]);
-	buf_printf(&b, "],\"address\":%s%s%s}}}", addr ? "\"" : "", addr ? addr : "null",
-		   addr ? "\"" : "");
+	buf_printf(&b, "],\"address\":%s%s%s,\"served\":{\"metadata\":%llu,"
+		   "\"symbolRequests\":%llu,\"symbols\":%llu,\"slivers\":%llu}}}}",
+		   addr ? "\"" : "", addr ? addr : "null", addr ? "\"" : "",
+		   (unsigned long long)atomic_load(&s->served_metadata),
+		   (unsigned long long)atomic_load(&s->served_symbol_requests),
+		   (unsigned long long)atomic_load(&s->served_symbols),
+		   (unsigned long long)atomic_load(&s->served_slivers));
 	free(addr);
 	return send_buf(conn, 200, "application/json", &b);
 }
@@ -317,6 +326,7 @@ static enum MHD_Result get_metadata(struct node_server *s, struct MHD_Connection
 	struct buf b = BUF_INIT;
 	audit_metadata_with_id_write(&b, id, md);
 	audit_metadata_free(md);
+	atomic_fetch_add(&s->served_metadata, 1);
 	return send_buf(conn, 200, "application/octet-stream", &b);
 }
 
@@ -398,6 +408,7 @@ static enum MHD_Result get_sliver(struct node_server *s, const struct node_view 
 	struct buf b = BUF_INIT;
 	audit_sliver_write(&b, sl);
 	audit_sliver_free(sl);
+	atomic_fetch_add(&s->served_slivers, 1);
 	return send_buf(conn, 200, "application/octet-stream", &b);
 }
 
@@ -599,6 +610,8 @@ static enum MHD_Result get_symbols(struct node_server *s, const struct node_view
 	}
 	struct buf b = BUF_INIT;
 	audit_recovery_symbols_write(&b, items, found);
+	atomic_fetch_add(&s->served_symbol_requests, 1);
+	atomic_fetch_add(&s->served_symbols, found);
 	ret = send_buf(conn, 200, "application/octet-stream", &b);
 out:
 	for (size_t i = 0; i < found; i++)
@@ -829,25 +842,6 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- lifecycle ---- */
 
-static bool parse_listen(const char *text, struct sockaddr_in *sa, struct err *e)
-{
-	const char *colon = strrchr(text, ':');
-	char host[64];
-	uint64_t port;
-	if (!colon || (size_t)(colon - text) >= sizeof(host) || !parse_u64(colon + 1, &port) ||
-	    port > 65535)
-		return err_set(e, "--listen must be IPv4:PORT such as 127.0.0.1:9100, not '%s'",
-			       text);
-	memcpy(host, text, (size_t)(colon - text));
-	host[colon - text] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return err_set(e, "--listen host must be an IPv4 address, not '%s'", host);
-	return true;
-}
-
 static bool daemon_start(struct node_server *s, struct err *e)
 {
 	s->daemon = MHD_start_daemon(
@@ -926,7 +920,7 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 		s->cfg.max_body = DEFAULT_MAX_BODY;
 	if (!s->cfg.peer_timeout_ms)
 		s->cfg.peer_timeout_ms = 10000;
-	if (!parse_listen(cfg->listen, &s->addr, e))
+	if (!net_parse_listen(cfg->listen, "--listen", "127.0.0.1:9100", &s->addr, e))
 		goto out;
 	if (cfg->key_file) {
 		if (!chain_key_from_file(&s->key, cfg->key_file, e)) {

@@ -21,6 +21,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "settle/evidence.h"
 #include "settle/score.h"
 #include "sql/api.h"
@@ -29,72 +30,8 @@
 
 #define MAX_ARGS 8
 #define HTTP_CONTENT_TOO_LARGE 413u /* named differently across MHD versions */
-#define BUCKETS 4096
-#define BUCKET_PROBES 8
 /* An epoch range of one payouts request spans at most this many epochs when to= is open. */
 #define EPOCH_MAX ((uint64_t)INT64_MAX)
-
-/* ---- per client IP token buckets ---- */
-
-struct bucket {
-	uint32_t ip;
-	bool used;
-	double tokens;
-	uint64_t last_ms;
-};
-
-struct limiter {
-	pthread_mutex_t lock;
-	double rate, burst;
-	struct bucket b[BUCKETS];
-};
-
-/* Takes one token for ip; false and *retry_s (≥ 1) when the bucket is empty. */
-static bool limiter_take(struct limiter *l, uint32_t ip, unsigned *retry_s)
-{
-	uint64_t now = now_ms();
-	uint32_t h = (ip * 2654435761u) % BUCKETS;
-	pthread_mutex_lock(&l->lock);
-	struct bucket *slot = NULL, *oldest = NULL;
-	for (uint32_t k = 0; k < BUCKET_PROBES; k++) {
-		struct bucket *b = &l->b[(h + k) % BUCKETS];
-		if (b->used && b->ip == ip) {
-			slot = b;
-			break;
-		}
-		if (!b->used) {
-			if (!oldest || oldest->used)
-				oldest = b;
-		} else if (!oldest || (oldest->used && b->last_ms < oldest->last_ms)) {
-			oldest = b;
-		}
-	}
-	if (!slot) {
-		/* A new client (or one evicted long ago) starts with a full bucket. */
-		slot = oldest;
-		slot->used = true;
-		slot->ip = ip;
-		slot->tokens = l->burst;
-		slot->last_ms = now;
-	}
-	slot->tokens += (double)(now - slot->last_ms) * l->rate / 1000.0;
-	if (slot->tokens > l->burst)
-		slot->tokens = l->burst;
-	slot->last_ms = now;
-	bool ok = slot->tokens >= 1.0;
-	if (ok)
-		slot->tokens -= 1.0;
-	else {
-		double wait = (1.0 - slot->tokens) / l->rate;
-		*retry_s = (unsigned)wait;
-		if ((double)*retry_s < wait)
-			(*retry_s)++;
-	}
-	pthread_mutex_unlock(&l->lock);
-	if (!ok && *retry_s < 1)
-		*retry_s = 1;
-	return ok;
-}
 
 /* ---- the server ---- */
 
@@ -107,7 +44,7 @@ struct api {
 	struct settle_api_config cfg;
 	struct MHD_Daemon *daemon;
 	struct sockaddr_in addr;
-	struct limiter limiter;
+	struct net_limiter limiter;
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_cond;
 	struct slot *slots;
@@ -954,7 +891,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		rq = xcalloc(1, sizeof(*rq));
 		*con_cls = rq;
 		unsigned retry = 0;
-		if (!limiter_take(&a->limiter, client_ip(conn), &retry))
+		if (!net_limiter_take(&a->limiter, client_ip(conn), &retry))
 			return send_error_retry(conn, MHD_HTTP_TOO_MANY_REQUESTS, retry,
 						"too many requests; retry after %u s", retry);
 		if (strcmp(method, MHD_HTTP_METHOD_GET))
@@ -999,25 +936,6 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- lifecycle ---- */
 
-static bool parse_listen(const char *text, struct sockaddr_in *sa, struct err *e)
-{
-	const char *colon = text ? strrchr(text, ':') : NULL;
-	char host[64];
-	uint64_t port;
-	if (!colon || (size_t)(colon - text) >= sizeof(host) || !parse_u64(colon + 1, &port) ||
-	    port > 65535)
-		return err_set(e, "--listen must be IPv4:PORT such as 127.0.0.1:8080, not '%s'",
-			       text ? text : "");
-	memcpy(host, text, (size_t)(colon - text));
-	host[colon - text] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return err_set(e, "--listen host must be an IPv4 address, not '%s'", host);
-	return true;
-}
-
 static void api_free(struct api *a)
 {
 	if (!a)
@@ -1027,7 +945,7 @@ static void api_free(struct api *a)
 	for (unsigned i = 0; i < a->nslots; i++)
 		db_close(a->slots[i].db);
 	free(a->slots);
-	pthread_mutex_destroy(&a->limiter.lock);
+	net_limiter_destroy(&a->limiter);
 	pthread_mutex_destroy(&a->pool_lock);
 	pthread_cond_destroy(&a->pool_cond);
 	free(a);
@@ -1038,7 +956,6 @@ bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *
 {
 	bool ok = false;
 	struct api *a = xcalloc(1, sizeof(*a));
-	pthread_mutex_init(&a->limiter.lock, NULL);
 	pthread_mutex_init(&a->pool_lock, NULL);
 	pthread_cond_init(&a->pool_cond, NULL);
 	a->cfg = *cfg;
@@ -1056,15 +973,14 @@ bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *
 		a->cfg.burst = 20;
 	if (!a->cfg.statement_timeout_ms)
 		a->cfg.statement_timeout_ms = 5000;
-	a->limiter.rate = (double)a->cfg.rate_per_s;
-	a->limiter.burst = (double)a->cfg.burst;
+	net_limiter_init(&a->limiter, (double)a->cfg.rate_per_s, (double)a->cfg.burst);
 	a->nslots = a->cfg.threads;
 	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
 	if (!a->cfg.db_conninfo || !*a->cfg.db_conninfo) {
 		err_set(e, "no database configured: pass --db CONNINFO or set ASSAY_DB");
 		goto out;
 	}
-	if (!parse_listen(cfg->listen, &a->addr, e))
+	if (!net_parse_listen(cfg->listen, "--listen", "127.0.0.1:8080", &a->addr, e))
 		goto out;
 	a->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, 0, NULL, NULL, handle, a,

@@ -1,0 +1,110 @@
+/* gateway_cmds.c: assay gateway serve (the CDN edge, gateway/server.h). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "gateway/server.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static unsigned clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return (unsigned)(v < lo ? lo : v > hi ? hi : v);
+}
+
+static int run_serve(const struct command *cmd, int argc, char **argv)
+{
+	static const char *listen, *committee, *contracts;
+	static const struct opt local[] = {
+		{"listen", 0, OPT_STRING, &listen, "HOST:PORT",
+		 "address to serve on; default: the gateway-listen setting", NULL, false},
+		{"committee", 0, OPT_STRING, &committee, "FILE",
+		 "read the committee from FILE (a network that is not ours) instead of the chain",
+		 NULL, false},
+		{"contracts", 0, OPT_STRING, &contracts, "DIR",
+		 "read <Name>.json (ABI + bytecode) from DIR instead of the copies built into assay",
+		 NULL, false},
+		OPT_END,
+	};
+	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	if (!committee && !(settings.deployment && *settings.deployment))
+		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to follow the chain, or "
+				     "--committee FILE");
+	if (settings.gateway_max_requests < 1 || settings.gateway_max_fetches < 1 ||
+	    settings.gateway_parallel < 1 || settings.gateway_parallel > 64)
+		cli_usage_error(cmd, "max-requests and max-fetches must be at least 1, "
+				     "fetch-parallel between 1 and 64");
+	if (settings.gateway_rate < 1 || settings.gateway_burst < 1)
+		cli_usage_error(cmd, "gateway-rate and gateway-burst must be at least 1");
+	if (settings.gateway_cache_mib < 1)
+		cli_usage_error(cmd, "cache-mib must be at least 1");
+	struct gateway_config cfg = {
+		.listen = listen ? listen : settings.gateway_listen,
+		.committee_path = committee,
+		.rpc_url = settings.rpc_url,
+		.deployment_path = settings.deployment,
+		.contracts_dir = contracts,
+		.rpc_timeout_ms = settings.rpc_timeout_ms,
+		.confirmations = settings.confirmations,
+		.poll_ms = settings.gateway_poll_ms,
+		.cache_dir = settings.gateway_cache_dir,
+		.cache_bytes = settings.gateway_cache_mib << 20,
+		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
+		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
+		.parallel = clamp_u(settings.gateway_parallel, 1, 64),
+		.client_timeout_s = settings.gateway_client_timeout_s,
+		.rate_per_s = settings.gateway_rate,
+		.burst = settings.gateway_burst,
+		.node_timeout_ms = settings.gateway_node_timeout_ms,
+		.hedge_ms = settings.gateway_hedge_ms,
+		.not_found_ttl_s = settings.gateway_not_found_ttl_s,
+		.max_age_s = settings.gateway_max_age_s,
+		.max_upload_bytes = settings.gateway_max_upload_mib << 20,
+	};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct err e = {{0}};
+	if (!gateway_serve(&cfg, &stop_flag, &e))
+		return cli_fail(cmd, "%s", e.msg);
+	return EXIT_OK;
+}
+
+const struct command gateway_commands[] = {
+	{"gateway", "serve", "serve blobs over HTTP as a CDN edge: verified, streamed, ranged, cached",
+	 "[--listen HOST:PORT] [--committee FILE] [--cache-dir DIR] [--cache-mib N]",
+	 "Routes (compatible with the Walrus aggregator's):\n"
+	 "  GET|HEAD /v1/blobs/{blob_id}        the blob. Range (a-b, a-, -n; several ranges get\n"
+	 "                                      the whole body), If-None-Match (304), If-Range;\n"
+	 "                                      ?content-type= overrides the sniffed type,\n"
+	 "                                      ?filename= sets Content-Disposition (?download=true:\n"
+	 "                                      attachment)\n"
+	 "  GET|HEAD /v1/blobs/{blob_id}/byte-range?start=S&length=L   206 with those bytes\n"
+	 "  GET      /healthz, /metrics         liveness (503 until a committee is read); Prometheus\n"
+	 "Every byte is verified: metadata must hash to the blob ID and every symbol must check\n"
+	 "against it, so a lying node's answer is dropped and the piece asked of another node; a\n"
+	 "node slower than hedge-ms is hedged. Bytes stream out as they are verified; a response\n"
+	 "that cannot be finished is aborted, never ended short. A range fetches only the symbols\n"
+	 "that hold it. Cache-Control: public, immutable, max-age no longer than the blob's\n"
+	 "remaining lifetime on chain; a blob not certified, expired or unknown is a 404 cached\n"
+	 "for not-found-ttl-s. The committee and each blob's lifetime come from the chain\n"
+	 "(--deployment, --rpc-url), or --committee FILE for a network that is not ours.\n"
+	 "SIGTERM or SIGINT stops it.",
+	 "assay gateway serve --listen 127.0.0.1:8090 --deployment deployment.json "
+	 "--cache-dir /var/cache/assay-gateway",
+	 run_serve},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
