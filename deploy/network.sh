@@ -123,6 +123,7 @@ step "advance to epoch 1 (committee of 7)" advance_epoch 1
 step "start 7 storage nodes (node 5 loses 30%, node 6 corrupts)" do_nodes
 step "generate $NBLOBS blobs (seeded)" do_gen_blobs
 step "store, pay for and certify $NBLOBS blobs" do_blobs
+step "read every blob through the gateway, also with 2 nodes stopped" do_gateway
 step "epoch 1 seed (seeds are recorded in order)" do_seed 1
 step "auditors commit their secrets for epoch 2" settle_all
 step "advance to epoch 2; auditors attest epoch 1 (nothing to audit yet)" advance_and_settle 2
@@ -139,6 +140,7 @@ step "advance to epoch 4; auditors score and commit epoch 3" advance_and_settle 
 step "epoch 3: reveal window; auditors reveal" settle_at 3 commit_end
 step "epoch 3: dispute window over; finalize" settle_at 3 dispute_end finalized
 step "payouts of every node, checked against the chain" do_payouts
+step "the gateway answers 404 for the expired blobs" do_gateway_expired
 step "start the read-only API" do_api
 step "attestations verified, evidence proven against the chain" do_check_views
 step "collect the summary" do_collect

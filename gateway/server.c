@@ -71,6 +71,7 @@ struct gw {
 	pthread_cond_t cond;
 	struct gateway_nodes *nodes;
 	uint64_t epoch, epoch_start, epoch_duration;
+	int64_t chain_clock_offset; /* the chain's clock minus ours, seconds (anvil moves it) */
 	struct blob_ent *blobs[MAX_BLOBS];
 	size_t nblobs;
 	uint64_t clock;
@@ -208,11 +209,19 @@ static bool refresh_chain(struct gw *g, struct err *e)
 	memset(&v, 0, sizeof(v));
 	struct node_committee *cm = NULL;
 	bool ok = false;
+	struct chain_block head;
+	bool found = false;
 	pthread_mutex_lock(&g->chain_lock);
-	bool got = chain_reader_epoch(g->reader, CHAIN_READER_CURRENT, &v, e);
+	bool got = chain_reader_epoch(g->reader, CHAIN_READER_CURRENT, &v, e) &&
+		   chain_rpc_get_block(g->rpc, "latest", &head, &found, e);
 	pthread_mutex_unlock(&g->chain_lock);
 	if (!got)
 		goto out;
+	if (found) {
+		pthread_mutex_lock(&g->lock);
+		g->chain_clock_offset = (int64_t)head.timestamp - (int64_t)now_unix();
+		pthread_mutex_unlock(&g->lock);
+	}
 	pthread_mutex_lock(&g->lock);
 	bool same = g->nodes && g->epoch == v.epoch;
 	pthread_mutex_unlock(&g->lock);
@@ -262,15 +271,19 @@ static void *poll_main(void *arg)
 	return NULL;
 }
 
-/* Seconds a blob stored until end_epoch has left, from the chain's epoch clock. */
+/* Seconds a blob stored until end_epoch has left, by the chain's clock (the latest block's
+ * time, carried forward by ours between polls). An epoch that has run over its time (nobody
+ * called advanceEpoch yet) leaves the blob at least until the next poll. */
 static uint64_t remaining_s(struct gw *g, uint64_t end_epoch)
 {
 	pthread_mutex_lock(&g->lock);
 	uint64_t epoch = g->epoch, start = g->epoch_start, dur = g->epoch_duration;
+	int64_t off = g->chain_clock_offset;
 	pthread_mutex_unlock(&g->lock);
 	if (end_epoch <= epoch)
 		return 0;
-	uint64_t end = start + (end_epoch - epoch) * dur, now = now_unix();
+	int64_t now_s = (int64_t)now_unix() + off;
+	uint64_t end = start + (end_epoch - epoch) * dur, now = now_s > 0 ? (uint64_t)now_s : 0;
 	return end > now ? end - now : 0;
 }
 
@@ -1045,6 +1058,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			}
 			return MHD_YES; /* the body follows */
 		}
+		/* Answered on the next call, once MHD has the whole request: a response queued
+		 * earlier makes it close the connection (no keep-alive). */
+		return MHD_YES;
 	}
 	if (rq->route && !strcmp(rq->route, "put") && put) {
 		if (*upload_data_size) {

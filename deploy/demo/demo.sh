@@ -73,6 +73,8 @@ deployment() { jq -r ".$1" "$STATE/deployment.json"; }
 stop_all() {
 	local f
 	[ -f "$STATE/api.pid" ] && stop_pid_file "$STATE/api.pid"
+	[ -f "$STATE/gateway.pid" ] && stop_pid_file "$STATE/gateway.pid"
+	[ -f "$STATE/gateway-f.pid" ] && stop_pid_file "$STATE/gateway-f.pid"
 	for f in "$STATE"/nodes/n*.pid; do
 		[ -f "$f" ] && stop_pid_file "$f"
 	done
@@ -182,37 +184,47 @@ advance_epoch() { # E: move time to the end of the current epoch and advance to 
 }
 advance_and_settle() { advance_epoch "$1"; settle_all; }
 
+# start_node I: `assay node serve` for node I (its fault, if any), in the background
+start_node() {
+	local i=$1 port f
+	port=$(cat "$STATE/nodes/port$i")
+	f=()
+	[ "$i" = 5 ] && f=(--fault-lose 0.3 --fault-no-recover)
+	[ "$i" = 6 ] && f=(--fault-corrupt 0.6)
+	mkdir -p "$STATE/nodes/n$i"
+	# No committee file: the node finds itself on chain by its node key
+	# (ASSAY_RPC_URL, ASSAY_DEPLOYMENT) and follows the committee epoch by epoch.
+	setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
+		--key-file "$STATE/keys/node$i-key.key" --threads 2 --admin "${f[@]}" \
+		>>"$STATE/nodes/n$i.log" 2>&1 </dev/null &
+	echo $! >"$STATE/nodes/n$i.pid"
+	echo "node $i: http://127.0.0.1:$port, pid $(cat "$STATE/nodes/n$i.pid") ${f[*]}"
+}
+# wait_node I: until node I answers /v1/health (fails if it exits)
+wait_node() {
+	local i=$1 port t
+	port=$(cat "$STATE/nodes/port$i")
+	for t in $(seq 1 300); do
+		curl -sf -m 1 "http://127.0.0.1:$port/v1/health" >/dev/null && break
+		kill -0 "$(cat "$STATE/nodes/n$i.pid")" 2>/dev/null ||
+			{ tail -n 20 "$STATE/nodes/n$i.log"; echo "node $i exited" >&2; return 1; }
+		[ "$t" = 300 ] && { echo "node $i did not answer /v1/health" >&2; return 1; }
+		sleep 0.1
+	done
+	curl -sf "http://127.0.0.1:$port/v1/health"; echo
+}
+
 do_nodes() {
-	local i op idx port f
+	local i op idx
 	for i in "${NODES[@]}"; do
 		op=$(addr "node$i-op" | lc)
 		idx=$(jq --arg op "$op" '.committee[] | select((.node | ascii_downcase) == $op) | .index' "$STATE/epoch1.json")
 		[ -n "$idx" ] || { echo "node $i ($op) is not in the committee of epoch 1" >&2; return 1; }
 		echo "$idx" >"$STATE/nodes/index$i"
-		port=$(cat "$STATE/nodes/port$i")
-		f=()
-		[ "$i" = 5 ] && f=(--fault-lose 0.3 --fault-no-recover)
-		[ "$i" = 6 ] && f=(--fault-corrupt 0.6)
-		mkdir -p "$STATE/nodes/n$i"
-		# No committee file: the node finds itself on chain by its node key
-		# (ASSAY_RPC_URL, ASSAY_DEPLOYMENT) and follows the committee epoch by epoch.
-		setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
-			--key-file "$STATE/keys/node$i-key.key" --threads 2 --admin "${f[@]}" \
-			>"$STATE/nodes/n$i.log" 2>&1 </dev/null &
-		echo $! >"$STATE/nodes/n$i.pid"
-		echo "node $i: committee index $idx, http://127.0.0.1:$port, pid $(cat "$STATE/nodes/n$i.pid") ${f[*]}"
+		echo "node $i: committee index $idx"
+		start_node "$i"
 	done
-	for i in "${NODES[@]}"; do
-		port=$(cat "$STATE/nodes/port$i")
-		for t in $(seq 1 300); do
-			curl -sf -m 1 "http://127.0.0.1:$port/v1/health" >/dev/null && break
-			kill -0 "$(cat "$STATE/nodes/n$i.pid")" 2>/dev/null ||
-				{ tail -n 20 "$STATE/nodes/n$i.log"; echo "node $i exited" >&2; return 1; }
-			[ "$t" = 300 ] && { echo "node $i did not answer /v1/health" >&2; return 1; }
-			sleep 0.1
-		done
-		curl -sf "http://127.0.0.1:$port/v1/health"; echo
-	done
+	for i in "${NODES[@]}"; do wait_node "$i"; done
 }
 
 BLOB_SIZES=(1 17 1000 4096 10000 33333 65536 100000 150000 200000 262144 300000 400000
@@ -301,6 +313,75 @@ do_payouts() {
 	done
 }
 
+# gateway_start NAME: `assay gateway serve` following the chain, cache in $STATE/NAME-cache
+gateway_start() {
+	local name=$1 port t
+	port=$(free_port)
+	setsid "$ASSAY" gateway serve --listen "127.0.0.1:$port" --cache-dir "$STATE/$name-cache" \
+		--gateway-poll-ms 1000 >>"$STATE/$name.log" 2>&1 </dev/null &
+	echo $! >"$STATE/$name.pid"
+	for t in $(seq 1 100); do
+		curl -sf -m 1 "http://127.0.0.1:$port/healthz" >/dev/null && break
+		kill -0 "$(cat "$STATE/$name.pid")" 2>/dev/null || { cat "$STATE/$name.log"; return 1; }
+		[ "$t" = 100 ] && { echo "the gateway did not answer /healthz" >&2; return 1; }
+		sleep 0.1
+	done
+	echo "http://127.0.0.1:$port" >"$STATE/$name.url"
+	echo "gateway $name: http://127.0.0.1:$port (pid $(cat "$STATE/$name.pid"))"
+}
+
+# read_all URL: every blob read through the gateway at URL, whole and one range, byte for
+# byte against the file that was stored
+read_all() {
+	local gw=$1 b id size a z code
+	for b in $(seq 0 $((NBLOBS - 1))); do
+		read -r id size < <(sed -n "$((b + 1))p" "$STATE/blobs.txt")
+		code=$(curl -s -o "$STATE/gw.out" -D "$STATE/gw.h" -w '%{http_code}' "$gw/v1/blobs/$id")
+		[ "$code" = 200 ] && cmp -s "$STATE/gw.out" "$STATE/blobs/blob$b.bin" ||
+			{ echo "GET blob$b ($id) through $gw: HTTP $code, not the stored bytes" >&2; return 1; }
+		a=$((size / 3)); z=$((a + size / 4))
+		code=$(curl -s -o "$STATE/gw.out" -w '%{http_code}' -H "Range: bytes=$a-$z" "$gw/v1/blobs/$id")
+		[ "$code" = 206 ] && cmp -s "$STATE/gw.out" <(tail -c +$((a + 1)) "$STATE/blobs/blob$b.bin" | head -c $((z - a + 1))) ||
+			{ echo "range $a-$z of blob$b through $gw: HTTP $code, not the stored bytes" >&2; return 1; }
+		echo "blob$b $id: $size bytes whole and bytes $a-$z match; $(grep -i '^cache-control:' "$STATE/gw.h" | tr -d '\r')"
+	done
+}
+
+do_gateway() {
+	# The CDN edge: every blob read back through `assay gateway serve` (committee and
+	# certification from the chain), whole and in a range; then again through a gateway
+	# with an empty cache while nodes 4 and 5 are stopped: with node 6 corrupting symbols,
+	# that is 6 of 20 shards (f) unusable.
+	local i
+	gateway_start gateway
+	read_all "$(cat "$STATE/gateway.url")"
+	local unknown=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA code
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$(cat "$STATE/gateway.url")/v1/blobs/$unknown")
+	[ "$code" = 404 ] || { echo "a blob that is not on chain: HTTP $code, wanted 404" >&2; return 1; }
+	echo "a blob that is not on chain: 404"
+	for i in 4 5; do stop_pid_file "$STATE/nodes/n$i.pid"; done
+	echo "nodes 4 and 5 stopped"
+	gateway_start gateway-f
+	read_all "$(cat "$STATE/gateway-f.url")"
+	stop_pid_file "$STATE/gateway-f.pid"
+	for i in 4 5; do start_node "$i"; done
+	for i in 4 5; do wait_node "$i"; done
+}
+
+do_gateway_expired() {
+	# After epoch 3 the demo's blobs (paid for epochs 1 to 3) have expired: the gateway
+	# answers 404, cached for seconds only.
+	local id code
+	read -r id _ < <(head -n 1 "$STATE/blobs.txt")
+	for _ in $(seq 1 50); do
+		code=$(curl -s -o /dev/null -D "$STATE/gw.h" -w '%{http_code}' "$(cat "$STATE/gateway.url")/v1/blobs/$id")
+		[ "$code" = 404 ] && break
+		sleep 0.2 # the gateway re-reads the epoch every second
+	done
+	[ "$code" = 404 ] || { echo "an expired blob: HTTP $code, wanted 404" >&2; return 1; }
+	echo "blob0 in epoch 4: 404 ($(grep -i '^cache-control:' "$STATE/gw.h" | tr -d '\r'))"
+}
+
 do_api() {
 	local port t
 	port=$(free_port)
@@ -342,10 +423,11 @@ do_collect() {
 		--slurpfile au "$STATE/audits.json" \
 		--slurpfile d "$STATE/deployment.json" --rawfile blobs "$STATE/blobs.txt" \
 		--arg db "$ASSAY_DB" --arg rpc "$ASSAY_RPC_URL" --arg api "$(cat "$STATE/api.url")" \
+		--arg gateway "$(cat "$STATE/gateway.url")" \
 		--arg state "$STATE" '
 		def shards($ep; $node): [$ep.committee[] | select((.node | ascii_downcase) == ($node | ascii_downcase)) | .shards][0];
 		{
-		  postgres: $db, rpc_url: $rpc, api: $api, state_dir: $state,
+		  postgres: $db, rpc_url: $rpc, api: $api, gateway: $gateway, state_dir: $state,
 		  deployment: $d[0],
 		  blobs: ($blobs | split("\n") | map(select(length > 0) | split(" ") | {blob_id: .[0], size: (.[1] | tonumber)})),
 		  audits: $au[0],
@@ -374,6 +456,7 @@ pointers() { # what to look at next, one command a line
 	echo "$BUILD/assay settle status --signing-key-file $sk"
 	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0"
 	echo "curl $(jq -r .api "$s")/v1/epochs"
+	echo "curl -I $(cat "$STATE/gateway.url")/v1/blobs/$(jq -r '.blobs[0].blob_id' "$s")   # the gateway (blobs expired in epoch 4: 404)"
 	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
 }
 
@@ -402,6 +485,7 @@ summary() { # ELAPSED
 	echo "  chain       $ASSAY_RPC_URL (chain id $(jq .deployment.chain_id "$s"), n = $(jq .deployment.n_shards "$s") shards)"
 	echo "  contracts   staking $(jq -r .deployment.staking "$s"), settlement $(jq -r .deployment.settlement "$s")"
 	echo "  blobs       $nb stored in epoch 1, paid for epochs 1 to 3 and certified ($bytes bytes)"
+	echo "  gateway     $(jq -r .gateway "$s") read each whole and in a range in epoch 1, also with nodes 4 and 5 down"
 	jq -r '.audits | group_by(.epoch)[] | "  audits      epoch \(.[0].epoch): " + (map("auditor \(.auditor) \(.decided)/\(.challenges)") | join(", ")) + " challenges decided"' "$s"
 	while IFS=$'\t' read -r e st rv pool; do
 		echo "  epoch $e     $st, $rv attestations revealed, reward pool $(tokens "$pool") tokens"

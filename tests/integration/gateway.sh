@@ -324,5 +324,51 @@ else
 fi
 gw_stop
 
+# ---- deploy/nginx/assay-gateway.conf: nginx in front of the gateway, caching ----
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -x "$NGINX" ] && command -v openssl >/dev/null; then
+	for ((i = 0; i < K; i++)); do
+		stop "g$i"
+		start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" || exit 1
+	done
+	gw_start nginx --hedge-ms 5000 || exit 1
+	mkdir -p "$T/ngx/logs" "$T/ngx/cache"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout "$T/ngx/key.pem" \
+		-out "$T/ngx/cert.pem" >/dev/null 2>&1
+	NG_TLS=$(free_port)
+	sed -e "s|/var/cache/nginx/assay|$T/ngx/cache|; s|127.0.0.1:8090|127.0.0.1:$GW_PORT|" \
+		-e "s|listen 443 ssl http2;|listen 127.0.0.1:$NG_TLS ssl;|" \
+		-e "s|/etc/ssl/certs/blobs.example.org.pem|$T/ngx/cert.pem|; s|/etc/ssl/private/blobs.example.org.key|$T/ngx/key.pem|" \
+		"$SRC/deploy/nginx/assay-gateway.conf" >"$T/ngx/site.conf"
+	cat >"$T/ngx/nginx.conf" <<CONF
+daemon off;
+user $(id -un);
+pid $T/ngx/nginx.pid;
+error_log $T/ngx/logs/error.log warn;
+events { worker_connections 256; }
+http { access_log off; include $T/ngx/site.conf; }
+CONF
+	if "$NGINX" -t -p "$T/ngx" -c "$T/ngx/nginx.conf" >"$T/ngx/t.log" 2>&1; then
+		ok "deploy/nginx/assay-gateway.conf passes nginx -t"
+		"$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" &
+		PID[nginx]=$!
+		for _ in $(seq 1 100); do curl -skf "https://127.0.0.1:$NG_TLS/healthz" >/dev/null && break; sleep 0.05; done
+		NG="https://127.0.0.1:$NG_TLS"
+		code=$(curl -sk -o "$T/out" -D "$T/out.h" -w '%{http_code}' "$NG/v1/blobs/${ID[big]}")
+		if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/big"; then ok "nginx in front: whole read (sliced, $(hdr x-cache-status "$T/out"))"; else bad "nginx in front: whole read $code"; fi
+		code=$(curl -sk -o "$T/out" -D "$T/out.h" -w '%{http_code}' "$NG/v1/blobs/${ID[big]}")
+		expect "nginx in front: second read from its cache" HIT "$(hdr x-cache-status "$T/out")"
+		cmp -s "$T/out" "$T/blobs/big" || bad "nginx cached bytes differ"
+		code=$(curl -sk -o "$T/out" -w '%{http_code}' -H "Range: bytes=3000000-3100000" "$NG/v1/blobs/${ID[big]}")
+		"$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.stdout.buffer.write(d[3000000:3100001])' "$T/blobs/big" >"$T/want"
+		if [ "$code" = 206 ] && cmp -s "$T/out" "$T/want"; then ok "nginx in front: range read"; else bad "nginx in front: range $code"; fi
+		expect "nginx in front: PUT refused" 403 "$(curl -sk -o /dev/null -w '%{http_code}' -X PUT --data x "$NG/v1/blobs/${ID[big]}")"
+		[ $fails -gt 0 ] && tail -5 "$T/ngx/logs/error.log"
+		kill "${PID[nginx]}"; wait "${PID[nginx]}" 2>/dev/null; unset "PID[nginx]"
+	else
+		bad "deploy/nginx/assay-gateway.conf fails nginx -t: $(tail -3 "$T/ngx/t.log")"
+	fi
+fi
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
