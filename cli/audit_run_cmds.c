@@ -328,7 +328,7 @@ static bool chain_src_open(struct chain_src *c, struct err *e)
 	struct chain_session_opts so;
 	memset(&so, 0, sizeof(so));
 	memset(c, 0, sizeof(*c));
-	if (!chain_session_open(&c->s, &so, false, true, e) ||
+	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
 	    !chain_reader_new(&c->r, c->s.rpc, &c->s.dep, NULL,
 			      settings.confirmations ? settings.confirmations : 1, 0, e))
 		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "

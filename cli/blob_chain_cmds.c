@@ -22,6 +22,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "node/client.h"
+#include "node/publish.h"
 
 #define CONFIRMATIONS_MAX_BYTES (4u << 20)
 
@@ -41,58 +42,6 @@ static void parse_blob_id(const struct command *cmd, uint8_t id[32])
 	} else if (!audit_blob_id_parse(opt_blob_id, id, &e)) {
 		cli_usage_error(cmd, "--blob-id: %s", e.msg);
 	}
-}
-
-
-bool blob_chain_register(struct chain_session *s, const uint8_t id[32], uint64_t size,
-			 uint8_t encoding_type, uint64_t epochs, struct blob_registration *out,
-			 struct err *e)
-{
-	struct chain_abi_value *r = NULL;
-	struct chain_receipt rcpt;
-	memset(&rcpt, 0, sizeof(rcpt));
-	memset(out, 0, sizeof(*out));
-	uint64_t cur;
-	struct chain_u256 per;
-	bool ok = false;
-	if (!chain_staking_current_epoch(s->bind, &cur, e) ||
-	    !chain_bind_call(s->bind, s->dep.blob_registry, "feePerEpoch(uint64)(uint256)",
-			     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(size)), &r, e) ||
-	    !chain_abi_get_u256(chain_abi_at(r, 0), &per, e))
-		goto out;
-	if (chain_u256_mul_small(&out->fee, &per, epochs)) {
-		err_set(e, "the fee overflows 256 bits");
-		goto out;
-	}
-	/* The epoch may advance between reading it and registering: approve one epoch more. */
-	struct chain_u256 allowance;
-	if (chain_u256_add(&allowance, &out->fee, &per)) {
-		err_set(e, "the fee overflows 256 bits");
-		goto out;
-	}
-	if (!chain_session_approve(s, s->dep.blob_registry, &allowance, e))
-		goto out;
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
-	chain_abi_push(a, chain_abi_uint_new(size));
-	chain_abi_push(a, chain_abi_uint_new(encoding_type));
-	chain_abi_push(a, chain_abi_uint_new(cur + epochs));
-	if (!chain_bind_send(s->bind, s->dep.blob_registry,
-			     "registerBlob(bytes32,uint64,uint8,uint64)", a, "blob register", &rcpt,
-			     e))
-		goto out;
-	memcpy(out->tx_hash, rcpt.tx_hash, 32);
-	struct chain_blob_info bi;
-	if (!chain_registry_blob_info(s->bind, id, &bi, e))
-		goto out;
-	out->start_epoch = bi.start_epoch;
-	out->end_epoch = bi.end_epoch;
-	out->encoded_size = bi.encoded_size;
-	ok = true;
-out:
-	chain_receipt_clear(&rcpt);
-	chain_abi_value_free(r);
-	return ok;
 }
 
 static int run_register(const struct command *cmd, int argc, char **argv)
@@ -119,9 +68,9 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_FAIL;
-	struct blob_registration reg;
-	if (!chain_session_open(&s, &opts, true, true, &e) ||
-	    !blob_chain_register(&s, id, opt_size, (uint8_t)opt_encoding_type, opt_epochs, &reg,
+	struct node_blob_registration reg;
+	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
+	    !node_blob_register(&s, id, opt_size, (uint8_t)opt_encoding_type, opt_epochs, &reg,
 				 &e))
 		goto fail;
 	char fd[CHAIN_U256_STRLEN];
@@ -141,17 +90,6 @@ fail:
 out:
 	chain_session_close(&s);
 	return rc;
-}
-
-struct confirmation {
-	uint16_t member;
-	uint8_t sig[65];
-};
-
-static int cmp_conf(const void *a, const void *b)
-{
-	const struct confirmation *x = a, *y = b;
-	return (int)x->member - (int)y->member;
 }
 
 /* The confirmations file: a JSON array of {"signer": "0x…", "signature": "0x…"} (or the
@@ -195,86 +133,12 @@ static bool load_confirmations(const char *path, struct node_confirmation **out,
 			goto out;
 		}
 		cf->epoch = json_is_integer(ep) ? (uint64_t)json_integer_value(ep)
-						: BLOB_CONFIRMATION_ANY_EPOCH;
+						: NODE_CONFIRMATION_ANY_EPOCH;
 		(*n)++;
 	}
 	ok = true;
 out:
 	json_decref(root);
-	return ok;
-}
-
-bool blob_chain_certify(struct chain_session *s, const uint8_t id[32],
-			const struct node_confirmation *in, size_t n,
-			struct blob_certification *out, struct err *e)
-{
-	struct chain_committee com;
-	memset(&com, 0, sizeof(com));
-	memset(out, 0, sizeof(*out));
-	struct chain_receipt rcpt;
-	memset(&rcpt, 0, sizeof(rcpt));
-	struct confirmation *conf = xcalloc(n + 1, sizeof(*conf));
-	size_t nconf = 0;
-	bool ok = false;
-	uint64_t cur;
-	if (!chain_staking_current_epoch(s->bind, &cur, e) ||
-	    !chain_staking_committee(s->bind, cur, &com, e) ||
-	    !chain_staking_committee_keys(s->bind, cur, &com, e))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		char signer[43];
-		chain_address_checksum(signer, in[i].signer);
-		if (in[i].epoch != BLOB_CONFIRMATION_ANY_EPOCH && in[i].epoch != cur) {
-			err_set(e, "confirmation %zu (by %s) names epoch %" PRIu64 ", but the current "
-				   "epoch is %" PRIu64 ": ask the node again",
-				i, signer, in[i].epoch, cur);
-			goto out;
-		}
-		bool found = false;
-		struct confirmation *cf = &conf[nconf];
-		for (size_t m = 0; m < com.n && !found; m++)
-			if (!memcmp(com.node_keys[m], in[i].signer, 20)) {
-				cf->member = (uint16_t)m;
-				found = true;
-			}
-		if (!found) {
-			err_set(e, "confirmation %zu: %s is not the node key of any member of epoch "
-				   "%" PRIu64 "'s committee",
-				i, signer, cur);
-			goto out;
-		}
-		memcpy(cf->sig, in[i].signature, 65);
-		bool dup = false;
-		for (size_t k = 0; k < nconf; k++)
-			dup = dup || conf[k].member == cf->member;
-		if (!dup)
-			nconf++;
-	}
-	qsort(conf, nconf, sizeof(*conf), cmp_conf);
-	uint64_t shards = 0;
-	struct chain_abi_value *members = chain_abi_array_new(), *sigs = chain_abi_array_new();
-	for (size_t i = 0; i < nconf; i++) {
-		chain_abi_push(members, chain_abi_uint_new(conf[i].member));
-		chain_abi_push(sigs, chain_abi_bytes_new(conf[i].sig, 65));
-		shards += com.shards[conf[i].member];
-	}
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_fixed_bytes_new(id, 32));
-	chain_abi_push(a, members);
-	chain_abi_push(a, sigs);
-	if (!chain_bind_send(s->bind, s->dep.blob_registry, "certifyBlob(bytes32,uint16[],bytes[])",
-			     a, "blob certify", &rcpt, e))
-		goto out;
-	out->epoch = cur;
-	out->block = rcpt.block_number;
-	out->confirmations = nconf;
-	out->shards = shards;
-	memcpy(out->tx_hash, rcpt.tx_hash, 32);
-	ok = true;
-out:
-	chain_receipt_clear(&rcpt);
-	free(conf);
-	chain_committee_clear(&com);
 	return ok;
 }
 
@@ -299,12 +163,12 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 	struct node_confirmation *conf = NULL;
 	size_t nconf = 0;
 	int rc = EXIT_FAIL;
-	struct blob_certification c;
-	if (!chain_session_open(&s, &opts, true, true, &e))
+	struct node_blob_certification c;
+	if (!cli_chain_session_open(&s, &opts, true, true, &e))
 		goto fail;
 	if (!load_confirmations(opt_confirmations, &conf, &nconf, &e))
 		goto fail;
-	if (!blob_chain_certify(&s, id, conf, nconf, &c, &e))
+	if (!node_blob_certify(&s, id, conf, nconf, &c, &e))
 		goto fail;
 	if (opts.json)
 		chain_session_print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c.epoch, "block",
@@ -342,7 +206,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	uint64_t cur;
 	struct chain_abi_value *r = NULL;
 	bool challengeable = false;
-	if (!chain_session_open(&s, &opts, false, true, &e) ||
+	if (!cli_chain_session_open(&s, &opts, false, true, &e) ||
 	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
 	    !chain_registry_blob_info(s.bind, id, &bi, &e))
 		goto fail;

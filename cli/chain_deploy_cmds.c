@@ -131,7 +131,7 @@ static int run_deploy(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "a deployment parameter is out of range (bps at most 10000, "
 				     "seed delay at most 200, f_a at most 255)");
 
-	if (!chain_session_open(&s, &opts, true, false, &e)) {
+	if (!cli_chain_session_open(&s, &opts, true, false, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}

@@ -49,7 +49,7 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	uint64_t before, after;
 	struct chain_epoch_info info;
-	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_staking_current_epoch(s.bind, &before, &e))
 		goto fail;
 	if (!chain_bind_send(s.bind, s.dep.staking, "advanceEpoch()", NULL, "advance epoch", NULL,
@@ -93,7 +93,7 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 	uint64_t cur, head;
 	struct chain_epoch_info info;
 	bool sent = false;
-	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
 	    !chain_staking_epoch_info(s.bind, cur, &info, &e))
 		goto fail;
@@ -171,7 +171,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	struct chain_block head;
 	bool found;
 	json_t *j = NULL;
-	if (!chain_session_open(&s, &opts, false, true, &e) ||
+	if (!cli_chain_session_open(&s, &opts, false, true, &e) ||
 	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
 	    !chain_rpc_get_block(s.rpc, "latest", &head, &found, &e))
 		goto fail;

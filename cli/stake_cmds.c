@@ -41,7 +41,7 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 	int rc = EXIT_FAIL;
 	struct chain_receipt rcpt;
 	memset(&rcpt, 0, sizeof(rcpt));
-	if (!chain_session_open(&s, &opts, true, true, &e) ||
+	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    (approve && !chain_session_approve(&s, s.dep.staking, approve, &e))) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
@@ -143,7 +143,7 @@ static int run_undelegate(const struct command *cmd, int argc, char **argv)
 		struct err e = {{0}};
 		struct chain_session s;
 		struct chain_position p;
-		bool ok = chain_session_open(&s, &opts, true, true, &e) &&
+		bool ok = cli_chain_session_open(&s, &opts, true, true, &e) &&
 			  chain_staking_position(s.bind, node, s.me, &p, &e);
 		chain_session_close(&s);
 		if (!ok)
@@ -229,7 +229,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	struct chain_session s;
 	int rc = EXIT_FAIL;
 	json_t *nodes = json_array(), *j = NULL;
-	if (!chain_session_open(&s, &opts, false, true, &e))
+	if (!cli_chain_session_open(&s, &opts, false, true, &e))
 		goto fail;
 	if (opt_node) {
 		if (!node_json(&s, node, &j, &e))
