@@ -7,6 +7,9 @@
 #include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "cli/chain_session.h"
+#include "core/util.h"
+#include "gateway/publish.h"
 #include "gateway/server.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -24,16 +27,22 @@ static unsigned clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
-	static const char *listen, *committee, *contracts;
+	static const char *listen, *committee, *token_file;
+	static struct chain_session_opts copts;
 	static const struct opt local[] = {
 		{"listen", 0, OPT_STRING, &listen, "HOST:PORT",
 		 "address to serve on; default: the gateway-listen setting", NULL, false},
 		{"committee", 0, OPT_STRING, &committee, "FILE",
 		 "read the committee from FILE (a network that is not ours) instead of the chain",
 		 NULL, false},
-		{"contracts", 0, OPT_STRING, &contracts, "DIR",
+		{"contracts", 0, OPT_STRING, &copts.contracts_dir, "DIR",
 		 "read <Name>.json (ABI + bytecode) from DIR instead of the copies built into assay",
 		 NULL, false},
+		{"publisher-key-file", 0, OPT_STRING, &copts.key_file, "FILE",
+		 "turn on PUT /v1/blobs, paying from this key (0x-hex, mode 0600)", NULL, false},
+		{"publisher-token-file", 0, OPT_STRING, &token_file, "FILE",
+		 "PUT /v1/blobs needs 'Authorization: Bearer <the token in FILE>' (mode 0600)", NULL,
+		 false},
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
@@ -53,7 +62,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.committee_path = committee,
 		.rpc_url = settings.rpc_url,
 		.deployment_path = settings.deployment,
-		.contracts_dir = contracts,
+		.contracts_dir = copts.contracts_dir,
 		.rpc_timeout_ms = settings.rpc_timeout_ms,
 		.confirmations = settings.confirmations,
 		.poll_ms = settings.gateway_poll_ms,
@@ -78,14 +87,64 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct err e = {{0}};
-	if (!gateway_serve(&cfg, &stop_flag, &e))
-		return cli_fail(cmd, "%s", e.msg);
-	return EXIT_OK;
+	struct chain_session s;
+	memset(&s, 0, sizeof(s));
+	struct gateway_publisher *pub = NULL;
+	char *token = NULL;
+	int rc = EXIT_FAIL;
+	if (token_file && !copts.key_file)
+		cli_usage_error(cmd, "--publisher-token-file guards the publisher: give "
+				     "--publisher-key-file too");
+	if (copts.key_file) {
+		if (committee)
+			cli_usage_error(cmd, "the publisher pays on chain: drop --committee");
+		if (token_file) {
+			uint8_t *t = NULL;
+			size_t tl = 0;
+			if (!read_file(token_file, 4096, &t, &tl, &e)) {
+				rc = cli_fail(cmd, "%s", e.msg);
+				goto out;
+			}
+			while (tl && (t[tl - 1] == '\n' || t[tl - 1] == '\r' || t[tl - 1] == ' '))
+				tl--;
+			token = xstrndup((const char *)t, tl);
+			wipe(t, tl);
+			free(t);
+			if (!*token) {
+				rc = cli_fail(cmd, "%s holds no token", token_file);
+				goto out;
+			}
+			cfg.publisher_token = token;
+		}
+		if (!cli_chain_session_open(&s, &copts, true, true, &e)) {
+			rc = cli_fail(cmd, "the publisher's chain session: %s", e.msg);
+			goto out;
+		}
+		pub = gateway_publisher_new(&s, copts.contracts_dir, settings.confirmations,
+					    settings.gateway_node_timeout_ms);
+		cfg.publish = gateway_publisher_publish;
+		cfg.publish_cls = pub;
+	}
+	if (!gateway_serve(&cfg, &stop_flag, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	gateway_publisher_free(pub);
+	if (copts.key_file)
+		chain_session_close(&s);
+	if (token) {
+		wipe(token, strlen(token));
+		free(token);
+	}
+	return rc;
 }
 
 const struct command gateway_commands[] = {
 	{"gateway", "serve", "serve blobs over HTTP as a CDN edge: verified, streamed, ranged, cached",
-	 "[--listen HOST:PORT] [--committee FILE] [--cache-dir DIR] [--cache-mib N]",
+	 "[--listen HOST:PORT] [--committee FILE] [--cache-dir DIR] [--cache-mib N]\n"
+	 "  [--publisher-key-file FILE [--publisher-token-file FILE]]",
 	 "Routes (compatible with the Walrus aggregator's):\n"
 	 "  GET|HEAD /v1/blobs/{blob_id}        the blob. Range (a-b, a-, -n; several ranges get\n"
 	 "                                      the whole body), If-None-Match (304), If-Range;\n"
@@ -93,6 +152,11 @@ const struct command gateway_commands[] = {
 	 "                                      ?filename= sets Content-Disposition (?download=true:\n"
 	 "                                      attachment)\n"
 	 "  GET|HEAD /v1/blobs/{blob_id}/byte-range?start=S&length=L   206 with those bytes\n"
+	 "  PUT      /v1/blobs?epochs=N         with --publisher-key-file only: stores, pays for and\n"
+	 "                                      certifies the body as 'assay blob put' does; answers\n"
+	 "                                      {\"newlyCreated\"|\"alreadyCertified\": {\"blobId\", ...}}\n"
+	 "                                      (body up to max-upload-mib; a bearer token with\n"
+	 "                                      --publisher-token-file)\n"
 	 "  GET      /healthz, /metrics         liveness (503 until a committee is read); Prometheus\n"
 	 "Every byte is verified: metadata must hash to the blob ID and every symbol must check\n"
 	 "against it, so a lying node's answer is dropped and the piece asked of another node; a\n"

@@ -141,6 +141,7 @@ step "epoch 3: reveal window; auditors reveal" settle_at 3 commit_end
 step "epoch 3: dispute window over; finalize" settle_at 3 dispute_end finalized
 step "payouts of every node, checked against the chain" do_payouts
 step "the gateway answers 404 for the expired blobs" do_gateway_expired
+step "publish a blob through the gateway (PUT), read it back" do_gateway_publish
 step "start the read-only API" do_api
 step "attestations verified, evidence proven against the chain" do_check_views
 step "collect the summary" do_collect

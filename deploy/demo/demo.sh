@@ -313,12 +313,14 @@ do_payouts() {
 	done
 }
 
-# gateway_start NAME: `assay gateway serve` following the chain, cache in $STATE/NAME-cache
+# gateway_start NAME [flags]: `assay gateway serve` following the chain, cache in
+# $STATE/NAME-cache
 gateway_start() {
 	local name=$1 port t
+	shift
 	port=$(free_port)
 	setsid "$ASSAY" gateway serve --listen "127.0.0.1:$port" --cache-dir "$STATE/$name-cache" \
-		--gateway-poll-ms 1000 >>"$STATE/$name.log" 2>&1 </dev/null &
+		--gateway-poll-ms 1000 "$@" >>"$STATE/$name.log" 2>&1 </dev/null &
 	echo $! >"$STATE/$name.pid"
 	for t in $(seq 1 100); do
 		curl -sf -m 1 "http://127.0.0.1:$port/healthz" >/dev/null && break
@@ -380,6 +382,40 @@ do_gateway_expired() {
 	done
 	[ "$code" = 404 ] || { echo "an expired blob: HTTP $code, wanted 404" >&2; return 1; }
 	echo "blob0 in epoch 4: 404 ($(grep -i '^cache-control:' "$STATE/gw.h" | tr -d '\r'))"
+}
+
+do_gateway_publish() {
+	# The publisher side: the gateway restarted with the publisher's key and a bearer
+	# token; PUT /v1/blobs stores, pays for and certifies a new blob (as 'blob put'), which
+	# is then read back through it; a second PUT finds it already certified.
+	local gw out id code
+	stop_pid_file "$STATE/gateway.pid"
+	(umask 077; A chain keccak --text "assay-demo/gateway-token" >"$STATE/keys/gateway.token")
+	gateway_start gateway --publisher-key-file "$STATE/keys/publisher.key" \
+		--publisher-token-file "$STATE/keys/gateway.token"
+	gw=$(cat "$STATE/gateway.url")
+	perl -e 'srand(4242); print pack("C*", map { int rand 256 } 1 .. 300000)' >"$STATE/blobs/published.bin"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$STATE/blobs/published.bin" "$gw/v1/blobs?epochs=5")
+	[ "$code" = 401 ] || { echo "PUT without the token: HTTP $code, wanted 401" >&2; return 1; }
+	out=$(curl -sS -X PUT -H "Authorization: Bearer $(cat "$STATE/keys/gateway.token")" \
+		--data-binary @"$STATE/blobs/published.bin" "$gw/v1/blobs?epochs=5")
+	echo "PUT: $out"
+	id=$(jq -er .newlyCreated.blobObject.blobId <<<"$out")
+	echo "$id" >"$STATE/published.id"
+	A blob status --blob-id "$id" --json | tee "$STATE/blobs/published-status.json"
+	[ "$(jq -r .state "$STATE/blobs/published-status.json")" = certified ] || { echo "not certified" >&2; return 1; }
+	for _ in $(seq 1 50); do
+		code=$(curl -s -o "$STATE/gw.out" -w '%{http_code}' "$gw/v1/blobs/$id")
+		[ "$code" = 200 ] && break
+		sleep 0.2 # a 404 is cached for seconds: the certification may have been too new
+	done
+	[ "$code" = 200 ] && cmp -s "$STATE/gw.out" "$STATE/blobs/published.bin" ||
+		{ echo "GET of the published blob: HTTP $code, not the bytes put" >&2; return 1; }
+	echo "GET $id: the 300000 bytes put"
+	out=$(curl -sS -X PUT -H "Authorization: Bearer $(cat "$STATE/keys/gateway.token")" \
+		--data-binary @"$STATE/blobs/published.bin" "$gw/v1/blobs?epochs=5")
+	echo "PUT again: $out"
+	[ "$(jq -r .alreadyCertified.blobId <<<"$out")" = "$id" ] || { echo "the second PUT was not alreadyCertified" >&2; return 1; }
 }
 
 do_api() {
@@ -456,7 +492,9 @@ pointers() { # what to look at next, one command a line
 	echo "$BUILD/assay settle status --signing-key-file $sk"
 	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0"
 	echo "curl $(jq -r .api "$s")/v1/epochs"
-	echo "curl -I $(cat "$STATE/gateway.url")/v1/blobs/$(jq -r '.blobs[0].blob_id' "$s")   # the gateway (blobs expired in epoch 4: 404)"
+	echo "curl -I $(cat "$STATE/gateway.url")/v1/blobs/$(jq -r '.blobs[0].blob_id' "$s")   # expired in epoch 4: 404"
+	echo "curl -o /tmp/published $(cat "$STATE/gateway.url")/v1/blobs/$(cat "$STATE/published.id")   # the gateway"
+	echo "curl -X PUT -H \"Authorization: Bearer \$(cat $STATE/keys/gateway.token)\" --data-binary @FILE '$(cat "$STATE/gateway.url")/v1/blobs?epochs=3'"
 	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
 }
 

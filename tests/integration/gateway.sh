@@ -269,19 +269,24 @@ if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/mid"; then ok "read after a re
 code=$(fetch "$GW/v1/blobs/${ID[big]}" "$T/out")
 if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/big"; then ok "good entries survive a restart"; else bad "big after restart: $code"; fi
 
-# ---- a node corrupting every symbol it serves never yields a wrong byte ----
+# ---- a node corrupting every symbol it serves and one answering garbage (6 shards: f)
+# never yield a wrong byte ----
 stop g3
 start g3 "$T/g.json" 3 "${PORT[g3]}" "$T/g-data3" --fault-corrupt 1 || exit 1
+stop g4
+start g4 "$T/g.json" 4 "${PORT[g4]}" "$T/g-data4" --fault-garbage || exit 1
 gw_start corrupt --hedge-ms 5000 || exit 1
 for f in big mid small; do
 	code=$(fetch "$GW/v1/blobs/${ID[$f]}" "$T/out")
-	if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/$f"; then ok "lying node: $f whole correct"; else bad "lying node: $f: $code"; fi
+	if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/$f"; then ok "lying and garbage nodes: $f whole correct"; else bad "lying and garbage nodes: $f: $code"; fi
 done
 range_case lying-node-range big "bytes=1234567-2345678" 206 1234567 2345678
 curl -s "$GW/metrics" | grep -q "node_fetch_failures_total{node=\"http://127.0.0.1:${PORT[g3]}\",reason=\"invalid_symbol\"}" &&
 	ok "the lying node's dropped answers are counted" || bad "no invalid_symbol failures counted for the lying node"
 stop g3
 start g3 "$T/g.json" 3 "${PORT[g3]}" "$T/g-data3" || exit 1
+stop g4
+start g4 "$T/g.json" 4 "${PORT[g4]}" "$T/g-data4" || exit 1
 
 # ---- f nodes stopped: 5 of 20 shards gone (f = 6) ----
 stop g5
