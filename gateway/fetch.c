@@ -66,7 +66,18 @@ struct gateway_fetcher {
 	pthread_mutex_t lock;
 	struct node_codec *codecs[MAX_CODECS];
 	uint32_t codec_n[MAX_CODECS];
+	atomic_int threads; /* attempts and fill workers still running */
 };
+
+void gateway_fetcher_hold(struct gateway_fetcher *f)
+{
+	atomic_fetch_add(&f->threads, 1);
+}
+
+void gateway_fetcher_release(struct gateway_fetcher *f)
+{
+	atomic_fetch_sub(&f->threads, 1);
+}
 
 struct gateway_fetcher *gateway_fetcher_new(const struct gateway_fetch_cfg *cfg,
 					    struct gateway_metrics *m)
@@ -88,6 +99,17 @@ void gateway_fetcher_free(struct gateway_fetcher *f)
 {
 	if (!f)
 		return;
+	/* every thread ends within a node timeout (two, for a hedge that decodes) */
+	uint64_t deadline = now_ms() + 3 * f->cfg.timeout_ms + 1000;
+	while (atomic_load(&f->threads) > 0 && now_ms() < deadline) {
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&f->threads) > 0) {
+		log_warn("%d fetch threads still running at exit; leaving the fetcher to them",
+			 atomic_load(&f->threads));
+		return;
+	}
 	for (size_t i = 0; i < MAX_CODECS; i++)
 		node_codec_free(f->codecs[i]);
 	pthread_mutex_destroy(&f->lock);
@@ -445,6 +467,7 @@ static void *attempt_run(void *arg)
 	bool ok = a->which == 0
 			  ? piece_primary(j->f, j->v, &j->blob, j->row, j->c0, j->c1, buf, &e)
 			  : piece_secondary(j->f, j->v, &j->blob, j->row, j->c0, j->c1, buf, &e);
+	struct gateway_fetcher *f = j->f;
 	pthread_mutex_lock(&j->lock);
 	j->running--;
 	if (ok && !j->done) {
@@ -459,6 +482,7 @@ static void *attempt_run(void *arg)
 	free(buf);
 	free(a);
 	job_unref(j);
+	gateway_fetcher_release(f);
 	return NULL;
 }
 
@@ -475,9 +499,11 @@ static bool attempt_start(struct job *j, int which)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	gateway_fetcher_hold(j->f);
 	int rc = pthread_create(&t, &attr, attempt_run, a);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
+		gateway_fetcher_release(j->f);
 		pthread_mutex_lock(&j->lock);
 		j->refs--;
 		j->running--;

@@ -51,7 +51,12 @@ struct gateway_fetch_cfg {
 struct gateway_fetcher;
 struct gateway_fetcher *gateway_fetcher_new(const struct gateway_fetch_cfg *cfg,
 					    struct gateway_metrics *m);
+/* Waits for the threads still working for it (hedges that lost, cancelled fills: each ends
+ * within a node timeout), then frees it. */
 void gateway_fetcher_free(struct gateway_fetcher *f);
+/* A thread that uses f holds it for as long (gateway/fill.c's workers do). */
+void gateway_fetcher_hold(struct gateway_fetcher *f);
+void gateway_fetcher_release(struct gateway_fetcher *f);
 
 /* A blob's verified metadata and the layout derived from it. */
 struct gateway_blob {

@@ -192,7 +192,9 @@ static void *worker(void *arg)
 		if (fl->done)
 			fl->done(fl->done_cls, fl, ok);
 	}
+	struct gateway_fetcher *f = fl->f;
 	gateway_fill_unref(fl);
+	gateway_fetcher_release(f);
 	return NULL;
 }
 
@@ -250,7 +252,9 @@ bool gateway_fill_start(struct gateway_fetcher *f, struct gateway_nodes *v,
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		gateway_fill_ref(fl);
+		gateway_fetcher_hold(f);
 		if (pthread_create(&t, &attr, worker, fl) != 0) {
+			gateway_fetcher_release(f);
 			pthread_mutex_lock(&fl->lock);
 			fl->refs--;
 			fl->workers_left--;

@@ -490,10 +490,10 @@ static void fill_done(void *cls, struct gateway_fill *fl, bool ok)
 	}
 	pthread_mutex_unlock(&g->lock);
 	gateway_fill_unref(mine);
-	atomic_fetch_sub(&g->fetches, 1);
 	gateway_metrics_inflight(g->metrics, 0, -1);
 	ent_unref(g, ent);
 	free(j);
+	atomic_fetch_sub(&g->fetches, 1); /* last: the gateway may be freed once it is 0 */
 }
 
 /* A reference to the whole-blob fill of ent (len > 0), shared by every request for it:
@@ -697,7 +697,8 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		return send_error(conn, rq, 400, NULL, 0,
 				  "content-type must be a media type such as image/png");
 	const char *filename = arg(conn, "filename"), *download = arg(conn, "download");
-	char disposition[1200] = "";
+	char disposition[1200];
+	disposition[0] = '\0';
 	bool attachment = download && (!strcmp(download, "true") || !strcmp(download, "1"));
 	if (filename && !gateway_content_disposition(filename, attachment, disposition,
 						     sizeof(disposition)))
@@ -796,7 +797,8 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 	}
 	uint64_t first = rg.first, body_len = len ? rg.last - rg.first + 1 : 0;
 
-	char ctype[GATEWAY_CACHE_CTYPE_MAX] = "";
+	char ctype[GATEWAY_CACHE_CTYPE_MAX];
+	ctype[0] = '\0';
 	struct MHD_Response *r = NULL;
 	int fd = -1;
 	uint64_t clen;
@@ -1259,7 +1261,7 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 		MHD_OPTION_NOTIFY_COMPLETED, completed, g, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)g->cfg.client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		g->cfg.max_requests * 2 + 16, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+		(size_t)16 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!g->daemon) {
 		err_set(e, "cannot listen on %s (in use, or not an address of this host)",
 			g->cfg.listen);

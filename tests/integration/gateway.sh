@@ -19,6 +19,7 @@ declare -A PID PORT
 fails=0
 passes=0
 GW_PID=
+GW_NAME=
 
 cleanup() {
 	[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
@@ -70,6 +71,7 @@ ok "stored ${#ID[@]} blobs on $K nodes ($N shards)"
 gw_start() {
 	local name=$1; shift
 	gw_stop
+	GW_NAME=$name
 	GW_PORT=$(free_port)
 	"$A" gateway serve --listen "127.0.0.1:$GW_PORT" --committee "$T/g.json" \
 		--cache-dir "$T/cache-$name" --cache-mib 256 --log-level info "$@" >>"$T/gw-$name.log" 2>&1 &
@@ -82,10 +84,12 @@ gw_start() {
 	done
 	bad "gateway $name never became healthy"
 }
-gw_stop() {
+gw_stop() { # SIGTERM: it must exit 0 (a sanitizer build reports leaks and errors here)
 	[ -n "$GW_PID" ] || return 0
 	kill "$GW_PID" 2>/dev/null
 	wait "$GW_PID" 2>/dev/null
+	local rc=$?
+	[ $rc -eq 0 ] || bad "gateway $GW_NAME exited $rc on SIGTERM: $(grep -m3 -E 'ERROR|SUMMARY|leak' "$T/gw-$GW_NAME.log" || tail -2 "$T/gw-$GW_NAME.log")"
 	GW_PID=
 }
 # fetch URL OUT [curl args]: prints the status code; headers in OUT.h
