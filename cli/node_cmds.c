@@ -27,7 +27,8 @@ static void on_signal(int sig)
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
 	static const char *listen, *data, *committee, *key_file, *offline;
-	static uint64_t index, epoch, threads, max_body, recover_interval, peer_timeout, slow, seed;
+	static uint64_t index, epoch, threads, max_body, recover_interval, peer_timeout, slow, seed,
+		min_free_mib;
 	static double lose, corrupt;
 	static bool admin, garbage, other_blob, no_recover;
 	static const struct opt local[] = {
@@ -47,6 +48,9 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		 "current one)",
 		 "0", false},
 		{"threads", 0, OPT_U64, &threads, "N", "HTTP worker threads", "4", false},
+		{"min-free-mib", 0, OPT_U64, &min_free_mib, "MIB",
+		 "uploads that would leave less free on the data directory's disk get 507", "64",
+		 false},
 		{"max-body", 0, OPT_U64, &max_body, "BYTES", "largest request body accepted",
 		 "33554432", false},
 		{"admin", 0, OPT_BOOL, &admin, NULL,
@@ -97,6 +101,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.epoch = epoch,
 		.threads = threads > 256 ? 256u : (unsigned)threads,
 		.max_body = (size_t)max_body,
+		.min_free_bytes = min_free_mib << 20,
 		.admin = admin,
 		.recover_interval_s = recover_interval,
 		.peer_timeout_ms = peer_timeout,

@@ -54,6 +54,7 @@ void node_view_unref(struct node_view *v)
 	if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
 		return;
 	node_committee_free(v->committee);
+	free(v->in_grace);
 	free(v);
 }
 
@@ -79,6 +80,7 @@ struct node_follow {
 	size_t npending, cap;
 	bool dirty;
 	uint64_t last_poll_ms;
+	size_t gc_cursor; /* the next stored blob the collector looks at */
 	struct node_follow_summary sum;
 	/* the thread */
 	struct node_store *store;
@@ -298,15 +300,22 @@ static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
 		return false;
 	bool ok = committee_of(f, &cv, &cm, &self, e);
 	uint64_t epoch = cv.epoch;
+	bool *grace = NULL;
+	if (ok && cv.in_grace) {
+		grace = xcalloc(cv.n_shards ? cv.n_shards : 1, sizeof(*grace));
+		memcpy(grace, cv.in_grace, cv.n_shards * sizeof(*grace));
+	}
 	chain_epoch_view_clear(&cv);
 	if (!ok)
 		return false;
 	if (cm->n != f->dep.n_shards) {
+		free(grace);
 		node_committee_free(cm);
 		return err_set(e, "the chain's committee has %u shards, the deployment %u", cm->n,
 			       f->dep.n_shards);
 	}
 	struct node_view *nv = node_view_new(cm, self, epoch);
+	nv->in_grace = grace;
 	struct node_view *old = f->view;
 	if (old && view_same(old, nv)) {
 		node_view_unref(nv);
@@ -464,13 +473,93 @@ static bool recover_some(struct node_follow *f, struct err *err)
 	return chain_ok;
 }
 
+/* Stored blobs the collector looks at per pass (one chain read each). */
+#define GC_BLOBS_PER_PASS 16u
+
+/* Deletes what the node need not keep any more, a few blobs per pass: blobs past their end
+ * epoch, and slivers of shards handed over to a holder no longer in grace. Fails only when
+ * the chain cannot say. */
+static bool collect_some(struct node_follow *f, struct err *err)
+{
+	if (!f->view || !f->view->in_grace || f->view->committee->count == 0)
+		return true;
+	struct node_view *v = node_view_ref(f->view);
+	uint8_t (*ids)[AUDIT_DIGEST_LEN] = NULL;
+	size_t count = 0;
+	bool ok = true;
+	if (!node_store_list_blobs(f->store, &ids, &count, err)) {
+		ok = false;
+		goto out;
+	}
+	uint32_t n = v->committee->n;
+	for (size_t k = 0; k < count && k < GC_BLOBS_PER_PASS && !atomic_load(&f->stop); k++) {
+		const uint8_t *id = ids[(f->gc_cursor + k) % count];
+		char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
+		id_text(idt, id);
+		struct chain_audit_blob cb;
+		bool certified;
+		if (!chain_reader_blob(f->reader, id, &cb, &certified, err)) {
+			ok = false;
+			break;
+		}
+		struct err e = {{0}};
+		if (cb.end_epoch != 0 && cb.end_epoch <= v->epoch) {
+			uint64_t freed;
+			pthread_mutex_lock(f->recover_lock);
+			bool del = node_store_delete_blob(f->store, id, &freed, &e);
+			pthread_mutex_unlock(f->recover_lock);
+			if (del)
+				log_info("blob %s expired at the start of epoch %" PRIu64 ": deleted, "
+					 "%" PRIu64 " bytes reclaimed",
+					 idt, cb.end_epoch, freed);
+			else
+				log_error("blob %s: %s", idt, e.msg);
+			continue;
+		}
+		uint64_t before = node_store_reclaimed(f->store);
+		size_t dropped = 0;
+		pthread_mutex_lock(f->recover_lock);
+		for (uint32_t p = 0; p < n; p++) {
+			uint32_t shard = audit_shard_of_pair(id, n, p);
+			bool mine = v->self != NODE_NOT_MEMBER &&
+				    node_committee_holds(v->committee, v->self, shard);
+			if (mine || v->in_grace[shard])
+				continue;
+			uint16_t sec = (uint16_t)audit_secondary_sliver_of_pair(n, p);
+			bool hp = node_store_has_sliver(f->store, id, AUDIT_AXIS_PRIMARY, (uint16_t)p),
+			     hs = node_store_has_sliver(f->store, id, AUDIT_AXIS_SECONDARY, sec);
+			if (!hp && !hs)
+				continue;
+			if ((hp && !node_store_delete_sliver(f->store, id, AUDIT_AXIS_PRIMARY,
+							     (uint16_t)p, &e)) ||
+			    (hs && !node_store_delete_sliver(f->store, id, AUDIT_AXIS_SECONDARY, sec,
+							     &e)))
+				log_error("blob %s: %s", idt, e.msg);
+			else
+				dropped++;
+		}
+		pthread_mutex_unlock(f->recover_lock);
+		if (dropped)
+			log_info("blob %s: %zu sliver pairs of shards handed over deleted, %" PRIu64
+				 " bytes reclaimed",
+				 idt, dropped, node_store_reclaimed(f->store) - before);
+	}
+	if (count)
+		f->gc_cursor = (f->gc_cursor + GC_BLOBS_PER_PASS) % count;
+out:
+	free(ids);
+	node_view_unref(v);
+	return ok;
+}
+
 /* The committee and the logs once per poll; queued blobs as soon as their turn comes. */
 static bool pass(struct node_follow *f, struct err *e)
 {
 	bool gained, ok = true;
 	if (now_ms() - f->last_poll_ms >= f->cfg.poll_ms) {
 		if (!refresh_view(f, &gained, e) ||
-		    (gained && !queue_stored(f, "new shards", e)) || !scan(f, e))
+		    (gained && !queue_stored(f, "new shards", e)) || !scan(f, e) ||
+		    (f->store && f->recover_lock && !collect_some(f, e)))
 			ok = false;
 		else
 			f->last_poll_ms = now_ms();

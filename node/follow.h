@@ -16,6 +16,10 @@
  *   - each queued blob is checked against the chain again (certified, still stored), then
  *     node_recover_blob() rebuilds its missing slivers from peers. A blob still missing
  *     slivers (peers down) is retried with exponential backoff (1 s doubling to 5 min).
+ *   - storage that stays bounded: once per poll, a few stored blobs (a cursor goes round
+ *     them) are looked up on chain; a blob past its end epoch is deleted whole, and the
+ *     slivers of shards this node no longer holds are deleted once their new holder is
+ *     out of its grace epoch (it has synced them by then).
  * Work per pass is bounded (a number of blobs, a range of blocks), so the node keeps
  * serving and stopping is prompt. The scan cursor and the queue are kept in
  * DIR/chain-follow.json, written atomically, so a restart resumes where it stopped. The
@@ -43,6 +47,7 @@ struct node_view {
 	struct node_committee *committee;
 	uint32_t self;  /* this node's member index, or NODE_NOT_MEMBER */
 	uint64_t epoch; /* named in storage confirmations */
+	bool *in_grace; /* per shard, from the chain (NULL with a committee file) */
 	atomic_uint refs;
 };
 /* Takes the committee; one reference. */

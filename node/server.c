@@ -109,6 +109,7 @@ static const char *status_name(unsigned status)
 	case 409: return "FAILED_PRECONDITION";
 	case 413: return "PAYLOAD_TOO_LARGE";
 	case 503: return "UNAVAILABLE";
+	case 507: return "RESOURCE_EXHAUSTED";
 	default: return "INTERNAL";
 	}
 }
@@ -312,6 +313,37 @@ static enum MHD_Result get_health(struct node_server *s, const struct node_view 
 	return send_buf(conn, 200, "application/json", &b);
 }
 
+/* Prometheus text: what the node stores, has reclaimed and has served. */
+static enum MHD_Result get_metrics(struct node_server *s, struct MHD_Connection *conn)
+{
+	uint64_t free_bytes;
+	(void)node_store_has_room(s->store, 0, &free_bytes);
+	struct buf b = BUF_INIT;
+	buf_printf(&b,
+		   "# HELP assay_node_stored_bytes Bytes of metadata and slivers stored.\n"
+		   "# TYPE assay_node_stored_bytes gauge\nassay_node_stored_bytes %llu\n"
+		   "# HELP assay_node_reclaimed_bytes_total Bytes deleted (expired blobs, shards "
+		   "handed over).\n"
+		   "# TYPE assay_node_reclaimed_bytes_total counter\n"
+		   "assay_node_reclaimed_bytes_total %llu\n"
+		   "# HELP assay_node_free_bytes Bytes free on the store's file system.\n"
+		   "# TYPE assay_node_free_bytes gauge\nassay_node_free_bytes %llu\n"
+		   "# HELP assay_node_served_total Answers served, by kind.\n"
+		   "# TYPE assay_node_served_total counter\n"
+		   "assay_node_served_total{kind=\"metadata\"} %llu\n"
+		   "assay_node_served_total{kind=\"symbol_requests\"} %llu\n"
+		   "assay_node_served_total{kind=\"symbols\"} %llu\n"
+		   "assay_node_served_total{kind=\"slivers\"} %llu\n",
+		   (unsigned long long)node_store_bytes(s->store),
+		   (unsigned long long)node_store_reclaimed(s->store),
+		   (unsigned long long)free_bytes,
+		   (unsigned long long)atomic_load(&s->served_metadata),
+		   (unsigned long long)atomic_load(&s->served_symbol_requests),
+		   (unsigned long long)atomic_load(&s->served_symbols),
+		   (unsigned long long)atomic_load(&s->served_slivers));
+	return send_buf(conn, 200, "text/plain; version=0.0.4", &b);
+}
+
 static enum MHD_Result get_metadata(struct node_server *s, struct MHD_Connection *conn,
 				    const uint8_t id[AUDIT_DIGEST_LEN])
 {
@@ -330,6 +362,22 @@ static enum MHD_Result get_metadata(struct node_server *s, struct MHD_Connection
 	return send_buf(conn, 200, "application/octet-stream", &b);
 }
 
+/* An upload of len bytes: 507 (as Walrus nodes answer) when it would leave less than the
+ * reserve free; the node keeps serving what it has. */
+static bool refuse_full(struct node_server *s, struct MHD_Connection *conn, size_t len,
+			enum MHD_Result *ret)
+{
+	uint64_t free_bytes;
+	if (node_store_has_room(s->store, len, &free_bytes))
+		return false;
+	*ret = send_error(conn, 507,
+			  "the node's disk is full: %llu bytes free, %zu needed beyond the "
+			  "%llu-byte reserve; nothing was stored",
+			  (unsigned long long)free_bytes, len,
+			  (unsigned long long)s->cfg.min_free_bytes);
+	return true;
+}
+
 static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection *conn,
 				    const uint8_t id[AUDIT_DIGEST_LEN], const struct buf *body)
 {
@@ -338,6 +386,8 @@ static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection
 	struct audit_params p;
 	uint16_t ss;
 	enum MHD_Result ret;
+	if (refuse_full(s, conn, body->len, &ret))
+		return ret;
 	if (!audit_metadata_parse(body->data, body->len, &md, &e)) {
 		ret = send_error(conn, 400, "the body is not a BCS BlobMetadata: %s", e.msg);
 		goto out;
@@ -424,6 +474,8 @@ static enum MHD_Result put_sliver(struct node_server *s, const struct node_view 
 	struct audit_metadata *md = NULL;
 	struct audit_sliver *sl = NULL;
 	enum MHD_Result ret;
+	if (refuse_full(s, conn, body->len, &ret))
+		return ret;
 	if (!node_store_get_metadata(s->store, id, &md, &e)) {
 		log_error("%s", e.msg);
 		ret = send_error(conn, 500, "the node cannot read its store");
@@ -815,6 +867,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result ret;
 	if (!strcmp(url, "/v1/health"))
 		ret = get_health(s, k, conn);
+	else if (!strcmp(url, "/metrics"))
+		ret = get_metrics(s, conn);
 	else if (!strcmp(url, "/v1/admin/recover"))
 		ret = strcmp(method, "POST") ? send_error(conn, 405, "recover takes POST")
 					     : post_recover(s, k, conn);
@@ -972,6 +1026,7 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 	if (!node_codec_new(s->n, &s->codec, e) ||
 	    (!s->store && !node_store_open(cfg->data_dir, &s->store, e)))
 		goto out;
+	node_store_set_reserve(s->store, cfg->min_free_bytes);
 	s->started_ms = now_ms();
 	bool recovered_once = false;
 	uint64_t next_recover = 0;

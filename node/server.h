@@ -2,7 +2,8 @@
  * libmicrohttpd (a thread pool), backed by node/store.h, with fault injection
  * (node/faults.h), storage confirmations and peer recovery (node/recover.h).
  *
- *   GET  /v1/health
+ *   GET  /v1/health, /metrics                              (Prometheus: stored, reclaimed,
+ *                                                          free bytes, answers served)
  *   GET  /v1/blobs/{id}/metadata                           BCS BlobMetadataWithId
  *   PUT  /v1/blobs/{id}/metadata                           bare BCS BlobMetadata, checked
  *                                                          against the ID
@@ -36,6 +37,7 @@ struct node_server_config {
 	uint64_t epoch;             /* confirmations name it; 0: the committee file's */
 	unsigned threads;           /* 0: 4 */
 	size_t max_body;            /* 0: 32 MiB */
+	uint64_t min_free_bytes;    /* uploads leaving less free get 507 */
 	bool admin;                 /* serve POST /v1/admin/recover */
 	uint64_t recover_interval_s; /* 0: only at startup and on demand */
 	uint64_t peer_timeout_ms;   /* recovery requests; 0: 10 s */

@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +16,35 @@
 
 struct node_store {
 	char *dir;
+	atomic_uint_fast64_t bytes;     /* of every file under blobs/ */
+	atomic_uint_fast64_t reclaimed; /* deleted since start */
+	uint64_t reserve;               /* uploads leave this much of the disk free */
 };
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
+
+/* Bytes of the regular files in a directory. */
+static uint64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	uint64_t total = 0;
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+		total += file_size(p);
+		free(p);
+	}
+	closedir(d);
+	return total;
+}
 
 /* The node rewrites nothing it already has, and a sliver is at most ~16 MiB (n = 255,
  * 64 KiB symbols); reads are capped a little above that. */
@@ -39,8 +69,52 @@ bool node_store_open(const char *dir, struct node_store **out, struct err *e)
 		return false;
 	struct node_store *s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
+	/* what is stored already: every blob directory's files */
+	char *bd = xasprintf("%s/blobs", dir);
+	DIR *d = opendir(bd);
+	uint64_t total = 0;
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *p = xasprintf("%s/%s", bd, de->d_name);
+			total += dir_bytes(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	free(bd);
+	atomic_init(&s->bytes, total);
+	atomic_init(&s->reclaimed, 0);
 	*out = s;
 	return true;
+}
+
+void node_store_set_reserve(struct node_store *s, uint64_t bytes)
+{
+	s->reserve = bytes;
+}
+
+bool node_store_has_room(struct node_store *s, uint64_t len, uint64_t *free_bytes)
+{
+	struct statvfs v;
+	if (statvfs(s->dir, &v) != 0) {
+		*free_bytes = 0;
+		return true; /* unknown: let the write itself say */
+	}
+	*free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
+	return *free_bytes >= len + s->reserve;
+}
+
+uint64_t node_store_bytes(struct node_store *s)
+{
+	return atomic_load(&s->bytes);
+}
+
+uint64_t node_store_reclaimed(struct node_store *s)
+{
+	return atomic_load(&s->reclaimed);
 }
 
 void node_store_free(struct node_store *s)
@@ -88,6 +162,8 @@ bool node_store_put_metadata(struct node_store *s, const uint8_t id[AUDIT_DIGEST
 	if (!mkdir_p(d, e))
 		goto out;
 	ok = write_file_atomic(p, bcs, len, 0600, e);
+	if (ok)
+		atomic_fetch_add(&s->bytes, len);
 out:
 	free(d);
 	free(p);
@@ -133,6 +209,8 @@ bool node_store_put_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_L
 		goto out;
 	audit_sliver_write_parts(&b, symbols, len, symbol_size, index);
 	ok = write_file_atomic(p, b.data, b.len, 0600, e);
+	if (ok)
+		atomic_fetch_add(&s->bytes, b.len);
 out:
 	buf_free(&b);
 	free(d);
@@ -173,10 +251,55 @@ bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGES
 			      enum audit_proof_axis axis, uint16_t index, struct err *e)
 {
 	char *p = sliver_path_new(s, id, axis, index);
-	bool ok = unlink(p) == 0 || errno == ENOENT;
+	uint64_t size = file_size(p);
+	bool gone = unlink(p) == 0;
+	bool ok = gone || errno == ENOENT;
 	if (!ok)
 		err_set(e, "cannot remove %s: %s", p, strerror(errno));
+	if (gone) {
+		atomic_fetch_sub(&s->bytes, size);
+		atomic_fetch_add(&s->reclaimed, size);
+	}
 	free(p);
+	return ok;
+}
+
+bool node_store_delete_blob(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			    uint64_t *freed, struct err *e)
+{
+	char *d = blob_dir_new(s, id);
+	char *md = xasprintf("%s/metadata", d);
+	uint64_t total = 0;
+	bool ok = true;
+	*freed = 0;
+	/* the metadata first: from then on readers are told the blob is not here, and never
+	 * see some of its slivers gone */
+	uint64_t msize = file_size(md);
+	if (unlink(md) == 0)
+		total += msize;
+	else if (errno != ENOENT)
+		ok = err_set(e, "cannot remove %s: %s", md, strerror(errno));
+	DIR *dir = ok ? opendir(d) : NULL;
+	if (dir) {
+		struct dirent *de;
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *p = xasprintf("%s/%s", d, de->d_name);
+			uint64_t size = file_size(p);
+			if (unlink(p) == 0)
+				total += size;
+			free(p);
+		}
+		closedir(dir);
+		if (rmdir(d) != 0 && errno != ENOENT)
+			ok = err_set(e, "cannot remove %s: %s", d, strerror(errno));
+	}
+	atomic_fetch_sub(&s->bytes, total);
+	atomic_fetch_add(&s->reclaimed, total);
+	*freed = total;
+	free(md);
+	free(d);
 	return ok;
 }
 

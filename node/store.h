@@ -47,6 +47,20 @@ bool node_store_has_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_L
 bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
 			      enum audit_proof_axis axis, uint16_t index, struct err *e) WARN_UNUSED;
 
+/* Removes a blob: its metadata first (so readers see it as not stored, never as half of
+ * it), then its slivers. *freed: the bytes it took. */
+bool node_store_delete_blob(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			    uint64_t *freed, struct err *e) WARN_UNUSED;
+
+/* Bytes stored (every file of every blob; counted on open, kept up to date) and deleted
+ * since open. */
+uint64_t node_store_bytes(struct node_store *s);
+uint64_t node_store_reclaimed(struct node_store *s);
+/* Uploads must leave `bytes` of the file system free (0: none). */
+void node_store_set_reserve(struct node_store *s, uint64_t bytes);
+/* Whether len more bytes fit above the reserve; *free_bytes: what the file system has. */
+bool node_store_has_room(struct node_store *s, uint64_t len, uint64_t *free_bytes);
+
 /* The IDs of every blob with stored metadata (malloc'd array of *count IDs). */
 bool node_store_list_blobs(struct node_store *s, uint8_t (**ids)[AUDIT_DIGEST_LEN],
 			   size_t *count, struct err *e) WARN_UNUSED;

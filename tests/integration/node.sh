@@ -347,5 +347,23 @@ if "$A" blob get -o "$T/b2.out" --committee "$M" -- "$ID2" 2>"$T/get.err" && cmp
 	ok "blob reads back after recovery"
 else bad "read after recovery: $(cat "$T/get.err")"; fi
 
+# ---- a full disk: uploads get 507, what is stored is still served ----
+stop m3
+start m3 "$M" 3 "${PORT[m3]}" "$T/m-data3" --min-free-mib 1000000000 # a reserve no disk has
+head -c 3000 /dev/urandom >"$T/b-full"
+"$A" blob put "$T/b-full" --committee "$M" --json >"$T/full.json" 2>"$T/full.err"
+grep -q "disk is full" "$T/full.err" "$T/m3.log" "$T/log-m3" 2>/dev/null || grep -rq "507\|disk is full" "$T/full.err" &&
+	ok "a full node's refusal is reported: $(grep -o 'disk is full[^;]*' "$T/full.err" | head -1)" ||
+	bad "a full node: $(tail -2 "$T/full.err")"
+idf=$("$A" blob encode "$T/b-full" --shards 7 --out "$T/enc-full" 2>/dev/null)
+hexf=$("$PY" -c 'import base64,sys; print(base64.urlsafe_b64decode(sys.argv[1] + "=").hex())' "$idf")
+[ ! -e "$T/m-data3/blobs/$hexf" ] && ok "the full node stored nothing of it" || bad "the full node stored part of a blob"
+expect "a full node still serves what it has" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$(url 3)/v1/blobs/$ID1/metadata")"
+curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/enc-full/metadata.bcs" "$(url 3)/v1/blobs/$idf/metadata" >"$T/code"
+expect "PUT to a full node -> 507" 507 "$(cat "$T/code")"
+curl -sf "$(url 3)/metrics" | grep -q '^assay_node_stored_bytes [1-9]' && ok "/metrics: stored bytes" || bad "/metrics: $(curl -s "$(url 3)/metrics" | head -3)"
+stop m3
+start m3 "$M" 3 "${PORT[m3]}" "$T/m-data3"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -10,7 +10,9 @@
 # does the same once for a stopped node.
 # Last, node 0 steps down in epoch 3 and the members that receive its shards rebuild their
 # slivers of the blob they already store.
-# Moves the shared anvil's clock by three short epochs (RESOURCE_LOCK anvil_clock).
+# Then storage stays bounded: in epoch 4 node 0 deletes the slivers it handed over (their
+# new holders are out of grace), in epoch 5 every node deletes the expired blob.
+# Moves the shared anvil's clock by five short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -204,6 +206,26 @@ if "$A" epoch seed --key-file "$T/deployer.key" --json >"$T/seed.json" 2>"$T/see
 else
 	bad "epoch seed with earlier seeds missing: $(cat "$T/seed.err")"
 fi
+
+# ---- storage that stays bounded: epochs 4 and 5 ----
+metric() { curl -sf "http://127.0.0.1:${PORT[$1]}/metrics" | awk -v k="$2" '$1 == k {print $2}'; }
+advance # epoch 4: the members that took node 0's shards are out of their grace epoch
+for _ in $(seq 1 150); do [ "$(slivers 0)" = 0 ] && break; sleep 0.2; done
+r0=$(metric 0 assay_node_reclaimed_bytes_total)
+[ "$(slivers 0)" = 0 ] && [ "${r0:-0}" -gt 0 ] &&
+	ok "epoch 4: node 0 (stepped down) deleted the slivers of the shards it handed over ($r0 bytes reclaimed)" ||
+	bad "node 0 in epoch 4: $(slivers 0) slivers, reclaimed ${r0:-?}; $(tail -n 2 "$T/n0.log")"
+advance # epoch 5: the blob was paid for epochs 1 to 4
+gone=0
+for i in 0 1 2 3 4; do
+	for _ in $(seq 1 150); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[$i]}/v1/blobs/$id/metadata")" = 404 ] &&
+			[ "$(metric "$i" assay_node_stored_bytes)" = 0 ] && { gone=$((gone + 1)); break; }
+		sleep 0.2
+	done
+done
+[ "$gone" = 5 ] && ok "epoch 5: every node deleted the expired blob (stored bytes 0, metadata 404)" ||
+	bad "expired blob deleted on $gone of 5 nodes; $(grep -h expired "$T"/n*.log | tail -n 2)"
 
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
