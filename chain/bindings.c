@@ -343,6 +343,9 @@ static void explain_call_failure(struct chain_rpc *rpc, struct err *e,
 
 /* ---- session ---- */
 
+#define NODE_INFO_SIG "nodeInfo(address)(address,address,string,uint16,bool,uint256,uint256)"
+#define COMMITTEE_MEMBER_SIG "committeeMember(uint64,uint256)(address,uint16,address)"
+
 struct chain_bind {
 	struct chain_rpc *rpc;
 	struct chain_sender *sender;
@@ -653,9 +656,7 @@ bool chain_staking_committee_keys(struct chain_bind *b, uint64_t epoch,
 		struct chain_abi_value *args = chain_abi_push(
 			chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(epoch)),
 			chain_abi_uint_new(i));
-		if (!chain_bind_call(b, b->dep.staking,
-				     "committeeMember(uint64,uint256)(address,uint16,address)", args,
-				     &r, e))
+		if (!chain_bind_call(b, b->dep.staking, COMMITTEE_MEMBER_SIG, args, &r, e))
 			return false;
 		bool ok = chain_abi_get_address(chain_abi_at(r, 2), c->node_keys[i], e);
 		chain_abi_value_free(r);
@@ -707,21 +708,11 @@ void chain_node_info_clear(struct chain_node_info *n)
 	}
 }
 
-bool chain_staking_node_info(struct chain_bind *b, const uint8_t node[20],
-			     struct chain_node_info *out, bool *found, struct err *e)
+
+/* A nodeInfo answer into *out. */
+static bool node_info_from(const struct chain_abi_value *r, struct chain_node_info *out,
+			   struct err *e)
 {
-	struct chain_abi_value *r;
-	memset(out, 0, sizeof(*out));
-	*found = false;
-	if (!chain_bind_call(b, b->dep.staking,
-			     "nodeInfo(address)(address,address,string,uint16,bool,uint256,uint256)",
-			     args1_addr(node), &r, e)) {
-		if (reverted_with(e, "UnknownNode(address)")) {
-			err_clear(e);
-			return true;
-		}
-		return false;
-	}
 	uint64_t bps;
 	const struct chain_abi_value *ep = chain_abi_at(r, 2);
 	bool ok = chain_abi_get_address(chain_abi_at(r, 0), out->node, e) &&
@@ -733,9 +724,141 @@ bool chain_staking_node_info(struct chain_bind *b, const uint8_t node[20],
 	if (ok) {
 		out->endpoint = xstrndup((const char *)ep->bytes, ep->len);
 		out->commission_bps = (uint16_t)bps;
-		*found = true;
+	} else if (!ep) {
+		err_set(e, "nodeInfo: no endpoint in the answer");
 	}
+	return ok;
+}
+
+bool chain_staking_node_info(struct chain_bind *b, const uint8_t node[20],
+			     struct chain_node_info *out, bool *found, struct err *e)
+{
+	struct chain_abi_value *r;
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (!chain_bind_call(b, b->dep.staking, NODE_INFO_SIG, args1_addr(node), &r, e)) {
+		if (reverted_with(e, "UnknownNode(address)")) {
+			err_clear(e);
+			return true;
+		}
+		return false;
+	}
+	bool ok = node_info_from(r, out, e);
+	*found = ok;
 	chain_abi_value_free(r);
+	return ok;
+}
+
+/* Calls per JSON-RPC batch: public endpoints cap batches (commonly at 100 to 1000). */
+#define MEMBER_BATCH 100u
+
+bool chain_staking_members(struct chain_bind *b, uint64_t epoch, struct chain_committee *c,
+			   struct chain_node_info *infos, bool *found, struct err *e)
+{
+	bool ok = false;
+	struct chain_abi_sig *key_sig = NULL, *info_sig = NULL;
+	free(c->node_keys);
+	c->node_keys = xcalloc(c->n + 1, sizeof(*c->node_keys));
+	memset(infos, 0, c->n * sizeof(*infos));
+	memset(found, 0, c->n * sizeof(*found));
+	if (!chain_abi_sig_parse(COMMITTEE_MEMBER_SIG, &key_sig, e) ||
+	    !chain_abi_sig_parse(NODE_INFO_SIG, &info_sig, e))
+		goto out;
+	char *staking = hex_encode_0x_new(b->dep.staking, 20);
+	/* two calls per member: its node key (committeeMember) and its record (nodeInfo) */
+	for (size_t from = 0; from < c->n; from += MEMBER_BATCH / 2) {
+		size_t to = from + MEMBER_BATCH / 2 < c->n ? from + MEMBER_BATCH / 2 : c->n;
+		struct chain_rpc_batch *batch = chain_rpc_batch_new();
+		bool sent = true;
+		for (size_t i = from; i < to && sent; i++) {
+			struct buf kd = BUF_INIT, nd = BUF_INIT;
+			struct chain_abi_value *ka = chain_abi_push(
+				chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(epoch)),
+				chain_abi_uint_new(i));
+			struct chain_abi_value *na = args1_addr(c->nodes[i]);
+			sent = chain_abi_encode_call(key_sig, ka, &kd, e) &&
+			       chain_abi_encode_call(info_sig, na, &nd, e);
+			chain_abi_value_free(ka);
+			chain_abi_value_free(na);
+			if (sent) {
+				char *kh = hex_encode_0x_new(kd.data, kd.len),
+				     *nh = hex_encode_0x_new(nd.data, nd.len);
+				chain_rpc_batch_add(batch, "eth_call",
+						    json_pack("[{s:s, s:s}, s]", "to", staking, "data",
+							      kh, b->tag));
+				chain_rpc_batch_add(batch, "eth_call",
+						    json_pack("[{s:s, s:s}, s]", "to", staking, "data",
+							      nh, b->tag));
+				free(kh);
+				free(nh);
+			}
+			buf_free(&kd);
+			buf_free(&nd);
+		}
+		sent = sent && chain_rpc_batch_send(b->rpc, batch, e);
+		for (size_t i = from; sent && i < to; i++) {
+			size_t k = 2 * (i - from);
+			json_t *res;
+			struct err ie = {{0}};
+			struct buf data = BUF_INIT;
+			struct chain_abi_value *r = NULL;
+			bool got_key = false, got_info = false;
+			if (chain_rpc_batch_result(batch, k, &res, NULL, NULL, &ie) &&
+			    json_is_string(res) && hex_decode_buf(&data, json_string_value(res), &ie) &&
+			    chain_abi_decode_output(key_sig, data.data, data.len, &r, &ie))
+				got_key = chain_abi_get_address(chain_abi_at(r, 2), c->node_keys[i], &ie);
+			chain_abi_value_free(r);
+			r = NULL;
+			buf_reset(&data);
+			if (chain_rpc_batch_result(batch, k + 1, &res, NULL, NULL, &ie) &&
+			    json_is_string(res) && hex_decode_buf(&data, json_string_value(res), &ie) &&
+			    chain_abi_decode_output(info_sig, data.data, data.len, &r, &ie))
+				got_info = found[i] = node_info_from(r, &infos[i], &ie);
+			chain_abi_value_free(r);
+			buf_free(&data);
+			/* an answer the batch did not give (a revert: UnknownNode) is asked alone,
+			 * where it is explained */
+			if (!got_key) {
+				struct chain_abi_value *one;
+				struct chain_abi_value *args = chain_abi_push(
+					chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(epoch)),
+					chain_abi_uint_new(i));
+				if (!chain_bind_call(b, b->dep.staking, COMMITTEE_MEMBER_SIG, args, &one,
+						     e)) {
+					sent = false;
+					break;
+				}
+				bool kok = chain_abi_get_address(chain_abi_at(one, 2), c->node_keys[i], e);
+				chain_abi_value_free(one);
+				if (!kok) {
+					sent = false;
+					break;
+				}
+			}
+			if (!got_info) {
+				free(infos[i].endpoint);
+				if (!chain_staking_node_info(b, c->nodes[i], &infos[i], &found[i], e)) {
+					sent = false;
+					break;
+				}
+			}
+		}
+		chain_rpc_batch_free(batch);
+		if (!sent) {
+			free(staking);
+			goto out;
+		}
+	}
+	free(staking);
+	ok = true;
+out:
+	if (!ok)
+		for (size_t i = 0; i < c->n; i++) {
+			free(infos[i].endpoint);
+			infos[i].endpoint = NULL;
+		}
+	chain_abi_sig_free(key_sig);
+	chain_abi_sig_free(info_sig);
 	return ok;
 }
 

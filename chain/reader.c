@@ -84,6 +84,8 @@ bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epo
 {
 	struct chain_committee com;
 	struct buf owners = BUF_INIT;
+	struct chain_node_info *infos = NULL;
+	bool *found = NULL;
 	bool ok = false;
 	memset(&com, 0, sizeof(com));
 	memset(v, 0, sizeof(*v));
@@ -103,7 +105,6 @@ bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epo
 	v->n_shards = n;
 	if (!chain_staking_epoch_info(r->bind, v->epoch, &v->info, e) ||
 	    !chain_staking_committee(r->bind, v->epoch, &com, e) ||
-	    !chain_staking_committee_keys(r->bind, v->epoch, &com, e) ||
 	    !chain_staking_shard_owners(r->bind, v->epoch, &owners, e))
 		goto out;
 	v->seed_final = v->info.seed_source != 0 && v->info.seed_block <= v->as_of_block;
@@ -124,23 +125,24 @@ bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epo
 	}
 	if (owners.len)
 		memcpy(v->shard_owner, owners.data, n);
+	/* node keys and records of every member, in batched calls */
+	infos = xcalloc(com.n + 1, sizeof(*infos));
+	found = xcalloc(com.n + 1, sizeof(*found));
+	if (!chain_staking_members(r->bind, v->epoch, &com, infos, found, e))
+		goto out;
 	v->nodes = xcalloc(com.n + 1, sizeof(*v->nodes));
 	v->nnodes = com.n;
 	for (size_t i = 0; i < com.n; i++) {
 		struct chain_audit_node *an = &v->nodes[i];
-		struct chain_node_info ni;
-		bool found;
 		memcpy(an->id, com.nodes[i], 20);
 		memcpy(an->node_key, com.node_keys[i], 20);
 		an->shard_count = com.shards[i];
 		an->shards = xcalloc((size_t)com.shards[i] + 1, sizeof(*an->shards));
 		an->grace_shards = xcalloc((size_t)com.shards[i] + 1, sizeof(*an->grace_shards));
-		if (!chain_staking_node_info(r->bind, com.nodes[i], &ni, &found, e))
-			goto out;
-		if (found) {
-			an->endpoint = ni.endpoint;
-			ni.endpoint = NULL;
-			an->commission_bps = ni.commission_bps;
+		if (found[i]) {
+			an->endpoint = infos[i].endpoint;
+			infos[i].endpoint = NULL;
+			an->commission_bps = infos[i].commission_bps;
 		} else {
 			an->endpoint = xstrdup("");
 		}
@@ -165,6 +167,10 @@ bool chain_reader_epoch(struct chain_reader *r, uint64_t epoch, struct chain_epo
 	}
 	ok = true;
 out:
+	for (size_t i = 0; infos && i < com.n; i++)
+		free(infos[i].endpoint);
+	free(infos);
+	free(found);
 	chain_bind_at_block(r->bind, 0);
 	chain_committee_clear(&com);
 	buf_free(&owners);
