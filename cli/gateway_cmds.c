@@ -68,6 +68,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.poll_ms = settings.gateway_poll_ms,
 		.cache_dir = settings.gateway_cache_dir,
 		.cache_bytes = settings.gateway_cache_mib << 20,
+		.memory_cache_bytes = settings.gateway_memory_cache_mib << 20,
 		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
 		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
 		.parallel = clamp_u(settings.gateway_parallel, 1, 64),

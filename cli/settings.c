@@ -171,6 +171,9 @@ const struct opt settings_table[] = {
 	 "directory removed at exit", "", true},
 	{"cache-mib", 0, OPT_U64, &settings.gateway_cache_mib, "MIB",
 	 "gateway: the cache's size; least recently used blobs go first", "1024", true},
+	{"memory-cache-mib", 0, OPT_U64, &settings.gateway_memory_cache_mib, "MIB",
+	 "gateway: blobs up to 1 MiB are also kept in memory, within this; 0: cache-mib / 16, "
+	 "at most 256", "0", true},
 	{"max-requests", 0, OPT_U64, &settings.gateway_max_requests, "N",
 	 "gateway: requests answered at once; more get 503 with Retry-After", "256", true},
 	{"max-fetches", 0, OPT_U64, &settings.gateway_max_fetches, "N",

@@ -46,6 +46,10 @@ struct gateway_cache {
 	uint64_t max_bytes, bytes, clock;
 	struct entry *e;
 	size_t n, cap;
+	/* the memory tier */
+	uint64_t mem_max, mem_bytes;
+	struct gateway_blobmem **m;
+	size_t nm, capm;
 };
 
 static void sig_of(const struct stat *st, struct sig *s)
@@ -238,6 +242,9 @@ void gateway_cache_free(struct gateway_cache *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nm; i++)
+		gateway_blobmem_unref(c->m[i]);
+	free(c->m);
 	pthread_mutex_destroy(&c->lock);
 	free(c->dir);
 	free(c->e);
@@ -249,53 +256,68 @@ bool gateway_cache_wants(const struct gateway_cache *c, uint64_t len)
 	return c && len <= c->max_bytes / 2;
 }
 
+static ssize_t find_locked(const struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!memcmp(c->e[i].id, id, AUDIT_DIGEST_LEN))
+			return (ssize_t)i;
+	return -1;
+}
+
 bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN], int *fd,
 		       uint64_t *len, char ctype[GATEWAY_CACHE_CTYPE_MAX])
 {
 	if (!c)
 		return false;
+	/* the file is opened and looked at outside the lock: only the index is under it */
 	pthread_mutex_lock(&c->lock);
-	size_t i;
-	for (i = 0; i < c->n; i++)
-		if (!memcmp(c->e[i].id, id, AUDIT_DIGEST_LEN))
-			break;
-	if (i == c->n) {
+	ssize_t i = find_locked(c, id);
+	if (i < 0) {
 		pthread_mutex_unlock(&c->lock);
 		return false;
 	}
+	struct entry en = c->e[i];
+	c->e[i].last_used = ++c->clock;
+	pthread_mutex_unlock(&c->lock);
 	char *path = entry_path(c, id);
 	int f = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	bool ok = f >= 0 && fstat(f, &st) == 0;
+	bool checked = false;
+	struct entry now;
 	if (ok) {
 		struct sig s;
 		sig_of(&st, &s);
-		if (!sig_eq(&s, &c->e[i].sig)) {
+		if (!sig_eq(&s, &en.sig)) {
 			/* changed since it was checked: check it again before serving it */
-			struct entry en;
 			struct err ce = {{0}};
-			ok = check_file(f, id, &en, &ce);
-			if (ok)
-				c->e[i].sig = en.sig;
-			else
+			ok = check_file(f, id, &now, &ce);
+			checked = true;
+			if (!ok)
 				log_warn("cache: %s changed on disk and no longer checks (%s): "
 					 "deleted", path, ce.msg);
 		}
 	}
+	if (!ok || checked) {
+		pthread_mutex_lock(&c->lock);
+		i = find_locked(c, id);
+		if (i >= 0) {
+			if (ok)
+				c->e[i].sig = now.sig;
+			else
+				drop_at(c, (size_t)i, true);
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(path);
 	if (!ok) {
 		if (f >= 0)
 			close(f);
-		drop_at(c, i, true);
-		pthread_mutex_unlock(&c->lock);
-		free(path);
 		return false;
 	}
-	c->e[i].last_used = ++c->clock;
 	*fd = f;
-	*len = c->e[i].len;
-	memcpy(ctype, c->e[i].ctype, GATEWAY_CACHE_CTYPE_MAX);
-	pthread_mutex_unlock(&c->lock);
-	free(path);
+	*len = en.len;
+	memcpy(ctype, en.ctype, GATEWAY_CACHE_CTYPE_MAX);
 	return true;
 }
 
@@ -405,4 +427,96 @@ void gateway_cache_stats(struct gateway_cache *c, uint64_t *bytes, uint64_t *ent
 	*bytes = c->bytes;
 	*entries = c->n;
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- the memory tier ---- */
+
+void gateway_cache_set_memory(struct gateway_cache *c, uint64_t mem_bytes)
+{
+	c->mem_max = mem_bytes;
+}
+
+void gateway_blobmem_unref(struct gateway_blobmem *m)
+{
+	if (m && atomic_fetch_sub(&m->refs, 1) == 1)
+		free(m);
+}
+
+struct gateway_blobmem *gateway_cache_mem_get(struct gateway_cache *c,
+					      const uint8_t id[AUDIT_DIGEST_LEN])
+{
+	if (!c || !c->mem_max)
+		return NULL;
+	struct gateway_blobmem *r = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nm; i++)
+		if (!memcmp(c->m[i]->id, id, AUDIT_DIGEST_LEN)) {
+			r = c->m[i];
+			r->last_used = ++c->clock;
+			atomic_fetch_add(&r->refs, 1);
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+void gateway_cache_mem_put(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN],
+			   const uint8_t *data, uint64_t len, const char *ctype)
+{
+	if (!c || len > GATEWAY_MEM_ENTRY_MAX || len > c->mem_max)
+		return;
+	struct gateway_blobmem *b = xmalloc(sizeof(*b) + (len ? len : 1));
+	atomic_init(&b->refs, 1);
+	memcpy(b->id, id, AUDIT_DIGEST_LEN);
+	b->len = len;
+	snprintf(b->ctype, sizeof(b->ctype), "%s", ctype ? ctype : "");
+	memcpy(b->data, data, len);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nm; i++)
+		if (!memcmp(c->m[i]->id, id, AUDIT_DIGEST_LEN)) { /* there already */
+			pthread_mutex_unlock(&c->lock);
+			free(b);
+			return;
+		}
+	while (c->mem_bytes + len > c->mem_max && c->nm > 0) {
+		size_t old = 0;
+		for (size_t i = 1; i < c->nm; i++)
+			if (c->m[i]->last_used < c->m[old]->last_used)
+				old = i;
+		c->mem_bytes -= c->m[old]->len;
+		gateway_blobmem_unref(c->m[old]);
+		c->m[old] = c->m[--c->nm];
+	}
+	if (c->nm == c->capm) {
+		c->capm = c->capm ? c->capm * 2 : 64;
+		c->m = xrealloc(c->m, c->capm * sizeof(*c->m));
+	}
+	b->last_used = ++c->clock;
+	c->m[c->nm++] = b;
+	c->mem_bytes += len;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void gateway_cache_mem_load(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN], int fd)
+{
+	uint8_t hdr[HDR_USED], h[32];
+	if (!c || !c->mem_max || pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		return;
+	uint64_t len = get_u64le(hdr + OFF_LEN);
+	if (len > GATEWAY_MEM_ENTRY_MAX || memcmp(hdr + OFF_ID, id, AUDIT_DIGEST_LEN) != 0)
+		return;
+	blake2b(h, hdr, NULL, 32, OFF_HDR_HASH, 0);
+	if (memcmp(h, hdr + OFF_HDR_HASH, 32) != 0)
+		return;
+	uint8_t *body = xmalloc(len ? len : 1);
+	if (pread(fd, body, len, GATEWAY_CACHE_HEADER) == (ssize_t)len) {
+		blake2b(h, body, NULL, 32, (size_t)len, 0);
+		if (!memcmp(h, hdr + OFF_BODY_HASH, 32)) {
+			char ctype[GATEWAY_CACHE_CTYPE_MAX];
+			memcpy(ctype, hdr + OFF_CTYPE, sizeof(ctype));
+			ctype[sizeof(ctype) - 1] = '\0';
+			gateway_cache_mem_put(c, id, body, len, ctype);
+		}
+	}
+	free(body);
 }

@@ -17,6 +17,7 @@
 #ifndef ASSAY_GATEWAY_CACHE_H
 #define ASSAY_GATEWAY_CACHE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,5 +60,29 @@ bool gateway_cache_commit(struct gateway_cache *c, struct gateway_cache_tmp *t,
 void gateway_cache_abort(struct gateway_cache *c, struct gateway_cache_tmp *t);
 
 void gateway_cache_stats(struct gateway_cache *c, uint64_t *bytes, uint64_t *entries);
+
+/* The memory tier: verified bytes of small blobs (up to GATEWAY_MEM_ENTRY_MAX), kept in
+ * RAM within mem_bytes (least recently used first out), so a hot small blob is answered
+ * with no file operation at all. Filled by finished fetches and by disk hits (the entry
+ * is hashed again when it is read in). A blobmem is shared and reference counted. */
+#define GATEWAY_MEM_ENTRY_MAX (1u << 20)
+struct gateway_blobmem {
+	atomic_int refs;
+	uint8_t id[AUDIT_DIGEST_LEN];
+	uint64_t len;
+	uint64_t last_used;
+	char ctype[GATEWAY_CACHE_CTYPE_MAX];
+	uint8_t data[];
+};
+void gateway_cache_set_memory(struct gateway_cache *c, uint64_t mem_bytes);
+/* A reference to the blob's bytes in memory, or NULL (then try gateway_cache_get). */
+struct gateway_blobmem *gateway_cache_mem_get(struct gateway_cache *c,
+					      const uint8_t id[AUDIT_DIGEST_LEN]);
+/* Copies len verified bytes in (when they fit the tier). */
+void gateway_cache_mem_put(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN],
+			   const uint8_t *data, uint64_t len, const char *ctype);
+/* Reads a disk entry (fd from gateway_cache_get) into the tier, hashing it again. */
+void gateway_cache_mem_load(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN], int fd);
+void gateway_blobmem_unref(struct gateway_blobmem *m);
 
 #endif

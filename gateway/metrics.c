@@ -2,6 +2,7 @@
 #include "gateway/metrics.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,6 @@
 #include "core/util.h"
 
 #define MAX_NODES 512
-#define MAX_REQ_KEYS 64
 #define MAX_FAIL_KEYS 1024
 
 static const double buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
@@ -18,16 +18,18 @@ static const double buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 struct hist {
-	uint64_t counts[NBUCKETS + 1];
-	double sum;
-	uint64_t n;
+	atomic_uint_fast64_t counts[NBUCKETS + 1];
+	atomic_uint_fast64_t sum_us;
+	atomic_uint_fast64_t n;
 };
 
-struct req_key {
-	char route[24];
-	unsigned code;
-	uint64_t count;
-};
+/* Requests are counted without a lock: a fixed table of routes by status codes. */
+static const char *const routes[] = {"blob", "byte-range", "put", "healthz", "metrics",
+				     "other"};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+static const unsigned codes[] = {200, 206, 304, 400, 401, 404, 405, 413, 414, 416, 429,
+				 431, 500, 503, 507};
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 struct node_key {
 	char *node;
@@ -41,15 +43,14 @@ struct fail_key {
 };
 
 struct gateway_metrics {
-	pthread_mutex_t lock;
-	struct req_key req[MAX_REQ_KEYS];
-	size_t nreq;
+	pthread_mutex_t lock; /* the per-node tables */
+	atomic_uint_fast64_t req[NROUTES][NCODES + 1]; /* last column: any other code */
 	struct node_key nodes[MAX_NODES];
 	size_t nnodes;
 	struct fail_key fails[MAX_FAIL_KEYS];
 	size_t nfails;
-	uint64_t served, hits, misses, cache_bytes, cache_entries, node_total;
-	int64_t inflight_requests, inflight_fetches;
+	atomic_uint_fast64_t served, hits, misses, cache_bytes, cache_entries, node_total;
+	atomic_int_fast64_t inflight_requests, inflight_fetches;
 	struct hist ttfb, dur;
 };
 
@@ -76,69 +77,50 @@ void gateway_metrics_request(struct gateway_metrics *m, const char *route, unsig
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	size_t i;
-	for (i = 0; i < m->nreq; i++)
-		if (m->req[i].code == code && !strcmp(m->req[i].route, route))
-			break;
-	if (i == m->nreq && m->nreq < MAX_REQ_KEYS) {
-		snprintf(m->req[i].route, sizeof(m->req[i].route), "%s", route);
-		m->req[i].code = code;
-		m->nreq++;
-	}
-	if (i < m->nreq)
-		m->req[i].count++;
-	pthread_mutex_unlock(&m->lock);
+	size_t r = 0, c = 0;
+	while (r < NROUTES - 1 && strcmp(routes[r], route))
+		r++;
+	while (c < NCODES && codes[c] != code)
+		c++;
+	atomic_fetch_add(&m->req[r][c], 1);
 }
-
-#define LOCKED_ADD(m, field, v)                    \
-	do {                                       \
-		if (!(m))                          \
-			return;                    \
-		pthread_mutex_lock(&(m)->lock);    \
-		(m)->field += (v);                 \
-		pthread_mutex_unlock(&(m)->lock);  \
-	} while (0)
 
 void gateway_metrics_served(struct gateway_metrics *m, uint64_t bytes)
 {
-	LOCKED_ADD(m, served, bytes);
+	if (m)
+		atomic_fetch_add(&m->served, bytes);
 }
 
 void gateway_metrics_cache(struct gateway_metrics *m, bool hit)
 {
-	if (hit)
-		LOCKED_ADD(m, hits, 1);
-	else
-		LOCKED_ADD(m, misses, 1);
+	if (m)
+		atomic_fetch_add(hit ? &m->hits : &m->misses, 1);
 }
 
 void gateway_metrics_cache_size(struct gateway_metrics *m, uint64_t bytes, uint64_t entries)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->cache_bytes = bytes;
-	m->cache_entries = entries;
-	pthread_mutex_unlock(&m->lock);
+	atomic_store(&m->cache_bytes, bytes);
+	atomic_store(&m->cache_entries, entries);
 }
 
 void gateway_metrics_inflight(struct gateway_metrics *m, int64_t dreq, int64_t dfetch)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->inflight_requests += dreq;
-	m->inflight_fetches += dfetch;
-	pthread_mutex_unlock(&m->lock);
+	if (dreq)
+		atomic_fetch_add(&m->inflight_requests, dreq);
+	if (dfetch)
+		atomic_fetch_add(&m->inflight_fetches, dfetch);
 }
 
 void gateway_metrics_node_bytes(struct gateway_metrics *m, const char *node, uint64_t bytes)
 {
 	if (!m)
 		return;
+	atomic_fetch_add(&m->node_total, bytes);
 	pthread_mutex_lock(&m->lock);
-	m->node_total += bytes;
 	size_t i;
 	for (i = 0; i < m->nnodes; i++)
 		if (!strcmp(m->nodes[i].node, node))
@@ -174,35 +156,26 @@ static void observe(struct hist *h, double s)
 	size_t b = 0;
 	while (b < NBUCKETS && s > buckets[b])
 		b++;
-	h->counts[b]++;
-	h->sum += s;
-	h->n++;
+	atomic_fetch_add(&h->counts[b], 1);
+	atomic_fetch_add(&h->sum_us, (uint64_t)(s * 1e6));
+	atomic_fetch_add(&h->n, 1);
 }
 
 void gateway_metrics_ttfb(struct gateway_metrics *m, double s)
 {
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	observe(&m->ttfb, s);
-	pthread_mutex_unlock(&m->lock);
+	if (m)
+		observe(&m->ttfb, s);
 }
 
 void gateway_metrics_duration(struct gateway_metrics *m, double s)
 {
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	observe(&m->dur, s);
-	pthread_mutex_unlock(&m->lock);
+	if (m)
+		observe(&m->dur, s);
 }
 
 uint64_t gateway_metrics_node_bytes_total(struct gateway_metrics *m)
 {
-	pthread_mutex_lock(&m->lock);
-	uint64_t v = m->node_total;
-	pthread_mutex_unlock(&m->lock);
-	return v;
+	return atomic_load(&m->node_total);
 }
 
 /* A label value with \ " and newlines escaped. */
@@ -225,13 +198,15 @@ static void render_hist(struct buf *out, const char *name, const char *help,
 	buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	uint64_t cum = 0;
 	for (size_t b = 0; b < NBUCKETS; b++) {
-		cum += h->counts[b];
+		cum += atomic_load(&h->counts[b]);
 		buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, buckets[b],
 			   (unsigned long long)cum);
 	}
-	cum += h->counts[NBUCKETS];
+	cum += atomic_load(&h->counts[NBUCKETS]);
+	/* the count is the buckets' total, so the two never disagree mid-update */
 	buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
-		   (unsigned long long)cum, name, h->sum, name, (unsigned long long)h->n);
+		   (unsigned long long)cum, name, (double)atomic_load(&h->sum_us) / 1e6, name,
+		   (unsigned long long)cum);
 }
 
 void gateway_metrics_render(struct gateway_metrics *m, struct buf *out)
@@ -239,9 +214,18 @@ void gateway_metrics_render(struct gateway_metrics *m, struct buf *out)
 	pthread_mutex_lock(&m->lock);
 	buf_append_str(out, "# HELP assay_gateway_requests_total Requests answered, by route and "
 			    "status.\n# TYPE assay_gateway_requests_total counter\n");
-	for (size_t i = 0; i < m->nreq; i++)
-		buf_printf(out, "assay_gateway_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
-			   m->req[i].route, m->req[i].code, (unsigned long long)m->req[i].count);
+	for (size_t r = 0; r < NROUTES; r++)
+		for (size_t c = 0; c <= NCODES; c++) {
+			uint64_t v = atomic_load(&m->req[r][c]);
+			if (!v)
+				continue;
+			if (c < NCODES)
+				buf_printf(out, "assay_gateway_requests_total{route=\"%s\",code=\"%u\"} "
+					   "%llu\n", routes[r], codes[c], (unsigned long long)v);
+			else
+				buf_printf(out, "assay_gateway_requests_total{route=\"%s\",code=\"other\"} "
+					   "%llu\n", routes[r], (unsigned long long)v);
+		}
 	buf_printf(out,
 		   "# HELP assay_gateway_bytes_served_total Body bytes sent to clients.\n"
 		   "# TYPE assay_gateway_bytes_served_total counter\n"
@@ -262,10 +246,13 @@ void gateway_metrics_render(struct gateway_metrics *m, struct buf *out)
 		   "# HELP assay_gateway_inflight_fetches Blob fetches from the nodes running.\n"
 		   "# TYPE assay_gateway_inflight_fetches gauge\n"
 		   "assay_gateway_inflight_fetches %lld\n",
-		   (unsigned long long)m->served, (unsigned long long)m->hits,
-		   (unsigned long long)m->misses, (unsigned long long)m->cache_bytes,
-		   (unsigned long long)m->cache_entries, (long long)m->inflight_requests,
-		   (long long)m->inflight_fetches);
+		   (unsigned long long)atomic_load(&m->served),
+		   (unsigned long long)atomic_load(&m->hits),
+		   (unsigned long long)atomic_load(&m->misses),
+		   (unsigned long long)atomic_load(&m->cache_bytes),
+		   (unsigned long long)atomic_load(&m->cache_entries),
+		   (long long)atomic_load(&m->inflight_requests),
+		   (long long)atomic_load(&m->inflight_fetches));
 	buf_append_str(out, "# HELP assay_gateway_node_bytes_fetched_total Bytes of verified "
 			    "answers fetched from storage nodes.\n"
 			    "# TYPE assay_gateway_node_bytes_fetched_total counter\n");
@@ -287,7 +274,9 @@ void gateway_metrics_render(struct gateway_metrics *m, struct buf *out)
 		   "# HELP assay_gateway_fetched_per_served Bytes fetched from nodes per byte "
 		   "served.\n# TYPE assay_gateway_fetched_per_served gauge\n"
 		   "assay_gateway_fetched_per_served %.6f\n",
-		   m->served ? (double)m->node_total / (double)m->served : 0.0);
+		   atomic_load(&m->served) ? (double)atomic_load(&m->node_total) /
+						     (double)atomic_load(&m->served)
+					   : 0.0);
 	render_hist(out, "assay_gateway_ttfb_seconds",
 		    "Time from a request to its first body byte.", &m->ttfb);
 	render_hist(out, "assay_gateway_request_seconds", "Time to answer a request whole.",

@@ -10,7 +10,7 @@
  *   assay_gateway_fetched_per_served                node bytes / bytes served
  *   assay_gateway_ttfb_seconds, _request_seconds    histograms
  *   assay_gateway_inflight_requests, _inflight_fetches
- * Thread-safe. */
+ * Thread-safe; the counters every request touches are lock-free. */
 #ifndef ASSAY_GATEWAY_METRICS_H
 #define ASSAY_GATEWAY_METRICS_H
 

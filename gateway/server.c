@@ -468,6 +468,8 @@ static void fill_done(void *cls, struct gateway_fill *fl, bool ok)
 		snprintf(ctype, sizeof(ctype), "%s",
 			 gateway_sniff(gateway_fill_data(fl),
 				       (size_t)(len < GATEWAY_SNIFF_BYTES ? len : GATEWAY_SNIFF_BYTES)));
+	if (ok)
+		gateway_cache_mem_put(g->cache, ent->id, gateway_fill_data(fl), len, ctype);
 	if (j->has_tmp) {
 		struct err e = {{0}};
 		if (!ok)
@@ -658,6 +660,11 @@ static void add_caching(struct MHD_Response *r, const char *etag, const char *cc
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 }
 
+static void blobmem_release(void *cls)
+{
+	gateway_blobmem_unref(cls);
+}
+
 static ssize_t never_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)cls;
@@ -802,11 +809,23 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 	struct MHD_Response *r = NULL;
 	int fd = -1;
 	uint64_t clen;
-	if (gateway_cache_get(g->cache, id, &fd, &clen, ctype) && clen == len) {
+	struct gateway_blobmem *mem = gateway_cache_mem_get(g->cache, id);
+	if (mem && mem->len == len) {
 		gateway_metrics_cache(g->metrics, true);
+		snprintf(ctype, sizeof(ctype), "%s", mem->ctype);
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+			(size_t)body_len, mem->data + first, blobmem_release, mem);
+		if (!r)
+			gateway_blobmem_unref(mem);
+	} else if (gateway_cache_get(g->cache, id, &fd, &clen, ctype) && clen == len) {
+		gateway_blobmem_unref(mem);
+		gateway_metrics_cache(g->metrics, true);
+		if (len <= GATEWAY_MEM_ENTRY_MAX)
+			gateway_cache_mem_load(g->cache, id, fd); /* the next hits come from memory */
 		r = MHD_create_response_from_fd_at_offset64(body_len, fd,
 							    GATEWAY_CACHE_HEADER + first);
 	} else {
+		gateway_blobmem_unref(mem);
 		if (fd >= 0)
 			close(fd);
 		gateway_metrics_cache(g->metrics, false);
@@ -1178,6 +1197,11 @@ static void defaults(struct gateway_config *c)
 {
 	if (!c->cache_bytes)
 		c->cache_bytes = (uint64_t)1 << 30;
+	if (!c->memory_cache_bytes) {
+		c->memory_cache_bytes = c->cache_bytes / 16;
+		if (c->memory_cache_bytes > ((uint64_t)256 << 20))
+			c->memory_cache_bytes = (uint64_t)256 << 20;
+	}
 	if (!c->max_requests)
 		c->max_requests = 256;
 	if (!c->max_fetches)
@@ -1236,6 +1260,7 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 	}
 	if (!gateway_cache_open(dir, g->cfg.cache_bytes, &g->cache, e))
 		goto out;
+	gateway_cache_set_memory(g->cache, g->cfg.memory_cache_bytes);
 	if (g->cfg.committee_path) {
 		struct node_committee *cm = NULL;
 		if (!node_committee_load(g->cfg.committee_path, &cm, e))
@@ -1256,7 +1281,9 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 		g->poller_started = true;
 	}
 	g->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0,
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			MHD_USE_TURBO,
+		0,
 		NULL, NULL, handle, g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&g->addr,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, g, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)g->cfg.client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,

@@ -286,7 +286,8 @@ for f in big mid small; do
 done
 range_case lying-node-range big "bytes=1234567-2345678" 206 1234567 2345678
 curl -s "$GW/metrics" | grep -q "node_fetch_failures_total{node=\"http://127.0.0.1:${PORT[g3]}\",reason=\"invalid_symbol\"}" &&
-	ok "the lying node's dropped answers are counted" || bad "no invalid_symbol failures counted for the lying node"
+	ok "the lying node's dropped answers are counted" ||
+	bad "no invalid_symbol failures counted for the lying node (port ${PORT[g3]}): $(curl -s "$GW/metrics" | grep node_fetch_failures | tr '\n' ' '); $(grep -c "fail verification" "$T/gw-corrupt.log") verification warnings"
 stop g3
 start g3 "$T/g.json" 3 "${PORT[g3]}" "$T/g-data3" || exit 1
 stop g4
