@@ -120,6 +120,7 @@ http {
 }
 CONF
 "$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" &
+NG_MASTER=$!
 PIDS+=($!)
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$NG_PORT/b64k" -o /dev/null && break; sleep 0.05; done
 
@@ -129,22 +130,35 @@ for f in b64k b4m; do
 	curl -sf "$GW/v1/blobs/${ID[$f]}" -o "$T/check" && cmp -s "$T/check" "$T/$f" || die "the gateway did not serve $f"
 	for _ in $(seq 1 100); do [ -f "$T/cache-warm/${ID[$f]}.blob" ] && break; sleep 0.05; done
 done
-rate() { # URL: requests per second
-	wrk -t"$WRK_THREADS" -c"$CONC" -d"$DURATION" "$1" >"$T/wrk.out"
+# CPU ticks (utime + stime) of processes
+ticks() { local t=0 p u s; for p in "$@"; do read -r u s < <(awk '{print $14, $15}' "/proc/$p/stat"); t=$((t + u + s)); done; echo $t; }
+NG_ALL="$NG_MASTER $(pgrep -P "$NG_MASTER" | tr '\n' ' ')"
+rate() { # URL PIDS...: requests per second; the servers' CPU microseconds per request in $T/cpu
+	local url=$1; shift
+	local a b n
+	a=$(ticks "$@")
+	wrk -t"$WRK_THREADS" -c"$CONC" -d"$DURATION" "$url" >"$T/wrk.out"
+	b=$(ticks "$@")
 	grep -E "Non-2xx|Socket errors" "$T/wrk.out" | sed 's/^/  wrk: /' >&2 || true
+	n=$(awk '/^ +[0-9]+ requests in/ {print $1}' "$T/wrk.out")
+	echo "($b - $a) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l >>"$T/cpu"
 	awk '/Requests\/sec/ {print $2}' "$T/wrk.out"
 }
 best() { echo "$@" | tr ' ' '\n' | sort -g | tail -1; }
-declare -A GWR NGR
+declare -A GWR NGR GWC NGC
+least() { sort -g "$1" | head -1; }
 for f in b64k b4m; do
 	g=() n=()
+	: >"$T/cpu.ng"; : >"$T/cpu.gw"
 	for _ in $(seq 1 "$ROUNDS"); do
-		n+=("$(rate "http://127.0.0.1:$NG_PORT/$f")")
-		g+=("$(rate "$GW/v1/blobs/${ID[$f]}")")
+		: >"$T/cpu"; n+=("$(rate "http://127.0.0.1:$NG_PORT/$f" $NG_ALL)"); cat "$T/cpu" >>"$T/cpu.ng"
+		: >"$T/cpu"; g+=("$(rate "$GW/v1/blobs/${ID[$f]}" "$GW_PID")"); cat "$T/cpu" >>"$T/cpu.gw"
 	done
 	echo "rounds $f (req/s): nginx ${n[*]}; gateway ${g[*]}"
 	NGR[$f]=$(best "${n[@]}")
 	GWR[$f]=$(best "${g[@]}")
+	NGC[$f]=$(least "$T/cpu.ng")
+	GWC[$f]=$(least "$T/cpu.gw")
 done
 
 # ---- 2. a cold 64 MiB GET ----
@@ -189,6 +203,8 @@ printf '  %-44s %12s %12s %8s\n' "" "gateway" "nginx" "ratio"
 for f in b64k b4m; do
 	printf '  %-44s %12s %12s %8.2f   (goal >= 0.80)\n' "cached GET $f (req/s)" "${GWR[$f]}" "${NGR[$f]}" \
 		"$(echo "${GWR[$f]} / ${NGR[$f]}" | bc -l)"
+	printf '  %-44s %12.1f %12.1f %8.2f   (server CPU per request; lower is better)\n' \
+		"cached GET $f (CPU us/request)" "${GWC[$f]}" "${NGC[$f]}" "$(echo "${GWC[$f]} / ${NGC[$f]}" | bc -l)"
 done
 printf '\n  cold GET of 64 MiB\n'
 printf '  %-44s %12.3f s\n' "gateway: time to first byte" "$ttfb"

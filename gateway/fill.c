@@ -39,6 +39,7 @@ struct gateway_fill {
 	uint64_t ready;    /* verified bytes from a */
 	bool failed, finished, cancelled;
 	unsigned workers_left;
+	unsigned more_workers; /* started once the first piece is in (it goes out first) */
 	char why[256];
 	atomic_uint_fast64_t fetched;
 	gateway_fill_done_fn done;
@@ -134,6 +135,36 @@ void gateway_fill_cancel(struct gateway_fill *fl)
 	pthread_mutex_unlock(&fl->lock);
 }
 
+static void *worker(void *arg);
+
+/* Starts n more workers; returns how many started. */
+static unsigned spawn(struct gateway_fill *fl, unsigned n)
+{
+	unsigned started = 0;
+	for (unsigned i = 0; i < n; i++) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		gateway_fill_ref(fl);
+		gateway_fetcher_hold(fl->f);
+		pthread_mutex_lock(&fl->lock);
+		fl->workers_left++;
+		pthread_mutex_unlock(&fl->lock);
+		if (pthread_create(&t, &attr, worker, fl) != 0) {
+			gateway_fetcher_release(fl->f);
+			pthread_mutex_lock(&fl->lock);
+			fl->refs--;
+			fl->workers_left--;
+			pthread_mutex_unlock(&fl->lock);
+		} else {
+			started++;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	return started;
+}
+
 static void *worker(void *arg)
 {
 	struct gateway_fill *fl = arg;
@@ -163,6 +194,11 @@ static void *worker(void *arg)
 			atomic_fetch_add(&fl->fetched, len);
 		}
 		pthread_mutex_lock(&fl->lock);
+		unsigned more = 0;
+		if (ok && k == 0) {
+			more = fl->more_workers;
+			fl->more_workers = 0;
+		}
 		if (!ok && !fl->failed) {
 			fl->failed = true;
 			snprintf(fl->why, sizeof(fl->why), "%.250s", e.msg);
@@ -176,6 +212,8 @@ static void *worker(void *arg)
 		}
 		pthread_cond_broadcast(&fl->cond);
 		pthread_mutex_unlock(&fl->lock);
+		if (more)
+			(void)spawn(fl, more);
 	}
 	free(tmp);
 	pthread_mutex_lock(&fl->lock);
@@ -237,7 +275,6 @@ bool gateway_fill_start(struct gateway_fetcher *f, struct gateway_nodes *v,
 	unsigned parallel = o->parallel ? o->parallel : 4;
 	if (parallel > fl->npieces)
 		parallel = fl->npieces ? (unsigned)fl->npieces : 0;
-	fl->workers_left = parallel;
 	if (parallel == 0) { /* nothing to fetch: an empty range */
 		fl->finished = true;
 		*out = fl;
@@ -245,26 +282,10 @@ bool gateway_fill_start(struct gateway_fetcher *f, struct gateway_nodes *v,
 			fl->done(fl->done_cls, fl, true);
 		return true;
 	}
-	unsigned started = 0;
-	for (unsigned i = 0; i < parallel; i++) {
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		gateway_fill_ref(fl);
-		gateway_fetcher_hold(f);
-		if (pthread_create(&t, &attr, worker, fl) != 0) {
-			gateway_fetcher_release(f);
-			pthread_mutex_lock(&fl->lock);
-			fl->refs--;
-			fl->workers_left--;
-			pthread_mutex_unlock(&fl->lock);
-		} else {
-			started++;
-		}
-		pthread_attr_destroy(&attr);
-	}
-	if (started == 0) {
+	/* One worker first: the first piece (one symbol) has the nodes to itself, so the
+	 * first byte waits for nothing else; the others start once it is in. */
+	fl->more_workers = parallel - 1;
+	if (spawn(fl, 1) == 0) {
 		err_set(e, "cannot start fetch threads");
 		fill_free(fl);
 		return false;

@@ -285,7 +285,7 @@ for f in big mid small; do
 	if [ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/$f"; then ok "lying and garbage nodes: $f whole correct"; else bad "lying and garbage nodes: $f: $code"; fi
 done
 range_case lying-node-range big "bytes=1234567-2345678" 206 1234567 2345678
-curl -s "$GW/metrics" | grep -q "node_fetch_failures_total{node=\"http://127.0.0.1:${PORT[g3]}\",reason=\"invalid_symbol\"}" &&
+curl -s "$GW/metrics" >"$T/metrics.txt"; grep -q "node_fetch_failures_total{node=\"http://127.0.0.1:${PORT[g3]}\",reason=\"invalid_symbol\"}" "$T/metrics.txt" &&
 	ok "the lying node's dropped answers are counted" ||
 	bad "no invalid_symbol failures counted for the lying node (port ${PORT[g3]}): $(curl -s "$GW/metrics" | grep node_fetch_failures | tr '\n' ' '); $(grep -c "fail verification" "$T/gw-corrupt.log") verification warnings"
 stop g3

@@ -361,7 +361,7 @@ hexf=$("$PY" -c 'import base64,sys; print(base64.urlsafe_b64decode(sys.argv[1] +
 expect "a full node still serves what it has" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$(url 3)/v1/blobs/$ID1/metadata")"
 curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/enc-full/metadata.bcs" "$(url 3)/v1/blobs/$idf/metadata" >"$T/code"
 expect "PUT to a full node -> 507" 507 "$(cat "$T/code")"
-curl -sf "$(url 3)/metrics" | grep -q '^assay_node_stored_bytes [1-9]' && ok "/metrics: stored bytes" || bad "/metrics: $(curl -s "$(url 3)/metrics" | head -3)"
+curl -sf "$(url 3)/metrics" >"$T/metrics.txt"; grep -q '^assay_node_stored_bytes [1-9]' "$T/metrics.txt" && ok "/metrics: stored bytes" || bad "/metrics: $(curl -s "$(url 3)/metrics" | head -3)"
 stop m3
 start m3 "$M" 3 "${PORT[m3]}" "$T/m-data3"
 
