@@ -170,39 +170,14 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 		       m);
 	for (size_t j = 0; j < k; j++) {
 		struct settle_reveal *r = &rv[j];
-		struct settle_attestation a = {.epoch = opt_epoch};
-		struct buf problems = BUF_INIT;
-		uint8_t digest[32], signer[20], reg[20], payee[20], counts[32], sh[32], onchain_sh[32],
-			commit[32];
-		bool active = false;
-		memcpy(a.committee_hash, r->committee_hash, 32);
-		memcpy(a.counts_hash, r->counts_hash, 32);
-		memcpy(a.evidence_root, r->evidence_root, 32);
-		memcpy(a.secret, r->secret, 32);
-		settle_attestation_digest(&s.ctx.dom, &a, digest);
-		settle_counts_hash(r->passed, r->decided, r->m, counts);
-		settle_secret_hash(r->secret, sh);
-		struct chain_bind *b = settle_chain_bind(s.chain);
-		if (!chain_settlement_auditor(b, r->auditor_id, reg, payee, &active, &e) ||
-		    !chain_settlement_secret_hash(b, opt_epoch, r->auditor_id, onchain_sh, &e) ||
-		    !chain_settlement_commit(b, opt_epoch, r->auditor_id, commit, &e)) {
+		uint8_t reg[20];
+		char *problems = NULL;
+		if (!settle_chain_verify_reveal(s.chain, &s.ctx.dom, opt_epoch, r, ch, reg, &problems,
+						&e)) {
 			cli_fail(cmd, "%s", e.msg);
-			buf_free(&problems);
 			goto out;
 		}
-		if (!settle_recover(digest, r->sig, signer, &e))
-			buf_printf(&problems, "signature unreadable (%s); ", e.msg);
-		else if (memcmp(signer, reg, 20))
-			buf_printf(&problems, "signed by a key that is not the auditor's; ");
-		if (memcmp(counts, r->counts_hash, 32))
-			buf_printf(&problems, "counts do not hash to countsHash; ");
-		if (memcmp(ch, r->committee_hash, 32))
-			buf_printf(&problems, "committeeHash is not the epoch's committee; ");
-		if (memcmp(sh, onchain_sh, 32))
-			buf_printf(&problems, "secret does not match its commitment; ");
-		if (memcmp(digest, commit, 32))
-			buf_printf(&problems, "attestation does not match its commit; ");
-		if (problems.len)
+		if (problems[0])
 			bad++;
 		char sa[43], er[67], tx[67];
 		chain_address_checksum(sa, reg);
@@ -220,12 +195,12 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 			json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:b,s:s,s:o}", "auditor_id",
 							     r->auditor_id, "signer", sa,
 							     "evidence_root", er, "tx", tx, "valid",
-							     problems.len == 0, "problems",
-							     buf_cstr(&problems), "counts", cnt));
+							     problems[0] == '\0', "problems", problems,
+							     "counts", cnt));
 		} else {
 			printf("auditor %u signer %s: %s\n  evidence root %s\n  tx %s\n", r->auditor_id,
-			       sa, problems.len ? buf_cstr(&problems) : "signature, counts, committee, "
-									 "secret and commit verified",
+			       sa, problems[0] ? problems : "signature, counts, committee, "
+							    "secret and commit verified",
 			       er, tx);
 			for (size_t i = 0; i < r->m && i < m; i++) {
 				char na[43], p[16];
@@ -234,7 +209,7 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 				printf("    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
 			}
 		}
-		buf_free(&problems);
+		free(problems);
 	}
 	if (opt_json) {
 		char *t = json_dumps(arr, JSON_COMPACT);
