@@ -135,6 +135,10 @@ bool chain_staking_node_info(struct chain_bind *b, const uint8_t node[20],
 			     struct chain_node_info *out, bool *found, struct err *e) WARN_UNUSED;
 void chain_node_info_clear(struct chain_node_info *n);
 
+/* Every registered candidate node (Staking.candidates), in order; *out malloc'd. */
+bool chain_staking_candidates(struct chain_bind *b, uint8_t (**out)[20], size_t *n,
+			      struct err *e) WARN_UNUSED;
+
 struct chain_position {
 	struct chain_u256 shares, claimable, pending, withdrawing_shares;
 };

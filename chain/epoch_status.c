@@ -9,6 +9,8 @@
 #include "chain/session.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "chain/abi.h"
 
 /* Endpoints of the members, shard owners and grace. */
 static bool read_members(struct chain_session *s, struct chain_epoch_status *st, struct err *e)
@@ -85,4 +87,55 @@ void chain_epoch_status_clear(struct chain_epoch_status *st)
 	free(st->grace);
 	chain_committee_clear(&st->com);
 	memset(st, 0, sizeof(*st));
+}
+
+bool chain_epoch_advance(struct chain_session *s, uint64_t *before, uint64_t *after,
+			 struct chain_epoch_info *info, struct err *e)
+{
+	return chain_staking_current_epoch(s->bind, before, e) &&
+	       chain_bind_send(s->bind, s->dep.staking, "advanceEpoch()", NULL, "advance epoch",
+			       NULL, e) &&
+	       chain_staking_current_epoch(s->bind, after, e) &&
+	       chain_staking_epoch_info(s->bind, *after, info, e);
+}
+
+bool chain_epoch_record_seed(struct chain_session *s, uint64_t *epoch,
+			     struct chain_epoch_info *info, bool *sent, struct err *e)
+{
+	uint64_t cur, head;
+	*sent = false;
+	if (!chain_staking_current_epoch(s->bind, &cur, e) ||
+	    !chain_staking_epoch_info(s->bind, cur, info, e))
+		return false;
+	*epoch = cur;
+	if (info->seed_source)
+		return true;
+	if (!chain_rpc_block_number(s->rpc, &head, e))
+		return false;
+	if (head + 1 <= info->seed_block)
+		return err_set(e, "epoch %" PRIu64 "'s seed is the hash of block %" PRIu64
+			       ", not mined yet (head %" PRIu64 ")",
+			       cur, info->seed_block, head);
+	/* Seeds are recorded in order (each needs the one before): first those of earlier
+	 * epochs nobody recorded (an old seed block's hash is gone, and the contract derives
+	 * it from the previous seed instead). */
+	uint64_t first = cur;
+	struct chain_epoch_info prev;
+	while (first > 1) {
+		if (!chain_staking_epoch_info(s->bind, first - 1, &prev, e))
+			return false;
+		if (prev.seed_source)
+			break;
+		first--;
+	}
+	for (uint64_t ep = first; ep <= cur; ep++) {
+		if (ep < cur)
+			log_info("epoch %" PRIu64 "'s seed was never recorded: recording it first", ep);
+		if (!chain_bind_send(s->bind, s->dep.staking, "recordSeed(uint64)",
+				     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(ep)),
+				     "record seed", NULL, e))
+			return false;
+	}
+	*sent = true;
+	return chain_staking_epoch_info(s->bind, cur, info, e);
 }

@@ -1,7 +1,8 @@
 /* epoch_status.h: one epoch as the deployment's Staking and Settlement have it: times
  * (and whether advancing is due), seed, the committee in order with node keys, endpoints
  * and shard counts, each shard's owner and grace, and once the epoch ended its
- * commit/reveal/dispute phases and settlement state. What `assay epoch status` prints. */
+ * commit/reveal/dispute phases and settlement state. What `assay epoch status` prints;
+ * and the two epoch transactions anyone may send (`assay epoch advance|seed`). */
 #ifndef ASSAY_CHAIN_EPOCH_STATUS_H
 #define ASSAY_CHAIN_EPOCH_STATUS_H
 
@@ -37,5 +38,16 @@ struct chain_epoch_status {
 bool chain_epoch_status_read(struct chain_session *s, bool given, uint64_t epoch,
 			     struct chain_epoch_status *out, struct err *e) WARN_UNUSED;
 void chain_epoch_status_clear(struct chain_epoch_status *st);
+
+/* Staking.advanceEpoch() from s's key: *before and *after are the epochs around it,
+ * *info the new epoch's. */
+bool chain_epoch_advance(struct chain_session *s, uint64_t *before, uint64_t *after,
+			 struct chain_epoch_info *info, struct err *e) WARN_UNUSED;
+
+/* Records the current epoch's seed once its block is mined, unless it is recorded; seeds
+ * are recorded in order, so the seeds of earlier epochs nobody recorded go first. *epoch
+ * is the current epoch, *info its state after, *sent whether anything was sent. */
+bool chain_epoch_record_seed(struct chain_session *s, uint64_t *epoch,
+			     struct chain_epoch_info *info, bool *sent, struct err *e) WARN_UNUSED;
 
 #endif

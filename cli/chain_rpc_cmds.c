@@ -190,9 +190,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	char hex[67];
-	hex[0] = '0';
-	hex[1] = 'x';
+	char hex[67] = "0x";
 	hex_encode(hex + 2, hash, 32);
 	printf("%s\n", hex);
 	fflush(stdout);

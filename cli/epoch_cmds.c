@@ -51,12 +51,7 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 	uint64_t before, after;
 	struct chain_epoch_info info;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &before, &e))
-		goto fail;
-	if (!chain_bind_send(s.bind, s.dep.staking, "advanceEpoch()", NULL, "advance epoch", NULL,
-			     &e) ||
-	    !chain_staking_current_epoch(s.bind, &after, &e) ||
-	    !chain_staking_epoch_info(s.bind, after, &info, &e))
+	    !chain_epoch_advance(&s, &before, &after, &info, &e))
 		goto fail;
 	if (opts.json) {
 		json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
@@ -91,47 +86,12 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_FAIL;
-	uint64_t cur, head;
+	uint64_t cur;
 	struct chain_epoch_info info;
 	bool sent = false;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_staking_epoch_info(s.bind, cur, &info, &e))
+	    !chain_epoch_record_seed(&s, &cur, &info, &sent, &e))
 		goto fail;
-	if (!info.seed_source) {
-		if (!chain_rpc_block_number(s.rpc, &head, &e))
-			goto fail;
-		if (head + 1 <= info.seed_block) {
-			err_set(&e, "epoch %" PRIu64 "'s seed is the hash of block %" PRIu64
-				    ", not mined yet (head %" PRIu64 ")",
-				cur, info.seed_block, head);
-			goto fail;
-		}
-		/* Seeds are recorded in order (each needs the one before): first those of
-		 * earlier epochs nobody recorded (an old seed block's hash is gone, and the
-		 * contract derives it from the previous seed instead). */
-		uint64_t first = cur;
-		struct chain_epoch_info prev;
-		while (first > 1) {
-			if (!chain_staking_epoch_info(s.bind, first - 1, &prev, &e))
-				goto fail;
-			if (prev.seed_source)
-				break;
-			first--;
-		}
-		for (uint64_t ep = first; ep <= cur; ep++) {
-			if (ep < cur)
-				log_info("epoch %" PRIu64 "'s seed was never recorded: recording it first",
-					 ep);
-			if (!chain_bind_send(s.bind, s.dep.staking, "recordSeed(uint64)",
-					     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(ep)),
-					     "record seed", NULL, &e))
-				goto fail;
-		}
-		if (!chain_staking_epoch_info(s.bind, cur, &info, &e))
-			goto fail;
-		sent = true;
-	}
 	char h[67] = "0x";
 	hex_encode(h + 2, info.seed, 32);
 	if (opts.json) {
