@@ -94,7 +94,19 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	if (!opt_node || !chain_address_parse(node, opt_node, &e))
 		cli_usage_error(cmd, "--node ADDR is required (%s)", opt_node ? e.msg : "missing");
-	uint64_t from = 0, to = 0;
+	struct settle_session s;
+	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+		return EXIT_FAIL;
+	struct settle_payouts p;
+	memset(&p, 0, sizeof(p));
+	struct settle_payout_terms terms;
+	int rc = EXIT_FAIL;
+	json_t *arr = json_array();
+	if (!settle_payout_terms_read(&s.ctx, &terms, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	uint64_t from = 0, to = terms.current_epoch ? terms.current_epoch - 1 : 0;
 	if (opt_epochs) {
 		const char *dots = strstr(opt_epochs, "..");
 		char a[24] = "", b[24] = "";
@@ -105,13 +117,7 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		if (!dots || !parse_u64(a, &from) || !parse_u64(b, &to) || from > to)
 			cli_usage_error(cmd, "--epochs must be A..B with A <= B");
 	}
-	struct settle_session s;
-	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
-		return EXIT_FAIL;
-	struct settle_payouts p;
-	int rc = EXIT_FAIL;
-	json_t *arr = json_array();
-	if (!settle_payouts_reconcile(&s.ctx, node, !opt_epochs, from, to, &p, &e)) {
+	if (!settle_payouts_reconcile(&s.ctx, node, &terms, from, to, &p, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}

@@ -171,27 +171,27 @@ static bool reconcile_epoch(struct settle_ctx *x, const uint8_t node[20], uint64
 	return true;
 }
 
-bool settle_payouts_reconcile(struct settle_ctx *x, const uint8_t node[20], bool all_ended,
-			      uint64_t from, uint64_t to, struct settle_payouts *out,
+bool settle_payout_terms_read(struct settle_ctx *x, struct settle_payout_terms *t,
 			      struct err *e)
+{
+	struct chain_bind *b = settle_chain_bind(x->chain);
+	memset(t, 0, sizeof(*t));
+	return chain_staking_current_epoch(b, &t->current_epoch, e) &&
+	       chain_settlement_thresholds(b, &t->r0_bps, &t->penalty_bps, e);
+}
+
+bool settle_payouts_reconcile(struct settle_ctx *x, const uint8_t node[20],
+			      const struct settle_payout_terms *t, uint64_t from, uint64_t to,
+			      struct settle_payouts *out, struct err *e)
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->node, node, 20);
 	out->auditor_id = x->auditor_id;
-	struct chain_bind *b = settle_chain_bind(x->chain);
-	struct settle_payout *paid = NULL;
-	size_t npaid = 0;
-	uint64_t cur = 0, r0_bps = 0, pen_bps = 0;
-	bool ok = false;
-	if (!chain_staking_current_epoch(b, &cur, e) ||
-	    !chain_settlement_thresholds(b, &r0_bps, &pen_bps, e))
-		goto out;
-	if (all_ended) {
-		from = 0;
-		to = cur ? cur - 1 : 0;
-	}
 	out->from = from;
 	out->to = to;
+	struct settle_payout *paid = NULL;
+	size_t npaid = 0;
+	bool ok = false;
 	/* The chain is the truth about payouts: read it into the database, then take the
 	 * numbers from there, as the API does. */
 	if (!settle_scores_cache(x, from, to, node, NULL, NULL, e) ||
@@ -205,7 +205,8 @@ bool settle_payouts_reconcile(struct settle_ctx *x, const uint8_t node[20], bool
 			out->rows = xrealloc(out->rows, cap * sizeof(*out->rows));
 		}
 		bool disagree, keep;
-		if (!reconcile_epoch(x, node, ep, paid, npaid, r0_bps, pen_bps, &out->rows[out->n],
+		if (!reconcile_epoch(x, node, ep, paid, npaid, t->r0_bps, t->penalty_bps,
+				     &out->rows[out->n],
 				     &disagree, &keep, e))
 			goto out;
 		out->disagreements += disagree;

@@ -66,11 +66,20 @@ struct settle_payouts {
 	unsigned disagreements; /* epochs where the database and the chain disagree */
 };
 
-/* Reconciles node's epochs from..to (all_ended: from 0 to the last ended epoch) for the
- * auditor of x (its database, its signer, its chain). Clear *out either way. */
-bool settle_payouts_reconcile(struct settle_ctx *x, const uint8_t node[20], bool all_ended,
-			      uint64_t from, uint64_t to, struct settle_payouts *out,
+/* What a reconciliation needs from the chain first: the current epoch (epochs before it
+ * have ended) and the thresholds the notes compare medians with. */
+struct settle_payout_terms {
+	uint64_t current_epoch;
+	uint64_t r0_bps, penalty_bps;
+};
+bool settle_payout_terms_read(struct settle_ctx *x, struct settle_payout_terms *t,
 			      struct err *e) WARN_UNUSED;
+
+/* Reconciles node's epochs from..to for the auditor of x (its database, its signer, its
+ * chain). Clear *out either way. */
+bool settle_payouts_reconcile(struct settle_ctx *x, const uint8_t node[20],
+			      const struct settle_payout_terms *t, uint64_t from, uint64_t to,
+			      struct settle_payouts *out, struct err *e) WARN_UNUSED;
 void settle_payouts_clear(struct settle_payouts *p);
 
 #endif
