@@ -34,15 +34,15 @@ static struct node_server_config cfgs[NNODES];
 static pthread_t servers[NNODES];
 static volatile sig_atomic_t stop_servers;
 
-static unsigned free_port(void)
+/* A free port, its socket kept open in *fd until all are chosen (so no two are alike). */
+static unsigned free_port(int *fd)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
-	ck_assert(fd >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	close(fd);
+	ck_assert(*fd >= 0);
+	ck_assert(bind(*fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	ck_assert(getsockname(*fd, (struct sockaddr *)&a, &len) == 0);
 	return ntohs(a.sin_port);
 }
 
@@ -77,12 +77,13 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	static const char *const shards[NNODES] = {"[0, 1]", "[2, 3]", "[4, 5]", "[6]"};
 	unsigned ports[NNODES];
+	int fds[NNODES];
 	snprintf(committee_path, sizeof(committee_path), "%s/committee.json", dir);
 	FILE *f = fopen(committee_path, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "{\"n_shards\": 7, \"nodes\": [");
 	for (int i = 0; i < NNODES; i++) {
-		ports[i] = free_port();
+		ports[i] = free_port(&fds[i]);
 		snprintf(listens[i], sizeof(listens[i]), "127.0.0.1:%u", ports[i]);
 		snprintf(datas[i], sizeof(datas[i]), "%s/node%d", dir, i);
 		fprintf(f, "%s{\"url\": \"http://127.0.0.1:%u\", \"shards\": %s}", i ? "," : "",
@@ -90,12 +91,14 @@ static void setup(void)
 	}
 	fprintf(f, "]}\n");
 	fclose(f);
+	for (int i = 0; i < NNODES; i++)
+		close(fds[i]);
 	for (int i = 0; i < NNODES; i++) {
 		cfgs[i] = (struct node_server_config){.listen = listens[i],
 						      .data_dir = datas[i],
 						      .committee_path = committee_path,
 						      .index = (uint32_t)i,
-						      .threads = 2};
+						      .threads = 4};
 		ck_assert_int_eq(pthread_create(&servers[i], NULL, serve, &cfgs[i]), 0);
 	}
 	for (int i = 0; i < NNODES; i++)
@@ -140,11 +143,11 @@ static void *publish_and_read(void *arg)
 				       .data = data,
 				       .len = j->len,
 				       .epochs = 1,
-				       .timeout_ms = 10000,
+				       .timeout_ms = 60000,
 				       .progress = {count_step, NULL, j}};
 	j->ok = node_publish(&req, &j->r, &j->e);
 	if (j->ok) {
-		struct node_read_req rr = {.committee = j->cm, .timeout_ms = 10000};
+		struct node_read_req rr = {.committee = j->cm, .timeout_ms = 60000};
 		memcpy(rr.blob_id, j->r.blob_id, 32);
 		uint8_t *back = NULL;
 		size_t blen = 0;
@@ -196,13 +199,13 @@ START_TEST(cancelled_publish_stores_nothing)
 	atomic_bool cancel = true;
 	static const uint8_t data[] = "never stored";
 	struct node_publish_req req = {.committee = cm, .data = data, .len = sizeof(data),
-				       .epochs = 1, .timeout_ms = 10000, .cancel = &cancel};
+				       .epochs = 1, .timeout_ms = 60000, .cancel = &cancel};
 	struct node_publish_result r;
 	ck_assert(!node_publish(&req, &r, &e));
 	ck_assert_int_eq(r.stage, NODE_PUBLISH_FAILED_EARLY);
 	ck_assert_str_eq(e.msg, "the publish was cancelled");
 	ck_assert_uint_eq(r.stored_shards, 0);
-	struct node_read_req rr = {.committee = cm, .timeout_ms = 10000};
+	struct node_read_req rr = {.committee = cm, .timeout_ms = 60000};
 	memcpy(rr.blob_id, r.blob_id, 32);
 	uint8_t *back = NULL;
 	size_t blen = 0;
