@@ -1120,3 +1120,39 @@ fail:
 	*sig = NULL;
 	return false;
 }
+
+bool chain_staking_candidates(struct chain_bind *b, uint8_t (**out)[20], size_t *n,
+			      struct err *e)
+{
+	struct chain_abi_value *r;
+	uint64_t count;
+	*out = NULL;
+	*n = 0;
+	if (!chain_bind_call(b, b->dep.staking, "candidateCount()(uint256)", NULL, &r, e))
+		return false;
+	bool ok = chain_abi_get_u64(chain_abi_at(r, 0), &count, e);
+	chain_abi_value_free(r);
+	if (!ok)
+		return false;
+	/* Grown as they are read: the count is the chain's word, not an allocation size. */
+	uint8_t(*v)[20] = NULL;
+	for (uint64_t i = 0; i < count; i++) {
+		if ((i & (i - 1)) == 0)
+			v = xrealloc(v, (size_t)(i ? 2 * i : 1) * 20);
+		if (!chain_bind_call(b, b->dep.staking, "candidates(uint256)(address)",
+				     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(i)), &r,
+				     e)) {
+			free(v);
+			return false;
+		}
+		ok = chain_abi_get_address(chain_abi_at(r, 0), v[i], e);
+		chain_abi_value_free(r);
+		if (!ok) {
+			free(v);
+			return false;
+		}
+	}
+	*out = v ? v : xcalloc(1, 20);
+	*n = (size_t)count;
+	return true;
+}

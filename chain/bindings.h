@@ -140,6 +140,10 @@ bool chain_staking_members(struct chain_bind *b, uint64_t epoch, struct chain_co
 			   struct chain_node_info *infos, bool *found, struct err *e) WARN_UNUSED;
 void chain_node_info_clear(struct chain_node_info *n);
 
+/* Every registered candidate node (Staking.candidates), in order; *out malloc'd. */
+bool chain_staking_candidates(struct chain_bind *b, uint8_t (**out)[20], size_t *n,
+			      struct err *e) WARN_UNUSED;
+
 struct chain_position {
 	struct chain_u256 shares, claimable, pending, withdrawing_shares;
 };

@@ -66,32 +66,73 @@ static void build_calldata(const struct command *cmd, char **pos, int npos, stru
 	*sig_out = sig;
 }
 
+/* The store the sender saves the transaction in: PostgreSQL with --db, else memory. */
+static bool send_store_open(const struct command *cmd, struct db **db,
+			    struct chain_txstore *store, bool *memstore)
+{
+	struct err e = {{0}};
+	if (settings.db && *settings.db) {
+		int version = 0;
+		if (!db_open(db, settings.db, (unsigned)settings.db_connect_timeout_s, &e) ||
+		    !db_schema_version(*db, &version, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			return false;
+		}
+		if (version < db_latest_version()) {
+			cli_fail(cmd, "the database schema is at version %d, not %d: run 'assay db "
+				      "migrate' first", version, db_latest_version());
+			return false;
+		}
+		db_txstore_init(store, *db);
+	} else {
+		log_warn("no --db: the signed transaction is kept in memory only, so a crash "
+			 "would lose track of it");
+		chain_txstore_memory_new(store);
+		*memstore = true;
+	}
+	return true;
+}
+
+static void print_receipt(const struct chain_receipt *rcpt)
+{
+	char hex[67] = "0x";
+	hex_encode(hex + 2, rcpt->block_hash, 32);
+	printf("status %s\nblock %" PRIu64 " %s\ngas used %" PRIu64 "\n",
+	       rcpt->status ? "success" : "reverted", rcpt->block_number, hex, rcpt->gas_used);
+	if (rcpt->has_contract) {
+		char addr[43];
+		chain_address_checksum(addr, rcpt->contract_address);
+		printf("contract %s\n", addr);
+	}
+}
+
+static const struct opt send_opts[] = {
+	{"key-file", 0, OPT_STRING, &opt_key_file, "FILE",
+	 "file holding the private key as 0x-hex (mode 0600)", NULL, false},
+	{"key-env", 0, OPT_STRING, &opt_key_env, "VAR",
+	 "environment variable holding the private key as 0x-hex", NULL, false},
+	{"to", 0, OPT_STRING, &opt_to, "ADDR", "recipient or contract called", NULL, false},
+	{"create", 0, OPT_BOOL, &opt_create, NULL, "deploy a contract: --data is its init code",
+	 NULL, false},
+	{"value", 0, OPT_STRING, &opt_value, "WEI", "wei sent with the transaction", "0", false},
+	{"data", 0, OPT_STRING, &opt_data, "HEX", "calldata (instead of SIG ARGS...)", NULL,
+	 false},
+	{"gas-limit", 0, OPT_U64, &opt_gas_limit, "GAS",
+	 "gas limit; 0: eth_estimateGas + 20 %", "0", false},
+	{"purpose", 0, OPT_STRING, &opt_purpose, "TEXT", "recorded with the transaction",
+	 "assay chain send", false},
+	{"wait", 0, OPT_BOOL, &opt_wait, NULL,
+	 "wait for --confirmations blocks and print the receipt", NULL, false},
+	{"timeout", 0, OPT_U64, &opt_timeout_s, "SECONDS", "give up waiting after this long",
+	 "600", false},
+	OPT_END,
+};
+
 static int run_send(const struct command *cmd, int argc, char **argv)
 {
-	static const struct opt local[] = {
-		{"key-file", 0, OPT_STRING, &opt_key_file, "FILE",
-		 "file holding the private key as 0x-hex (mode 0600)", NULL, false},
-		{"key-env", 0, OPT_STRING, &opt_key_env, "VAR",
-		 "environment variable holding the private key as 0x-hex", NULL, false},
-		{"to", 0, OPT_STRING, &opt_to, "ADDR", "recipient or contract called", NULL, false},
-		{"create", 0, OPT_BOOL, &opt_create, NULL, "deploy a contract: --data is its init code",
-		 NULL, false},
-		{"value", 0, OPT_STRING, &opt_value, "WEI", "wei sent with the transaction", "0", false},
-		{"data", 0, OPT_STRING, &opt_data, "HEX", "calldata (instead of SIG ARGS...)", NULL,
-		 false},
-		{"gas-limit", 0, OPT_U64, &opt_gas_limit, "GAS",
-		 "gas limit; 0: eth_estimateGas + 20 %", "0", false},
-		{"purpose", 0, OPT_STRING, &opt_purpose, "TEXT", "recorded with the transaction",
-		 "assay chain send", false},
-		{"wait", 0, OPT_BOOL, &opt_wait, NULL,
-		 "wait for --confirmations blocks and print the receipt", NULL, false},
-		{"timeout", 0, OPT_U64, &opt_timeout_s, "SECONDS", "give up waiting after this long",
-		 "600", false},
-		OPT_END,
-	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
+	commands_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
 	int rc = EXIT_FAIL;
 	struct err e = {{0}};
 	struct chain_key *key = NULL;
@@ -124,25 +165,8 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	rpc = open_rpc(cmd);
-	if (settings.db && *settings.db) {
-		int version = 0;
-		if (!db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, &e) ||
-		    !db_schema_version(db, &version, &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (version < db_latest_version()) {
-			cli_fail(cmd, "the database schema is at version %d, not %d: run 'assay db "
-				      "migrate' first", version, db_latest_version());
-			goto out;
-		}
-		db_txstore_init(&store, db);
-	} else {
-		log_warn("no --db: the signed transaction is kept in memory only, so a crash "
-			 "would lose track of it");
-		chain_txstore_memory_new(&store);
-		memstore = true;
-	}
+	if (!send_store_open(cmd, &db, &store, &memstore))
+		goto out;
 	struct chain_sender_cfg cfg;
 	chain_sender_cfg_defaults(&cfg);
 	cfg.confirmations = settings.confirmations;
@@ -166,9 +190,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	char hex[67];
-	hex[0] = '0';
-	hex[1] = 'x';
+	char hex[67] = "0x";
 	hex_encode(hex + 2, hash, 32);
 	printf("%s\n", hex);
 	fflush(stdout);
@@ -185,14 +207,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 			cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
-		hex_encode(hex + 2, rcpt.block_hash, 32);
-		printf("status %s\nblock %" PRIu64 " %s\ngas used %" PRIu64 "\n",
-		       rcpt.status ? "success" : "reverted", rcpt.block_number, hex, rcpt.gas_used);
-		if (rcpt.has_contract) {
-			char addr[43];
-			chain_address_checksum(addr, rcpt.contract_address);
-			printf("contract %s\n", addr);
-		}
+		print_receipt(&rcpt);
 		if (!rcpt.status) {
 			cli_fail(cmd, "the transaction was mined but reverted");
 			goto out;

@@ -8,6 +8,7 @@
 
 #include "chain/abi.h"
 #include "chain/bindings.h"
+#include "chain/epoch_status.h"
 #include "chain/rpc.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
@@ -50,12 +51,7 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 	uint64_t before, after;
 	struct chain_epoch_info info;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &before, &e))
-		goto fail;
-	if (!chain_bind_send(s.bind, s.dep.staking, "advanceEpoch()", NULL, "advance epoch", NULL,
-			     &e) ||
-	    !chain_staking_current_epoch(s.bind, &after, &e) ||
-	    !chain_staking_epoch_info(s.bind, after, &info, &e))
+	    !chain_epoch_advance(&s, &before, &after, &info, &e))
 		goto fail;
 	if (opts.json) {
 		json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
@@ -90,47 +86,12 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_FAIL;
-	uint64_t cur, head;
+	uint64_t cur;
 	struct chain_epoch_info info;
 	bool sent = false;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_staking_epoch_info(s.bind, cur, &info, &e))
+	    !chain_epoch_record_seed(&s, &cur, &info, &sent, &e))
 		goto fail;
-	if (!info.seed_source) {
-		if (!chain_rpc_block_number(s.rpc, &head, &e))
-			goto fail;
-		if (head + 1 <= info.seed_block) {
-			err_set(&e, "epoch %" PRIu64 "'s seed is the hash of block %" PRIu64
-				    ", not mined yet (head %" PRIu64 ")",
-				cur, info.seed_block, head);
-			goto fail;
-		}
-		/* Seeds are recorded in order (each needs the one before): first those of
-		 * earlier epochs nobody recorded (an old seed block's hash is gone, and the
-		 * contract derives it from the previous seed instead). */
-		uint64_t first = cur;
-		struct chain_epoch_info prev;
-		while (first > 1) {
-			if (!chain_staking_epoch_info(s.bind, first - 1, &prev, &e))
-				goto fail;
-			if (prev.seed_source)
-				break;
-			first--;
-		}
-		for (uint64_t ep = first; ep <= cur; ep++) {
-			if (ep < cur)
-				log_info("epoch %" PRIu64 "'s seed was never recorded: recording it first",
-					 ep);
-			if (!chain_bind_send(s.bind, s.dep.staking, "recordSeed(uint64)",
-					     chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(ep)),
-					     "record seed", NULL, &e))
-				goto fail;
-		}
-		if (!chain_staking_epoch_info(s.bind, cur, &info, &e))
-			goto fail;
-		sent = true;
-	}
 	char h[67] = "0x";
 	hex_encode(h + 2, info.seed, 32);
 	if (opts.json) {
@@ -152,6 +113,90 @@ out:
 	return rc;
 }
 
+static json_t *status_json(const struct chain_epoch_status *st, uint32_t n_shards)
+{
+	const struct chain_epoch_info *info = &st->info;
+	json_t *j = json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:s,s:o,s:I}", "epoch", (json_int_t)st->epoch,
+		"current_epoch", (json_int_t)st->current, "start_time", (json_int_t)info->start_time,
+		"duration", (json_int_t)info->duration, "ends_at", (json_int_t)st->ends, "due",
+		st->due, "chain_time", (json_int_t)st->chain_time, "seed_block",
+		(json_int_t)info->seed_block, "seed_source", seed_source_name(info->seed_source),
+		"committee_hash", hex_json(info->committee_hash, 32), "n_shards",
+		(json_int_t)n_shards);
+	json_object_set_new(j, "seed", info->seed_source ? hex_json(info->seed, 32) : json_null());
+	json_t *members = json_array();
+	for (size_t i = 0; i < st->com.n; i++)
+		json_array_append_new(members,
+				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
+						"node", chain_session_addr_json(st->com.nodes[i]),
+						"node_key", chain_session_addr_json(st->com.node_keys[i]),
+						"shards", (json_int_t)st->com.shards[i], "endpoint",
+						st->endpoints[i]));
+	json_object_set_new(j, "committee", members);
+	json_t *shards = json_array();
+	for (size_t sh = 0; sh < st->nshards; sh++)
+		json_array_append_new(shards, json_pack("{s:I,s:I,s:b}", "shard", (json_int_t)sh,
+							"owner", (json_int_t)st->owners[sh],
+							"in_grace", st->grace[sh]));
+	json_object_set_new(j, "shards", shards);
+	const struct chain_phases *ph = &st->phases;
+	if (st->ended)
+		json_object_set_new(j, "phases",
+				    json_pack("{s:I,s:I,s:I,s:I}", "end", (json_int_t)ph->end,
+					      "commit_end", (json_int_t)ph->commit_end, "reveal_end",
+					      (json_int_t)ph->reveal_end, "dispute_end",
+					      (json_int_t)ph->dispute_end));
+	char pool[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&st->state.pool, pool);
+	json_object_set_new(j, "phase", json_string(st->phase));
+	json_object_set_new(j, "settlement",
+			    json_pack("{s:s,s:I,s:b,s:s}", "status",
+				      chain_epoch_status_name(st->state.status), "revealed",
+				      (json_int_t)st->state.revealed, "cancelled",
+				      st->state.cancelled, "pool", pool));
+	return j;
+}
+
+static void print_status_text(const struct chain_epoch_status *st, json_t *j)
+{
+	const struct chain_epoch_info *info = &st->info;
+	bool cur = st->epoch == st->current;
+	char h[67];
+	printf("epoch %" PRIu64 "%s: started at %" PRIu64 ", %" PRIu64 " s long, ends at %" PRIu64
+	       "%s\n",
+	       st->epoch, cur ? " (current)" : "", info->start_time, info->duration, st->ends,
+	       st->due ? " (due: 'assay epoch advance')" : "");
+	if (info->seed_source) {
+		hex_encode(h, info->seed, 32);
+		printf("seed 0x%s (%s, block %" PRIu64 ")\n", h, seed_source_name(info->seed_source),
+		       info->seed_block);
+	} else {
+		printf("seed pending: the hash of block %" PRIu64 "\n", info->seed_block);
+	}
+	hex_encode(h, info->committee_hash, 32);
+	printf("committee 0x%s: %zu members\n", h, st->com.n);
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(j, "committee"), i, m)
+		printf("  %2zu %s  %3" PRIu64 " shards  key %s  %s\n", i,
+		       json_string_value(json_object_get(m, "node")),
+		       (uint64_t)json_integer_value(json_object_get(m, "shards")),
+		       json_string_value(json_object_get(m, "node_key")),
+		       json_string_value(json_object_get(m, "endpoint")));
+	if (st->ended)
+		printf("phase %s: commit until %" PRIu64 ", reveal until %" PRIu64
+		       ", dispute until %" PRIu64 "\n",
+		       st->phase, st->phases.commit_end, st->phases.reveal_end,
+		       st->phases.dispute_end);
+	else
+		printf("phase running\n");
+	char pool[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&st->state.pool, pool);
+	printf("settlement %s, %u revealed, pool %s\n", chain_epoch_status_name(st->state.status),
+	       st->state.revealed, pool);
+}
+
 static int run_status(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -163,146 +208,34 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
+	struct chain_epoch_status st;
+	memset(&st, 0, sizeof(st));
 	int rc = EXIT_FAIL;
-	uint64_t cur, epoch;
-	struct chain_epoch_info info;
-	struct chain_committee com;
-	memset(&com, 0, sizeof(com));
-	struct chain_block head;
-	bool found;
-	json_t *j = NULL;
+	uint64_t epoch = 0;
+	/* An --epoch that is no number is refused as one after the current epoch is. */
+	if (opt_epoch && !parse_u64(opt_epoch, &epoch))
+		epoch = UINT64_MAX;
 	if (!cli_chain_session_open(&s, &opts, false, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_rpc_get_block(s.rpc, "latest", &head, &found, &e))
-		goto fail;
-	epoch = cur;
-	if (opt_epoch && (!parse_u64(opt_epoch, &epoch) || epoch > cur)) {
-		err_set(&e, "--epoch must be a number up to the current epoch %" PRIu64, cur);
-		goto fail;
+	    !chain_epoch_status_read(&s, opt_epoch != NULL, epoch, &st, &e)) {
+		if (st.out_of_range)
+			cli_fail(cmd, "--epoch must be a number up to the current epoch %" PRIu64,
+				 st.current);
+		else
+			cli_fail(cmd, "%s", e.msg);
+		goto out;
 	}
-	if (!chain_staking_epoch_info(s.bind, epoch, &info, &e) ||
-	    !chain_staking_committee(s.bind, epoch, &com, &e) ||
-	    !chain_staking_committee_keys(s.bind, epoch, &com, &e))
-		goto fail;
-	uint64_t ends = info.start_time + info.duration;
-	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:s,s:o,s:I}", "epoch", (json_int_t)epoch,
-		      "current_epoch", (json_int_t)cur, "start_time", (json_int_t)info.start_time,
-		      "duration", (json_int_t)info.duration, "ends_at", (json_int_t)ends, "due",
-		      epoch == cur && head.timestamp >= ends, "chain_time",
-		      (json_int_t)head.timestamp, "seed_block", (json_int_t)info.seed_block,
-		      "seed_source", seed_source_name(info.seed_source), "committee_hash",
-		      hex_json(info.committee_hash, 32), "n_shards", (json_int_t)s.dep.n_shards);
-	if (info.seed_source)
-		json_object_set_new(j, "seed", hex_json(info.seed, 32));
-	else
-		json_object_set_new(j, "seed", json_null());
-	json_t *members = json_array();
-	for (size_t i = 0; i < com.n; i++) {
-		struct chain_node_info ni;
-		bool nf;
-		if (!chain_staking_node_info(s.bind, com.nodes[i], &ni, &nf, &e)) {
-			json_decref(members);
-			goto fail;
-		}
-		json_array_append_new(members,
-				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
-						"node", chain_session_addr_json(com.nodes[i]), "node_key",
-						chain_session_addr_json(com.node_keys[i]), "shards",
-						(json_int_t)com.shards[i], "endpoint",
-						nf && ni.endpoint ? ni.endpoint : ""));
-		chain_node_info_clear(&ni);
-	}
-	json_object_set_new(j, "committee", members);
-	struct buf owners = BUF_INIT;
-	if (!chain_staking_shard_owners(s.bind, epoch, &owners, &e)) {
-		buf_free(&owners);
-		goto fail;
-	}
-	bool *grace = xcalloc(s.dep.n_shards + 1, sizeof(bool));
-	if (!chain_staking_grace(s.bind, epoch, grace, s.dep.n_shards, &e)) {
-		free(grace);
-		buf_free(&owners);
-		goto fail;
-	}
-	json_t *shards = json_array();
-	for (size_t sh = 0; sh < owners.len; sh++)
-		json_array_append_new(shards, json_pack("{s:I,s:I,s:b}", "shard", (json_int_t)sh,
-							"owner", (json_int_t)owners.data[sh],
-							"in_grace", grace[sh]));
-	json_object_set_new(j, "shards", shards);
-	free(grace);
-	buf_free(&owners);
-	/* Settlement: phases once the epoch ended, and its state. */
-	struct chain_phases ph;
-	bool ended;
-	struct chain_epoch_state st;
-	if (!chain_settlement_phases(s.bind, epoch, &ph, &ended, &e) ||
-	    !chain_settlement_epoch_state(s.bind, epoch, &st, &e))
-		goto fail;
-	const char *phase = "running";
-	if (ended) {
-		uint64_t t = head.timestamp;
-		phase = t < ph.commit_end ? "commit" : t < ph.reveal_end ? "reveal"
-				      : t < ph.dispute_end ? "dispute" : "finalizable";
-		if (st.status >= 2)
-			phase = chain_epoch_status_name(st.status);
-		json_object_set_new(j, "phases",
-				    json_pack("{s:I,s:I,s:I,s:I}", "end", (json_int_t)ph.end,
-					      "commit_end", (json_int_t)ph.commit_end, "reveal_end",
-					      (json_int_t)ph.reveal_end, "dispute_end",
-					      (json_int_t)ph.dispute_end));
-	}
-	char pool[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(&st.pool, pool);
-	json_object_set_new(j, "phase", json_string(phase));
-	json_object_set_new(j, "settlement",
-			    json_pack("{s:s,s:I,s:b,s:s}", "status",
-				      chain_epoch_status_name(st.status), "revealed",
-				      (json_int_t)st.revealed, "cancelled", st.cancelled, "pool",
-				      pool));
+	json_t *j = status_json(&st, s.dep.n_shards);
 	if (opts.json) {
 		char *t = json_dumps(j, JSON_COMPACT);
 		printf("%s\n", t);
 		free(t);
 	} else {
-		char h[67];
-		printf("epoch %" PRIu64 "%s: started at %" PRIu64 ", %" PRIu64 " s long, ends at %" PRIu64
-		       "%s\n",
-		       epoch, epoch == cur ? " (current)" : "", info.start_time, info.duration, ends,
-		       epoch == cur && head.timestamp >= ends ? " (due: 'assay epoch advance')" : "");
-		if (info.seed_source) {
-			hex_encode(h, info.seed, 32);
-			printf("seed 0x%s (%s, block %" PRIu64 ")\n", h,
-			       seed_source_name(info.seed_source), info.seed_block);
-		} else {
-			printf("seed pending: the hash of block %" PRIu64 "\n", info.seed_block);
-		}
-		hex_encode(h, info.committee_hash, 32);
-		printf("committee 0x%s: %zu members\n", h, com.n);
-		json_t *m;
-		size_t i;
-		json_array_foreach(json_object_get(j, "committee"), i, m)
-			printf("  %2zu %s  %3" PRIu64 " shards  key %s  %s\n", i,
-			       json_string_value(json_object_get(m, "node")),
-			       (uint64_t)json_integer_value(json_object_get(m, "shards")),
-			       json_string_value(json_object_get(m, "node_key")),
-			       json_string_value(json_object_get(m, "endpoint")));
-		if (ended)
-			printf("phase %s: commit until %" PRIu64 ", reveal until %" PRIu64
-			       ", dispute until %" PRIu64 "\n",
-			       phase, ph.commit_end, ph.reveal_end, ph.dispute_end);
-		else
-			printf("phase running\n");
-		printf("settlement %s, %u revealed, pool %s\n", chain_epoch_status_name(st.status),
-		       st.revealed, pool);
+		print_status_text(&st, j);
 	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
 	json_decref(j);
-	chain_committee_clear(&com);
+	rc = EXIT_OK;
+out:
+	chain_epoch_status_clear(&st);
 	chain_session_close(&s);
 	return rc;
 }

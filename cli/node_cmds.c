@@ -24,101 +24,102 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+static const char *sv_listen, *sv_data, *sv_committee, *sv_key_file, *sv_offline;
+static uint64_t sv_index, sv_epoch, sv_threads, sv_max_body, sv_recover_interval,
+	sv_peer_timeout, sv_slow, sv_seed, sv_min_free_mib;
+static double sv_lose, sv_corrupt;
+static bool sv_admin, sv_garbage, sv_other_blob, sv_no_recover;
+static const struct opt serve_opts[] = {
+	{"listen", 0, OPT_STRING, &sv_listen, "HOST:PORT", "address to serve on (port 0: any)",
+	 "127.0.0.1:9100", false},
+	{"data", 0, OPT_STRING, &sv_data, "DIR", "directory of the sliver store", NULL, false},
+	{"committee", 0, OPT_STRING, &sv_committee, "FILE",
+	 "committee file (shards, URLs, n); without it the committee comes from the chain "
+	 "(--rpc-url, --deployment)",
+	 NULL, false},
+	{"index", 0, OPT_U64, &sv_index, "I", "this node's position in the committee file", NULL,
+	 false},
+	{"key-file", 0, OPT_STRING, &sv_key_file, "FILE",
+	 "node key (0x-hex, mode 0600) that signs storage confirmations", NULL, false},
+	{"epoch", 0, OPT_U64, &sv_epoch, "E",
+	 "epoch named in confirmations (0: the committee file's; from the chain: always the "
+	 "current one)",
+	 "0", false},
+	{"threads", 0, OPT_U64, &sv_threads, "N", "HTTP worker threads", "4", false},
+	{"min-free-mib", 0, OPT_U64, &sv_min_free_mib, "MIB",
+	 "uploads that would leave less free on the data directory's disk get 507", "64",
+	 false},
+	{"max-body", 0, OPT_U64, &sv_max_body, "BYTES", "largest request body accepted",
+	 "33554432", false},
+	{"admin", 0, OPT_BOOL, &sv_admin, NULL,
+	 "serve POST /v1/admin/recover[?blob=ID] (bind to localhost only)", NULL, false},
+	{"recover-interval", 0, OPT_U64, &sv_recover_interval, "SECONDS",
+	 "look for missing slivers this often (0: only at startup and on demand)", "0",
+	 false},
+	{"peer-timeout-ms", 0, OPT_U64, &sv_peer_timeout, "MS", "timeout of a request to a peer",
+	 "10000", false},
+	{"fault-seed", 0, OPT_U64, &sv_seed, "N", "seed of every fault decision", "1", false},
+	{"fault-lose", 0, OPT_DOUBLE, &sv_lose, "SHARE", "lose this share of the slivers", "0",
+	 false},
+	{"fault-corrupt", 0, OPT_DOUBLE, &sv_corrupt, "SHARE",
+	 "flip a byte in this share of the served symbols", "0", false},
+	{"fault-slow-ms", 0, OPT_U64, &sv_slow, "MS", "wait this long before each blob answer",
+	 "0", false},
+	{"fault-offline", 0, OPT_STRING, &sv_offline, "SCHEDULE",
+	 "close the listening socket during 'A-B[,C-D]' seconds since start, or 'P/D' "
+	 "(the last D of every P seconds)",
+	 NULL, false},
+	{"fault-garbage", 0, OPT_BOOL, &sv_garbage, NULL, "answer blob GETs with random bytes",
+	 NULL, false},
+	{"fault-other-blob", 0, OPT_BOOL, &sv_other_blob, NULL,
+	 "serve recovery symbols of another stored blob", NULL, false},
+	{"fault-no-recover", 0, OPT_BOOL, &sv_no_recover, NULL,
+	 "never rebuild missing slivers from peers", NULL, false},
+	OPT_END,
+};
+
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
-	static const char *listen, *data, *committee, *key_file, *offline;
-	static uint64_t index, epoch, threads, max_body, recover_interval, peer_timeout, slow, seed,
-		min_free_mib;
-	static double lose, corrupt;
-	static bool admin, garbage, other_blob, no_recover;
-	static const struct opt local[] = {
-		{"listen", 0, OPT_STRING, &listen, "HOST:PORT", "address to serve on (port 0: any)",
-		 "127.0.0.1:9100", false},
-		{"data", 0, OPT_STRING, &data, "DIR", "directory of the sliver store", NULL, false},
-		{"committee", 0, OPT_STRING, &committee, "FILE",
-		 "committee file (shards, URLs, n); without it the committee comes from the chain "
-		 "(--rpc-url, --deployment)",
-		 NULL, false},
-		{"index", 0, OPT_U64, &index, "I", "this node's position in the committee file", NULL,
-		 false},
-		{"key-file", 0, OPT_STRING, &key_file, "FILE",
-		 "node key (0x-hex, mode 0600) that signs storage confirmations", NULL, false},
-		{"epoch", 0, OPT_U64, &epoch, "E",
-		 "epoch named in confirmations (0: the committee file's; from the chain: always the "
-		 "current one)",
-		 "0", false},
-		{"threads", 0, OPT_U64, &threads, "N", "HTTP worker threads", "4", false},
-		{"min-free-mib", 0, OPT_U64, &min_free_mib, "MIB",
-		 "uploads that would leave less free on the data directory's disk get 507", "64",
-		 false},
-		{"max-body", 0, OPT_U64, &max_body, "BYTES", "largest request body accepted",
-		 "33554432", false},
-		{"admin", 0, OPT_BOOL, &admin, NULL,
-		 "serve POST /v1/admin/recover[?blob=ID] (bind to localhost only)", NULL, false},
-		{"recover-interval", 0, OPT_U64, &recover_interval, "SECONDS",
-		 "look for missing slivers this often (0: only at startup and on demand)", "0",
-		 false},
-		{"peer-timeout-ms", 0, OPT_U64, &peer_timeout, "MS", "timeout of a request to a peer",
-		 "10000", false},
-		{"fault-seed", 0, OPT_U64, &seed, "N", "seed of every fault decision", "1", false},
-		{"fault-lose", 0, OPT_DOUBLE, &lose, "SHARE", "lose this share of the slivers", "0",
-		 false},
-		{"fault-corrupt", 0, OPT_DOUBLE, &corrupt, "SHARE",
-		 "flip a byte in this share of the served symbols", "0", false},
-		{"fault-slow-ms", 0, OPT_U64, &slow, "MS", "wait this long before each blob answer",
-		 "0", false},
-		{"fault-offline", 0, OPT_STRING, &offline, "SCHEDULE",
-		 "close the listening socket during 'A-B[,C-D]' seconds since start, or 'P/D' "
-		 "(the last D of every P seconds)",
-		 NULL, false},
-		{"fault-garbage", 0, OPT_BOOL, &garbage, NULL, "answer blob GETs with random bytes",
-		 NULL, false},
-		{"fault-other-blob", 0, OPT_BOOL, &other_blob, NULL,
-		 "serve recovery symbols of another stored blob", NULL, false},
-		{"fault-no-recover", 0, OPT_BOOL, &no_recover, NULL,
-		 "never rebuild missing slivers from peers", NULL, false},
-		OPT_END,
-	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	if (!data)
+	commands_parse(cmd, serve_opts, argc, argv, 0, 0, NULL, NULL);
+	if (!sv_data)
 		cli_usage_error(cmd, "--data DIR is required");
-	if (committee && index > 255)
+	if (sv_committee && sv_index > 255)
 		cli_usage_error(cmd, "--index must be below 256");
-	if (!committee && (index || epoch))
+	if (!sv_committee && (sv_index || sv_epoch))
 		cli_usage_error(cmd, "--index and --epoch go with --committee FILE: a node following "
 				     "the chain finds both there by its node key");
-	if (!committee && !key_file)
+	if (!sv_committee && !sv_key_file)
 		cli_usage_error(cmd, "give --committee FILE (and --index I), or --key-file NODEKEY to "
 				     "follow the chain (--rpc-url, --deployment): the node key's "
 				     "address is how the node finds itself in the committee");
 	struct err e = {{0}};
 	struct node_server_config cfg = {
-		.listen = listen,
-		.data_dir = data,
-		.committee_path = committee,
-		.index = (uint32_t)index,
-		.key_file = key_file,
-		.epoch = epoch,
-		.threads = threads > 256 ? 256u : (unsigned)threads,
-		.max_body = (size_t)max_body,
-		.min_free_bytes = min_free_mib << 20,
-		.admin = admin,
-		.recover_interval_s = recover_interval,
-		.peer_timeout_ms = peer_timeout,
+		.listen = sv_listen,
+		.data_dir = sv_data,
+		.committee_path = sv_committee,
+		.index = (uint32_t)sv_index,
+		.key_file = sv_key_file,
+		.epoch = sv_epoch,
+		.threads = sv_threads > 256 ? 256u : (unsigned)sv_threads,
+		.max_body = (size_t)sv_max_body,
+		.min_free_bytes = sv_min_free_mib << 20,
+		.admin = sv_admin,
+		.recover_interval_s = sv_recover_interval,
+		.peer_timeout_ms = sv_peer_timeout,
 		.rpc_url = settings.rpc_url,
 		.deployment_path = settings.deployment,
 		.rpc_timeout_ms = settings.rpc_timeout_ms,
 		.confirmations = settings.confirmations,
 		.poll_ms = settings.node_poll_ms ? settings.node_poll_ms : 1,
 	};
-	cfg.faults.seed = seed;
-	cfg.faults.lose = lose;
-	cfg.faults.corrupt = corrupt;
-	cfg.faults.slow_ms = slow;
-	cfg.faults.garbage = garbage;
-	cfg.faults.other_blob = other_blob;
-	cfg.faults.no_recover = no_recover;
-	if (offline && !node_faults_parse_offline(&cfg.faults, offline, &e))
+	cfg.faults.seed = sv_seed;
+	cfg.faults.lose = sv_lose;
+	cfg.faults.corrupt = sv_corrupt;
+	cfg.faults.slow_ms = sv_slow;
+	cfg.faults.garbage = sv_garbage;
+	cfg.faults.other_blob = sv_other_blob;
+	cfg.faults.no_recover = sv_no_recover;
+	if (sv_offline && !node_faults_parse_offline(&cfg.faults, sv_offline, &e))
 		cli_usage_error(cmd, "--fault-offline: %s", e.msg);
 	if (!node_faults_check(&cfg.faults, &e))
 		cli_usage_error(cmd, "%s", e.msg);

@@ -98,39 +98,8 @@ bool settle_session_open(const struct command *cmd, struct settle_session *s, in
 				log_warn("the gas key is the signing key; keep them apart so the signing "
 					 "key never needs funds");
 		}
-		s->ctx.signing = s->signing;
-		chain_key_address(s->signing, s->ctx.signer);
-		if (settings.settle_auditor_id < 256) {
-			s->ctx.auditor_id = (uint8_t)settings.settle_auditor_id;
-		} else {
-			bool found = false;
-			if (!settle_chain_find_auditor(s->chain, s->ctx.signer, &s->ctx.auditor_id,
-						       &found, &e))
-				goto fail;
-			if (!found) {
-				char addr[43];
-				chain_address_checksum(addr, s->ctx.signer);
-				err_set(&e, "%s is not an auditor of this Settlement contract", addr);
-				goto fail;
-			}
-		}
-		uint8_t signer[20], payee[20];
-		bool active = false;
-		if (!chain_settlement_auditor(settle_chain_bind(s->chain), s->ctx.auditor_id, signer,
-					      payee, &active, &e))
+		if (!settle_ctx_set_signer(&s->ctx, s->signing, settings.settle_auditor_id, &e))
 			goto fail;
-		if (!active || memcmp(signer, s->ctx.signer, 20)) {
-			char addr[43];
-			chain_address_checksum(addr, s->ctx.signer);
-			err_set(&e, "auditor id %u is not an active auditor signed by %s",
-				s->ctx.auditor_id, addr);
-			if (!settle_test_skip_local_checks())
-				goto fail;
-			log_warn("ASSAY_TEST_SKIP_LOCAL_CHECKS: %s; going on, for the contract to "
-				 "refuse",
-				 e.msg);
-			err_clear(&e);
-		}
 	}
 	return true;
 fail:

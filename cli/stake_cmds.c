@@ -236,27 +236,19 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 			goto fail;
 		json_array_append_new(nodes, j);
 	} else {
-		struct chain_abi_value *r;
-		uint64_t n;
-		if (!chain_bind_call(s.bind, s.dep.staking, "candidateCount()(uint256)", NULL, &r, &e))
+		uint8_t(*cand)[20] = NULL;
+		size_t n = 0;
+		if (!chain_staking_candidates(s.bind, &cand, &n, &e))
 			goto fail;
-		bool ok = chain_abi_get_u64(chain_abi_at(r, 0), &n, &e);
-		chain_abi_value_free(r);
+		bool ok = true;
+		for (size_t i = 0; ok && i < n; i++) {
+			ok = node_json(&s, cand[i], &j, &e);
+			if (ok)
+				json_array_append_new(nodes, j);
+		}
+		free(cand);
 		if (!ok)
 			goto fail;
-		for (uint64_t i = 0; i < n; i++) {
-			uint8_t a[20];
-			if (!chain_bind_call(s.bind, s.dep.staking, "candidates(uint256)(address)",
-					     chain_abi_push(chain_abi_tuple_new(),
-							    chain_abi_uint_new(i)),
-					     &r, &e))
-				goto fail;
-			ok = chain_abi_get_address(chain_abi_at(r, 0), a, &e);
-			chain_abi_value_free(r);
-			if (!ok || !node_json(&s, a, &j, &e))
-				goto fail;
-			json_array_append_new(nodes, j);
-		}
 	}
 	j = json_pack("{s:O}", "nodes", nodes);
 	if (opt_delegator) {

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "settle/attest.h"
 #include "settle/evidence.h"
+#include "settle/payouts.h"
 #include "settle/score.h"
 #include "settle/secret.h"
 #include "sql/settle.h"
@@ -42,24 +43,41 @@ static void pct(char *out, size_t len, uint64_t p, uint64_t d)
 		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
 }
 
-/* The warnings a provider wants beside a median score (wad: 1e18 is 100 %): below or near
- * the penalty threshold, at or near R0 (rewards start above it). Near: within 5 points. */
-static void threshold_notes(struct buf *notes, uint64_t score_wad, uint64_t r0_bps,
-			    uint64_t pen_bps)
+static void print_payout_row(const struct settle_payout_row *r, bool json, json_t *arr)
 {
-	const uint64_t bp = 100000000000000ull; /* 1e14: one basis point of a wad */
-	const uint64_t near = 500 * bp;
-	uint64_t pen = pen_bps * bp, r0 = r0_bps * bp;
-	if (score_wad < pen)
-		buf_printf(notes, "below the penalty threshold %.2f%%: slashed; ", pen_bps / 100.0);
-	else if (score_wad < pen + near)
-		buf_printf(notes, "WARNING: within 5 points of the penalty threshold %.2f%%; ",
-			   pen_bps / 100.0);
-	if (score_wad <= r0 && score_wad >= pen)
-		buf_printf(notes, "at or below R0 %.2f%%: no reward; ", r0_bps / 100.0);
-	else if (score_wad > r0 && score_wad < r0 + near)
-		buf_printf(notes, "WARNING: within 5 points of R0 %.2f%%: most of the reward is lost; ",
-			   r0_bps / 100.0);
+	char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
+	     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-",
+	     reveal_tx[67] = "";
+	if (r->in_committee)
+		snprintf(sh, sizeof(sh), "%" PRIu64, r->shards);
+	if (r->has_reveal_tx)
+		hex0x(reveal_tx, r->reveal_tx, 32);
+	if (r->has_median)
+		snprintf(med, sizeof(med), "%.2f%%", (double)r->median_wad / 1e16);
+	if (r->finalized) {
+		chain_u256_to_dec(&r->paid.reward, rew);
+		chain_u256_to_dec(&r->paid.slashed, sl);
+		hex0x(tx, r->paid.finalize_tx, 32);
+	}
+	if (r->has_reward_per_shard)
+		chain_u256_to_dec(&r->reward_per_shard, per_shard);
+	pct(ours, sizeof(ours), r->passed, r->decided);
+	bool penalized = r->finalized && r->paid.penalized;
+	if (!json) {
+		printf("%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
+		       r->epoch, sh, r->decided, r->passed, ours, med, rew, penalized ? "yes" : "no",
+		       r->notes);
+		return;
+	}
+	json_array_append_new(
+		arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
+			       (json_int_t)r->epoch, "shards",
+			       r->in_committee ? json_integer((json_int_t)r->shards) : json_null(),
+			       "reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
+			       "decided", (json_int_t)r->decided, "passed", (json_int_t)r->passed,
+			       "score", ours, "median", med, "reward", rew, "penalized", penalized,
+			       "slashed", sl, "finalize_tx", tx, "reveal_tx", reveal_tx, "notes",
+			       r->notes));
 }
 
 static int run_payouts(const struct command *cmd, int argc, char **argv)
@@ -79,17 +97,16 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	struct settle_session s;
 	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;
+	struct settle_payouts p;
+	memset(&p, 0, sizeof(p));
+	struct settle_payout_terms terms;
 	int rc = EXIT_FAIL;
-	uint64_t cur = 0, from = 0, to = 0;
-	struct settle_node_scored *ns = NULL;
-	size_t nns = 0;
-	unsigned disagreements = 0;
 	json_t *arr = json_array();
-	uint64_t r0_bps = 0, pen_bps = 0;
-	if (!chain_staking_current_epoch(settle_chain_bind(s.chain), &cur, &e) ||
-	    !chain_settlement_thresholds(settle_chain_bind(s.chain), &r0_bps, &pen_bps, &e))
-		goto fail;
-	to = cur ? cur - 1 : 0;
+	if (!settle_payout_terms_read(&s.ctx, &terms, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	uint64_t from = 0, to = terms.current_epoch ? terms.current_epoch - 1 : 0;
 	if (opt_epochs) {
 		const char *dots = strstr(opt_epochs, "..");
 		char a[24] = "", b[24] = "";
@@ -100,137 +117,32 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		if (!dots || !parse_u64(a, &from) || !parse_u64(b, &to) || from > to)
 			cli_usage_error(cmd, "--epochs must be A..B with A <= B");
 	}
-	if (!settle_scores_cache(&s.ctx, from, to, node, &ns, &nns, &e))
-		goto fail;
+	if (!settle_payouts_reconcile(&s.ctx, node, &terms, from, to, &p, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
 	char naddr[43];
 	chain_address_checksum(naddr, node);
 	if (!opt_json)
 		printf("node %s, auditor id %u\n%-6s %-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n",
-		       naddr, s.ctx.auditor_id, "epoch", "shards", "decided", "passed", "ours",
+		       naddr, p.auditor_id, "epoch", "shards", "decided", "passed", "ours",
 		       "median", "reward", "slash", "notes");
-	for (uint64_t ep = from; ep <= to; ep++) {
-		struct db_settle_attestation a;
-		bool found = false;
-		if (!db_settle_attestation_get(s.db, ep, s.ctx.signer, "local", &a, &found, &e))
-			goto fail;
-		uint64_t dp = 0, dd = 0;
-		bool in_db = false;
-		for (size_t i = 0; found && i < a.m; i++)
-			if (!memcmp(a.nodes[i], node, 20)) {
-				dp = a.passed[i];
-				dd = a.decided[i];
-				in_db = true;
-			}
-		db_settle_attestation_clear(&a);
-		/* our reveal on chain */
-		struct settle_reveal *rv = NULL;
-		size_t k = 0, m = 0;
-		uint8_t(*nodes)[20] = NULL;
-		uint16_t *shards = NULL;
-		uint8_t ch[32];
-		struct buf notes = BUF_INIT;
-		bool on_chain = false, in_committee = false;
-		uint64_t cp = 0, cd = 0, nshards = 0;
-		char reveal_tx[67] = "";
-		if (!settle_chain_reveals(s.chain, ep, false, &rv, &k, &e) ||
-		    !settle_chain_committee(s.chain, ep, &nodes, &shards, &m, ch, &e)) {
-			settle_reveals_free(rv, k);
-			goto fail;
-		}
-		for (size_t i = 0; i < m; i++)
-			if (!memcmp(nodes[i], node, 20)) {
-				nshards = shards[i];
-				in_committee = true;
-			}
-		free(shards);
-		for (size_t j = 0; j < k; j++)
-			if (rv[j].auditor_id == s.ctx.auditor_id)
-				for (size_t i = 0; i < m && i < rv[j].m; i++)
-					if (!memcmp(nodes[i], node, 20)) {
-						cp = rv[j].passed[i];
-						cd = rv[j].decided[i];
-						on_chain = true;
-						hex0x(reveal_tx, rv[j].tx_hash, 32);
-					}
-		settle_reveals_free(rv, k);
-		free(nodes);
-		if (!in_db && !on_chain)
-			continue;
-		if (in_db && on_chain && (dp != cp || dd != cd)) {
-			disagreements++;
-			buf_printf(&notes, "DISAGREE: database says %" PRIu64 "/%" PRIu64
-					   ", our reveal on chain says %" PRIu64 "/%" PRIu64 "; ",
-				   dp, dd, cp, cd);
-		} else if (in_db && !on_chain) {
-			buf_printf(&notes, "not revealed on chain; ");
-		} else if (!in_db && on_chain) {
-			disagreements++;
-			buf_printf(&notes, "DISAGREE: revealed on chain but absent from the database; ");
-		}
-		const struct settle_node_scored *sc = NULL;
-		for (size_t i = 0; i < nns; i++)
-			if (ns[i].epoch == ep)
-				sc = &ns[i];
-		char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
-		     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-";
-		if (in_committee)
-			snprintf(sh, sizeof(sh), "%" PRIu64, nshards);
-		if (sc) {
-			uint64_t sv = 0;
-			/* No auditor decided a challenge of the node: no score (no reward, no
-			 * penalty), not a score of 0. */
-			bool scored = (in_db ? dd : cd) > 0 || sc->penalized ||
-				      !chain_u256_is_zero(&sc->score);
-			if (scored && chain_u256_to_u64(&sc->score, &sv)) {
-				snprintf(med, sizeof(med), "%.2f%%", (double)sv / 1e16);
-				threshold_notes(&notes, sv, r0_bps, pen_bps);
-			}
-			chain_u256_to_dec(&sc->reward, rew);
-			chain_u256_to_dec(&sc->slashed, sl);
-			hex0x(tx, sc->tx_hash, 32);
-			if (nshards) { /* rewards are in proportion to shards */
-				struct chain_u256 q;
-				(void)chain_u256_div_small(&q, &sc->reward, nshards);
-				chain_u256_to_dec(&q, per_shard);
-			}
-		} else {
-			buf_printf(&notes, "not finalized; ");
-		}
-		pct(ours, sizeof(ours), in_db ? dp : cp, in_db ? dd : cd);
-		if (opt_json) {
-			json_t *row = json_pack(
-				"{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
-				(json_int_t)ep, "shards",
-				in_committee ? json_integer((json_int_t)nshards) : json_null(),
-				"reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
-				"decided", (json_int_t)(in_db ? dd : cd), "passed",
-				(json_int_t)(in_db ? dp : cp), "score", ours, "median", med, "reward",
-				rew, "penalized", sc ? sc->penalized : 0, "slashed", sl, "finalize_tx",
-				tx, "reveal_tx", reveal_tx, "notes", buf_cstr(&notes));
-			json_array_append_new(arr, row);
-		} else {
-			printf("%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
-			       ep, sh, in_db ? dd : cd, in_db ? dp : cp, ours, med, rew,
-			       sc && sc->penalized ? "yes" : "no", buf_cstr(&notes));
-		}
-		buf_free(&notes);
-	}
+	for (size_t i = 0; i < p.n; i++)
+		print_payout_row(&p.rows[i], opt_json, arr);
 	if (opt_json) {
 		char *t = json_dumps(arr, JSON_COMPACT);
-		printf("{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t, disagreements);
+		printf("{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t,
+		       p.disagreements);
 		free(t);
-	} else if (disagreements) {
-		printf("%u epoch(s) where the database and the chain disagree\n", disagreements);
+	} else if (p.disagreements) {
+		printf("%u epoch(s) where the database and the chain disagree\n", p.disagreements);
 	} else {
 		printf("the database and the chain agree\n");
 	}
-	rc = disagreements ? EXIT_FAIL : EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
+	rc = p.disagreements ? EXIT_FAIL : EXIT_OK;
 out:
+	settle_payouts_clear(&p);
 	json_decref(arr);
-	free(ns);
 	settle_session_close(&s);
 	return rc;
 }
@@ -264,39 +176,14 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 		       m);
 	for (size_t j = 0; j < k; j++) {
 		struct settle_reveal *r = &rv[j];
-		struct settle_attestation a = {.epoch = opt_epoch};
-		struct buf problems = BUF_INIT;
-		uint8_t digest[32], signer[20], reg[20], payee[20], counts[32], sh[32], onchain_sh[32],
-			commit[32];
-		bool active = false;
-		memcpy(a.committee_hash, r->committee_hash, 32);
-		memcpy(a.counts_hash, r->counts_hash, 32);
-		memcpy(a.evidence_root, r->evidence_root, 32);
-		memcpy(a.secret, r->secret, 32);
-		settle_attestation_digest(&s.ctx.dom, &a, digest);
-		settle_counts_hash(r->passed, r->decided, r->m, counts);
-		settle_secret_hash(r->secret, sh);
-		struct chain_bind *b = settle_chain_bind(s.chain);
-		if (!chain_settlement_auditor(b, r->auditor_id, reg, payee, &active, &e) ||
-		    !chain_settlement_secret_hash(b, opt_epoch, r->auditor_id, onchain_sh, &e) ||
-		    !chain_settlement_commit(b, opt_epoch, r->auditor_id, commit, &e)) {
+		uint8_t reg[20];
+		char *problems = NULL;
+		if (!settle_chain_verify_reveal(s.chain, &s.ctx.dom, opt_epoch, r, ch, reg, &problems,
+						&e)) {
 			cli_fail(cmd, "%s", e.msg);
-			buf_free(&problems);
 			goto out;
 		}
-		if (!settle_recover(digest, r->sig, signer, &e))
-			buf_printf(&problems, "signature unreadable (%s); ", e.msg);
-		else if (memcmp(signer, reg, 20))
-			buf_printf(&problems, "signed by a key that is not the auditor's; ");
-		if (memcmp(counts, r->counts_hash, 32))
-			buf_printf(&problems, "counts do not hash to countsHash; ");
-		if (memcmp(ch, r->committee_hash, 32))
-			buf_printf(&problems, "committeeHash is not the epoch's committee; ");
-		if (memcmp(sh, onchain_sh, 32))
-			buf_printf(&problems, "secret does not match its commitment; ");
-		if (memcmp(digest, commit, 32))
-			buf_printf(&problems, "attestation does not match its commit; ");
-		if (problems.len)
+		if (problems[0])
 			bad++;
 		char sa[43], er[67], tx[67];
 		chain_address_checksum(sa, reg);
@@ -314,12 +201,12 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 			json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:b,s:s,s:o}", "auditor_id",
 							     r->auditor_id, "signer", sa,
 							     "evidence_root", er, "tx", tx, "valid",
-							     problems.len == 0, "problems",
-							     buf_cstr(&problems), "counts", cnt));
+							     problems[0] == '\0', "problems", problems,
+							     "counts", cnt));
 		} else {
 			printf("auditor %u signer %s: %s\n  evidence root %s\n  tx %s\n", r->auditor_id,
-			       sa, problems.len ? buf_cstr(&problems) : "signature, counts, committee, "
-									 "secret and commit verified",
+			       sa, problems[0] ? problems : "signature, counts, committee, "
+							    "secret and commit verified",
 			       er, tx);
 			for (size_t i = 0; i < r->m && i < m; i++) {
 				char na[43], p[16];
@@ -328,7 +215,7 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 				printf("    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
 			}
 		}
-		buf_free(&problems);
+		free(problems);
 	}
 	if (opt_json) {
 		char *t = json_dumps(arr, JSON_COMPACT);

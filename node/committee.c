@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit/challenge.h"
+#include "audit/daemon.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "node/encoder.h"
@@ -178,4 +179,44 @@ bool node_committee_load(const char *path, struct node_committee **out, struct e
 	bool ok = node_committee_parse((const char *)data, len, path, out, e);
 	free(data);
 	return ok;
+}
+
+bool node_committee_audit_inputs(const char *path, struct audit_inputs *in, struct err *e)
+{
+	struct node_committee *c = NULL;
+	if (!node_committee_load(path, &c, e))
+		return false;
+	in->params.n = c->n;
+	in->nnodes = c->count;
+	in->nodes = xcalloc(c->count ? c->count : 1, sizeof(*in->nodes));
+	in->shards = xcalloc(c->count ? c->count : 1, sizeof(*in->shards));
+	in->urls = xcalloc(c->count ? c->count : 1, sizeof(*in->urls));
+	in->pins = xcalloc(c->count ? c->count : 1, sizeof(*in->pins));
+	for (size_t i = 0; i < c->count; i++) {
+		const struct node_member *m = &c->members[i];
+		struct audit_auditor_node *nd = &in->nodes[i];
+		in->shards[i] = xcalloc(m->shard_count ? m->shard_count : 1, sizeof(uint16_t));
+		for (size_t k = 0; k < m->shard_count; k++)
+			in->shards[i][k] = (uint16_t)m->shards[k];
+		/* The schedule wants them ascending; a committee file need not list them so. */
+		for (size_t a = 1; a < m->shard_count; a++)
+			for (size_t b = a; b > 0 && in->shards[i][b - 1] > in->shards[i][b]; b--) {
+				uint16_t t = in->shards[i][b];
+				in->shards[i][b] = in->shards[i][b - 1];
+				in->shards[i][b - 1] = t;
+			}
+		nd->shards = in->shards[i];
+		nd->nshards = m->shard_count;
+		in->urls[i] = xstrdup(m->url);
+		in->pins[i] = m->pin ? xstrdup(m->pin) : NULL;
+		nd->url = in->urls[i];
+		nd->pin = in->pins[i];
+		/* "id" (default "address"): the node id records and attestations name. */
+		if (m->has_id)
+			memcpy(nd->id, m->id, 20);
+		else
+			audit_node_id_from_url(m->url, nd->id);
+	}
+	node_committee_free(c);
+	return true;
 }

@@ -61,4 +61,11 @@ void node_committee_free(struct node_committee *c);
 /* True when member m holds the shard. */
 bool node_committee_holds(const struct node_committee *c, size_t m, uint32_t shard);
 
+/* The committee file at path as the auditor's inputs (audit/daemon.h): n, and per member
+ * its node id ("id", else "address", else derived from the url), url, pin and shards
+ * (ascending). Fills in (begun with audit_inputs_begin) with copies it owns. */
+struct audit_inputs;
+bool node_committee_audit_inputs(const char *path, struct audit_inputs *in,
+				 struct err *e) WARN_UNUSED;
+
 #endif

@@ -21,12 +21,13 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "chain/u256.h"
 #include "core/net.h"
 #include "settle/evidence.h"
+#include "settle/payouts.h"
 #include "settle/score.h"
 #include "sql/api.h"
 #include "sql/db.h"
-#include "sql/node_scores.h"
 
 #define MAX_ARGS 8
 #define HTTP_CONTENT_TOO_LARGE 413u /* named differently across MHD versions */
@@ -512,7 +513,7 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 	struct db_api_count *cnt = NULL;
 	struct db_api_tally *tal = NULL;
 	struct db_api_tx *txs = NULL;
-	struct db_node_score *sc = NULL;
+	struct settle_payout *sc = NULL;
 	size_t nep = 0, ncnt = 0, ntal = 0, ntx = 0, nsc = 0;
 	json_t *list = NULL;
 	enum MHD_Result ret;
@@ -524,7 +525,7 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 	    (nep && (!db_api_node_counts(s->db, node, eps[0], eps[nep - 1], &cnt, &ncnt, &e) ||
 		     !db_api_node_tallies(s->db, node, eps[0], eps[nep - 1], &tal, &ntal, &e) ||
 		     !db_api_epoch_txs(s->db, eps[0], eps[nep - 1], &txs, &ntx, &e) ||
-		     !db_node_scores_get(s->db, node, eps[0], eps[nep - 1], &sc, &nsc, &e)))) {
+		     !settle_payouts_paid(s->db, node, eps[0], eps[nep - 1], &sc, &nsc, &e)))) {
 		ret = send_db_failure(conn, s, &e);
 		goto out;
 	}
@@ -571,20 +572,26 @@ static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
 		json_object_set_new(o, "records", records);
 		json_object_set_new(o, "attestations", atts);
 		json_object_set_new(o, "median", median_json(cnt, ncnt, ep));
-		/* What the chain paid (NodeScored, kept by the settle job and `assay payouts`);
+		/* What the chain paid (settle/payouts.h: the numbers `assay payouts` prints);
 		 * null until the epoch is finalized and read. Amounts in wei, as strings. */
-		const struct db_node_score *ns = NULL;
+		const struct settle_payout *ns = NULL;
 		for (size_t j = 0; j < nsc; j++)
 			if (sc[j].epoch == ep)
 				ns = &sc[j];
-		json_object_set_new(o, "reward", ns ? json_string(ns->reward) : json_null());
-		json_object_set_new(o, "penalty", ns ? json_string(ns->slashed) : json_null());
+		char rew[CHAIN_U256_STRLEN], sl[CHAIN_U256_STRLEN], med[CHAIN_U256_STRLEN];
+		if (ns) {
+			chain_u256_to_dec(&ns->reward, rew);
+			chain_u256_to_dec(&ns->slashed, sl);
+			chain_u256_to_dec(&ns->median, med);
+		}
+		json_object_set_new(o, "reward", ns ? json_string(rew) : json_null());
+		json_object_set_new(o, "penalty", ns ? json_string(sl) : json_null());
 		json_object_set_new(o, "penalized", ns ? json_boolean(ns->penalized) : json_null());
 		json_object_set_new(o, "median_on_chain",
-				    ns ? json_pack("{s:f,s:s}", "score", strtod(ns->median_score, NULL) / 1e18,
-						   "score_wad", ns->median_score)
+				    ns ? json_pack("{s:f,s:s}", "score", strtod(med, NULL) / 1e18,
+						   "score_wad", med)
 				       : json_null());
-		json_object_set_new(o, "finalize_tx", ns ? jhex(ns->tx_hash, 32) : json_null());
+		json_object_set_new(o, "finalize_tx", ns ? jhex(ns->finalize_tx, 32) : json_null());
 		json_object_set_new(o, "transactions", tl);
 		json_array_append_new(list, o);
 	}

@@ -18,6 +18,8 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "settle/attest.h"
+#include "settle/secret.h"
 
 struct settle_chain {
 	struct chain_rpc *rpc;
@@ -504,4 +506,44 @@ bool settle_chain_void(struct settle_chain *c, uint64_t epoch, struct err *e)
 	snprintf(p, sizeof(p), "settle void epoch %" PRIu64, epoch);
 	return send(c, "void", c->d.settlement, "voidEpoch(uint64)",
 		    chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(epoch)), p, e);
+}
+
+bool settle_chain_verify_reveal(struct settle_chain *c, const struct settle_domain *dom,
+				uint64_t epoch, const struct settle_reveal *r,
+				const uint8_t committee_hash[32], uint8_t reg[20], char **problems_out,
+				struct err *e)
+{
+	struct settle_attestation a = {.epoch = epoch};
+	struct buf problems = BUF_INIT;
+	uint8_t digest[32], signer[20], payee[20], counts[32], sh[32], onchain_sh[32], commit[32];
+	bool active = false;
+	*problems_out = NULL;
+	memcpy(a.committee_hash, r->committee_hash, 32);
+	memcpy(a.counts_hash, r->counts_hash, 32);
+	memcpy(a.evidence_root, r->evidence_root, 32);
+	memcpy(a.secret, r->secret, 32);
+	settle_attestation_digest(dom, &a, digest);
+	settle_counts_hash(r->passed, r->decided, r->m, counts);
+	settle_secret_hash(r->secret, sh);
+	struct chain_bind *b = settle_chain_bind(c);
+	if (!chain_settlement_auditor(b, r->auditor_id, reg, payee, &active, e) ||
+	    !chain_settlement_secret_hash(b, epoch, r->auditor_id, onchain_sh, e) ||
+	    !chain_settlement_commit(b, epoch, r->auditor_id, commit, e))
+		return false;
+	struct err re = {{0}};
+	if (!settle_recover(digest, r->sig, signer, &re))
+		buf_printf(&problems, "signature unreadable (%s); ", re.msg);
+	else if (memcmp(signer, reg, 20))
+		buf_printf(&problems, "signed by a key that is not the auditor's; ");
+	if (memcmp(counts, r->counts_hash, 32))
+		buf_printf(&problems, "counts do not hash to countsHash; ");
+	if (memcmp(committee_hash, r->committee_hash, 32))
+		buf_printf(&problems, "committeeHash is not the epoch's committee; ");
+	if (memcmp(sh, onchain_sh, 32))
+		buf_printf(&problems, "secret does not match its commitment; ");
+	if (memcmp(digest, commit, 32))
+		buf_printf(&problems, "attestation does not match its commit; ");
+	*problems_out = xstrdup(buf_cstr(&problems));
+	buf_free(&problems);
+	return true;
 }

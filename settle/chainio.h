@@ -86,6 +86,17 @@ void settle_crash_point(const char *name);
  * refusal and how assay reports it. Never set it in production. */
 bool settle_test_skip_local_checks(void);
 
+/* Checks a revealed attestation against the chain and itself: its signature is the
+ * registered auditor's (*signer: that auditor's registered signer), its counts hash to
+ * countsHash, committeeHash is the epoch's (committee_hash), the secret matches its
+ * commitment and the attestation its commit. *problems is "" when all hold, else
+ * "; "-terminated sentences (the caller frees it). Fails only on a chain read. */
+struct settle_domain;
+bool settle_chain_verify_reveal(struct settle_chain *c, const struct settle_domain *dom,
+				uint64_t epoch, const struct settle_reveal *r,
+				const uint8_t committee_hash[32], uint8_t signer[20],
+				char **problems, struct err *e) WARN_UNUSED;
+
 bool settle_chain_advance(struct settle_chain *c, uint64_t to_epoch, struct err *e) WARN_UNUSED;
 bool settle_chain_commit_secret(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
 				const uint8_t secret_hash[32], const uint8_t sig[65],

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/key.h"
 #include "core/encoding.h"
@@ -429,4 +430,39 @@ bool settle_scores_cache(struct settle_ctx *x, uint64_t from, uint64_t to, const
 			  " kept in the database",
 			  k, from, to);
 	return ok;
+}
+
+bool settle_ctx_set_signer(struct settle_ctx *x, const struct chain_key *signing, uint64_t id,
+			   struct err *e)
+{
+	x->signing = signing;
+	chain_key_address(signing, x->signer);
+	if (id < 256) {
+		x->auditor_id = (uint8_t)id;
+	} else {
+		bool found = false;
+		if (!settle_chain_find_auditor(x->chain, x->signer, &x->auditor_id, &found, e))
+			return false;
+		if (!found) {
+			char addr[43];
+			chain_address_checksum(addr, x->signer);
+			return err_set(e, "%s is not an auditor of this Settlement contract", addr);
+		}
+	}
+	uint8_t signer[20], payee[20];
+	bool active = false;
+	if (!chain_settlement_auditor(settle_chain_bind(x->chain), x->auditor_id, signer, payee,
+				      &active, e))
+		return false;
+	if (!active || memcmp(signer, x->signer, 20)) {
+		char addr[43];
+		chain_address_checksum(addr, x->signer);
+		err_set(e, "auditor id %u is not an active auditor signed by %s", x->auditor_id, addr);
+		if (!settle_test_skip_local_checks())
+			return false;
+		log_warn("ASSAY_TEST_SKIP_LOCAL_CHECKS: %s; going on, for the contract to refuse",
+			 e->msg);
+		err_clear(e);
+	}
+	return true;
 }

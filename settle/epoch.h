@@ -62,6 +62,12 @@ struct settle_node_scored;
 bool settle_scores_cache(struct settle_ctx *x, uint64_t from, uint64_t to, const uint8_t *node,
 			 struct settle_node_scored **out, size_t *n, struct err *e) WARN_UNUSED;
 
+/* Makes `signing` the auditor of x (x->chain set): its address, and its auditor id, as
+ * given (id < 256) or looked up on chain by signer; the id must be active and signed by
+ * that address (only a warning under ASSAY_TEST_SKIP_LOCAL_CHECKS). */
+bool settle_ctx_set_signer(struct settle_ctx *x, const struct chain_key *signing, uint64_t id,
+			   struct err *e) WARN_UNUSED;
+
 /* Commits the secret hash of a coming epoch if it is not on chain yet. */
 bool settle_secret_commit(struct settle_ctx *x, uint64_t epoch, struct err *e) WARN_UNUSED;
 

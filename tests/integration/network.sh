@@ -7,7 +7,10 @@
 #     reward and are slashed, in each audited epoch;
 #   - healthy nodes score 100 % and are rewarded in proportion to their shards;
 #   - the rewards of an epoch never exceed its pool;
-#   - `assay payouts` agrees with the chain for every node (no disagreement).
+#   - `assay payouts` agrees with the chain for every node (no disagreement);
+#   - `assay api serve`'s payouts route gives, for every node and audited epoch, the same
+#     reward, penalty, median and finalize transaction as `assay payouts` (issue 16: both
+#     take them from settle_payouts_paid). The network is kept running (--keep) for that.
 # Long (about two minutes): labelled slow, so the sanitizer stage leaves it out.
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -17,7 +20,7 @@ trap 'ASSAY_NETWORK_STATE=$T/state "$SRC/deploy/network.sh" --stop >/dev/null 2>
 
 t0=$SECONDS
 if ! ASSAY_BUILD_DIR=$(dirname "$A") ASSAY_NETWORK_STATE=$T/state \
-	"$SRC/deploy/network.sh" --json >"$T/summary.json" 2>"$T/steps.txt"; then
+	"$SRC/deploy/network.sh" --json --keep >"$T/summary.json" 2>"$T/steps.txt"; then
 	cat "$T/steps.txt" >&2
 	echo "FAIL: deploy/network.sh --json exited non-zero" >&2
 	exit 1
@@ -76,6 +79,28 @@ for epoch in audited:
         "node %d: %d shards" % (i, r["shards"]) for i, r in healthy)))
 for n in s["nodes"]:
     check(n["disagreements"] == 0, "node %d: assay payouts agrees with the chain" % n["index"])
+# The API's payouts route and `assay payouts` give the same numbers for every node.
+import urllib.request
+for n in s["nodes"]:
+    url = "%s/v1/nodes/%s/payouts?from=%d&to=%d" % (s["api"], n["node"], audited[0], audited[-1])
+    try:
+        api = json.load(urllib.request.urlopen(url, timeout=30))
+    except Exception as ex:
+        check(False, "node %d: GET %s: %s" % (n["index"], url, ex))
+        continue
+    by_epoch = {x["epoch"]: x for x in api["epochs"]}
+    for r in n["epochs"]:
+        a = by_epoch.get(r["epoch"])
+        if a is None or a["reward"] is None:
+            check(False, "node %d epoch %d: the API has no payout" % (n["index"], r["epoch"]))
+            continue
+        med = "%.2f%%" % (int(a["median_on_chain"]["score_wad"]) / 1e16)
+        same = (a["reward"] == r["reward"] and a["penalty"] == r["slashed"] and
+                a["penalized"] == r["penalized"] and med == r["median"] and
+                a["finalize_tx"].lower() == r["finalize_tx"].lower())
+        check(same, "node %d epoch %d: API and assay payouts agree (reward %s/%s, penalty %s/%s, "
+              "penalized %s/%s, median %s/%s)" % (n["index"], r["epoch"], a["reward"], r["reward"],
+              a["penalty"], r["slashed"], a["penalized"], r["penalized"], med, r["median"]))
 if fails:
     print("network: %d failure(s)" % len(fails), file=sys.stderr)
     sys.exit(1)

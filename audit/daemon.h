@@ -1,0 +1,174 @@
+/* daemon.h: the auditor daemon around the engine (audit/auditor.h): where an epoch's
+ * inputs come from, and the loops that audit epoch after epoch.
+ *
+ *   - From our chain: chain/reader.h reads, as of the finalized block, the epoch's
+ *     committee in order (node id = operator address, endpoint, the shards not in grace),
+ *     its seed once final, and the snapshot of certified blobs. With a chain cache (sql/
+ *     implements it: sql/auditstore.h) the same state is kept in the database, so a
+ *     restart schedules from what was read the first time. audit_daemon_follow follows the
+ *     chain from epoch to epoch, audits each once its seed is final, and polls meanwhile.
+ *   - From a committee file, a blob list and a seed (nodes that are not on our chain):
+ *     audit_daemon_repeat audits the epoch given and, as a daemon, the next ones, one epoch
+ *     length apart, with inputs from the caller's loader.
+ *
+ * The daemon keeps the metrics of the epoch being audited in a holder that /metrics and
+ * /healthz (audit_metrics_serve) read. It prints nothing: each epoch's report goes to a
+ * callback; it logs; a failure is one sentence. audit/ knows nothing of SQL: the record
+ * store (audit_store) and the chain cache (audit_chaincache) are interfaces. */
+#ifndef ASSAY_AUDIT_DAEMON_H
+#define ASSAY_AUDIT_DAEMON_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/auditor.h"
+#include "audit/schedule.h"
+#include "core/util.h"
+
+struct err;
+struct chain_session;
+struct chain_reader;
+struct chain_epoch_view;
+struct chain_audit_blob;
+struct audit_metrics;
+struct MHD_Daemon;
+
+/* ---- interfaces the daemon needs ---- */
+
+/* Where the chain state of audited epochs is kept (sql/auditstore.h implements it). */
+struct audit_chaincache {
+	void *ctx;
+	/* The epoch's state as kept, *found false when it is not. */
+	bool (*load)(void *ctx, uint64_t epoch, uint32_t n_shards, struct chain_epoch_view *v,
+		     struct chain_audit_blob **blobs, size_t *nblobs, bool *found, struct err *e);
+	/* Keep the state read from the chain. */
+	bool (*store)(void *ctx, const struct chain_epoch_view *v,
+		      const struct chain_audit_blob *blobs, size_t nblobs, struct err *e);
+	/* Refresh the epoch's row (its end, once it ended). */
+	bool (*refresh)(void *ctx, const struct chain_epoch_view *v, struct err *e);
+};
+
+/* Who audits: the auditor's address and its secret for an epoch (derived from the signing
+ * key, settle/secret.h, or one given secret). */
+struct audit_identity {
+	uint8_t auditor[20];
+	bool (*secret)(void *arg, uint64_t epoch, uint8_t out[32], struct err *e);
+	void *arg;
+	bool per_epoch; /* each epoch has its own secret: a daemon may go on to the next */
+};
+
+/* ---- inputs ---- */
+
+struct audit_inputs {
+	struct audit_auditor_node *nodes;
+	uint16_t **shards;
+	char **urls, **pins; /* owned copies */
+	size_t nnodes;
+	struct audit_schedule_blob *blobs;
+	size_t nblobs;
+	struct audit_schedule_params params;
+	/* from the chain: the epoch's start and length; where the state was read */
+	uint64_t chain_start_ms, chain_duration_ms;
+	uint64_t as_of_block;
+	bool from_cache;
+};
+void audit_inputs_clear(struct audit_inputs *in);
+
+/* Starts `in` afresh with the schedule parameters of tmpl (rates, window, batch size) for
+ * `epoch`, the identity's auditor and its secret for the epoch. */
+bool audit_inputs_begin(struct audit_inputs *in, const struct audit_schedule_params *tmpl,
+			const struct audit_identity *id, uint64_t epoch, struct err *e) WARN_UNUSED;
+
+/* The chain an auditor follows: a session on the deployment and a reader (both lent). */
+struct audit_chain {
+	struct chain_session *session;
+	struct chain_reader *reader;
+	uint64_t confirmations; /* the reader's depth, for messages */
+};
+
+/* The current epoch as of the finalized block, and that block. */
+bool audit_chain_now(const struct audit_chain *c, uint64_t *cur, uint64_t *fin,
+		     struct err *e) WARN_UNUSED;
+
+enum audit_ready {
+	AUDIT_READY,        /* inputs loaded */
+	AUDIT_NOT_YET,      /* the epoch has not begun, or its seed is not final: e says which */
+	AUDIT_NO_COMMITTEE, /* nothing to audit in it (e says so) */
+};
+
+/* Epoch `epoch`'s inputs (after audit_inputs_begin): from the cache (when given, ops
+ * non-NULL) if it holds the epoch with a final seed, else from the chain (then kept in
+ * the cache); cur and fin from audit_chain_now. Fails on a broken chain read; *ready says
+ * whether there is something to audit yet. */
+bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
+			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
+			     uint64_t fin, enum audit_ready *ready, struct err *e) WARN_UNUSED;
+
+/* ---- /metrics and /healthz ---- */
+
+/* The metrics of the epoch being audited. A daemon keeps them while the committee stays
+ * the same (counters keep counting) and starts new ones when it changes; the HTTP thread
+ * reads through the lock, so the swap never pulls them from under it. */
+struct audit_metrics_holder {
+	pthread_mutex_t lock;
+	struct audit_metrics *m;
+	char **labels;
+	size_t nlabels;
+};
+void audit_metrics_holder_init(struct audit_metrics_holder *h);
+void audit_metrics_holder_clear(struct audit_metrics_holder *h);
+
+/* Serves GET /metrics and /healthz of h on listen ("IPv4:PORT") until stopped with
+ * MHD_stop_daemon(*out). */
+bool audit_metrics_serve(const char *listen, struct audit_metrics_holder *h,
+			 struct MHD_Daemon **out, struct err *e) WARN_UNUSED;
+
+/* ---- the loops ---- */
+
+/* When the epoch's schedule starts. */
+enum audit_start {
+	AUDIT_START_DEFAULT, /* from the chain: the chain's epoch start; from a file: now */
+	AUDIT_START_NOW,     /* when the auditor begins the epoch */
+	AUDIT_START_AT,      /* unix ms, the first epoch */
+};
+
+struct audit_daemon_config {
+	struct audit_schedule_params sched; /* template for audit_inputs_begin */
+	/* Template of the engine's settings (timeouts, fan-out, pending bound, canary,
+	 * threads, flush); the daemon sets the schedule, inputs, times, store, metrics and
+	 * stop of each epoch. */
+	struct audit_auditor_config engine;
+	const struct audit_identity *id;
+	struct audit_store store;
+	struct audit_chaincache cache; /* ops NULL: none */
+	struct audit_metrics_holder *metrics;
+	uint64_t epoch_ms;   /* the epoch's length; 0: the chain's (from a file: window x 5/4) */
+	uint64_t poll_ms;    /* between looks at the chain */
+	bool once;           /* one epoch, to completion */
+	enum audit_start start;
+	uint64_t start_at;   /* AUDIT_START_AT */
+	volatile sig_atomic_t *stop;
+	/* Called with each epoch's report (e.g. to print the availability table). */
+	void (*on_report)(void *arg, const struct audit_inputs *in,
+			  const struct audit_auditor_report *rep);
+	void *report_arg;
+};
+
+/* Follows the chain (see above) until *stop, or after one epoch with once. True when it
+ * stopped with every result recorded (once: the epoch complete). */
+bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct audit_chain *c,
+			 uint64_t first_epoch, bool first_given, struct err *e) WARN_UNUSED;
+
+/* Loads a committee file's inputs of an epoch into in (after audit_inputs_begin). */
+typedef bool (*audit_inputs_loader)(void *arg, struct audit_inputs *in, struct err *e);
+
+/* Audits `epoch` and, as a daemon, the next ones, inputs from load. `from` names the
+ * inputs in logs. */
+bool audit_daemon_repeat(const struct audit_daemon_config *cfg, uint64_t epoch,
+			 audit_inputs_loader load, void *load_arg, const char *from,
+			 struct err *e) WARN_UNUSED;
+
+#endif
