@@ -7,7 +7,9 @@
 #     reward and are slashed, in each audited epoch;
 #   - healthy nodes score 100 % and are rewarded in proportion to their shards;
 #   - the rewards of an epoch never exceed its pool;
-#   - `assay payouts` agrees with the chain for every node (no disagreement).
+#   - `assay payouts` agrees with the chain for every node (no disagreement);
+# then, on the network left running (--keep), the pages in headless Chromium
+# (tests/web/pages.sh, issue 12), screenshots in $ASSAY_TEST_STATE/web-screenshots.
 # Long (about two minutes): labelled slow, so the sanitizer stage leaves it out.
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -17,12 +19,12 @@ trap 'ASSAY_NETWORK_STATE=$T/state "$SRC/deploy/network.sh" --stop >/dev/null 2>
 
 t0=$SECONDS
 if ! ASSAY_BUILD_DIR=$(dirname "$A") ASSAY_NETWORK_STATE=$T/state \
-	"$SRC/deploy/network.sh" --json >"$T/summary.json" 2>"$T/steps.txt"; then
+	"$SRC/deploy/network.sh" --json --keep >"$T/summary.json" 2>"$T/steps.txt"; then
 	cat "$T/steps.txt" >&2
 	echo "FAIL: deploy/network.sh --json exited non-zero" >&2
 	exit 1
 fi
-echo "deploy/network.sh --json: exit 0 in $((SECONDS - t0)) s"
+echo "deploy/network.sh --json --keep: exit 0 in $((SECONDS - t0)) s"
 sed 's/^/  | /' "$T/steps.txt"
 
 python3 - "$T/summary.json" <<'PY'
@@ -81,3 +83,9 @@ if fails:
     sys.exit(1)
 print("network: all passed")
 PY
+[ $? = 0 ] || exit 1
+
+# The pages, once, in a real browser, on this network (the EXIT trap stops it).
+t0=$SECONDS
+bash "$SRC/tests/web/pages.sh" "$T/state" "${ASSAY_TEST_STATE:-$T}/web-screenshots" || exit 1
+echo "pages in Chromium: $((SECONDS - t0)) s"

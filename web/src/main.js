@@ -50,7 +50,7 @@ function dur(s) {
 }
 const card = (k, v, key) => h('div', { class: 'card' }, h('div', { class: 'k' }, k), h('div', { class: 'v', 'data-k': key || null }, v));
 const table = (head, rows, cls) => h('div', { class: 'scroll' }, h('table', { class: cls || null },
-  h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col', class: /^(shards|stake|reward|slashed|passed|decided|score|median|pool|count|latency)/i.test(c) ? 'num' : null }, c)))),
+  h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col', class: /^(shards|stake|reward|slashed|passed|decided|score|median|pool|count|latency|rollover|timeouts|invalid|not found|other|seq|attempt)/i.test(c) ? 'num' : null }, c)))),
   h('tbody', {}, rows)));
 
 async function api(path) {
@@ -202,7 +202,7 @@ async function networkPage() {
   } else chartEl.append(h('p', { class: 'muted' }, 'No epoch has been finalized yet.'));
   sec.append(table(['epoch', 'pool', 'rewards paid', 'rollover', 'slashed'], eps.slice().reverse().slice(0, 20).map((e) => {
     const o = byEpoch.get(e);
-    return h('tr', { 'data-epoch': e }, h('td', {}, h('a', { href: `/epochs/${e}` }, String(e))), h('td', { class: 'num' }, tokens(o.pool)),
+    return h('tr', { 'data-epoch': e }, h('td', {}, h('a', { href: `/epochs/${e}` }, String(e)), o.voided ? ' (voided)' : ''), h('td', { class: 'num' }, tokens(o.pool)),
       h('td', { class: 'num' }, tokens(o.reward ?? o.paid)), h('td', { class: 'num' }, tokens(o.rollover)), h('td', { class: 'num' }, tokens(o.slashed)));
   })));
   // nodes
@@ -286,7 +286,11 @@ async function nodePage(addr) {
   const chartEl = h('div', { class: 'chart', id: 'score-chart' });
   sec.append(h('h2', {}, 'Score per epoch'), chartEl);
   const xs = epochs.map((x) => x.epoch);
-  const medians = epochs.map((x) => (x.median_on_chain ? Number(BigInt(x.median_on_chain.score_wad)) / 1e16 : x.median ? x.median.score * 100 : null));
+  const medians = epochs.map((x) => {
+    const decided = x.attestations.reduce((m, a) => Math.max(m, a.decided), 0);
+    if (!decided && !x.penalized) return null; // nobody decided a challenge: no score, not 0
+    return x.median_on_chain ? Number(BigInt(x.median_on_chain.score_wad)) / 1e16 : x.median ? x.median.score * 100 : null;
+  });
   const series = [{ label: 'median score %', data: medians, stroke: '#1f4e79', width: 2, points: { show: true, size: 7 } }];
   if (r0 !== null) series.push({ label: `R₀ ${r0}%`, data: xs.map(() => r0), stroke: '#17663a', dash: [6, 4], points: { show: false } },
     { label: `penalty ${pen}%`, data: xs.map(() => pen), stroke: '#a4161a', dash: [6, 4], points: { show: false } });
@@ -341,10 +345,10 @@ async function nodePage(addr) {
       const id = ch ? [...ch.signer.entries()].find(([, s]) => s === aud) : null;
       const rv = id && ch.reveals.find((r) => r.epoch === x.epoch && r.id === id[0]);
       rows.push(h('tr', { class: 'sub', 'data-epoch': x.epoch, 'data-auditor': aud },
-        h('td', {}, ''), h('td', { colspan: '2' }, 'auditor ', h('span', { class: 'hash', title: aud }, short(checksum(aud)))),
-        h('td', { class: 'num', 'data-k': 'passed' }, String(a.passed)), h('td', { class: 'num', 'data-k': 'decided' }, String(a.decided)),
-        h('td', { class: 'num', 'data-k': 'score' }, pct(a.passed, a.decided)), h('td', {}, ''),
-        h('td', { 'data-k': 'reveal_tx', 'data-tx': rv ? rv.tx : '' }, rv ? txt(rv.tx) : '-'), h('td', {}, ''), h('td', {}, a.source)));
+        h('td', {}, ''), h('td', { colspan: '3' }, 'auditor ', h('span', { class: 'hash', title: aud }, short(checksum(aud)))),
+        h('td', { colspan: '3' }, h('span', { 'data-k': 'passed' }, String(a.passed)), ' passed of ',
+          h('span', { 'data-k': 'decided' }, String(a.decided)), ' decided: ', h('b', { 'data-k': 'score' }, pct(a.passed, a.decided))),
+        h('td', { 'data-k': 'reveal_tx', 'data-tx': rv ? rv.tx : '' }, rv ? ['reveal ', txt(rv.tx)] : '-'), h('td', {}, ''), h('td', { class: 'muted' }, a.source)));
     }
   }
   sec.append(h('h2', {}, 'Epochs'),
@@ -405,7 +409,7 @@ async function epochPage(n) {
   });
   const cards = h('div', { class: 'cards' });
   sec.append(cards);
-  cards.append(card('start', when(row.start_time)), card('end', when(row.end_time)), card('seed', row.seed ? txt(row.seed) : '-'));
+  cards.append(card('start', when(row.start_time)), card('end', when(row.end_time ?? (ch ? ch.ph.n(0) : null))), card('seed', row.seed ? txt(row.seed) : '-'));
   if (ch) {
     const status = ['open', 'finalizing', 'finalized', 'voided'][ch.st.n(3)] || '?';
     cards.append(card('settlement (chain)', status, 'status'), card('reveals', String(ch.st.n(1)), 'revealed'),
