@@ -375,6 +375,11 @@ pointers() { # what to look at next, one command a line
 	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0"
 	echo "curl $(jq -r .api "$s")/v1/epochs"
 	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
+	# The pages (web/): open them in a browser; they check signatures and proofs against the chain.
+	echo "open $(jq -r .api "$s")/   (the network)"
+	echo "open $(jq -r .api "$s")/nodes/$n5   (node 5: scores, rewards, slashes, why challenges failed)"
+	echo "open $(jq -r .api "$s")/epochs/${AUDITED[0]}   (attestations verified in the browser)"
+	echo "open $(jq -r .api "$s")/epochs/${AUDITED[0]}/nodes/$n5/evidence   (challenge records and Merkle proofs)"
 }
 
 tokens() { # WEI (decimal string) -> tokens with 4 decimals, exact (truncated)
