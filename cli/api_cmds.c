@@ -7,6 +7,8 @@
 #include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "chain/deployment.h"
+#include "core/log.h"
 #include "settle/api.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -53,7 +55,15 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.default_limit = settings.api_page_limit,
 		.max_limit = settings.api_max_limit,
 		.max_url = settings.api_max_url,
+		.rpc_url = settings.rpc_url,
 	};
+	/* The pages read the chain themselves; without a deployment they only show. */
+	struct chain_deployment dep;
+	struct err de = {{0}};
+	if (settings.deployment && chain_deployment_load(settings.deployment, &dep, &de))
+		cfg.deployment = &dep;
+	else
+		log_info("no deployment (%s): the pages will not check the chain", de.msg);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -77,6 +87,10 @@ const struct command api_commands[] = {
 	 "  /v1/epochs/{epoch}/nodes/{node}/evidence?limit=&after_seq=&auditor=\n"
 	 "                                                 decided records with Merkle proofs\n"
 	 "  /v1/health                                     200 with the database up, else 503\n"
+	 "  /v1/chain                                      rpc-url and the deployment's contracts\n"
+	 "  /v1/network                                    totals paid per epoch, newest committee\n"
+	 "Pages (HTML, checked in the browser against the chain at rpc-url): /, /nodes/ADDR,\n"
+	 "/epochs/N, /epochs/N/nodes/ADDR/evidence.\n"
 	 "Pages follow the cursor in next_after / next_from / next_after_seq. Each client IP\n"
 	 "gets api-rate requests per second (bursts of api-burst), then 429 with Retry-After.\n"
 	 "While PostgreSQL is unreachable requests get 503; the server reconnects by itself.\n"

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git curl ca-certificates procps iproute2
       libsecp256k1-dev libcurl4-openssl-dev libjansson-dev libpq-dev libb2-dev check
       nettle-dev libmicrohttpd-dev libisal-dev postgresql-15 postgresql-client-15
-      valgrind nginx wrk jq python3 perl openssl)
+      valgrind nginx wrk jq python3 perl openssl chromium prometheus)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages: anvil, cast, forge, solc, OpenZeppelin, exactly as the lockfile pins them.
+# npm packages: anvil, cast, forge, solc, OpenZeppelin, and for the pages (web/) esbuild,
+# @noble/curves, @noble/hashes, uPlot and puppeteer-core (driving Debian's chromium in the
+# tests; it downloads no browser), exactly as the lockfile pins them.
 stamp="$ASSAY_ROOT/node_modules/.assay-lock"
 if [ ! -f "$stamp" ] || ! cmp -s "$ASSAY_ROOT/package-lock.json" "$stamp"; then
 	echo "install: npm packages from package-lock.json"

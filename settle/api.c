@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "audit/challenge.h"
+#include "chain/abi.h"
+#include "chain/deployment.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -26,6 +28,7 @@
 #include "settle/evidence.h"
 #include "settle/payouts.h"
 #include "settle/score.h"
+#include "settle/web.h"
 #include "sql/api.h"
 #include "sql/db.h"
 
@@ -50,6 +53,8 @@ struct api {
 	pthread_cond_t pool_cond;
 	struct slot *slots;
 	unsigned nslots;
+	bool tamper; /* test only: ASSAY_TEST_TAMPER_ATTESTATION (api.h) */
+	char rpc_origin[256]; /* connect-src of the pages; "" when the URL is not http(s) */
 };
 
 /* Per request state between MHD's calls. */
@@ -623,6 +628,17 @@ static bool epoch_known(struct db *db, uint64_t epoch, bool *known, struct err *
 	return true;
 }
 
+/* The signature as served; in the test-only tamper mode (api.h) the first one has a byte
+ * of r flipped, which makes it recover to another address. */
+static json_t *signature_json(const struct api *a, const struct db_api_attestation *x, size_t i)
+{
+	uint8_t sig[65];
+	memcpy(sig, x->sig, 65);
+	if (a->tamper && i == 0)
+		sig[7] ^= 0x01;
+	return jhex(sig, 65);
+}
+
 static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *conn,
 					uint64_t epoch, const struct args *q)
 {
@@ -670,7 +686,7 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 				  jhex(x->auditor, 20), "source", x->source, "committee_hash",
 				  jhex(x->committee_hash, 32), "counts_hash", jhex(x->counts_hash, 32),
 				  "evidence_root", jhex(x->evidence_root, 32), "signature",
-				  x->has_sig ? jhex(x->sig, 65) : json_null(), "created_at",
+				  x->has_sig ? signature_json(a, x, i) : json_null(), "created_at",
 				  (json_int_t)x->created_unix, "nodes", (json_int_t)x->nodes, "passed",
 				  (json_int_t)x->passed, "decided", (json_int_t)x->decided, "counts",
 				  counts));
@@ -815,6 +831,167 @@ out:
 	return ret;
 }
 
+/* ---- for the pages ---- */
+
+static json_t *jaddr(const uint8_t addr[20])
+{
+	char c[43];
+	chain_address_checksum(c, addr);
+	return json_string(c);
+}
+
+/* Where the pages read the chain: the RPC URL and the deployment's addresses. */
+static enum MHD_Result get_chain(struct api *a, struct MHD_Connection *conn)
+{
+	const struct chain_deployment *d = a->cfg.deployment;
+	json_t *dep = json_null();
+	if (d)
+		dep = json_pack("{s:I,s:i,s:I,s:o,s:o,s:o,s:o}", "chain_id", (json_int_t)d->chain_id,
+				"n_shards", (int)d->n_shards, "start_block", (json_int_t)d->start_block,
+				"staking", jaddr(d->staking), "settlement", jaddr(d->settlement),
+				"blob_registry", jaddr(d->blob_registry), "token", jaddr(d->token));
+	const char *rpc = a->cfg.rpc_url && *a->cfg.rpc_url ? a->cfg.rpc_url : NULL;
+	return send_json(conn, MHD_HTTP_OK,
+			 json_pack("{s:o,s:o}", "rpc_url", rpc ? json_string(rpc) : json_null(),
+				   "deployment", dep),
+			 0);
+}
+
+/* The network page's table and chart: what each epoch paid (node_scores) and the newest
+ * committee recorded, with each member's result in the newest scored epoch. */
+static enum MHD_Result get_network(struct api *a, struct MHD_Connection *conn,
+				   const struct args *q)
+{
+	static const char *const allowed[] = {NULL};
+	char why[160];
+	if (!args_check(q, allowed, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	struct db_api_epoch_total *tot = NULL;
+	struct db_api_member *mem = NULL;
+	size_t ntot = 0, nmem = 0;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_db_unavailable(conn);
+		goto out;
+	}
+	if (!db_api_epoch_totals(s->db, 0, EPOCH_MAX, &tot, &ntot, &e) ||
+	    !db_api_members(s->db, &mem, &nmem, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	json_t *epochs = json_array(), *nodes = json_array();
+	for (size_t i = 0; i < ntot; i++)
+		json_array_append_new(epochs,
+				      json_pack("{s:I,s:I,s:I,s:s,s:s}", "epoch", (json_int_t)tot[i].epoch,
+						"nodes", (json_int_t)tot[i].nodes, "penalized",
+						(json_int_t)tot[i].penalized, "reward", tot[i].reward,
+						"slashed", tot[i].slashed));
+	for (size_t i = 0; i < nmem; i++) {
+		const struct db_api_member *m = &mem[i];
+		json_t *o = json_pack("{s:o,s:I,s:I}", "node", jhex(m->node, 20), "position",
+				      (json_int_t)m->position, "shards", (json_int_t)m->shards);
+		json_object_set_new(o, "median_score_wad", m->has_score ? json_string(m->median) : json_null());
+		json_object_set_new(o, "reward", m->has_score ? json_string(m->reward) : json_null());
+		json_object_set_new(o, "slashed", m->has_score ? json_string(m->slashed) : json_null());
+		json_object_set_new(o, "penalized", m->has_score ? json_boolean(m->penalized) : json_null());
+		json_array_append_new(nodes, o);
+	}
+	json_t *body = json_pack("{s:o,s:o,s:o,s:o}", "epochs", epochs, "committee_epoch",
+				 nmem ? ju64(mem[0].epoch) : json_null(), "scored_epoch",
+				 nmem && ntot ? ju64(mem[0].scored_epoch) : json_null(), "nodes", nodes);
+	ret = send_json(conn, MHD_HTTP_OK, body, 0);
+out:
+	pool_release(a, s);
+	free(tot);
+	free(mem);
+	return ret;
+}
+
+/* How a node's decided challenges ended, per epoch and auditor: why it lost score. */
+static enum MHD_Result get_outcomes(struct api *a, struct MHD_Connection *conn,
+				    const uint8_t node[20], const struct args *q)
+{
+	static const char *const allowed[] = {"from", "to", NULL};
+	char why[160];
+	uint64_t from = 0, to = EPOCH_MAX;
+	bool has;
+	if (!args_check(q, allowed, why, sizeof(why)) ||
+	    !arg_number(q, "from", &has, &from, why, sizeof(why)) ||
+	    !arg_number(q, "to", &has, &to, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+	struct slot *s = pool_acquire(a);
+	struct err e = {{0}};
+	struct db_api_outcome *oc = NULL;
+	size_t noc = 0;
+	enum MHD_Result ret;
+	if (!slot_connect(a, s)) {
+		ret = send_db_unavailable(conn);
+		goto out;
+	}
+	if (!db_api_node_outcomes(s->db, node, from, to, &oc, &noc, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < noc; i++)
+		json_array_append_new(list, json_pack("{s:I,s:o,s:s,s:I}", "epoch",
+						      (json_int_t)oc[i].epoch, "auditor",
+						      jhex(oc[i].auditor, 20), "outcome", oc[i].outcome,
+						      "count", (json_int_t)oc[i].count));
+	ret = send_json(conn, MHD_HTTP_OK,
+			json_pack("{s:o,s:o}", "node", jhex(node, 20), "outcomes", list), 0);
+out:
+	pool_release(a, s);
+	free(oc);
+	return ret;
+}
+
+/* A page or an asset. Pages allow scripts, styles and images of this host only, and
+ * connections to this host and the chain's RPC (the API's, or one the user gave as
+ * ?rpc=URL, which the page then reads instead). */
+static enum MHD_Result send_web(struct api *a, struct MHD_Connection *conn, const char *url,
+				const struct args *q)
+{
+	const struct settle_web_asset *asset = NULL;
+	unsigned status = MHD_HTTP_OK;
+	bool page = settle_web_is_page(url);
+	if (!strncmp(url, "/assets/", 8))
+		asset = settle_web_asset_get(url);
+	if (!asset) {
+		/* Unknown paths get the shell too (it says "not found"), with a 404. */
+		if (!page)
+			status = MHD_HTTP_NOT_FOUND;
+		asset = settle_web_asset_get("/assets/index.html");
+		page = true;
+	}
+	if (!asset)
+		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such page");
+	char extra[256] = "";
+	const char *rpc = args_get(q, "rpc");
+	if (page && rpc && !settle_web_origin(rpc, extra, sizeof(extra)))
+		extra[0] = '\0';
+	char csp[700];
+	snprintf(csp, sizeof(csp),
+		 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+		 "font-src 'self'; connect-src 'self'%s%s%s%s; base-uri 'none'; form-action 'self'; "
+		 "frame-ancestors 'none'",
+		 a->rpc_origin[0] ? " " : "", a->rpc_origin, extra[0] ? " " : "", extra);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		asset->len, (void *)(uintptr_t)asset->data, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, asset->type);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, page ? "no-store" : "no-cache");
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* ---- routing ---- */
 
 /* Splits path (after "/v1/") into at most 5 segments; false when more or empty ones. */
@@ -841,8 +1018,19 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *conn, const c
 {
 	char seg[5][48];
 	size_t n = 0;
+	if (strncmp(url, "/v1/", 4) && strcmp(url, "/v1"))
+		return send_web(a, conn, url, q);
 	if (strncmp(url, "/v1/", 4) || !split_path(url + 4, seg, &n))
 		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	if (n == 1 && (!strcmp(seg[0], "chain") || !strcmp(seg[0], "network"))) {
+		static const char *const none[] = {NULL};
+		char why[160];
+		if (seg[0][0] == 'n')
+			return get_network(a, conn, q);
+		if (!args_check(q, none, why, sizeof(why)))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+		return get_chain(a, conn);
+	}
 	if (n == 1 && !strcmp(seg[0], "health")) {
 		static const char *const none[] = {NULL};
 		char why[160];
@@ -852,11 +1040,14 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *conn, const c
 	}
 	if (n == 1 && !strcmp(seg[0], "epochs"))
 		return get_epochs(a, conn, q);
-	if (n == 3 && !strcmp(seg[0], "nodes") && !strcmp(seg[2], "payouts")) {
+	if (n == 3 && !strcmp(seg[0], "nodes") &&
+	    (!strcmp(seg[2], "payouts") || !strcmp(seg[2], "outcomes"))) {
 		uint8_t node[20];
 		if (!parse_id(seg[1], node))
 			return send_error(conn, MHD_HTTP_BAD_REQUEST,
 					  "the node must be 0x followed by 40 hex digits");
+		if (seg[2][0] == 'o')
+			return get_outcomes(a, conn, node, q);
 		return get_payouts(a, conn, node, q);
 	}
 	uint64_t epoch;
@@ -980,6 +1171,13 @@ bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *
 		a->cfg.burst = 20;
 	if (!a->cfg.statement_timeout_ms)
 		a->cfg.statement_timeout_ms = 5000;
+	const char *tamper = getenv("ASSAY_TEST_TAMPER_ATTESTATION");
+	a->tamper = tamper && *tamper && strcmp(tamper, "0");
+	if (a->tamper)
+		log_warn("TEST ONLY: ASSAY_TEST_TAMPER_ATTESTATION is set; the first attestation "
+			 "signature of each epoch is served with a byte flipped");
+	if (a->cfg.rpc_url && !settle_web_origin(a->cfg.rpc_url, a->rpc_origin, sizeof(a->rpc_origin)))
+		a->rpc_origin[0] = '\0';
 	net_limiter_init(&a->limiter, (double)a->cfg.rate_per_s, (double)a->cfg.burst);
 	a->nslots = a->cfg.threads;
 	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
@@ -1010,7 +1208,7 @@ bool settle_api_run(const struct settle_api_config *cfg, volatile sig_atomic_t *
 		port = di->port;
 	char host[32];
 	inet_ntop(AF_INET, &a->addr.sin_addr, host, sizeof(host));
-	log_info("API serving on http://%s:%u/v1/", host, port);
+	log_info("API serving on http://%s:%u/v1/ (pages at http://%s:%u/)", host, port, host, port);
 	while (!*stop) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);

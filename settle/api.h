@@ -7,6 +7,13 @@
  *   GET /v1/epochs/{epoch}/nodes/{node}/evidence?limit=&after_seq=&auditor=
  *                                                        decided records with Merkle proofs
  *   GET /v1/health
+ *   GET /v1/chain                                        rpc_url, chain id, contract addresses
+ *   GET /v1/network                                      epoch totals paid, newest committee
+ *   GET /, /nodes/…, /epochs/…, /assets/…                the pages (settle/web.h)
+ *
+ * Test only: ASSAY_TEST_TAMPER_ATTESTATION=1 in the environment flips one byte of the first
+ * signature /v1/epochs/{epoch}/attestations serves, so that a browser test can see the
+ * pages mark it as failed. Never set it anywhere else (the server logs a warning).
  *
  * GET only (405 otherwise), no request bodies (413), URL length bounded (414), strict
  * parameters (400 with {"error": sentence}), a token bucket per client IP (429 with
@@ -20,6 +27,7 @@
 #include "core/util.h"
 
 struct err;
+struct chain_deployment;
 
 struct settle_api_config {
 	const char *listen;             /* "IPv4:PORT"; port 0 picks a free one */
@@ -35,6 +43,10 @@ struct settle_api_config {
 	uint64_t default_limit;         /* page size when limit= is absent */
 	uint64_t max_limit;             /* largest limit= accepted */
 	uint64_t max_url;               /* bytes of path and query together */
+	/* For the pages (settle/web.h) and GET /v1/chain: the JSON-RPC URL they read the chain
+	 * from by default, and the deployment (NULL: none; the pages then check nothing). */
+	const char *rpc_url;
+	const struct chain_deployment *deployment;
 };
 
 /* Serve until *stop becomes non-zero. Fails only when it cannot listen; a database that

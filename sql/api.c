@@ -367,3 +367,103 @@ bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], 
 	return true;
 }
 
+
+/* ---- for the pages ---- */
+
+static bool total_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_epoch_total *x = elem;
+	cell_text(res, i, 3, x->reward, sizeof(x->reward));
+	cell_text(res, i, 4, x->slashed, sizeof(x->slashed));
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_u64(res, i, 1, &x->nodes) &&
+	       db_cell_u64(res, i, 2, &x->penalized);
+}
+
+bool db_api_epoch_totals(struct db *db, uint64_t from, uint64_t to,
+			 struct db_api_epoch_total **out, size_t *n, struct err *e)
+{
+	const char *what = "reading epoch totals";
+	char f[24], t[24];
+	u64_text(f, from);
+	u64_text(t, to);
+	const char *p[] = {f, t};
+	PGresult *res = db_exec(db,
+				"SELECT epoch, count(*), count(*) FILTER (WHERE penalized),"
+				"  sum(reward)::text, sum(slashed)::text"
+				" FROM node_scores WHERE epoch BETWEEN $1::bigint AND $2::bigint"
+				" GROUP BY epoch ORDER BY epoch",
+				2, p, PGRES_TUPLES_OK, e, what);
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), total_row, &v, n, e, what))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool member_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_member *x = elem;
+	x->has_score = !PQgetisnull(res, i, 5);
+	if (x->has_score) {
+		cell_text(res, i, 5, x->median, sizeof(x->median));
+		cell_text(res, i, 6, x->reward, sizeof(x->reward));
+		cell_text(res, i, 7, x->slashed, sizeof(x->slashed));
+		x->penalized = PQgetvalue(res, i, 8)[0] == 't';
+	}
+	if (!PQgetisnull(res, i, 1) && !db_cell_u64(res, i, 1, &x->scored_epoch))
+		return false;
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_u64(res, i, 2, &x->position) &&
+	       db_cell_hex(res, i, 3, x->node, 20) && db_cell_u64(res, i, 4, &x->shards);
+}
+
+bool db_api_members(struct db *db, struct db_api_member **out, size_t *n, struct err *e)
+{
+	const char *what = "reading the committee";
+	PGresult *res = db_exec(
+		db,
+		"WITH ce AS (SELECT max(epoch) AS e FROM committee_members),"
+		"  se AS (SELECT max(epoch) AS e FROM node_scores)"
+		" SELECT m.epoch, se.e, m.position, encode(m.node_id, 'hex'), m.shard_count,"
+		"  s.median_score::text, s.reward::text, s.slashed::text, s.penalized"
+		" FROM ce CROSS JOIN se JOIN committee_members m ON m.epoch = ce.e"
+		" LEFT JOIN node_scores s ON s.epoch = se.e AND s.node_id = m.node_id"
+		" ORDER BY m.position",
+		0, NULL, PGRES_TUPLES_OK, e, what);
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), member_row, &v, n, e, what))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool outcome_row(const PGresult *res, int i, void *elem)
+{
+	struct db_api_outcome *x = elem;
+	cell_text(res, i, 2, x->outcome, sizeof(x->outcome));
+	return db_cell_u64(res, i, 0, &x->epoch) && db_cell_hex(res, i, 1, x->auditor, 20) &&
+	       db_cell_u64(res, i, 3, &x->count);
+}
+
+bool db_api_node_outcomes(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
+			  struct db_api_outcome **out, size_t *n, struct err *e)
+{
+	const char *what = "reading challenge outcomes";
+	char nd[2 * 32 + 3], f[24], t[24];
+	hex_param(nd, node, 20);
+	u64_text(f, from);
+	u64_text(t, to);
+	const char *p[] = {nd, f, t};
+	PGresult *res = db_exec(
+		db,
+		"SELECT epoch, encode(auditor, 'hex'), outcome, count(*) FROM ("
+		"  SELECT DISTINCT ON (epoch, auditor, seq) epoch, auditor, outcome FROM challenges"
+		"  WHERE node_id = $1::bytea AND epoch BETWEEN $2::bigint AND $3::bigint"
+		"  ORDER BY epoch, auditor, seq, attempt DESC) d"
+		" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+		3, p, PGRES_TUPLES_OK, e, what);
+	void *v = NULL;
+	if (!res || !read_rows(res, sizeof(**out), outcome_row, &v, n, e, what))
+		return false;
+	*out = v;
+	return true;
+}

@@ -103,4 +103,41 @@ bool db_api_epoch_txs(struct db *db, uint64_t from, uint64_t to, struct db_api_t
 bool db_api_record_auditors(struct db *db, uint64_t epoch, uint8_t (**out)[20], size_t *n,
 			    struct err *e) WARN_UNUSED;
 
+/* ---- for the pages (settle/web.h) ---- */
+
+#define DB_API_AMOUNT_LEN 80 /* a uint256 in decimal, with its NUL */
+
+/* What finalizeEpoch paid in one epoch, summed over node_scores. Amounts in wei. */
+struct db_api_epoch_total {
+	uint64_t epoch, nodes, penalized;
+	char reward[DB_API_AMOUNT_LEN], slashed[DB_API_AMOUNT_LEN];
+};
+/* Epochs from..to that have node scores, ascending. */
+bool db_api_epoch_totals(struct db *db, uint64_t from, uint64_t to,
+			 struct db_api_epoch_total **out, size_t *n, struct err *e) WARN_UNUSED;
+
+/* A member of the newest committee recorded (committee_members), with its result in the
+ * newest scored epoch (node_scores) when it has one. */
+struct db_api_member {
+	uint64_t epoch, scored_epoch;
+	uint8_t node[20];
+	uint64_t position, shards;
+	bool has_score, penalized;
+	char median[DB_API_AMOUNT_LEN], reward[DB_API_AMOUNT_LEN], slashed[DB_API_AMOUNT_LEN];
+};
+/* The members in committee order; none when no committee is recorded. */
+bool db_api_members(struct db *db, struct db_api_member **out, size_t *n,
+		    struct err *e) WARN_UNUSED;
+
+/* How a node's decided challenges (last attempt of each seq) ended, per epoch, auditor and
+ * outcome, over epochs from..to. */
+struct db_api_outcome {
+	uint64_t epoch;
+	uint8_t auditor[20];
+	char outcome[16];
+	uint64_t count;
+};
+bool db_api_node_outcomes(struct db *db, const uint8_t node[20], uint64_t from, uint64_t to,
+			  struct db_api_outcome **out, size_t *n, struct err *e) WARN_UNUSED;
+
 #endif

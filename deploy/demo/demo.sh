@@ -496,6 +496,11 @@ pointers() { # what to look at next, one command a line
 	echo "curl -o /tmp/published $(cat "$STATE/gateway.url")/v1/blobs/$(cat "$STATE/published.id")   # the gateway"
 	echo "curl -X PUT -H \"Authorization: Bearer \$(cat $STATE/keys/gateway.token)\" --data-binary @FILE '$(cat "$STATE/gateway.url")/v1/blobs?epochs=3'"
 	echo "curl $(jq -r .api "$s")/v1/nodes/$n5/payouts"
+	# The pages (web/): open them in a browser; they check signatures and proofs against the chain.
+	echo "open $(jq -r .api "$s")/   (the network)"
+	echo "open $(jq -r .api "$s")/nodes/$n5   (node 5: scores, rewards, slashes, why challenges failed)"
+	echo "open $(jq -r .api "$s")/epochs/${AUDITED[0]}   (attestations verified in the browser)"
+	echo "open $(jq -r .api "$s")/epochs/${AUDITED[0]}/nodes/$n5/evidence   (challenge records and Merkle proofs)"
 }
 
 tokens() { # WEI (decimal string) -> tokens with 4 decimals, exact (truncated)

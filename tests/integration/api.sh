@@ -211,7 +211,18 @@ psql "$conn" -qAtc "SELECT count(*) FROM epochs" | grep -qx 5 && ok "tables inta
 
 # ---- 404, 405, 413, 414 ----
 get "unknown path" 404 /v1/nope; error_clean "unknown path"
-get "root" 404 /
+# The pages (settle/web.h): an HTML shell on each page route, assets, a strict CSP.
+get "network page" 200 /
+grep -qi '^Content-Type: text/html' "$work/h" && ok "page is HTML" || fail "page Content-Type: $(grep -i '^content-type' "$work/h")"
+grep -qi "^Content-Security-Policy: default-src 'none'; script-src 'self'" "$work/h" && ok "page has a CSP" || fail "page without CSP"
+get "node page" 200 "/nodes/0x$N1"
+get "evidence page" 200 "/epochs/3/nodes/0x$N1/evidence"
+get "unknown page" 404 /nope
+get "bad node page" 404 /nodes/0x12
+get "script asset" 200 /assets/app.js
+grep -qi '^Content-Type: text/javascript' "$work/h" && ok "script Content-Type" || fail "script Content-Type"
+get "chain" 200 /v1/chain; jqis "chain without deployment" '.deployment' 'null'
+get "network" 200 /v1/network; jqis "network epochs" '.epochs | length' '2'
 get "trailing slash" 404 /v1/epochs/
 get "too deep" 404 "/v1/epochs/3/nodes/0x$N1/evidence/more"
 get "POST" 405 /v1/epochs -X POST -d '{}'; error_clean "POST"

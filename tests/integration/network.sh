@@ -11,6 +11,8 @@
 #   - `assay api serve`'s payouts route gives, for every node and audited epoch, the same
 #     reward, penalty, median and finalize transaction as `assay payouts` (issue 16: both
 #     take them from settle_payouts_paid). The network is kept running (--keep) for that.
+# then, on the network left running (--keep), the pages in headless Chromium
+# (tests/web/pages.sh, issue 12), screenshots in $ASSAY_TEST_STATE/web-screenshots.
 # Long (about two minutes): labelled slow, so the sanitizer stage leaves it out.
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -25,7 +27,7 @@ if ! ASSAY_BUILD_DIR=$(dirname "$A") ASSAY_NETWORK_STATE=$T/state \
 	echo "FAIL: deploy/network.sh --json exited non-zero" >&2
 	exit 1
 fi
-echo "deploy/network.sh --json: exit 0 in $((SECONDS - t0)) s"
+echo "deploy/network.sh --json --keep: exit 0 in $((SECONDS - t0)) s"
 sed 's/^/  | /' "$T/steps.txt"
 
 python3 - "$T/summary.json" <<'PY'
@@ -106,3 +108,9 @@ if fails:
     sys.exit(1)
 print("network: all passed")
 PY
+[ $? = 0 ] || exit 1
+
+# The pages, once, in a real browser, on this network (the EXIT trap stops it).
+t0=$SECONDS
+bash "$SRC/tests/web/pages.sh" "$T/state" "${ASSAY_TEST_STATE:-$T}/web-screenshots" || exit 1
+echo "pages in Chromium: $((SECONDS - t0)) s"
