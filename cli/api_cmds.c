@@ -11,14 +11,6 @@
 #include "core/log.h"
 #include "settle/api.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static unsigned clamp_u(uint64_t v)
 {
 	return v > 1000000u ? 1000000u : (unsigned)v;
@@ -64,14 +56,9 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cfg.deployment = &dep;
 	else
 		log_info("no deployment (%s): the pages will not check the chain", de.msg);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	commands_catch_stop();
 	struct err e = {{0}};
-	if (!settle_api_run(&cfg, &stop_flag, &e))
+	if (!settle_api_run(&cfg, &commands_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }

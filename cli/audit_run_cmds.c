@@ -372,13 +372,6 @@ out:
 
 /* ---- run ---- */
 
-static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static bool parse_start(const char *text, enum audit_start *mode, uint64_t *at)
 {
 	*at = 0;
@@ -426,7 +419,7 @@ static void daemon_settings(struct audit_daemon_config *d)
 	c->flush_rows = (size_t)settings.audit_flush_rows;
 	d->epoch_ms = settings.audit_epoch_ms;
 	d->poll_ms = settings.audit_poll_ms;
-	d->stop = &stop_flag;
+	d->stop = &commands_stop;
 	d->on_report = print_report;
 }
 
@@ -529,12 +522,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	st = db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s);
 	db_auditstore_records(st, &d.store);
 	db_auditstore_chaincache(st, &d.cache);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	commands_catch_stop();
 	rc = run_daemon(&d, &io, &e) ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
 out:
 	if (mhd)

@@ -12,14 +12,6 @@
 #include "gateway/publish.h"
 #include "gateway/server.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static unsigned clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
 {
 	return (unsigned)(v < lo ? lo : v > hi ? hi : v);
@@ -81,12 +73,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.max_age_s = settings.gateway_max_age_s,
 		.max_upload_bytes = settings.gateway_max_upload_mib << 20,
 	};
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	commands_catch_stop();
 	struct err e = {{0}};
 	struct chain_session s;
 	memset(&s, 0, sizeof(s));
@@ -126,7 +113,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cfg.publish = gateway_publisher_publish;
 		cfg.publish_cls = pub;
 	}
-	if (!gateway_serve(&cfg, &stop_flag, &e)) {
+	if (!gateway_serve(&cfg, &commands_stop, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}

@@ -1,4 +1,5 @@
 /* main.c: the assay program: finds the subcommand and hands over to it. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,24 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return cmd->run(cmd, argc - 2, argv + 2);
+}
+
+volatile sig_atomic_t commands_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	commands_stop = 1;
+}
+
+void commands_catch_stop(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,

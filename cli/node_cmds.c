@@ -16,14 +16,6 @@
 #include "node/server.h"
 #include "node/store.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static const char *sv_listen, *sv_data, *sv_committee, *sv_key_file, *sv_offline;
 static uint64_t sv_index, sv_epoch, sv_threads, sv_max_body, sv_recover_interval,
 	sv_peer_timeout, sv_slow, sv_seed, sv_min_free_mib;
@@ -125,13 +117,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "%s", e.msg);
 	if (node_faults_any(&cfg.faults))
 		log_warn("fault injection is on: this node misbehaves on purpose");
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if (!node_server_run(&cfg, &stop_flag, &e))
+	commands_catch_stop();
+	if (!node_server_run(&cfg, &commands_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }

@@ -29,6 +29,8 @@ void wipe(void *p, size_t n);
 
 /* Monotonic milliseconds, for latency and deadlines. */
 uint64_t now_ms(void);
+/* Starts fn(arg) on a detached thread; false when no thread could be made. */
+bool thread_start_detached(void *(*fn)(void *), void *arg) WARN_UNUSED;
 /* Wall-clock seconds since the epoch. */
 uint64_t now_unix(void);
 

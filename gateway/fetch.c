@@ -495,14 +495,8 @@ static bool attempt_start(struct job *j, int which)
 	j->refs++;
 	j->running++;
 	pthread_mutex_unlock(&j->lock);
-	pthread_t t;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	gateway_fetcher_hold(j->f);
-	int rc = pthread_create(&t, &attr, attempt_run, a);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if (!thread_start_detached(attempt_run, a)) {
 		gateway_fetcher_release(j->f);
 		pthread_mutex_lock(&j->lock);
 		j->refs--;

@@ -142,16 +142,12 @@ static unsigned spawn(struct gateway_fill *fl, unsigned n)
 {
 	unsigned started = 0;
 	for (unsigned i = 0; i < n; i++) {
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		gateway_fill_ref(fl);
 		gateway_fetcher_hold(fl->f);
 		pthread_mutex_lock(&fl->lock);
 		fl->workers_left++;
 		pthread_mutex_unlock(&fl->lock);
-		if (pthread_create(&t, &attr, worker, fl) != 0) {
+		if (!thread_start_detached(worker, fl)) {
 			gateway_fetcher_release(fl->f);
 			pthread_mutex_lock(&fl->lock);
 			fl->refs--;
@@ -160,7 +156,6 @@ static unsigned spawn(struct gateway_fill *fl, unsigned n)
 		} else {
 			started++;
 		}
-		pthread_attr_destroy(&attr);
 	}
 	return started;
 }
