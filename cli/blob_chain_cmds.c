@@ -22,9 +22,8 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "node/client.h"
+#include "node/confirmations.h"
 #include "node/publish.h"
-
-#define CONFIRMATIONS_MAX_BYTES (4u << 20)
 
 static struct chain_session_opts opts;
 static const char *opt_blob_id, *opt_confirmations;
@@ -92,56 +91,6 @@ out:
 	return rc;
 }
 
-/* The confirmations file: a JSON array of {"signer": "0x…", "signature": "0x…"} (or the
- * node's answer to GET /v1/blobs/{id}/confirmation, which nests them under
- * success.data.signed), with an optional "epoch". */
-static bool load_confirmations(const char *path, struct node_confirmation **out, size_t *n,
-			       struct err *e)
-{
-	uint8_t *text = NULL;
-	size_t len = 0;
-	json_error_t je;
-	bool ok = false;
-	*out = NULL;
-	*n = 0;
-	if (!read_file(path, CONFIRMATIONS_MAX_BYTES, &text, &len, e))
-		return false;
-	json_t *root = json_loadb((const char *)text, len, 0, &je);
-	free(text);
-	if (!json_is_array(root)) {
-		err_set(e, "%s: not a JSON array of confirmations", path);
-		goto out;
-	}
-	*out = xcalloc(json_array_size(root) + 1, sizeof(**out));
-	size_t i;
-	json_t *it;
-	json_array_foreach(root, i, it)
-	{
-		json_t *sd = json_object_get(json_object_get(json_object_get(it, "success"), "data"),
-					     "signed");
-		if (sd)
-			it = sd;
-		const char *signer = json_string_value(json_object_get(it, "signer"));
-		const char *sig = json_string_value(json_object_get(it, "signature"));
-		json_t *ep = json_object_get(it, "epoch");
-		struct node_confirmation *cf = &(*out)[*n];
-		if (!signer || !sig || !chain_address_parse(cf->signer, signer, e) ||
-		    !hex_decode_exact(cf->signature, 65, sig, e)) {
-			err_prefix(e, "%s: confirmation %zu needs \"signer\" and a 65-byte "
-				      "\"signature\": ",
-				   path, i);
-			goto out;
-		}
-		cf->epoch = json_is_integer(ep) ? (uint64_t)json_integer_value(ep)
-						: NODE_CONFIRMATION_ANY_EPOCH;
-		(*n)++;
-	}
-	ok = true;
-out:
-	json_decref(root);
-	return ok;
-}
-
 static int run_certify(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -166,7 +115,7 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 	struct node_blob_certification c;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e))
 		goto fail;
-	if (!load_confirmations(opt_confirmations, &conf, &nconf, &e))
+	if (!node_confirmations_load(opt_confirmations, &conf, &nconf, &e))
 		goto fail;
 	if (!node_blob_certify(&s, id, conf, nconf, &c, &e))
 		goto fail;

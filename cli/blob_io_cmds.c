@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "node/client.h"
 #include "node/committee.h"
+#include "node/confirmations.h"
 #include "node/publish.h"
 #include "node/read.h"
 
@@ -57,26 +58,6 @@ static void progress_end(void *arg)
 
 /* ---- put ---- */
 
-/* Writes the confirmations in hand as `blob certify --confirmations` reads them. */
-static bool save_confirmations(const char *path, const struct node_confirmation *c, size_t n,
-			       struct err *e)
-{
-	struct buf b = BUF_INIT;
-	buf_append_str(&b, "[");
-	for (size_t i = 0; i < n; i++) {
-		char signer[43], sig[2 * 65 + 1];
-		chain_address_checksum(signer, c[i].signer);
-		hex_encode(sig, c[i].signature, 65);
-		buf_printf(&b, "%s\n {\"signer\": \"%s\", \"signature\": \"0x%s\", \"epoch\": %" PRIu64
-			       "}",
-			   i ? "," : "", signer, sig, c[i].epoch);
-	}
-	buf_append_str(&b, "\n]\n");
-	bool ok = write_file_atomic(path, b.data, b.len, 0644, e);
-	buf_free(&b);
-	return ok;
-}
-
 /* After a failed certification: keep what the nodes signed for a second try. */
 static void save_for_retry(const struct chain_session_opts *o, const struct node_publish_result *r)
 {
@@ -85,7 +66,7 @@ static void save_for_retry(const struct chain_session_opts *o, const struct node
 	snprintf(conf_path, sizeof(conf_path), "%s/assay-confirmations-%s.json",
 		 tmp && *tmp ? tmp : "/tmp", r->blob_id_text);
 	struct err se = {{0}};
-	bool saved = save_confirmations(conf_path, r->confirmations, r->nconfirmations, &se);
+	bool saved = node_confirmations_save(conf_path, r->confirmations, r->nconfirmations, &se);
 	if (r->stage == NODE_PUBLISH_TOO_FEW_CONFIRMED) {
 		if (saved)
 			fprintf(stderr, "the confirmations so far are in %s; run 'assay blob put' "

@@ -11,6 +11,7 @@
 #include "chain/sender.h"
 #include "chain/txstore.h"
 #include "chain/u256.h"
+#include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
 #include "core/buf.h"
@@ -72,15 +73,8 @@ static bool send_store_open(const struct command *cmd, struct db **db,
 {
 	struct err e = {{0}};
 	if (settings.db && *settings.db) {
-		int version = 0;
-		if (!db_open(db, settings.db, (unsigned)settings.db_connect_timeout_s, &e) ||
-		    !db_schema_version(*db, &version, &e)) {
+		if (!db_open_current(db, settings.db, (unsigned)settings.db_connect_timeout_s, &e)) {
 			cli_fail(cmd, "%s", e.msg);
-			return false;
-		}
-		if (version < db_latest_version()) {
-			cli_fail(cmd, "the database schema is at version %d, not %d: run 'assay db "
-				      "migrate' first", version, db_latest_version());
 			return false;
 		}
 		db_txstore_init(store, *db);
@@ -168,11 +162,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	if (!send_store_open(cmd, &db, &store, &memstore))
 		goto out;
 	struct chain_sender_cfg cfg;
-	chain_sender_cfg_defaults(&cfg);
-	cfg.confirmations = settings.confirmations;
-	cfg.stuck_after_s = settings.stuck_after_s;
-	cfg.fee_cap = settings.fee_cap_gwei * 1000000000ull;
-	cfg.min_tip = settings.min_tip_gwei * 1000000000ull;
+	cli_sender_cfg(&cfg);
 	cfg.wait_timeout_ms = opt_timeout_s * 1000;
 	if (!chain_sender_new(&s, rpc, key, &store, &cfg, &e)) {
 		cli_fail(cmd, "%s", e.msg);

@@ -34,18 +34,21 @@ static bool open_store(void *arg, struct chain_session *s, struct err *e)
 		return true;
 	}
 	struct db *db = NULL;
-	int version = 0;
-	bool ok = db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, e);
+	if (!db_open_current(&db, settings.db, (unsigned)settings.db_connect_timeout_s, e))
+		return false;
 	s->store_owner = db;
 	s->store_release = release_db;
-	if (!ok || !db_schema_version(db, &version, e))
-		return false;
-	if (version < db_latest_version())
-		return err_set(e, "the database schema is at version %d, not %d: run "
-				  "'assay db migrate' first",
-			       version, db_latest_version());
 	db_txstore_init(&s->store, db);
 	return true;
+}
+
+void cli_sender_cfg(struct chain_sender_cfg *c)
+{
+	chain_sender_cfg_defaults(c);
+	c->confirmations = settings.confirmations;
+	c->stuck_after_s = settings.stuck_after_s;
+	c->fee_cap = settings.fee_cap_gwei * 1000000000ull;
+	c->min_tip = settings.min_tip_gwei * 1000000000ull;
 }
 
 bool cli_chain_session_open(struct chain_session *s, const struct chain_session_opts *o,
@@ -62,11 +65,7 @@ bool cli_chain_session_open(struct chain_session *s, const struct chain_session_
 		.contracts_dir = o->contracts_dir,
 		.open_store = open_store,
 	};
-	chain_sender_cfg_defaults(&c.sender);
-	c.sender.confirmations = settings.confirmations;
-	c.sender.stuck_after_s = settings.stuck_after_s;
-	c.sender.fee_cap = settings.fee_cap_gwei * 1000000000ull;
-	c.sender.min_tip = settings.min_tip_gwei * 1000000000ull;
+	cli_sender_cfg(&c.sender);
 	c.sender.wait_timeout_ms = 600000;
 	return chain_session_open(s, &c, e);
 }

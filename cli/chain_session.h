@@ -52,6 +52,9 @@ struct chain_session_opts {
 bool cli_chain_session_open(struct chain_session *s, const struct chain_session_opts *o,
 			    bool with_key, bool with_deployment, struct err *e) WARN_UNUSED;
 
+/* The sender's settings (confirmations, stuck-after, fee cap, minimum tip) on its defaults. */
+void cli_sender_cfg(struct chain_sender_cfg *c);
+
 /* Parses a token amount (base units, decimal or 0x); usage error on a bad one. */
 void chain_session_amount(const struct command *cmd, const char *flag, const char *text,
 			  struct chain_u256 *out);

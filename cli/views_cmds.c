@@ -95,7 +95,7 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	if (!opt_node || !chain_address_parse(node, opt_node, &e))
 		cli_usage_error(cmd, "--node ADDR is required (%s)", opt_node ? e.msg : "missing");
 	struct settle_session s;
-	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;
 	struct settle_payouts p;
 	memset(&p, 0, sizeof(p));
@@ -156,7 +156,7 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
-	if (!settle_session_open(cmd, &s, 0))
+	if (!cli_settle_session_open(cmd, &s, 0))
 		return EXIT_FAIL;
 	struct err e = {{0}};
 	struct settle_reveal *rv = NULL;
@@ -240,7 +240,7 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
-	if (!settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;
 	struct err e = {{0}};
 	struct settle_record *recs = NULL;
@@ -296,7 +296,7 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 		return cli_fail(cmd, "reading the proof: %s", je.text);
 	struct settle_session s;
 	int rc = EXIT_FAIL;
-	if (!settle_session_open(cmd, &s, 0)) {
+	if (!cli_settle_session_open(cmd, &s, 0)) {
 		json_decref(j);
 		return EXIT_FAIL;
 	}

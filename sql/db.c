@@ -173,6 +173,26 @@ bool db_schema_version(struct db *db, int *version, struct err *e)
 	return true;
 }
 
+bool db_open_current(struct db **out, const char *conninfo, unsigned connect_timeout_s,
+		     struct err *e)
+{
+	int version = 0;
+	*out = NULL;
+	if (!db_open(out, conninfo, connect_timeout_s, e) || !db_schema_version(*out, &version, e))
+		goto fail;
+	if (version < db_latest_version()) {
+		err_set(e, "the database schema is at version %d, not %d: run 'assay db migrate' "
+			   "first",
+			version, db_latest_version());
+		goto fail;
+	}
+	return true;
+fail:
+	db_close(*out);
+	*out = NULL;
+	return false;
+}
+
 bool db_migrate(struct db *db, int *from, int *to, struct err *e)
 {
 	bool ok = false, in_tx = false;

@@ -24,6 +24,10 @@ bool db_ping(struct db *db, struct err *e) WARN_UNUSED;
 int db_latest_version(void);
 /* Schema version of the database, 0 for an empty one. */
 bool db_schema_version(struct db *db, int *version, struct err *e) WARN_UNUSED;
+/* db_open, then refuse a schema older than db_latest_version (the sentence says to run
+ * 'assay db migrate'). On failure *out is NULL. */
+bool db_open_current(struct db **out, const char *conninfo, unsigned connect_timeout_s,
+		     struct err *e) WARN_UNUSED;
 /* Apply every missing migration in one transaction. Refuses a database whose version is
  * newer than this program's (no downgrades). from/to may be NULL. */
 bool db_migrate(struct db *db, int *from, int *to, struct err *e) WARN_UNUSED;
