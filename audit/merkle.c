@@ -10,6 +10,11 @@
 
 static const uint8_t zeros[AUDIT_DIGEST_LEN];
 
+static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)[AUDIT_DIGEST_LEN],
+			   size_t n);
+static void leaf_hashes_fixed(uint8_t (*h)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			      size_t leaf_len, size_t n);
+
 void audit_merkle_leaf_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t *data, size_t len)
 {
 	static const uint8_t prefix = 0x00;
@@ -78,9 +83,9 @@ struct audit_merkle_tree *audit_merkle_tree_new(const uint8_t (*leaf_hashes)[AUD
 			t->padding[next++] = true;
 			level++;
 		}
-		for (size_t i = 0; i < level; i += 2)
-			audit_merkle_inner_hash(t->nodes[next++], t->nodes[base + i],
-						t->nodes[base + i + 1]);
+		/* the level is even now (padded), so every parent has two children */
+		next += merkle_level(t->nodes + next,
+				     (const uint8_t(*)[AUDIT_DIGEST_LEN])(t->nodes + base), level);
 		base += level;
 		level /= 2;
 	}
@@ -92,8 +97,7 @@ struct audit_merkle_tree *audit_merkle_tree_new_fixed(const uint8_t *leaves, siz
 						      size_t n)
 {
 	uint8_t (*h)[AUDIT_DIGEST_LEN] = xcalloc(n ? n : 1, AUDIT_DIGEST_LEN);
-	for (size_t i = 0; i < n; i++)
-		audit_merkle_leaf_hash(h[i], leaves + i * leaf_len, leaf_len);
+	leaf_hashes_fixed(h, leaves, leaf_len, n);
 	struct audit_merkle_tree *t = audit_merkle_tree_new((const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
 	free(h);
 	return t;
@@ -140,34 +144,72 @@ void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
 	*path_len = len;
 }
 
+/* One level of inner hashes: parent i = H(0x01 ‖ in[2i] ‖ in[2i+1]), the last one with an
+ * all-zero right sibling when the level is odd; every parent of the level side by side
+ * (audit/b2many.h). `out` must not overlap `in`. Returns the number of parents. */
+static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)[AUDIT_DIGEST_LEN],
+			   size_t n)
+{
+	enum { BATCH = 64 };
+	struct audit_b2_msg m[BATCH];
+	size_t parents = (n + 1) / 2, full = n / 2;
+	for (size_t i = 0; i < full;) {
+		size_t take = full - i < BATCH ? full - i : BATCH;
+		for (size_t t = 0; t < take; t++)
+			m[t] = (struct audit_b2_msg){in[2 * (i + t)], 2 * AUDIT_DIGEST_LEN, true, 0x01,
+						     out[i + t]};
+		audit_b2_many(m, take);
+		i += take;
+	}
+	if (parents > full)
+		audit_merkle_inner_hash(out[full], in[n - 1], zeros);
+	return parents;
+}
+
 void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
 				   const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n)
 {
-	if (n == 0) {
-		memset(root, 0, AUDIT_DIGEST_LEN);
+	if (n <= 1) {
+		memcpy(root, n ? leaf_hashes[0] : zeros, AUDIT_DIGEST_LEN);
 		return;
 	}
-	/* One level at a time in a scratch copy: the parents overwrite the front half. */
-	uint8_t (*level)[AUDIT_DIGEST_LEN] = xmalloc(n * AUDIT_DIGEST_LEN);
-	memcpy(level, leaf_hashes, n * AUDIT_DIGEST_LEN);
+	/* Level by level between two scratch halves (a level's hashes run side by side, so
+	 * parents cannot overwrite the children in place). */
+	size_t half = (n + 1) / 2;
+	uint8_t (*buf)[AUDIT_DIGEST_LEN] = xmalloc(2 * half * AUDIT_DIGEST_LEN);
+	uint8_t (*a)[AUDIT_DIGEST_LEN] = buf, (*b)[AUDIT_DIGEST_LEN] = buf + half;
+	n = merkle_level(a, leaf_hashes, n);
 	while (n > 1) {
-		size_t parents = (n + 1) / 2;
-		for (size_t i = 0; i < parents; i++) {
-			const uint8_t *right = 2 * i + 1 < n ? level[2 * i + 1] : zeros;
-			audit_merkle_inner_hash(level[i], level[2 * i], right);
-		}
-		n = parents;
+		n = merkle_level(b, (const uint8_t(*)[AUDIT_DIGEST_LEN])a, n);
+		uint8_t (*t)[AUDIT_DIGEST_LEN] = a;
+		a = b;
+		b = t;
 	}
-	memcpy(root, level[0], AUDIT_DIGEST_LEN);
-	free(level);
+	memcpy(root, a[0], AUDIT_DIGEST_LEN);
+	free(buf);
+}
+
+/* Leaf hashes of n leaves of leaf_len bytes stored back to back, side by side. */
+static void leaf_hashes_fixed(uint8_t (*h)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			      size_t leaf_len, size_t n)
+{
+	enum { BATCH = 64 };
+	struct audit_b2_msg m[BATCH];
+	for (size_t i = 0; i < n;) {
+		size_t take = n - i < BATCH ? n - i : BATCH;
+		for (size_t t = 0; t < take; t++)
+			m[t] = (struct audit_b2_msg){leaves + (i + t) * leaf_len, leaf_len, true, 0x00,
+						     h[i + t]};
+		audit_b2_many(m, take);
+		i += take;
+	}
 }
 
 void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
 			     size_t leaf_len, size_t n)
 {
 	uint8_t (*h)[AUDIT_DIGEST_LEN] = xmalloc((n ? n : 1) * AUDIT_DIGEST_LEN);
-	for (size_t i = 0; i < n; i++)
-		audit_merkle_leaf_hash(h[i], leaves + i * leaf_len, leaf_len);
+	leaf_hashes_fixed(h, leaves, leaf_len, n);
 	audit_merkle_root_from_hashes(root, (const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
 	free(h);
 }

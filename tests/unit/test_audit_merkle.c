@@ -155,6 +155,42 @@ START_TEST(test_b2_many_matches_libb2)
 }
 END_TEST
 
+/* The roots built level by level side by side (audit/b2many.h) equal a plain one-hash-at-a-
+ * time reference for every size up to 300, through each entry that builds one. */
+static void naive_root(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves, size_t leaf_len,
+		       size_t n)
+{
+	static const uint8_t zero[AUDIT_DIGEST_LEN];
+	uint8_t (*h)[AUDIT_DIGEST_LEN] = xcalloc(n ? n : 1, AUDIT_DIGEST_LEN);
+	for (size_t i = 0; i < n; i++)
+		audit_merkle_leaf_hash(h[i], leaves + i * leaf_len, leaf_len);
+	for (size_t m = n; m > 1; m = (m + 1) / 2)
+		for (size_t i = 0; i < (m + 1) / 2; i++)
+			audit_merkle_inner_hash(h[i], h[2 * i], 2 * i + 1 < m ? h[2 * i + 1] : zero);
+	memcpy(root, n ? h[0] : zero, AUDIT_DIGEST_LEN);
+	free(h);
+}
+
+START_TEST(test_roots_match_one_at_a_time)
+{
+	enum { MAXN = 300, LEN = 37 };
+	uint8_t *leaves = xmalloc(MAXN * LEN);
+	for (size_t i = 0; i < MAXN * LEN; i++)
+		leaves[i] = (uint8_t)(i * 131 + 7);
+	for (size_t n = 0; n <= MAXN; n++) {
+		uint8_t want[AUDIT_DIGEST_LEN], got[AUDIT_DIGEST_LEN];
+		naive_root(want, leaves, LEN, n);
+		audit_merkle_root_fixed(got, leaves, LEN, n);
+		ck_assert_msg(memcmp(got, want, sizeof(got)) == 0, "root_fixed differs at n = %zu", n);
+		struct audit_merkle_tree *t = audit_merkle_tree_new_fixed(leaves, LEN, n);
+		audit_merkle_tree_root(t, got);
+		audit_merkle_tree_free(t);
+		ck_assert_msg(memcmp(got, want, sizeof(got)) == 0, "tree root differs at n = %zu", n);
+	}
+	free(leaves);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit_merkle");
@@ -164,6 +200,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_padding_siblings_are_empty);
 	tcase_add_test(tc, test_empty_and_single);
 	tcase_add_test(tc, test_b2_many_matches_libb2);
+	tcase_add_test(tc, test_roots_match_one_at_a_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
