@@ -33,8 +33,9 @@ bool audit_symbol_size(const struct audit_params *p, uint64_t unencoded_length,
 	uint64_t source = (uint64_t)p->k_primary * p->k_secondary;
 	uint64_t len = unencoded_length ? unencoded_length : 1;
 	uint64_t size = len / source + (len % source != 0);
-	size += size % 2; /* RS2 works on 16-bit symbols; we keep its rule */
-	if (size > AUDIT_MAX_SYMBOL_SIZE)
+	/* RS2 works on 16-bit symbols; we keep its rule. Round up only once the size is known
+	 * to be small: UINT64_MAX + 1 wrapped to a symbol size of 0 (fuzz_bcs_metadata). */
+	if (size > AUDIT_MAX_SYMBOL_SIZE || (size += size % 2) > AUDIT_MAX_SYMBOL_SIZE)
 		return err_set(e, "a blob of %llu bytes is too large for %lu shards (at most %llu bytes)",
 			       (unsigned long long)unencoded_length, (unsigned long)p->n,
 			       (unsigned long long)audit_max_blob_size(p));

@@ -156,6 +156,13 @@ bool config_load_file(const char *path, struct err *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return err_set(e, "cannot open config file %s: %s", path, strerror(errno));
+	bool ok = config_load_stream(f, path, e);
+	fclose(f);
+	return ok;
+}
+
+bool config_load_stream(FILE *f, const char *path, struct err *e)
+{
 	char line[4096];
 	int lineno = 0;
 	bool ok = true;
@@ -189,7 +196,6 @@ bool config_load_file(const char *path, struct err *e)
 		snprintf(src, sizeof(src), "%s:%d", path, lineno);
 		ok = config_set(o, val, src, e);
 	}
-	fclose(f);
 	return ok;
 }
 

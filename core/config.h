@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "util.h"
 
 struct err;
@@ -47,6 +48,8 @@ void config_register(const struct opt *table);
 bool config_apply_defaults(const struct opt *local, struct err *e) WARN_UNUSED;
 /* Load KEY = VALUE lines ('#' comments) into registered options marked config. */
 bool config_load_file(const char *path, struct err *e) WARN_UNUSED;
+/* The same on an open stream; PATH names it in errors (the file parser, fuzzed alone). */
+bool config_load_stream(FILE *f, const char *path, struct err *e) WARN_UNUSED;
 /* Read ASSAY_<NAME> variables for registered options marked config. */
 bool config_load_env(struct err *e) WARN_UNUSED;
 /* Set one option from text; `source` names where it came from for the error message. */

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git curl ca-certificates procps iproute2
       libsecp256k1-dev libcurl4-openssl-dev libjansson-dev libpq-dev libb2-dev check
       nettle-dev libmicrohttpd-dev libisal-dev postgresql-15 postgresql-client-15
-      valgrind nginx wrk jq python3 perl openssl chromium prometheus)
+      valgrind nginx wrk jq python3 perl openssl chromium prometheus clang)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

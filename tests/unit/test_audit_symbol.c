@@ -247,6 +247,7 @@ START_TEST(test_blob_helpers)
 	ck_assert(!audit_symbol_size(&p, max + 1, &ss, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "too large"));
 	ck_assert(audit_symbol_size(&p, UINT64_MAX / 2, &ss, NULL) == false);
+	ck_assert(audit_symbol_size(&p, UINT64_MAX, &ss, NULL) == false); /* wrapped to 0 once */
 
 	uint8_t id[32];
 	ck_assert(!audit_blob_id_parse("short", id, &e));
