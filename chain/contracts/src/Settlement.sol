@@ -8,6 +8,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Governed} from "./Governed.sol";
 import {Staking} from "./Staking.sol";
+import {EvidenceTree} from "./EvidenceTree.sol";
 
 /// @notice Auditor commit-reveal attestations, per-epoch reward pools and finalization
 /// (median scores, steep reward ramp, slashing, auditor pay). See INTERFACE.md.
@@ -67,6 +68,14 @@ contract Settlement is Governed, EIP712 {
         uint128 paid;
     }
 
+    /// Fraud proof 1a: committee position index's entry in the evidence top tree.
+    struct TotalProof {
+        uint256 index;
+        address node;
+        EvidenceTree.SumNode sub;
+        bytes32[] topPath;
+    }
+
     struct Ctx {
         uint64 epoch;
         uint256 nodePool;
@@ -87,6 +96,16 @@ contract Settlement is Governed, EIP712 {
     mapping(uint64 => mapping(uint8 => bytes32)) public secretHashes;
     mapping(uint64 => mapping(uint8 => bytes32)) public attestationCommits;
     mapping(uint64 => mapping(uint8 => bytes32)) public countsHashes;
+    mapping(uint64 => mapping(uint8 => bytes32)) public evidenceRoots;
+
+    /// Bonds: tokens held here per auditor id; an auditor joins the set only with at least
+    /// bondSize, and a proven fraud burns its bond but disputerBps of it, paid to the disputer.
+    uint256 public bondSize;
+    uint16 public disputerBps;
+    mapping(uint8 => uint256) public bonds;
+    /// 1 + the last epoch the auditor revealed (0: none); the bond is locked until that
+    /// epoch's dispute window is over.
+    mapping(uint8 => uint64) public lastRevealedPlus1;
 
     /// Storage fees: a difference array over epochs (fee rate of epoch e =
     /// sum feeStart[<=e] - sum feeEnd[<=e]), read in order as pools open.
@@ -119,6 +138,14 @@ contract Settlement is Governed, EIP712 {
     event EpochCancelled(uint64 indexed epoch);
     event EpochVoided(uint64 indexed epoch, uint256 rollover);
     event AuditorPaid(uint8 indexed auditorId, address indexed payee, uint256 amount);
+    event BondParamsChanged(uint256 bondSize, uint16 disputerBps);
+    event BondPosted(uint8 indexed auditorId, address indexed payer, uint256 amount, uint256 bond);
+    event BondWithdrawn(uint8 indexed auditorId, address indexed payee, uint256 amount);
+    /// A fraud proven against auditorId's attestation of epoch: the attestation is removed
+    /// from the epoch, the auditor from the set; reward went to the disputer, burned to BURN_ADDRESS.
+    event AttestationDisputed(
+        uint64 indexed epoch, uint8 indexed auditorId, address indexed disputer, uint8 kind, uint256 reward, uint256 burned
+    );
 
     error BadParam();
     error NotAuditor(uint8 auditorId);
@@ -145,8 +172,24 @@ contract Settlement is Governed, EIP712 {
     error NotVoidable(uint64 epoch);
     error DisputeWindowClosed(uint64 epoch);
     error PoolAlreadyOpen(uint64 fromEpoch);
+    error NotBonded(uint8 auditorId, uint256 bond, uint256 required);
+    error BondLocked(uint8 auditorId, uint64 until);
+    error NotPayee(uint8 auditorId);
+    error NotRevealed(uint64 epoch, uint8 auditorId);
+    error NoFraud();
+    error WrongEvidence(uint64 epoch, uint8 auditorId);
 
-    constructor(IERC20 token_, Staking staking_, address governance, address guardian_, Params memory params_)
+    uint8 public constant DISPUTE_NODE_TOTAL = 1;
+
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+
+    constructor(
+        IERC20 token_,
+        Staking staking_,
+        address governance,
+        address guardian_,
+        Params memory params_
+    )
         Governed(governance, guardian_)
         EIP712("assay", "1")
     {
@@ -171,9 +214,25 @@ contract Settlement is Governed, EIP712 {
         emit ParamsChanged(p);
     }
 
-    /// Adds, rotates or deactivates auditor `auditorId` (0..255).
+    /// Bond every auditor must hold to be (made) active, and the disputer's share of a
+    /// burned bond. A larger bondSize applies to auditors (re)activated after the change.
+    /// Until governance sets it, bondSize is 0 (no bond required: older deployments).
+    function setBondParams(uint256 bondSize_, uint16 disputerBps_) external onlyOwner {
+        _setBondParams(bondSize_, disputerBps_);
+    }
+
+    function _setBondParams(uint256 bondSize_, uint16 disputerBps_) internal {
+        if (bondSize_ == 0 || disputerBps_ > BPS) revert BadParam();
+        bondSize = bondSize_;
+        disputerBps = disputerBps_;
+        emit BondParamsChanged(bondSize_, disputerBps_);
+    }
+
+    /// Adds, rotates or deactivates auditor `auditorId` (0..255). Activating needs its
+    /// bond (postBond) in place first.
     function setAuditor(uint8 auditorId, address signer, address payee, bool active) external onlyOwner {
         if (signer == address(0) || payee == address(0)) revert BadParam();
+        if (active && bonds[auditorId] < bondSize) revert NotBonded(auditorId, bonds[auditorId], bondSize);
         auditors[auditorId] = Auditor(signer, payee, active);
         emit AuditorSet(auditorId, signer, payee, active);
     }
@@ -191,6 +250,106 @@ contract Settlement is Governed, EIP712 {
         }
         st.cancelled = true;
         emit EpochCancelled(epoch);
+    }
+
+    // ---------------------------------------------------------------- bonds
+
+    /// Adds `amount` (pulled from msg.sender) to auditor `auditorId`'s bond; anyone may pay
+    /// it, it is released only to the auditor's payee.
+    function postBond(uint8 auditorId, uint256 amount) external whenNotPaused {
+        if (amount == 0) revert BadParam();
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 b = bonds[auditorId] + amount;
+        bonds[auditorId] = b;
+        emit BondPosted(auditorId, msg.sender, amount, b);
+    }
+
+    /// The payee takes the whole bond back once the dispute window of every epoch the
+    /// auditor revealed is over; the auditor leaves the set.
+    function withdrawBond(uint8 auditorId) external returns (uint256 amount) {
+        Auditor storage a = auditors[auditorId];
+        if (msg.sender != a.payee) revert NotPayee(auditorId);
+        uint64 until = bondLockedUntil(auditorId);
+        if (block.timestamp < until) revert BondLocked(auditorId, until);
+        amount = bonds[auditorId];
+        bonds[auditorId] = 0;
+        if (a.active) {
+            a.active = false;
+            emit AuditorSet(auditorId, a.signer, a.payee, false);
+        }
+        if (amount > 0) token.safeTransfer(a.payee, amount);
+        emit BondWithdrawn(auditorId, a.payee, amount);
+    }
+
+    /// When the dispute window of the last epoch the auditor revealed ends (0: nothing revealed).
+    function bondLockedUntil(uint8 auditorId) public view returns (uint64) {
+        uint64 lp = lastRevealedPlus1[auditorId];
+        if (lp == 0) return 0;
+        Params memory p = params;
+        return _endOf(lp - 1) + p.commitWindow + p.revealWindow + p.disputeWindow;
+    }
+
+    /// A proven fraud of auditorId in `epoch` (kind: which proof): removes the attestation
+    /// from the epoch (so finalize, which waits for the window, never counts it), removes
+    /// the auditor from the set, burns its bond but the disputer's share.
+    function _convict(uint64 epoch, uint8 auditorId, uint8 kind) internal {
+        EpochState storage st = epochStates[epoch];
+        uint256 bit = uint256(1) << auditorId;
+        if (st.revealedMask & bit == 0) revert NotRevealed(epoch, auditorId);
+        _checkDisputeWindow(epoch, st);
+        st.revealedMask &= ~bit;
+        st.revealedCount--;
+        delete countsHashes[epoch][auditorId];
+        delete evidenceRoots[epoch][auditorId];
+        Auditor storage a = auditors[auditorId];
+        if (a.active) {
+            a.active = false;
+            emit AuditorSet(auditorId, a.signer, a.payee, false);
+        }
+        uint256 b = bonds[auditorId];
+        bonds[auditorId] = 0;
+        uint256 reward = b * disputerBps / BPS;
+        if (reward > 0) token.safeTransfer(msg.sender, reward);
+        if (b > reward) token.safeTransfer(BURN_ADDRESS, b - reward);
+        emit AttestationDisputed(epoch, auditorId, msg.sender, kind, reward, b - reward);
+    }
+
+    /// Fraud proof 1a: the evidence's entry for committee position `index` (node, subtree
+    /// root `sub`, proven by `topPath`) names another node, or its totals differ from the
+    /// attested counts (passed, decided: the revealed arrays). Anyone, during the window.
+    function disputeNodeTotal(
+        uint64 epoch,
+        uint8 auditorId,
+        uint32[] calldata passed,
+        uint32[] calldata decided,
+        TotalProof calldata pr
+    ) external {
+        _checkEvidence(epoch, auditorId, pr.index, EvidenceTree.entry(pr.node, pr.sub), pr.topPath);
+        if (keccak256(abi.encode(passed, decided)) != countsHashes[epoch][auditorId]) revert CountsMismatch(auditorId);
+        (address member,,) = staking.committeeMember(epoch, pr.index);
+        if (member == pr.node && pr.sub.passed == passed[pr.index] && pr.sub.decided == decided[pr.index]) {
+            revert NoFraud();
+        }
+        _convict(epoch, auditorId, DISPUTE_NODE_TOTAL);
+    }
+
+    function _checkEvidence(uint64 epoch, uint8 auditorId, uint256 index, bytes32 leaf, bytes32[] calldata topPath)
+        internal
+        view
+    {
+        if (epochStates[epoch].revealedMask & (uint256(1) << auditorId) == 0) revert NotRevealed(epoch, auditorId);
+        bytes32 root = EvidenceTree.topRoot(leaf, index, staking.committeeSize(epoch), topPath);
+        if (root != evidenceRoots[epoch][auditorId]) revert WrongEvidence(epoch, auditorId);
+    }
+
+    /// Disputes are accepted while the epoch's dispute window is open and it is still Open
+    /// (finalization cannot have started before the window ends).
+    function _checkDisputeWindow(uint64 epoch, EpochState storage st) internal view {
+        Params memory p = params;
+        uint256 end = uint256(_endOf(epoch)) + p.commitWindow + p.revealWindow + p.disputeWindow;
+        if (block.timestamp >= end || st.status == Status.Finalizing || st.status == Status.Finalized) {
+            revert DisputeWindowClosed(epoch);
+        }
     }
 
     // ---------------------------------------------------------------- fees
@@ -295,6 +454,8 @@ contract Settlement is Governed, EIP712 {
         _checkSig(digest, sig, a.signer);
         if (keccak256(abi.encodePacked(secret)) != secretHashes[epoch][auditorId]) revert SecretMismatch();
         countsHashes[epoch][auditorId] = countsHash;
+        evidenceRoots[epoch][auditorId] = evidenceRoot;
+        if (lastRevealedPlus1[auditorId] < epoch + 1) lastRevealedPlus1[auditorId] = epoch + 1;
         st.revealedMask |= uint256(1) << auditorId;
         st.revealedCount++;
         emit AttestationRevealed(epoch, auditorId, committeeHash, countsHash, evidenceRoot, secret);

@@ -81,6 +81,8 @@ abstract contract Fixture is Assertions {
     address internal constant BURN = 0x000000000000000000000000000000000000dEaD;
     uint256 internal constant DAY = 1 days;
     uint256 internal constant TL_DELAY = 1 hours;
+    uint256 internal constant BOND = 1000e18;
+    uint16 internal constant DISPUTER_BPS = 2000;
 
     TestToken internal token;
     AssayTimelock internal timelock;
@@ -135,13 +137,25 @@ abstract contract Fixture is Assertions {
         settlement = new Settlement(token, staking, address(timelock), guardian, _defaultParams());
         staking.bindSettlement(address(settlement));
         registry = new BlobRegistry(token, staking, settlement, address(timelock), guardian, price);
+        _gov(address(settlement), abi.encodeCall(Settlement.setBondParams, (BOND, DISPUTER_BPS)));
         for (uint256 a = 0; a < nAuditors; a++) {
             auditorPks.push(0xA0D1700 + a);
+            _postBond(uint8(a), BOND);
             _gov(
                 address(settlement),
                 abi.encodeCall(Settlement.setAuditor, (uint8(a), vm.addr(0xA0D1700 + a), vm.addr(0xFA7 + a), true))
             );
         }
+    }
+
+    /// Mints `amount` to the auditor's payee and posts it as the auditor's bond.
+    function _postBond(uint8 a, uint256 amount) internal {
+        address payee = vm.addr(0xFA7 + a);
+        token.mint(payee, amount);
+        vm.startPrank(payee);
+        token.approve(address(settlement), amount);
+        settlement.postBond(a, amount);
+        vm.stopPrank();
     }
 
     /// Runs `data` on `target` through the timelock (schedule, wait, execute).

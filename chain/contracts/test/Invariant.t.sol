@@ -217,7 +217,7 @@ contract InvariantTest is Fixture {
             pays[a] = vm.addr(0xFA7 + a);
         }
         handler = new Handler(token, staking, settlement, registry, ops, auditorPks, pays);
-        handler.noteMint(4 * 150e18);
+        handler.noteMint(4 * 150e18 + nAuditors * BOND); // stakes and the auditors' bonds (held by Settlement)
         // the handler commits the auditors' secrets (at each advance) and attests for them
     }
 

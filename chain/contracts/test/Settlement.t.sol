@@ -445,6 +445,9 @@ contract SettlementTest is Fixture {
         vm.expectRevert(abi.encodeWithSelector(Settlement.SecretTooLate.selector, uint64(1)));
         settlement.commitSecret(1, 0, h, s);
         // an auditor without a secret for the epoch cannot commit an attestation
+        token.mint(address(this), BOND);
+        token.approve(address(settlement), BOND);
+        settlement.postBond(7, BOND);
         _gov(address(settlement), abi.encodeCall(Settlement.setAuditor, (uint8(7), vm.addr(0x777), vm.addr(0x778), true)));
         _advance();
         uint32[] memory f = _fill(5, 1);
