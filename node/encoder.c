@@ -162,7 +162,7 @@ void node_blob_free(struct node_blob *b)
 struct encode_job {
 	const struct node_codec *c;
 	struct node_blob *b;
-	const uint8_t *y;                   /* Y = X G_sᵀ, k_p × n, row-major */
+	uint8_t *y;                         /* Y = X G_sᵀ, k_p × n, row-major (step 3 writes it) */
 	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M */
 	size_t first, last;
 };
@@ -179,7 +179,7 @@ static void *encode_rows(void *arg)
 	uint8_t *src[NODE_MAX_SHARDS], *dst[ROW_CHUNK];
 	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss);
 	for (size_t r = 0; r < kp; r++)
-		src[r] = (uint8_t *)(uintptr_t)(j->y + r * n * ss); /* ISA-L only reads sources */
+		src[r] = j->y + r * n * ss;
 	for (size_t i = j->first; i < j->last;) {
 		size_t count;
 		const uint8_t *base;
@@ -264,6 +264,36 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 	}
 }
 
+/* Step 2 of node_encode(): bytes [first, last) of every secondary sliver's parity (RS works
+ * bytewise, so the threads split the sliver length). */
+static void *encode_secondary(void *arg)
+{
+	struct encode_job *j = arg;
+	const size_t n = j->c->params.n, ks = j->c->params.k_secondary;
+	const size_t sl = j->b->secondary_len;
+	uint8_t *src[NODE_MAX_SHARDS], *dst[NODE_MAX_SHARDS];
+	for (size_t i = 0; i < ks; i++)
+		src[i] = j->b->secondary + i * sl + j->first;
+	for (size_t i = ks; i < n; i++)
+		dst[i - ks] = j->b->secondary + i * sl + j->first;
+	rs_parity(&j->c->secondary, 0, (int)(n - ks), j->last - j->first, src, dst);
+	return NULL;
+}
+
+/* Step 3: Y row-major is the transpose of the secondary slivers; here slivers [first,
+ * last). */
+static void *encode_transpose(void *arg)
+{
+	struct encode_job *j = arg;
+	const size_t n = j->c->params.n, kp = j->c->params.k_primary, ss = j->b->symbol_size;
+	uint8_t *y = j->y;
+	for (size_t c = j->first; c < j->last; c++)
+		for (size_t r = 0; r < kp; r++)
+			memcpy(y + (r * n + c) * ss, j->b->secondary + c * j->b->secondary_len + r * ss,
+			       ss);
+	return NULL;
+}
+
 void node_codec_set_threads(struct node_codec *c, unsigned threads)
 {
 	c->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
@@ -290,7 +320,6 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 	b->metadata->encoding_type = NODE_ENCODING_TYPE;
 	b->metadata->unencoded_length = len;
 
-	uint8_t **src = xmalloc(n * sizeof(*src)), **dst = xmalloc(n * sizeof(*dst));
 	uint8_t *y = xmalloc(kp * n * ss);
 	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = xmalloc(n * n * AUDIT_DIGEST_LEN);
 
@@ -305,25 +334,18 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 			memcpy(b->secondary + col * b->secondary_len + r * ss, blob + off, take);
 		}
 	/* 2. Secondary slivers k_s..n-1: the rows' parity, all rows at once (each secondary
-	 *    sliver is a contiguous vector of k_p symbols and RS works bytewise). */
-	for (size_t j = 0; j < ks; j++)
-		src[j] = b->secondary + j * b->secondary_len;
-	for (size_t j = ks; j < n; j++)
-		dst[j - ks] = b->secondary + j * b->secondary_len;
-	rs_parity(&c->secondary, 0, (int)(n - ks), b->secondary_len, src, dst);
-	/* 3. Y row-major is the transpose of the secondary slivers. */
-	for (size_t j = 0; j < n; j++)
-		for (size_t r = 0; r < kp; r++)
-			memcpy(y + (r * n + j) * ss, b->secondary + j * b->secondary_len + r * ss, ss);
+	 *    sliver is a contiguous vector of k_p symbols and RS works bytewise), split over
+	 *    the threads by byte range. 3. Y row-major is the transpose of the secondary
+	 *    slivers, split by sliver. */
+	struct encode_job job = {c, b, y, leaf, 0, 0};
+	run_parallel(encode_secondary, &job, b->secondary_len, c->threads);
+	run_parallel(encode_transpose, &job, n, c->threads);
 	/* 4. M row by row with its leaf hashes, then the 2n roots: the BLAKE2b work, which
 	 *    dominates, split over the codec's threads. */
-	struct encode_job job = {c, b, y, leaf, 0, 0};
 	run_parallel(encode_rows, &job, n, c->threads);
 	run_parallel(encode_roots, &job, n, c->threads);
 	audit_blob_id(b->metadata, b->blob_id);
 
-	free(src);
-	free(dst);
 	free(y);
 	free(leaf);
 	*out = b;
