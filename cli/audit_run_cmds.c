@@ -36,36 +36,15 @@
  * hex, mode 0600), or derived from the auditor's signing key as settle/secret.h says. */
 static bool load_secret_file(const char *path, uint8_t master[32], struct err *e)
 {
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return err_set(e, "cannot read the secret file %s: %s", path, strerror(errno));
-	if (st.st_mode & 077)
-		return err_set(e, "the secret file %s is readable by others (mode %03o); chmod 600 it",
-			       path, (unsigned)(st.st_mode & 0777));
-	uint8_t *text = NULL;
-	size_t len = 0;
-	if (!read_file(path, 256, &text, &len, e))
+	char *hex = NULL;
+	if (!read_secret_file(path, "secret file", 256, &hex, e))
 		return false;
-	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-		len--;
-	char hex[80];
-	bool ok = false;
-	if (len >= sizeof(hex)) {
-		err_set(e, "the secret file %s must hold 32 bytes as hex", path);
-		goto out;
-	}
-	memcpy(hex, text, len);
-	hex[len] = '\0';
 	struct err le;
-	if (!hex_decode_exact(master, 32, hex, &le)) {
+	bool ok = hex_decode_exact(master, 32, hex, &le);
+	if (!ok)
 		err_set(e, "the secret file %s must hold 32 bytes as hex", path);
-		goto out;
-	}
-	ok = true;
-out:
-	wipe(hex, sizeof(hex));
-	wipe(text, len);
-	free(text);
+	wipe(hex, strlen(hex));
+	free(hex);
 	return ok;
 }
 

@@ -17,6 +17,19 @@ static unsigned clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
 	return (unsigned)(v < lo ? lo : v > hi ? hi : v);
 }
 
+/* The gateway's limits from the settings, refused with a usage error when out of range. */
+static void check_limits(const struct command *cmd)
+{
+	if (settings.gateway_max_requests < 1 || settings.gateway_max_fetches < 1 ||
+	    settings.gateway_parallel < 1 || settings.gateway_parallel > 64)
+		cli_usage_error(cmd, "max-requests and max-fetches must be at least 1, "
+				     "fetch-parallel between 1 and 64");
+	if (settings.gateway_rate < 1 || settings.gateway_burst < 1)
+		cli_usage_error(cmd, "gateway-rate and gateway-burst must be at least 1");
+	if (settings.gateway_cache_mib < 1)
+		cli_usage_error(cmd, "cache-mib must be at least 1");
+}
+
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
 	static const char *listen, *committee, *token_file;
@@ -41,14 +54,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 	if (!committee && !(settings.deployment && *settings.deployment))
 		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to follow the chain, or "
 				     "--committee FILE");
-	if (settings.gateway_max_requests < 1 || settings.gateway_max_fetches < 1 ||
-	    settings.gateway_parallel < 1 || settings.gateway_parallel > 64)
-		cli_usage_error(cmd, "max-requests and max-fetches must be at least 1, "
-				     "fetch-parallel between 1 and 64");
-	if (settings.gateway_rate < 1 || settings.gateway_burst < 1)
-		cli_usage_error(cmd, "gateway-rate and gateway-burst must be at least 1");
-	if (settings.gateway_cache_mib < 1)
-		cli_usage_error(cmd, "cache-mib must be at least 1");
+	check_limits(cmd);
 	struct gateway_config cfg = {
 		.listen = listen ? listen : settings.gateway_listen,
 		.committee_path = committee,
@@ -87,19 +93,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		if (committee)
 			cli_usage_error(cmd, "the publisher pays on chain: drop --committee");
 		if (token_file) {
-			uint8_t *t = NULL;
-			size_t tl = 0;
-			if (!read_file(token_file, 4096, &t, &tl, &e)) {
+			if (!read_secret_file(token_file, "token file", 4096, &token, &e)) {
 				rc = cli_fail(cmd, "%s", e.msg);
-				goto out;
-			}
-			while (tl && (t[tl - 1] == '\n' || t[tl - 1] == '\r' || t[tl - 1] == ' '))
-				tl--;
-			token = xstrndup((const char *)t, tl);
-			wipe(t, tl);
-			free(t);
-			if (!*token) {
-				rc = cli_fail(cmd, "%s holds no token", token_file);
 				goto out;
 			}
 			cfg.publisher_token = token;

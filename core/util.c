@@ -196,6 +196,33 @@ bool read_file(const char *path, size_t max, uint8_t **out, size_t *out_len, str
 	return true;
 }
 
+bool read_secret_file(const char *path, const char *what, size_t max, char **out,
+		      struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return err_set(e, "cannot read the %s %s: %s", what, path, strerror(errno));
+	if (st.st_mode & 077)
+		return err_set(e, "the %s %s is readable by others (mode %03o); chmod 600 it", what,
+			       path, (unsigned)(st.st_mode & 0777));
+	uint8_t *text = NULL;
+	size_t len = 0;
+	if (!read_file(path, max, &text, &len, e))
+		return false;
+	size_t keep = len;
+	while (keep && (text[keep - 1] == '\n' || text[keep - 1] == '\r' || text[keep - 1] == ' '))
+		keep--;
+	if (!keep || memchr(text, '\0', keep)) {
+		wipe(text, len);
+		free(text);
+		return err_set(e, "the %s %s holds no %s", what, path, keep ? "text" : "value");
+	}
+	*out = xstrndup((const char *)text, keep);
+	wipe(text, len);
+	free(text);
+	return true;
+}
+
 bool thread_start_detached(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
