@@ -32,6 +32,24 @@ check "sub help" 0 "$A" db migrate --help;    contains "sub help example" "Examp
 check "settle help" 0 "$A" settle run --help; contains "settle help shows its key" "--signing-key-file"
 if grep -qF -- "--api-rate" <<<"$out"; then echo "FAIL settle help lists api settings"; fails=$((fails + 1)); else echo "ok   settle help leaves out api settings"; fi
 check "help-all" 0 "$A" settle run --help-all; contains "help-all lists everything" "--api-rate"
+
+# Every command that `assay --help` lists: its --help exits 0 and says how to call it, and an
+# unknown option is a usage error (exit 2) that names the option and points at --help.
+ncmd=0
+while read -r group sub; do
+	ncmd=$((ncmd + 1))
+	out=$("$A" "$group" "$sub" --help 2>&1); rc=$?
+	if [ $rc -ne 0 ] || ! grep -qF -- "Usage: assay $group $sub" <<<"$out"; then
+		echo "FAIL $group $sub --help: exit $rc: $out"; fails=$((fails + 1))
+	fi
+	out=$("$A" "$group" "$sub" --no-such-option 2>&1); rc=$?
+	if [ $rc -ne 2 ] || ! grep -qF -- "'--no-such-option'" <<<"$out" ||
+		! grep -qF -- "assay $group $sub --help" <<<"$out"; then
+		echo "FAIL $group $sub with an unknown option: exit $rc: $out"; fails=$((fails + 1))
+	fi
+done < <("$A" --help | sed -nE 's/^  ([a-z]+) ([a-z-]+)  .*/\1 \2/p')
+if [ "$ncmd" -ge 30 ]; then echo "ok   --help and unknown options of all $ncmd commands"; else
+	echo "FAIL only $ncmd commands found in assay --help"; fails=$((fails + 1)); fi
 check "missing value" 2 "$A" db migrate --db
 check "bad env value" 2 env ASSAY_DB_CONNECT_TIMEOUT=soon "$A" db status
 single_line "bad env value one line"; contains "bad env value says" "db-connect-timeout must be a non-negative integer"
