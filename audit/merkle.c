@@ -10,11 +10,6 @@
 
 static const uint8_t zeros[AUDIT_DIGEST_LEN];
 
-static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)[AUDIT_DIGEST_LEN],
-			   size_t n);
-static void leaf_hashes_fixed(uint8_t (*h)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
-			      size_t leaf_len, size_t n);
-
 void audit_merkle_leaf_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t *data, size_t len)
 {
 	static const uint8_t prefix = 0x00;
@@ -44,6 +39,43 @@ unsigned audit_merkle_depth(size_t n_leaves)
 		d++;
 	}
 	return d;
+}
+
+/* Hashes n messages of `len` bytes each, message i at data + i * stride with the domain
+ * prefix, into out[i]: side by side (audit/b2many.h), a batch at a time. */
+static void hash_strided(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t *data, size_t stride,
+			 size_t len, uint8_t prefix, size_t n)
+{
+	enum { BATCH = 64 };
+	struct audit_b2_msg m[BATCH];
+	for (size_t i = 0; i < n;) {
+		size_t take = n - i < BATCH ? n - i : BATCH;
+		for (size_t t = 0; t < take; t++)
+			m[t] = (struct audit_b2_msg){data + (i + t) * stride, len, true, prefix,
+						     out[i + t]};
+		audit_b2_many(m, take);
+		i += take;
+	}
+}
+
+void audit_merkle_leaf_hashes(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			      size_t leaf_len, size_t n)
+{
+	hash_strided(out, leaves, leaf_len, leaf_len, 0x00, n);
+}
+
+/* One level of inner hashes: parent i = H(0x01 ‖ in[2i] ‖ in[2i+1]) (the two children are
+ * adjacent, so one message), the last one with an all-zero right sibling when the level is
+ * odd. `out` must not overlap `in`: a level's hashes run side by side. Returns the number
+ * of parents. */
+static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)[AUDIT_DIGEST_LEN],
+			   size_t n)
+{
+	size_t full = n / 2;
+	hash_strided(out, in[0], 2 * AUDIT_DIGEST_LEN, 2 * AUDIT_DIGEST_LEN, 0x01, full);
+	if (n % 2)
+		audit_merkle_inner_hash(out[full], in[n - 1], zeros);
+	return (n + 1) / 2;
 }
 
 /* The tree is stored level by level from the leaves up, every level padded to an even
@@ -97,7 +129,7 @@ struct audit_merkle_tree *audit_merkle_tree_new_fixed(const uint8_t *leaves, siz
 						      size_t n)
 {
 	uint8_t (*h)[AUDIT_DIGEST_LEN] = xcalloc(n ? n : 1, AUDIT_DIGEST_LEN);
-	leaf_hashes_fixed(h, leaves, leaf_len, n);
+	audit_merkle_leaf_hashes(h, leaves, leaf_len, n);
 	struct audit_merkle_tree *t = audit_merkle_tree_new((const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
 	free(h);
 	return t;
@@ -144,28 +176,6 @@ void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
 	*path_len = len;
 }
 
-/* One level of inner hashes: parent i = H(0x01 ‖ in[2i] ‖ in[2i+1]), the last one with an
- * all-zero right sibling when the level is odd; every parent of the level side by side
- * (audit/b2many.h). `out` must not overlap `in`. Returns the number of parents. */
-static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)[AUDIT_DIGEST_LEN],
-			   size_t n)
-{
-	enum { BATCH = 64 };
-	struct audit_b2_msg m[BATCH];
-	size_t parents = (n + 1) / 2, full = n / 2;
-	for (size_t i = 0; i < full;) {
-		size_t take = full - i < BATCH ? full - i : BATCH;
-		for (size_t t = 0; t < take; t++)
-			m[t] = (struct audit_b2_msg){in[2 * (i + t)], 2 * AUDIT_DIGEST_LEN, true, 0x01,
-						     out[i + t]};
-		audit_b2_many(m, take);
-		i += take;
-	}
-	if (parents > full)
-		audit_merkle_inner_hash(out[full], in[n - 1], zeros);
-	return parents;
-}
-
 void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
 				   const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n)
 {
@@ -189,27 +199,11 @@ void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
 	free(buf);
 }
 
-/* Leaf hashes of n leaves of leaf_len bytes stored back to back, side by side. */
-static void leaf_hashes_fixed(uint8_t (*h)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
-			      size_t leaf_len, size_t n)
-{
-	enum { BATCH = 64 };
-	struct audit_b2_msg m[BATCH];
-	for (size_t i = 0; i < n;) {
-		size_t take = n - i < BATCH ? n - i : BATCH;
-		for (size_t t = 0; t < take; t++)
-			m[t] = (struct audit_b2_msg){leaves + (i + t) * leaf_len, leaf_len, true, 0x00,
-						     h[i + t]};
-		audit_b2_many(m, take);
-		i += take;
-	}
-}
-
 void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
 			     size_t leaf_len, size_t n)
 {
 	uint8_t (*h)[AUDIT_DIGEST_LEN] = xmalloc((n ? n : 1) * AUDIT_DIGEST_LEN);
-	leaf_hashes_fixed(h, leaves, leaf_len, n);
+	audit_merkle_leaf_hashes(h, leaves, leaf_len, n);
 	audit_merkle_root_from_hashes(root, (const uint8_t(*)[AUDIT_DIGEST_LEN])h, n);
 	free(h);
 }

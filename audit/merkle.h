@@ -21,6 +21,10 @@ struct err;
 void audit_merkle_leaf_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t *data, size_t len);
 void audit_merkle_inner_hash(uint8_t out[AUDIT_DIGEST_LEN], const uint8_t left[AUDIT_DIGEST_LEN],
 			     const uint8_t right[AUDIT_DIGEST_LEN]);
+/* The leaf hashes of n leaves of leaf_len bytes stored back to back (the symbols of a
+ * sliver, a row of the encoder's matrix), hashed side by side (audit/b2many.h). */
+void audit_merkle_leaf_hashes(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t *leaves,
+			      size_t leaf_len, size_t n);
 /* ceil(log2 n): the length of every proof in a tree of n leaves (0 for n <= 1). */
 unsigned audit_merkle_depth(size_t n_leaves);
 

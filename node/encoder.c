@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit/b2many.h"
 #include "audit/merkle.h"
 #include "core/err.h"
 
@@ -196,17 +195,8 @@ static void *encode_rows(void *arg)
 		for (size_t t = 0; t < count; t++) {
 			const uint8_t *row = base + t * n * ss;
 			memcpy(b->primary + (i + t) * b->primary_len, row, b->primary_len);
-			/* the row's n leaves side by side (audit/b2many.h): most of the encoder's
-			 * time is these hashes */
-			for (size_t col = 0; col < n;) {
-				struct audit_b2_msg m[64];
-				size_t take = n - col < 64 ? n - col : 64;
-				for (size_t q = 0; q < take; q++)
-					m[q] = (struct audit_b2_msg){row + (col + q) * ss, ss, true, 0x00,
-								     j->leaf[(i + t) * n + col + q]};
-				audit_b2_many(m, take);
-				col += take;
-			}
+			/* most of the encoder's time: the row's n leaves, side by side */
+			audit_merkle_leaf_hashes(j->leaf + (i + t) * n, row, ss, n);
 		}
 		i += count;
 	}
