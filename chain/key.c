@@ -109,24 +109,9 @@ bool chain_key_from_file(struct chain_key **out, const char *path, struct err *e
 	char text[130];
 	bool ok = false;
 	ssize_t n = 0;
-	/* Symlinks are followed (secret mounts use them); the mode checked is the target's. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_private_file(path, "key file", e);
 	if (fd < 0)
-		return err_set(e, "cannot open key file %s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		err_set(e, "cannot stat key file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, "key file %s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		err_set(e, "key file %s has mode %04o: it must be readable by its owner only "
-			   "(chmod 600 %s)", path, (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
+		return false;
 	for (;;) {
 		ssize_t r = read(fd, text + n, sizeof(text) - 1 - (size_t)n);
 		if (r < 0 && errno == EINTR)

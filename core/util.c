@@ -196,31 +196,69 @@ bool read_file(const char *path, size_t max, uint8_t **out, size_t *out_len, str
 	return true;
 }
 
+int open_private_file(const char *path, const char *what, struct err *e)
+{
+	/* Symlinks are followed (secret mounts use them); the mode checked is the target's,
+	 * on the descriptor we read from, so the file cannot change between check and read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(e, "cannot open %s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		err_set(e, "cannot stat %s %s: %s", what, path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		err_set(e, "%s %s is not a regular file", what, path);
+	else if (st.st_mode & 077)
+		err_set(e, "%s %s has mode %04o: it must be readable by its owner only (chmod 600 %s)",
+			what, path, (unsigned)(st.st_mode & 07777), path);
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
 bool read_secret_file(const char *path, const char *what, size_t max, char **out,
 		      struct err *e)
 {
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return err_set(e, "cannot read the %s %s: %s", what, path, strerror(errno));
-	if (st.st_mode & 077)
-		return err_set(e, "the %s %s is readable by others (mode %03o); chmod 600 it", what,
-			       path, (unsigned)(st.st_mode & 0777));
-	uint8_t *text = NULL;
-	size_t len = 0;
-	if (!read_file(path, max, &text, &len, e))
+	int fd = open_private_file(path, what, e);
+	if (fd < 0)
 		return false;
+	/* one buffer of max + 1 bytes, never reallocated: no copy of the secret is left behind */
+	uint8_t *text = xmalloc(max + 1);
+	size_t len = 0;
+	bool ok = false;
+	for (;;) {
+		ssize_t r = read(fd, text + len, max + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(e, "cannot read %s %s: %s", what, path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > max) {
+			err_set(e, "%s %s is larger than the limit of %zu bytes", what, path, max);
+			goto out;
+		}
+	}
 	size_t keep = len;
 	while (keep && (text[keep - 1] == '\n' || text[keep - 1] == '\r' || text[keep - 1] == ' '))
 		keep--;
 	if (!keep || memchr(text, '\0', keep)) {
-		wipe(text, len);
-		free(text);
-		return err_set(e, "the %s %s holds no %s", what, path, keep ? "text" : "value");
+		err_set(e, "the %s %s holds no %s", what, path, keep ? "text" : "value");
+		goto out;
 	}
 	*out = xstrndup((const char *)text, keep);
-	wipe(text, len);
+	ok = true;
+out:
+	wipe(text, max + 1);
 	free(text);
-	return true;
+	close(fd);
+	return ok;
 }
 
 bool thread_start_detached(void *(*fn)(void *), void *arg)

@@ -42,9 +42,13 @@ struct err;
 bool write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e) WARN_UNUSED;
 /* Read a whole file (up to max bytes) into a malloc'd buffer. */
 bool read_file(const char *path, size_t max, uint8_t **out, size_t *out_len, struct err *e) WARN_UNUSED;
-/* Read a secret (a key, a token) from a file only its owner may read (mode 0600, else an
- * error saying chmod 600), trailing newlines and spaces dropped, as a malloc'd string; the
- * caller wipes and frees it. `what` names the file in errors ("secret file", "token file"). */
+/* Opens a secret's file (a key, the auditor's secret, a token) for reading: it must be a
+ * regular file readable by its owner only (mode checked on the opened descriptor; symlinks
+ * followed). `what` names it in errors ("key file"). Returns the descriptor, or -1 with e
+ * saying why (chmod 600 when the mode is wrong). */
+int open_private_file(const char *path, const char *what, struct err *e);
+/* The whole secret from such a file (up to max bytes), trailing newlines and spaces
+ * dropped, as a malloc'd string; the caller wipes and frees it. */
 bool read_secret_file(const char *path, const char *what, size_t max, char **out,
 		      struct err *e) WARN_UNUSED;
 
