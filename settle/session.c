@@ -11,6 +11,15 @@
 #include "sql/db.h"
 #include "sql/txstore.h"
 
+/* A key the session needs, from its file; a missing setting says which flag gives it. */
+static bool required_key(struct chain_key **k, const char *path, const char *what,
+			 const char *flag, struct err *e)
+{
+	if (!path || !*path)
+		return err_set(e, "no %s key: give %s FILE", what, flag);
+	return chain_key_from_file(k, path, e);
+}
+
 bool settle_session_open(struct settle_session *s, const struct settle_session_cfg *c, int need,
 			 struct err *e)
 {
@@ -36,11 +45,7 @@ bool settle_session_open(struct settle_session *s, const struct settle_session_c
 			goto fail;
 	}
 	if (need & SETTLE_NEED_SENDER) {
-		if (!c->gas_key_file || !*c->gas_key_file) {
-			err_set(e, "no gas key: give --gas-key-file FILE");
-			goto fail;
-		}
-		if (!chain_key_from_file(&s->gas, c->gas_key_file, e))
+		if (!required_key(&s->gas, c->gas_key_file, "gas", "--gas-key-file", e))
 			goto fail;
 		db_txstore_init(&s->store, s->db);
 		s->have_store = true;
@@ -61,11 +66,7 @@ bool settle_session_open(struct settle_session *s, const struct settle_session_c
 	s->ctx.dom.chain_id = s->dep.chain_id;
 	memcpy(s->ctx.dom.settlement, s->dep.settlement, 20);
 	if (need & SETTLE_NEED_SIGNING) {
-		if (!c->signing_key_file || !*c->signing_key_file) {
-			err_set(e, "no signing key: give --signing-key-file FILE");
-			goto fail;
-		}
-		if (!chain_key_from_file(&s->signing, c->signing_key_file, e))
+		if (!required_key(&s->signing, c->signing_key_file, "signing", "--signing-key-file", e))
 			goto fail;
 		if (c->gas_key_file && *c->gas_key_file && s->gas) {
 			uint8_t a[20], b[20];
