@@ -24,10 +24,10 @@
 #include "node/encoder.h"
 #include "node/follow.h"
 #include "node/recover.h"
+#include "node/route.h"
 #include "node/store.h"
 
 #define DEFAULT_MAX_BODY (32u << 20)
-#define MAX_IDS_PER_REQUEST 1024u
 #define CACHE_SLOTS 256
 #define GARBAGE_LEN 300
 
@@ -523,46 +523,11 @@ out:
 	return ret;
 }
 
-struct symbol_query {
-	uint32_t n;
-	struct audit_symbol_id *ids;
-	size_t count;
-	bool has_axis;
-	enum audit_proof_axis axis;
-	bool bad;
-	char why[600];
-};
-
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				 const char *value)
 {
 	(void)kind;
-	struct symbol_query *q = cls;
-	struct err e = {{0}};
-	if (q->bad)
-		return MHD_NO;
-	if (!strcmp(key, "id")) {
-		if (q->count == MAX_IDS_PER_REQUEST) {
-			snprintf(q->why, sizeof(q->why), "at most %u ids per request",
-				 MAX_IDS_PER_REQUEST);
-			q->bad = true;
-		} else if (!value || !audit_symbol_id_parse(value, q->n, &q->ids[q->count], &e)) {
-			snprintf(q->why, sizeof(q->why), "%s", value ? e.msg : "empty id");
-			q->bad = true;
-		} else {
-			q->count++;
-		}
-	} else if (!strcmp(key, "proofAxis")) {
-		if (!value || !audit_proof_axis_parse(value, &q->axis, &e)) {
-			snprintf(q->why, sizeof(q->why), "%s", value ? e.msg : "empty proofAxis");
-			q->bad = true;
-		}
-		q->has_axis = true;
-	} else {
-		snprintf(q->why, sizeof(q->why), "unknown query parameter '%.40s'", key);
-		q->bad = true;
-	}
-	return q->bad ? MHD_NO : MHD_YES;
+	return node_symbol_query_add(cls, key, value) ? MHD_YES : MHD_NO;
 }
 
 /* A symbol of another stored blob with the same id and axis (--fault-other-blob). */
@@ -606,8 +571,8 @@ static enum MHD_Result get_symbols(struct node_server *s, const struct node_view
 				   const uint8_t id[AUDIT_DIGEST_LEN])
 {
 	uint32_t n = s->n;
-	struct symbol_query q = {.n = n};
-	q.ids = xcalloc(MAX_IDS_PER_REQUEST, sizeof(*q.ids));
+	struct node_symbol_query q;
+	node_symbol_query_init(&q, n);
 	struct audit_recovery_symbol *items = NULL;
 	size_t found = 0;
 	enum MHD_Result ret;
@@ -669,7 +634,7 @@ out:
 	for (size_t i = 0; i < found; i++)
 		audit_recovery_symbol_clear(&items[i]);
 	free(items);
-	free(q.ids);
+	node_symbol_query_clear(&q);
 	return ret;
 }
 
@@ -768,23 +733,9 @@ static void sleep_ms(uint64_t ms)
 
 /* Routes /v1/blobs/{id}/... */
 static enum MHD_Result route_blob(struct node_server *s, const struct node_view *k,
-				  struct MHD_Connection *conn,
-				  const char *method, const char *rest, const struct upload *up)
+				  struct MHD_Connection *conn, const char *method,
+				  const struct node_route *r, const struct upload *up)
 {
-	const char *slash = strchr(rest, '/');
-	if (!slash)
-		return send_error(conn, 404, "no such endpoint");
-	char idt[64];
-	size_t idl = (size_t)(slash - rest);
-	uint8_t id[AUDIT_DIGEST_LEN];
-	struct err e = {{0}};
-	if (idl >= sizeof(idt))
-		return send_error(conn, 400, "the blob ID is not 43 characters of URL-safe base64");
-	memcpy(idt, rest, idl);
-	idt[idl] = '\0';
-	if (!audit_blob_id_parse(idt, id, &e))
-		return send_error(conn, 400, "%s", e.msg);
-	const char *what = slash + 1;
 	bool get = !strcmp(method, "GET"), put = !strcmp(method, "PUT");
 
 	if (s->cfg.faults.slow_ms)
@@ -796,44 +747,29 @@ static enum MHD_Result route_blob(struct node_server *s, const struct node_view 
 		return send_bytes(conn, 200, "application/octet-stream", junk, GARBAGE_LEN);
 	}
 
-	if (!strcmp(what, "metadata")) {
+	switch (r->ep) {
+	case NODE_EP_METADATA:
 		if (get)
-			return get_metadata(s, conn, id);
+			return get_metadata(s, conn, r->id);
 		if (put)
-			return put_metadata(s, conn, id, &up->body);
+			return put_metadata(s, conn, r->id, &up->body);
 		return send_error(conn, 405, "metadata takes GET or PUT");
-	}
-	if (!strcmp(what, "recoverySymbols")) {
+	case NODE_EP_SYMBOLS:
 		if (get)
-			return get_symbols(s, k, conn, id);
+			return get_symbols(s, k, conn, r->id);
 		return send_error(conn, 405, "recoverySymbols takes GET");
-	}
-	if (!strcmp(what, "confirmation") || !strcmp(what, "confirmation/permanent")) {
+	case NODE_EP_CONFIRMATION:
 		if (get)
-			return get_confirmation(s, k, conn, id);
+			return get_confirmation(s, k, conn, r->id);
 		return send_error(conn, 405, "confirmation takes GET");
-	}
-	if (!strncmp(what, "slivers/", 8)) {
-		const char *p = what + 8;
-		const char *sl2 = strchr(p, '/');
-		char num[8];
-		uint64_t pair;
-		enum audit_proof_axis axis;
-		if (!sl2 || (size_t)(sl2 - p) >= sizeof(num) || sl2 == p)
-			return send_error(conn, 400, "expected slivers/{pair}/{primary|secondary}");
-		memcpy(num, p, (size_t)(sl2 - p));
-		num[sl2 - p] = '\0';
-		if (num[0] < '0' || num[0] > '9' || !parse_u64(num, &pair) ||
-		    pair >= s->n)
-			return send_error(conn, 400, "sliver pair index '%s' is not below %u", num,
-					  s->n);
-		if (!audit_proof_axis_parse(sl2 + 1, &axis, &e))
-			return send_error(conn, 400, "sliver type: %s", e.msg);
+	case NODE_EP_SLIVER:
 		if (get)
-			return get_sliver(s, k, conn, id, (uint32_t)pair, axis);
+			return get_sliver(s, k, conn, r->id, r->pair, r->axis);
 		if (put)
-			return put_sliver(s, k, conn, id, (uint32_t)pair, axis, &up->body);
+			return put_sliver(s, k, conn, r->id, r->pair, r->axis, &up->body);
 		return send_error(conn, 405, "slivers take GET or PUT");
+	default:
+		break;
 	}
 	return send_error(conn, 404, "no such endpoint");
 }
@@ -863,19 +799,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (up->too_large)
 		return send_error(conn, 413, "request bodies are limited to %zu bytes",
 				  s->cfg.max_body);
+	struct node_route r;
+	unsigned status;
+	char why[600];
+	if (!node_route_parse(url, s->n, &r, &status, why, sizeof(why)))
+		return send_error(conn, status, "%s", why);
 	struct node_view *k = view_get(s);
 	enum MHD_Result ret;
-	if (!strcmp(url, "/v1/health"))
+	if (r.ep == NODE_EP_HEALTH)
 		ret = get_health(s, k, conn);
-	else if (!strcmp(url, "/metrics"))
+	else if (r.ep == NODE_EP_METRICS)
 		ret = get_metrics(s, conn);
-	else if (!strcmp(url, "/v1/admin/recover"))
+	else if (r.ep == NODE_EP_RECOVER)
 		ret = strcmp(method, "POST") ? send_error(conn, 405, "recover takes POST")
 					     : post_recover(s, k, conn);
-	else if (!strncmp(url, "/v1/blobs/", 10))
-		ret = route_blob(s, k, conn, method, url + 10, up);
 	else
-		ret = send_error(conn, 404, "no such endpoint");
+		ret = route_blob(s, k, conn, method, &r, up);
 	node_view_unref(k);
 	return ret;
 }

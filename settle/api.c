@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "chain/u256.h"
 #include "core/net.h"
+#include "settle/apiroute.h"
 #include "settle/evidence.h"
 #include "settle/payouts.h"
 #include "settle/score.h"
@@ -32,7 +33,6 @@
 #include "sql/api.h"
 #include "sql/db.h"
 
-#define MAX_ARGS 8
 #define HTTP_CONTENT_TOO_LARGE 413u /* named differently across MHD versions */
 /* An epoch range of one payouts request spans at most this many epochs when to= is open. */
 #define EPOCH_MAX ((uint64_t)INT64_MAX)
@@ -242,112 +242,20 @@ static json_t *jscore(uint64_t passed, uint64_t decided, const char *prefix, jso
 
 /* ---- strict parameters ---- */
 
-struct args {
-	size_t n;
-	const char *key[MAX_ARGS];
-	const char *val[MAX_ARGS];
-	size_t bytes;
-	bool too_many, no_value;
-};
-
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
 	(void)kind;
-	struct args *q = cls;
-	q->bytes += strlen(key) + 2 + (value ? strlen(value) : 0);
-	if (!value)
-		q->no_value = true;
-	if (q->n >= MAX_ARGS) {
-		q->too_many = true;
-		return MHD_YES;
-	}
-	q->key[q->n] = key;
-	q->val[q->n] = value;
-	q->n++;
+	settle_api_args_add(cls, key, value);
 	return MHD_YES;
 }
 
-/* Checks that every argument is one of allowed (NULL-terminated) and none repeats. */
-static bool args_check(const struct args *q, const char *const *allowed, char *why, size_t n)
-{
-	if (q->too_many) {
-		snprintf(why, n, "too many query parameters");
-		return false;
-	}
-	if (q->no_value) {
-		snprintf(why, n, "every query parameter needs a value (name=value)");
-		return false;
-	}
-	for (size_t i = 0; i < q->n; i++) {
-		bool known = false;
-		for (const char *const *a = allowed; *a; a++)
-			known = known || !strcmp(*a, q->key[i]);
-		if (!known) {
-			snprintf(why, n, "unknown query parameter '%.40s'", q->key[i]);
-			return false;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(q->key[i], q->key[j])) {
-				snprintf(why, n, "query parameter '%.40s' is given twice", q->key[i]);
-				return false;
-			}
-	}
-	return true;
-}
-
-static const char *args_get(const struct args *q, const char *key)
-{
-	for (size_t i = 0; i < q->n; i++)
-		if (!strcmp(q->key[i], key))
-			return q->val[i];
-	return NULL;
-}
-
-/* A decimal number of at most 18 digits (so it fits a bigint), nothing else. */
-static bool parse_number(const char *s, uint64_t *v)
-{
-	size_t len = strlen(s);
-	if (len == 0 || len > 18)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return parse_u64(s, v);
-}
-
-/* A node or auditor id: 0x and 40 hex digits. */
-static bool parse_id(const char *s, uint8_t out[20])
-{
-	if (strncmp(s, "0x", 2) || strlen(s) != 42)
-		return false;
-	for (const char *p = s + 2; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
-			return false;
-	return hex_decode_exact(out, 20, s, NULL);
-}
-
-/* An optional number parameter; false (with why) when present and not a number. */
-static bool arg_number(const struct args *q, const char *key, bool *has, uint64_t *v, char *why,
-		       size_t n)
-{
-	const char *s = args_get(q, key);
-	*has = s != NULL;
-	if (!s)
-		return true;
-	if (!parse_number(s, v)) {
-		snprintf(why, n, "%s must be a decimal number below 10^18", key);
-		return false;
-	}
-	return true;
-}
-
-static bool arg_limit(const struct api *a, const struct args *q, uint64_t *limit, char *why,
-		      size_t n)
+static bool arg_limit(const struct api *a, const struct settle_api_args *q, uint64_t *limit,
+		      char *why, size_t n)
 {
 	bool has;
 	*limit = a->cfg.default_limit;
-	if (!arg_number(q, "limit", &has, limit, why, n))
+	if (!settle_api_arg_number(q, "limit", &has, limit, why, n))
 		return false;
 	if (has && (*limit < 1 || *limit > a->cfg.max_limit)) {
 		snprintf(why, n, "limit must be between 1 and %" PRIu64, a->cfg.max_limit);
@@ -398,14 +306,15 @@ static json_t *epoch_json(const struct db_api_epoch *x)
 }
 
 static enum MHD_Result get_epochs(struct api *a, struct MHD_Connection *conn,
-				  const struct args *q)
+				  const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {"limit", "after", NULL};
 	char why[160];
 	uint64_t limit, after = 0;
 	bool has_after;
-	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
-	    !arg_number(q, "after", &has_after, &after, why, sizeof(why)))
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)) ||
+	    !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "after", &has_after, &after, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
 
 	struct slot *s = pool_acquire(a);
@@ -499,15 +408,16 @@ static json_t *median_json(const struct db_api_count *c, size_t n, uint64_t epoc
 }
 
 static enum MHD_Result get_payouts(struct api *a, struct MHD_Connection *conn,
-				   const uint8_t node[20], const struct args *q)
+				   const uint8_t node[20], const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {"from", "to", "limit", NULL};
 	char why[160];
 	uint64_t limit, from = 0, to = EPOCH_MAX;
 	bool has_from, has_to;
-	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
-	    !arg_number(q, "from", &has_from, &from, why, sizeof(why)) ||
-	    !arg_number(q, "to", &has_to, &to, why, sizeof(why)))
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)) ||
+	    !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "from", &has_from, &from, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "to", &has_to, &to, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
 	if (from > to)
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "from must not be after to");
@@ -640,11 +550,11 @@ static json_t *signature_json(const struct api *a, const struct db_api_attestati
 }
 
 static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *conn,
-					uint64_t epoch, const struct args *q)
+					uint64_t epoch, const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {NULL};
 	char why[160];
-	if (!args_check(q, allowed, why, sizeof(why)))
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
 
 	struct slot *s = pool_acquire(a);
@@ -710,18 +620,19 @@ static bool has_hash(const struct settle_record *r)
 }
 
 static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, uint64_t epoch,
-				    const uint8_t node[20], const struct args *q)
+				    const uint8_t node[20], const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {"limit", "after_seq", "auditor", NULL};
 	char why[160];
 	uint64_t limit, after = 0;
 	bool has_after;
 	uint8_t auditor[20];
-	const char *aud_text = args_get(q, "auditor");
-	if (!args_check(q, allowed, why, sizeof(why)) || !arg_limit(a, q, &limit, why, sizeof(why)) ||
-	    !arg_number(q, "after_seq", &has_after, &after, why, sizeof(why)))
+	const char *aud_text = settle_api_args_get(q, "auditor");
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)) ||
+	    !arg_limit(a, q, &limit, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "after_seq", &has_after, &after, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
-	if (aud_text && !parse_id(aud_text, auditor))
+	if (aud_text && !settle_api_parse_id(aud_text, auditor))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST,
 				  "auditor must be 0x followed by 40 hex digits");
 
@@ -860,11 +771,11 @@ static enum MHD_Result get_chain(struct api *a, struct MHD_Connection *conn)
 /* The network page's table and chart: what each epoch paid (node_scores) and the newest
  * committee recorded, with each member's result in the newest scored epoch. */
 static enum MHD_Result get_network(struct api *a, struct MHD_Connection *conn,
-				   const struct args *q)
+				   const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {NULL};
 	char why[160];
-	if (!args_check(q, allowed, why, sizeof(why)))
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
 	struct slot *s = pool_acquire(a);
 	struct err e = {{0}};
@@ -911,15 +822,15 @@ out:
 
 /* How a node's decided challenges ended, per epoch and auditor: why it lost score. */
 static enum MHD_Result get_outcomes(struct api *a, struct MHD_Connection *conn,
-				    const uint8_t node[20], const struct args *q)
+				    const uint8_t node[20], const struct settle_api_args *q)
 {
 	static const char *const allowed[] = {"from", "to", NULL};
 	char why[160];
 	uint64_t from = 0, to = EPOCH_MAX;
 	bool has;
-	if (!args_check(q, allowed, why, sizeof(why)) ||
-	    !arg_number(q, "from", &has, &from, why, sizeof(why)) ||
-	    !arg_number(q, "to", &has, &to, why, sizeof(why)))
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "from", &has, &from, why, sizeof(why)) ||
+	    !settle_api_arg_number(q, "to", &has, &to, why, sizeof(why)))
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
 	struct slot *s = pool_acquire(a);
 	struct err e = {{0}};
@@ -952,7 +863,7 @@ out:
  * connections to this host and the chain's RPC (the API's, or one the user gave as
  * ?rpc=URL, which the page then reads instead). */
 static enum MHD_Result send_web(struct api *a, struct MHD_Connection *conn, const char *url,
-				const struct args *q)
+				const struct settle_api_args *q)
 {
 	const struct settle_web_asset *asset = NULL;
 	unsigned status = MHD_HTTP_OK;
@@ -969,7 +880,7 @@ static enum MHD_Result send_web(struct api *a, struct MHD_Connection *conn, cons
 	if (!asset)
 		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such page");
 	char extra[256] = "";
-	const char *rpc = args_get(q, "rpc");
+	const char *rpc = settle_api_args_get(q, "rpc");
 	if (page && rpc && !settle_web_origin(rpc, extra, sizeof(extra)))
 		extra[0] = '\0';
 	char csp[700];
@@ -994,76 +905,35 @@ static enum MHD_Result send_web(struct api *a, struct MHD_Connection *conn, cons
 
 /* ---- routing ---- */
 
-/* Splits path (after "/v1/") into at most 5 segments; false when more or empty ones. */
-static bool split_path(const char *path, char seg[5][48], size_t *n)
-{
-	*n = 0;
-	const char *p = path;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 0 || len >= 48 || *n == 5)
-			return false;
-		memcpy(seg[*n], p, len);
-		seg[*n][len] = '\0';
-		(*n)++;
-		if (!slash)
-			return true;
-		p = slash + 1;
-	}
-}
-
 static enum MHD_Result route(struct api *a, struct MHD_Connection *conn, const char *url,
-			     const struct args *q)
+			     const struct settle_api_args *q)
 {
-	char seg[5][48];
-	size_t n = 0;
-	if (strncmp(url, "/v1/", 4) && strcmp(url, "/v1"))
+	static const char *const none[] = {NULL};
+	struct settle_api_route r;
+	unsigned status;
+	char why[160];
+	if (!settle_api_route_parse(url, &r, &status, why, sizeof(why)))
+		return send_error(conn, status, "%s", why);
+	switch (r.kind) {
+	case SETTLE_API_WEB:
 		return send_web(a, conn, url, q);
-	if (strncmp(url, "/v1/", 4) || !split_path(url + 4, seg, &n))
-		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
-	if (n == 1 && (!strcmp(seg[0], "chain") || !strcmp(seg[0], "network"))) {
-		static const char *const none[] = {NULL};
-		char why[160];
-		if (seg[0][0] == 'n')
-			return get_network(a, conn, q);
-		if (!args_check(q, none, why, sizeof(why)))
+	case SETTLE_API_NETWORK:
+		return get_network(a, conn, q);
+	case SETTLE_API_CHAIN:
+	case SETTLE_API_HEALTH:
+		if (!settle_api_args_check(q, none, why, sizeof(why)))
 			return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
-		return get_chain(a, conn);
-	}
-	if (n == 1 && !strcmp(seg[0], "health")) {
-		static const char *const none[] = {NULL};
-		char why[160];
-		if (!args_check(q, none, why, sizeof(why)))
-			return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
-		return get_health(a, conn);
-	}
-	if (n == 1 && !strcmp(seg[0], "epochs"))
+		return r.kind == SETTLE_API_CHAIN ? get_chain(a, conn) : get_health(a, conn);
+	case SETTLE_API_EPOCHS:
 		return get_epochs(a, conn, q);
-	if (n == 3 && !strcmp(seg[0], "nodes") &&
-	    (!strcmp(seg[2], "payouts") || !strcmp(seg[2], "outcomes"))) {
-		uint8_t node[20];
-		if (!parse_id(seg[1], node))
-			return send_error(conn, MHD_HTTP_BAD_REQUEST,
-					  "the node must be 0x followed by 40 hex digits");
-		if (seg[2][0] == 'o')
-			return get_outcomes(a, conn, node, q);
-		return get_payouts(a, conn, node, q);
-	}
-	uint64_t epoch;
-	bool epoch_route = (n == 3 && !strcmp(seg[2], "attestations")) ||
-			   (n == 5 && !strcmp(seg[2], "nodes") && !strcmp(seg[4], "evidence"));
-	if (!strcmp(seg[0], "epochs") && epoch_route) {
-		if (!parse_number(seg[1], &epoch))
-			return send_error(conn, MHD_HTTP_BAD_REQUEST,
-					  "the epoch must be a decimal number below 10^18");
-		if (n == 3)
-			return get_attestations(a, conn, epoch, q);
-		uint8_t node[20];
-		if (!parse_id(seg[3], node))
-			return send_error(conn, MHD_HTTP_BAD_REQUEST,
-					  "the node must be 0x followed by 40 hex digits");
-		return get_evidence(a, conn, epoch, node, q);
+	case SETTLE_API_PAYOUTS:
+		return get_payouts(a, conn, r.node, q);
+	case SETTLE_API_OUTCOMES:
+		return get_outcomes(a, conn, r.node, q);
+	case SETTLE_API_ATTESTATIONS:
+		return get_attestations(a, conn, r.epoch, q);
+	case SETTLE_API_EVIDENCE:
+		return get_evidence(a, conn, r.epoch, r.node, q);
 	}
 	return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
@@ -1111,7 +981,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (rq->body)
 		return send_error(conn, HTTP_CONTENT_TOO_LARGE, "requests have no body");
-	struct args q = {0};
+	struct settle_api_args q = {0};
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
 	if (strlen(url) + q.bytes > a->cfg.max_url)
 		return send_error(conn, MHD_HTTP_URI_TOO_LONG, "the URL is longer than %" PRIu64
