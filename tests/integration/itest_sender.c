@@ -100,7 +100,7 @@ static void test_cfg(struct chain_sender_cfg *cfg, struct chain_rpc *rpc)
 	cfg->confirmations = 2;
 	cfg->between_polls = mine_one;
 	cfg->between_polls_arg = rpc;
-	cfg->wait_timeout_ms = 60000;
+	cfg->wait_timeout_ms = 150000; /* generous: a loaded ASan run, not a speed check */
 }
 
 static struct chain_sender *new_sender(struct chain_rpc *rpc, const struct chain_key *k,
@@ -560,7 +560,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("sender");
 	TCase *tc = tcase_create("shared_anvil");
-	tcase_set_timeout(tc, 180);
+	tcase_set_timeout(tc, 400);
 	tcase_add_test(tc, deploy_call_many_logs);
 	tcase_add_test(tc, one_writer_per_key);
 	tcase_add_test(tc, crash_after_save);
@@ -569,7 +569,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, failed_broadcast_is_kept);
 	suite_add_tcase(s, tc);
 	TCase *tp = tcase_create("private_anvil");
-	tcase_set_timeout(tp, 180);
+	tcase_set_timeout(tp, 400);
 	tcase_add_checked_fixture(tp, priv_start, priv_stop);
 	tcase_add_test(tp, stuck_is_replaced);
 	tcase_add_test(tp, reorg_drops_confirmed);
