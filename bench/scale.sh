@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# scale.sh: the network at scale on this machine, measured stage by stage. Not part of the
+# test suite (it runs for many minutes); its figures go in README.md and the closing notes.
+#
+# What it runs (the main command's steps from deploy/demo/demo.sh, at another size): a
+# private PostgreSQL and anvil, the contracts with NODES nodes staked equally over SHARDS
+# shards, NODES `assay node serve` processes (each its own key, data directory and port,
+# following the chain), BLOBS blobs stored, paid for and certified, then AUDITORS auditors
+# auditing one epoch with at least CHALLENGES challenges each (`audit run --once`), and that
+# epoch settled on chain (score and commit, reveal, finalize). A first, smaller audited
+# epoch (CHALLENGES / 10 per auditor) shows whether the auditor's memory depends on the
+# number of challenges.
+#
+# It prints, per stage, the time; the peak RSS per process kind (nodes, auditors, the settle
+# job); PostgreSQL bytes per 10^6 challenge records; gas per epoch by transaction kind; and
+# a table extrapolating to 1000 nodes that says what grows with what.
+#
+# Usage: bench/scale.sh [--nodes N] [--shards N] [--blobs N] [--auditors N]
+#                       [--challenges N] [--build DIR] [--keep]
+#   defaults: 100 nodes, 1000 shards, 300 blobs, 4 auditors, 1000000 challenges per auditor
+#   (the goal: one epoch of 10^6 challenges per auditor audited and settled in < 3 min).
+#   SHARDS above 255 needs the reference encoder's GF(2^16) code. A quick check of the
+#   script itself: bench/scale.sh --nodes 10 --shards 40 --blobs 10 --challenges 20000
+set -euo pipefail
+. "$(dirname "$0")/../deploy/lib.sh"
+cd "$ASSAY_ROOT"
+
+S_NODES=100 S_SHARDS=1000 S_BLOBS=300 S_AUDITORS=4 S_CHALLENGES=1000000
+BUILD=${ASSAY_BUILD_DIR:-build} keep=0
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+num() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "$1 needs a positive whole number, got '$2'"; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--nodes) num "$1" "${2:-}"; S_NODES=$2; shift 2 ;;
+	--shards) num "$1" "${2:-}"; S_SHARDS=$2; shift 2 ;;
+	--blobs) num "$1" "${2:-}"; S_BLOBS=$2; shift 2 ;;
+	--auditors) num "$1" "${2:-}"; S_AUDITORS=$2; shift 2 ;;
+	--challenges) num "$1" "${2:-}"; S_CHALLENGES=$2; shift 2 ;;
+	--build) BUILD=${2:?--build needs a directory}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) die "unknown option '$1' (try --help)" ;;
+	esac
+done
+[ "$S_NODES" -ge 4 ] || die "--nodes must be at least 4"
+[ "$S_SHARDS" -ge "$S_NODES" ] || die "--shards must be at least --nodes (every node holds a shard)"
+[ "$S_AUDITORS" -ge 3 ] && [ "$S_AUDITORS" -le 16 ] || die "--auditors must be 3 to 16 (a quorum of 2f+1 with f = 1)"
+case "$BUILD" in /*) ASSAY="$BUILD/assay" ;; *) ASSAY="$ASSAY_ROOT/$BUILD/assay" ;; esac
+[ -x "$ASSAY" ] || die "no assay program at $ASSAY: build first (cmake --build $BUILD)"
+command -v /usr/bin/time >/dev/null || die "needs GNU time (/usr/bin/time; Debian package 'time')"
+
+STATE=${ASSAY_SCALE_STATE:-$ASSAY_ROOT/.state/scale}
+# The main command's steps, at this size (the globals below are what they read).
+. deploy/demo/demo.sh
+N_SHARDS=$S_SHARDS
+NBLOBS=$S_BLOBS
+NODES=($(seq 0 $((S_NODES - 1))))
+AUDITORS=($(seq 0 $((S_AUDITORS - 1))))
+PENALTY_BPS=5000
+stake_of() { echo "$STAKE"; } # equal stakes: SHARDS / NODES shards each
+start_node() { # no faults at scale; one thread per node (there are NODES of them)
+	local i=$1 port
+	port=$(cat "$STATE/nodes/port$i")
+	mkdir -p "$STATE/nodes/n$i"
+	setsid "$ASSAY" node serve --listen "127.0.0.1:$port" --data "$STATE/nodes/n$i" \
+		--key-file "$STATE/keys/node$i-key.key" --threads 1 \
+		>>"$STATE/nodes/n$i.log" 2>&1 </dev/null &
+	echo $! >"$STATE/nodes/n$i.pid"
+}
+do_nodes_scale() {
+	local i
+	for i in "${NODES[@]}"; do start_node "$i"; done
+	for i in "${NODES[@]}"; do wait_node "$i" >/dev/null; done
+	echo "${#NODES[@]} nodes answer /v1/health"
+}
+do_gen_blobs() { # sizes from 1 KiB to 1 MiB, seeded
+	local b size
+	for b in $(seq 0 $((NBLOBS - 1))); do
+		size=$(( (b * 7919 % 1024 + 1) * 1024 ))
+		perl -e 'srand($ARGV[0]); my $n = $ARGV[1]; print pack("C*", map { int rand 256 } 1 .. $n)' \
+			"$((1000 + b))" "$size" >"$STATE/blobs/blob$b.bin"
+	done
+	du -sb "$STATE/blobs" | awk '{ print $1 " bytes of blobs" }'
+}
+do_blobs_scale() { # blob put, a few at a time
+	local b f
+	: >"$STATE/blobs.txt"
+	for b in $(seq 0 $((NBLOBS - 1))); do
+		f="$STATE/blobs/blob$b.bin"
+		A blob put "$f" --key-file "$STATE/keys/publisher.key" --epochs 4 --json \
+			--log-level warn >"$STATE/blobs/put$b.json"
+		echo "$(jq -r .blob_id "$STATE/blobs/put$b.json") $(stat -c %s "$f")" >>"$STATE/blobs.txt"
+	done
+	echo "$(wc -l <"$STATE/blobs.txt") blobs certified"
+}
+# audit_epoch E PER_AUDITOR: every auditor audits E with at least PER_AUDITOR challenges,
+# in parallel, each under GNU time (peak RSS).
+audit_epoch() {
+	local e=$1 per=$2 a pids=() rc=0
+	local per_node=$(( (per + ${#NODES[@]} - 1) / ${#NODES[@]} ))
+	for a in "${AUDITORS[@]}"; do
+		/usr/bin/time -f '%M %e %U %S' -o "$STATE/rss-audit$e-$a" \
+			"$ASSAY" audit run --epoch "$e" --once --key-file "$STATE/keys/auditor$a-sign.key" \
+			--epoch-start now --window-ms 2000 --min-per-node "$per_node" --log-level warn \
+			>"$STATE/audit$e-$a.out" 2>"$STATE/audit$e-$a.log" &
+		pids+=($!)
+	done
+	for a in "${AUDITORS[@]}"; do
+		wait "${pids[$a]}" || { rc=1; echo "auditor $a: audit run failed" >&2; tail -n 5 "$STATE/audit$e-$a.log" >&2; }
+	done
+	for a in "${AUDITORS[@]}"; do head -n 1 "$STATE/audit$e-$a.out"; done
+	return $rc
+}
+# settle_timed TAG: settle run by every auditor under GNU time
+settle_timed() {
+	local tag=$1 a
+	for a in "${AUDITORS[@]}"; do
+		/usr/bin/time -f '%M %e %U %S' -o "$STATE/rss-settle-$tag-$a" \
+			"$ASSAY" settle run --no-advance --signing-key-file "$STATE/keys/auditor$a-sign.key" \
+			--gas-key-file "$STATE/keys/auditor$a-gas.key" --warn-margin-s 0 --log-level warn \
+			--settle-metrics-file "$STATE/settle-metrics-$a.prom"
+	done
+}
+settle_at_timed() { # E PHASE TAG
+	local t
+	t=$(A epoch status --epoch "$1" --json | jq ".phases.$2")
+	warp_to "$t" >/dev/null
+	settle_timed "$3"
+}
+advance_scale() { # E: advance, then every auditor settles (scores and commits E-1)
+	local st
+	st=$(A epoch status --json)
+	warp_to "$(jq .ends_at <<<"$st")" >/dev/null
+	A epoch advance --key-file "$STATE/keys/deployer.key" --json >/dev/null
+	[ "$(A epoch status --json | jq .current_epoch)" = "$1" ] || { echo "not in epoch $1" >&2; return 1; }
+}
+
+# ---- stages: timed, with the chain's gas used over each ---------------------------------
+declare -a st_name=() st_secs=() st_gas=()
+stage() {
+	local title=$1 t0 b0 b1 gas=0 b log
+	shift
+	log="$STATE/logs/$(printf '%02d' "${#st_name[@]}")-$(tr -c 'a-z0-9\n' '-' <<<"${title,,}" | cut -c1-40).log"
+	b0=$(block_number)
+	t0=$EPOCHREALTIME
+	if ! ( set -euo pipefail; "$@" ) >"$log" 2>&1 </dev/null; then
+		echo "scale.sh: stage '$title' failed; last lines of $log:" >&2
+		tail -n 20 "$log" | sed 's/^/  | /' >&2
+		exit 1
+	fi
+	local secs
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	b1=$(block_number)
+	for b in $(seq $((b0 + 1)) "$b1"); do
+		gas=$((gas + $(rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$b")\",false]" | jq -r .gasUsed)))
+	done
+	st_name+=("$title"); st_secs+=("$secs"); st_gas+=("$gas")
+	printf '  %-62s %8ss %14s gas\n' "$title" "$secs" "$gas"
+}
+cleanup() {
+	local rc=$?
+	if [ "$keep" = 0 ] || [ "$rc" != 0 ]; then stop_all >/dev/null 2>&1 || true; fi
+	exit "$rc"
+}
+
+if [ -d "$STATE" ]; then stop_all >/dev/null 2>&1 || true; fi
+rm -rf "$STATE"
+mkdir -p "$STATE/logs" "$STATE/keys" "$STATE/nodes" "$STATE/blobs"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SMALL=$((S_CHALLENGES / 10))
+echo "scale run: ${S_NODES} nodes, ${S_SHARDS} shards, ${S_BLOBS} blobs, ${S_AUDITORS} auditors," \
+	"${S_CHALLENGES} challenges per auditor (and ${SMALL} in a first epoch); state in $STATE"
+do_pg >/dev/null
+do_anvil >/dev/null
+load_env
+ASSAY_LOG_LEVEL=warn
+do_migrate >/dev/null
+stage "keys (${S_NODES} operators and node keys, ${S_AUDITORS} auditors)" do_keys
+stage "deploy contracts (n=${S_SHARDS})" do_deploy
+stage "fund operators, auditors, publisher" do_fund
+stage "register and stake ${S_NODES} nodes" do_register
+stage "auditors commit secrets for epoch 1" settle_all
+stage "advance to epoch 1 (shard assignment of ${S_SHARDS} shards)" advance_epoch 1
+stage "start ${S_NODES} storage nodes (following the chain)" do_nodes_scale
+stage "generate ${S_BLOBS} blobs" do_gen_blobs
+stage "store, pay for and certify ${S_BLOBS} blobs" do_blobs_scale
+stage "epoch 1 seed; secrets for epoch 2" eval 'do_seed 1 && settle_all'
+stage "advance to epoch 2; settle epoch 1 (nothing decided)" eval 'advance_scale 2 && settle_timed e1'
+stage "epoch 2 seed" do_seed 2
+stage "audit epoch 2: >= ${SMALL} challenges per auditor" audit_epoch 2 "$SMALL"
+stage "epoch 1 reveal and finalize" eval 'settle_at_timed 1 commit_end e1r && settle_at_timed 1 dispute_end e1f'
+stage "advance to epoch 3" advance_scale 3
+stage "score and commit epoch 2" settle_timed e2c
+stage "epoch 3 seed" do_seed 3
+stage "audit epoch 3: >= ${S_CHALLENGES} challenges per auditor" audit_epoch 3 "$S_CHALLENGES"
+stage "epoch 2 reveal and finalize" eval 'settle_at_timed 2 commit_end e2r && settle_at_timed 2 dispute_end e2f'
+stage "advance to epoch 4" advance_scale 4
+stage "score and commit epoch 3 (the big epoch)" settle_timed e3c
+stage "epoch 3 reveal" settle_at_timed 3 commit_end e3r
+stage "epoch 3 finalize" settle_at_timed 3 dispute_end e3f
+
+# ---- figures -------------------------------------------------------------------------------
+psqlq() { psql "$ASSAY_DB" -Atc "$1"; }
+rows3=$(psqlq "select count(*) from challenges where epoch = 3")
+rows2=$(psqlq "select count(*) from challenges where epoch = 2")
+bytes_all=$(psqlq "select pg_total_relation_size('challenges') + coalesce((select sum(pg_total_relation_size(relid)) from pg_partition_tree('challenges') where relid <> 'challenges'::regclass), 0)")
+rows_all=$(psqlq "select count(*) from challenges")
+state3=$(A settle status --json --signing-key-file "$STATE/keys/auditor0-sign.key" |
+	jq -r '.epochs[] | select(.epoch == 3) | .state')
+node_rss=()
+for i in "${NODES[@]}"; do
+	node_rss+=("$(awk '/^VmHWM:/ { print $2 }' "/proc/$(cat "$STATE/nodes/n$i.pid")/status" 2>/dev/null || echo 0)")
+done
+rss_stats() { # values (KiB) -> "max MiB / mean MiB"
+	printf '%s\n' "$@" | awk '{ s += $1; if ($1 > m) m = $1; n++ } END { printf "%.1f / %.1f", m / 1024, s / n / 1024 }'
+}
+aud_rss() { local e=$1; rss_stats $(for a in "${AUDITORS[@]}"; do awk '{ print $1 }' "$STATE/rss-audit$e-$a"; done); }
+aud_cpu() { local e=$1; for a in "${AUDITORS[@]}"; do awk '{ print $3 + $4 }' "$STATE/rss-audit$e-$a"; done | awk '{ s += $1 } END { printf "%.1f", s }'; }
+settle_rss=$(rss_stats $(cat "$STATE"/rss-settle-e3c-* | awk '{ print $1 }'))
+t_of() { local i; for i in "${!st_name[@]}"; do [[ "${st_name[$i]}" == $1* ]] && { echo "${st_secs[$i]}"; return; }; done; echo 0; }
+g_of() { local i; for i in "${!st_name[@]}"; do [[ "${st_name[$i]}" == $1* ]] && { echo "${st_gas[$i]}"; return; }; done; echo 0; }
+t_audit=$(t_of "audit epoch 3"); t_commit=$(t_of "score and commit epoch 3")
+t_reveal=$(t_of "epoch 3 reveal"); t_final=$(t_of "epoch 3 finalize")
+t_epoch=$(awk -v a="$t_audit" -v b="$t_commit" -v c="$t_reveal" -v d="$t_final" 'BEGIN { printf "%.1f", a + b + c + d }')
+g_commit=$(g_of "score and commit epoch 3"); g_reveal=$(g_of "epoch 3 reveal")
+g_final=$(g_of "epoch 3 finalize"); g_adv=$(g_of "advance to epoch 4")
+per_m=$(awk -v b="$bytes_all" -v r="$rows_all" 'BEGIN { if (r) printf "%.0f", b / r * 1e6; else print 0 }')
+
+echo
+echo "figures (${S_NODES} nodes, ${S_SHARDS} shards, ${S_AUDITORS} auditors; 2 shared cores):"
+printf '  %-58s %s\n' "challenge records, epoch 2 / epoch 3 (all auditors)" "$rows2 / $rows3"
+printf '  %-58s %s\n' "epoch 3 audited and settled (audit + commit + reveal + finalize)" "${t_epoch} s (goal < 180 s), state: $state3"
+printf '  %-58s %s\n' "  audit / score+commit / reveal / finalize" "$t_audit / $t_commit / $t_reveal / $t_final s"
+printf '  %-58s %s\n' "auditor peak RSS max / mean, epoch 2 ($SMALL per auditor)" "$(aud_rss 2) MiB (CPU $(aud_cpu 2) s)"
+printf '  %-58s %s\n' "auditor peak RSS max / mean, epoch 3 ($S_CHALLENGES per auditor)" "$(aud_rss 3) MiB (CPU $(aud_cpu 3) s)"
+printf '  %-58s %s\n' "node peak RSS max / mean" "$(rss_stats "${node_rss[@]}") MiB"
+printf '  %-58s %s\n' "settle job peak RSS max / mean (epoch 3 score+commit)" "$settle_rss MiB"
+printf '  %-58s %s\n' "PostgreSQL bytes per 10^6 challenge records" "$per_m ($bytes_all bytes for $rows_all rows, indexes included)"
+printf '  %-58s %s\n' "gas: commit / reveal / finalize / advanceEpoch" "$g_commit / $g_reveal / $g_final / $g_adv"
+
+# Extrapolation to 1000 nodes: per-node quantities scale by 1000 / NODES; what is per
+# auditor or per epoch stays. Records follow challenges (min-per-node x nodes).
+f=$(awk -v n="$S_NODES" 'BEGIN { printf "%.4f", 1000 / n }')
+x() { awk -v v="$1" -v f="$2" 'BEGIN { printf "%.0f", v * f }'; }
+echo
+echo "extrapolated to 1000 nodes (x$f where it grows with nodes):"
+printf '  %-44s %-16s %-16s %s\n' quantity "at ${S_NODES}" "at 1000" "grows with"
+printf '  %-44s %-16s %-16s %s\n' "challenges per auditor per epoch" "$S_CHALLENGES" "$(x "$S_CHALLENGES" "$f")" "nodes (a floor per node; SCHEDULE.md)"
+printf '  %-44s %-16s %-16s %s\n' "PostgreSQL bytes per epoch" "$bytes_all" "$(x "$bytes_all" "$f")" "challenges (one row per attempt)"
+printf '  %-44s %-16s %-16s %s\n' "audit time per epoch (s)" "$t_audit" "$(x "$t_audit" "$f")" "challenges (each auditor on its own machine)"
+printf '  %-44s %-16s %-16s %s\n' "score+commit time (s)" "$t_commit" "$(x "$t_commit" "$f")" "records (evidence tree: n log n hashing)"
+printf '  %-44s %-16s %-16s %s\n' "auditor peak RSS (MiB, max)" "$(aud_rss 3 | cut -d' ' -f1)" "~ same" "connections (per node), not challenges"
+printf '  %-44s %-16s %-16s %s\n' "node peak RSS (MiB, max)" "$(rss_stats "${node_rss[@]}" | cut -d' ' -f1)" "same per node" "its own shards and blobs"
+printf '  %-44s %-16s %-16s %s\n' "gas: commit" "$g_commit" "$g_commit" "constant (one hash per auditor)"
+printf '  %-44s %-16s %-16s %s\n' "gas: reveal" "$g_reveal" "$(x "$g_reveal" "$f")" "nodes (per-node counts in calldata), at most"
+printf '  %-44s %-16s %-16s %s\n' "gas: finalize" "$g_final" "$(x "$g_final" "$f")" "nodes (a median and a payout each)"
+printf '  %-44s %-16s %-16s %s\n' "gas: advanceEpoch" "$g_adv" "$(x "$g_adv" "$f")" "nodes and shards moved"
+[ "$keep" = 1 ] && { echo; echo "left running; state in $STATE; stop with: ASSAY_NETWORK_STATE=$STATE deploy/network.sh --stop"; }
+exit 0
