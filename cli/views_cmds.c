@@ -261,6 +261,12 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
+	if (!ev) {
+		cli_fail(cmd, "epoch %" PRIu64 " is not scored yet: its evidence tree is built over the "
+			      "committee of the scored attestation",
+			 opt_epoch);
+		goto out;
+	}
 	if (opt_node && !settle_evidence_node_index(ev, node, &idx)) {
 		cli_fail(cmd, "%s is not in the committee of epoch %" PRIu64, opt_node, opt_epoch);
 		goto out;

@@ -774,9 +774,14 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 	free(recs);
 	recs = NULL;
 	if (!settle_evidence_load(s->db, epoch, auditor, &ev, &recs, &nrows, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	if (!ev) {
 		ret = send_error(conn, MHD_HTTP_CONFLICT,
-				 "the evidence tree of epoch %" PRIu64 " cannot be built: %s", epoch,
-				 e.msg);
+				 "epoch %" PRIu64 " is not scored by that auditor yet: its evidence "
+				 "tree is built over the committee of its attestation",
+				 epoch);
 		goto out;
 	}
 	uint8_t root[32];

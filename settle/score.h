@@ -43,8 +43,9 @@ bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20
 			 struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;
 
 /* The decided records of (epoch, auditor) and their evidence tree over the committee our
- * scored attestation of that epoch names ("local" in the database): the tree whose root we
- * attested. Refuses an epoch not scored yet (no committee to build over). */
+ * scored attestation of that epoch names ("local" in the database, in committee order): the
+ * tree whose root we attested. An epoch not scored yet has no committee to build over: true
+ * with *ev NULL (and no records). */
 bool settle_evidence_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			  struct settle_evidence **ev, struct settle_record **recs, size_t *n,
 			  struct err *e) WARN_UNUSED;
