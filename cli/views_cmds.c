@@ -235,46 +235,73 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
 		{"epoch", 0, OPT_U64, &opt_epoch, "N", "the epoch", NULL, true},
-		{"seq", 0, OPT_U64, &opt_seq, "K", "the challenge's number in the schedule", NULL, true},
+		{"seq", 0, OPT_U64, &opt_seq, "K", "prove the record of challenge K of the schedule",
+		 NULL, false},
+		{"node", 0, OPT_STRING, &opt_node, "ADDR",
+		 "prove the node's subtree total (what Settlement.disputeNodeTotal takes)", NULL, false},
 		OPT_END,
 	};
+	opt_seq = UINT64_MAX; /* unset: 0 is a challenge */
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct err e = {{0}};
+	uint8_t node[20];
+	if ((opt_seq == UINT64_MAX) == !opt_node)
+		cli_usage_error(cmd, "give one of --seq K (a record) or --node ADDR (a node's total)");
+	if (opt_node && !chain_address_parse(node, opt_node, &e))
+		cli_usage_error(cmd, "--node: %s", e.msg);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;
-	struct err e = {{0}};
 	struct settle_record *recs = NULL;
-	size_t n = 0, idx = 0, plen = 0;
+	size_t n = 0, idx = 0;
 	struct settle_evidence *ev = NULL;
+	struct settle_evidence_proof pr;
 	int rc = EXIT_FAIL;
-	if (!settle_records_load(s.db, opt_epoch, s.ctx.signer, &recs, &n, &e) ||
-	    !settle_evidence_new(&ev, recs, n, &e)) {
+	if (!settle_evidence_load(s.db, opt_epoch, s.ctx.signer, &ev, &recs, &n, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	if (!settle_evidence_find(ev, opt_seq, &idx)) {
+	if (!ev) {
+		cli_fail(cmd, "epoch %" PRIu64 " is not scored yet: its evidence tree is built over the "
+			      "committee of the scored attestation",
+			 opt_epoch);
+		goto out;
+	}
+	if (opt_node && !settle_evidence_node_index(ev, node, &idx)) {
+		cli_fail(cmd, "%s is not in the committee of epoch %" PRIu64, opt_node, opt_epoch);
+		goto out;
+	}
+	if (!opt_node && !settle_evidence_find(ev, opt_seq, &idx)) {
 		cli_fail(cmd, "challenge %" PRIu64 " of epoch %" PRIu64 " has no decided record",
 			 opt_seq, opt_epoch);
 		goto out;
 	}
-	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32], root[32], enc[SETTLE_EVIDENCE_RECORD_LEN];
-	settle_evidence_proof(ev, idx, path, &plen);
+	uint8_t root[32], enc[SETTLE_EVIDENCE_RECORD_LEN];
+	char r[67], aud[43];
 	settle_evidence_root(ev, root);
-	settle_record_encode(&recs[idx], enc);
-	char hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3], r[67], aud[43];
-	hex0x(hx, enc, sizeof(enc));
 	hex0x(r, root, 32);
 	chain_address_checksum(aud, s.ctx.signer);
-	printf("{\"epoch\":%" PRIu64 ",\"auditor\":\"%s\",\"seq\":%" PRIu64
-	       ",\"outcome\":\"%s\",\"index\":%zu,\"count\":%zu,\"record\":\"%s\",\"root\":\"%s\","
-	       "\"proof\":[",
-	       opt_epoch, aud, opt_seq, audit_outcome_name(recs[idx].outcome), idx, n, hx, r);
-	for (size_t i = 0; i < plen; i++) {
-		char p[67];
-		hex0x(p, path[i], 32);
-		printf("%s\"%s\"", i ? "," : "", p);
+	json_t *out = json_pack("{s:I,s:s,s:s}", "epoch", (json_int_t)opt_epoch, "auditor", aud,
+				"root", r);
+	if (opt_node) {
+		settle_evidence_total_proof(ev, idx, &pr);
+		json_object_set_new(out, "kind", json_string("node_total"));
+	} else {
+		settle_evidence_proof(ev, idx, &pr);
+		settle_record_encode(&recs[idx], enc);
+		char hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3];
+		hex0x(hx, enc, sizeof(enc));
+		json_object_set_new(out, "kind", json_string("record"));
+		json_object_set_new(out, "seq", json_integer((json_int_t)opt_seq));
+		json_object_set_new(out, "outcome",
+				    json_string(audit_outcome_name(recs[idx].outcome)));
+		json_object_set_new(out, "record", json_string(hx));
 	}
-	printf("]}\n");
+	json_object_set_new(out, "proof", settle_evidence_proof_json(&pr));
+	char *t = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s\n", t);
+	free(t);
+	json_decref(out);
 	rc = EXIT_OK;
 out:
 	settle_evidence_free(ev);
@@ -304,23 +331,26 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 	size_t k = 0;
 	struct buf rec = BUF_INIT;
 	struct settle_record r;
-	json_t *proof = json_object_get(j, "proof");
-	size_t plen = json_array_size(proof);
-	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32];
+	struct settle_evidence_proof pr;
+	uint8_t auditor[20];
+	json_t *je_ = json_object_get(j, "epoch");
 	const char *rh = json_string_value(json_object_get(j, "record"));
-	json_t *ji = json_object_get(j, "index"), *jc = json_object_get(j, "count");
-	if (!rh || !json_is_integer(ji) || !json_is_integer(jc) || !json_is_array(proof) ||
-	    plen > SETTLE_EVIDENCE_MAX_DEPTH || !hex_decode_buf(&rec, rh, &e) ||
-	    !settle_record_decode(rec.data, rec.len, &r, &e)) {
+	const char *ah = json_string_value(json_object_get(j, "auditor"));
+	bool total = !rh;
+	if (!json_is_integer(je_) || json_integer_value(je_) < 0 || !ah ||
+	    !chain_address_parse(auditor, ah, &e) ||
+	    !settle_evidence_proof_parse(json_object_get(j, "proof"), &pr, &e) ||
+	    (rh && (!hex_decode_buf(&rec, rh, &e) ||
+		    !settle_record_decode(rec.data, rec.len, &r, &e)))) {
 		cli_fail(cmd, "the proof is not one 'assay evidence prove' prints: %s", e.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < plen; i++)
-		if (!hex_decode_exact(path[i], 32, json_string_value(json_array_get(proof, i)), &e)) {
-			cli_fail(cmd, "proof step %zu: %s", i, e.msg);
-			goto out;
-		}
-	if (!settle_chain_reveals(s.chain, r.epoch, false, &rv, &k, &e)) {
+	uint64_t epoch = (uint64_t)json_integer_value(je_);
+	if (!total && (r.epoch != epoch || memcmp(r.auditor, auditor, 20))) {
+		cli_fail(cmd, "the record is not of the proof's epoch and auditor");
+		goto out;
+	}
+	if (!settle_chain_reveals(s.chain, epoch, false, &rv, &k, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -332,23 +362,29 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 			cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
-		if (memcmp(signer, r.auditor, 20))
+		if (memcmp(signer, auditor, 20))
 			continue;
-		if (!settle_evidence_verify(rv[i].evidence_root, (size_t)json_integer_value(jc),
-					    (size_t)json_integer_value(ji), &r,
-					    (const uint8_t(*)[32])path, plen, &e)) {
-			cli_fail(cmd, "the record does not prove against auditor %u's evidence root "
-				      "on chain: %s",
+		bool ok = total ? settle_evidence_verify_total(rv[i].evidence_root, &pr, &e)
+				: settle_evidence_verify(rv[i].evidence_root, &r, &pr, &e);
+		if (!ok) {
+			cli_fail(cmd, "the proof does not lead to auditor %u's evidence root on chain: %s",
 				 rv[i].auditor_id, e.msg);
 			goto out;
 		}
-		printf("verified: epoch %" PRIu64 " seq %" PRIu64 " (%s) is in auditor %u's revealed "
-		       "evidence\n",
-		       r.epoch, r.seq, audit_outcome_name(r.outcome), rv[i].auditor_id);
+		char na[43];
+		chain_address_checksum(na, pr.node);
+		if (total)
+			printf("verified: in epoch %" PRIu64 " auditor %u's revealed evidence gives node "
+			       "%s (committee position %zu) %" PRIu32 " passed of %" PRIu32 " decided\n",
+			       epoch, rv[i].auditor_id, na, pr.index, pr.sub.passed, pr.sub.decided);
+		else
+			printf("verified: epoch %" PRIu64 " seq %" PRIu64 " (%s) is in auditor %u's "
+			       "revealed evidence, under node %s\n",
+			       r.epoch, r.seq, audit_outcome_name(r.outcome), rv[i].auditor_id, na);
 		rc = EXIT_OK;
 		goto out;
 	}
-	cli_fail(cmd, "no reveal on chain for epoch %" PRIu64 " by the record's auditor", r.epoch);
+	cli_fail(cmd, "no reveal on chain for epoch %" PRIu64 " by the proof's auditor", epoch);
 out:
 	buf_free(&rec);
 	settle_reveals_free(rv, k);
@@ -372,12 +408,15 @@ const struct command views_commands[] = {
 	 "Reads reveals from chain events and checks each signature, countsHash, committeeHash, "
 	 "secret commitment and commit.",
 	 "assay attestations --epoch 3", run_attestations},
-	{"evidence", "prove", "one decided challenge record with its Merkle proof, as JSON",
-	 "--epoch N --seq K", NULL,
+	{"evidence", "prove", "a decided record or a node's total with its evidence proof, as JSON",
+	 "--epoch N (--seq K | --node ADDR)",
+	 "The proof is against evidence tree version 2 (settle/EVIDENCE.md): --seq proves one "
+	 "record up its node's sum subtree and the top tree; --node proves the node's subtree "
+	 "total (passed, decided), the entry Settlement.disputeNodeTotal takes.",
 	 "assay evidence prove --epoch 3 --seq 17 --db postgresql:///assay --signing-key-file "
 	 "auditor.key > proof.json",
 	 run_prove},
-	{"evidence", "verify", "check a record's proof against the evidence root on chain",
+	{"evidence", "verify", "check a proof of 'evidence prove' against the evidence root on chain",
 	 "FILE|-", NULL, "assay evidence verify proof.json", run_verify},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

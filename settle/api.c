@@ -642,7 +642,7 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 	struct settle_record *recs = NULL;
 	struct db_api_attestation *at = NULL;
 	struct settle_evidence *ev = NULL;
-	uint8_t(*path)[32] = xcalloc(SETTLE_EVIDENCE_MAX_DEPTH, 32);
+	struct settle_evidence_proof *pr = xcalloc(1, sizeof(*pr));
 	size_t nauds = 0, nrows = 0, nat = 0;
 	json_t *list = NULL;
 	enum MHD_Result ret;
@@ -670,8 +670,8 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 		}
 		memcpy(auditor, auds[0], 20);
 	}
-	/* The same selection of decided records as the settle job's, so the proofs served
-	 * here lead to the root that was attested. */
+	/* The same selection of decided records and the same committee order as the settle
+	 * job's, so the proofs served here lead to the root that was attested. */
 	if (!settle_records_load(s->db, epoch, auditor, &recs, &nrows, &e) ||
 	    !db_api_attestations(s->db, epoch, epoch, &at, &nat, &e)) {
 		ret = send_db_failure(conn, s, &e);
@@ -682,10 +682,17 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 				 "no challenge records of that auditor in epoch %" PRIu64, epoch);
 		goto out;
 	}
-	if (!settle_evidence_new(&ev, recs, nrows, &e)) {
-		log_broken("epoch %" PRIu64 ": evidence tree: %s", epoch, e.msg);
-		ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				 "the evidence tree cannot be built");
+	free(recs);
+	recs = NULL;
+	if (!settle_evidence_load(s->db, epoch, auditor, &ev, &recs, &nrows, &e)) {
+		ret = send_db_failure(conn, s, &e);
+		goto out;
+	}
+	if (!ev) {
+		ret = send_error(conn, MHD_HTTP_CONFLICT,
+				 "epoch %" PRIu64 " is not scored by that auditor yet: its evidence "
+				 "tree is built over the committee of its attestation",
+				 epoch);
 		goto out;
 	}
 	uint8_t root[32];
@@ -697,6 +704,14 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 				roots, json_pack("{s:s,s:o,s:b}", "source", at[i].source,
 						 "evidence_root", jhex(at[i].evidence_root, 32),
 						 "matches", !memcmp(at[i].evidence_root, root, 32)));
+	/* The node's entry (its subtree total and top path) once; each record carries its
+	 * path up the node's subtree. */
+	size_t node_index;
+	json_t *node_proof = json_null();
+	if (settle_evidence_node_index(ev, node, &node_index)) {
+		settle_evidence_total_proof(ev, node_index, pr);
+		node_proof = settle_evidence_proof_json(pr);
+	}
 	list = json_array();
 	size_t shown = 0;
 	uint64_t last_seq = 0;
@@ -706,11 +721,13 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 			continue;
 		uint8_t enc[SETTLE_EVIDENCE_RECORD_LEN];
 		settle_record_encode(r, enc);
-		size_t plen = 0;
-		settle_evidence_proof(ev, i, path, &plen);
-		json_t *proof = json_array();
-		for (size_t k = 0; k < plen; k++)
-			json_array_append_new(proof, jhex(path[k], 32));
+		settle_evidence_proof(ev, i, pr);
+		json_t *sub_path = json_array();
+		for (size_t k = 0; k < pr->sub_len; k++)
+			json_array_append_new(
+				sub_path, json_pack("{s:o,s:I,s:I}", "h", jhex(pr->sub_path[k].h, 32),
+						    "passed", (json_int_t)pr->sub_path[k].passed,
+						    "decided", (json_int_t)pr->sub_path[k].decided));
 		json_array_append_new(
 			list,
 			json_pack("{s:I,s:i,s:o,s:i,s:i,s:i,s:s,s:s,s:I,s:o,s:o,s:I,s:o}", "seq",
@@ -720,14 +737,16 @@ static enum MHD_Result get_evidence(struct api *a, struct MHD_Connection *conn, 
 				  audit_outcome_name(r->outcome), "latency_ms",
 				  (json_int_t)r->latency_ms, "response_hash",
 				  has_hash(r) ? jhex(r->response_hash, 32) : json_null(), "record",
-				  jhex(enc, sizeof(enc)), "leaf_index", (json_int_t)i, "proof", proof));
+				  jhex(enc, sizeof(enc)), "pos", (json_int_t)pr->pos, "sub_path",
+				  sub_path));
 		shown++;
 		last_seq = r->seq;
 	}
-	json_t *body = json_pack("{s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "epoch", (json_int_t)epoch,
-				 "auditor", jhex(auditor, 20), "node", jhex(node, 20), "leaves",
-				 (json_int_t)settle_evidence_count(ev), "root", jhex(root, 32),
-				 "attested_roots", roots, "records", list, "next_after_seq",
+	json_t *body = json_pack("{s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o}", "epoch",
+				 (json_int_t)epoch, "auditor", jhex(auditor, 20), "node", jhex(node, 20),
+				 "leaves", (json_int_t)settle_evidence_count(ev), "root",
+				 jhex(root, 32), "attested_roots", roots, "node_proof", node_proof,
+				 "records", list, "next_after_seq",
 				 shown == limit ? ju64(last_seq) : json_null());
 	list = NULL;
 	ret = send_json(conn, MHD_HTTP_OK, body, 0);
@@ -735,7 +754,7 @@ out:
 	pool_release(a, s);
 	json_decref(list);
 	settle_evidence_free(ev);
-	free(path);
+	free(pr);
 	free(auds);
 	free(recs);
 	free(at);

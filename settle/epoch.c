@@ -77,7 +77,7 @@ static bool score(struct settle_ctx *x, uint64_t epoch, struct err *e)
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
 	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e) ||
 	    !settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
-	    !settle_evidence_new(&ev, recs, n, e))
+	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e))
 		goto out;
 	struct settle_attest_input in = {.epoch = epoch, .auditor_id = x->auditor_id,
 					 .committee = (const uint8_t(*)[20])nodes, .m = m,

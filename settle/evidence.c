@@ -1,15 +1,16 @@
-/* evidence.c: settle/EVIDENCE.md in C; tests/vectors/evidence.json (an independent
- * implementation's output) is the referee. */
+/* evidence.c: settle/EVIDENCE.md (tree version 2) in C; tests/vectors/evidence.json (an
+ * independent implementation's output) is the referee, and chain/contracts/src/EvidenceTree.sol
+ * the verifier it must agree with. */
 #include "settle/evidence.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/merkle.h"
 #include "chain/keccak.h"
+#include "core/encoding.h"
 #include "core/err.h"
 
-static const char TAG[] = "assay.evidence.v1"; /* 17 bytes, no NUL */
+static const char TAG[] = "assay.evidence.v2"; /* 17 bytes, no NUL */
 
 /* The outcome codes of EVIDENCE.md are the audit_outcome values; keep them so. */
 _Static_assert(AUDIT_OUTCOME_PASS == 0 && AUDIT_OUTCOME_AUDITOR_ERROR == 9,
@@ -88,35 +89,117 @@ bool settle_record_decode(const uint8_t *data, size_t len, struct settle_record 
 	return true;
 }
 
-void settle_record_leaf(const struct settle_record *r, uint8_t out[32])
+void settle_record_leaf(const struct settle_record *r, struct settle_sum *out)
 {
 	uint8_t buf[1 + SETTLE_EVIDENCE_RECORD_LEN];
 	buf[0] = 0x00;
 	settle_record_encode(r, buf + 1);
+	chain_keccak256(out->h, buf, sizeof(buf));
+	out->passed = r->outcome == AUDIT_OUTCOME_PASS;
+	out->decided = r->outcome != AUDIT_OUTCOME_AUDITOR_ERROR;
+}
+
+/* h ‖ u32be passed ‖ u32be decided: a sum node as its parent hashes it. */
+static uint8_t *put_sum(uint8_t *p, const struct settle_sum *s)
+{
+	memcpy(p, s->h, 32);
+	p = put_be(p + 32, s->passed, 4);
+	return put_be(p, s->decided, 4);
+}
+
+/* The totals add modulo 2^32 as EvidenceTree.combine's uint32 conversion does; an honest
+ * tree never wraps (fewer than 2^32 records). */
+static void combine(struct settle_sum *out, const struct settle_sum *l, const struct settle_sum *r)
+{
+	uint8_t buf[1 + 40 + 40];
+	buf[0] = 0x01;
+	put_sum(put_sum(buf + 1, l), r);
+	chain_keccak256(out->h, buf, sizeof(buf));
+	out->passed = l->passed + r->passed;
+	out->decided = l->decided + r->decided;
+}
+
+static void entry(uint8_t out[32], const uint8_t node[20], const struct settle_sum *sub)
+{
+	uint8_t buf[1 + 20 + 40];
+	buf[0] = 0x02;
+	memcpy(buf + 1, node, 20);
+	put_sum(buf + 21, sub);
 	chain_keccak256(out, buf, sizeof(buf));
 }
 
-static void inner(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
+static void top_inner(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
 {
 	uint8_t buf[65];
-	buf[0] = 0x01;
+	buf[0] = 0x03;
 	memcpy(buf + 1, l, 32);
 	memcpy(buf + 33, r, 32);
 	chain_keccak256(out, buf, sizeof(buf));
 }
 
-struct settle_evidence {
-	size_t n;
-	uint64_t *seqs;          /* leaf i's seq, ascending */
-	size_t nlevels;
-	uint8_t (**levels)[32];  /* levels[0] = leaves; each padded to an even count */
-	size_t *level_len;       /* unpadded count per level */
-};
-
+static const struct settle_sum zero_sum;
 static const uint8_t zeros[32];
 
-bool settle_evidence_new(struct settle_evidence **out, const struct settle_record *records,
-			 size_t n, struct err *e)
+/* One node's sum subtree: levels[0] its leaves (records in ascending seq), each level
+ * padded on the right with the zero sum node when odd. */
+struct subtree {
+	size_t nlevels;
+	struct settle_sum **levels;
+	size_t *len;
+};
+
+struct settle_evidence {
+	size_t m, n;
+	uint8_t (*committee)[20];
+	uint64_t *seqs;    /* record i's seq, ascending */
+	size_t *rec_node;  /* record i's committee position */
+	size_t *rec_pos;   /* record i's leaf position in that node's subtree */
+	struct subtree *subs;
+	struct settle_sum *sub_roots; /* per position; the zero sum node when it has no record */
+	size_t top_nlevels;
+	uint8_t (**top)[32]; /* top[0] = entries in committee order */
+	size_t *top_len;
+	uint8_t root[32];
+};
+
+static unsigned ceil_log2(size_t n)
+{
+	unsigned d = 0;
+	while (d < 64 && ((size_t)1 << d) < n)
+		d++;
+	return d;
+}
+
+static void subtree_build(struct subtree *t, struct settle_sum *leaves, size_t count)
+{
+	t->nlevels = ceil_log2(count) + 1;
+	t->levels = xcalloc(t->nlevels, sizeof(*t->levels));
+	t->len = xcalloc(t->nlevels, sizeof(*t->len));
+	t->levels[0] = leaves;
+	t->len[0] = count;
+	for (size_t l = 1; l < t->nlevels; l++) {
+		size_t below = t->len[l - 1], cnt = (below + 1) / 2;
+		t->levels[l] = xcalloc(cnt, sizeof(struct settle_sum));
+		t->len[l] = cnt;
+		for (size_t i = 0; i < cnt; i++)
+			combine(&t->levels[l][i], &t->levels[l - 1][2 * i],
+				2 * i + 1 < below ? &t->levels[l - 1][2 * i + 1] : &zero_sum);
+	}
+}
+
+bool settle_evidence_node_index(const struct settle_evidence *ev, const uint8_t node[20],
+				size_t *index)
+{
+	for (size_t i = 0; i < ev->m; i++)
+		if (!memcmp(ev->committee[i], node, 20)) {
+			*index = i;
+			return true;
+		}
+	return false;
+}
+
+bool settle_evidence_new(struct settle_evidence **out, const uint8_t (*committee)[20], size_t m,
+			 const struct settle_record *records, size_t n, struct err *e)
 {
 	for (size_t i = 1; i < n; i++) {
 		if (records[i].seq <= records[i - 1].seq)
@@ -128,30 +211,61 @@ bool settle_evidence_new(struct settle_evidence **out, const struct settle_recor
 		    memcmp(records[i].auditor, records[0].auditor, 20) != 0)
 			return err_set(e, "evidence records of one tree must share epoch and auditor");
 	}
+	if (n > UINT32_MAX)
+		return err_set(e, "%zu evidence records: the tree's totals hold at most 2^32 - 1", n);
 	struct settle_evidence *ev = xcalloc(1, sizeof(*ev));
+	ev->m = m;
 	ev->n = n;
+	ev->committee = xcalloc(m ? m : 1, 20);
+	if (m)
+		memcpy(ev->committee, committee, m * 20);
 	ev->seqs = xcalloc(n ? n : 1, sizeof(*ev->seqs));
-	unsigned depth = audit_merkle_depth(n);
-	ev->nlevels = depth + 1;
-	ev->levels = xcalloc(ev->nlevels, sizeof(*ev->levels));
-	ev->level_len = xcalloc(ev->nlevels, sizeof(*ev->level_len));
-	ev->levels[0] = xcalloc(n + 1, 32);
-	ev->level_len[0] = n;
+	ev->rec_node = xcalloc(n ? n : 1, sizeof(*ev->rec_node));
+	ev->rec_pos = xcalloc(n ? n : 1, sizeof(*ev->rec_pos));
+	ev->subs = xcalloc(m ? m : 1, sizeof(*ev->subs));
+	ev->sub_roots = xcalloc(m ? m : 1, sizeof(*ev->sub_roots));
+	size_t *count = xcalloc(m ? m : 1, sizeof(*count));
+	/* A node's records go under its first committee position (settle_score counts them
+	 * there too). */
 	for (size_t i = 0; i < n; i++) {
 		ev->seqs[i] = records[i].seq;
-		settle_record_leaf(&records[i], ev->levels[0][i]);
-	}
-	for (size_t l = 1; l < ev->nlevels; l++) {
-		size_t below = ev->level_len[l - 1];
-		size_t cnt = (below + 1) / 2;
-		ev->levels[l] = xcalloc(cnt + 1, 32);
-		ev->level_len[l] = cnt;
-		for (size_t i = 0; i < cnt; i++) {
-			const uint8_t *left = ev->levels[l - 1][2 * i];
-			const uint8_t *right = 2 * i + 1 < below ? ev->levels[l - 1][2 * i + 1] : zeros;
-			inner(ev->levels[l][i], left, right);
+		if (!settle_evidence_node_index(ev, records[i].node, &ev->rec_node[i])) {
+			free(count);
+			settle_evidence_free(ev);
+			return err_set(e, "challenge seq %llu names a node that is not in the committee",
+				       (unsigned long long)records[i].seq);
 		}
+		ev->rec_pos[i] = count[ev->rec_node[i]]++;
 	}
+	struct settle_sum **leaves = xcalloc(m ? m : 1, sizeof(*leaves));
+	for (size_t j = 0; j < m; j++)
+		leaves[j] = xcalloc(count[j] ? count[j] : 1, sizeof(struct settle_sum));
+	for (size_t i = 0; i < n; i++)
+		settle_record_leaf(&records[i], &leaves[ev->rec_node[i]][ev->rec_pos[i]]);
+	for (size_t j = 0; j < m; j++) {
+		subtree_build(&ev->subs[j], leaves[j], count[j]);
+		if (count[j])
+			ev->sub_roots[j] = ev->subs[j].levels[ev->subs[j].nlevels - 1][0];
+	}
+	free(leaves);
+	free(count);
+	ev->top_nlevels = ceil_log2(m) + 1;
+	ev->top = xcalloc(ev->top_nlevels, sizeof(*ev->top));
+	ev->top_len = xcalloc(ev->top_nlevels, sizeof(*ev->top_len));
+	ev->top[0] = xcalloc(m ? m : 1, 32);
+	ev->top_len[0] = m;
+	for (size_t j = 0; j < m; j++)
+		entry(ev->top[0][j], ev->committee[j], &ev->sub_roots[j]);
+	for (size_t l = 1; l < ev->top_nlevels; l++) {
+		size_t below = ev->top_len[l - 1], cnt = (below + 1) / 2;
+		ev->top[l] = xcalloc(cnt, 32);
+		ev->top_len[l] = cnt;
+		for (size_t i = 0; i < cnt; i++)
+			top_inner(ev->top[l][i], ev->top[l - 1][2 * i],
+				  2 * i + 1 < below ? ev->top[l - 1][2 * i + 1] : zeros);
+	}
+	if (m)
+		memcpy(ev->root, ev->top[ev->top_nlevels - 1][0], 32);
 	*out = ev;
 	return true;
 }
@@ -160,11 +274,22 @@ void settle_evidence_free(struct settle_evidence *ev)
 {
 	if (!ev)
 		return;
-	for (size_t l = 0; l < ev->nlevels; l++)
-		free(ev->levels[l]);
-	free(ev->levels);
-	free(ev->level_len);
+	for (size_t j = 0; j < ev->m && ev->subs; j++) {
+		for (size_t l = 0; l < ev->subs[j].nlevels; l++)
+			free(ev->subs[j].levels[l]);
+		free(ev->subs[j].levels);
+		free(ev->subs[j].len);
+	}
+	for (size_t l = 0; l < ev->top_nlevels && ev->top; l++)
+		free(ev->top[l]);
+	free(ev->top);
+	free(ev->top_len);
+	free(ev->subs);
+	free(ev->sub_roots);
+	free(ev->committee);
 	free(ev->seqs);
+	free(ev->rec_node);
+	free(ev->rec_pos);
 	free(ev);
 }
 
@@ -173,12 +298,14 @@ size_t settle_evidence_count(const struct settle_evidence *ev)
 	return ev->n;
 }
 
+size_t settle_evidence_nodes(const struct settle_evidence *ev)
+{
+	return ev->m;
+}
+
 void settle_evidence_root(const struct settle_evidence *ev, uint8_t root[32])
 {
-	if (ev->n == 0)
-		memset(root, 0, 32);
-	else
-		memcpy(root, ev->levels[ev->nlevels - 1][0], 32);
+	memcpy(root, ev->root, 32);
 }
 
 bool settle_evidence_find(const struct settle_evidence *ev, uint64_t seq, size_t *index)
@@ -198,38 +325,177 @@ bool settle_evidence_find(const struct settle_evidence *ev, uint64_t seq, size_t
 	return false;
 }
 
-void settle_evidence_proof(const struct settle_evidence *ev, size_t index, uint8_t (*path)[32],
-			   size_t *path_len)
+void settle_evidence_total_proof(const struct settle_evidence *ev, size_t index,
+				 struct settle_evidence_proof *p)
 {
-	ASSAY_ASSERT(index < ev->n);
-	size_t len = 0;
-	for (size_t l = 0; l + 1 < ev->nlevels; l++, index >>= 1) {
+	ASSAY_ASSERT(index < ev->m);
+	memset(p, 0, sizeof(*p));
+	p->index = index;
+	p->count = ev->m;
+	memcpy(p->node, ev->committee[index], 20);
+	p->sub = ev->sub_roots[index];
+	for (size_t l = 0; l + 1 < ev->top_nlevels; l++, index >>= 1) {
 		size_t sib = index ^ 1;
-		memcpy(path[len++], sib < ev->level_len[l] ? ev->levels[l][sib] : zeros, 32);
+		memcpy(p->top_path[p->top_len++], sib < ev->top_len[l] ? ev->top[l][sib] : zeros, 32);
 	}
-	*path_len = len;
 }
 
-bool settle_evidence_verify(const uint8_t root[32], size_t count, size_t index,
-			    const struct settle_record *r, const uint8_t (*path)[32],
-			    size_t path_len, struct err *e)
+void settle_evidence_proof(const struct settle_evidence *ev, size_t index,
+			   struct settle_evidence_proof *p)
 {
-	if (index >= count)
-		return err_set(e, "leaf index %zu is out of range for %zu records", index, count);
-	if (path_len != audit_merkle_depth(count) || path_len > SETTLE_EVIDENCE_MAX_DEPTH)
-		return err_set(e, "the proof has %zu steps; a tree of %zu records needs %u", path_len,
-			       count, audit_merkle_depth(count));
-	if (path_len < 64 && (index >> path_len) != 0)
-		return err_set(e, "leaf index %zu does not fit a path of %zu steps", index, path_len);
+	ASSAY_ASSERT(index < ev->n);
+	settle_evidence_total_proof(ev, ev->rec_node[index], p);
+	const struct subtree *t = &ev->subs[ev->rec_node[index]];
+	size_t pos = ev->rec_pos[index];
+	p->has_record = true;
+	p->pos = pos;
+	for (size_t l = 0; l + 1 < t->nlevels; l++, pos >>= 1) {
+		size_t sib = pos ^ 1;
+		p->sub_path[p->sub_len++] = sib < t->len[l] ? t->levels[l][sib] : zero_sum;
+	}
+}
+
+bool settle_evidence_verify_total(const uint8_t root[32], const struct settle_evidence_proof *p,
+				  struct err *e)
+{
+	if (p->index >= p->count)
+		return err_set(e, "committee position %zu is out of range for %zu nodes", p->index,
+			       p->count);
+	if (p->top_len != ceil_log2(p->count) || p->top_len > SETTLE_EVIDENCE_MAX_DEPTH)
+		return err_set(e, "the top path has %zu steps; a committee of %zu needs %u",
+			       p->top_len, p->count, ceil_log2(p->count));
 	uint8_t h[32];
-	settle_record_leaf(r, h);
-	for (size_t i = 0; i < path_len; i++) {
-		if ((index >> i) & 1)
-			inner(h, path[i], h);
+	entry(h, p->node, &p->sub);
+	for (size_t k = 0; k < p->top_len; k++) {
+		if ((p->index >> k) & 1)
+			top_inner(h, p->top_path[k], h);
 		else
-			inner(h, h, path[i]);
+			top_inner(h, h, p->top_path[k]);
 	}
 	if (memcmp(h, root, 32) != 0)
-		return err_set(e, "the record and its proof do not lead to the evidence root");
+		return err_set(e, "the node's entry and its proof do not lead to the evidence root");
+	return true;
+}
+
+bool settle_evidence_verify(const uint8_t root[32], const struct settle_record *r,
+			    const struct settle_evidence_proof *p, struct err *e)
+{
+	if (!p->has_record)
+		return err_set(e, "the proof has no subtree path for a record");
+	if (memcmp(r->node, p->node, 20))
+		return err_set(e, "the record is of another node than the proof's subtree");
+	if (p->sub_len > SETTLE_EVIDENCE_MAX_DEPTH || (p->pos >> p->sub_len) != 0)
+		return err_set(e, "leaf position %zu does not fit a subtree path of %zu steps",
+			       p->pos, p->sub_len);
+	struct settle_sum cur;
+	settle_record_leaf(r, &cur);
+	for (size_t k = 0; k < p->sub_len; k++) {
+		struct settle_sum up;
+		if ((p->pos >> k) & 1)
+			combine(&up, &p->sub_path[k], &cur);
+		else
+			combine(&up, &cur, &p->sub_path[k]);
+		cur = up;
+	}
+	if (memcmp(cur.h, p->sub.h, 32) || cur.passed != p->sub.passed ||
+	    cur.decided != p->sub.decided)
+		return err_set(e, "the record and its subtree path do not lead to the node's "
+				  "subtree root");
+	return settle_evidence_verify_total(root, p, e);
+}
+
+/* ---- JSON ---- */
+
+static json_t *jhex(const uint8_t *b, size_t len)
+{
+	char *h = hex_encode_0x_new(b, len);
+	json_t *j = json_string(h);
+	free(h);
+	return j;
+}
+
+static json_t *sum_json(const struct settle_sum *s)
+{
+	return json_pack("{s:o,s:I,s:I}", "h", jhex(s->h, 32), "passed", (json_int_t)s->passed,
+			 "decided", (json_int_t)s->decided);
+}
+
+json_t *settle_evidence_proof_json(const struct settle_evidence_proof *p)
+{
+	json_t *top = json_array();
+	for (size_t k = 0; k < p->top_len; k++)
+		json_array_append_new(top, jhex(p->top_path[k], 32));
+	json_t *j = json_pack("{s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)p->index, "count",
+			      (json_int_t)p->count, "node", jhex(p->node, 20), "sub",
+			      sum_json(&p->sub), "top_path", top);
+	if (p->has_record) {
+		json_t *sp = json_array();
+		for (size_t k = 0; k < p->sub_len; k++)
+			json_array_append_new(sp, sum_json(&p->sub_path[k]));
+		json_object_set_new(j, "pos", json_integer((json_int_t)p->pos));
+		json_object_set_new(j, "sub_path", sp);
+	}
+	return j;
+}
+
+static bool get_size(const json_t *j, const char *key, size_t *out, struct err *e)
+{
+	json_t *v = json_object_get(j, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return err_set(e, "the proof's %s is not a non-negative integer", key);
+	*out = (size_t)json_integer_value(v);
+	return true;
+}
+
+static bool sum_parse(const json_t *j, struct settle_sum *s, const char *what, struct err *e)
+{
+	json_t *p = json_object_get(j, "passed"), *d = json_object_get(j, "decided");
+	if (!json_is_object(j) || !json_is_integer(p) || !json_is_integer(d) ||
+	    json_integer_value(p) < 0 || json_integer_value(p) > UINT32_MAX ||
+	    json_integer_value(d) < 0 || json_integer_value(d) > UINT32_MAX)
+		return err_set(e, "%s is not {h, passed, decided} with u32 totals", what);
+	s->passed = (uint32_t)json_integer_value(p);
+	s->decided = (uint32_t)json_integer_value(d);
+	const char *h = json_string_value(json_object_get(j, "h"));
+	if (!h || !hex_decode_exact(s->h, 32, h, e))
+		return err_set(e, "%s's h is not 32 bytes of hex", what);
+	return true;
+}
+
+bool settle_evidence_proof_parse(const json_t *j, struct settle_evidence_proof *p, struct err *e)
+{
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(j))
+		return err_set(e, "the proof is not a JSON object");
+	const char *node = json_string_value(json_object_get(j, "node"));
+	json_t *top = json_object_get(j, "top_path");
+	if (!get_size(j, "index", &p->index, e) || !get_size(j, "count", &p->count, e))
+		return false;
+	if (!node || !hex_decode_exact(p->node, 20, node, e))
+		return err_set(e, "the proof's node is not an address");
+	if (!sum_parse(json_object_get(j, "sub"), &p->sub, "the proof's sub", e))
+		return false;
+	if (!json_is_array(top) || json_array_size(top) > SETTLE_EVIDENCE_MAX_DEPTH)
+		return err_set(e, "the proof's top_path is not an array of at most %u hashes",
+			       SETTLE_EVIDENCE_MAX_DEPTH);
+	p->top_len = json_array_size(top);
+	for (size_t k = 0; k < p->top_len; k++) {
+		const char *h = json_string_value(json_array_get(top, k));
+		if (!h || !hex_decode_exact(p->top_path[k], 32, h, e))
+			return err_set(e, "top_path step %zu is not 32 bytes of hex", k);
+	}
+	json_t *sp = json_object_get(j, "sub_path");
+	if (!sp)
+		return true;
+	p->has_record = true;
+	if (!get_size(j, "pos", &p->pos, e))
+		return false;
+	if (!json_is_array(sp) || json_array_size(sp) > SETTLE_EVIDENCE_MAX_DEPTH)
+		return err_set(e, "the proof's sub_path is not an array of at most %u sum nodes",
+			       SETTLE_EVIDENCE_MAX_DEPTH);
+	p->sub_len = json_array_size(sp);
+	for (size_t k = 0; k < p->sub_len; k++)
+		if (!sum_parse(json_array_get(sp, k), &p->sub_path[k], "a sub_path step", e))
+			return false;
 	return true;
 }

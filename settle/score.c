@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "settle/attest.h"
 #include "sql/settle.h"
 
 void settle_counts_clear(struct settle_counts *c)
@@ -140,5 +141,43 @@ bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20
 out:
 	free(recs);
 	free(rows);
+	return ok;
+}
+
+bool settle_evidence_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			  struct settle_evidence **ev, struct settle_record **recs, size_t *n,
+			  struct err *e)
+{
+	struct db_settle_attestation a;
+	uint8_t ch[32];
+	bool found = false, ok = false;
+	*ev = NULL;
+	*recs = NULL;
+	*n = 0;
+	memset(&a, 0, sizeof(a));
+	if (!db_settle_attestation_get(db, epoch, auditor, "local", &a, &found, e))
+		return false;
+	if (!found) {
+		ok = true;
+		goto out;
+	}
+	settle_committee_hash((const uint8_t(*)[20])a.nodes, a.m, ch);
+	if (memcmp(ch, a.committee_hash, 32)) {
+		err_set(e, "the committee order stored with epoch %llu's attestation does not hash to "
+			   "its committeeHash (scored before positions were kept?)",
+			(unsigned long long)epoch);
+		goto out;
+	}
+	if (!settle_records_load(db, epoch, auditor, recs, n, e) ||
+	    !settle_evidence_new(ev, (const uint8_t(*)[20])a.nodes, a.m, *recs, *n, e))
+		goto out;
+	ok = true;
+out:
+	if (!ok) {
+		free(*recs);
+		*recs = NULL;
+		*n = 0;
+	}
+	db_settle_attestation_clear(&a);
 	return ok;
 }

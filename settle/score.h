@@ -4,7 +4,8 @@
  * The decided record of challenge seq is its last attempt. Per committee node, in
  * committee order: decided = its decided records whose outcome is not auditor_error (the
  * auditor's own fault is not the node's), passed = those that are pass. The decided
- * records, in ascending seq, are also the leaves of the evidence tree. */
+ * records, in ascending seq, are also the leaves of the evidence tree (each under its
+ * node's subtree). */
 #ifndef ASSAY_SETTLE_SCORE_H
 #define ASSAY_SETTLE_SCORE_H
 
@@ -40,5 +41,13 @@ bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (
 /* Every attempt of (epoch, auditor) from the database, then settle_decided_select. */
 bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;
+
+/* The decided records of (epoch, auditor) and their evidence tree over the committee our
+ * scored attestation of that epoch names ("local" in the database, in committee order): the
+ * tree whose root we attested. An epoch not scored yet has no committee to build over: true
+ * with *ev NULL (and no records). */
+bool settle_evidence_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			  struct settle_evidence **ev, struct settle_record **recs, size_t *n,
+			  struct err *e) WARN_UNUSED;
 
 #endif

@@ -172,6 +172,12 @@ const struct migration db_migrations[] = {
 	 "  PRIMARY KEY (epoch, node_id)"
 	 ");"
 	 "CREATE INDEX node_scores_node ON node_scores (node_id, epoch);"},
+	{"attestation counts: committee position",
+	 /* The evidence tree (settle/EVIDENCE.md, version 2) is built in committee order, so
+	  * a proof served from the database needs the order the attestation was scored in.
+	  * Rows saved before have none (NULL). */
+	 "ALTER TABLE attestation_counts ADD COLUMN position integer"
+	 "  CHECK (position IS NULL OR position >= 0);"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

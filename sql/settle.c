@@ -189,8 +189,9 @@ bool db_settle_attestation_save(struct db *db, const char *source,
 	const char *q[] = {ep, aud, source, buf_cstr(&nodes), buf_cstr(&passed), buf_cstr(&decided)};
 	if (!db_command(db,
 			"INSERT INTO attestation_counts (epoch, auditor, source, node_id, passed, "
-			"decided) SELECT $1, decode($2, 'hex'), $3, decode(t.n, 'hex'), t.p, t.d "
-			"FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS t(n, p, d)",
+			"decided, position) SELECT $1, decode($2, 'hex'), $3, decode(t.n, 'hex'), t.p, "
+			"t.d, t.o - 1 FROM unnest($4::text[], $5::bigint[], $6::bigint[]) "
+			"WITH ORDINALITY AS t(n, p, d, o)",
 			6, q, e, "saving the attestation's counts") ||
 	    !db_command(db, "COMMIT", 0, NULL, e, "saving the attestation"))
 		goto out;
@@ -239,10 +240,13 @@ bool db_settle_attestation_get(struct db *db, uint64_t epoch, const uint8_t audi
 	PQclear(r);
 	if (!ok)
 		return err_set(e, "reading the attestation: a stored hash does not parse");
-	/* Counts come back in no promised order: callers match them by node. */
+	/* Counts come back in committee order when it was saved (rows saved before positions
+	 * were kept come after, by node): callers that need the order check it against the
+	 * committee hash. */
 	r = db_exec(db,
 		    "SELECT encode(node_id, 'hex'), passed, decided FROM attestation_counts "
-		    "WHERE epoch = $1 AND auditor = decode($2, 'hex') AND source = $3",
+		    "WHERE epoch = $1 AND auditor = decode($2, 'hex') AND source = $3 "
+		    "ORDER BY position NULLS LAST, node_id",
 		    3, p, PGRES_TUPLES_OK, e, "reading the attestation's counts");
 	if (!r)
 		return false;

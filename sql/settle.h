@@ -49,7 +49,8 @@ bool db_settle_progress_list(struct db *db, const uint8_t auditor[20],
 			     struct db_settle_progress **out, size_t *n, struct err *e) WARN_UNUSED;
 
 /* An attestation with its per-node counts. source "local" (ours, as built) or "chain"
- * (as read from reveal events). */
+ * (as read from reveal events). Saved with the nodes' committee positions (the order of
+ * nodes); read back in that order. */
 struct db_settle_attestation {
 	uint64_t epoch;
 	uint8_t auditor[20];

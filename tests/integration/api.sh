@@ -76,6 +76,10 @@ conn="$base dbname=$db"
 A1=$(printf 'a1%.0s' $(seq 20)); A2=$(printf 'a2%.0s' $(seq 20))
 N1=$(printf '11%.0s' $(seq 20)); N2=$(printf '22%.0s' $(seq 20))
 B=$(printf 'bb%.0s' $(seq 32)); H=$(printf 'cd%.0s' $(seq 32))
+# The committee [N1, N2]: its hash keccak256(abi.encode(address[])) is what A1's local
+# attestation was scored over (the evidence tree is built in that order).
+CH=$("$A" chain keccak "0x$(printf '%064x%064x' 32 2)$(printf '0%.0s' $(seq 24))$N1$(printf '0%.0s' $(seq 24))$N2")
+CH=${CH#0x}
 psql "$conn" -v ON_ERROR_STOP=1 -q >/dev/null <<SQL
 INSERT INTO epochs (epoch, start_time, end_time, seed_block, seed, chain_state)
   SELECT e, to_timestamp(1700000000 + e * 3600), to_timestamp(1700003600 + e * 3600),
@@ -84,13 +88,13 @@ INSERT INTO epochs (epoch, start_time, end_time, seed_block, seed, chain_state)
 INSERT INTO epoch_progress (epoch, auditor, state)
   VALUES (3, '\\x$A1', 'finalized'), (3, '\\x$A2', 'revealed'), (4, '\\x$A1', 'auditing');
 INSERT INTO attestations (epoch, auditor, committee_hash, counts_hash, evidence_root, signature, source)
-  VALUES (3, '\\x$A1', '\\x$H', '\\x$H', '\\x$H', decode(repeat('ee', 65), 'hex'), 'local'),
+  VALUES (3, '\\x$A1', '\\x$CH', '\\x$H', '\\x$H', decode(repeat('ee', 65), 'hex'), 'local'),
          (3, '\\x$A1', '\\x$H', '\\x$H', '\\x$H', decode(repeat('ee', 65), 'hex'), 'chain'),
          (3, '\\x$A2', '\\x$H', '\\x$H', '\\x$H', NULL, 'chain');
-INSERT INTO attestation_counts (epoch, auditor, source, node_id, passed, decided)
-  VALUES (3, '\\x$A1', 'local', '\\x$N1', 3, 4), (3, '\\x$A1', 'local', '\\x$N2', 2, 2),
-         (3, '\\x$A1', 'chain', '\\x$N1', 3, 4), (3, '\\x$A1', 'chain', '\\x$N2', 2, 2),
-         (3, '\\x$A2', 'chain', '\\x$N1', 1, 2), (3, '\\x$A2', 'chain', '\\x$N2', 2, 2);
+INSERT INTO attestation_counts (epoch, auditor, source, node_id, passed, decided, position)
+  VALUES (3, '\\x$A1', 'local', '\\x$N1', 3, 4, 0), (3, '\\x$A1', 'local', '\\x$N2', 2, 2, 1),
+         (3, '\\x$A1', 'chain', '\\x$N1', 3, 4, 0), (3, '\\x$A1', 'chain', '\\x$N2', 2, 2, 1),
+         (3, '\\x$A2', 'chain', '\\x$N1', 1, 2, 0), (3, '\\x$A2', 'chain', '\\x$N2', 2, 2, 1);
 -- Auditor A1's records of epoch 3: seq 0..5; seq 1 decided on its second attempt,
 -- seq 4 an auditor_error (not counted against the node).
 INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,
@@ -171,19 +175,37 @@ get "evidence" 200 "/v1/epochs/3/nodes/0x$N1/evidence"
 jqis "node's decided records" '[.records[] | [.seq, .attempt, .outcome]]' '[[0,0,"pass"],[1,1,"pass"],[3,0,"invalid_proof"],[4,0,"auditor_error"],[5,0,"pass"]]'
 jqis "leaves are every decided record" '.leaves' '6'
 jqis "roots compared" '[.attested_roots[] | .matches]' '[false,false]'
-# Each proof hashes up to the root: leaf = H(0x00 ‖ record), inner = H(0x01 ‖ l ‖ r).
+# Evidence tree version 2 (settle/EVIDENCE.md), recomputed here: each record's leaf
+# (H(0x00 ‖ record), pass?, not auditor_error?) hashes up its node's sum subtree
+# (H(0x01 ‖ l ‖ r) over h ‖ u32be passed ‖ u32be decided) to the node's subtree root, whose
+# entry H(0x02 ‖ node ‖ sub) hashes up the top tree (H(0x03 ‖ l ‖ r)) to the root.
 root=$(jq -r .root <<<"$body")
+enc() { printf '%s%08x%08x' "${1#0x}" "$2" "$3"; }
+read -r sh sp sd <<<"$(jq -r '.node_proof.sub | "\(.h) \(.passed) \(.decided)"' <<<"$body")"
+[ "$sp $sd" = "3 4" ] && ok "node 1's subtree total is its counts (3 of 4)" || fail "node 1's subtree total: $sp/$sd"
 nrec=$(jq '.records | length' <<<"$body")
 for i in $(seq 0 $((nrec - 1))); do
-	rec=$(jq -r ".records[$i].record" <<<"$body"); idx=$(jq ".records[$i].leaf_index" <<<"$body")
+	rec=$(jq -r ".records[$i].record" <<<"$body"); pos=$(jq ".records[$i].pos" <<<"$body")
+	out=$(jq -r ".records[$i].outcome" <<<"$body")
 	h=$("$A" chain keccak "0x00${rec#0x}")
-	for sib in $(jq -r ".records[$i].proof[]" <<<"$body"); do
-		if [ $((idx % 2)) -eq 0 ]; then h=$("$A" chain keccak "0x01${h#0x}${sib#0x}")
-		else h=$("$A" chain keccak "0x01${sib#0x}${h#0x}"); fi
-		idx=$((idx / 2))
-	done
-	if [ "$h" = "$root" ]; then ok "proof of record $i"; else fail "proof of record $i: $h != $root"; fi
+	p=$([ "$out" = pass ] && echo 1 || echo 0); d=$([ "$out" = auditor_error ] && echo 0 || echo 1)
+	while read -r sibh sibp sibd; do
+		[ -n "$sibh" ] || continue
+		if [ $((pos % 2)) -eq 0 ]; then h=$("$A" chain keccak "0x01$(enc "$h" "$p" "$d")$(enc "$sibh" "$sibp" "$sibd")")
+		else h=$("$A" chain keccak "0x01$(enc "$sibh" "$sibp" "$sibd")$(enc "$h" "$p" "$d")"); fi
+		p=$((p + sibp)); d=$((d + sibd)); pos=$((pos / 2))
+	done <<<"$(jq -r ".records[$i].sub_path[] | \"\\(.h) \\(.passed) \\(.decided)\"" <<<"$body")"
+	if [ "$h $p $d" = "$sh $sp $sd" ]; then ok "record $i hashes up to node 1's subtree root"
+	else fail "record $i: $h $p $d != $sh $sp $sd"; fi
 done
+idx=$(jq .node_proof.index <<<"$body")
+h=$("$A" chain keccak "0x02$N1$(enc "$sh" "$sp" "$sd")")
+for sib in $(jq -r ".node_proof.top_path[]" <<<"$body"); do
+	if [ $((idx % 2)) -eq 0 ]; then h=$("$A" chain keccak "0x03${h#0x}${sib#0x}")
+	else h=$("$A" chain keccak "0x03${sib#0x}${h#0x}"); fi
+	idx=$((idx / 2))
+done
+if [ "$h" = "$root" ]; then ok "node 1's entry hashes up to the root"; else fail "node 1's entry: $h != $root"; fi
 get "evidence page" 200 "/v1/epochs/3/nodes/0x$N1/evidence?limit=2&after_seq=0"
 jqis "page after seq 0" '[[.records[].seq], .next_after_seq]' '[[1,3],3]'
 get "evidence other node" 200 "/v1/epochs/3/nodes/0x$N2/evidence?auditor=0x$A1"

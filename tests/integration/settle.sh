@@ -311,6 +311,40 @@ view evidence prove --epoch 1 --seq 10 >"$work/proof.json" 2>&1 &&
 jq '.record |= (.[0:-2] + "ff")' "$work/proof.json" >"$work/bad.json"
 view evidence verify "$work/bad.json" >/dev/null 2>&1 && fail "a tampered record verified" ||
 	pass "a tampered record does not verify"
+# Evidence tree version 2 as the contract checks it: a node-total proof from `evidence prove`
+# verifies against the revealed root, and Settlement.disputeNodeTotal accepts it as a proof
+# of the entry (the C and the contract agree on the tree) and refuses it with NoFraud (the
+# attestation is honest); the same proof with a made-up total fails the proof check.
+signer0=$(addr "$(cat "$base/sign0.key")")
+atts=$(view attestations --epoch 1 --json 2>&1)
+aid=$(jq -r --arg s "$signer0" '.attestations[] | select((.signer | ascii_downcase) == ($s | ascii_downcase)) | .auditor_id' <<<"$atts")
+ap=$(jq -c --arg s "$signer0" '[.attestations[] | select((.signer | ascii_downcase) == ($s | ascii_downcase)) | .counts[].passed]' <<<"$atts")
+ad=$(jq -c --arg s "$signer0" '[.attestations[] | select((.signer | ascii_downcase) == ($s | ascii_downcase)) | .counts[].decided]' <<<"$atts")
+dispute_sig="disputeNodeTotal(uint64,uint8,uint32[],uint32[],(uint256,address,(bytes32,uint32,uint32),bytes32[]))"
+no_fraud=$("$CAST" sig "NoFraud()"); wrong_ev=$("$CAST" sig "WrongEvidence(uint64,uint8)")
+tuple() { jq -r '.proof | "(\(.index),\(.node),(\(.sub.h),\(.sub.passed),\(.sub.decided)),[\(.top_path | join(","))])"' "$1"; }
+for i in "${!cn[@]}"; do
+	view evidence prove --epoch 1 --node "${cn[$i]}" >"$work/total.json" 2>&1 &&
+		view evidence verify - <"$work/total.json" >"$work/verify.out" 2>&1 ||
+		{ fail "node-total proof of ${cn[$i]}: $(cat "$work/total.json" "$work/verify.out")"; continue; }
+	read -r tp td <<<"$(jq -r '.proof.sub | "\(.passed) \(.decided)"' "$work/total.json")"
+	[ "$tp $td" = "$(jq -r ".[$i]" <<<"$ap") $(jq -r ".[$i]" <<<"$ad")" ] ||
+		fail "node ${cn[$i]}: the subtree total $tp/$td is not the attested $(jq -c ".[$i]" <<<"$ap")/$(jq -c ".[$i]" <<<"$ad")"
+	out=$(call "$(cat "$base/settlement")" "$dispute_sig" 1 "$aid" "$ap" "$ad" "$(tuple "$work/total.json")" 2>&1)
+	if grep -q "$no_fraud" <<<"$out"; then
+		pass "disputeNodeTotal of ${cn[$i]} ($tp/$td) against the honest attestation: the proof is accepted, NoFraud"
+	else
+		fail "disputeNodeTotal of ${cn[$i]} did not revert with NoFraud ($no_fraud): $out"
+	fi
+	jq '.proof.sub.passed += 1 | .proof.sub.decided += 1' "$work/total.json" >"$work/total_bad.json"
+	view evidence verify "$work/total_bad.json" >/dev/null 2>&1 && fail "a made-up total of ${cn[$i]} verified"
+	out=$(call "$(cat "$base/settlement")" "$dispute_sig" 1 "$aid" "$ap" "$ad" "$(tuple "$work/total_bad.json")" 2>&1)
+	if grep -q "$wrong_ev" <<<"$out"; then
+		pass "a made-up total of ${cn[$i]} fails the contract's proof check (WrongEvidence)"
+	else
+		fail "a made-up total of ${cn[$i]} did not revert with WrongEvidence ($wrong_ev): $out"
+	fi
+done
 psql -q "$(cat "$base/db")" -c "UPDATE attestation_counts SET passed = passed - 1 WHERE epoch = 1 AND source = 'local' AND node_id = decode('$(addr "${NODE_KEYS[0]}" | cut -c3- | tr A-F a-f)', 'hex')"
 out=$(view payouts --node "$(addr "${NODE_KEYS[0]}")" --epochs 1..1 2>&1)
 [ $? = 1 ] && grep -q "DISAGREE" <<<"$out" && pass "an altered database row is reported: $(grep DISAGREE <<<"$out" | head -1)" ||

@@ -1,5 +1,6 @@
-/* test_settle_evidence.c: the evidence tree reproduces tests/vectors/evidence.json (from an
- * independent implementation of settle/EVIDENCE.md); proofs verify and tampering fails. */
+/* test_settle_evidence.c: the evidence tree (version 2) reproduces tests/vectors/evidence.json
+ * (from an independent implementation of settle/EVIDENCE.md): roots, node-total proofs and
+ * record proofs; proofs verify, survive their JSON form, and tampering fails. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,97 @@ static void load_record(json_t *j, struct settle_record *r)
 		hexf(r->response_hash, 32, rh);
 }
 
+static void load_sum(json_t *j, struct settle_sum *s)
+{
+	hexf(s->h, 32, json_object_get(j, "h"));
+	s->passed = (uint32_t)json_integer_value(json_object_get(j, "passed"));
+	s->decided = (uint32_t)json_integer_value(json_object_get(j, "decided"));
+}
+
+static void same_sum(const struct settle_sum *got, json_t *want)
+{
+	struct settle_sum w;
+	load_sum(want, &w);
+	ck_assert_mem_eq(got->h, w.h, 32);
+	ck_assert_uint_eq(got->passed, w.passed);
+	ck_assert_uint_eq(got->decided, w.decided);
+}
+
+static void same_top_path(const struct settle_evidence_proof *p, json_t *want)
+{
+	ck_assert_uint_eq(p->top_len, json_array_size(want));
+	for (size_t k = 0; k < p->top_len; k++) {
+		uint8_t w[32];
+		hexf(w, 32, json_array_get(want, k));
+		ck_assert_mem_eq(p->top_path[k], w, 32);
+	}
+}
+
+/* The proof verifies, survives its JSON form, and fails once anything in it is changed. */
+static void check_total(const uint8_t root[32], struct settle_evidence_proof *p)
+{
+	struct err e = {{0}};
+	ck_assert_msg(settle_evidence_verify_total(root, p, &e), "%s", e.msg);
+	json_t *j = settle_evidence_proof_json(p);
+	struct settle_evidence_proof back;
+	ck_assert_msg(settle_evidence_proof_parse(j, &back, &e), "%s", e.msg);
+	json_decref(j);
+	ck_assert_msg(settle_evidence_verify_total(root, &back, &e), "%s", e.msg);
+	struct settle_evidence_proof bad = *p;
+	bad.sub.passed++; /* a made-up total does not lead to the root */
+	ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+	bad = *p;
+	bad.sub.decided--;
+	ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+	bad = *p;
+	bad.node[19] ^= 1;
+	ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+	bad = *p;
+	bad.index = p->count;
+	ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+	if (p->count > 1) {
+		bad = *p;
+		bad.index ^= 1;
+		ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+		bad = *p;
+		bad.top_len--;
+		ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+		bad = *p;
+		bad.top_path[0][0] ^= 1;
+		ck_assert(!settle_evidence_verify_total(root, &bad, &e));
+	}
+}
+
+static void check_record(const uint8_t root[32], const struct settle_record *r,
+			 struct settle_evidence_proof *p)
+{
+	struct err e = {{0}};
+	ck_assert_msg(settle_evidence_verify(root, r, p, &e), "%s", e.msg);
+	json_t *j = settle_evidence_proof_json(p);
+	struct settle_evidence_proof back;
+	ck_assert_msg(settle_evidence_proof_parse(j, &back, &e), "%s", e.msg);
+	json_decref(j);
+	ck_assert_msg(settle_evidence_verify(root, r, &back, &e), "%s", e.msg);
+	/* another outcome changes the leaf's hash and its totals */
+	struct settle_record other = *r;
+	other.outcome = r->outcome == AUDIT_OUTCOME_PASS ? AUDIT_OUTCOME_TIMEOUT : AUDIT_OUTCOME_PASS;
+	ck_assert(!settle_evidence_verify(root, &other, p, &e));
+	struct settle_evidence_proof bad = *p;
+	bad.has_record = false;
+	ck_assert(!settle_evidence_verify(root, r, &bad, &e));
+	if (p->sub_len > 0) {
+		bad = *p;
+		bad.pos ^= 1;
+		ck_assert(!settle_evidence_verify(root, r, &bad, &e));
+		bad = *p;
+		bad.sub_path[0].passed ^= 1; /* a sibling's declared total is hashed above it */
+		ck_assert(!settle_evidence_verify(root, r, &bad, &e));
+		bad = *p;
+		bad.pos = (size_t)1 << p->sub_len;
+		ck_assert(!settle_evidence_verify(root, r, &bad, &e));
+	}
+}
+
 START_TEST(test_vectors)
 {
 	const char *src = getenv("ASSAY_SOURCE_DIR");
@@ -45,12 +137,15 @@ START_TEST(test_vectors)
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
 	ck_assert_msg(root, "%s: %s", path, je.text);
-	size_t ci;
+	size_t ci, checked_records = 0, checked_totals = 0;
 	json_t *c;
 	json_array_foreach(json_object_get(root, "cases"), ci, c) {
-		json_t *recs = json_object_get(c, "records");
-		size_t n = json_array_size(recs);
+		json_t *recs = json_object_get(c, "records"), *jcom = json_object_get(c, "committee");
+		size_t n = json_array_size(recs), m = json_array_size(jcom);
 		struct settle_record *r = calloc(n + 1, sizeof(*r));
+		uint8_t(*committee)[20] = calloc(m + 1, 20);
+		for (size_t i = 0; i < m; i++)
+			hexf(committee[i], 20, json_array_get(jcom, i));
 		for (size_t i = 0; i < n; i++) {
 			load_record(json_array_get(recs, i), &r[i]);
 			uint8_t enc[SETTLE_EVIDENCE_RECORD_LEN], want[SETTLE_EVIDENCE_RECORD_LEN];
@@ -64,48 +159,66 @@ START_TEST(test_vectors)
 		}
 		struct settle_evidence *ev;
 		struct err e = {{0}};
-		ck_assert_msg(settle_evidence_new(&ev, r, n, &e), "%s", e.msg);
+		ck_assert_msg(settle_evidence_new(&ev, (const uint8_t(*)[20])committee, m, r, n, &e),
+			      "%s", e.msg);
+		ck_assert_uint_eq(settle_evidence_count(ev), n);
+		ck_assert_uint_eq(settle_evidence_nodes(ev), m);
 		uint8_t got[32], want[32];
 		settle_evidence_root(ev, got);
 		hexf(want, 32, json_object_get(c, "root"));
 		ck_assert_mem_eq(got, want, 32);
+		json_t *totals = json_object_get(c, "totals");
+		ck_assert_uint_eq(json_array_size(totals), m);
+		for (size_t i = 0; i < m; i++) {
+			json_t *t = json_array_get(totals, i);
+			struct settle_evidence_proof p;
+			settle_evidence_total_proof(ev, i, &p);
+			ck_assert_uint_eq(p.index, i);
+			ck_assert_uint_eq(p.count, m);
+			ck_assert_mem_eq(p.node, committee[i], 20);
+			same_sum(&p.sub, json_object_get(t, "sub"));
+			same_top_path(&p, json_object_get(t, "top_path"));
+			ck_assert(!p.has_record);
+			check_total(got, &p);
+			checked_totals++;
+		}
 		json_t *proofs = json_object_get(c, "proofs");
+		ck_assert_uint_eq(json_array_size(proofs), n);
 		for (size_t i = 0; i < n; i++) {
-			uint8_t p[SETTLE_EVIDENCE_MAX_DEPTH][32];
-			size_t plen;
-			settle_evidence_proof(ev, i, p, &plen);
-			json_t *wp = json_object_get(json_array_get(proofs, i), "path");
-			ck_assert_uint_eq(plen, json_array_size(wp));
-			for (size_t k = 0; k < plen; k++) {
-				uint8_t w[32];
-				hexf(w, 32, json_array_get(wp, k));
-				ck_assert_mem_eq(p[k], w, 32);
-			}
+			json_t *w = json_array_get(proofs, i);
+			struct settle_evidence_proof p;
+			settle_evidence_proof(ev, i, &p);
+			ck_assert_uint_eq(p.index, (size_t)json_integer_value(json_object_get(w, "index")));
+			ck_assert_uint_eq(p.pos, (size_t)json_integer_value(json_object_get(w, "pos")));
+			same_top_path(&p, json_object_get(w, "top_path"));
+			json_t *sp = json_object_get(w, "sub_path");
+			ck_assert_uint_eq(p.sub_len, json_array_size(sp));
+			for (size_t k = 0; k < p.sub_len; k++)
+				same_sum(&p.sub_path[k], json_array_get(sp, k));
 			size_t idx;
 			ck_assert(settle_evidence_find(ev, r[i].seq, &idx) && idx == i);
-			ck_assert_msg(settle_evidence_verify(got, n, i, &r[i], (const uint8_t(*)[32])p,
-							     plen, &e), "%s", e.msg);
-			/* Tampering with the record, the index or the path fails. */
-			struct settle_record bad = r[i];
-			bad.outcome = bad.outcome == AUDIT_OUTCOME_PASS ? AUDIT_OUTCOME_TIMEOUT
-									: AUDIT_OUTCOME_PASS;
-			ck_assert(!settle_evidence_verify(got, n, i, &bad, (const uint8_t(*)[32])p, plen, &e));
-			if (n > 1) {
-				ck_assert(!settle_evidence_verify(got, n, i ^ 1, &r[i],
-								  (const uint8_t(*)[32])p, plen, &e));
-				ck_assert(!settle_evidence_verify(got, n, i, &r[i], (const uint8_t(*)[32])p,
-								  plen - 1, &e));
-				p[0][0] ^= 1;
-				ck_assert(!settle_evidence_verify(got, n, i, &r[i],
-								  (const uint8_t(*)[32])p, plen, &e));
+			check_record(got, &r[i], &p);
+			/* the record does not prove under another node's entry */
+			if (m > 1) {
+				struct settle_evidence_proof q;
+				settle_evidence_total_proof(ev, (p.index + 1) % m, &q);
+				q.has_record = true;
+				q.pos = p.pos;
+				q.sub_len = p.sub_len;
+				memcpy(q.sub_path, p.sub_path, sizeof(q.sub_path));
+				ck_assert(!settle_evidence_verify(got, &r[i], &q, &e));
 			}
-			ck_assert(!settle_evidence_verify(got, n, n, &r[i], (const uint8_t(*)[32])p, plen, &e));
+			checked_records++;
 		}
 		size_t idx;
 		ck_assert(!settle_evidence_find(ev, 1000000, &idx));
 		settle_evidence_free(ev);
+		free(committee);
 		free(r);
 	}
+	/* the vectors hold node-total and record proofs (not an empty file that passes) */
+	ck_assert_uint_ge(checked_totals, 10);
+	ck_assert_uint_ge(checked_records, 40);
 	json_decref(root);
 }
 END_TEST
@@ -116,12 +229,21 @@ START_TEST(test_rejects_bad_input)
 	memset(r, 0, sizeof(r));
 	r[0].seq = 5;
 	r[1].seq = 5;
+	uint8_t committee[1][20] = {{0}};
 	struct settle_evidence *ev = NULL;
 	struct err e = {{0}};
-	ck_assert(!settle_evidence_new(&ev, r, 2, &e));
+	ck_assert(!settle_evidence_new(&ev, (const uint8_t(*)[20])committee, 1, r, 2, &e));
 	r[1].seq = 6;
 	r[1].epoch = 1;
-	ck_assert(!settle_evidence_new(&ev, r, 2, &e));
+	ck_assert(!settle_evidence_new(&ev, (const uint8_t(*)[20])committee, 1, r, 2, &e));
+	r[1].epoch = 0;
+	r[1].node[0] = 7; /* not a committee member */
+	ck_assert(!settle_evidence_new(&ev, (const uint8_t(*)[20])committee, 1, r, 2, &e));
+	ck_assert(strstr(e.msg, "not in the committee") != NULL);
+	r[1].node[0] = 0;
+	ck_assert_msg(settle_evidence_new(&ev, (const uint8_t(*)[20])committee, 1, r, 2, &e), "%s",
+		      e.msg);
+	settle_evidence_free(ev);
 	uint8_t enc[SETTLE_EVIDENCE_RECORD_LEN];
 	r[0].outcome = AUDIT_OUTCOME_PASS;
 	settle_record_encode(&r[0], enc);

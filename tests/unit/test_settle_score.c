@@ -67,22 +67,30 @@ START_TEST(test_counts)
 	ck_assert_uint_eq(c.decided[2], 0);
 	ck_assert_uint_eq(c.records, 6);
 	ck_assert_uint_eq(c.auditor_errors, 1);
-	settle_counts_clear(&c);
 
-	/* evidence over the decided records: seq 1 proves attempt 2 */
+	/* evidence over the decided records: seq 1 proves attempt 2, and each node's subtree
+	 * total is its counts */
 	struct settle_evidence *ev = NULL;
-	ck_assert_msg(settle_evidence_new(&ev, dec, n, &e), "%s", e.msg);
+	ck_assert_msg(settle_evidence_new(&ev, (const uint8_t(*)[20])committee, 3, dec, n, &e), "%s",
+		      e.msg);
 	ck_assert_uint_eq(settle_evidence_count(ev), 6);
 	size_t idx;
 	ck_assert(settle_evidence_find(ev, 1, &idx));
-	uint8_t root[32], path[SETTLE_EVIDENCE_MAX_DEPTH][32];
-	size_t plen;
+	uint8_t root[32];
+	struct settle_evidence_proof pr;
 	settle_evidence_root(ev, root);
-	settle_evidence_proof(ev, idx, path, &plen);
-	ck_assert(settle_evidence_verify(root, 6, idx, &dec[1], (const uint8_t(*)[32])path, plen, &e));
+	settle_evidence_proof(ev, idx, &pr);
+	ck_assert_msg(settle_evidence_verify(root, &dec[1], &pr, &e), "%s", e.msg);
 	struct settle_record first = att[2]; /* attempt 0 of seq 1 is not what was decided */
-	ck_assert(!settle_evidence_verify(root, 6, idx, &first, (const uint8_t(*)[32])path, plen, &e));
+	ck_assert(!settle_evidence_verify(root, &first, &pr, &e));
+	for (size_t i = 0; i < 3; i++) {
+		settle_evidence_total_proof(ev, i, &pr);
+		ck_assert_msg(settle_evidence_verify_total(root, &pr, &e), "%s", e.msg);
+		ck_assert_uint_eq(pr.sub.passed, c.passed[i]);
+		ck_assert_uint_eq(pr.sub.decided, c.decided[i]);
+	}
 	settle_evidence_free(ev);
+	settle_counts_clear(&c);
 
 	/* a node outside the committee is refused */
 	ck_assert(!settle_score(dec, n, (const uint8_t(*)[20])committee, 1, &c, &e));

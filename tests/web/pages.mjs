@@ -142,6 +142,8 @@ try {
     const { page } = await open(`${API}/epochs/${EPOCHS[0]}/nodes/${node}/evidence?auditor=${AUDITOR}`);
     const v = await page.$eval('[data-page="evidence"]', (s) => ({ ok: +s.dataset.proofsOk, bad: +s.dataset.proofsBad, n: s.querySelectorAll('table.records tbody tr').length }));
     ok(v.n > 0 && v.ok === v.n && v.bad === 0, `evidence: ${v.ok} of ${v.n} Merkle proofs verify against the chain's root`);
+    const total = await page.$eval('[data-entry-ok]', (e) => ({ ok: e.dataset.entryOk, text: e.textContent }));
+    ok(total.ok === 'true', `evidence: the node's subtree total (${total.text.replace(/\s+/g, ' ').trim()}) proves against the chain's root`);
     ok(await page.$eval('pre.cmd', (e) => e.textContent.includes('assay audit plan')), 'evidence page shows the audit plan command');
     await shot(page, 'evidence.png');
     await page.close();

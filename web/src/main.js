@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import { Chain, W, SEL, TOPIC, topicU, topicAddr } from './chain.js';
 import { keccak, hex, bytes, domainSeparator, attestationDigest, recoverSigner, countsHash,
-  secretHash, evidenceRoot, decodeRecord } from './verify.js';
+  secretHash, evidenceRoot, evidenceSubRoot, decodeRecord } from './verify.js';
 
 const $main = document.getElementById('main');
 const params = new URLSearchParams(location.search);
@@ -508,14 +508,28 @@ async function evidencePage(n, addr) {
   if (rv && rv.secret) sec.append(h('p', {}, 'Recompute this auditor\'s schedule (after the reveal anyone can):'),
     h('pre', { class: 'cmd' }, `assay audit plan --epoch ${n} --auditor ${checksum(auditor)} --secret ${rv.secret} --rpc-url ${c.url} --deployment deployment.json --json  # chain ${chainId}`));
   let okCount = 0, badCount = 0;
+  // The node's entry (its subtree total) proves against the root revealed on chain once;
+  // each record then proves up to that subtree root.
+  const np = first.node_proof;
+  let entryOk = null, entryWhy = '';
+  if (rv && !rv.missing) {
+    try {
+      entryOk = !!np && lc(np.node) === node && evidenceRoot(np.node, np.sub, np.index, np.count, np.top_path) === lc(rv.root);
+      entryWhy = entryOk ? 'the node\'s subtree total leads to the evidence root revealed on chain' : 'the node\'s entry does not lead to the root revealed on chain';
+    } catch (e) { entryOk = false; entryWhy = e.message; }
+  }
+  if (np) sec.append(h('dl', { class: 'kv', 'data-entry-ok': String(entryOk) },
+    h('dt', {}, 'node total in the evidence'), h('dd', {}, `${np.sub.passed} passed of ${np.sub.decided} decided `, mark(entryOk, 'proof', entryWhy))));
   const rows = all.map((r) => {
     let ok = null, why = '';
     if (rv && !rv.missing) {
       try {
         const d = decodeRecord(r.record);
         const same = Number(d.seq) === r.seq && d.outcome === r.outcome && d.node === node && Number(d.epoch) === n && d.auditor === auditor;
-        ok = same && evidenceRoot(r.record, r.leaf_index, first.leaves, r.proof) === lc(rv.root);
-        why = same ? 'the Merkle proof leads to the evidence root revealed on chain' : 'the record bytes do not say what is shown';
+        const sub = same ? evidenceSubRoot(r.record, r.pos, r.sub_path) : null;
+        ok = same && entryOk === true && lc(sub.h) === lc(np.sub.h) && sub.passed === np.sub.passed && sub.decided === np.sub.decided;
+        why = !same ? 'the record bytes do not say what is shown' : !entryOk ? entryWhy :
+          ok ? 'the Merkle-sum proof leads through the node\'s subtree to the evidence root revealed on chain' : 'the record does not lead to the node\'s subtree root';
       } catch (e) { ok = false; why = e.message; }
     }
     if (ok) okCount++; else if (ok === false) badCount++;

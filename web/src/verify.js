@@ -55,17 +55,41 @@ export function countsHash(passed, decided) {
 
 export const secretHash = (secret) => hex(keccak(bytes(secret)));
 
-// EVIDENCE.md: leaf = H(0x00 ‖ record), inner = H(0x01 ‖ l ‖ r); bits of index choose.
-export function evidenceRoot(recordHex, index, count, proof) {
+// EVIDENCE.md, tree version 2: a sum node is (h, passed, decided), hashed above it as the 40
+// bytes h ‖ u32be passed ‖ u32be decided.
+const u32 = (v) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0); return b; };
+const encSum = (s) => concatBytes(bytes(s.h), u32(s.passed), u32(s.decided));
+const combine = (l, r) => ({ h: hex(keccak(concatBytes(new Uint8Array([1]), encSum(l), encSum(r)))),
+  passed: (l.passed + r.passed) >>> 0, decided: (l.decided + r.decided) >>> 0 });
+
+// A record's path up its node's sum subtree: leaf = (H(0x00 ‖ record), pass?, not
+// auditor_error?), inner = combine; the bits of pos choose. Returns the subtree root it
+// leads to (at most 32 steps, pos >> steps = 0, as EvidenceTree.sumRoot).
+export function evidenceSubRoot(recordHex, pos, subPath) {
+  if (subPath.length > 32) throw new Error('subtree path longer than 32 steps');
+  if (subPath.length < 31 && (pos >> subPath.length) !== 0) throw new Error('pos >> length ≠ 0');
+  const outcome = bytes(recordHex)[113];
+  let cur = { h: hex(keccak(concatBytes(new Uint8Array([0]), bytes(recordHex)))),
+    passed: outcome === 0 ? 1 : 0, decided: outcome === 9 ? 0 : 1 };
+  let i = pos;
+  for (const sib of subPath) {
+    cur = (i & 1) ? combine(sib, cur) : combine(cur, sib);
+    i >>= 1;
+  }
+  return cur;
+}
+
+// A node's entry H(0x02 ‖ node ‖ sub) up the top tree (inner H(0x03 ‖ l ‖ r), exactly
+// ⌈log2 count⌉ steps, as EvidenceTree.topRoot): the evidence root it leads to.
+export function evidenceRoot(node, sub, index, count, topPath) {
   let depth = 0;
   while ((1 << depth) < count) depth++;
-  if (proof.length > depth) throw new Error('proof longer than ⌈log2 count⌉');
-  if (proof.length < 31 && (index >> proof.length) !== 0) throw new Error('index >> length ≠ 0');
-  let h = keccak(concatBytes(new Uint8Array([0]), bytes(recordHex)));
+  if (index >= count || topPath.length !== depth) throw new Error('top path is not ⌈log2 count⌉ steps');
+  let h = keccak(concatBytes(new Uint8Array([2]), bytes(node), encSum(sub)));
   let i = index;
-  for (const p of proof) {
+  for (const p of topPath) {
     const sib = bytes(p);
-    h = keccak((i & 1) ? concatBytes(new Uint8Array([1]), sib, h) : concatBytes(new Uint8Array([1]), h, sib));
+    h = keccak((i & 1) ? concatBytes(new Uint8Array([3]), sib, h) : concatBytes(new Uint8Array([3]), h, sib));
     i >>= 1;
   }
   return hex(h);
@@ -73,7 +97,7 @@ export function evidenceRoot(recordHex, index, count, proof) {
 
 const OUTCOMES = ['pass', 'invalid_proof', 'wrong_size', 'bad_metadata', 'not_found', 'http_error',
   'malformed', 'timeout', 'unreachable', 'auditor_error'];
-const TAG = 'assay.evidence.v1';
+const TAG = 'assay.evidence.v2';
 
 // The 150-byte record of EVIDENCE.md, decoded.
 export function decodeRecord(recordHex) {
