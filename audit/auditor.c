@@ -23,6 +23,9 @@
 #define JOB_BATCHES 4
 /* Verified metadata kept in memory (n = 1000 makes one about 66 KB). */
 #define MD_CACHE_MAX_BYTES (256u << 20)
+/* Due challenges a node's queue takes from its batches before they wait in the schedule:
+ * enough for several full jobs per request slot. */
+#define NODE_QUEUE_MAX 4096
 
 enum {
 	S_DECIDED = 1, /* the last attempt is final (or the last allowed) */
@@ -30,11 +33,18 @@ enum {
 	S_SENT = 4,    /* first attempt taken from its batch */
 };
 
+/* Per challenge: three bytes, the only state the engine keeps for every challenge of the
+ * epoch (the challenges themselves are derived when sent, audit_schedule_challenge). */
 struct seqstate {
 	uint8_t attempts; /* attempts whose result is known (recorded or pending) */
 	uint8_t flags;
 	uint8_t last;     /* enum audit_outcome of the last attempt */
-	uint64_t retry_at;
+};
+
+/* A challenge waiting for its re-ask. */
+struct retry {
+	uint64_t seq;
+	uint64_t at; /* unix ms */
 };
 
 /* What a node's metadata for a blob turned out to be. */
@@ -45,21 +55,27 @@ struct md_slot {
 	char *detail; /* MD_BAD: why */
 };
 
-/* A node's challenges that are due and not yet sent, oldest first. A seq is queued at most
- * once at a time, so a ring of the node's challenge count never overflows. */
+/* A node's challenges that are due and not yet sent, oldest first: a ring that grows when
+ * full. Batches join it only while it holds fewer than NODE_QUEUE_MAX (admit), so it stays
+ * small however many challenges the epoch has; re-asks always join. */
 struct nodeq {
 	uint64_t *v;
 	size_t head, len, cap;
 	size_t inflight; /* requests */
+	size_t next;     /* its next batch not yet admitted, an index into engine.nbatch_of */
+	size_t nbatches;
 };
 
 struct engine {
 	const struct audit_auditor_config *cfg;
 	struct audit_schedule sched;
 	struct seqstate *st;
-	uint64_t *retry; /* seqs waiting for a re-ask */
+	struct retry *retry; /* challenges waiting for a re-ask */
 	size_t nretry, capretry;
-	size_t batch_cursor;
+	/* The schedule's batches by node, each node's in issue order (batch indices). */
+	uint32_t *nbatch_of;
+	size_t *nbatch_first;
+	size_t batches_left; /* not yet admitted */
 	uint64_t epoch_end;
 	uint64_t retry_delay;
 	unsigned max_attempts;
@@ -205,8 +221,7 @@ static bool retryable(enum audit_outcome o, long status)
 
 static void report_decided(struct engine *g, uint64_t seq)
 {
-	const struct audit_challenge *c = &g->sched.challenges[seq];
-	struct audit_node_summary *ns = &g->rep->nodes[c->node];
+	struct audit_node_summary *ns = &g->rep->nodes[audit_schedule_node_of(&g->sched, seq)];
 	ns->decided++;
 	ns->outcomes[g->st[seq].last]++;
 	if (g->st[seq].last == AUDIT_OUTCOME_PASS)
@@ -220,9 +235,10 @@ static void add_retry(struct engine *g, uint64_t seq, uint64_t at)
 		g->capretry = g->capretry ? g->capretry * 2 : 256;
 		g->retry = xrealloc(g->retry, g->capretry * sizeof(*g->retry));
 	}
-	g->retry[g->nretry++] = seq;
+	g->retry[g->nretry].seq = seq;
+	g->retry[g->nretry].at = at;
+	g->nretry++;
 	g->st[seq].flags |= S_RETRY;
-	g->st[seq].retry_at = at;
 	if (at < g->retry_min)
 		g->retry_min = at;
 }
@@ -246,7 +262,8 @@ static void settle_attempt(struct engine *g, const struct audit_record *r, uint6
 		report_decided(g, r->seq);
 	}
 	if (g->cfg->metrics)
-		audit_metrics_observe(g->cfg->metrics, g->sched.challenges[r->seq].node, r->outcome,
+		audit_metrics_observe(g->cfg->metrics, audit_schedule_node_of(&g->sched, r->seq),
+				      r->outcome,
 				      r->latency_ms, (s->flags & S_DECIDED) != 0);
 	if (g->npending == g->cappending) {
 		g->cappending = g->cappending ? g->cappending * 2 : 1024;
@@ -525,6 +542,7 @@ struct job {
 	struct engine *g;
 	uint32_t node;
 	uint64_t *seqs;
+	struct audit_challenge *ch; /* the seqs' challenges, in the same order */
 	size_t nseqs;
 	struct meta_req *metas;
 	struct sym_req *syms;
@@ -549,16 +567,14 @@ struct verifier {
 	bool quit;
 	struct audit_fanout *fan;
 	const struct audit_auditor_config *cfg;
-	const struct audit_challenge *ch;
 	pthread_t *threads;
 	size_t nthreads;
 };
 
-static const struct audit_challenge *g_sort_ch;
 static int cmp_job(const void *a, const void *b)
 {
-	const struct audit_challenge *x = &g_sort_ch[*(const uint64_t *)a];
-	const struct audit_challenge *y = &g_sort_ch[*(const uint64_t *)b];
+	const struct audit_challenge *x = a;
+	const struct audit_challenge *y = b;
 	if (x->blob != y->blob)
 		return x->blob < y->blob ? -1 : 1;
 	if (x->axis != y->axis)
@@ -643,6 +659,7 @@ static void job_free(struct job *j)
 	free(j->syms);
 	free(j->metas);
 	free(j->seqs);
+	free(j->ch);
 	free(j->outs);
 	free(j);
 }
@@ -651,7 +668,6 @@ static void job_free(struct job *j)
 static void job_finish(struct engine *g, struct job *j)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
-	const struct audit_challenge *ch = g->sched.challenges;
 	struct audit_fanout_request *fr = j->fr;
 	g->rep->attempts_sent += j->nseqs;
 	bool down = self_down(g, j);
@@ -705,7 +721,7 @@ static void job_finish(struct engine *g, struct job *j)
 			lat = fr[s->meta->fi].resp.latency_ms;
 		for (size_t t = 0; t < s->count; t++) {
 			uint64_t seq = j->seqs[s->first + t];
-			const struct audit_challenge *c = &ch[seq];
+			const struct audit_challenge *c = &j->ch[s->first + t];
 			struct audit_record r;
 			memset(&r, 0, sizeof(r));
 			r.epoch = cfg->sched->epoch;
@@ -765,7 +781,7 @@ static void job_check(const struct verifier *v, struct job *j)
 		if (!md)
 			continue;
 		for (size_t t = 0; t < s->count; t++)
-			ids[t] = v->ch[j->seqs[s->first + t]].symbol;
+			ids[t] = j->ch[s->first + t].symbol;
 		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
 					     j->outs + s->first, s->detail, sizeof(s->detail));
 		s->checked = true;
@@ -807,7 +823,6 @@ static bool verifier_new(struct engine *g, unsigned nthreads, struct err *e)
 	pthread_cond_init(&v->cond, NULL);
 	v->fan = g->fan;
 	v->cfg = g->cfg;
-	v->ch = g->sched.challenges;
 	v->threads = xcalloc(nthreads, sizeof(*v->threads));
 	g->ver = v;
 	for (; v->nthreads < nthreads; v->nthreads++) {
@@ -887,15 +902,19 @@ static void on_done(void *arg, struct audit_fanout_request *req)
 static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
-	const struct audit_challenge *ch = g->sched.challenges;
 	const struct audit_auditor_node *nd = &cfg->nodes[node];
-	g_sort_ch = ch;
-	qsort(seqs, n, sizeof(*seqs), cmp_job);
+	struct audit_challenge *ch = xcalloc(n, sizeof(*ch));
+	for (size_t i = 0; i < n; i++)
+		audit_schedule_challenge(&g->sched, seqs[i], &ch[i]);
+	qsort(ch, n, sizeof(*ch), cmp_job);
+	for (size_t i = 0; i < n; i++)
+		seqs[i] = ch[i].seq;
 
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->g = g;
 	j->node = node;
 	j->seqs = seqs;
+	j->ch = ch;
 	j->nseqs = n;
 	j->metas = xcalloc(n, sizeof(*j->metas));
 	j->syms = xcalloc(n, sizeof(*j->syms));
@@ -905,7 +924,7 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 	struct audit_fanout_request *fr = j->fr;
 
 	for (size_t i = 0; i < n;) {
-		uint32_t blob = ch[seqs[i]].blob;
+		uint32_t blob = ch[i].blob;
 		const uint8_t *bid = cfg->blobs[blob].id;
 		uint8_t state = md_state(g, node, blob);
 		struct meta_req *m = NULL;
@@ -921,11 +940,11 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 			j->nfr++;
 		}
 		/* One request per (blob, axis), several ids each. */
-		while (i < n && ch[seqs[i]].blob == blob) {
-			enum audit_proof_axis axis = ch[seqs[i]].axis;
+		while (i < n && ch[i].blob == blob) {
+			enum audit_proof_axis axis = ch[i].axis;
 			size_t k = i;
-			while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[seqs[k]].blob == blob &&
-			       ch[seqs[k]].axis == axis)
+			while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == blob &&
+			       ch[k].axis == axis)
 				k++;
 			struct sym_req *s = &j->syms[j->nsym++];
 			s->node = node;
@@ -939,7 +958,7 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 			if (state != MD_BAD) {
 				struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
 				for (size_t t = 0; t < s->count; t++)
-					ids[t] = ch[seqs[i + t]].symbol;
+					ids[t] = ch[i + t].symbol;
 				s->fi = j->nfr;
 				j->urls[j->nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
 				fr[j->nfr].url = j->urls[j->nfr];
@@ -975,14 +994,25 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 
 static void enqueue(struct engine *g, uint64_t seq)
 {
-	struct nodeq *q = &g->q[g->sched.challenges[seq].node];
-	ASSAY_ASSERT(q->len < q->cap);
+	struct nodeq *q = &g->q[audit_schedule_node_of(&g->sched, seq)];
+	if (q->len == q->cap) {
+		/* Grow the ring, unwrapping it. */
+		size_t cap = q->cap ? q->cap * 2 : 64;
+		uint64_t *v = xmalloc(cap * sizeof(*v));
+		for (size_t i = 0; i < q->len; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->head = 0;
+		q->cap = cap;
+	}
 	q->v[(q->head + q->len) % q->cap] = seq;
 	q->len++;
 }
 
-/* Moves what is due now into the nodes' queues: re-asks first (they are older), then the
- * batches in schedule order. */
+/* Moves what is due now into the nodes' queues: re-asks first (they are older), then each
+ * node's batches in schedule order while its queue is short. A node that answers slowly
+ * thus keeps its batches in the schedule, not in memory, and never holds up another. */
 static void admit(struct engine *g, uint64_t now)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
@@ -990,32 +1020,39 @@ static void admit(struct engine *g, uint64_t now)
 		size_t kept = 0;
 		uint64_t min = UINT64_MAX;
 		for (size_t i = 0; i < g->nretry; i++) {
-			uint64_t seq = g->retry[i];
-			if (g->st[seq].retry_at <= now) {
-				g->st[seq].flags &= (uint8_t)~S_RETRY;
-				enqueue(g, seq);
+			struct retry r = g->retry[i];
+			if (r.at <= now) {
+				g->st[r.seq].flags &= (uint8_t)~S_RETRY;
+				enqueue(g, r.seq);
 			} else {
-				g->retry[kept++] = seq;
-				if (g->st[seq].retry_at < min)
-					min = g->st[seq].retry_at;
+				g->retry[kept++] = r;
+				if (r.at < min)
+					min = r.at;
 			}
 		}
 		g->nretry = kept;
 		g->retry_min = min;
 	}
-	while (g->batch_cursor < g->sched.nbatches) {
-		const struct audit_batch *b = &g->sched.batches[g->batch_cursor];
-		if (cfg->epoch_start_ms + b->at_ms > now)
-			break;
-		for (uint64_t seq = b->first_seq; seq < b->first_seq + b->count; seq++) {
-			struct seqstate *s = &g->st[seq];
-			/* A restart resumed this one already (decided, or queued for a re-ask). */
-			if (s->attempts > 0 || (s->flags & (S_DECIDED | S_RETRY | S_SENT)))
-				continue;
-			s->flags |= S_SENT;
-			enqueue(g, seq);
+	if (!g->batches_left)
+		return;
+	for (size_t node = 0; node < cfg->nnodes; node++) {
+		struct nodeq *q = &g->q[node];
+		while (q->next < q->nbatches && q->len < NODE_QUEUE_MAX) {
+			const struct audit_batch *b =
+				&g->sched.batches[g->nbatch_of[g->nbatch_first[node] + q->next]];
+			if (cfg->epoch_start_ms + b->at_ms > now)
+				break;
+			for (uint64_t seq = b->first_seq; seq < b->first_seq + b->count; seq++) {
+				struct seqstate *s = &g->st[seq];
+				/* A restart resumed this one already (decided, or queued for a re-ask). */
+				if (s->attempts > 0 || (s->flags & (S_DECIDED | S_RETRY | S_SENT)))
+					continue;
+				s->flags |= S_SENT;
+				enqueue(g, seq);
+			}
+			q->next++;
+			g->batches_left--;
 		}
-		g->batch_cursor++;
 	}
 }
 
@@ -1052,11 +1089,19 @@ static void issue(struct engine *g)
 	}
 }
 
+/* The earliest time something falls due: a re-ask, or the next batch of a node whose
+ * queue has room (a full queue drains as its jobs are sent, which wakes the loop anyway). */
 static uint64_t next_due(const struct engine *g)
 {
 	uint64_t t = g->nretry ? g->retry_min : UINT64_MAX;
-	if (g->batch_cursor < g->sched.nbatches) {
-		uint64_t b = g->cfg->epoch_start_ms + g->sched.batches[g->batch_cursor].at_ms;
+	if (!g->batches_left)
+		return t;
+	for (size_t node = 0; node < g->cfg->nnodes; node++) {
+		const struct nodeq *q = &g->q[node];
+		if (q->next >= q->nbatches || q->len >= NODE_QUEUE_MAX)
+			continue;
+		uint64_t b = g->cfg->epoch_start_ms +
+			     g->sched.batches[g->nbatch_of[g->nbatch_first[node] + q->next]].at_ms;
 		if (b < t)
 			t = b;
 	}
@@ -1167,7 +1212,8 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		sn[i].shards = cfg->nodes[i].shards;
 		sn[i].nshards = cfg->nodes[i].nshards;
 	}
-	bool built = audit_schedule_build(sp, sn, cfg->nnodes, cfg->blobs, cfg->nblobs, &g->sched, e);
+	bool built =
+		audit_schedule_build_lazy(sp, sn, cfg->nnodes, cfg->blobs, cfg->nblobs, &g->sched, e);
 	free(sn);
 	if (!built)
 		goto out;
@@ -1200,10 +1246,20 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		 sp->epoch, g->sched.nchallenges, g->sched.nbatches, cfg->nnodes, cfg->nblobs);
 
 	g->q = xcalloc(cfg->nnodes ? cfg->nnodes : 1, sizeof(*g->q));
-	for (size_t i = 0; i < cfg->nnodes; i++) {
-		g->q[i].cap = i < g->sched.nnodes && g->sched.per_node[i] ? g->sched.per_node[i] : 1;
-		g->q[i].v = xmalloc(g->q[i].cap * sizeof(*g->q[i].v));
+	/* Each node's batches in issue order: counted, then placed (a stable pass). */
+	g->nbatch_of = xcalloc(g->sched.nbatches ? g->sched.nbatches : 1, sizeof(*g->nbatch_of));
+	g->nbatch_first = xcalloc(cfg->nnodes + 1, sizeof(*g->nbatch_first));
+	for (size_t b = 0; b < g->sched.nbatches; b++)
+		g->q[g->sched.batches[b].node].nbatches++;
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		g->nbatch_first[i + 1] = g->nbatch_first[i] + g->q[i].nbatches;
+	for (size_t b = 0; b < g->sched.nbatches; b++) {
+		struct nodeq *q = &g->q[g->sched.batches[b].node];
+		g->nbatch_of[g->nbatch_first[g->sched.batches[b].node] + q->next++] = (uint32_t)b;
 	}
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		g->q[i].next = 0;
+	g->batches_left = g->sched.nbatches;
 	/* Enough requests per node to keep its connections busy while answers are read and
 	 * the next ones go out; more would only queue inside libcurl. */
 	g->req_cap = cfg->fanout.max_inflight ? cfg->fanout.max_inflight : 256;
@@ -1295,6 +1351,8 @@ out:
 	free(g->symbol_size);
 	free(g->st);
 	free(g->retry);
+	free(g->nbatch_of);
+	free(g->nbatch_first);
 	free(g->pending);
 	audit_schedule_free(&g->sched);
 	if (!ok) {

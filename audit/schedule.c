@@ -97,10 +97,35 @@ static const struct sorted_blob *pick_blob(const struct sorted_blob *v, size_t n
 	return &v[lo];
 }
 
-bool audit_schedule_build(const struct audit_schedule_params *p,
-			  const struct audit_schedule_node *nodes, size_t nnodes,
-			  const struct audit_schedule_blob *blobs, size_t nblobs,
-			  struct audit_schedule *out, struct err *e)
+/* Challenge j of node i (seq = its number in the schedule), as SCHEDULE.md derives it. */
+static void derive(const struct audit_schedule *s, size_t i, uint64_t j, uint64_t seq,
+		   struct audit_challenge *ch)
+{
+	const struct audit_schedule_params *p = &s->params;
+	const struct audit_schedule_node *nd = &s->nodes[i];
+	uint8_t h[32];
+	prf(p, CHALLENGE_TAG, NULL, 0, seq, h);
+	ch->seq = seq;
+	ch->node = (uint32_t)i;
+	ch->shard = s->shards[i][j % nd->nshards];
+	const struct sorted_blob *b = pick_blob(s->sorted, s->nsorted, mulhi(be64(h), s->total));
+	ch->blob = b->index;
+	ch->pair = (uint16_t)audit_pair_of_shard(b->b->id, p->n, ch->shard);
+	uint16_t target = (uint16_t)mulhi(be64(h + 8), p->n);
+	ch->axis = (h[16] & 1) ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+	if (ch->axis == AUDIT_AXIS_PRIMARY) {
+		ch->symbol.primary = ch->pair;
+		ch->symbol.secondary = target;
+	} else {
+		ch->symbol.primary = target;
+		ch->symbol.secondary = (uint16_t)(p->n - 1 - ch->pair);
+	}
+	ch->batch = (uint32_t)(j / p->batch_size);
+}
+
+static bool build(const struct audit_schedule_params *p, const struct audit_schedule_node *nodes,
+		  size_t nnodes, const struct audit_schedule_blob *blobs, size_t nblobs,
+		  bool materialize, struct audit_schedule *out, struct err *e)
 {
 	bool ok = false;
 	struct sorted_blob *sb = NULL;
@@ -111,6 +136,7 @@ bool audit_schedule_build(const struct audit_schedule_params *p,
 		return false;
 	if (!p->batch_size)
 		return err_set(e, "the batch size must be at least 1");
+	out->params = *p;
 
 	/* Snapshot in blob ID order, with cumulative byte weights. */
 	sb = xcalloc(nblobs ? nblobs : 1, sizeof(*sb));
@@ -131,9 +157,17 @@ bool audit_schedule_build(const struct audit_schedule_params *p,
 		total += (uint64_t)(ap.k_primary + ap.k_secondary) * ss;
 		sb[i].cumulative = total;
 	}
+	out->sorted = sb;
+	out->nsorted = nblobs;
+	out->total = total;
+	sb = NULL;
 
-	/* Counts per node, checking the shard lists. */
+	/* Counts per node, checking the shard lists; the nodes and their shards are copied,
+	 * so challenges can be derived later from the schedule alone. */
 	out->per_node = xcalloc(nnodes ? nnodes : 1, sizeof(*out->per_node));
+	out->first_seq = xcalloc(nnodes + 1, sizeof(*out->first_seq));
+	out->nodes = xcalloc(nnodes ? nnodes : 1, sizeof(*out->nodes));
+	out->shards = xcalloc(nnodes ? nnodes : 1, sizeof(*out->shards));
 	out->nnodes = nnodes;
 	size_t nch = 0, nbt = 0;
 	for (size_t i = 0; i < nnodes; i++) {
@@ -149,6 +183,11 @@ bool audit_schedule_build(const struct audit_schedule_params *p,
 				goto out;
 			}
 		}
+		out->nodes[i] = *nd;
+		out->shards[i] = xcalloc(nd->nshards ? nd->nshards : 1, sizeof(uint16_t));
+		if (nd->nshards)
+			memcpy(out->shards[i], nd->shards, nd->nshards * sizeof(uint16_t));
+		out->nodes[i].shards = out->shards[i];
 		uint64_t c = 0;
 		if (nd->nshards && nblobs) {
 			c = (uint64_t)p->per_shard * nd->nshards;
@@ -156,38 +195,23 @@ bool audit_schedule_build(const struct audit_schedule_params *p,
 				c = p->min_per_node;
 		}
 		out->per_node[i] = c;
+		out->first_seq[i] = nch;
 		nch += c;
 		nbt += (c + p->batch_size - 1) / p->batch_size;
 	}
+	out->first_seq[nnodes] = nch;
+	out->nchallenges = nch;
 
-	out->challenges = xcalloc(nch ? nch : 1, sizeof(*out->challenges));
+	if (materialize) {
+		out->challenges = xcalloc(nch ? nch : 1, sizeof(*out->challenges));
+		for (size_t i = 0; i < nnodes; i++)
+			for (uint64_t j = 0; j < out->per_node[i]; j++)
+				derive(out, i, j, out->first_seq[i] + j, &out->challenges[out->first_seq[i] + j]);
+	}
 	out->batches = xcalloc(nbt ? nbt : 1, sizeof(*out->batches));
-	uint64_t seq = 0;
 	for (size_t i = 0; i < nnodes; i++) {
 		const struct audit_schedule_node *nd = &nodes[i];
-		uint64_t c = out->per_node[i];
-		for (uint64_t j = 0; j < c; j++, seq++) {
-			uint8_t h[32];
-			prf(p, CHALLENGE_TAG, NULL, 0, seq, h);
-			struct audit_challenge *ch = &out->challenges[out->nchallenges++];
-			ch->seq = seq;
-			ch->node = (uint32_t)i;
-			ch->shard = nd->shards[j % nd->nshards];
-			const struct sorted_blob *b = pick_blob(sb, nblobs, mulhi(be64(h), total));
-			ch->blob = b->index;
-			ch->pair = (uint16_t)audit_pair_of_shard(b->b->id, p->n, ch->shard);
-			uint16_t target = (uint16_t)mulhi(be64(h + 8), p->n);
-			ch->axis = (h[16] & 1) ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
-			if (ch->axis == AUDIT_AXIS_PRIMARY) {
-				ch->symbol.primary = ch->pair;
-				ch->symbol.secondary = target;
-			} else {
-				ch->symbol.primary = target;
-				ch->symbol.secondary = (uint16_t)(p->n - 1 - ch->pair);
-			}
-			ch->batch = (uint32_t)(j / p->batch_size);
-		}
-		uint64_t first = seq - c;
+		uint64_t c = out->per_node[i], first = out->first_seq[i];
 		for (uint64_t q = 0; q * p->batch_size < c; q++) {
 			uint8_t hb[32];
 			prf(p, BATCH_TAG, nd->id, 20, q, hb);
@@ -209,6 +233,51 @@ out:
 	return ok;
 }
 
+bool audit_schedule_build(const struct audit_schedule_params *p,
+			  const struct audit_schedule_node *nodes, size_t nnodes,
+			  const struct audit_schedule_blob *blobs, size_t nblobs,
+			  struct audit_schedule *out, struct err *e)
+{
+	return build(p, nodes, nnodes, blobs, nblobs, true, out, e);
+}
+
+bool audit_schedule_build_lazy(const struct audit_schedule_params *p,
+			       const struct audit_schedule_node *nodes, size_t nnodes,
+			       const struct audit_schedule_blob *blobs, size_t nblobs,
+			       struct audit_schedule *out, struct err *e)
+{
+	return build(p, nodes, nnodes, blobs, nblobs, false, out, e);
+}
+
+uint32_t audit_schedule_node_of(const struct audit_schedule *s, uint64_t seq)
+{
+	ASSAY_ASSERT(seq < s->nchallenges);
+	/* The last i with first_seq[i] <= seq: nodes without challenges share the next one's
+	 * first_seq, so the last of equals is the one that has seq. */
+	size_t lo = 0, hi = s->nnodes;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->first_seq[mid] <= seq)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	ASSAY_ASSERT(seq < s->first_seq[lo] + s->per_node[lo]);
+	return (uint32_t)lo;
+}
+
+void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
+			      struct audit_challenge *out)
+{
+	ASSAY_ASSERT(seq < s->nchallenges);
+	if (s->challenges) {
+		*out = s->challenges[seq];
+		return;
+	}
+	uint32_t i = audit_schedule_node_of(s, seq);
+	derive(s, i, seq - s->first_seq[i], seq, out);
+}
+
 void audit_schedule_free(struct audit_schedule *s)
 {
 	if (!s)
@@ -216,6 +285,13 @@ void audit_schedule_free(struct audit_schedule *s)
 	free(s->challenges);
 	free(s->batches);
 	free(s->per_node);
+	free(s->first_seq);
+	if (s->shards)
+		for (size_t i = 0; i < s->nnodes; i++)
+			free(s->shards[i]);
+	free(s->shards);
+	free(s->nodes);
+	free(s->sorted);
 	memset(s, 0, sizeof(*s));
 }
 

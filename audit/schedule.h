@@ -60,13 +60,23 @@ struct audit_batch {
 	uint32_t count;
 };
 
+struct sorted_blob;
+
 struct audit_schedule {
-	struct audit_challenge *challenges; /* in seq order */
+	struct audit_challenge *challenges; /* in seq order; NULL when built lazily */
 	size_t nchallenges;
 	struct audit_batch *batches;        /* in issue order: at_ms, node, batch */
 	size_t nbatches;
 	uint64_t *per_node;                 /* challenges per committee node */
 	size_t nnodes;
+	/* What audit_schedule_challenge derives a challenge from (private). */
+	struct audit_schedule_params params;
+	uint64_t *first_seq;                /* per node, and nchallenges at [nnodes] */
+	struct audit_schedule_node *nodes;  /* copies; shards point into shards[] */
+	uint16_t **shards;
+	struct sorted_blob *sorted;         /* the snapshot by ID (borrows the blobs) */
+	size_t nsorted;
+	uint64_t total;
 };
 
 void audit_schedule_params_defaults(struct audit_schedule_params *p);
@@ -77,6 +87,19 @@ bool audit_schedule_build(const struct audit_schedule_params *p,
 			  const struct audit_schedule_node *nodes, size_t nnodes,
 			  const struct audit_schedule_blob *blobs, size_t nblobs,
 			  struct audit_schedule *out, struct err *e) WARN_UNUSED;
+/* The same schedule without the array of challenges (32 bytes each): they are derived one
+ * at a time by audit_schedule_challenge, so memory grows with batches (one per
+ * batch_size challenges) rather than challenges. The blobs array is borrowed until
+ * audit_schedule_free. */
+bool audit_schedule_build_lazy(const struct audit_schedule_params *p,
+			       const struct audit_schedule_node *nodes, size_t nnodes,
+			       const struct audit_schedule_blob *blobs, size_t nblobs,
+			       struct audit_schedule *out, struct err *e) WARN_UNUSED;
+/* The committee node (index) challenge seq (< nchallenges) is for: no hashing. */
+uint32_t audit_schedule_node_of(const struct audit_schedule *s, uint64_t seq);
+/* Challenge seq (< nchallenges), from either kind of schedule. */
+void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
+			      struct audit_challenge *out);
 void audit_schedule_free(struct audit_schedule *s);
 
 /* The secret commitment published before the epoch: keccak256(secret). */
