@@ -97,6 +97,22 @@ START_TEST(test_vectors)
 			ck_assert_str_eq(sym, json_string_value(json_object_get(w, "symbol")));
 			checked++;
 		}
+		/* The lazy schedule derives the same challenges one at a time, and the same
+		 * batches, without holding the array. */
+		struct audit_schedule lz;
+		ck_assert_msg(audit_schedule_build_lazy(&p, nodes, nn, blobs, nb, &lz, &e), "%s", e.msg);
+		ck_assert_ptr_null(lz.challenges);
+		ck_assert_uint_eq(lz.nchallenges, s.nchallenges);
+		ck_assert_uint_eq(lz.nbatches, s.nbatches);
+		ck_assert_mem_eq(lz.batches, s.batches, s.nbatches * sizeof(*s.batches));
+		for (size_t k = 0; k < s.nchallenges; k++) {
+			struct audit_challenge got;
+			memset(&got, 0, sizeof(got));
+			audit_schedule_challenge(&lz, k, &got);
+			ck_assert_mem_eq(&got, &s.challenges[k], sizeof(got));
+			ck_assert_uint_eq(audit_schedule_node_of(&lz, k), s.challenges[k].node);
+		}
+		audit_schedule_free(&lz);
 		/* Batches: the same set, in issue order. */
 		json_t *wb = json_object_get(c, "batches");
 		ck_assert_uint_eq(s.nbatches, json_array_size(wb));
