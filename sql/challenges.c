@@ -100,11 +100,41 @@ static void drain(struct db *db)
 		PQclear(r);
 }
 
+/* Each epoch's rows live in their own partition (migration 5), made here before the
+ * COPY that needs it: a batch rarely spans two epochs, so this is one cheap call per epoch
+ * per connection. */
+static bool ensure_partitions(struct db *db, const struct db_challenge_row *rows, size_t n,
+			      struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (db->partition_known && rows[i].epoch == db->partition_epoch)
+			continue;
+		if (!db_challenges_partition_ensure(db, rows[i].epoch, e))
+			return false;
+		db->partition_known = true;
+		db->partition_epoch = rows[i].epoch;
+	}
+	return true;
+}
+
+bool db_challenges_partition_ensure(struct db *db, uint64_t epoch, struct err *e)
+{
+	char ep[24];
+	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
+	const char *p[] = {ep};
+	PGresult *r = db_exec(db, "SELECT challenges_partition_ensure($1)", 1, p, PGRES_TUPLES_OK,
+			      e, "creating the challenge records' partition of the epoch");
+	PQclear(r);
+	return r != NULL;
+}
+
 bool db_challenges_copy(struct db *db, const struct db_challenge_row *rows, size_t n,
 			struct err *e)
 {
 	if (n == 0)
 		return true;
+	if (!ensure_partitions(db, rows, n, e))
+		return false;
 	/* One COPY statement is one transaction: all rows or none. */
 	bool ok = false;
 	struct buf b = BUF_INIT;
@@ -143,6 +173,7 @@ bool db_challenges_copy(struct db *db, const struct db_challenge_row *rows, size
 	}
 	r = PQgetResult(db->conn);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		db->partition_known = false; /* a pruned partition, say: ask again next time */
 		db_fail(db, r, e, "recording challenges");
 		PQclear(r);
 		drain(db);

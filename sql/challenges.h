@@ -37,6 +37,11 @@ struct db_challenge_row {
 	char detail[DB_CHALLENGE_DETAIL_MAX]; /* "" : NULL */
 };
 
+/* The table is partitioned by epoch (one partition per epoch, so that db prune drops an
+ * old epoch whole). db_challenges_copy makes the partitions its rows need; whoever writes
+ * rows another way calls this first. */
+bool db_challenges_partition_ensure(struct db *db, uint64_t epoch, struct err *e) WARN_UNUSED;
+
 /* Writes rows[0..n) with one COPY in one transaction. On failure nothing was written
  * (unless the server committed and the answer was lost: the caller then drops what
  * db_challenges_last() shows as recorded before trying again). */

@@ -172,6 +172,76 @@ const struct migration db_migrations[] = {
 	 "  PRIMARY KEY (epoch, node_id)"
 	 ");"
 	 "CREATE INDEX node_scores_node ON node_scores (node_id, epoch);"},
+	{"challenges partitioned by epoch (one LIST partition per epoch, dropped whole by db prune)",
+	 /* Partitions are made by the writer before its COPY (db_challenges_copy calls
+	  * challenges_partition_ensure for each epoch of a batch), not by a DEFAULT partition
+	  * split later: a default partition would have to be scanned and emptied whenever a
+	  * new epoch's partition is attached, and rows could land in it that prune can never
+	  * drop whole. A row of an epoch with no partition is refused, which is loud rather
+	  * than silent. The DDL lives here, in functions, so that C passes only parameters.
+	  * The row trigger is defined on the parent: PostgreSQL clones it onto every partition,
+	  * present and future, so UPDATE and DELETE stay refused on each of them, while DROP
+	  * TABLE of a whole partition (prune, after archiving) does not fire row triggers. */
+	 "ALTER TABLE challenges RENAME TO challenges_unpartitioned;"
+	 "ALTER INDEX challenges_pkey RENAME TO challenges_unpartitioned_pkey;"
+	 "ALTER INDEX challenges_node RENAME TO challenges_unpartitioned_node;"
+	 "ALTER TRIGGER challenges_no_update ON challenges_unpartitioned"
+	 "  RENAME TO challenges_unpartitioned_no_update;"
+	 "CREATE TABLE challenges ("
+	 "  epoch bigint NOT NULL CHECK (epoch >= 0),"
+	 "  auditor bytea NOT NULL CHECK (octet_length(auditor) = 20),"
+	 "  seq bigint NOT NULL CHECK (seq >= 0),"
+	 "  attempt smallint NOT NULL CHECK (attempt >= 0),"
+	 "  node_id bytea NOT NULL CHECK (octet_length(node_id) = 20),"
+	 "  blob_id bytea NOT NULL CHECK (octet_length(blob_id) = 32),"
+	 "  shard integer NOT NULL CHECK (shard >= 0),"
+	 "  symbol_row integer NOT NULL CHECK (symbol_row >= 0),"
+	 "  symbol_col integer NOT NULL CHECK (symbol_col >= 0),"
+	 "  axis text NOT NULL CHECK (axis IN ('primary', 'secondary')),"
+	 "  issued_at timestamptz NOT NULL,"
+	 "  latency_ms integer NOT NULL CHECK (latency_ms >= 0),"
+	 "  outcome text NOT NULL CHECK (outcome IN ('pass', 'invalid_proof', 'wrong_size',"
+	 "    'bad_metadata', 'not_found', 'http_error', 'malformed', 'timeout', 'unreachable',"
+	 "    'auditor_error')),"
+	 "  http_status integer,"
+	 "  response_hash bytea CHECK (response_hash IS NULL OR octet_length(response_hash) = 32),"
+	 "  detail text,"
+	 "  PRIMARY KEY (epoch, auditor, seq, attempt)"
+	 ") PARTITION BY LIST (epoch);"
+	 "CREATE INDEX challenges_node ON challenges (epoch, node_id);"
+	 "CREATE TRIGGER challenges_no_update BEFORE UPDATE OR DELETE ON challenges"
+	 "  FOR EACH ROW EXECUTE FUNCTION challenges_immutable();"
+	 /* The partition of epoch ep, named challenges_e<ep>; concurrent writers of a new
+	  * epoch serialize on an advisory lock so that only one creates it. */
+	 "CREATE FUNCTION challenges_partition_ensure(ep bigint) RETURNS void"
+	 "  LANGUAGE plpgsql AS $$"
+	 "  BEGIN"
+	 "    IF ep < 0 THEN RAISE EXCEPTION 'epoch % is negative', ep; END IF;"
+	 "    IF to_regclass(format('challenges_e%s', ep)) IS NOT NULL THEN RETURN; END IF;"
+	 "    PERFORM pg_advisory_xact_lock(7265616480);"
+	 "    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF challenges"
+	 "      FOR VALUES IN (%s)', format('challenges_e%s', ep), ep);"
+	 "  END $$;"
+	 /* Drops epoch ep's partition whole (db prune, after its archive is checked); false
+	  * when it had none. */
+	 "CREATE FUNCTION challenges_partition_drop(ep bigint) RETURNS boolean"
+	 "  LANGUAGE plpgsql AS $$"
+	 "  BEGIN"
+	 "    IF to_regclass(format('challenges_e%s', ep)) IS NULL THEN RETURN false; END IF;"
+	 "    EXECUTE format('DROP TABLE %I', format('challenges_e%s', ep));"
+	 "    RETURN true;"
+	 "  END $$;"
+	 /* Existing rows move into their epochs' partitions; the old table goes (its own
+	  * trigger refuses DELETE, not DROP). */
+	 "SELECT challenges_partition_ensure(epoch)"
+	 "  FROM (SELECT DISTINCT epoch FROM challenges_unpartitioned) e;"
+	 "INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard,"
+	 "  symbol_row, symbol_col, axis, issued_at, latency_ms, outcome, http_status,"
+	 "  response_hash, detail)"
+	 "  SELECT epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row, symbol_col,"
+	 "  axis, issued_at, latency_ms, outcome, http_status, response_hash, detail"
+	 "  FROM challenges_unpartitioned;"
+	 "DROP TABLE challenges_unpartitioned;"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);
