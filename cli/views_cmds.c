@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "settle/archive.h"
 #include "settle/attest.h"
 #include "settle/evidence.h"
 #include "settle/payouts.h"
@@ -231,24 +232,50 @@ out:
 	return rc;
 }
 
+static const char *opt_archive;
+
 static int run_prove(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
 		{"epoch", 0, OPT_U64, &opt_epoch, "N", "the epoch", NULL, true},
 		{"seq", 0, OPT_U64, &opt_seq, "K", "the challenge's number in the schedule", NULL, true},
+		{"archive", 0, OPT_STRING, &opt_archive, "FILE",
+		 "read the records from this archive (assay db prune) instead of the database", NULL,
+		 false},
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
-	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
-		return EXIT_FAIL;
+	memset(&s, 0, sizeof(s));
 	struct err e = {{0}};
 	struct settle_record *recs = NULL;
 	size_t n = 0, idx = 0, plen = 0;
 	struct settle_evidence *ev = NULL;
+	struct settle_archive_header ah;
+	uint8_t auditor[20];
 	int rc = EXIT_FAIL;
-	if (!settle_records_load(s.db, opt_epoch, s.ctx.signer, &recs, &n, &e) ||
-	    !settle_evidence_new(&ev, recs, n, &e)) {
+	if (opt_archive) {
+		/* The archive names its auditor; neither the database nor a key is needed. */
+		if (!settle_archive_load(opt_archive, &ah, &recs, &n, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+		if (ah.epoch != opt_epoch) {
+			cli_fail(cmd, "%s holds epoch %" PRIu64 ", not %" PRIu64, opt_archive, ah.epoch,
+				 opt_epoch);
+			goto out;
+		}
+		memcpy(auditor, ah.auditor, 20);
+	} else {
+		if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+			return EXIT_FAIL;
+		memcpy(auditor, s.ctx.signer, 20);
+		if (!settle_records_load(s.db, opt_epoch, auditor, &recs, &n, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+	}
+	if (!settle_evidence_new(&ev, recs, n, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -264,7 +291,7 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 	char hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3], r[67], aud[43];
 	hex0x(hx, enc, sizeof(enc));
 	hex0x(r, root, 32);
-	chain_address_checksum(aud, s.ctx.signer);
+	chain_address_checksum(aud, auditor);
 	printf("{\"epoch\":%" PRIu64 ",\"auditor\":\"%s\",\"seq\":%" PRIu64
 	       ",\"outcome\":\"%s\",\"index\":%zu,\"count\":%zu,\"record\":\"%s\",\"root\":\"%s\","
 	       "\"proof\":[",
@@ -373,7 +400,10 @@ const struct command views_commands[] = {
 	 "secret commitment and commit.",
 	 "assay attestations --epoch 3", run_attestations},
 	{"evidence", "prove", "one decided challenge record with its Merkle proof, as JSON",
-	 "--epoch N --seq K", NULL,
+	 "--epoch N --seq K [--archive FILE]",
+	 "From the database (the signing key's records), or with --archive from the file that\n"
+	 "'assay db prune' wrote for the epoch and auditor: the same JSON, which 'assay evidence\n"
+	 "verify' checks against the root revealed on chain.",
 	 "assay evidence prove --epoch 3 --seq 17 --db postgresql:///assay --signing-key-file "
 	 "auditor.key > proof.json",
 	 run_prove},

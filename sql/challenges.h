@@ -64,4 +64,20 @@ bool db_challenges_last(struct db *db, uint64_t epoch, const uint8_t auditor[20]
 bool db_challenges_count(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 uint64_t *rows, struct err *e) WARN_UNUSED;
 
+/* ---- history: db prune (settle/prune.h) ---- */
+
+/* The epochs that have a partition, ascending. *out malloc'd (NULL when none). */
+bool db_challenges_partitions(struct db *db, uint64_t **out, size_t *n,
+			      struct err *e) WARN_UNUSED;
+/* Drops epoch's partition whole, with every record of every auditor in it (*dropped
+ * false when there was none). Only for an epoch whose records are archived. */
+bool db_challenges_partition_drop(struct db *db, uint64_t epoch, bool *dropped,
+				  struct err *e) WARN_UNUSED;
+/* Every row of (epoch, auditor), all columns, by seq then attempt, one at a time (the
+ * server sends rows as they come, so an epoch of millions of rows is never held in
+ * memory). fn returning false stops the walk with its error. */
+bool db_challenges_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			bool (*fn)(void *ctx, const struct db_challenge_row *row, struct err *e),
+			void *ctx, struct err *e) WARN_UNUSED;
+
 #endif
