@@ -242,6 +242,27 @@ const struct migration db_migrations[] = {
 	 "  axis, issued_at, latency_ms, outcome, http_status, response_hash, detail"
 	 "  FROM challenges_unpartitioned;"
 	 "DROP TABLE challenges_unpartitioned;"},
+	{"chain log cursor: BlobCertified events read so far, per chain and registry",
+	 /* chain/reader.h's log store (sql/chainlogs.c): how far the reader has read the
+	  * registry's BlobCertified events (finalized blocks only) and the blob ids they
+	  * named, in the order of their first event, so that a reader scans only the blocks
+	  * since instead of the whole chain each epoch. */
+	 "CREATE TABLE chain_log_cursors ("
+	 "  chain_id bigint NOT NULL CHECK (chain_id > 0),"
+	 "  contract bytea NOT NULL CHECK (octet_length(contract) = 20),"
+	 "  event text NOT NULL,"
+	 "  through_block bigint NOT NULL CHECK (through_block >= 0),"
+	 "  updated_at timestamptz NOT NULL DEFAULT now(),"
+	 "  PRIMARY KEY (chain_id, contract, event)"
+	 ");"
+	 "CREATE TABLE certified_blob_ids ("
+	 "  chain_id bigint NOT NULL,"
+	 "  registry bytea NOT NULL CHECK (octet_length(registry) = 20),"
+	 "  position bigint NOT NULL CHECK (position >= 0),"
+	 "  blob_id bytea NOT NULL CHECK (octet_length(blob_id) = 32),"
+	 "  PRIMARY KEY (chain_id, registry, position),"
+	 "  UNIQUE (chain_id, registry, blob_id)"
+	 ");"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);
