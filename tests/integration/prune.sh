@@ -77,6 +77,12 @@ print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, s
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
       + ",\n".join(rows) + ";")
 PY
+	# ASSAY_PRUNE_EXTRA=N adds N passed records to epoch 1, to measure (not checked).
+	if [ "$1" = 1 ] && [ "${ASSAY_PRUNE_EXTRA:-0}" -gt 0 ]; then
+		echo "INSERT INTO challenges SELECT 1, decode('${AUD#0x}','hex'), s, 0, decode('${nodes%% *}','hex'),
+			decode(lpad(to_hex(s), 64, '0'),'hex'), 0, 1, 2, 'primary', now(), 12, 'pass', 200,
+			decode(repeat('ab', 32), 'hex'), NULL FROM generate_series(7, 6 + $ASSAY_PRUNE_EXTRA) s;" >>"$T/rec$1.sql"
+	fi
 	psql -q "$ASSAY_DB" -f "$T/rec$1.sql" >/dev/null 2>"$T/rec.err" || die_test "records of epoch $1: $(cat "$T/rec.err")"
 }
 warp_to() { # chain time to at least $1, one block mined
@@ -114,8 +120,12 @@ ok "epoch 1 finalized; chain time at epoch 2's dispute end ($d2), epoch 3's is $
 	2>"$T/prove.err" || die_test "evidence prove from the database: $(cat "$T/prove.err")"
 rows1=$(count 1) rows2=$(count 2) rows3=$(count 3)
 
+t0=$(date +%s.%N)
 "$A" db prune --keep-epochs 1 --archive-dir "$T/archive" >"$T/prune.out" 2>&1
 rc=$?
+t1=$(date +%s.%N)
+echo "db prune: $rows1 rows of epoch 1 archived and dropped in $(echo "$t1 - $t0" | bc) s;" \
+	"archive $(du -k "$T/archive" | cut -f1) KiB"
 cat "$T/prune.out"
 [ "$rc" = 0 ] && ok "db prune exited 0" || bad "db prune exited $rc"
 grep -q "^pruned  epoch 1: $rows1 records of 1 auditor(s) archived" "$T/prune.out" &&
@@ -143,9 +153,10 @@ else
 fi
 ls "$T/archive" | grep -q tmp && bad "temporary files left in the archive directory: $(ls "$T/archive")"
 
+t0=$(date +%s.%N)
 "$A" evidence prove --epoch 1 --seq 3 --archive "$ARC" >"$T/proof.arc.json" 2>"$T/prove.err" &&
 	cmp -s "$T/proof.db.json" "$T/proof.arc.json" &&
-	ok "evidence prove --archive prints the proof the database gave" ||
+	ok "evidence prove --archive prints the proof the database gave ($(echo "$(date +%s.%N) - $t0" | bc) s)" ||
 	bad "evidence prove --archive: $(cat "$T/prove.err" "$T/proof.arc.json" "$T/proof.db.json")"
 "$A" evidence verify "$T/proof.arc.json" >"$T/verify.out" 2>&1 &&
 	ok "evidence verify accepts it against the chain: $(cat "$T/verify.out")" ||
