@@ -120,8 +120,17 @@ static bool prune_one(struct db *db, struct settle_chain *c, const struct settle
 		else
 			free(path);
 	}
-	if (!db_challenges_partition_drop(db, r->epoch, &dropped, e))
+	struct err de = {{0}};
+	if (!db_challenges_partition_drop(db, r->epoch, &dropped, &de)) {
+		/* The archives are written and checked; the next run drops it. */
+		r->action = SETTLE_PRUNE_REFUSED;
+		snprintf(r->why, sizeof(r->why),
+			 "epoch %" PRIu64 " is archived but its partition could not be dropped now "
+			 "(run prune again): %s.",
+			 r->epoch, de.msg);
+		ok = true;
 		goto out;
+	}
 	r->action = SETTLE_PRUNE_DONE;
 	if (r->archives)
 		snprintf(r->why, sizeof(r->why),

@@ -223,11 +223,14 @@ const struct migration db_migrations[] = {
 	 "      FOR VALUES IN (%s)', format('challenges_e%s', ep), ep);"
 	 "  END $$;"
 	 /* Drops epoch ep's partition whole (db prune, after its archive is checked); false
-	  * when it had none. */
+	  * when it had none. The drop locks the whole table: rather than queue behind a long
+	  * reader (and make every writer queue behind it), it gives up after a few seconds
+	  * and prune says so. */
 	 "CREATE FUNCTION challenges_partition_drop(ep bigint) RETURNS boolean"
 	 "  LANGUAGE plpgsql AS $$"
 	 "  BEGIN"
 	 "    IF to_regclass(format('challenges_e%s', ep)) IS NULL THEN RETURN false; END IF;"
+	 "    PERFORM set_config('lock_timeout', '5s', true);"
 	 "    EXECUTE format('DROP TABLE %I', format('challenges_e%s', ep));"
 	 "    RETURN true;"
 	 "  END $$;"

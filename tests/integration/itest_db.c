@@ -215,6 +215,21 @@ START_TEST(test_partitioning_converts_existing_rows)
 	ck_assert_int_eq(rows, 2);
 	db_close(db);
 
+	/* A reader holding the table: the drop gives up (lock_timeout) instead of queueing
+	 * every writer behind it. */
+	PGconn *hold = PQconnectdb(ci);
+	ck_assert_int_eq(PQstatus(hold), CONNECTION_OK);
+	PGresult *hr = PQexec(hold, "BEGIN");
+	PQclear(hr);
+	hr = PQexec(hold, "SELECT count(*) FROM challenges");
+	ck_assert_int_eq(PQresultStatus(hr), PGRES_TUPLES_OK);
+	PQclear(hr);
+	exec_ok(ci, "SELECT challenges_partition_drop(3)", PGRES_FATAL_ERROR);
+	hr = PQexec(hold, "ROLLBACK");
+	PQclear(hr);
+	PQfinish(hold);
+	expect1(ci, "SELECT count(*) FROM challenges_e3", "3");
+
 	/* Prune's drop: the partition goes whole, the other epochs stay. */
 	expect1(ci, "SELECT challenges_partition_drop(3)", "t");
 	expect1(ci, "SELECT challenges_partition_drop(3)", "f");
