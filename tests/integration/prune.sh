@@ -11,8 +11,9 @@
 #     epoch 3 (inside its dispute window), each with its sentence, and keeps epoch 4;
 #   - `evidence prove --archive` prints the very proof `evidence prove` printed from the
 #     database before the prune, and `evidence verify` accepts it against the chain;
-#   - an archive with one byte changed is refused; prune --keep-epochs 0 says epoch 4
-#     has not ended.
+#   - an archive with one byte changed is refused;
+#   - epoch 2, once the settle job voids it, is pruned too; prune --keep-epochs 0 says
+#     epoch 4 has not ended.
 # Moves the shared anvil's clock by a few short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -168,9 +169,21 @@ out=$("$A" evidence prove --epoch 1 --seq 3 --archive "$T/bad.jsonl" 2>&1) &&
 	bad "a tampered archive was proven from: $out" ||
 	{ grep -q "damaged" <<<"$out" && ok "a tampered archive is refused: $out" || bad "tampered archive: $out"; }
 
+# Epoch 2, past its reveal window without a reveal, is voided by the settle job; then it
+# is pruned like a finalized one.
+"$A" settle run --signing-key-file "$T/sign.key" --gas-key-file "$T/gas.key" --no-advance \
+	>>"$T/settle.log" 2>&1 # epoch 3 missed its commit window: that is reported, not fatal here
+st2=$(status 2 | jq -r .settlement.status)
+[ "$st2" = voided ] || bad "epoch 2 is $st2 after the settle run, not voided: $(tail -n 5 "$T/settle.log")"
 out=$("$A" db prune --keep-epochs 0 --archive-dir "$T/archive" 2>&1)
-grep -q "^refused epoch 4 has not ended on chain" <<<"$out" && ! grep -q "epoch 1" <<<"$out" &&
-	ok "with nothing kept, epoch 4 is refused as running" || bad "prune --keep-epochs 0: $out"
+echo "$out"
+grep -q "^pruned  epoch 2: $rows2 records of 1 auditor(s) archived" <<<"$out" &&
+	[ -f "$T/archive/challenges-e2-$AUD.jsonl" ] && [ "$(count 2)" = 0 ] &&
+	ok "epoch 2, voided and past its window, pruned" || bad "voided epoch 2 not pruned: $out"
+grep -q "^refused epoch 3 is inside its dispute window" <<<"$out" &&
+	grep -q "^refused epoch 4 has not ended on chain" <<<"$out" && ! grep -q "epoch 1" <<<"$out" &&
+	ok "with nothing kept, epoch 3 is still refused and epoch 4 is refused as running" ||
+	bad "prune --keep-epochs 0: $out"
 out=$("$A" db prune --archive-dir "$T/archive" 2>&1)
 [ $? = 2 ] && ok "--keep-epochs is required" || bad "prune without --keep-epochs: $out"
 
