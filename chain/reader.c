@@ -279,7 +279,8 @@ static bool kept_ids(struct chain_reader *r, uint64_t to, uint8_t (**ids)[32], s
 		goto out;
 	/* Only ids not kept yet are appended: the first event decides the order. */
 	sorted = xcalloc(nkept + 1, 32);
-	memcpy(sorted, kept, nkept * 32);
+	if (nkept)
+		memcpy(sorted, kept, nkept * 32);
 	qsort(sorted, nkept, 32, cmp_id);
 	for (size_t i = 0; i < nfresh; i++)
 		if (!bsearch(fresh[i], sorted, nkept, 32, cmp_id))
