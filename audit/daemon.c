@@ -577,6 +577,8 @@ bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct aud
 		.explicit_target = first_given,
 	};
 	uint64_t poll = cfg->poll_ms ? cfg->poll_ms : 1000;
+	if (cfg->logs)
+		chain_reader_set_log_store(c->reader, cfg->logs);
 	for (;;) {
 		if (stopped(cfg)) {
 			log_info("stopped between epochs; nothing unrecorded");

@@ -31,6 +31,7 @@
 struct err;
 struct chain_session;
 struct chain_reader;
+struct chain_log_store;
 struct chain_epoch_view;
 struct chain_audit_blob;
 struct audit_metrics;
@@ -144,6 +145,9 @@ struct audit_daemon_config {
 	const struct audit_identity *id;
 	struct audit_store store;
 	struct audit_chaincache cache; /* ops NULL: none */
+	/* Where the chain reader keeps its BlobCertified cursor (NULL: it rescans the chain
+	 * from the deployment's start block for each epoch's snapshot). */
+	const struct chain_log_store *logs;
 	struct audit_metrics_holder *metrics;
 	uint64_t epoch_ms;   /* the epoch's length; 0: the chain's (from a file: window x 5/4) */
 	uint64_t poll_ms;    /* between looks at the chain */

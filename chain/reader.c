@@ -17,7 +17,13 @@ struct chain_reader {
 	struct chain_deployment dep;
 	uint64_t confirmations;
 	uint64_t log_chunk;
+	const struct chain_log_store *logs; /* NULL: rescan from the start block */
 };
+
+void chain_reader_set_log_store(struct chain_reader *r, const struct chain_log_store *s)
+{
+	r->logs = s;
+}
 
 bool chain_reader_new(struct chain_reader **out, struct chain_rpc *rpc,
 		      const struct chain_deployment *d, const char *contracts_dir,
@@ -203,20 +209,14 @@ static void audit_blob_from_info(struct chain_audit_blob *ab, const uint8_t id[3
 	ab->end_epoch = bi->end_epoch;
 }
 
-/* The blobs of BlobCertified events in [from, to], each once, as blobInfo has them at
- * block `at`, kept when keep(info, arg) says so. The registry is the truth: a blob
- * registered again after expiring may carry an old event. */
-static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, uint64_t at,
-			   bool (*keep)(const struct chain_blob_info *bi, const void *arg),
-			   const void *arg, struct chain_audit_blob **out, size_t *n, struct err *e)
+/* The blob ids of BlobCertified events in [from, to], each once, in first-event order. */
+static bool event_ids(struct chain_reader *r, uint64_t from, uint64_t to, uint8_t (**ids)[32],
+		      size_t *n, struct err *e)
 {
 	struct chain_logs logs = {0, NULL};
-	struct chain_audit_blob *b = NULL;
-	size_t nb = 0;
-	bool ok = false;
-	*out = NULL;
-	*n = 0;
 	uint8_t topic[32];
+	*ids = NULL;
+	*n = 0;
 	if (!event_topic("BlobCertified(bytes32,uint64,uint64,uint256)", topic, e))
 		return false;
 	struct chain_log_filter f;
@@ -227,24 +227,114 @@ static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, u
 	f.topics[0] = topic;
 	f.chunk = r->log_chunk;
 	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
-		goto out;
-	b = xcalloc(logs.n + 1, sizeof(*b));
-	chain_bind_at_block(r->bind, at);
+		return false;
+	uint8_t(*v)[32] = xcalloc(logs.n + 1, 32);
+	size_t nv = 0;
 	for (size_t i = 0; i < logs.n; i++) {
 		const struct chain_log *l = &logs.v[i];
 		if (l->removed || l->ntopics < 2)
 			continue;
 		bool dup = false;
-		for (size_t k = 0; k < nb && !dup; k++)
-			dup = !memcmp(b[k].id, l->topics[1], 32);
-		if (dup)
-			continue;
+		for (size_t k = 0; k < nv && !dup; k++)
+			dup = !memcmp(v[k], l->topics[1], 32);
+		if (!dup)
+			memcpy(v[nv++], l->topics[1], 32);
+	}
+	chain_logs_clear(&logs);
+	*ids = v;
+	*n = nv;
+	return true;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* The ids of every BlobCertified event from the start block through at least `to`, from
+ * the log store: what it kept, plus the events of the blocks after its cursor, which are
+ * then kept too. Its list may run past `to` (another read went further); the caller's
+ * check against blobInfo, not the event's block, decides what counts, so the answer is the
+ * one a scan to `to` gives. */
+static bool kept_ids(struct chain_reader *r, uint64_t to, uint8_t (**ids)[32], size_t *n,
+		     struct err *e)
+{
+	const struct chain_log_store *st = r->logs;
+	uint8_t(*kept)[32] = NULL, (*fresh)[32] = NULL, (*sorted)[32] = NULL;
+	size_t nkept = 0, nfresh = 0, nnew = 0;
+	uint64_t through = 0;
+	bool found = false, ok = false;
+	*ids = NULL;
+	*n = 0;
+	if (!st->load(st->ctx, r->dep.chain_id, r->dep.blob_registry, &found, &through, &kept,
+		      &nkept, e))
+		goto out;
+	if (found && through >= to) {
+		*ids = kept;
+		*n = nkept;
+		return true;
+	}
+	uint64_t from = found ? through + 1 : r->dep.start_block;
+	if (!event_ids(r, from, to, &fresh, &nfresh, e))
+		goto out;
+	/* Only ids not kept yet are appended: the first event decides the order. */
+	sorted = xcalloc(nkept + 1, 32);
+	if (nkept)
+		memcpy(sorted, kept, nkept * 32);
+	qsort(sorted, nkept, 32, cmp_id);
+	for (size_t i = 0; i < nfresh; i++)
+		if (!bsearch(fresh[i], sorted, nkept, 32, cmp_id))
+			memmove(fresh[nnew++], fresh[i], 32);
+	if (!st->append(st->ctx, r->dep.chain_id, r->dep.blob_registry, found, through, to,
+			(const uint8_t(*)[32])fresh, nnew, e))
+		goto out;
+	kept = xrealloc(kept, (nkept + nnew + 1) * 32);
+	memcpy(kept[nkept], fresh, nnew * 32);
+	*ids = kept;
+	*n = nkept + nnew;
+	kept = NULL;
+	ok = true;
+out:
+	free(kept);
+	free(fresh);
+	free(sorted);
+	return ok;
+}
+
+/* The blobs of BlobCertified events in [from, to], each once, as blobInfo has them at
+ * block `at`, kept when keep(info, arg) says so. The registry is the truth: a blob
+ * registered again after expiring may carry an old event. A scan from the start block goes
+ * through the log store when there is one. */
+static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, uint64_t at,
+			   bool (*keep)(const struct chain_blob_info *bi, const void *arg),
+			   const void *arg, struct chain_audit_blob **out, size_t *n, struct err *e)
+{
+	uint8_t(*ids)[32] = NULL;
+	size_t nids = 0;
+	struct chain_audit_blob *b = NULL;
+	size_t nb = 0;
+	bool ok = false, have = false;
+	*out = NULL;
+	*n = 0;
+	if (r->logs && from == r->dep.start_block) {
+		struct err se = {{0}};
+		have = kept_ids(r, to, &ids, &nids, &se);
+		if (!have)
+			log_warn("the kept chain log cursor cannot be used (%s); scanning from block "
+				 "%llu",
+				 se.msg, (unsigned long long)from);
+	}
+	if (!have && !event_ids(r, from, to, &ids, &nids, e))
+		return false;
+	b = xcalloc(nids + 1, sizeof(*b));
+	chain_bind_at_block(r->bind, at);
+	for (size_t i = 0; i < nids; i++) {
 		struct chain_blob_info bi;
-		if (!chain_registry_blob_info(r->bind, l->topics[1], &bi, e))
+		if (!chain_registry_blob_info(r->bind, ids[i], &bi, e))
 			goto out;
 		if (!bi.registered || !bi.certified_block || !keep(&bi, arg))
 			continue;
-		audit_blob_from_info(&b[nb++], l->topics[1], &bi);
+		audit_blob_from_info(&b[nb++], ids[i], &bi);
 	}
 	*out = b;
 	*n = nb;
@@ -252,7 +342,7 @@ static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, u
 	ok = true;
 out:
 	chain_bind_at_block(r->bind, 0);
-	chain_logs_clear(&logs);
+	free(ids);
 	free(b);
 	return ok;
 }

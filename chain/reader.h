@@ -71,11 +71,34 @@ struct chain_auditor {
 	bool active;
 };
 
+/* Where a reader keeps the BlobCertified events it has read (the blob ids, in the order
+ * of their first event) and the block it has read them through, so that each read of the
+ * snapshot, in this process or the next one, scans only the blocks since instead of the
+ * chain from the deployment's start. Only finalized blocks are ever read, so what is kept
+ * never needs undoing after a reorg. sql/chainlogs.h keeps it in PostgreSQL; chain/ only
+ * declares it. A store that fails is logged and the reader rescans, as without one. */
+struct chain_log_store {
+	void *ctx;
+	/* *found false when nothing is kept for this registry (chain id and address) yet;
+	 * else *through and the ids (malloc'd, first-event order). */
+	bool (*load)(void *ctx, uint64_t chain_id, const uint8_t registry[20], bool *found,
+		     uint64_t *through, uint8_t (**ids)[32], size_t *n, struct err *e);
+	/* Appends ids (not kept before, first-event order) and moves the cursor from `prev`
+	 * (found_prev false: none) to `through`, all or nothing. Fails, changing nothing, if
+	 * the cursor kept is no longer `prev` (another reader moved it). */
+	bool (*append)(void *ctx, uint64_t chain_id, const uint8_t registry[20], bool found_prev,
+		       uint64_t prev, uint64_t through, const uint8_t (*ids)[32], size_t n,
+		       struct err *e);
+};
+
 /* confirmations >= 1 (1: the head itself); log_chunk: blocks per eth_getLogs (0: 2000). */
 bool chain_reader_new(struct chain_reader **out, struct chain_rpc *rpc,
 		      const struct chain_deployment *d, const char *contracts_dir,
 		      uint64_t confirmations, uint64_t log_chunk, struct err *e) WARN_UNUSED;
 void chain_reader_free(struct chain_reader *r);
+/* Follow BlobCertified events incrementally with this store (lent; NULL: rescan each
+ * time). */
+void chain_reader_set_log_store(struct chain_reader *r, const struct chain_log_store *s);
 
 /* The newest finalized block number. */
 bool chain_reader_finalized(struct chain_reader *r, uint64_t *block, struct err *e) WARN_UNUSED;

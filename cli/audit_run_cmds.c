@@ -501,6 +501,9 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	st = db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s);
 	db_auditstore_records(st, &d.store);
 	db_auditstore_chaincache(st, &d.cache);
+	struct chain_log_store logs;
+	db_auditstore_logstore(st, &logs);
+	d.logs = &logs;
 	commands_catch_stop();
 	rc = run_daemon(&d, &io, &e) ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
 out:

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "settle/archive.h"
 #include "settle/attest.h"
 #include "settle/evidence.h"
 #include "settle/payouts.h"
@@ -231,6 +232,8 @@ out:
 	return rc;
 }
 
+static const char *opt_archive;
+
 static int run_prove(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -239,6 +242,9 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 		 NULL, false},
 		{"node", 0, OPT_STRING, &opt_node, "ADDR",
 		 "prove the node's subtree total (what Settlement.disputeNodeTotal takes)", NULL, false},
+		{"archive", 0, OPT_STRING, &opt_archive, "FILE",
+		 "read the records from this archive (assay db prune) instead of the database", NULL,
+		 false},
 		OPT_END,
 	};
 	opt_seq = UINT64_MAX; /* unset: 0 is a challenge */
@@ -250,16 +256,38 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 	if (opt_node && !chain_address_parse(node, opt_node, &e))
 		cli_usage_error(cmd, "--node: %s", e.msg);
 	struct settle_session s;
-	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
-		return EXIT_FAIL;
+	memset(&s, 0, sizeof(s));
 	struct settle_record *recs = NULL;
 	size_t n = 0, idx = 0;
 	struct settle_evidence *ev = NULL;
 	struct settle_evidence_proof pr;
+	struct settle_archive_header *ah = NULL;
+	uint8_t auditor[20];
 	int rc = EXIT_FAIL;
-	if (!settle_evidence_load(s.db, opt_epoch, s.ctx.signer, &ev, &recs, &n, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
+	if (opt_archive) {
+		/* The archive names its auditor and committee; neither the database nor a key is
+		 * needed. */
+		ah = xcalloc(1, sizeof(*ah));
+		if (!settle_archive_load(opt_archive, ah, &recs, &n, &e) ||
+		    !settle_evidence_new(&ev, (const uint8_t(*)[20])ah->committee, ah->m, recs, n,
+					 &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
+		if (ah->epoch != opt_epoch) {
+			cli_fail(cmd, "%s holds epoch %" PRIu64 ", not %" PRIu64, opt_archive, ah->epoch,
+				 opt_epoch);
+			goto out;
+		}
+		memcpy(auditor, ah->auditor, 20);
+	} else {
+		if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+			return EXIT_FAIL;
+		memcpy(auditor, s.ctx.signer, 20);
+		if (!settle_evidence_load(s.db, opt_epoch, auditor, &ev, &recs, &n, &e)) {
+			cli_fail(cmd, "%s", e.msg);
+			goto out;
+		}
 	}
 	if (!ev) {
 		cli_fail(cmd, "epoch %" PRIu64 " is not scored yet: its evidence tree is built over the "
@@ -280,7 +308,7 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 	char r[67], aud[43];
 	settle_evidence_root(ev, root);
 	hex0x(r, root, 32);
-	chain_address_checksum(aud, s.ctx.signer);
+	chain_address_checksum(aud, auditor);
 	json_t *out = json_pack("{s:I,s:s,s:s}", "epoch", (json_int_t)opt_epoch, "auditor", aud,
 				"root", r);
 	if (opt_node) {
@@ -306,6 +334,7 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 out:
 	settle_evidence_free(ev);
 	free(recs);
+	free(ah);
 	settle_session_close(&s);
 	return rc;
 }
@@ -409,10 +438,12 @@ const struct command views_commands[] = {
 	 "secret commitment and commit.",
 	 "assay attestations --epoch 3", run_attestations},
 	{"evidence", "prove", "a decided record or a node's total with its evidence proof, as JSON",
-	 "--epoch N (--seq K | --node ADDR)",
+	 "--epoch N (--seq K | --node ADDR) [--archive FILE]",
 	 "The proof is against evidence tree version 2 (settle/EVIDENCE.md): --seq proves one "
 	 "record up its node's sum subtree and the top tree; --node proves the node's subtree "
-	 "total (passed, decided), the entry Settlement.disputeNodeTotal takes.",
+	 "total (passed, decided), the entry Settlement.disputeNodeTotal takes. The records come "
+	 "from the database (the signing key's), or with --archive from the file that 'assay db "
+	 "prune' wrote for the epoch and auditor: the same JSON either way.",
 	 "assay evidence prove --epoch 3 --seq 17 --db postgresql:///assay --signing-key-file "
 	 "auditor.key > proof.json",
 	 run_prove},

@@ -104,12 +104,23 @@ bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20
 {
 	struct db_settle_attempt *rows = NULL;
 	size_t nrows = 0;
-	struct settle_record *recs = NULL;
-	bool ok = false;
 	*out = NULL;
 	*n = 0;
 	if (!db_settle_attempts(db, epoch, auditor, &rows, &nrows, e))
 		return false;
+	bool ok = settle_records_from_attempts(epoch, auditor, rows, nrows, out, n, e);
+	free(rows);
+	return ok;
+}
+
+bool settle_records_from_attempts(uint64_t epoch, const uint8_t auditor[20],
+				  const struct db_settle_attempt *rows, size_t nrows,
+				  struct settle_record **out, size_t *n, struct err *e)
+{
+	struct settle_record *recs = NULL;
+	bool ok = false;
+	*out = NULL;
+	*n = 0;
 	recs = xcalloc(nrows ? nrows : 1, sizeof(*recs));
 	for (size_t i = 0; i < nrows; i++) {
 		struct settle_record *r = &recs[i];
@@ -140,7 +151,6 @@ bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20
 	ok = settle_decided_select(recs, nrows, out, n, e);
 out:
 	free(recs);
-	free(rows);
 	return ok;
 }
 

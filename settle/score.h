@@ -41,6 +41,13 @@ bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (
 /* Every attempt of (epoch, auditor) from the database, then settle_decided_select. */
 bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;
+/* The decided records from attempts as sql/settle.h reads them (any other source of
+ * attempts, such as an archive (settle/archive.h), fills the same rows and comes here,
+ * so that both lead to the same records and the same evidence root). */
+struct db_settle_attempt;
+bool settle_records_from_attempts(uint64_t epoch, const uint8_t auditor[20],
+				  const struct db_settle_attempt *rows, size_t nrows,
+				  struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;
 
 /* The decided records of (epoch, auditor) and their evidence tree over the committee our
  * scored attestation of that epoch names ("local" in the database, in committee order): the

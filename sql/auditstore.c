@@ -11,7 +11,9 @@
 #include "audit/challenge.h"
 #include "audit/daemon.h"
 #include "core/err.h"
+#include "chain/reader.h"
 #include "sql/chaincache.h"
+#include "sql/chainlogs.h"
 #include "sql/challenges.h"
 #include "sql/db.h"
 
@@ -154,4 +156,29 @@ static bool cache_refresh(void *ctx, const struct chain_epoch_view *v, struct er
 void db_auditstore_chaincache(struct db_auditstore *s, struct audit_chaincache *out)
 {
 	*out = (struct audit_chaincache){s, cache_load, cache_store, cache_refresh};
+}
+
+/* The log store reads through a connection it opens if need be (a reader falls back to a
+ * scan when it fails), and writes only through one that is open. */
+static bool logs_load(void *ctx, uint64_t chain_id, const uint8_t registry[20], bool *found,
+		      uint64_t *through, uint8_t (**ids)[32], size_t *n, struct err *e)
+{
+	struct db_auditstore *s = ctx;
+	return store_connect(s, e) &&
+	       db_chainlogs_load(s->db, chain_id, registry, found, through, ids, n, e);
+}
+
+static bool logs_append(void *ctx, uint64_t chain_id, const uint8_t registry[20],
+			bool found_prev, uint64_t prev, uint64_t through,
+			const uint8_t (*ids)[32], size_t n, struct err *e)
+{
+	struct db_auditstore *s = ctx;
+	if (!s->db)
+		return err_set(e, "no database connection");
+	return db_chainlogs_append(s->db, chain_id, registry, found_prev, prev, through, ids, n, e);
+}
+
+void db_auditstore_logstore(struct db_auditstore *s, struct chain_log_store *out)
+{
+	*out = (struct chain_log_store){s, logs_load, logs_append};
 }

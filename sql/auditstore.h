@@ -1,6 +1,7 @@
-/* auditstore.h: the auditor's two interfaces (audit/auditor.h's record store and
- * audit/daemon.h's chain cache) on PostgreSQL: challenge records through
- * sql/challenges.h, the chain state of each audited epoch through sql/chaincache.h.
+/* auditstore.h: the auditor's interfaces (audit/auditor.h's record store, audit/daemon.h's
+ * chain cache, chain/reader.h's log store) on PostgreSQL: challenge records through
+ * sql/challenges.h, the chain state of each audited epoch through sql/chaincache.h, the
+ * reader's BlobCertified cursor through sql/chainlogs.h.
  *
  * The connection is opened on first use (and the schema migrated once), and opened again
  * after PostgreSQL went away; the chain cache only writes through a connection that a read
@@ -12,6 +13,7 @@
 
 struct audit_store;
 struct audit_chaincache;
+struct chain_log_store;
 struct db_auditstore;
 
 /* conninfo is lent and must outlive the store. */
@@ -20,5 +22,6 @@ void db_auditstore_free(struct db_auditstore *s);
 /* Fill the interfaces with this store (lent: it must outlive their use). */
 void db_auditstore_records(struct db_auditstore *s, struct audit_store *out);
 void db_auditstore_chaincache(struct db_auditstore *s, struct audit_chaincache *out);
+void db_auditstore_logstore(struct db_auditstore *s, struct chain_log_store *out);
 
 #endif

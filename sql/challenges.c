@@ -100,11 +100,41 @@ static void drain(struct db *db)
 		PQclear(r);
 }
 
+/* Each epoch's rows live in their own partition (migration 5), made here before the
+ * COPY that needs it: a batch rarely spans two epochs, so this is one cheap call per epoch
+ * per connection. */
+static bool ensure_partitions(struct db *db, const struct db_challenge_row *rows, size_t n,
+			      struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (db->partition_known && rows[i].epoch == db->partition_epoch)
+			continue;
+		if (!db_challenges_partition_ensure(db, rows[i].epoch, e))
+			return false;
+		db->partition_known = true;
+		db->partition_epoch = rows[i].epoch;
+	}
+	return true;
+}
+
+bool db_challenges_partition_ensure(struct db *db, uint64_t epoch, struct err *e)
+{
+	char ep[24];
+	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
+	const char *p[] = {ep};
+	PGresult *r = db_exec(db, "SELECT challenges_partition_ensure($1)", 1, p, PGRES_TUPLES_OK,
+			      e, "creating the challenge records' partition of the epoch");
+	PQclear(r);
+	return r != NULL;
+}
+
 bool db_challenges_copy(struct db *db, const struct db_challenge_row *rows, size_t n,
 			struct err *e)
 {
 	if (n == 0)
 		return true;
+	if (!ensure_partitions(db, rows, n, e))
+		return false;
 	/* One COPY statement is one transaction: all rows or none. */
 	bool ok = false;
 	struct buf b = BUF_INIT;
@@ -143,6 +173,7 @@ bool db_challenges_copy(struct db *db, const struct db_challenge_row *rows, size
 	}
 	r = PQgetResult(db->conn);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		db->partition_known = false; /* a pruned partition, say: ask again next time */
 		db_fail(db, r, e, "recording challenges");
 		PQclear(r);
 		drain(db);
@@ -220,5 +251,132 @@ bool db_challenges_count(struct db *db, uint64_t epoch, const uint8_t auditor[20
 	if (!ok)
 		err_set(e, "counting recorded challenges: unexpected answer");
 	PQclear(r);
+	return ok;
+}
+
+bool db_challenges_partitions(struct db *db, uint64_t **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	/* The catalog is the truth; the names are challenges_partition_ensure's. */
+	PGresult *r = db_exec(db,
+			      "SELECT substring(c.relname from '^challenges_e([0-9]+)$')::bigint AS ep"
+			      " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+			      " WHERE i.inhparent = 'challenges'::regclass"
+			      " AND c.relname ~ '^challenges_e[0-9]+$' ORDER BY ep",
+			      0, NULL, PGRES_TUPLES_OK, e, "listing the challenge partitions");
+	if (!r)
+		return false;
+	size_t rows = (size_t)PQntuples(r);
+	uint64_t *v = rows ? xcalloc(rows, sizeof(*v)) : NULL;
+	for (size_t i = 0; i < rows; i++)
+		if (!db_cell_u64(r, (int)i, 0, &v[i])) {
+			free(v);
+			PQclear(r);
+			return err_set(e, "listing the challenge partitions: unexpected row %zu", i);
+		}
+	PQclear(r);
+	*out = v;
+	*n = rows;
+	return true;
+}
+
+bool db_challenges_partition_drop(struct db *db, uint64_t epoch, bool *dropped, struct err *e)
+{
+	char ep[24];
+	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
+	const char *p[] = {ep};
+	PGresult *r = db_exec(db, "SELECT challenges_partition_drop($1)", 1, p, PGRES_TUPLES_OK, e,
+			      "dropping the epoch's challenge partition");
+	if (!r)
+		return false;
+	*dropped = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	if (db->partition_known && db->partition_epoch == epoch)
+		db->partition_known = false;
+	return true;
+}
+
+/* One result row of db_challenges_each's SELECT into a full record. */
+static bool parse_row(const PGresult *r, uint64_t epoch, const uint8_t auditor[20],
+		      struct db_challenge_row *row, struct err *e)
+{
+	uint64_t seq, att, shard, ro, co, issued, lat, st;
+	memset(row, 0, sizeof(*row));
+	row->epoch = epoch;
+	memcpy(row->auditor, auditor, 20);
+	const char *axis = PQgetvalue(r, 0, 6), *outcome = PQgetvalue(r, 0, 9);
+	if (!db_cell_u64(r, 0, 0, &seq) || !db_cell_u64(r, 0, 1, &att) || att > UINT16_MAX ||
+	    !db_cell_hex(r, 0, 2, row->node_id, 20) || !db_cell_hex(r, 0, 3, row->blob_id, 32) ||
+	    !db_cell_u64(r, 0, 4, &shard) || shard > UINT32_MAX || !db_cell_u64(r, 0, 5, &ro) ||
+	    ro > UINT32_MAX || !db_cell_u64(r, 0, 7, &co) || co > UINT32_MAX ||
+	    !db_cell_u64(r, 0, 8, &issued) || !db_cell_u64(r, 0, 10, &lat) || lat > UINT32_MAX ||
+	    (!PQgetisnull(r, 0, 11) && !db_cell_u64(r, 0, 11, &st)) ||
+	    (!PQgetisnull(r, 0, 12) && !db_cell_hex(r, 0, 12, row->response_hash, 32)))
+		return err_set(e, "reading challenge records: a row does not parse");
+	/* outcome points at static text, as the writer's rows do (audit_outcome_name's); the
+	 * table's CHECK allows exactly these. */
+	static const char *const outcomes[] = {"pass", "invalid_proof", "wrong_size",
+					       "bad_metadata", "not_found", "http_error",
+					       "malformed", "timeout", "unreachable",
+					       "auditor_error"};
+	row->outcome = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(outcomes); i++)
+		if (!strcmp(outcome, outcomes[i]))
+			row->outcome = outcomes[i];
+	if (!row->outcome)
+		return err_set(e, "reading challenge records: unknown outcome '%s'", outcome);
+	row->seq = seq;
+	row->attempt = (uint16_t)att;
+	row->shard = (uint32_t)shard;
+	row->symbol_row = (uint32_t)ro;
+	row->symbol_col = (uint32_t)co;
+	row->secondary = !strcmp(axis, "secondary");
+	row->issued_at_ms = issued;
+	row->latency_ms = (uint32_t)lat;
+	row->http_status = PQgetisnull(r, 0, 11) ? 0 : (long)st;
+	row->has_hash = !PQgetisnull(r, 0, 12);
+	if (!PQgetisnull(r, 0, 13))
+		snprintf(row->detail, sizeof(row->detail), "%s", PQgetvalue(r, 0, 13));
+	return true;
+}
+
+bool db_challenges_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			bool (*fn)(void *ctx, const struct db_challenge_row *row, struct err *e),
+			void *ctx, struct err *e)
+{
+	char ep[24], aud[41];
+	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
+	hex_encode(aud, auditor, 20);
+	const char *p[] = {ep, aud};
+	/* issued_at in unix milliseconds, exactly (the writer's resolution). */
+	if (!PQsendQueryParams(db->conn,
+			       "SELECT seq, attempt, encode(node_id, 'hex'), encode(blob_id, 'hex'),"
+			       " shard, symbol_row, axis, symbol_col,"
+			       " (extract(epoch FROM issued_at) * 1000)::bigint, outcome, latency_ms,"
+			       " http_status, encode(response_hash, 'hex'), detail FROM challenges"
+			       " WHERE epoch = $1 AND auditor = decode($2, 'hex') ORDER BY seq, attempt",
+			       2, NULL, p, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(db->conn)) {
+		db_fail(db, NULL, e, "reading challenge records");
+		drain(db);
+		return false;
+	}
+	bool ok = true, failed = false;
+	struct db_challenge_row row;
+	PGresult *r;
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && ok) {
+			if (!parse_row(r, epoch, auditor, &row, e) || !fn(ctx, &row, e))
+				ok = false; /* read the rest off the connection, then fail */
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !failed) {
+			failed = true;
+			if (ok)
+				db_fail(db, r, e, "reading challenge records");
+			ok = false;
+		}
+		PQclear(r);
+	}
 	return ok;
 }

@@ -37,6 +37,11 @@ struct db_challenge_row {
 	char detail[DB_CHALLENGE_DETAIL_MAX]; /* "" : NULL */
 };
 
+/* The table is partitioned by epoch (one partition per epoch, so that db prune drops an
+ * old epoch whole). db_challenges_copy makes the partitions its rows need; whoever writes
+ * rows another way calls this first. */
+bool db_challenges_partition_ensure(struct db *db, uint64_t epoch, struct err *e) WARN_UNUSED;
+
 /* Writes rows[0..n) with one COPY in one transaction. On failure nothing was written
  * (unless the server committed and the answer was lost: the caller then drops what
  * db_challenges_last() shows as recorded before trying again). */
@@ -58,5 +63,21 @@ bool db_challenges_last(struct db *db, uint64_t epoch, const uint8_t auditor[20]
 /* Rows recorded for (epoch, auditor), all attempts. */
 bool db_challenges_count(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 uint64_t *rows, struct err *e) WARN_UNUSED;
+
+/* ---- history: db prune (settle/prune.h) ---- */
+
+/* The epochs that have a partition, ascending. *out malloc'd (NULL when none). */
+bool db_challenges_partitions(struct db *db, uint64_t **out, size_t *n,
+			      struct err *e) WARN_UNUSED;
+/* Drops epoch's partition whole, with every record of every auditor in it (*dropped
+ * false when there was none). Only for an epoch whose records are archived. */
+bool db_challenges_partition_drop(struct db *db, uint64_t epoch, bool *dropped,
+				  struct err *e) WARN_UNUSED;
+/* Every row of (epoch, auditor), all columns, by seq then attempt, one at a time (the
+ * server sends rows as they come, so an epoch of millions of rows is never held in
+ * memory). fn returning false stops the walk with its error. */
+bool db_challenges_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			bool (*fn)(void *ctx, const struct db_challenge_row *row, struct err *e),
+			void *ctx, struct err *e) WARN_UNUSED;
 
 #endif

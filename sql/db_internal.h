@@ -8,6 +8,10 @@
 
 struct db {
 	PGconn *conn;
+	/* The newest epoch whose challenges partition this connection has ensured, so that
+	 * a writer asks once per epoch, not once per batch (sql/challenges.c). */
+	bool partition_known;
+	uint64_t partition_epoch;
 };
 
 /* Set e to one sentence from libpq's error for `what` and return false. */

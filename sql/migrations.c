@@ -178,6 +178,100 @@ const struct migration db_migrations[] = {
 	  * Rows saved before have none (NULL). */
 	 "ALTER TABLE attestation_counts ADD COLUMN position integer"
 	 "  CHECK (position IS NULL OR position >= 0);"},
+	{"challenges partitioned by epoch (one LIST partition per epoch, dropped whole by db prune)",
+	 /* Partitions are made by the writer before its COPY (db_challenges_copy calls
+	  * challenges_partition_ensure for each epoch of a batch), not by a DEFAULT partition
+	  * split later: a default partition would have to be scanned and emptied whenever a
+	  * new epoch's partition is attached, and rows could land in it that prune can never
+	  * drop whole. A row of an epoch with no partition is refused, which is loud rather
+	  * than silent. The DDL lives here, in functions, so that C passes only parameters.
+	  * The row trigger is defined on the parent: PostgreSQL clones it onto every partition,
+	  * present and future, so UPDATE and DELETE stay refused on each of them, while DROP
+	  * TABLE of a whole partition (prune, after archiving) does not fire row triggers. */
+	 "ALTER TABLE challenges RENAME TO challenges_unpartitioned;"
+	 "ALTER INDEX challenges_pkey RENAME TO challenges_unpartitioned_pkey;"
+	 "ALTER INDEX challenges_node RENAME TO challenges_unpartitioned_node;"
+	 "ALTER TRIGGER challenges_no_update ON challenges_unpartitioned"
+	 "  RENAME TO challenges_unpartitioned_no_update;"
+	 "CREATE TABLE challenges ("
+	 "  epoch bigint NOT NULL CHECK (epoch >= 0),"
+	 "  auditor bytea NOT NULL CHECK (octet_length(auditor) = 20),"
+	 "  seq bigint NOT NULL CHECK (seq >= 0),"
+	 "  attempt smallint NOT NULL CHECK (attempt >= 0),"
+	 "  node_id bytea NOT NULL CHECK (octet_length(node_id) = 20),"
+	 "  blob_id bytea NOT NULL CHECK (octet_length(blob_id) = 32),"
+	 "  shard integer NOT NULL CHECK (shard >= 0),"
+	 "  symbol_row integer NOT NULL CHECK (symbol_row >= 0),"
+	 "  symbol_col integer NOT NULL CHECK (symbol_col >= 0),"
+	 "  axis text NOT NULL CHECK (axis IN ('primary', 'secondary')),"
+	 "  issued_at timestamptz NOT NULL,"
+	 "  latency_ms integer NOT NULL CHECK (latency_ms >= 0),"
+	 "  outcome text NOT NULL CHECK (outcome IN ('pass', 'invalid_proof', 'wrong_size',"
+	 "    'bad_metadata', 'not_found', 'http_error', 'malformed', 'timeout', 'unreachable',"
+	 "    'auditor_error')),"
+	 "  http_status integer,"
+	 "  response_hash bytea CHECK (response_hash IS NULL OR octet_length(response_hash) = 32),"
+	 "  detail text,"
+	 "  PRIMARY KEY (epoch, auditor, seq, attempt)"
+	 ") PARTITION BY LIST (epoch);"
+	 "CREATE INDEX challenges_node ON challenges (epoch, node_id);"
+	 "CREATE TRIGGER challenges_no_update BEFORE UPDATE OR DELETE ON challenges"
+	 "  FOR EACH ROW EXECUTE FUNCTION challenges_immutable();"
+	 /* The partition of epoch ep, named challenges_e<ep>; concurrent writers of a new
+	  * epoch serialize on an advisory lock so that only one creates it. */
+	 "CREATE FUNCTION challenges_partition_ensure(ep bigint) RETURNS void"
+	 "  LANGUAGE plpgsql AS $$"
+	 "  BEGIN"
+	 "    IF ep < 0 THEN RAISE EXCEPTION 'epoch % is negative', ep; END IF;"
+	 "    IF to_regclass(format('challenges_e%s', ep)) IS NOT NULL THEN RETURN; END IF;"
+	 "    PERFORM pg_advisory_xact_lock(7265616480);"
+	 "    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF challenges"
+	 "      FOR VALUES IN (%s)', format('challenges_e%s', ep), ep);"
+	 "  END $$;"
+	 /* Drops epoch ep's partition whole (db prune, after its archive is checked); false
+	  * when it had none. The drop locks the whole table: rather than queue behind a long
+	  * reader (and make every writer queue behind it), it gives up after a few seconds
+	  * and prune says so. */
+	 "CREATE FUNCTION challenges_partition_drop(ep bigint) RETURNS boolean"
+	 "  LANGUAGE plpgsql AS $$"
+	 "  BEGIN"
+	 "    IF to_regclass(format('challenges_e%s', ep)) IS NULL THEN RETURN false; END IF;"
+	 "    PERFORM set_config('lock_timeout', '5s', true);"
+	 "    EXECUTE format('DROP TABLE %I', format('challenges_e%s', ep));"
+	 "    RETURN true;"
+	 "  END $$;"
+	 /* Existing rows move into their epochs' partitions; the old table goes (its own
+	  * trigger refuses DELETE, not DROP). */
+	 "SELECT challenges_partition_ensure(epoch)"
+	 "  FROM (SELECT DISTINCT epoch FROM challenges_unpartitioned) e;"
+	 "INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard,"
+	 "  symbol_row, symbol_col, axis, issued_at, latency_ms, outcome, http_status,"
+	 "  response_hash, detail)"
+	 "  SELECT epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row, symbol_col,"
+	 "  axis, issued_at, latency_ms, outcome, http_status, response_hash, detail"
+	 "  FROM challenges_unpartitioned;"
+	 "DROP TABLE challenges_unpartitioned;"},
+	{"chain log cursor: BlobCertified events read so far, per chain and registry",
+	 /* chain/reader.h's log store (sql/chainlogs.c): how far the reader has read the
+	  * registry's BlobCertified events (finalized blocks only) and the blob ids they
+	  * named, in the order of their first event, so that a reader scans only the blocks
+	  * since instead of the whole chain each epoch. */
+	 "CREATE TABLE chain_log_cursors ("
+	 "  chain_id bigint NOT NULL CHECK (chain_id > 0),"
+	 "  contract bytea NOT NULL CHECK (octet_length(contract) = 20),"
+	 "  event text NOT NULL,"
+	 "  through_block bigint NOT NULL CHECK (through_block >= 0),"
+	 "  updated_at timestamptz NOT NULL DEFAULT now(),"
+	 "  PRIMARY KEY (chain_id, contract, event)"
+	 ");"
+	 "CREATE TABLE certified_blob_ids ("
+	 "  chain_id bigint NOT NULL,"
+	 "  registry bytea NOT NULL CHECK (octet_length(registry) = 20),"
+	 "  position bigint NOT NULL CHECK (position >= 0),"
+	 "  blob_id bytea NOT NULL CHECK (octet_length(blob_id) = 32),"
+	 "  PRIMARY KEY (chain_id, registry, position),"
+	 "  UNIQUE (chain_id, registry, blob_id)"
+	 ");"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

@@ -96,7 +96,9 @@ INSERT INTO attestation_counts (epoch, auditor, source, node_id, passed, decided
          (3, '\\x$A1', 'chain', '\\x$N1', 3, 4, 0), (3, '\\x$A1', 'chain', '\\x$N2', 2, 2, 1),
          (3, '\\x$A2', 'chain', '\\x$N1', 1, 2, 0), (3, '\\x$A2', 'chain', '\\x$N2', 2, 2, 1);
 -- Auditor A1's records of epoch 3: seq 0..5; seq 1 decided on its second attempt,
--- seq 4 an auditor_error (not counted against the node).
+-- seq 4 an auditor_error (not counted against the node). The table is partitioned by
+-- epoch; the writer makes an epoch's partition, and so does whoever writes by hand.
+SELECT challenges_partition_ensure(3);
 INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,
   symbol_col, axis, issued_at, latency_ms, outcome, response_hash) VALUES
   (3, '\\x$A1', 0, 0, '\\x$N1', '\\x$B', 1, 2, 3, 'primary', now(), 10, 'pass', '\\x$H'),

@@ -15,7 +15,8 @@
 #     epoch 3, refreshes epoch 2's row as ended, and stops on SIGTERM with exit 0 and
 #     every result recorded; another, stopped in the middle of epoch 3, exits 0 with every
 #     challenge it decided in the database; one started while its database is away says
-#     so, keeps trying, and audits the epoch once the database is there.
+#     so, keeps trying, and audits the epoch once the database is there;
+#   - the daemon keeps the chain reader's BlobCertified cursor in its database.
 # Moves the shared anvil's clock by two short epochs (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -244,6 +245,15 @@ indb=$(psql "$DBC" -qAtc "SELECT count(DISTINCT seq) FROM challenges WHERE epoch
 	[ -n "$decided" ] && [ "$decided" -gt 0 ] && [ "$decided" -lt "$nch" ] && [ "$indb" -ge "$decided" ] &&
 	ok "SIGTERM mid-epoch: exit 0, $decided of $nch decided, all $indb in the database" ||
 	bad "SIGTERM mid-epoch: rc $rc, decided '$decided', in the database $indb: $(tail -n 3 "$T/mid.log")"
+
+# The daemon read epoch 3's snapshot through the kept log cursor: it stands at the seed
+# block, with the three certified blobs (the next epoch's read starts from there).
+cur=$(psql "$DBC" -qAtc "SELECT through_block FROM chain_log_cursors WHERE event = 'BlobCertified'")
+kept=$(psql "$DBC" -qAtc "SELECT count(*) FROM certified_blob_ids")
+sb=$("$A" epoch status --epoch 3 --json | jq .seed_block)
+[ "$cur" = "$sb" ] && [ "$kept" = 3 ] &&
+	ok "the daemon keeps its BlobCertified cursor in the database (block $cur, 3 blobs)" ||
+	bad "log cursor: block '$cur' (seed block $sb), $kept blob ids kept"
 
 # ---- the database away when an epoch begins: the daemon waits for it, then audits ------
 # (The database does not exist yet: connecting fails as when PostgreSQL is down.)

@@ -8,6 +8,7 @@
  * contracts, uses fresh keys funded with anvil_setBalance (no nonce is shared), and never
  * sleeps: time moves with evm_increaseTime and blocks with anvil_mine. */
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "sql/chaincache.h"
+#include "sql/chainlogs.h"
 #include "sql/db.h"
 #include "tests/harness/harness.h"
 
@@ -333,6 +335,79 @@ START_TEST(deploy_and_epochs)
 END_TEST
 
 
+/* A reader with the auditor's log store (PostgreSQL) reads the snapshot that a reader
+ * without one reads, and keeps its cursor at the seed block; a reader started afresh on
+ * the same database does not read those blocks' logs again: with one kept id taken out
+ * of the database, it no longer finds that blob. */
+/* The log store on one connection (the auditor's, sql/auditstore.c, adds reconnecting). */
+static bool logs_load(void *ctx, uint64_t chain_id, const uint8_t registry[20], bool *found,
+		      uint64_t *through, uint8_t (**ids)[32], size_t *n, struct err *e)
+{
+	return db_chainlogs_load(ctx, chain_id, registry, found, through, ids, n, e);
+}
+
+static bool logs_append(void *ctx, uint64_t chain_id, const uint8_t registry[20],
+			bool found_prev, uint64_t prev, uint64_t through,
+			const uint8_t (*ids)[32], size_t n, struct err *e)
+{
+	return db_chainlogs_append(ctx, chain_id, registry, found_prev, prev, through, ids, n, e);
+}
+
+static void check_log_cursor(struct world *w, const struct chain_deployment *d,
+			     const struct chain_epoch_view *v2, const struct chain_audit_blob *want,
+			     size_t nwant)
+{
+	struct err e = {{0}};
+	char *ci = harness_pg_new_database("logs");
+	struct db *ldb;
+	ck_assert_msg(db_open(&ldb, ci, 10, &e) && db_migrate(ldb, NULL, NULL, &e), "%s", e.msg);
+	struct chain_log_store ls = {ldb, logs_load, logs_append};
+	struct chain_reader *r;
+	struct chain_audit_blob *b;
+	size_t nb;
+	uint64_t q0, q1, q2, q3;
+	ck_assert_msg(chain_reader_new(&r, w->rpc, d, NULL, 1, 3, &e), "%s", e.msg);
+	chain_reader_set_log_store(r, &ls);
+	chain_rpc_stats(w->rpc, &q0, NULL);
+	ck_assert_msg(chain_reader_blobs(r, v2, &b, &nb, &e), "%s", e.msg);
+	chain_rpc_stats(w->rpc, &q1, NULL);
+	ck_assert_int_eq(nb, nwant);
+	for (size_t i = 0; i < nb; i++)
+		ck_assert(!memcmp(&b[i], &want[i], sizeof(b[i])));
+	free(b);
+	chain_reader_free(r);
+
+	PGconn *c = PQconnectdb(ci);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	PGresult *res = PQexec(c, "SELECT through_block FROM chain_log_cursors");
+	ck_assert_int_eq(PQntuples(res), 1);
+	ck_assert_int_eq(strtoull(PQgetvalue(res, 0, 0), NULL, 10), v2->info.seed_block);
+	PQclear(res);
+
+	/* Restarted: the same answer with no log read (only blobInfo per kept id). */
+	ck_assert_msg(chain_reader_new(&r, w->rpc, d, NULL, 1, 3, &e), "%s", e.msg);
+	chain_reader_set_log_store(r, &ls);
+	chain_rpc_stats(w->rpc, &q2, NULL);
+	ck_assert_msg(chain_reader_blobs(r, v2, &b, &nb, &e), "%s", e.msg);
+	chain_rpc_stats(w->rpc, &q3, NULL);
+	fprintf(stderr, "reader: snapshot read in %llu requests from the start block, %llu from "
+			"the kept cursor\n",
+		(unsigned long long)(q1 - q0), (unsigned long long)(q3 - q2));
+	ck_assert_int_eq(nb, nwant);
+	ck_assert_int_eq(q3 - q2, nwant);
+	free(b);
+	res = PQexec(c, "DELETE FROM certified_blob_ids");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(c);
+	ck_assert_msg(chain_reader_blobs(r, v2, &b, &nb, &e), "%s", e.msg);
+	ck_assert_int_eq(nb, 0);
+	free(b);
+	chain_reader_free(r);
+	db_close(ldb);
+	free(ci);
+}
+
 /* The reader (finalized state, as the auditor reads it) and its cache, on epoch 1. */
 static void check_reader(struct world *w, const char *blob_hex)
 {
@@ -437,6 +512,8 @@ static void check_reader(struct world *w, const char *blob_hex)
 		ck_assert(!memcmp(au[i].signer, w->auditors[i].a, 20));
 	}
 	free(au);
+
+	check_log_cursor(w, &d, &v2, b, nb);
 
 	/* The cache gives back what the reader read. */
 	struct db *db;

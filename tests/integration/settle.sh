@@ -148,6 +148,7 @@ for idx, p, n in plan:
             continue
         row(nodes[idx], "pass" if k < p else "not_found")
 row(nodes[1], "auditor_error")
+print(f"SELECT challenges_partition_ensure({e});")  # the table is partitioned by epoch
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
       + ",\n".join(rows) + ";")

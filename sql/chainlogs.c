@@ -1,0 +1,112 @@
+/* chainlogs.c: sql/chainlogs.h. */
+#include "sql/chainlogs.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/encoding.h"
+#include "core/err.h"
+#include "sql/db_internal.h"
+
+#define EVENT "BlobCertified"
+
+bool db_chainlogs_load(struct db *db, uint64_t chain_id, const uint8_t registry[20],
+		       bool *found, uint64_t *through, uint8_t (**ids)[32], size_t *n,
+		       struct err *e)
+{
+	char cid[24], reg[41];
+	snprintf(cid, sizeof(cid), "%" PRIu64, chain_id);
+	hex_encode(reg, registry, 20);
+	const char *p[] = {cid, reg, EVENT};
+	*found = false;
+	*through = 0;
+	*ids = NULL;
+	*n = 0;
+	PGresult *r = db_exec(db,
+			      "SELECT through_block FROM chain_log_cursors WHERE chain_id = $1"
+			      " AND contract = decode($2, 'hex') AND event = $3",
+			      3, p, PGRES_TUPLES_OK, e, "reading the chain log cursor");
+	if (!r)
+		return false;
+	bool ok = PQntuples(r) == 0 || db_cell_u64(r, 0, 0, through);
+	*found = PQntuples(r) == 1;
+	PQclear(r);
+	if (!ok)
+		return err_set(e, "reading the chain log cursor: unexpected value");
+	if (!*found)
+		return true;
+	r = db_exec(db,
+		    "SELECT encode(blob_id, 'hex') FROM certified_blob_ids WHERE chain_id = $1"
+		    " AND registry = decode($2, 'hex') ORDER BY position",
+		    2, p, PGRES_TUPLES_OK, e, "reading the certified blob ids");
+	if (!r)
+		return false;
+	size_t rows = (size_t)PQntuples(r);
+	uint8_t(*v)[32] = xcalloc(rows + 1, 32);
+	for (size_t i = 0; i < rows; i++)
+		if (!db_cell_hex(r, (int)i, 0, v[i], 32)) {
+			free(v);
+			PQclear(r);
+			return err_set(e, "reading the certified blob ids: unexpected row %zu", i);
+		}
+	PQclear(r);
+	*ids = v;
+	*n = rows;
+	return true;
+}
+
+bool db_chainlogs_append(struct db *db, uint64_t chain_id, const uint8_t registry[20],
+			 bool found_prev, uint64_t prev, uint64_t through,
+			 const uint8_t (*ids)[32], size_t n, struct err *e)
+{
+	char cid[24], reg[41], pv[24], th[24], id[65];
+	snprintf(cid, sizeof(cid), "%" PRIu64, chain_id);
+	snprintf(pv, sizeof(pv), "%" PRIu64, prev);
+	snprintf(th, sizeof(th), "%" PRIu64, through);
+	hex_encode(reg, registry, 20);
+	bool ok = false;
+	if (!db_command(db, "BEGIN", 0, NULL, e, "keeping the chain log cursor"))
+		return false;
+	/* The cursor row is locked while the ids go in; a reader that moved it meanwhile
+	 * makes this one fail and change nothing. */
+	const char *pc[] = {cid, reg, EVENT};
+	PGresult *r = db_exec(db,
+			      "SELECT through_block FROM chain_log_cursors WHERE chain_id = $1"
+			      " AND contract = decode($2, 'hex') AND event = $3 FOR UPDATE",
+			      3, pc, PGRES_TUPLES_OK, e, "locking the chain log cursor");
+	if (!r)
+		goto out;
+	bool same = found_prev ? PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), pv)
+			       : PQntuples(r) == 0;
+	PQclear(r);
+	if (!same) {
+		err_set(e, "the chain log cursor was moved by another reader");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		hex_encode(id, ids[i], 32);
+		const char *pi[] = {cid, reg, id};
+		if (!db_command(db,
+				"INSERT INTO certified_blob_ids (chain_id, registry, position, blob_id)"
+				" SELECT $1, decode($2, 'hex'), coalesce(max(position) + 1, 0),"
+				" decode($3, 'hex') FROM certified_blob_ids"
+				" WHERE chain_id = $1 AND registry = decode($2, 'hex')",
+				3, pi, e, "keeping a certified blob id"))
+			goto out;
+	}
+	const char *pu[] = {cid, reg, EVENT, th};
+	if (!db_command(db,
+			"INSERT INTO chain_log_cursors (chain_id, contract, event, through_block)"
+			" VALUES ($1, decode($2, 'hex'), $3, $4) ON CONFLICT (chain_id, contract, event)"
+			" DO UPDATE SET through_block = excluded.through_block, updated_at = now()",
+			4, pu, e, "moving the chain log cursor") ||
+	    !db_command(db, "COMMIT", 0, NULL, e, "keeping the chain log cursor"))
+		goto out;
+	return true;
+out:
+	r = PQexec(db->conn, "ROLLBACK");
+	PQclear(r);
+	return ok;
+}
