@@ -257,5 +257,20 @@ printf '  %-44s %-16s %-16s %s\n' "gas: commit" "$g_commit" "$g_commit" "constan
 printf '  %-44s %-16s %-16s %s\n' "gas: reveal" "$g_reveal" "$(x "$g_reveal" "$f")" "nodes (per-node counts in calldata), at most"
 printf '  %-44s %-16s %-16s %s\n' "gas: finalize" "$g_final" "$(x "$g_final" "$f")" "nodes (a median and a payout each)"
 printf '  %-44s %-16s %-16s %s\n' "gas: advanceEpoch" "$g_adv" "$(x "$g_adv" "$f")" "nodes and shards moved"
+# What does not fit as it grows: one transaction's gas against a block's limit, and the
+# committee cap of the contracts (DESIGN.md: at most 256 members, whatever the shards).
+glimit=$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .gasLimit); glimit=$((glimit))
+echo
+for kind in reveal finalize advanceEpoch; do
+	case $kind in reveal) g=$g_reveal ;; finalize) g=$g_final ;; advanceEpoch) g=$g_adv ;; esac
+	per_tx=$g
+	[ "$kind" = advanceEpoch ] || per_tx=$((g / ${#AUDITORS[@]})) # one per auditor (finalize: by one of them)
+	[ "$kind" = finalize ] && per_tx=$g
+	x1000=$(x "$per_tx" "$f")
+	if [ "$x1000" -gt "$glimit" ]; then
+		echo "  note: one $kind transaction at 1000 nodes (~$x1000 gas) would not fit a block ($glimit gas): it needs batching"
+	fi
+done
+echo "  note: the contracts cap the committee at 256 members; a 1000-node network would have at most 256 of them in the committee at once"
 [ "$keep" = 1 ] && { echo; echo "left running; state in $STATE; stop with: ASSAY_NETWORK_STATE=$STATE deploy/network.sh --stop"; }
 exit 0
