@@ -165,14 +165,19 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 	return deploy_one(s, p->contracts_dir, "BlobRegistry", a, d->blob_registry, NULL, e);
 }
 
-/* Binds Settlement to Staking, registers the auditors (auditors need the owner), then
+/* Binds Settlement to Staking and BlobRegistry to Settlement (reveals must name a
+ * certified evidence blob), registers the auditors (auditors need the owner), then
  * hands the three contracts to the timelock. */
 static bool wire(struct chain_session *s, const struct chain_deploy_params *p,
 		 const struct chain_deployment *d, struct err *e)
 {
 	if (!chain_bind_send(s->bind, d->staking, "bindSettlement(address)",
 			     chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(d->settlement)),
-			     "bind settlement", NULL, e))
+			     "bind settlement", NULL, e) ||
+	    !chain_bind_send(s->bind, d->settlement, "bindRegistry(address)",
+			     chain_abi_push(chain_abi_tuple_new(),
+					    chain_abi_address_new(d->blob_registry)),
+			     "bind the evidence registry", NULL, e))
 		return false;
 	for (size_t i = 0; i < p->nauditors; i++) {
 		struct chain_abi_value *a = chain_abi_tuple_new();
