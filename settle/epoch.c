@@ -293,12 +293,23 @@ out:
 static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
 {
 	struct settle_reveal *rv = NULL;
-	size_t k = 0, m = 0;
+	size_t k = 0, m = 0, kept = 0;
 	uint8_t(*nodes)[20] = NULL;
 	uint8_t h[32];
+	struct chain_epoch_state es;
 	bool ok = settle_chain_reveals(x->chain, epoch, false, &rv, &k, e) &&
-		  settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
-		  settle_chain_finalize(x->chain, epoch, rv, k, m, e);
+		  chain_settlement_epoch_state(settle_chain_bind(x->chain), epoch, &es, e);
+	/* a reveal convicted by a fraud proof is out of the epoch (settle/dispute.h): the
+	 * contract counts only those still in revealedMask */
+	for (size_t i = 0; ok && i < k; i++) {
+		if (chain_mask_has(es.revealed_mask, rv[i].auditor_id)) {
+			struct settle_reveal t = rv[kept];
+			rv[kept++] = rv[i];
+			rv[i] = t;
+		}
+	}
+	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
+	     settle_chain_finalize(x->chain, epoch, rv, kept, m, e);
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;
