@@ -12,7 +12,9 @@
 #     liar's bond is burned but the disputer's share, paid to auditor 0's gas key, the liar
 #     leaves the set and its attestation is no longer counted (`assay attestations` says
 #     DISPUTED, `dispute check` finds nothing left);
-#   - the epoch finalizes with the three honest attestations.
+#   - the epoch finalizes with the three honest attestations;
+#   - in epoch 2 auditor 2 lies and `assay dispute submit` (auditor 1's gas key) convicts
+#     it; with two attestations left, below the quorum of three, the epoch is voided.
 # Moves the shared anvil's clock by a few short windows (RESOURCE_LOCK anvil_clock).
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
@@ -147,6 +149,30 @@ srun 0 || bad "settle run of auditor 0 after the window: $(tail -n 5 "$T/settle0
 st=$("$A" epoch status --epoch 1 --json)
 jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st" >/dev/null &&
 	ok "epoch 1 finalized with the 3 honest attestations" || bad "epoch 1: $st"
+
+# Epoch 2: auditor 2 lies about position 1, and `dispute submit` (auditor 1's gas key)
+# convicts it; two attestations are left, below the quorum of three: the epoch is voided.
+advance
+views 3
+for a in 0 1; do srun "$a" || bad "epoch 2 commit: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+srun 2 ASSAY_TEST_LIE_COUNTS=1 || bad "epoch 2 commit: settle run of auditor 2: $(tail -n 5 "$T/settle2.log")"
+later 61
+for a in 0 1 2; do srun "$a" || bad "epoch 2 reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
+"$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
+rc=$?
+after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
+[ "$rc" = 0 ] && jq -e '.frauds == 1 and ([.findings[] | select(.submitted)] | length) == 1 and
+	(.findings[] | select(.submitted) | .auditor_id == 2 and .index == 1)' "$T/submit2.json" >/dev/null &&
+	ok "dispute submit sent the proof against auditor 2" || bad "dispute submit exited $rc: $(cat "$T/submit2.json")"
+[ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND // 2)")" ] &&
+	[ "$(call 'bonds(uint8)(uint256)' 2)" = 0 ] && ok "auditor 2's bond burned, auditor 1's gas key paid half" ||
+	bad "epoch 2: disputer got $((after - before)), bond left $(call 'bonds(uint8)(uint256)' 2)"
+later 121
+srun 0 || bad "epoch 2 void: settle run of auditor 0: $(tail -n 5 "$T/settle0.log")"
+st=$("$A" epoch status --epoch 2 --json)
+jq -e '.settlement.status == "voided" and .settlement.revealed == 2' <<<"$st" >/dev/null &&
+	ok "epoch 2, below quorum once the liar is out, is voided" || bad "epoch 2: $(jq -c .settlement <<<"$st")"
 
 [ "$fails" = 0 ] && echo "all dispute checks passed" || echo "$fails check(s) failed"
 exit "$fails"
