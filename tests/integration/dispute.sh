@@ -154,10 +154,35 @@ jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st"
 # convicts it; two attestations are left, below the quorum of three: the epoch is voided.
 advance
 views 3
+# Each auditor decided challenges of epoch 2 (inserted as the auditor would have): node 0
+# 3 passes, node 1 2 passes and an invalid_proof, node 2 a not_found, node 3 2 passes.
+for a in 0 1 2; do
+	python3 - "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
+import sys
+aud, nodes = sys.argv[1][2:], [n[2:] for n in sys.argv[2:]]
+plan = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
+rows, seq = [], 0
+for i, outcomes in enumerate(plan):
+    for o in outcomes:
+        rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
+                    f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, NULL, NULL)")
+        seq += 1
+print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
+      " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
+      + ",\n".join(rows) + ";")
+PY
+	psql -q "$DB" -f "$T/rec$a.sql" >/dev/null || die_test "records of auditor $a"
+done
 for a in 0 1; do srun "$a" || bad "epoch 2 commit: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
 srun 2 ASSAY_TEST_LIE_COUNTS=1 || bad "epoch 2 commit: settle run of auditor 2: $(tail -n 5 "$T/settle2.log")"
 later 61
 for a in 0 1 2; do srun "$a" || bad "epoch 2 reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+"$A" dispute check --epoch 2 --auditor 0 --json >"$T/honest2.json" &&
+	jq -e '.checked == 1 and .frauds == 0 and (.findings | length) == 1 and
+		(.findings[0] | .kind == "needs_node" and .index == 1 and .records == 1 and (.fraud | not))' \
+		"$T/honest2.json" >/dev/null &&
+	ok "an honest auditor's 9 records: no fraud, one failed verdict only node 1 can re-check" ||
+	bad "honest epoch 2: $(cat "$T/honest2.json")"
 before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
 "$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
 rc=$?
