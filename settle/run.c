@@ -116,6 +116,12 @@ static bool watch(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err
 			convicted[31 - f->auditor_id / 8] |= (uint8_t)(1u << (f->auditor_id % 8));
 			log_warn("settle: epoch %" PRIu64 ": auditor %u convicted on chain (%s)", epoch,
 				 f->auditor_id, settle_finding_kind_name(f->kind));
+		} else if (chain_settlement_epoch_state(b, epoch, &es, e) &&
+			   !chain_mask_has(es.revealed_mask, f->auditor_id)) {
+			/* another watcher's proof landed first: the lie is answered all the same */
+			log_info("settle: epoch %" PRIu64 ": auditor %u was convicted by another "
+				 "proof meanwhile",
+				 epoch, f->auditor_id);
 		} else {
 			x->errors++;
 			log_error("settle: epoch %" PRIu64 ": submitting the proof against auditor %u: %s",
