@@ -15,7 +15,20 @@
  *     only the node can supply the body it sent (fraud proof 2), so they are listed as
  *     needing the node, never as fraud found.
  * The schedule (records the schedule does not contain, challenges with no record) is not
- * checked yet: it needs the epoch's certified-blob snapshot rebuilt from the chain. */
+ * checked yet: it needs the epoch's inputs rebuilt from the chain with the revealed secret
+ * (audit_inputs_from_chain with an identity whose secret is the reveal's, then
+ * audit_schedule_build, as `assay audit plan --secret` does) and the seqs and fields
+ * compared with the blob's records.
+ *
+ * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
+ * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
+ * hashed into the record is audit_recovery_symbols_write over that batch's symbols in
+ * order. The batch comes from the public schedule (as above: the reveal's secret gives the
+ * batches); each symbol from the node's stored sliver (node_expanded_symbol on the expanded
+ * sliver, which node/server.c's get_symbols does behind its cache). A pure
+ * "symbols for a batch from a node_store" function factored out of get_symbols, and a
+ * command `assay node answer --epoch E --auditor A --seq K` printing the body and its
+ * BLAKE2b-256 next to the record's response_hash, is what is left to build. */
 #ifndef ASSAY_SETTLE_DISPUTE_H
 #define ASSAY_SETTLE_DISPUTE_H
 
