@@ -446,6 +446,10 @@ async function epochPage(n) {
       checks.push(mark(computed === lc(a.counts_hash) && computed === lc(rv.countsHash), 'counts', 'the counts hash to countsHash, as revealed on chain'));
       checks.push(mark(lc(a.committee_hash) === lc(ch.committeeHash), 'committee', 'committeeHash is Staking.committeeHash(epoch)'));
       checks.push(mark(lc(a.evidence_root) === lc(rv.evidenceRoot), 'evidence root', 'the evidence root served is the one revealed on chain'));
+      // a fraud proof takes the attestation out of revealedMask (AttestationDisputed)
+      const counted = ((ch.st.u(0) >> BigInt(id[0])) & 1n) === 1n;
+      checks.push(mark(counted, counted ? 'not disputed' : 'disputed', counted ? 'still counted in the epoch (revealedMask)'
+        : 'a fraud proof convicted this attestation on chain: it is no longer counted, the auditor lost its bond'));
     }
     const ok = checks.length > 0 && checks.every((m) => m.dataset.ok === 'true');
     const bad = checks.some((m) => m.dataset.ok === 'false');
