@@ -5,7 +5,8 @@
 # auditor's `settle run` scores epoch 1, stores its evidence blob on the nodes (paid by its
 # gas key, certified on chain) and names it in its attestation; auditor 3 lies in a
 # test-only mode (ASSAY_TEST_LIE_COUNTS=0: committee position 0 attested as passing a
-# challenge its own evidence does not have). Then:
+# challenge its own evidence does not have); auditor 1's first run is killed right after
+# storing its blob, and its rerun stores no second one. Then:
 #   - `assay dispute check` reads every evidence blob back from the nodes and finds exactly
 #     that lie, with its fraud proof 1a; the honest auditors' attestations yield no finding;
 #   - auditor 0's next `settle run` (the watcher, on by default) proves it on chain: the
@@ -80,8 +81,18 @@ views 1
 run_all "epoch 1 (secrets for epoch 2)"
 advance
 views 2
-# Epoch 1 ended: its commit window. Everyone scores, stores its evidence blob, commits.
+# Epoch 1 ended: its commit window. Everyone scores, stores its evidence blob, commits;
+# auditor 1's first run is killed right after its blob is stored, before its ID is saved.
+srun 1 ASSAY_TEST_CRASH_AT=after_evidence_blob && bad "the crash point did not kill the run"
+grep -q "ASSAY_TEST_CRASH_AT=after_evidence_blob: killing" "$T/settle1.log" ||
+	bad "auditor 1's run did not reach its blob: $(tail -n 5 "$T/settle1.log")"
 run_all "commit window of epoch 1"
+REGISTRY=$(jq -r .blob_registry "$T/deployment.json")
+topic0=$("$A" chain keccak --text "BlobRegistered(bytes32,address,uint64,uint64,uint64,uint8,uint64,uint256)")
+payer="0x000000000000000000000000$(addr gas1 | lc | cut -c3-)"
+regs=$(rpc eth_getLogs "[{\"address\":\"$REGISTRY\",\"fromBlock\":\"0x0\",\"topics\":[\"$topic0\",null,\"$payer\"]}]")
+[ "$(jq length <<<"$regs")" = 1 ] && ok "killed after storing its blob, auditor 1's rerun stored no second blob" ||
+	bad "auditor 1 registered $(jq length <<<"$regs") blobs: $regs"
 committed=0
 for a in 0 1 2 3; do
 	st=$("$A" settle status --json --db "$DB" --signing-key-file "$T/sign$a.key" |
@@ -98,6 +109,8 @@ run_all "reveal window of epoch 1"
 "$A" attestations --epoch 1 --json >"$T/att1.json" || bad "attestations: $(cat "$T/att1.json")"
 [ "$(jq '[.attestations[] | select(.valid and (.evidence_blob | test("^0x0+$") | not))] | length' "$T/att1.json")" = 4 ] &&
 	ok "4 reveals on chain, each naming its evidence blob" || bad "reveals: $(cat "$T/att1.json")"
+[ "$(jq -r '.attestations[] | select(.auditor_id == 1) | .evidence_blob' "$T/att1.json")" = "$(jq -r '.[0].topics[1]' <<<"$regs")" ] &&
+	ok "auditor 1 revealed the blob its killed run stored" || bad "auditor 1's reveal names another blob"
 
 # The watcher, by hand: the liar is found from the blobs alone, with its proof.
 "$A" dispute check --epoch 1 --json >"$T/check.json"
