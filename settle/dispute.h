@@ -23,12 +23,11 @@
  * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
  * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
  * hashed into the record is audit_recovery_symbols_write over that batch's symbols in
- * order. The batch comes from the public schedule (as above: the reveal's secret gives the
- * batches); each symbol from the node's stored sliver (node_expanded_symbol on the expanded
- * sliver, which node/server.c's get_symbols does behind its cache). A pure
- * "symbols for a batch from a node_store" function factored out of get_symbols, and a
- * command `assay node answer --epoch E --auditor A --seq K` printing the body and its
- * BLAKE2b-256 next to the record's response_hash, is what is left to build. */
+ * order. node/answer.h (`assay node answer --data DIR --shards N BLOB AXIS ID...`)
+ * rebuilds that body and its BLAKE2b-256 from the node's store alone. What is left: taking
+ * the batch of a record from the public schedule (as above: the reveal's secret gives the
+ * batches), `assay node answer --epoch E --auditor A --seq K` on top, and the contract side
+ * of fraud proof 2. */
 #ifndef ASSAY_SETTLE_DISPUTE_H
 #define ASSAY_SETTLE_DISPUTE_H
 
