@@ -214,6 +214,14 @@ static const struct {
 	{"NotVoidable", "the epoch cannot be voided (it has quorum, or is not open)"},
 	{"DisputeWindowClosed", "the dispute window of that epoch is closed"},
 	{"PoolAlreadyOpen", "that epoch's reward pool is already open"},
+	{"EvidenceNotCertified", "the attestation's evidence blob is not certified in BlobRegistry "
+				 "(store it with blob put first)"},
+	{"EvidenceExpires", "the attestation's evidence blob expires before the epoch's dispute "
+			    "window closes (pay for more epochs)"},
+	{"NotBonded", "the auditor's bond is below bondSize (post a bond first)"},
+	{"NoFraud", "the proof shows no fraud: the evidence agrees with the attestation"},
+	{"WrongEvidence", "the proof does not lead to that attestation's evidenceRoot"},
+	{"NotRevealed", "that auditor revealed no attestation for that epoch"},
 	{"NotGuardian", "only the guardian or the owner may pause"},
 	{"RenounceDisabled", "ownership cannot be renounced"},
 	{"EnforcedPause", "the contract is paused"},
@@ -1037,6 +1045,21 @@ bool chain_settlement_next_to_settle(struct chain_bind *b, uint64_t *out, struct
 bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e)
 {
 	return call_u64(b, b->dep.settlement, "quorum()(uint256)", NULL, out, e);
+}
+
+bool chain_staking_epoch_duration(struct chain_bind *b, uint64_t *out, struct err *e)
+{
+	return call_u64(b, b->dep.staking, "epochDuration()(uint64)", NULL, out, e);
+}
+
+bool chain_settlement_evidence_registry(struct chain_bind *b, uint8_t out[20], struct err *e)
+{
+	struct chain_abi_value *r;
+	if (!chain_bind_call(b, b->dep.settlement, "evidenceRegistry()(address)", NULL, &r, e))
+		return false;
+	bool ok = chain_abi_get_address(chain_abi_at(r, 0), out, e);
+	chain_abi_value_free(r);
+	return ok;
 }
 
 bool chain_settlement_thresholds(struct chain_bind *b, uint64_t *r0_bps, uint64_t *penalty_bps,

@@ -99,6 +99,8 @@ struct chain_epoch_info {
 	uint64_t committee_size;
 };
 bool chain_staking_current_epoch(struct chain_bind *b, uint64_t *out, struct err *e) WARN_UNUSED;
+/* The shortest an epoch lasts (seconds). */
+bool chain_staking_epoch_duration(struct chain_bind *b, uint64_t *out, struct err *e) WARN_UNUSED;
 bool chain_staking_epoch_info(struct chain_bind *b, uint64_t epoch, struct chain_epoch_info *out,
 			      struct err *e) WARN_UNUSED;
 
@@ -194,6 +196,10 @@ bool chain_settlement_auditor(struct chain_bind *b, uint8_t id, uint8_t signer[2
 bool chain_settlement_next_to_settle(struct chain_bind *b, uint64_t *out,
 				     struct err *e) WARN_UNUSED;
 bool chain_settlement_quorum(struct chain_bind *b, uint64_t *out, struct err *e) WARN_UNUSED;
+/* The BlobRegistry where reveals' evidence blobs must be certified; zeros: none bound
+ * (reveals then name no blob). */
+bool chain_settlement_evidence_registry(struct chain_bind *b, uint8_t out[20],
+					struct err *e) WARN_UNUSED;
 /* Settlement.params(): rewards start above r0_bps, scores below penalty_bps are slashed
  * (basis points of a score of 1). */
 bool chain_settlement_thresholds(struct chain_bind *b, uint64_t *r0_bps, uint64_t *penalty_bps,

@@ -165,17 +165,54 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 	return deploy_one(s, p->contracts_dir, "BlobRegistry", a, d->blob_registry, NULL, e);
 }
 
-/* Binds Settlement to Staking, registers the auditors (auditors need the owner), then
+/* Binds Settlement to Staking and BlobRegistry to Settlement (reveals must name a
+ * certified evidence blob), registers the auditors (auditors need the owner), then
  * hands the three contracts to the timelock. */
 static bool wire(struct chain_session *s, const struct chain_deploy_params *p,
 		 const struct chain_deployment *d, struct err *e)
 {
 	if (!chain_bind_send(s->bind, d->staking, "bindSettlement(address)",
 			     chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(d->settlement)),
-			     "bind settlement", NULL, e))
+			     "bind settlement", NULL, e) ||
+	    !chain_bind_send(s->bind, d->settlement, "bindRegistry(address)",
+			     chain_abi_push(chain_abi_tuple_new(),
+					    chain_abi_address_new(d->blob_registry)),
+			     "bind the evidence registry", NULL, e))
 		return false;
-	for (size_t i = 0; i < p->nauditors; i++) {
+	bool bonded = !chain_u256_is_zero(&p->auditor_bond);
+	if (bonded) {
 		struct chain_abi_value *a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_u256_new(&p->auditor_bond));
+		chain_abi_push(a, chain_abi_uint_new(p->disputer_bps));
+		if (!chain_bind_send(s->bind, d->settlement, "setBondParams(uint256,uint16)", a,
+				     "set the auditor bond", NULL, e))
+			return false;
+	}
+	for (size_t i = 0; i < p->nauditors; i++) {
+		/* setAuditor activates only an auditor whose bond is in place */
+		struct chain_abi_value *a;
+		if (bonded && !p->has_token) {
+			a = chain_abi_tuple_new();
+			chain_abi_push(a, chain_abi_address_new(s->me));
+			chain_abi_push(a, chain_abi_u256_new(&p->auditor_bond));
+			if (!chain_bind_send(s->bind, d->token, "mint(address,uint256)", a,
+					     "mint an auditor bond", NULL, e))
+				return false;
+		}
+		if (bonded) {
+			a = chain_abi_tuple_new();
+			chain_abi_push(a, chain_abi_address_new(d->settlement));
+			chain_abi_push(a, chain_abi_u256_new(&p->auditor_bond));
+			struct chain_abi_value *pb = chain_abi_tuple_new();
+			chain_abi_push(pb, chain_abi_uint_new(p->auditors[i].id));
+			chain_abi_push(pb, chain_abi_u256_new(&p->auditor_bond));
+			if (!chain_bind_send(s->bind, d->token, "approve(address,uint256)", a,
+					     "approve an auditor bond", NULL, e) ||
+			    !chain_bind_send(s->bind, d->settlement, "postBond(uint8,uint256)", pb,
+					     "post an auditor bond", NULL, e))
+				return false;
+		}
+		a = chain_abi_tuple_new();
 		chain_abi_push(a, chain_abi_uint_new(p->auditors[i].id));
 		chain_abi_push(a, chain_abi_address_new(p->auditors[i].signer));
 		chain_abi_push(a, chain_abi_address_new(p->auditors[i].payee));

@@ -34,6 +34,11 @@ struct chain_deploy_params {
 	uint64_t commit_window_s, reveal_window_s, dispute_window_s;
 	uint64_t timelock_delay_s;
 	struct chain_u256 price_per_mib;
+	/* Each auditor's bond (posted by the deployer, who needs the tokens when has_token;
+	 * a TestToken is minted) and the disputer's share of a convicted auditor's bond;
+	 * zero bond: none required (INTERFACE.md, "Bonds and disputes"). */
+	struct chain_u256 auditor_bond;
+	uint64_t disputer_bps;
 	bool has_token;     /* an existing ERC-20; else a TestToken is deployed */
 	uint8_t token[20];
 	uint8_t governance[20], guardian[20];

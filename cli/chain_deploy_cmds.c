@@ -26,6 +26,7 @@ static void deploy_settings(const struct command *cmd, struct chain_deploy_param
 	memset(p, 0, sizeof(*p));
 	chain_session_amount(cmd, "--min-stake", settings.min_stake, &p->min_stake);
 	chain_session_amount(cmd, "--price-per-mib", settings.price_per_mib, &p->price_per_mib);
+	chain_session_amount(cmd, "--auditor-bond", settings.auditor_bond, &p->auditor_bond);
 	if (settings.n_shards < 4 || settings.n_shards > 65535)
 		cli_usage_error(cmd, "--n-shards must be 4 to 65535");
 	if (!settings.epoch_duration_s)
@@ -33,7 +34,8 @@ static void deploy_settings(const struct command *cmd, struct chain_deploy_param
 	if (settings.committee_cap > 65535 || settings.max_candidates > 65535 ||
 	    settings.max_shard_moves > 65535 || settings.drift_bound_bps > 10000 ||
 	    settings.seed_delay > 200 || settings.r0_bps > 10000 || settings.penalty_bps > 10000 ||
-	    settings.slash_bps > 10000 || settings.auditor_bps > 10000 || settings.auditor_fa > 255)
+	    settings.slash_bps > 10000 || settings.auditor_bps > 10000 || settings.auditor_fa > 255 ||
+	    settings.disputer_bps > 10000)
 		cli_usage_error(cmd, "a deployment parameter is out of range (bps at most 10000, "
 				     "seed delay at most 200, f_a at most 255)");
 	p->n_shards = (uint32_t)settings.n_shards;
@@ -52,6 +54,7 @@ static void deploy_settings(const struct command *cmd, struct chain_deploy_param
 	p->reveal_window_s = settings.reveal_window_s;
 	p->dispute_window_s = settings.dispute_window_s;
 	p->timelock_delay_s = settings.timelock_delay_s;
+	p->disputer_bps = settings.disputer_bps;
 	p->contracts_dir = opts.contracts_dir;
 }
 

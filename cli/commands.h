@@ -18,6 +18,7 @@ extern const struct command audit_run_commands[];
 extern const struct command blob_io_commands[];
 extern const struct command settle_commands[];
 extern const struct command views_commands[];
+extern const struct command dispute_commands[];
 extern const struct command api_commands[];
 extern const struct command chain_deploy_commands[];
 extern const struct command epoch_commands[];

@@ -24,6 +24,7 @@ static const struct command *const tables[] = {
 	blob_io_commands,
 	settle_commands,
 	views_commands,
+	dispute_commands,
 	api_commands,
 	chain_deploy_commands,
 	epoch_commands,

@@ -1,6 +1,8 @@
 /* node_cmds.c: assay node serve (the reference storage node) and node recover (its
  * recovery from peers, once, with the node stopped). */
+#include <blake2.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +12,10 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "chain/key.h"
+#include "audit/blob.h"
+#include "core/buf.h"
+#include "core/encoding.h"
+#include "node/answer.h"
 #include "node/encoder.h"
 #include "node/faults.h"
 #include "node/follow.h"
@@ -189,6 +195,61 @@ out:
 	return rc;
 }
 
+static int run_answer(const struct command *cmd, int argc, char **argv)
+{
+	static const char *data, *out_path;
+	static uint64_t shards;
+	static bool json;
+	static const struct opt local[] = {
+		{"data", 0, OPT_STRING, &data, "DIR", "directory of the sliver store", NULL, false},
+		{"shards", 0, OPT_U64, &shards, "N", "the network's shard count", NULL, false},
+		{"out", 'o', OPT_STRING, &out_path, "FILE", "write the body there", NULL, false},
+		{"json", 0, OPT_BOOL, &json, NULL, "print the result as one JSON object", NULL, false},
+		OPT_END,
+	};
+	char **pos = NULL;
+	int npos = 0;
+	commands_parse(cmd, local, argc, argv, 3, -1, &pos, &npos);
+	if (!data || shards < 1 || shards > 65535)
+		cli_usage_error(cmd, "--data DIR and --shards N (1 to 65535) are required");
+	struct err e = {{0}};
+	uint8_t id[AUDIT_DIGEST_LEN], h[AUDIT_DIGEST_LEN];
+	enum audit_proof_axis axis;
+	struct audit_symbol_id *ids = xcalloc((size_t)npos, sizeof(*ids));
+	if (!audit_blob_id_parse(pos[0], id, &e))
+		cli_usage_error(cmd, "BLOB_ID: %s", e.msg);
+	if (!audit_proof_axis_parse(pos[1], &axis, &e))
+		cli_usage_error(cmd, "AXIS: %s", e.msg);
+	for (int i = 2; i < npos; i++)
+		if (!audit_symbol_id_parse(pos[i], (uint32_t)shards, &ids[i - 2], &e))
+			cli_usage_error(cmd, "ID %s: %s", pos[i], e.msg);
+	struct node_store *store = NULL;
+	struct buf body = BUF_INIT;
+	size_t found = 0;
+	int rc = EXIT_FAIL;
+	if (!node_store_open(data, &store, &e) ||
+	    !node_answer_symbols(store, (uint32_t)shards, id, axis, ids, (size_t)(npos - 2), &body,
+				 &found, &e) ||
+	    (out_path && !write_file_atomic(out_path, body.data, body.len, 0644, &e))) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	blake2b(h, body.data, NULL, sizeof(h), body.len, 0);
+	char hx[2 * AUDIT_DIGEST_LEN + 1];
+	hex_encode(hx, h, sizeof(h));
+	if (json)
+		printf("{\"symbols\":%zu,\"bytes\":%zu,\"blake2b\":\"0x%s\"}\n", found, body.len, hx);
+	else
+		printf("%zu symbol(s), %zu bytes, BLAKE2b-256 0x%s\n", found, body.len, hx);
+	rc = EXIT_OK;
+out:
+	buf_free(&body);
+	node_store_free(store);
+	free(ids);
+	free(pos);
+	return rc;
+}
+
 const struct command node_commands[] = {
 	{"node", "serve", "run a reference storage node (Walrus storage-node REST API)",
 	 "--data DIR --key-file NODEKEY [--rpc-url URL --deployment FILE] [--listen HOST:PORT] "
@@ -227,5 +288,15 @@ const struct command node_commands[] = {
 	 "assay node recover --data /var/lib/assay/n0 --key-file node0.key --deployment "
 	 "deployment.json",
 	 run_recover},
+	{"node", "answer", "rebuild the body this node answers for a recoverySymbols request",
+	 "--data DIR --shards N [-o FILE] [--json] BLOB_ID AXIS ID...",
+	 "From the sliver store alone, the exact body 'node serve' sends for\n"
+	 "GET /v1/blobs/BLOB_ID/recoverySymbols?id=ID...&proofAxis=AXIS (faults aside), and its\n"
+	 "BLAKE2b-256: the response hash an auditor records. A node disputing a failed verdict\n"
+	 "(fraud proof 2) rebuilds what it answered from the batch the public schedule names, so\n"
+	 "it keeps no log. Symbols it does not hold are left out, as the server does.",
+	 "assay node answer --data /var/lib/assay/n0 --shards 1000 -o body.bcs BLOB_ID primary 3-7 "
+	 "3-9",
+	 run_answer},
 	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

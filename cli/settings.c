@@ -103,6 +103,13 @@ const struct opt settings_table[] = {
 	 "deploy: share of each pool paid to the auditors that revealed", "500", true},
 	{"auditor-fa", 0, OPT_U64, &settings.auditor_fa, "N",
 	 "deploy: auditors that may lie (f_a); quorum is 2 f_a + 1 reveals", "1", true},
+	{"auditor-bond", 0, OPT_STRING, &settings.auditor_bond, "TOKENS",
+	 "deploy: bond each auditor must hold (posted for the --auditor ones by the deployer; "
+	 "minted when a TestToken is deployed); a proven fraud burns it; 0: none",
+	 "1000000000000000000000", true},
+	{"disputer-bps", 0, OPT_U64, &settings.disputer_bps, "BPS",
+	 "deploy: share of a convicted auditor's bond paid to whoever proved the fraud", "5000",
+	 true},
 	{"commit-window", 0, OPT_U64, &settings.commit_window_s, "SECONDS",
 	 "deploy: attestation commits accepted this long after an epoch ends", "3600", true},
 	{"reveal-window", 0, OPT_U64, &settings.reveal_window_s, "SECONDS",
@@ -159,6 +166,10 @@ const struct opt settings_table[] = {
 	{"warn-margin-s", 0, OPT_U64, &settings.settle_warn_margin_s, "SECONDS",
 	 "settle: warn when a commit or reveal window closes within this and it is not done",
 	 "1800", true},
+	{"settle-watch", 0, OPT_BOOL, &settings.settle_watch, NULL,
+	 "settle: each run, check the other auditors' evidence blobs of every epoch in its "
+	 "dispute window and submit the proof of each provable lie (settle/dispute.h)", "true",
+	 true},
 	/* ---- node: 'assay node serve' following the chain ---- */
 	{"node-poll-ms", 0, OPT_U64, &settings.node_poll_ms, "MS",
 	 "node: re-read the committee and new certified blobs from the chain this often", "3000",

@@ -51,6 +51,8 @@ struct settings {
 	uint64_t epoch_duration_s;
 	const char *min_stake;     /* token units (u256 text) */
 	const char *price_per_mib; /* token units per MiB per epoch */
+	const char *auditor_bond;  /* token units */
+	uint64_t disputer_bps;
 	uint64_t committee_cap;
 	uint64_t max_candidates;
 	uint64_t max_shard_moves;
@@ -87,6 +89,7 @@ struct settings {
 	uint64_t settle_auditor_id;     /* 256: look it up */
 	const char *settle_metrics_file; /* "-": stdout; "": none */
 	uint64_t settle_warn_margin_s;
+	bool settle_watch;
 	/* ---- node: 'assay node serve' following the chain (node/follow.h) ---- */
 	uint64_t node_poll_ms;
 	/* ---- gateway: 'assay gateway serve' (gateway/server.h) ---- */

@@ -62,6 +62,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 					? settings.settle_metrics_file
 					: NULL,
 		.stuck_after_s = settings.stuck_after_s,
+		.watch = settings.settle_watch,
 	};
 	int rc = EXIT_OK;
 	if (!settle_run(&s.ctx, s.sender, &o, &e))

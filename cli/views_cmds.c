@@ -166,9 +166,12 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 	uint8_t ch[32];
 	int rc = EXIT_FAIL;
 	unsigned bad = 0;
+	struct settle_dispute_event *dis = NULL;
+	size_t nd = 0;
 	json_t *arr = json_array();
 	if (!settle_chain_reveals(s.chain, opt_epoch, true, &rv, &k, &e) ||
-	    !settle_chain_committee(s.chain, opt_epoch, &nodes, NULL, &m, ch, &e)) {
+	    !settle_chain_committee(s.chain, opt_epoch, &nodes, NULL, &m, ch, &e) ||
+	    !settle_chain_disputes(s.chain, opt_epoch, &dis, &nd, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -184,9 +187,20 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 			cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
+		const struct settle_dispute_event *dv = NULL;
+		for (size_t d = 0; d < nd && !dv; d++)
+			if (dis[d].auditor_id == r->auditor_id)
+				dv = &dis[d];
 		if (problems[0])
 			bad++;
-		char sa[43], er[67], tx[67];
+		char sa[43], er[67], tx[67], eb[67], disputer[43] = "", reward[CHAIN_U256_STRLEN] = "",
+								   burned[CHAIN_U256_STRLEN] = "";
+		hex0x(eb, r->evidence_blob, 32);
+		if (dv) {
+			chain_address_checksum(disputer, dv->disputer);
+			chain_u256_to_dec(&dv->reward, reward);
+			chain_u256_to_dec(&dv->burned, burned);
+		}
 		chain_address_checksum(sa, reg);
 		hex0x(er, r->evidence_root, 32);
 		hex0x(tx, r->tx_hash, 32);
@@ -199,16 +213,27 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 								     (json_int_t)r->passed[i], "decided",
 								     (json_int_t)r->decided[i]));
 			}
-			json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:b,s:s,s:o}", "auditor_id",
-							     r->auditor_id, "signer", sa,
-							     "evidence_root", er, "tx", tx, "valid",
-							     problems[0] == '\0', "problems", problems,
-							     "counts", cnt));
+			json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:b}", "auditor_id",
+					      r->auditor_id, "signer", sa, "evidence_root", er,
+					      "evidence_blob", eb, "tx", tx, "valid",
+					      problems[0] == '\0', "problems", problems, "counts", cnt,
+					      "disputed", dv != NULL);
+			if (dv)
+				json_object_set_new(o, "dispute",
+						    json_pack("{s:s,s:i,s:s,s:s}", "disputer", disputer,
+							      "kind", dv->kind, "reward", reward,
+							      "burned", burned));
+			json_array_append_new(arr, o);
 		} else {
-			printf("auditor %u signer %s: %s\n  evidence root %s\n  tx %s\n", r->auditor_id,
-			       sa, problems[0] ? problems : "signature, counts, committee, "
-							    "secret and commit verified",
-			       er, tx);
+			printf("auditor %u signer %s: %s\n  evidence root %s\n  evidence blob %s\n  tx %s\n",
+			       r->auditor_id, sa,
+			       problems[0] ? problems : "signature, counts, committee, "
+							"secret and commit verified",
+			       er, eb, tx);
+			if (dv)
+				printf("  DISPUTED: a fraud proof (kind %u) by %s convicted it: no longer "
+				       "counted; disputer paid %s, %s burned\n",
+				       dv->kind, disputer, reward, burned);
 			for (size_t i = 0; i < r->m && i < m; i++) {
 				char na[43], p[16];
 				chain_address_checksum(na, nodes[i]);
@@ -226,6 +251,7 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 	rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
 out:
 	json_decref(arr);
+	free(dis);
 	free(nodes);
 	settle_reveals_free(rv, k);
 	settle_session_close(&s);

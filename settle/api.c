@@ -592,10 +592,11 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 							  "decided", (json_int_t)cnt[j].decided));
 		json_array_append_new(
 			list,
-			json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "auditor",
+			json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "auditor",
 				  jhex(x->auditor, 20), "source", x->source, "committee_hash",
 				  jhex(x->committee_hash, 32), "counts_hash", jhex(x->counts_hash, 32),
-				  "evidence_root", jhex(x->evidence_root, 32), "signature",
+				  "evidence_root", jhex(x->evidence_root, 32), "evidence_blob",
+				  jhex(x->evidence_blob, 32), "signature",
 				  x->has_sig ? signature_json(a, x, i) : json_null(), "created_at",
 				  (json_int_t)x->created_unix, "nodes", (json_int_t)x->nodes, "passed",
 				  (json_int_t)x->passed, "decided", (json_int_t)x->decided, "counts",

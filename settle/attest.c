@@ -86,13 +86,14 @@ static void typed_digest(const struct settle_domain *d, const char *type,
 void settle_attestation_digest(const struct settle_domain *d, const struct settle_attestation *a,
 			       uint8_t out[32])
 {
-	uint8_t w[5][32];
+	uint8_t w[6][32];
 	word_u64(w[0], a->epoch);
 	memcpy(w[1], a->committee_hash, 32);
 	memcpy(w[2], a->counts_hash, 32);
 	memcpy(w[3], a->evidence_root, 32);
-	memcpy(w[4], a->secret, 32);
-	typed_digest(d, SETTLE_ATTESTATION_TYPE, (const uint8_t(*)[32])w, 5, out);
+	memcpy(w[4], a->evidence_blob, 32);
+	memcpy(w[5], a->secret, 32);
+	typed_digest(d, SETTLE_ATTESTATION_TYPE, (const uint8_t(*)[32])w, 6, out);
 	wipe(w, sizeof(w));
 }
 
@@ -150,6 +151,7 @@ bool settle_attest_build(const struct settle_domain *d, const struct chain_key *
 	settle_committee_hash(in->committee, in->m, a->committee_hash);
 	settle_counts_hash(in->passed, in->decided, in->m, a->counts_hash);
 	memcpy(a->evidence_root, in->evidence_root, 32);
+	memcpy(a->evidence_blob, in->evidence_blob, 32);
 	if (!settle_secret_derive(signing, in->epoch, a->secret, e))
 		return false;
 	settle_attestation_digest(d, a, digest);

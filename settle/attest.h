@@ -1,7 +1,7 @@
 /* attest.h: the attestation an auditor commits and reveals (Settlement.sol):
  *
  *   Attestation{uint64 epoch, bytes32 committeeHash, bytes32 countsHash,
- *               bytes32 evidenceRoot, bytes32 secret}
+ *               bytes32 evidenceRoot, bytes32 evidenceBlob, bytes32 secret}
  *
  * signed with EIP-712 (domain name "assay", version "1", the chain id, the Settlement
  * contract) by the auditor's signing key, which is not the key that pays gas: anyone may
@@ -9,6 +9,8 @@
  *
  *   committeeHash = keccak256(abi.encode(address[] committee))   (Staking.committeeHash)
  *   countsHash    = keccak256(abi.encode(uint32[] passed, uint32[] decided))
+ *   evidenceBlob  = the blob ID of the evidence stored on the network (settle/EVIDENCE.md,
+ *                   "The evidence blob"); zero when the contract binds no BlobRegistry
  *   commit        = EIP-712 digest of the Attestation (what commitAttestation stores),
  *                   signed as AttestationCommit{uint64 epoch, uint8 auditorId,
  *                   bytes32 attestationDigest}
@@ -29,7 +31,7 @@ struct chain_key;
 
 #define SETTLE_ATTESTATION_TYPE                                                              \
 	"Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot," \
-	"bytes32 secret)"
+	"bytes32 evidenceBlob,bytes32 secret)"
 #define SETTLE_ATTESTATION_COMMIT_TYPE \
 	"AttestationCommit(uint64 epoch,uint8 auditorId,bytes32 attestationDigest)"
 #define SETTLE_SECRET_COMMIT_TYPE "SecretCommit(uint64 epoch,uint8 auditorId,bytes32 secretHash)"
@@ -45,6 +47,7 @@ struct settle_attestation {
 	uint8_t committee_hash[32];
 	uint8_t counts_hash[32];
 	uint8_t evidence_root[32];
+	uint8_t evidence_blob[32];
 	uint8_t secret[32];
 };
 
@@ -78,6 +81,7 @@ struct settle_attest_input {
 	size_t m;
 	const uint32_t *passed, *decided;
 	uint8_t evidence_root[32];
+	uint8_t evidence_blob[32];
 };
 bool settle_attest_build(const struct settle_domain *d, const struct chain_key *signing,
 			 const struct settle_attest_input *in, struct settle_attestation *a,

@@ -1,5 +1,6 @@
 /* chainio.c: the settle job's contract calls beyond chain/bindings.h (see chainio.h). */
 #include "settle/chainio.h"
+#include "settle/evidence.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -182,13 +183,13 @@ static bool reveal_sig(struct settle_chain *c, const uint8_t tx[32], uint8_t sig
 		goto out;
 	}
 	if (!chain_abi_sig_parse("revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,"
-				 "bytes32,bytes)",
+				 "bytes32,bytes32,bytes)",
 				 &sig, e) ||
 	    !chain_abi_decode_call(sig, input.data, input.len, &v, e)) {
 		err_prefix(e, "the reveal was not a direct revealAttestation call: ");
 		goto out;
 	}
-	const struct chain_abi_value *s = chain_abi_at(v, 7);
+	const struct chain_abi_value *s = chain_abi_at(v, 8);
 	if (!s || s->len != 65) {
 		err_set(e, "the reveal's signature is not 65 bytes");
 		goto out;
@@ -217,7 +218,8 @@ bool settle_chain_reveals(struct settle_chain *c, uint64_t epoch, bool with_sig,
 	chain_topic_u64(t1, epoch);
 	if (!chain_bind_logs(c->bind, c->d.settlement,
 		  "event AttestationRevealed(uint64 indexed epoch, uint8 indexed auditorId, bytes32 "
-		  "committeeHash, bytes32 countsHash, bytes32 evidenceRoot, bytes32 secret)",
+		  "committeeHash, bytes32 countsHash, bytes32 evidenceRoot, bytes32 evidenceBlob, "
+		  "bytes32 secret)",
 		  t1, NULL, &rs, &rl, e) ||
 	    !chain_bind_logs(c->bind, c->d.settlement,
 		  "event AttestationCounts(uint64 indexed epoch, uint8 indexed auditorId, uint32[] "
@@ -235,7 +237,8 @@ bool settle_chain_reveals(struct settle_chain *c, uint64_t epoch, bool with_sig,
 			    chain_abi_get_bytes32(chain_abi_at(d, 2), r->committee_hash, e) &&
 			    chain_abi_get_bytes32(chain_abi_at(d, 3), r->counts_hash, e) &&
 			    chain_abi_get_bytes32(chain_abi_at(d, 4), r->evidence_root, e) &&
-			    chain_abi_get_bytes32(chain_abi_at(d, 5), r->secret, e);
+			    chain_abi_get_bytes32(chain_abi_at(d, 5), r->evidence_blob, e) &&
+			    chain_abi_get_bytes32(chain_abi_at(d, 6), r->secret, e);
 		chain_abi_value_free(d);
 		if (!good)
 			goto out;
@@ -294,6 +297,47 @@ out:
 	chain_logs_clear(&cl);
 	chain_abi_sig_free(rs);
 	chain_abi_sig_free(cs);
+	return ok;
+}
+
+bool settle_chain_disputes(struct settle_chain *c, uint64_t epoch,
+			   struct settle_dispute_event **out, size_t *n, struct err *e)
+{
+	struct chain_abi_sig *sig = NULL;
+	struct chain_logs l = {0};
+	uint8_t t1[32];
+	*out = NULL;
+	*n = 0;
+	chain_topic_u64(t1, epoch);
+	bool ok = chain_bind_logs(c->bind, c->d.settlement,
+				  "event AttestationDisputed(uint64 indexed epoch, uint8 indexed "
+				  "auditorId, address indexed disputer, uint8 kind, uint256 reward, "
+				  "uint256 burned)",
+				  t1, NULL, &sig, &l, e);
+	struct settle_dispute_event *v = xcalloc(l.n ? l.n : 1, sizeof(*v));
+	for (size_t i = 0; ok && i < l.n; i++) {
+		struct chain_abi_value *d = NULL;
+		uint64_t a = 0, k = 0;
+		ok = chain_abi_decode_log(sig, (const uint8_t(*)[32])l.v[i].topics, l.v[i].ntopics,
+					  l.v[i].data, l.v[i].data_len, &d, e) &&
+		     chain_abi_get_u64(chain_abi_at(d, 1), &a, e) &&
+		     chain_abi_get_address(chain_abi_at(d, 2), v[i].disputer, e) &&
+		     chain_abi_get_u64(chain_abi_at(d, 3), &k, e) &&
+		     chain_abi_get_u256(chain_abi_at(d, 4), &v[i].reward, e) &&
+		     chain_abi_get_u256(chain_abi_at(d, 5), &v[i].burned, e);
+		chain_abi_value_free(d);
+		v[i].auditor_id = (uint8_t)a;
+		v[i].kind = (uint8_t)k;
+		memcpy(v[i].tx_hash, l.v[i].tx_hash, 32);
+	}
+	if (ok) {
+		*out = v;
+		*n = l.n;
+	} else {
+		free(v);
+	}
+	chain_logs_clear(&l);
+	chain_abi_sig_free(sig);
 	return ok;
 }
 
@@ -463,7 +507,8 @@ static struct chain_abi_value *u32s(const uint32_t *v, size_t m)
 bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t id,
 			 const uint8_t committee_hash[32], const uint32_t *passed,
 			 const uint32_t *decided, size_t m, const uint8_t evidence_root[32],
-			 const uint8_t secret[32], const uint8_t sig[65], struct err *e)
+			 const uint8_t evidence_blob[32], const uint8_t secret[32], const uint8_t sig[65],
+			 struct err *e)
 {
 	char p[64];
 	purpose_of(p, sizeof(p), "reveal", epoch, id);
@@ -472,10 +517,12 @@ bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t id,
 	chain_abi_push(a, u32s(passed, m));
 	chain_abi_push(a, u32s(decided, m));
 	chain_abi_push(a, chain_abi_fixed_bytes_new(evidence_root, 32));
+	chain_abi_push(a, chain_abi_fixed_bytes_new(evidence_blob, 32));
 	chain_abi_push(a, chain_abi_fixed_bytes_new(secret, 32));
 	chain_abi_push(a, chain_abi_bytes_new(sig, 65));
 	return send(c, "reveal", c->d.settlement,
-		    "revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,bytes32,bytes)",
+		    "revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,bytes32,bytes32,"
+		    "bytes)",
 		    a, p, e);
 }
 
@@ -500,6 +547,34 @@ bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
 		    "finalizeEpoch(uint64,uint8[],uint32[][],uint32[][],uint256)", a, p, e);
 }
 
+bool settle_chain_dispute_node_total(struct settle_chain *c, uint64_t epoch, uint8_t id,
+				     const uint32_t *passed, const uint32_t *decided, size_t m,
+				     const struct settle_evidence_proof *p, struct err *e)
+{
+	char pu[80];
+	snprintf(pu, sizeof(pu), "settle dispute epoch %" PRIu64 " auditor %u node total %zu", epoch,
+		 id, p->index);
+	struct chain_abi_value *a = t_u64_u8(epoch, id);
+	chain_abi_push(a, u32s(passed, m));
+	chain_abi_push(a, u32s(decided, m));
+	struct chain_abi_value *sub = chain_abi_tuple_new(), *path = chain_abi_array_new(),
+			       *pr = chain_abi_tuple_new();
+	chain_abi_push(sub, chain_abi_fixed_bytes_new(p->sub.h, 32));
+	chain_abi_push(sub, chain_abi_uint_new(p->sub.passed));
+	chain_abi_push(sub, chain_abi_uint_new(p->sub.decided));
+	for (size_t i = 0; i < p->top_len; i++)
+		chain_abi_push(path, chain_abi_fixed_bytes_new(p->top_path[i], 32));
+	chain_abi_push(pr, chain_abi_uint_new(p->index));
+	chain_abi_push(pr, chain_abi_address_new(p->node));
+	chain_abi_push(pr, sub);
+	chain_abi_push(pr, path);
+	chain_abi_push(a, pr);
+	return send(c, "dispute", c->d.settlement,
+		    "disputeNodeTotal(uint64,uint8,uint32[],uint32[],(uint256,address,(bytes32,uint32,"
+		    "uint32),bytes32[]))",
+		    a, pu, e);
+}
+
 bool settle_chain_void(struct settle_chain *c, uint64_t epoch, struct err *e)
 {
 	char p[64];
@@ -521,6 +596,7 @@ bool settle_chain_verify_reveal(struct settle_chain *c, const struct settle_doma
 	memcpy(a.committee_hash, r->committee_hash, 32);
 	memcpy(a.counts_hash, r->counts_hash, 32);
 	memcpy(a.evidence_root, r->evidence_root, 32);
+	memcpy(a.evidence_blob, r->evidence_blob, 32);
 	memcpy(a.secret, r->secret, 32);
 	settle_attestation_digest(dom, &a, digest);
 	settle_counts_hash(r->passed, r->decided, r->m, counts);

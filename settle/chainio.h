@@ -48,7 +48,8 @@ bool settle_chain_find_auditor(struct settle_chain *c, const uint8_t signer[20],
 struct settle_reveal {
 	uint64_t epoch;
 	uint8_t auditor_id;
-	uint8_t committee_hash[32], counts_hash[32], evidence_root[32], secret[32];
+	uint8_t committee_hash[32], counts_hash[32], evidence_root[32], evidence_blob[32],
+		secret[32];
 	size_t m;
 	uint32_t *passed, *decided; /* from the AttestationCounts event of the same tx */
 	uint8_t sig[65];            /* from the transaction's calldata */
@@ -60,6 +61,16 @@ void settle_reveals_free(struct settle_reveal *v, size_t n);
  * transaction to read its signature from the calldata. */
 bool settle_chain_reveals(struct settle_chain *c, uint64_t epoch, bool with_sig,
 			  struct settle_reveal **out, size_t *n, struct err *e) WARN_UNUSED;
+/* AttestationDisputed: a fraud proven against auditor_id's attestation of epoch. */
+struct settle_dispute_event {
+	uint8_t auditor_id;
+	uint8_t disputer[20];
+	uint8_t kind; /* 1a node total = Settlement.DISPUTE_NODE_TOTAL, ... */
+	struct chain_u256 reward, burned;
+	uint8_t tx_hash[32];
+};
+bool settle_chain_disputes(struct settle_chain *c, uint64_t epoch,
+			   struct settle_dispute_event **out, size_t *n, struct err *e) WARN_UNUSED;
 struct settle_node_scored {
 	uint64_t epoch;
 	uint8_t node[20];
@@ -78,7 +89,7 @@ bool settle_chain_commit_tx(struct settle_chain *c, uint64_t epoch, uint8_t audi
 /* ---- transactions (through the sender; purpose recorded with each) ---- */
 /* Test hook: ASSAY_TEST_CRASH_AT=<step>:after_save|after_broadcast kills the process at
  * the sender's point for the transaction of that step (advance, secret, commit, reveal,
- * finalize, void); ASSAY_TEST_CRASH_AT=<point> for settle_crash_point. */
+ * finalize, void, dispute); ASSAY_TEST_CRASH_AT=<point> for settle_crash_point. */
 void settle_crash_point(const char *name);
 /* Test hook: ASSAY_TEST_SKIP_LOCAL_CHECKS=1 skips the checks assay makes before sending
  * what the contract would refuse anyway (a signing key that is not the auditor's, a
@@ -107,10 +118,18 @@ bool settle_chain_commit_attestation(struct settle_chain *c, uint64_t epoch, uin
 bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
 			 const uint8_t committee_hash[32], const uint32_t *passed,
 			 const uint32_t *decided, size_t m, const uint8_t evidence_root[32],
-			 const uint8_t secret[32], const uint8_t sig[65], struct err *e) WARN_UNUSED;
+			 const uint8_t evidence_blob[32], const uint8_t secret[32], const uint8_t sig[65],
+			 struct err *e) WARN_UNUSED;
 bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
 			   const struct settle_reveal *reveals, size_t k, size_t m,
 			   struct err *e) WARN_UNUSED;
 bool settle_chain_void(struct settle_chain *c, uint64_t epoch, struct err *e) WARN_UNUSED;
+/* Fraud proof 1a (Settlement.disputeNodeTotal): auditor_id's revealed counts (passed,
+ * decided, m entries) and the node-total proof p from its evidence. */
+struct settle_evidence_proof;
+bool settle_chain_dispute_node_total(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+				     const uint32_t *passed, const uint32_t *decided, size_t m,
+				     const struct settle_evidence_proof *p,
+				     struct err *e) WARN_UNUSED;
 
 #endif

@@ -9,10 +9,12 @@
 #include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/key.h"
+#include "core/buf.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "settle/chainio.h"
+#include "settle/evblob.h"
 #include "settle/evidence.h"
 #include "settle/score.h"
 #include "settle/secret.h"
@@ -62,8 +64,55 @@ static bool zero32(const uint8_t h[32])
 	return true;
 }
 
-/* Scores the epoch from the decided records and saves our signed attestation. */
-static bool score(struct settle_ctx *x, uint64_t epoch, struct err *e)
+/* Stores the evidence blob of the scored epoch (settle/EVIDENCE.md, "The evidence blob"),
+ * paid until past the dispute window: with epochs of at least dur seconds, the epoch
+ * current when the window closes is at most now's + left / dur + 1, and the reveal (which
+ * checks the same bound) may come an epoch later. The bytes depend only on the records,
+ * so a rerun after a crash stores the same blob: node_publish finds it registered or
+ * certified and pays nothing twice. */
+static bool store_evidence(struct settle_ctx *x, uint64_t epoch, const uint8_t (*nodes)[20],
+			   size_t m, const struct settle_counts *c, const struct settle_record *recs,
+			   size_t n, uint64_t now, uint64_t dispute_end, uint8_t id[32],
+			   struct err *e)
+{
+	uint64_t dur = 0;
+	if (!x->publisher)
+		return err_set(e, "the Settlement contract takes only attestations whose evidence "
+				  "blob is certified, and this run has no gas key to store one with");
+	if (!chain_staking_epoch_duration(settle_chain_bind(x->chain), &dur, e))
+		return false;
+	uint64_t left = dispute_end > now ? dispute_end - now : 0;
+	struct buf blob = BUF_INIT;
+	settle_evblob_encode(&blob, epoch, x->signer, nodes, c->passed, c->decided, m, recs, n);
+	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob.data,
+				      blob.len, left / (dur ? dur : 1) + 3, id, e);
+	buf_free(&blob);
+	if (ok)
+		settle_crash_point("after_evidence_blob");
+	return ok;
+}
+
+/* Test only: ASSAY_TEST_LIE_COUNTS=POS makes this auditor attest committee position POS as
+ * passing every challenge it decided (one more if it already did), while its evidence
+ * stays honest: the lie fraud proof 1a convicts (tests/integration/dispute.sh). */
+static void test_lie(uint64_t epoch, struct settle_counts *c, size_t m)
+{
+	const char *v = getenv("ASSAY_TEST_LIE_COUNTS");
+	uint64_t pos = 0;
+	if (!v || !*v || !parse_u64(v, &pos) || pos >= m)
+		return;
+	if (c->passed[pos] == c->decided[pos])
+		c->decided[pos]++;
+	c->passed[pos] = c->decided[pos];
+	log_warn("settle: epoch %" PRIu64 ": TEST ONLY: ASSAY_TEST_LIE_COUNTS: attesting committee "
+		 "position %" PRIu64 " as %u/%u, which the evidence does not say",
+		 epoch, pos, c->passed[pos], c->decided[pos]);
+}
+
+/* Scores the epoch from the decided records, stores the evidence blob when the contract
+ * wants one and saves our signed attestation. */
+static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t dispute_end,
+		  struct err *e)
 {
 	uint8_t(*nodes)[20] = NULL;
 	size_t m = 0, n = 0;
@@ -72,17 +121,26 @@ static bool score(struct settle_ctx *x, uint64_t epoch, struct err *e)
 	struct settle_counts c = {0};
 	struct settle_evidence *ev = NULL;
 	struct settle_attestation a;
+	uint8_t registry[20], blob_id[32] = {0};
 	bool ok = false;
 	memset(&a, 0, sizeof(a));
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
 	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e) ||
 	    !settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
-	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e))
+	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e) ||
+	    !chain_settlement_evidence_registry(settle_chain_bind(x->chain), registry, e))
 		goto out;
+	static const uint8_t none[20];
+	if (memcmp(registry, none, 20) &&
+	    !store_evidence(x, epoch, (const uint8_t(*)[20])nodes, m, &c, recs, n, now, dispute_end,
+			    blob_id, e))
+		goto out;
+	test_lie(epoch, &c, m);
 	struct settle_attest_input in = {.epoch = epoch, .auditor_id = x->auditor_id,
 					 .committee = (const uint8_t(*)[20])nodes, .m = m,
 					 .passed = c.passed, .decided = c.decided};
 	settle_evidence_root(ev, in.evidence_root);
+	memcpy(in.evidence_blob, blob_id, 32);
 	if (!settle_attest_build(&x->dom, x->signing, &in, &a, digest, sig, e))
 		goto out;
 	if (memcmp(a.committee_hash, chain_hash, 32)) {
@@ -96,6 +154,7 @@ static bool score(struct settle_ctx *x, uint64_t epoch, struct err *e)
 	memcpy(row.committee_hash, a.committee_hash, 32);
 	memcpy(row.counts_hash, a.counts_hash, 32);
 	memcpy(row.evidence_root, a.evidence_root, 32);
+	memcpy(row.evidence_blob, a.evidence_blob, 32);
 	memcpy(row.sig, sig, 65);
 	row.nodes = nodes;
 	row.passed = xcalloc(m ? m : 1, sizeof(uint64_t));
@@ -170,6 +229,7 @@ static bool load_ours(struct settle_ctx *x, uint64_t epoch, struct settle_attest
 	memcpy(a->committee_hash, row.committee_hash, 32);
 	memcpy(a->counts_hash, row.counts_hash, 32);
 	memcpy(a->evidence_root, row.evidence_root, 32);
+	memcpy(a->evidence_blob, row.evidence_blob, 32);
 	if (!settle_secret_derive(x->signing, epoch, a->secret, e))
 		goto out;
 	settle_attestation_digest(&x->dom, a, digest);
@@ -222,7 +282,7 @@ static bool reveal(struct settle_ctx *x, uint64_t epoch, const uint8_t onchain[3
 	}
 	ok = settle_sign(x->signing, digest, sig, e) &&
 	     settle_chain_reveal(x->chain, epoch, x->auditor_id, a.committee_hash, p, d, m,
-				 a.evidence_root, a.secret, sig, e);
+				 a.evidence_root, a.evidence_blob, a.secret, sig, e);
 out:
 	wipe(a.secret, 32);
 	free(p);
@@ -233,12 +293,23 @@ out:
 static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
 {
 	struct settle_reveal *rv = NULL;
-	size_t k = 0, m = 0;
+	size_t k = 0, m = 0, kept = 0;
 	uint8_t(*nodes)[20] = NULL;
 	uint8_t h[32];
+	struct chain_epoch_state es;
 	bool ok = settle_chain_reveals(x->chain, epoch, false, &rv, &k, e) &&
-		  settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
-		  settle_chain_finalize(x->chain, epoch, rv, k, m, e);
+		  chain_settlement_epoch_state(settle_chain_bind(x->chain), epoch, &es, e);
+	/* a reveal convicted by a fraud proof is out of the epoch (settle/dispute.h): the
+	 * contract counts only those still in revealedMask */
+	for (size_t i = 0; ok && i < k; i++) {
+		if (chain_mask_has(es.revealed_mask, rv[i].auditor_id)) {
+			struct settle_reveal t = rv[kept];
+			rv[kept++] = rv[i];
+			rv[i] = t;
+		}
+	}
+	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
+	     settle_chain_finalize(x->chain, epoch, rv, kept, m, e);
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;
@@ -286,7 +357,8 @@ bool settle_epoch_step(struct settle_ctx *x, uint64_t epoch, uint64_t now, struc
 
 	if (attesting && st < SETTLE_SCORED) {
 		if (now < ph.commit_end || !zero32(onchain)) {
-			if (!score(x, epoch, e) || !set_state(x, epoch, SETTLE_SCORED, e))
+			if (!score(x, epoch, now, ph.dispute_end, e) ||
+			    !set_state(x, epoch, SETTLE_SCORED, e))
 				return false;
 			st = SETTLE_SCORED;
 			settle_crash_point("after_score");

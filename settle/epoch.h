@@ -21,6 +21,10 @@ struct err;
 struct db;
 struct chain_key;
 struct settle_chain;
+struct chain_session;
+
+/* enum settle_finding_kind's members (settle/dispute.h) */
+#define SETTLE_DISPUTE_KINDS 6
 
 struct settle_ctx {
 	struct db *db;
@@ -30,6 +34,14 @@ struct settle_ctx {
 	uint8_t auditor_id;
 	struct settle_domain dom;
 	uint64_t warn_margin_s; /* warn when a window closes within this and we are behind */
+	/* Lent: stores and pays for the evidence blob (settle/evblob.h) when the contract
+	 * binds a BlobRegistry; NULL: this context cannot score such an epoch. */
+	struct chain_session *publisher;
+	uint64_t confirmations;   /* of the chain reads behind the committee it publishes to */
+	uint64_t blob_timeout_ms; /* of each request to a storage node */
+	/* the watcher's counts over the run (settle/dispute.h; kinds as its enum) */
+	uint64_t dispute_checked, dispute_submitted;
+	uint64_t dispute_found[SETTLE_DISPUTE_KINDS];
 	unsigned warnings;      /* counted over the run */
 	unsigned errors;
 };

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "settle/chainio.h"
+#include "settle/dispute.h"
 #include "settle/epoch.h"
 #include "sql/settle.h"
 
@@ -52,6 +53,14 @@ static bool write_metrics(struct settle_ctx *x, struct chain_sender *sender,
 		buf_printf(&b, "assay_settle_replacements %" PRIu64 "\n", st.replacements);
 		buf_printf(&b, "assay_settle_in_flight %zu\n", chain_sender_in_flight(sender));
 	}
+	buf_printf(&b, "# TYPE assay_dispute_checked_total counter\n");
+	buf_printf(&b, "assay_dispute_checked_total %" PRIu64 "\n", x->dispute_checked);
+	buf_printf(&b, "# TYPE assay_dispute_found_total counter\n");
+	for (int k = 0; k < SETTLE_DISPUTE_KINDS; k++)
+		buf_printf(&b, "assay_dispute_found_total{kind=\"%s\"} %" PRIu64 "\n",
+			   settle_finding_kind_name((enum settle_finding_kind)k), x->dispute_found[k]);
+	buf_printf(&b, "# TYPE assay_dispute_submitted_total counter\n");
+	buf_printf(&b, "assay_dispute_submitted_total %" PRIu64 "\n", x->dispute_submitted);
 	buf_printf(&b, "assay_settle_warnings %u\n", x->warnings);
 	buf_printf(&b, "assay_settle_errors %u\n", x->errors);
 	if (!strcmp(o->metrics_path, "-")) {
@@ -64,6 +73,63 @@ out:
 	free(p);
 	buf_free(&b);
 	return ok;
+}
+
+/* Checks the other auditors' evidence of epoch while its dispute window is open and sends
+ * one proof per auditor caught in a provable lie. */
+static bool watch(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err *e)
+{
+	struct chain_phases ph;
+	struct chain_epoch_state es;
+	struct chain_bind *b = settle_chain_bind(x->chain);
+	bool ended = false;
+	if (!x->publisher)
+		return true;
+	if (!chain_settlement_phases(b, epoch, &ph, &ended, e))
+		return false;
+	if (!ended || now < ph.commit_end || now >= ph.dispute_end)
+		return true;
+	if (!chain_settlement_epoch_state(b, epoch, &es, e))
+		return false;
+	if (es.status != 0 || es.revealed == 0)
+		return true;
+	struct settle_dispute_report r = {0};
+	struct settle_dispute_opts o = {.only_auditor = -1, .skip_auditor = x->auditor_id,
+					.confirmations = x->confirmations,
+					.timeout_ms = x->blob_timeout_ms};
+	if (!settle_dispute_check(x->chain, x->publisher, epoch, &o, &r, e))
+		return false;
+	x->dispute_checked += r.checked;
+	uint8_t convicted[32] = {0};
+	for (size_t i = 0; i < r.n; i++) {
+		const struct settle_finding *f = &r.v[i];
+		x->dispute_found[f->kind]++;
+		if (f->fraud)
+			log_warn("settle: epoch %" PRIu64 ": dispute: %s", epoch, f->what);
+		else
+			log_info("settle: epoch %" PRIu64 ": dispute: %s", epoch, f->what);
+		if (!f->provable || chain_mask_has(convicted, f->auditor_id))
+			continue;
+		struct err ee = {{0}};
+		if (settle_dispute_submit(x->chain, f, &ee)) {
+			x->dispute_submitted++;
+			convicted[31 - f->auditor_id / 8] |= (uint8_t)(1u << (f->auditor_id % 8));
+			log_warn("settle: epoch %" PRIu64 ": auditor %u convicted on chain (%s)", epoch,
+				 f->auditor_id, settle_finding_kind_name(f->kind));
+		} else if (chain_settlement_epoch_state(b, epoch, &es, e) &&
+			   !chain_mask_has(es.revealed_mask, f->auditor_id)) {
+			/* another watcher's proof landed first: the lie is answered all the same */
+			log_info("settle: epoch %" PRIu64 ": auditor %u was convicted by another "
+				 "proof meanwhile",
+				 epoch, f->auditor_id);
+		} else {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": submitting the proof against auditor %u: %s",
+				  epoch, f->auditor_id, ee.msg);
+		}
+	}
+	settle_dispute_report_clear(&r);
+	return true;
 }
 
 bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct settle_run_opts *o,
@@ -106,6 +172,12 @@ bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct 
 	for (uint64_t ep = from; ep < cur; ep++) {
 		if (!settle_chain_now(x->chain, NULL, &now, e))
 			return false;
+		/* before stepping: a lie proven in time never reaches finalize */
+		if (o->watch && !watch(x, ep, now, &ee)) {
+			x->errors++;
+			log_error("settle: epoch %" PRIu64 ": checking the other auditors: %s", ep,
+				  ee.msg);
+		}
 		if (!settle_epoch_step(x, ep, now, &ee)) {
 			x->errors++;
 			log_error("settle: epoch %" PRIu64 ": %s", ep, ee.msg);

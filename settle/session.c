@@ -65,6 +65,20 @@ bool settle_session_open(struct settle_session *s, const struct settle_session_c
 	s->ctx.warn_margin_s = c->warn_margin_s;
 	s->ctx.dom.chain_id = s->dep.chain_id;
 	memcpy(s->ctx.dom.settlement, s->dep.settlement, 20);
+	s->ctx.confirmations = c->sender.confirmations;
+	s->ctx.blob_timeout_ms = c->blob_timeout_ms ? c->blob_timeout_ms : 10000;
+	/* Borrowed parts only: settle_session_close frees them, never chain_session_close.
+	 * Without a sender it still reads (the committee, evidence blobs). */
+	s->pub.rpc = s->rpc;
+	s->pub.dep = s->dep;
+	s->pub.bind = settle_chain_bind(s->chain);
+	if (s->sender) {
+		s->pub.key = s->gas;
+		chain_key_address(s->gas, s->pub.me);
+		s->pub.store = s->store;
+		s->pub.sender = s->sender;
+		s->ctx.publisher = &s->pub;
+	}
 	if (need & SETTLE_NEED_SIGNING) {
 		if (!required_key(&s->signing, c->signing_key_file, "signing", "--signing-key-file", e))
 			goto fail;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "chain/deployment.h"
+#include "chain/session.h"
 #include "chain/sender.h"
 #include "chain/txstore.h"
 #include "core/util.h"
@@ -29,6 +30,8 @@ struct settle_session {
 	bool have_store;
 	struct chain_sender *sender;
 	struct settle_chain *chain;
+	struct chain_session pub; /* a view on the parts above: node_publish (with the gas
+				     key and sender) and node_read */
 	struct settle_ctx ctx;
 };
 
@@ -43,6 +46,7 @@ struct settle_session_cfg {
 	const char *signing_key_file;
 	uint64_t auditor_id; /* 256: look it up from the signing key */
 	uint64_t warn_margin_s;
+	uint64_t blob_timeout_ms; /* of each request to a storage node (evidence blobs) */
 	struct chain_sender_cfg sender; /* confirmations, fees; the rest is the session's */
 };
 

@@ -153,7 +153,8 @@ static bool attestation_row(const PGresult *res, int i, void *elem)
 		  db_cell_hex(res, i, 4, x->counts_hash, 32) &&
 		  db_cell_hex(res, i, 5, x->evidence_root, 32) &&
 		  cell_i64(res, i, 7, &x->created_unix) && db_cell_u64(res, i, 8, &x->nodes) &&
-		  db_cell_u64(res, i, 9, &x->passed) && db_cell_u64(res, i, 10, &x->decided);
+		  db_cell_u64(res, i, 9, &x->passed) && db_cell_u64(res, i, 10, &x->decided) &&
+		  db_cell_hex(res, i, 11, x->evidence_blob, 32);
 	cell_text(res, i, 2, x->source, sizeof(x->source));
 	if ((x->has_sig = !PQgetisnull(res, i, 6)))
 		ok = ok && db_cell_hex(res, i, 6, x->sig, 65);
@@ -173,7 +174,8 @@ bool db_api_attestations(struct db *db, uint64_t from, uint64_t to,
 		"SELECT a.epoch, encode(a.auditor, 'hex'), a.source, encode(a.committee_hash, 'hex'),"
 		"  encode(a.counts_hash, 'hex'), encode(a.evidence_root, 'hex'),"
 		"  encode(a.signature, 'hex'), extract(epoch FROM a.created_at)::bigint,"
-		"  count(c.node_id), coalesce(sum(c.passed), 0), coalesce(sum(c.decided), 0)"
+		"  count(c.node_id), coalesce(sum(c.passed), 0), coalesce(sum(c.decided), 0),"
+		"  encode(a.evidence_blob, 'hex')"
 		" FROM attestations a LEFT JOIN attestation_counts c"
 		"  ON c.epoch = a.epoch AND c.auditor = a.auditor AND c.source = a.source"
 		" WHERE a.epoch BETWEEN $1::bigint AND $2::bigint"

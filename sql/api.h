@@ -47,6 +47,7 @@ struct db_api_attestation {
 	uint8_t auditor[20];
 	char source[8];
 	uint8_t committee_hash[32], counts_hash[32], evidence_root[32];
+	uint8_t evidence_blob[32]; /* zeros: none */
 	bool has_sig;
 	uint8_t sig[65];
 	int64_t created_unix;

@@ -272,6 +272,14 @@ const struct migration db_migrations[] = {
 	 "  PRIMARY KEY (chain_id, registry, position),"
 	 "  UNIQUE (chain_id, registry, blob_id)"
 	 ");"},
+	{"attestations: the evidence blob",
+	 /* The blob ID of the evidence stored on the network (settle/EVIDENCE.md, "The
+	  * evidence blob"), which the attestation names; saved with the scored attestation so
+	  * that a rerun after a crash signs the blob it stored. Zeros: none (no registry bound,
+	  * or saved before). */
+	 "ALTER TABLE attestations ADD COLUMN evidence_blob bytea NOT NULL"
+	 "  DEFAULT '\\x0000000000000000000000000000000000000000000000000000000000000000'"
+	 "  CHECK (octet_length(evidence_blob) = 32);"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

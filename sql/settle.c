@@ -144,7 +144,7 @@ void db_settle_attestation_clear(struct db_settle_attestation *a)
 bool db_settle_attestation_save(struct db *db, const char *source,
 				const struct db_settle_attestation *a, struct err *e)
 {
-	char ep[24], aud[41], ch[65], cnt[65], ev[65], sig[131];
+	char ep[24], aud[41], ch[65], cnt[65], ev[65], sig[131], eb[65];
 	struct buf nodes = BUF_INIT, passed = BUF_INIT, decided = BUF_INIT;
 	bool ok = false, begun = false;
 	snprintf(ep, sizeof(ep), "%" PRIu64, a->epoch);
@@ -152,6 +152,7 @@ bool db_settle_attestation_save(struct db *db, const char *source,
 	hex_encode(ch, a->committee_hash, 32);
 	hex_encode(cnt, a->counts_hash, 32);
 	hex_encode(ev, a->evidence_root, 32);
+	hex_encode(eb, a->evidence_blob, 32);
 	if (a->has_sig)
 		hex_encode(sig, a->sig, 65);
 	buf_append_byte(&nodes, '{');
@@ -167,8 +168,7 @@ bool db_settle_attestation_save(struct db *db, const char *source,
 	buf_append_byte(&nodes, '}');
 	buf_append_byte(&passed, '}');
 	buf_append_byte(&decided, '}');
-	const char *p[] = {ep,	aud,		    source, ch, cnt, ev, a->has_sig ? sig : NULL,
-			   buf_cstr(&nodes), buf_cstr(&passed), buf_cstr(&decided)};
+	const char *p[] = {ep, aud, source, ch, cnt, ev, a->has_sig ? sig : NULL, eb};
 	if (!db_command(db, "BEGIN", 0, NULL, e, "saving the attestation"))
 		goto out;
 	begun = true;
@@ -182,9 +182,10 @@ bool db_settle_attestation_save(struct db *db, const char *source,
 			3, p, e, "saving the attestation") ||
 	    !db_command(db,
 			"INSERT INTO attestations (epoch, auditor, committee_hash, counts_hash, "
-			"evidence_root, signature, source) VALUES ($1, decode($2, 'hex'), "
-			"decode($4, 'hex'), decode($5, 'hex'), decode($6, 'hex'), decode($7, 'hex'), $3)",
-			7, p, e, "saving the attestation"))
+			"evidence_root, signature, source, evidence_blob) VALUES ($1, decode($2, "
+			"'hex'), decode($4, 'hex'), decode($5, 'hex'), decode($6, 'hex'), decode($7, "
+			"'hex'), $3, decode($8, 'hex'))",
+			8, p, e, "saving the attestation"))
 		goto out;
 	const char *q[] = {ep, aud, source, buf_cstr(&nodes), buf_cstr(&passed), buf_cstr(&decided)};
 	if (!db_command(db,
@@ -220,7 +221,8 @@ bool db_settle_attestation_get(struct db *db, uint64_t epoch, const uint8_t audi
 	*found = false;
 	PGresult *r = db_exec(db,
 			      "SELECT encode(committee_hash, 'hex'), encode(counts_hash, 'hex'), "
-			      "encode(evidence_root, 'hex'), coalesce(encode(signature, 'hex'), '') "
+			      "encode(evidence_root, 'hex'), coalesce(encode(signature, 'hex'), ''), "
+			      "encode(evidence_blob, 'hex') "
 			      "FROM attestations WHERE epoch = $1 AND auditor = decode($2, 'hex') "
 			      "AND source = $3",
 			      3, p, PGRES_TUPLES_OK, e, "reading the attestation");
@@ -233,7 +235,8 @@ bool db_settle_attestation_get(struct db *db, uint64_t epoch, const uint8_t audi
 	out->epoch = epoch;
 	memcpy(out->auditor, auditor, 20);
 	bool ok = db_cell_hex(r, 0, 0, out->committee_hash, 32) &&
-		  db_cell_hex(r, 0, 1, out->counts_hash, 32) && db_cell_hex(r, 0, 2, out->evidence_root, 32);
+		  db_cell_hex(r, 0, 1, out->counts_hash, 32) && db_cell_hex(r, 0, 2, out->evidence_root, 32) &&
+		  db_cell_hex(r, 0, 4, out->evidence_blob, 32);
 	out->has_sig = PQgetvalue(r, 0, 3)[0] != 0;
 	if (ok && out->has_sig)
 		ok = db_cell_hex(r, 0, 3, out->sig, 65);

@@ -55,6 +55,7 @@ struct db_settle_attestation {
 	uint64_t epoch;
 	uint8_t auditor[20];
 	uint8_t committee_hash[32], counts_hash[32], evidence_root[32];
+	uint8_t evidence_blob[32]; /* zeros: none */
 	bool has_sig;
 	uint8_t sig[65];
 	size_t m;

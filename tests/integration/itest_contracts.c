@@ -647,12 +647,12 @@ START_TEST(stake_blobs_and_settlement)
 	char blob[67];
 	random_word(blob);
 	snprintf(args, sizeof(args),
-		 "blob register --key-file %s --blob-id %s --size 1000 --encoding-type 2 --epochs 3 "
+		 "blob register --key-file %s --blob-id %s --size 1000 --encoding-type 2 --epochs 8 "
 		 "--json",
 		 w.ops.key_file, blob);
 	json_t *j = assay_json(&w, args);
 	ck_assert_int_eq(jint(j, "start_epoch"), 1);
-	ck_assert_int_eq(jint(j, "end_epoch"), 4);
+	ck_assert_int_eq(jint(j, "end_epoch"), 9); /* outlasts epoch 1's dispute window */
 	json_decref(j);
 	snprintf(args, sizeof(args), "blob status --blob-id %s --json", blob);
 	j = assay_json(&w, args);
@@ -701,10 +701,12 @@ START_TEST(stake_blobs_and_settlement)
 		random_word(evidence[a]);
 		snprintf(args, sizeof(args), "'%s' '%s'", passed_of[a], decided_of[a]);
 		char *counts = call1(&w, settlement, "hashCounts(uint32[],uint32[])(bytes32)", args);
-		snprintf(args, sizeof(args), "1 %s %s %s %s", committee_hash, counts, evidence[a],
-			 secret[a]);
+		/* the certified blob above stands in for each auditor's evidence blob */
+		snprintf(args, sizeof(args), "1 %s %s %s %s %s", committee_hash, counts, evidence[a],
+			 blob, secret[a]);
 		char *digest = call1(&w, settlement,
-				     "attestationDigest(uint64,bytes32,bytes32,bytes32,bytes32)(bytes32)",
+				     "attestationDigest(uint64,bytes32,bytes32,bytes32,bytes32,bytes32)"
+				     "(bytes32)",
 				     args);
 		snprintf(att_digest[a], sizeof(att_digest[a]), "%s", digest);
 		snprintf(args, sizeof(args), "1 %d %s", a, digest);
@@ -730,10 +732,11 @@ START_TEST(stake_blobs_and_settlement)
 	json_decref(st);
 	for (int a = 0; a < 3; a++) {
 		char *sig = cast_sign(&w.auditors[a], att_digest[a]);
-		snprintf(args, sizeof(args), "1 %d %s '%s' '%s' %s %s %s", a, committee_hash,
-			 passed_of[a], decided_of[a], evidence[a], secret[a], sig);
+		snprintf(args, sizeof(args), "1 %d %s '%s' '%s' %s %s %s %s", a, committee_hash,
+			 passed_of[a], decided_of[a], evidence[a], blob, secret[a], sig);
 		send_ok(&w, &w.auditors[a], settlement,
-			"revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,bytes32,bytes)",
+			"revealAttestation(uint64,uint8,bytes32,uint32[],uint32[],bytes32,bytes32,bytes32,"
+			"bytes)",
 			args);
 		free(sig);
 	}

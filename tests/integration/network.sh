@@ -110,6 +110,14 @@ print("network: all passed")
 PY
 [ $? = 0 ] || exit 1
 
+# Every auditor is honest here: the watcher in each settle run (issue 13) reads the others'
+# evidence blobs and must find no lie, and nobody is convicted.
+if grep -E "dispute: auditor [0-9]+( attested|'s evidence blob)|convicted on chain" "$T/steps.txt" >&2; then
+	echo "FAIL: the watcher reported a lie among honest auditors" >&2
+	exit 1
+fi
+echo "ok:   the watcher found no lie among the honest auditors"
+
 # The pages, once, in a real browser, on this network (the EXIT trap stops it).
 t0=$SECONDS
 bash "$SRC/tests/web/pages.sh" "$T/state" "${ASSAY_TEST_STATE:-$T}/web-screenshots" || exit 1

@@ -159,6 +159,13 @@ expect "content type" application/octet-stream "$(curl -s -o /dev/null -w '%{con
 h=$(holder "$ID1" 7 4 1)
 curl -s "$(url "$h")/v1/blobs/$ID1/recoverySymbols?id=1-0&id=1-3&id=1-6&proofAxis=primary" -o "$T/syms"
 expect "three symbols in one answer" 3 "$(head -c1 "$T/syms" | xxd -p | "$PY" -c 'print(int(input(),16))')"
+# The node rebuilds that body from its store alone (fraud proof 2 needs the body it sent).
+"$A" node answer --data "$T/m-data$h" --shards 7 -o "$T/syms.rebuilt" --json "$ID1" primary 1-0 1-3 1-6 \
+	>"$T/answer.json" 2>"$T/answer.err" || bad "node answer: $(cat "$T/answer.err")"
+cmp -s "$T/syms" "$T/syms.rebuilt" &&
+	expect "node answer's BLAKE2b is the served body's" "0x$(b2sum -l 256 "$T/syms" | cut -d' ' -f1)" \
+		"$(jq -r .blake2b "$T/answer.json")" ||
+	bad "node answer rebuilt another body than the node served"
 
 # ---- every fault mode, detected with the right outcome ----
 # Node 3 holds shard 3 only; restart it with one fault at a time and challenge a symbol of

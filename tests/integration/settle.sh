@@ -234,7 +234,7 @@ flow() {
 check_once() { # DIR: exactly one commit and one reveal per auditor, one saved tx per step
 	local d=$1 na=$2
 	local c r; c=$(count_events "$d" "AttestationCommitted(uint64 indexed,uint8 indexed,bytes32)")
-	r=$(count_events "$d" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32)")
+	r=$(count_events "$d" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32,bytes32)")
 	[ "$c" = "$na" ] && [ "$r" = "$na" ] || fail "$d: $c commits and $r reveals on chain, want $na each"
 	local dup; dup=$(psql -At "$(cat "$d/db")" -c "SELECT count(*) FROM (SELECT purpose FROM transactions WHERE replaces IS NULL GROUP BY purpose HAVING count(*) > 1) t")
 	[ "$dup" = 0 ] || fail "$d: $dup settle steps were signed twice"
@@ -431,7 +431,7 @@ if setup "$dn" 1 0; then
 	[ "$rc" = 1 ] && grep -q "CommitMismatch().*the revealed attestation is not the one committed" <<<"$msg" &&
 		pass "the contract refuses a reveal that does not match its commitment, in words: $(sed "s/.*\(settle reveal\)/\1/" <<<"$msg")" ||
 		fail "the contract's CommitMismatch was not reported (exit $rc): $(cat "$dn/log")"
-	[ "$(count_events "$dn" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32)")" = 0 ] ||
+	[ "$(count_events "$dn" "AttestationRevealed(uint64 indexed,uint8 indexed,bytes32,bytes32,bytes32,bytes32,bytes32)")" = 0 ] ||
 		fail "a mismatching reveal landed on chain"
 else
 	fail "setup for refusals"

@@ -58,12 +58,13 @@ START_TEST(test_vectors)
 	settle_secret_hash(a.secret, sh);
 	eq(sh, "0efd9fe50c8554f7820e212c9b0931b240fb051d885b7ed41514bf737ddb6d78", 32, "secret hash");
 	chain_keccak256(a.evidence_root, "evidence", 8);
+	chain_keccak256(a.evidence_blob, "evidence blob", 13);
 	uint8_t att[32];
 	settle_attestation_digest(&d, &a, att);
-	eq(att, "3468ef3cce4f50b9f175b21613754f9e8798d59ae2a44679664b9b8345901b4b", 32,
+	eq(att, "13a8180a10216ef18df144d078b969e82d25530309811ff1bbafb24a213f1ba9", 32,
 	   "attestation digest");
 	settle_attestation_commit_digest(&d, 7, 2, att, out);
-	eq(out, "82e22deb9632a6da1bf3196fed5ab1179bb3276af54cb861219f2cbe1420bd04", 32,
+	eq(out, "2d7d36ea9a990196274586dac62a5a289345c96e1b01fc77b928f585b49f8910", 32,
 	   "commit digest");
 	settle_secret_commit_digest(&d, 8, 2, sh, out);
 	eq(out, "d5157412cff6b4403f05120d3fe472cff282ab8b5aaf122eba8f7d9e6afe591a", 32,
@@ -79,8 +80,8 @@ START_TEST(test_vectors)
 	uint8_t sig[65], signer[20];
 	ck_assert_msg(settle_sign(k, att, sig, &e), "%s", e.msg);
 	eq(sig,
-	   "87322b7d9bc119c43c3eb28aaae5567625babd14c04038dfa74ea7f58836a00d1bd174ea8052625ea2c21f33"
-	   "52ed24863b75e5c192bcbcb9949f4fec4f83ce651c",
+	   "5508b36b9e32a0fb1de082a6baa696514a8e0a24cf93923f0526cd561d2c5c705dc4f12f8e901da3436a3f50"
+	   "0c6241fa9f5349b5ab9bc368d30c48dd274654ac1b",
 	   65, "signature");
 	ck_assert_msg(settle_recover(att, sig, signer, &e), "%s", e.msg);
 	eq(signer, "323A69C5a1eE73110f5eA1c23D962D5F8756Cf62", 20, "signer");

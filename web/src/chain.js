@@ -10,7 +10,7 @@ export const SEL = {
   secretHashes: '0x36649836',
 };
 export const TOPIC = {
-  AttestationRevealed: '0x515e5370aa27b36e4a50066d090a277b0c722fdbe829092e2ff45b14035add0b',
+  AttestationRevealed: '0x7c298a50a6253920bcede8828c6964cefaa73b662aec8959805aa5f7cea62817',
   AttestationCommitted: '0x78066e3dd88c4cb060eeb1742c43971f17838fba1866c01775d19229c8c37fca',
   EpochFinalized: '0x5773c24e36dec659e750fb124a69526aac321fc6f7b5b9d5eb320ac97a9d2859',
   EpochVoided: '0x6357040632068ee4fb9806dbecc49e13c759c7a34b2400ef280191e513164253',

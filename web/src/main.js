@@ -393,7 +393,7 @@ async function epochPage(n) {
       c.logs(c.dep.settlement, [TOPIC.AttestationCommitted, topicU(n)]), c.logs(c.dep.settlement, [TOPIC.EpochFinalized, topicU(n)]),
       c.logs(c.dep.settlement, [TOPIC.NodeScored, topicU(n)]), c.staking(SEL.committeeHash, n), c.settlement(SEL.phases, n),
       c.settlement(SEL.epochStates, n), { method: 'eth_chainId', params: [] }]);
-    const reveals = rev.map((l) => { const w = W(l.data); return { id: Number(BigInt(l.topics[2])), committeeHash: w.b32(0), countsHash: w.b32(1), evidenceRoot: w.b32(2), secret: w.b32(3), tx: l.transactionHash, block: l.blockNumber }; });
+    const reveals = rev.map((l) => { const w = W(l.data); return { id: Number(BigInt(l.topics[2])), committeeHash: w.b32(0), countsHash: w.b32(1), evidenceRoot: w.b32(2), evidenceBlob: w.b32(3), secret: w.b32(4), tx: l.transactionHash, block: l.blockNumber }; });
     const commits = com.map((l) => ({ id: Number(BigInt(l.topics[2])), digest: W(l.data).b32(0), tx: l.transactionHash, block: l.blockNumber }));
     const ids = [...new Set([...reveals, ...commits].map((r) => r.id))];
     const blocks = [...new Set([...reveals, ...commits, ...fin].map((r) => r.block || r.blockNumber))];
@@ -431,7 +431,7 @@ async function epochPage(n) {
     else if (!id) checks.push(mark(false, 'auditor registered on chain', 'no auditor on chain has this signing address'));
     else if (!rv) checks.push(mark(null, 'not revealed on chain'));
     else {
-      digest = attestationDigest(dom, { epoch: n, committeeHash: a.committee_hash, countsHash: a.counts_hash, evidenceRoot: a.evidence_root, secret: rv.secret });
+      digest = attestationDigest(dom, { epoch: n, committeeHash: a.committee_hash, countsHash: a.counts_hash, evidenceRoot: a.evidence_root, evidenceBlob: rv.evidenceBlob, secret: rv.secret });
       if (a.signature) {
         let who = null, why = '';
         try { who = recoverSigner(digest, a.signature); } catch (e) { why = e.message; }
@@ -446,6 +446,10 @@ async function epochPage(n) {
       checks.push(mark(computed === lc(a.counts_hash) && computed === lc(rv.countsHash), 'counts', 'the counts hash to countsHash, as revealed on chain'));
       checks.push(mark(lc(a.committee_hash) === lc(ch.committeeHash), 'committee', 'committeeHash is Staking.committeeHash(epoch)'));
       checks.push(mark(lc(a.evidence_root) === lc(rv.evidenceRoot), 'evidence root', 'the evidence root served is the one revealed on chain'));
+      // a fraud proof takes the attestation out of revealedMask (AttestationDisputed)
+      const counted = ((ch.st.u(0) >> BigInt(id[0])) & 1n) === 1n;
+      checks.push(mark(counted, counted ? 'not disputed' : 'disputed', counted ? 'still counted in the epoch (revealedMask)'
+        : 'a fraud proof convicted this attestation on chain: it is no longer counted, the auditor lost its bond'));
     }
     const ok = checks.length > 0 && checks.every((m) => m.dataset.ok === 'true');
     const bad = checks.some((m) => m.dataset.ok === 'false');
@@ -459,6 +463,7 @@ async function epochPage(n) {
         h('dt', {}, 'reveal'), h('dd', {}, rv ? [txt(rv.tx), ' at ', when(ch.time.get(rv.block))] : '-'),
         h('dt', {}, 'counts'), h('dd', {}, `${a.passed} passed of ${a.decided} decided over ${a.nodes} nodes`),
         h('dt', {}, 'evidence root'), h('dd', { class: 'hash' }, a.evidence_root),
+        h('dt', {}, 'evidence blob'), h('dd', { class: 'hash' }, rv ? rv.evidenceBlob : '-'),
         h('dt', {}, 'committee hash'), h('dd', { class: 'hash' }, a.committee_hash),
         h('dt', {}, 'counts hash'), h('dd', { class: 'hash' }, a.counts_hash),
         h('dt', {}, 'signature'), h('dd', { class: 'hash', 'data-k': 'signature' }, a.signature || '-'),
@@ -493,7 +498,7 @@ async function evidencePage(n, addr) {
     const res = await c.batch(ids.map((i) => c.settlement(SEL.auditors, i)));
     const k = ids.findIndex((_, i) => lc(W(res[i]).addr(0)) === auditor);
     chainId = c.dep.chain_id;
-    return k < 0 ? { missing: true } : { root: W(rev[k].data).b32(2), secret: W(rev[k].data).b32(3) };
+    return k < 0 ? { missing: true } : { root: W(rev[k].data).b32(2), secret: W(rev[k].data).b32(4) };
   });
   const sec = h('section', { 'data-page': 'evidence', 'data-epoch': n, 'data-node': node },
     h('h1', {}, `Evidence: epoch ${n}, node `, h('span', { class: 'hash' }, checksum(node))));

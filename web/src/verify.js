@@ -18,7 +18,7 @@ export function word(v) { // a uint (BigInt/number) or 20/32 bytes as one 32-byt
 }
 
 const DOMAIN_TYPE = 'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)';
-const ATTESTATION_TYPE = 'Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 secret)';
+const ATTESTATION_TYPE = 'Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 evidenceBlob,bytes32 secret)';
 
 export function domainSeparator(chainId, settlement) {
   return keccak(concatBytes(keccak(utf8ToBytes(DOMAIN_TYPE)), keccak(utf8ToBytes('assay')),
@@ -28,7 +28,7 @@ export function domainSeparator(chainId, settlement) {
 // The digest an auditor signs (and commits to) for epoch e.
 export function attestationDigest(dom, a) {
   const sh = keccak(concatBytes(keccak(utf8ToBytes(ATTESTATION_TYPE)), word(a.epoch),
-    bytes(a.committeeHash), bytes(a.countsHash), bytes(a.evidenceRoot), bytes(a.secret)));
+    bytes(a.committeeHash), bytes(a.countsHash), bytes(a.evidenceRoot), bytes(a.evidenceBlob), bytes(a.secret)));
   return keccak(concatBytes(new Uint8Array([0x19, 0x01]), dom, sh));
 }
 

@@ -9,6 +9,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Governed} from "./Governed.sol";
 import {Staking} from "./Staking.sol";
 import {EvidenceTree} from "./EvidenceTree.sol";
+import {BlobRegistry} from "./BlobRegistry.sol";
 
 /// @notice Auditor commit-reveal attestations, per-epoch reward pools and finalization
 /// (median scores, steep reward ramp, slashing, auditor pay). See INTERFACE.md.
@@ -26,7 +27,7 @@ contract Settlement is Governed, EIP712 {
     bytes32 public constant ATTESTATION_COMMIT_TYPEHASH =
         keccak256("AttestationCommit(uint64 epoch,uint8 auditorId,bytes32 attestationDigest)");
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
-        "Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 secret)"
+        "Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 evidenceBlob,bytes32 secret)"
     );
     uint256 public constant SCALE = 1e18; // scores are passed * 1e18 / decided
     uint256 internal constant BPS = 10_000;
@@ -98,6 +99,12 @@ contract Settlement is Governed, EIP712 {
     mapping(uint64 => mapping(uint8 => bytes32)) public countsHashes;
     mapping(uint64 => mapping(uint8 => bytes32)) public evidenceRoots;
 
+    /// Where evidence blobs must be certified (settle/EVIDENCE.md, "The evidence blob"):
+    /// bound once by the deployer after BlobRegistry exists (it takes this contract's
+    /// address). Unbound (older or bare deployments), reveals name no blob.
+    BlobRegistry public evidenceRegistry;
+    address private immutable _deployer;
+
     /// Bonds: tokens held here per auditor id; an auditor joins the set only with at least
     /// bondSize, and a proven fraud burns its bond but disputerBps of it, paid to the disputer.
     uint256 public bondSize;
@@ -127,6 +134,7 @@ contract Settlement is Governed, EIP712 {
         bytes32 committeeHash,
         bytes32 countsHash,
         bytes32 evidenceRoot,
+        bytes32 evidenceBlob,
         bytes32 secret
     );
     event AttestationCounts(uint64 indexed epoch, uint8 indexed auditorId, uint32[] passed, uint32[] decided);
@@ -178,6 +186,10 @@ contract Settlement is Governed, EIP712 {
     error NotRevealed(uint64 epoch, uint8 auditorId);
     error NoFraud();
     error WrongEvidence(uint64 epoch, uint8 auditorId);
+    error EvidenceNotCertified(bytes32 blobId);
+    error EvidenceExpires(bytes32 blobId, uint64 endEpoch, uint64 needed);
+    error NotDeployer();
+    error AlreadyBound();
 
     uint8 public constant DISPUTE_NODE_TOTAL = 1;
 
@@ -196,7 +208,16 @@ contract Settlement is Governed, EIP712 {
         token = token_;
         staking = staking_;
         nShards = staking_.nShards();
+        _deployer = msg.sender;
         _setParams(params_);
+    }
+
+    /// Binds the BlobRegistry whose certified blobs reveals must name as their evidence.
+    function bindRegistry(BlobRegistry registry_) external {
+        if (msg.sender != _deployer) revert NotDeployer();
+        if (address(evidenceRegistry) != address(0)) revert AlreadyBound();
+        if (address(registry_) == address(0)) revert BadParam();
+        evidenceRegistry = registry_;
     }
 
     // ---------------------------------------------------------------- governance
@@ -409,11 +430,13 @@ contract Settlement is Governed, EIP712 {
         uint32[] calldata passed,
         uint32[] calldata decided,
         bytes32 evidenceRoot,
+        bytes32 evidenceBlob,
         bytes32 secret,
         bytes calldata sig
     ) external {
         bytes32 countsHash = _hashCheckedCounts(epoch, committeeHash, passed, decided);
-        _reveal(epoch, auditorId, committeeHash, countsHash, evidenceRoot, secret, sig);
+        _checkEvidenceBlob(epoch, evidenceBlob);
+        _reveal(epoch, auditorId, committeeHash, countsHash, evidenceRoot, evidenceBlob, secret, sig);
         emit AttestationCounts(epoch, auditorId, passed, decided);
     }
 
@@ -438,6 +461,7 @@ contract Settlement is Governed, EIP712 {
         bytes32 committeeHash,
         bytes32 countsHash,
         bytes32 evidenceRoot,
+        bytes32 evidenceBlob,
         bytes32 secret,
         bytes calldata sig
     ) internal {
@@ -448,7 +472,9 @@ contract Settlement is Governed, EIP712 {
         bytes32 commit = attestationCommits[epoch][auditorId];
         if (commit == bytes32(0)) revert NoCommit(epoch, auditorId);
         bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(ATTESTATION_TYPEHASH, epoch, committeeHash, countsHash, evidenceRoot, secret))
+            keccak256(
+                abi.encode(ATTESTATION_TYPEHASH, epoch, committeeHash, countsHash, evidenceRoot, evidenceBlob, secret)
+            )
         );
         if (digest != commit) revert CommitMismatch();
         _checkSig(digest, sig, a.signer);
@@ -458,7 +484,23 @@ contract Settlement is Governed, EIP712 {
         if (lastRevealedPlus1[auditorId] < epoch + 1) lastRevealedPlus1[auditorId] = epoch + 1;
         st.revealedMask |= uint256(1) << auditorId;
         st.revealedCount++;
-        emit AttestationRevealed(epoch, auditorId, committeeHash, countsHash, evidenceRoot, secret);
+        emit AttestationRevealed(epoch, auditorId, committeeHash, countsHash, evidenceRoot, evidenceBlob, secret);
+    }
+
+    /// With a bound registry, the evidence blob must be certified and stored at least until
+    /// the epoch's dispute window closes: epochs last at least epochDuration, so at most
+    /// left / epochDuration + 1 of them begin before then, and the epoch current when it
+    /// closes is below needed.
+    function _checkEvidenceBlob(uint64 epoch, bytes32 blobId) internal view {
+        BlobRegistry r = evidenceRegistry;
+        if (address(r) == address(0)) return;
+        BlobRegistry.Blob memory b = r.blobInfo(blobId);
+        if (b.certifiedBlock == 0) revert EvidenceNotCertified(blobId);
+        Params memory p = params;
+        uint256 disputeEnd = uint256(_endOf(epoch)) + p.commitWindow + p.revealWindow + p.disputeWindow;
+        uint256 left = disputeEnd > block.timestamp ? disputeEnd - block.timestamp : 0;
+        uint256 needed = uint256(staking.currentEpoch()) + left / staking.epochDuration() + 2;
+        if (b.endEpoch < needed) revert EvidenceExpires(blobId, b.endEpoch, uint64(needed));
     }
 
     function claimAuditor(uint8 auditorId) external returns (uint256 amount) {
@@ -666,10 +708,13 @@ contract Settlement is Governed, EIP712 {
         bytes32 committeeHash,
         bytes32 countsHash,
         bytes32 evidenceRoot,
+        bytes32 evidenceBlob,
         bytes32 secret
     ) external view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(ATTESTATION_TYPEHASH, epoch, committeeHash, countsHash, evidenceRoot, secret))
+            keccak256(
+                abi.encode(ATTESTATION_TYPEHASH, epoch, committeeHash, countsHash, evidenceRoot, evidenceBlob, secret)
+            )
         );
     }
 

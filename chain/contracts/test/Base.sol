@@ -257,7 +257,7 @@ abstract contract Fixture is Assertions {
         returns (bytes32)
     {
         return settlement.attestationDigest(
-            e, staking.committeeHash(e), keccak256(abi.encode(passed, decided)), _evidence(a, e), _secret(a, e)
+            e, staking.committeeHash(e), keccak256(abi.encode(passed, decided)), _evidence(a, e), bytes32(0), _secret(a, e)
         );
     }
 
@@ -273,7 +273,7 @@ abstract contract Fixture is Assertions {
     function _revealAtt(uint8 a, uint64 e, uint32[] memory passed, uint32[] memory decided) internal {
         bytes memory sig = _sig(auditorPks[a], _attDigest(a, e, passed, decided));
         bytes32 ch = staking.committeeHash(e);
-        settlement.revealAttestation(e, a, ch, passed, decided, _evidence(a, e), _secret(a, e), sig);
+        settlement.revealAttestation(e, a, ch, passed, decided, _evidence(a, e), bytes32(0), _secret(a, e), sig);
     }
 
     function _toRevealPhase(uint64 e) internal {

@@ -5,6 +5,7 @@ import {Fixture} from "./Base.sol";
 import {BlobRegistry} from "../src/BlobRegistry.sol";
 import {Staking} from "../src/Staking.sol";
 import {Governed} from "../src/Governed.sol";
+import {Settlement} from "../src/Settlement.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 contract BlobRegistryTest is Fixture {
@@ -203,5 +204,38 @@ contract BlobRegistryTest is Fixture {
         assertEq(registry.pricePerMiBPerEpoch(), 5, "price");
         vm.prank(user);
         registry.registerBlob(BLOB, 1000, 1, 10);
+    }
+
+    /// With the registry bound, a reveal must name an evidence blob that is certified and
+    /// stored until the epoch's dispute window closes (settle/EVIDENCE.md, the evidence blob).
+    function test_revealNeedsCertifiedEvidenceBlob() public {
+        vm.expectRevert(Settlement.NotDeployer.selector);
+        vm.prank(user);
+        settlement.bindRegistry(registry);
+        settlement.bindRegistry(registry);
+        vm.expectRevert(Settlement.AlreadyBound.selector);
+        settlement.bindRegistry(registry);
+        vm.prank(user);
+        registry.registerBlob(BLOB, 1000, 1, 4);
+        _commitSecret(0, 2);
+        _advance(); // epoch 2
+        _advance(); // epoch 3: epoch 2 ended
+        uint32[] memory f = _fill(staking.committeeSize(2), 0);
+        bytes32 ch = staking.committeeHash(2);
+        bytes32 d = settlement.attestationDigest(2, ch, keccak256(abi.encode(f, f)), _evidence(0, 2), BLOB, _secret(0, 2));
+        _commitRaw(2, 0, d);
+        _toRevealPhase(2);
+        bytes memory sig = _sig(auditorPks[0], d);
+        vm.expectRevert(abi.encodeWithSelector(Settlement.EvidenceNotCertified.selector, BLOB));
+        settlement.revealAttestation(2, 0, ch, f, f, _evidence(0, 2), BLOB, _secret(0, 2), sig);
+        (uint16[] memory m, bytes[] memory s) = _confirm(_pos(0, 1), 3);
+        registry.certifyBlob(BLOB, m, s);
+        // stored in epochs [1, 4); the window closes within 3 h of a 1-day epoch: needs 5
+        vm.expectRevert(abi.encodeWithSelector(Settlement.EvidenceExpires.selector, BLOB, uint64(4), uint64(5)));
+        settlement.revealAttestation(2, 0, ch, f, f, _evidence(0, 2), BLOB, _secret(0, 2), sig);
+        vm.prank(user);
+        registry.extendBlob(BLOB, 5);
+        settlement.revealAttestation(2, 0, ch, f, f, _evidence(0, 2), BLOB, _secret(0, 2), sig);
+        assertTrue(settlement.evidenceRoots(2, 0) == _evidence(0, 2), "revealed");
     }
 }

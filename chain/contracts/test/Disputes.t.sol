@@ -84,12 +84,12 @@ contract DisputesTest is Fixture {
     }
 
     function _digest(uint8 a, uint32[] memory p, uint32[] memory d, bytes32 root) internal view returns (bytes32) {
-        return settlement.attestationDigest(E, staking.committeeHash(E), keccak256(abi.encode(p, d)), root, _secret(a, E));
+        return settlement.attestationDigest(E, staking.committeeHash(E), keccak256(abi.encode(p, d)), root, bytes32(0), _secret(a, E));
     }
 
     function _reveal(uint8 a, uint32[] memory p, uint32[] memory d, bytes32 root) internal {
         bytes memory sig = _sig(auditorPks[a], _digest(a, p, d, root));
-        settlement.revealAttestation(E, a, staking.committeeHash(E), p, d, root, _secret(a, E), sig);
+        settlement.revealAttestation(E, a, staking.committeeHash(E), p, d, root, bytes32(0), _secret(a, E), sig);
     }
 
     function _recs(uint256 seed) internal pure returns (uint256[] memory r) {

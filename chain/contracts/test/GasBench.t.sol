@@ -170,7 +170,7 @@ abstract contract GasBenchBase is Fixture {
         returns (bytes memory)
     {
         bytes memory sig = _sig(auditorPks[a], _attDigest(a, e, p, d));
-        return abi.encodeCall(Settlement.revealAttestation, (e, a, ch, p, d, _evidence(a, e), _secret(a, e), sig));
+        return abi.encodeCall(Settlement.revealAttestation, (e, a, ch, p, d, _evidence(a, e), bytes32(0), _secret(a, e), sig));
     }
 
     function _attestAndFinalize(uint64 e) internal {

@@ -187,7 +187,7 @@ contract Handler {
 
     function _reveal(uint64 e, uint8 a, uint32[] memory p, uint32[] memory d) internal {
         bytes memory sig = _sig(auditorPks[a], _digest(a, e, p, d));
-        settlement.revealAttestation(e, a, staking.committeeHash(e), p, d, bytes32(0), _secret(a, e), sig);
+        settlement.revealAttestation(e, a, staking.committeeHash(e), p, d, bytes32(0), bytes32(0), _secret(a, e), sig);
     }
 
     function _randomCounts(uint256 seed, uint256 a, uint256 m) internal pure returns (uint32[] memory p, uint32[] memory d) {
@@ -202,7 +202,7 @@ contract Handler {
     }
 
     function _digest(uint8 a, uint64 e, uint32[] memory p, uint32[] memory d) internal view returns (bytes32) {
-        return settlement.attestationDigest(e, staking.committeeHash(e), keccak256(abi.encode(p, d)), bytes32(0), _secret(a, e));
+        return settlement.attestationDigest(e, staking.committeeHash(e), keccak256(abi.encode(p, d)), bytes32(0), bytes32(0), _secret(a, e));
     }
 }
 

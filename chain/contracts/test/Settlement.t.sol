@@ -299,7 +299,7 @@ contract SettlementTest is Fixture {
         bytes32 ch = staking.committeeHash(1);
         bytes memory rs = _sig(auditorPks[0], d);
         vm.expectRevert(abi.encodeWithSelector(Settlement.AlreadyRevealed.selector, uint64(1), uint8(0)));
-        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), _secret(0, 1), rs);
+        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), rs);
         // duplicate secret commitment
         bytes32 h = keccak256(abi.encodePacked(_secret(0, 2)));
         bytes memory ss = _sig(auditorPks[0], settlement.secretCommitDigest(2, 0, h));
@@ -321,8 +321,8 @@ contract SettlementTest is Fixture {
         bytes memory rsHigh = _highS(rs);
         bytes32 ch = staking.committeeHash(1);
         vm.expectRevert();
-        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), _secret(0, 1), rsHigh);
-        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), _secret(0, 1), rs);
+        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), rsHigh);
+        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), rs);
     }
 
     function _foreignDigest(uint256 chainId, address verifying, bytes32 structHash) internal pure returns (bytes32) {
@@ -365,7 +365,7 @@ contract SettlementTest is Fixture {
         settlement.commitAttestation(1, 0, d, s1);
         _toRevealPhase(1);
         bytes memory r1 = _sig(auditorPks[0], d);
-        settlement.revealAttestation(1, 0, staking.committeeHash(1), f, f, _evidence(0, 1), _secret(0, 1), r1);
+        settlement.revealAttestation(1, 0, staking.committeeHash(1), f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), r1);
         _commitSecrets(3);
         _advance(); // epoch 3; epoch 2 over
         // the epoch-1 commit signature does not verify for epoch 2
@@ -377,7 +377,7 @@ contract SettlementTest is Fixture {
         _commitRaw(2, 0, d2);
         _toRevealPhase(2);
         vm.expectRevert(Settlement.CommitMismatch.selector);
-        settlement.revealAttestation(2, 0, ch2, f, f, _evidence(0, 1), _secret(0, 1), r1);
+        settlement.revealAttestation(2, 0, ch2, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), r1);
     }
 
     function test_rejectsRevealNotMatchingCommit() public {
@@ -391,26 +391,26 @@ contract SettlementTest is Fixture {
         bytes32 ch = staking.committeeHash(1);
         bytes memory sg = _sig(auditorPks[0], dg);
         vm.expectRevert(Settlement.CommitMismatch.selector);
-        settlement.revealAttestation(1, 0, ch, g, g, _evidence(0, 1), _secret(0, 1), sg);
+        settlement.revealAttestation(1, 0, ch, g, g, _evidence(0, 1), bytes32(0), _secret(0, 1), sg);
         // wrong committee hash
         vm.expectRevert(abi.encodeWithSelector(Settlement.WrongCommittee.selector, uint64(1)));
-        settlement.revealAttestation(1, 0, bytes32(0), f, f, _evidence(0, 1), _secret(0, 1), sg);
+        settlement.revealAttestation(1, 0, bytes32(0), f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), sg);
         // passed > decided
         vm.expectRevert(Settlement.BadCounts.selector);
-        settlement.revealAttestation(1, 0, ch, g, f, _evidence(0, 1), _secret(0, 1), sg);
+        settlement.revealAttestation(1, 0, ch, g, f, _evidence(0, 1), bytes32(0), _secret(0, 1), sg);
     }
 
     function test_rejectsWrongSecret() public {
         _advance();
         uint32[] memory f = _fill(5, 1);
         bytes32 wrong = keccak256("not the committed secret");
-        bytes32 d = settlement.attestationDigest(1, staking.committeeHash(1), keccak256(abi.encode(f, f)), bytes32(0), wrong);
+        bytes32 d = settlement.attestationDigest(1, staking.committeeHash(1), keccak256(abi.encode(f, f)), bytes32(0), bytes32(0), wrong);
         _commitRaw(1, 0, d);
         _toRevealPhase(1);
         bytes32 ch = staking.committeeHash(1);
         bytes memory rs = _sig(auditorPks[0], d);
         vm.expectRevert(Settlement.SecretMismatch.selector);
-        settlement.revealAttestation(1, 0, ch, f, f, bytes32(0), wrong, rs);
+        settlement.revealAttestation(1, 0, ch, f, f, bytes32(0), bytes32(0), wrong, rs);
     }
 
     function test_rejectsLateCommitAndEarlyOrLateReveal() public {
@@ -427,7 +427,7 @@ contract SettlementTest is Fixture {
         bytes32 ch = staking.committeeHash(1);
         bytes memory rs = _sig(auditorPks[0], d);
         vm.expectRevert(abi.encodeWithSelector(Settlement.NotRevealPhase.selector, uint64(1)));
-        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), _secret(0, 1), rs);
+        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), rs);
         vm.warp(commitEnd);
         bytes32 d1 = _attDigest(1, 1, f, f);
         bytes memory s1 = _sig(auditorPks[1], settlement.attestationCommitDigest(1, 1, d1));
@@ -435,7 +435,7 @@ contract SettlementTest is Fixture {
         settlement.commitAttestation(1, 1, d1, s1);
         vm.warp(revealEnd);
         vm.expectRevert(abi.encodeWithSelector(Settlement.NotRevealPhase.selector, uint64(1)));
-        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), _secret(0, 1), rs);
+        settlement.revealAttestation(1, 0, ch, f, f, _evidence(0, 1), bytes32(0), _secret(0, 1), rs);
     }
 
     function test_secretMustPrecedeEpoch() public {

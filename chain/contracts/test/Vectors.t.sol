@@ -31,7 +31,7 @@ contract VectorsTest is Fixture {
     }
 
     function test_vectors() public view {
-        assertEq(settlement.ATTESTATION_TYPEHASH(), 0x275e6de5f84830f6f41d6a8329f46888132eb242a1f3724646dddf9b0fe1698b, "att type");
+        assertEq(settlement.ATTESTATION_TYPEHASH(), 0xb3579848c91cfeab37d57e367007e7fb4632e34577f2206fe685e938902a41f1, "att type");
         assertEq(settlement.ATTESTATION_COMMIT_TYPEHASH(), 0x54168c7def0f7ab825fbd7a091cb7bddd16984725311fc990f1f9a3d95855d43, "ac type");
         assertEq(settlement.SECRET_COMMIT_TYPEHASH(), 0x09e49d2628b54ae6f844f3e5682108f36b303d2f88dc93634492461dae7d6154, "sc type");
         assertEq(registry.STORAGE_CONFIRMATION_TYPEHASH(), 0xc15ec87a120d4eea0a616eaab2d5be89871b9bb2d6fe6109bbcab64ebdca0f3e, "st type");
@@ -53,10 +53,11 @@ contract VectorsTest is Fixture {
         bytes32 sHash = keccak256(abi.encodePacked(secret));
         assertEq(sHash, 0x0efd9fe50c8554f7820e212c9b0931b240fb051d885b7ed41514bf737ddb6d78, "secret hash");
         bytes32 ev = keccak256("evidence");
-        bytes32 attD = _digest(dS, keccak256(abi.encode(settlement.ATTESTATION_TYPEHASH(), uint64(7), ch, cnt, ev, secret)));
-        assertEq(attD, 0x3468ef3cce4f50b9f175b21613754f9e8798d59ae2a44679664b9b8345901b4b, "attestation digest");
+        bytes32 eb = keccak256("evidence blob");
+        bytes32 attD = _digest(dS, keccak256(abi.encode(settlement.ATTESTATION_TYPEHASH(), uint64(7), ch, cnt, ev, eb, secret)));
+        assertEq(attD, 0x13a8180a10216ef18df144d078b969e82d25530309811ff1bbafb24a213f1ba9, "attestation digest");
         bytes32 acD = _digest(dS, keccak256(abi.encode(settlement.ATTESTATION_COMMIT_TYPEHASH(), uint64(7), uint8(2), attD)));
-        assertEq(acD, 0x82e22deb9632a6da1bf3196fed5ab1179bb3276af54cb861219f2cbe1420bd04, "commit digest");
+        assertEq(acD, 0x2d7d36ea9a990196274586dac62a5a289345c96e1b01fc77b928f585b49f8910, "commit digest");
         bytes32 scD = _digest(dS, keccak256(abi.encode(settlement.SECRET_COMMIT_TYPEHASH(), uint64(8), uint8(2), sHash)));
         assertEq(scD, 0xd5157412cff6b4403f05120d3fe472cff282ab8b5aaf122eba8f7d9e6afe591a, "secret digest");
         bytes32 stD = _digest(dR, keccak256(abi.encode(registry.STORAGE_CONFIRMATION_TYPEHASH(), keccak256("blob"), uint64(7))));

@@ -21,7 +21,7 @@ const T = {
   StorageConfirmation: ks('StorageConfirmation(bytes32 blobId,uint64 epoch)'),
   SecretCommit: ks('SecretCommit(uint64 epoch,uint8 auditorId,bytes32 secretHash)'),
   AttestationCommit: ks('AttestationCommit(uint64 epoch,uint8 auditorId,bytes32 attestationDigest)'),
-  Attestation: ks('Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 secret)'),
+  Attestation: ks('Attestation(uint64 epoch,bytes32 committeeHash,bytes32 countsHash,bytes32 evidenceRoot,bytes32 evidenceBlob,bytes32 secret)'),
 };
 for (const [n, v] of Object.entries(T)) console.log(`typehash ${n} = 0x${hex(v)}`);
 const dS = dom(settlement), dR = dom(registry);
@@ -43,10 +43,12 @@ const secretHash = k(secret);
 console.log(`secretHash = keccak256(secret) = 0x${hex(secretHash)}`);
 const evidenceRoot = ks('evidence');
 console.log(`evidenceRoot = keccak256("evidence") = 0x${hex(evidenceRoot)}`);
+const evidenceBlob = ks('evidence blob');
+console.log(`evidenceBlob = keccak256("evidence blob") = 0x${hex(evidenceBlob)}`);
 const epoch = 7, auditorId = 2;
-const attSH = k(Buffer.concat([T.Attestation, word(epoch), committeeHash, countsHash, evidenceRoot, secret]));
+const attSH = k(Buffer.concat([T.Attestation, word(epoch), committeeHash, countsHash, evidenceRoot, evidenceBlob, secret]));
 const attD = digest(dS, attSH);
-console.log(`Attestation(epoch=${epoch}, committeeHash, countsHash, evidenceRoot, secret): structHash = 0x${hex(attSH)}, digest = 0x${hex(attD)}`);
+console.log(`Attestation(epoch=${epoch}, committeeHash, countsHash, evidenceRoot, evidenceBlob, secret): structHash = 0x${hex(attSH)}, digest = 0x${hex(attD)}`);
 const acSH = k(Buffer.concat([T.AttestationCommit, word(epoch), word(auditorId), attD]));
 console.log(`AttestationCommit(epoch=${epoch}, auditorId=${auditorId}, attestationDigest): digest = 0x${hex(digest(dS, acSH))}`);
 const scSH = k(Buffer.concat([T.SecretCommit, word(epoch + 1), word(auditorId), secretHash]));

@@ -1,0 +1,152 @@
+/* dispute_cmds.c: `assay dispute check|submit`: the watcher of settle/dispute.h, parsed and
+ * printed. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "cli/settle_session.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "settle/dispute.h"
+
+static uint64_t opt_epoch, opt_auditor = 256, opt_timeout_ms;
+static bool opt_json;
+
+static const struct opt dispute_opts[] = {
+	{"epoch", 0, OPT_U64, &opt_epoch, "E", "the epoch", NULL, true},
+	{"auditor", 0, OPT_U64, &opt_auditor, "ID",
+	 "only this auditor's attestation (default: every revealed one)", "256", false},
+	{"timeout-ms", 0, OPT_U64, &opt_timeout_ms, "MS",
+	 "timeout of each request to a storage node", "10000", false},
+	{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
+	OPT_END,
+};
+
+static void print_findings(const struct settle_dispute_report *r, const bool *sent, size_t nsent)
+{
+	if (opt_json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < r->n; i++) {
+			json_t *f = settle_finding_json(&r->v[i]);
+			if (sent && i < nsent && r->v[i].provable)
+				json_object_set_new(f, "submitted", json_boolean(sent[i]));
+			json_array_append_new(arr, f);
+		}
+		json_t *j = json_pack("{sI sI sI so}", "epoch", (json_int_t)opt_epoch, "checked",
+				      (json_int_t)r->checked, "frauds",
+				      (json_int_t)settle_dispute_report_frauds(r), "findings", arr);
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		free(t);
+		json_decref(j);
+		return;
+	}
+	printf("epoch %" PRIu64 ": %zu evidence blob(s) checked, %zu fraud(s) found\n", opt_epoch,
+	       r->checked, settle_dispute_report_frauds(r));
+	for (size_t i = 0; i < r->n; i++) {
+		const struct settle_finding *f = &r->v[i];
+		const char *how = f->provable ? "fraud, provable" : f->fraud ? "fraud" : "note";
+		printf("  auditor %u %s (%s): %s%s\n", f->auditor_id, settle_finding_kind_name(f->kind),
+		       how, f->what,
+		       sent && i < nsent && f->provable ? (sent[i] ? " [proof submitted]"
+							     : " [submitting failed]")
+							: "");
+	}
+}
+
+static bool check(const struct command *cmd, struct settle_session *s,
+		  struct settle_dispute_report *r)
+{
+	struct err e = {{0}};
+	struct settle_dispute_opts o = {
+		.only_auditor = opt_auditor < 256 ? (int)opt_auditor : -1,
+		.skip_auditor = -1,
+		.confirmations = settings.confirmations,
+		.timeout_ms = opt_timeout_ms,
+	};
+	if (!settle_dispute_check(s->chain, &s->pub, opt_epoch, &o, r, &e)) {
+		cli_fail(cmd, "%s", e.msg);
+		return false;
+	}
+	return true;
+}
+
+static int run_check(const struct command *cmd, int argc, char **argv)
+{
+	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	struct settle_session s;
+	struct settle_dispute_report r = {0};
+	if (!cli_settle_session_open(cmd, &s, 0))
+		return EXIT_FAIL;
+	int rc = EXIT_FAIL;
+	if (check(cmd, &s, &r)) {
+		print_findings(&r, NULL, 0);
+		rc = settle_dispute_report_frauds(&r) ? EXIT_FAIL : EXIT_OK;
+	}
+	settle_dispute_report_clear(&r);
+	settle_session_close(&s);
+	return rc;
+}
+
+static int run_submit(const struct command *cmd, int argc, char **argv)
+{
+	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	struct settle_session s;
+	struct settle_dispute_report r = {0};
+	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SENDER))
+		return EXIT_FAIL;
+	int rc = EXIT_FAIL;
+	bool *sent = NULL;
+	if (!check(cmd, &s, &r))
+		goto out;
+	sent = xcalloc(r.n ? r.n : 1, sizeof(bool));
+	size_t failed = 0;
+	/* one proof per auditor: the first conviction takes its attestation out */
+	for (size_t i = 0; i < r.n; i++) {
+		bool done = false;
+		for (size_t j = 0; j < i; j++)
+			done = done || (sent[j] && r.v[j].auditor_id == r.v[i].auditor_id);
+		if (!r.v[i].provable || done)
+			continue;
+		struct err e = {{0}};
+		sent[i] = settle_dispute_submit(s.chain, &r.v[i], &e);
+		if (!sent[i]) {
+			failed++;
+			fprintf(stderr, "assay dispute submit: auditor %u: %s\n", r.v[i].auditor_id,
+				e.msg);
+		}
+	}
+	print_findings(&r, sent, r.n);
+	rc = failed ? cli_fail(cmd, "%zu proof(s) could not be submitted", failed) : EXIT_OK;
+out:
+	free(sent);
+	settle_dispute_report_clear(&r);
+	settle_session_close(&s);
+	return rc;
+}
+
+const struct command dispute_commands[] = {
+	{"dispute", "check", "check every revealed attestation of an epoch against its evidence blob",
+	 "--epoch E [--auditor ID] [--json]",
+	 "Reads each revealed attestation's evidence blob from the storage nodes (every byte "
+	 "verified against its blob ID), rebuilds the evidence tree (settle/EVIDENCE.md) and "
+	 "compares it with what the auditor revealed: the root, each node's totals against the "
+	 "attested counts (provable: Settlement.disputeNodeTotal), the blob's own header. Failed "
+	 "verdicts only the node can re-check are listed as notes. Exit 0: no fraud, 1: fraud "
+	 "found (or the chain could not be read), 2: usage.",
+	 "assay dispute check --epoch 7 --json", run_check},
+	{"dispute", "submit", "check an epoch and send the proof of every provable fraud",
+	 "--epoch E [--auditor ID] [--json]",
+	 "Runs 'dispute check', then sends one proof per lying auditor through the sender "
+	 "(--gas-key-file pays, --db keeps the signed transactions): the contract burns the "
+	 "auditor's bond but the disputer's share, pays that share to the gas key and takes the "
+	 "attestation out of the epoch. 'settle run' does the same each epoch for the other "
+	 "auditors.",
+	 "assay dispute submit --epoch 7 --db postgresql:///assay --gas-key-file gas.key",
+	 run_submit},
+	{NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};

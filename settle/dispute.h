@@ -1,0 +1,100 @@
+/* dispute.h: the watcher (`assay dispute check|submit`, and `assay settle run` policing the
+ * other auditors): for each attestation revealed for an epoch, read its evidence blob from
+ * the network (settle/evblob.h; every byte verified against the blob ID), rebuild the
+ * evidence tree (settle/evidence.h) and compare it with what the auditor revealed on
+ * chain. Each disagreement is a finding; those the contract can judge come with their proof
+ * and are sent as one transaction (settle_dispute_submit).
+ *
+ * What is checked, and what proves it:
+ *   - the blob's tree root is not the revealed evidenceRoot (or the blob is unreadable,
+ *     or its header is not this epoch, auditor and committee): reported; no proof on chain
+ *     takes a whole blob, so it is evidence for governance (voidEpoch), not a conviction;
+ *   - a committee position whose subtree totals differ from the revealed counts: fraud
+ *     proof 1a, Settlement.disputeNodeTotal, provable from the tree the blob rebuilds;
+ *   - records with a failed verdict (invalid_proof, wrong_size, bad_metadata, malformed):
+ *     only the node can supply the body it sent (fraud proof 2), so they are listed as
+ *     needing the node, never as fraud found.
+ * The schedule (records the schedule does not contain, challenges with no record) is not
+ * checked yet: it needs the epoch's inputs rebuilt from the chain with the revealed secret
+ * (audit_inputs_from_chain with an identity whose secret is the reveal's, then
+ * audit_schedule_build, as `assay audit plan --secret` does) and the seqs and fields
+ * compared with the blob's records.
+ *
+ * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
+ * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
+ * hashed into the record is audit_recovery_symbols_write over that batch's symbols in
+ * order. node/answer.h (`assay node answer --data DIR --shards N BLOB AXIS ID...`)
+ * rebuilds that body and its BLAKE2b-256 from the node's store alone. What is left: taking
+ * the batch of a record from the public schedule (as above: the reveal's secret gives the
+ * batches), `assay node answer --epoch E --auditor A --seq K` on top, and the contract side
+ * of fraud proof 2. */
+#ifndef ASSAY_SETTLE_DISPUTE_H
+#define ASSAY_SETTLE_DISPUTE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/util.h"
+#include "settle/evidence.h"
+
+struct err;
+struct settle_chain;
+struct chain_session;
+
+enum settle_finding_kind {
+	SETTLE_FINDING_NODE_TOTAL, /* 1a: a subtree total differs from the revealed counts */
+	SETTLE_FINDING_ROOT,       /* the blob rebuilds another root than the one revealed */
+	SETTLE_FINDING_HEADER,     /* the blob names another epoch, auditor or committee */
+	SETTLE_FINDING_BLOB_COUNTS, /* the blob's own counts differ from its records' */
+	SETTLE_FINDING_UNREADABLE, /* the blob could not be read or decoded */
+	SETTLE_FINDING_NEEDS_NODE, /* failed verdicts only the node can dispute (not fraud) */
+};
+const char *settle_finding_kind_name(enum settle_finding_kind k);
+
+struct settle_finding {
+	uint64_t epoch;
+	uint8_t auditor_id;
+	enum settle_finding_kind kind;
+	bool fraud;    /* a lie shown (exit status 1 of dispute check) */
+	bool provable; /* the contract takes its proof now (settle_dispute_submit) */
+	char what[400]; /* one sentence */
+	uint8_t evidence_blob[32];
+	size_t index;   /* committee position (NODE_TOTAL, NEEDS_NODE) */
+	uint32_t attested_passed, attested_decided;
+	uint64_t records; /* NEEDS_NODE: how many */
+	struct settle_evidence_proof proof; /* NODE_TOTAL: the node-total proof */
+};
+
+struct settle_dispute_report {
+	size_t checked; /* attestations whose blob was read and compared */
+	struct settle_finding *v;
+	size_t n;
+};
+void settle_dispute_report_clear(struct settle_dispute_report *r);
+/* Findings with fraud set. */
+size_t settle_dispute_report_frauds(const struct settle_dispute_report *r);
+
+struct settle_dispute_opts {
+	int only_auditor;  /* < 0: every revealed auditor */
+	int skip_auditor;  /* < 0: none (settle run skips itself) */
+	uint64_t confirmations;
+	uint64_t timeout_ms; /* of each request to a storage node */
+};
+
+/* Checks every attestation of epoch still counted on chain (revealed and not convicted).
+ * reader gives the chain (committee, blob registry) the blobs are read through. Fails only
+ * when the chain cannot be read; a blob that cannot be read is a finding. */
+bool settle_dispute_check(struct settle_chain *c, struct chain_session *reader, uint64_t epoch,
+			  const struct settle_dispute_opts *o, struct settle_dispute_report *out,
+			  struct err *e) WARN_UNUSED;
+
+/* Sends the proof of a provable finding (through c's sender). */
+bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *f,
+			   struct err *e) WARN_UNUSED;
+
+/* {"epoch", "auditor_id", "kind", "fraud", "provable", "what", "evidence_blob", and per kind
+ * "index", "attested" {passed, decided}, "proof" (settle_evidence_proof_json), "records"}. */
+json_t *settle_finding_json(const struct settle_finding *f);
+
+#endif

@@ -1,0 +1,194 @@
+/* evblob.c: the evidence blob's codec, and storing and reading it on the network. */
+#include "settle/evblob.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chain/session.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "node/committee.h"
+#include "node/publish.h"
+#include "node/read.h"
+#include "settle/evidence.h"
+
+void settle_evblob_clear(struct settle_evblob *b)
+{
+	if (!b)
+		return;
+	free(b->committee);
+	free(b->passed);
+	free(b->decided);
+	free(b->records);
+	memset(b, 0, sizeof(*b));
+}
+
+static void put_be(struct buf *out, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--)
+		buf_append_byte(out, (uint8_t)(v >> (8 * i)));
+}
+
+void settle_evblob_encode(struct buf *out, uint64_t epoch, const uint8_t auditor[20],
+			  const uint8_t (*committee)[20], const uint32_t *passed,
+			  const uint32_t *decided, size_t m, const struct settle_record *records,
+			  size_t n)
+{
+	ASSAY_ASSERT(m <= UINT32_MAX && n <= UINT32_MAX);
+	buf_append(out, SETTLE_EVBLOB_TAG, SETTLE_EVBLOB_TAG_LEN);
+	put_be(out, epoch, 8);
+	buf_append(out, auditor, 20);
+	buf_append_byte(out, SETTLE_EVBLOB_TREE_VERSION);
+	put_be(out, m, 4);
+	for (size_t i = 0; i < m; i++)
+		buf_append(out, committee[i], 20);
+	for (size_t i = 0; i < m; i++) {
+		put_be(out, passed[i], 4);
+		put_be(out, decided[i], 4);
+	}
+	put_be(out, n, 4);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t r[SETTLE_EVIDENCE_RECORD_LEN];
+		settle_record_encode(&records[i], r);
+		buf_append(out, r, sizeof(r));
+	}
+}
+
+static uint64_t get_be(const uint8_t **p, int bytes)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < bytes; i++)
+		v = v << 8 | *(*p)++;
+	return v;
+}
+
+bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob *out,
+			  struct err *e)
+{
+	const size_t head = SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4;
+	memset(out, 0, sizeof(*out));
+	if (len < head || memcmp(data, SETTLE_EVBLOB_TAG, SETTLE_EVBLOB_TAG_LEN))
+		return err_set(e, "not an evidence blob (it does not start with %s)",
+			       SETTLE_EVBLOB_TAG);
+	const uint8_t *p = data + SETTLE_EVBLOB_TAG_LEN, *end = data + len;
+	out->epoch = get_be(&p, 8);
+	memcpy(out->auditor, p, 20);
+	p += 20;
+	uint8_t version = *p++;
+	if (version != SETTLE_EVBLOB_TREE_VERSION)
+		return err_set(e, "the evidence blob is of tree version %u, not %u", version,
+			       SETTLE_EVBLOB_TREE_VERSION);
+	uint64_t m = get_be(&p, 4);
+	if ((uint64_t)(end - p) < m * 28 + 4)
+		return err_set(e, "the evidence blob is shorter than its committee of %" PRIu64, m);
+	out->m = (size_t)m;
+	out->committee = xcalloc(m ? m : 1, 20);
+	out->passed = xcalloc(m ? m : 1, sizeof(uint32_t));
+	out->decided = xcalloc(m ? m : 1, sizeof(uint32_t));
+	for (size_t i = 0; i < m; i++, p += 20)
+		memcpy(out->committee[i], p, 20);
+	for (size_t i = 0; i < m; i++) {
+		out->passed[i] = (uint32_t)get_be(&p, 4);
+		out->decided[i] = (uint32_t)get_be(&p, 4);
+		if (out->passed[i] > out->decided[i]) {
+			settle_evblob_clear(out);
+			return err_set(e, "the evidence blob counts more passes than decided "
+					  "challenges at committee position %zu",
+				       i);
+		}
+	}
+	uint64_t n = get_be(&p, 4);
+	if ((uint64_t)(end - p) != n * SETTLE_EVIDENCE_RECORD_LEN) {
+		settle_evblob_clear(out);
+		return err_set(e, "the evidence blob's records take %zu bytes, not %" PRIu64
+				  " records of %d",
+			       (size_t)(end - p), n, SETTLE_EVIDENCE_RECORD_LEN);
+	}
+	out->n = (size_t)n;
+	out->records = xcalloc(n ? n : 1, sizeof(*out->records));
+	for (size_t i = 0; i < n; i++, p += SETTLE_EVIDENCE_RECORD_LEN) {
+		struct settle_record *r = &out->records[i];
+		if (!settle_record_decode(p, SETTLE_EVIDENCE_RECORD_LEN, r, e)) {
+			settle_evblob_clear(out);
+			return err_prefix(e, "evidence blob record %zu: ", i);
+		}
+		if (r->epoch != out->epoch || memcmp(r->auditor, out->auditor, 20) ||
+		    (i && r->seq <= out->records[i - 1].seq)) {
+			settle_evblob_clear(out);
+			return err_set(e, "evidence blob record %zu is of another epoch or auditor, or "
+					  "not in ascending seq",
+				       i);
+		}
+	}
+	return true;
+}
+
+#define STORE_ATTEMPTS 30
+
+bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
+			 const uint8_t *data, size_t len, uint64_t epochs, uint8_t id[32],
+			 struct err *e)
+{
+	struct node_committee *cm = NULL;
+	struct node_publish_result r;
+	memset(&r, 0, sizeof(r));
+	bool ok = false;
+	if (!node_committee_current(s, NULL, NULL, confirmations, &cm, e))
+		goto out;
+	struct node_publish_req req = {
+		.chain = s,
+		.committee = cm,
+		.data = data,
+		.len = len,
+		.epochs = epochs,
+		.timeout_ms = timeout_ms,
+	};
+	/* Just after an epoch change the nodes, which follow the chain, may still sign
+	 * confirmations for the epoch before, which certifyBlob refuses: the blob is registered,
+	 * paid and stored by then, so ask again (nothing is paid twice) for a bounded while. */
+	for (int attempt = 1;; attempt++) {
+		if (node_publish(&req, &r, e))
+			break;
+		bool again = r.stage == NODE_PUBLISH_TOO_FEW_CONFIRMED ||
+			     r.stage == NODE_PUBLISH_CERTIFY_FAILED;
+		if (!again || attempt >= STORE_ATTEMPTS)
+			goto out;
+		log_info("settle: evidence blob not certified yet (%s); asking the nodes again",
+			 e->msg);
+		err_clear(e);
+		node_publish_result_clear(&r);
+		memset(&r, 0, sizeof(r));
+		nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+	}
+	memcpy(id, r.blob_id, 32);
+	log_info("settle: evidence blob %s (%zu bytes) %s, stored until epoch %" PRIu64,
+		 r.blob_id_text, len, r.already_certified ? "was already certified" : "certified",
+		 r.reg.end_epoch);
+	ok = true;
+out:
+	if (!ok)
+		err_prefix(e, "storing the evidence blob: ");
+	node_publish_result_clear(&r);
+	node_committee_free(cm);
+	return ok;
+}
+
+bool settle_evblob_fetch(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
+			 const uint8_t id[32], uint8_t **out, size_t *len, struct err *e)
+{
+	struct node_committee *cm = NULL;
+	struct node_read_req req = {.timeout_ms = timeout_ms};
+	memcpy(req.blob_id, id, 32);
+	bool ok = node_committee_current(s, NULL, NULL, confirmations, &cm, e);
+	if (ok) {
+		req.committee = cm;
+		ok = node_read(&req, out, len, e);
+	}
+	node_committee_free(cm);
+	if (!ok)
+		err_prefix(e, "reading the evidence blob: ");
+	return ok;
+}

@@ -1,0 +1,58 @@
+/* evblob.h: the evidence blob (settle/EVIDENCE.md, "The evidence blob"): everything an
+ * auditor's attestation of one epoch rests on, as one blob stored on the network it audits,
+ * so that anyone rebuilds the evidence tree, every proof and the counts without asking the
+ * auditor. Offers its codec (strict: a blob that decodes is exactly one encoding) and
+ * storing it the way `blob put` does (node_publish), paid for long enough to outlast the
+ * epoch's dispute window. */
+#ifndef ASSAY_SETTLE_EVBLOB_H
+#define ASSAY_SETTLE_EVBLOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/util.h"
+
+struct buf;
+struct err;
+struct chain_session;
+struct settle_record;
+
+#define SETTLE_EVBLOB_TAG "assay.evidence-blob.v1"
+#define SETTLE_EVBLOB_TAG_LEN 22
+#define SETTLE_EVBLOB_TREE_VERSION 2
+
+struct settle_evblob {
+	uint64_t epoch;
+	uint8_t auditor[20];
+	size_t m;
+	uint8_t (*committee)[20];  /* committee order */
+	uint32_t *passed, *decided; /* the counts the auditor computed, committee order */
+	size_t n;
+	struct settle_record *records; /* decided records, ascending seq */
+};
+void settle_evblob_clear(struct settle_evblob *b);
+
+/* Appends the encoding to out. */
+void settle_evblob_encode(struct buf *out, uint64_t epoch, const uint8_t auditor[20],
+			  const uint8_t (*committee)[20], const uint32_t *passed,
+			  const uint32_t *decided, size_t m, const struct settle_record *records,
+			  size_t n);
+/* Parses a blob: the tag and tree version, lengths that add up exactly, records of the
+ * header's epoch and auditor in strictly ascending seq, passed <= decided. */
+bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob *out,
+			  struct err *e) WARN_UNUSED;
+
+/* Stores data as a blob with node_publish (the committee read from s's chain), paid by s's
+ * key for `epochs` epochs from the current one; *id its blob ID. Storing the same bytes
+ * again (a rerun after a crash) finds the same blob and pays nothing twice. */
+bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
+			 const uint8_t *data, size_t len, uint64_t epochs, uint8_t id[32],
+			 struct err *e) WARN_UNUSED;
+
+/* Reads a blob back through node_read (the current committee on s's chain; every byte
+ * verified against the blob ID). *out is the caller's to free. */
+bool settle_evblob_fetch(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
+			 const uint8_t id[32], uint8_t **out, size_t *len,
+			 struct err *e) WARN_UNUSED;
+
+#endif
