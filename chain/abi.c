@@ -1,6 +1,7 @@
 #include "chain/abi.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1464,4 +1465,11 @@ bool chain_abi_args_parse(const struct chain_abi_sig *sig, char *const *args, si
 	}
 	*out = tuple;
 	return true;
+}
+
+struct json_t *chain_address_json(const uint8_t addr[20])
+{
+	char x[43];
+	chain_address_checksum(x, addr);
+	return json_string(x);
 }

@@ -21,6 +21,7 @@
 #include "core/util.h"
 
 struct buf;
+struct json_t;
 struct err;
 
 #define CHAIN_ABI_MAX_DEPTH 32
@@ -161,5 +162,7 @@ const char *chain_abi_panic_reason(uint64_t code);
  * 40 hex digits, where a mixed-case address must carry a correct checksum. */
 void chain_address_checksum(char out[43], const uint8_t addr[20]);
 bool chain_address_parse(uint8_t out[20], const char *text, struct err *e) WARN_UNUSED;
+/* The checksum form as a new JSON string (for the commands' and the API's --json). */
+struct json_t *chain_address_json(const uint8_t addr[20]);
 
 #endif
