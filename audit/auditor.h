@@ -45,6 +45,7 @@ struct err;
 struct audit_metrics;
 struct audit_schedule_params;
 struct audit_schedule_blob;
+struct audit_schedule;
 
 /* A committee member as the auditor sees it. */
 struct audit_auditor_node {
@@ -140,6 +141,12 @@ struct audit_auditor_report {
 bool audit_auditor_run(const struct audit_auditor_config *cfg,
 		       struct audit_auditor_report *report, struct err *e) WARN_UNUSED;
 void audit_auditor_report_clear(struct audit_auditor_report *r);
+/* The schedule the engine runs for these nodes and blobs (audit/schedule.h on the nodes'
+ * ids and shards): what `assay audit plan` prints. */
+bool audit_auditor_schedule(const struct audit_schedule_params *p,
+			    const struct audit_auditor_node *nodes, size_t nnodes,
+			    const struct audit_schedule_blob *blobs, size_t nblobs,
+			    struct audit_schedule *out, struct err *e) WARN_UNUSED;
 /* The availability table: node, challenges, decided, passed, score %, outcomes. Score is
  * passed / (decided - auditor_error). */
 void audit_auditor_report_print(FILE *f, const struct audit_auditor_report *r,

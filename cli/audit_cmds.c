@@ -55,7 +55,7 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 		       audit_outcome_name(r.outcome), (unsigned long long)r.latency_ms,
 		       (unsigned long long)r.symbol_latency_ms, r.http_status,
 		       r.transient ? "true" : "false");
-		cli_print_json_string(node);
+		json_string_write(stdout, node);
 		printf(",\"blob\":\"%s\",\"symbol\":\"%s\",\"axis\":\"%s\"", blob, symbol,
 		       audit_proof_axis_name(c.axis));
 		if (r.have_body_hash) {
@@ -65,11 +65,11 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 		}
 		if (r.retry_after[0]) {
 			printf(",\"retry_after\":");
-			cli_print_json_string(r.retry_after);
+			json_string_write(stdout, r.retry_after);
 		}
 		if (!pass) {
 			printf(",\"detail\":");
-			cli_print_json_string(r.detail);
+			json_string_write(stdout, r.detail);
 		}
 		printf("}\n");
 	} else {

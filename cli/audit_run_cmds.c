@@ -18,6 +18,7 @@
 #include "audit/blob.h"
 #include "audit/challenge.h"
 #include "audit/daemon.h"
+#include "audit/plan.h"
 #include "audit/schedule.h"
 #include "chain/key.h"
 #include "chain/reader.h"
@@ -32,22 +33,6 @@
 #include "settle/secret.h"
 #include "sql/auditstore.h"
 
-/* The epoch's secret, the one the settle job reveals: either a file holding it (32 bytes
- * hex, mode 0600), or derived from the auditor's signing key as settle/secret.h says. */
-static bool load_secret_file(const char *path, uint8_t master[32], struct err *e)
-{
-	char *hex = NULL;
-	if (!read_secret_file(path, "secret file", 256, &hex, e))
-		return false;
-	struct err le;
-	bool ok = hex_decode_exact(master, 32, hex, &le);
-	if (!ok)
-		err_set(e, "the secret file %s must hold 32 bytes as hex", path);
-	wipe(hex, strlen(hex));
-	free(hex);
-	return ok;
-}
-
 #define EPOCH_UNSET UINT64_MAX
 
 struct input_opts {
@@ -60,66 +45,12 @@ struct input_opts {
 	uint64_t epoch;       /* EPOCH_UNSET: not given */
 };
 
-/* ---- the auditor's identity: its address and each epoch's secret ---- */
-
-struct ident {
-	struct audit_identity id;
-	struct chain_key *key; /* --key-file: the secrets derive from it */
-	uint8_t secret[32];    /* else the one secret given */
-};
-
-static bool derived_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err *e)
-{
-	struct ident *x = arg;
-	return settle_secret_derive(x->key, epoch, out, e);
-}
-
-static bool given_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err *e)
-{
-	(void)epoch;
-	(void)e;
-	memcpy(out, ((struct ident *)arg)->secret, 32);
-	return true;
-}
-
-static void ident_close(struct ident *x)
-{
-	chain_key_free(x->key);
-	wipe(x->secret, sizeof(x->secret));
-	memset(x, 0, sizeof(*x));
-}
-
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
-static bool ident_open(struct ident *x, const struct input_opts *o, struct err *e)
+static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
-	memset(x, 0, sizeof(*x));
-	x->id.arg = x;
-	const char *aud = o->auditor ? o->auditor : settings.auditor_address;
-	if (o->key_file) {
-		if (!chain_key_from_file(&x->key, o->key_file, e))
-			return false;
-		chain_key_address(x->key, x->id.auditor);
-		x->id.secret = derived_secret;
-		x->id.per_epoch = true;
-		uint8_t given[20];
-		if (aud && (!hex_decode_exact(given, 20, aud, e) || memcmp(given, x->id.auditor, 20)))
-			return err_set(e, "--auditor does not match the address of --key-file");
-		return true;
-	}
-	x->id.secret = given_secret;
-	if (!aud || !hex_decode_exact(x->id.auditor, 20, aud, e))
-		return err_set(e, "--auditor must be the auditor's 20-byte address in hex");
-	if (o->secret) {
-		if (!hex_decode_exact(x->secret, 32, o->secret, e))
-			return err_set(e, "--secret must be the epoch's 32-byte secret in hex");
-	} else if (settings.secret_file && *settings.secret_file) {
-		if (!load_secret_file(settings.secret_file, x->secret, e))
-			return false;
-	} else {
-		return err_set(e, "the epoch's secret is needed: --key-file FILE (the signing key "
-				  "it derives from), --secret-file FILE, or --secret HEX");
-	}
-	return true;
+	struct settle_identity_cfg c = {o->key_file, o->auditor ? o->auditor : settings.auditor_address,
+					o->secret, settings.secret_file};
+	return settle_identity_open(x, &c, e);
 }
 
 /* ---- where the inputs come from ---- */
@@ -174,7 +105,7 @@ static void chain_src_close(struct chain_src *c)
 }
 
 /* plan's inputs: from the chain (the epoch given, or the current one), or the files. */
-static bool plan_inputs(struct input_opts *io, struct ident *id, struct chain_src *src,
+static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struct chain_src *src,
 			struct db_auditstore *st, struct audit_inputs *in, struct err *e)
 {
 	struct audit_schedule_params tmpl;
@@ -199,83 +130,6 @@ static bool plan_inputs(struct input_opts *io, struct ident *id, struct chain_sr
 }
 
 /* ---- plan ---- */
-
-static void print_plan_nodes(const struct audit_inputs *in, const struct audit_schedule *s,
-			     bool json)
-{
-	for (size_t i = 0; i < in->nnodes; i++) {
-		uint64_t c = i < s->nnodes ? s->per_node[i] : 0;
-		uint64_t nb = 0, first = UINT64_MAX;
-		for (size_t b = 0; b < s->nbatches; b++)
-			if (s->batches[b].node == i) {
-				nb++;
-				if (s->batches[b].at_ms < first)
-					first = s->batches[b].at_ms;
-			}
-		double miss = c ? audit_detection_miss(0.10, c) : 1.0;
-		char idhex[41];
-		hex_encode(idhex, in->nodes[i].id, 20);
-		if (json) {
-			printf("%s{\"index\":%zu,\"id\":\"0x%s\",\"url\":", i ? "," : "", i, idhex);
-			cli_print_json_string(in->nodes[i].url); /* an endpoint from the chain */
-			printf(",\"shards\":%zu,\"challenges\":%" PRIu64 ",\"batches\":%" PRIu64
-			       ",\"first_due_ms\":%" PRIu64 ",\"miss_10pct\":%.6g}",
-			       in->nodes[i].nshards, c, nb, first == UINT64_MAX ? 0 : first, miss);
-		} else {
-			char fd[24];
-			if (first == UINT64_MAX)
-				snprintf(fd, sizeof(fd), "-");
-			else
-				snprintf(fd, sizeof(fd), "%" PRIu64, first);
-			printf("%-4zu %-30.30s %6zu %10" PRIu64 " %7" PRIu64 " %12s  %.3g\n", i,
-			       in->nodes[i].url, in->nodes[i].nshards, c, nb, fd, miss);
-		}
-	}
-}
-
-static void print_plan_json_tail(const struct audit_inputs *in, const struct audit_schedule *s)
-{
-	printf("],\"batches\":[");
-	for (size_t b = 0; b < s->nbatches; b++)
-		printf("%s{\"node\":%u,\"batch\":%u,\"at_ms\":%" PRIu64 ",\"first_seq\":%" PRIu64
-		       ",\"count\":%u}",
-		       b ? "," : "", s->batches[b].node, s->batches[b].batch, s->batches[b].at_ms,
-		       s->batches[b].first_seq, s->batches[b].count);
-	printf("],\"challenges\":[");
-	for (size_t k = 0; k < s->nchallenges; k++) {
-		const struct audit_challenge *c = &s->challenges[k];
-		char idt[AUDIT_BLOB_ID_TEXT_LEN + 1], sym[AUDIT_SYMBOL_ID_TEXT_MAX];
-		audit_blob_id_text(idt, in->blobs[c->blob].id);
-		audit_symbol_id_text(sym, c->symbol);
-		printf("%s{\"seq\":%" PRIu64 ",\"node\":%u,\"blob\":\"%s\",\"shard\":%u,"
-		       "\"pair\":%u,\"symbol\":\"%s\",\"axis\":\"%s\",\"batch\":%u}",
-		       k ? "," : "", c->seq, c->node, idt, c->shard, c->pair, sym,
-		       audit_proof_axis_name(c->axis), c->batch);
-	}
-	printf("]}\n");
-}
-
-static void print_plan(const struct audit_inputs *in, const struct audit_schedule *s, bool json)
-{
-	uint8_t commit[32];
-	char commit_hex[65];
-	audit_secret_commitment(in->params.secret, commit);
-	hex_encode(commit_hex, commit, 32);
-	if (json) {
-		printf("{\"epoch\":%" PRIu64 ",\"n\":%u,\"secret_commitment\":\"0x%s\",\"nodes\":[",
-		       in->params.epoch, in->params.n, commit_hex);
-	} else {
-		printf("epoch %" PRIu64 ": %zu challenges, %zu batches, %zu nodes, %zu blobs, n = %u\n"
-		       "secret commitment 0x%s\n\n",
-		       in->params.epoch, s->nchallenges, s->nbatches, in->nnodes, in->nblobs,
-		       in->params.n, commit_hex);
-		printf("%-4s %-30s %6s %10s %7s %12s  %s\n", "node", "url", "shards", "challenges",
-		       "batches", "first due ms", "P(miss 10% and pass all)");
-	}
-	print_plan_nodes(in, s, json);
-	if (json)
-		print_plan_json_tail(in, s);
-}
 
 static int run_plan(const struct command *cmd, int argc, char **argv)
 {
@@ -314,7 +168,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 	struct audit_inputs in;
 	struct audit_schedule s = {0};
 	struct chain_src src;
-	struct ident id;
+	struct settle_identity id;
 	bool have_db = settings.db && *settings.db;
 	struct db_auditstore *st =
 		have_db ? db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s) : NULL;
@@ -326,24 +180,16 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	struct audit_schedule_node *sn = xcalloc(in.nnodes ? in.nnodes : 1, sizeof(*sn));
-	for (size_t i = 0; i < in.nnodes; i++) {
-		memcpy(sn[i].id, in.nodes[i].id, 20);
-		sn[i].shards = in.nodes[i].shards;
-		sn[i].nshards = in.nodes[i].nshards;
-	}
-	bool built = audit_schedule_build(&in.params, sn, in.nnodes, in.blobs, in.nblobs, &s, &e);
-	free(sn);
-	if (!built) {
+	if (!audit_auditor_schedule(&in.params, in.nodes, in.nnodes, in.blobs, in.nblobs, &s, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	print_plan(&in, &s, json);
+	audit_plan_print(stdout, &in, &s, json);
 	rc = EXIT_OK;
 out:
 	audit_schedule_free(&s);
 	audit_inputs_clear(&in);
-	ident_close(&id);
+	settle_identity_close(&id);
 	chain_src_close(&src);
 	db_auditstore_free(st);
 	return rc;
@@ -405,7 +251,7 @@ static void daemon_settings(struct audit_daemon_config *d)
 /* From the chain (--once: one epoch; else following it), or from the files. */
 static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, struct err *e)
 {
-	struct ident id;
+	struct settle_identity id;
 	memset(&id, 0, sizeof(id));
 	bool ok = false;
 	d->id = &id.id;
@@ -413,7 +259,7 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 		ok = ident_open(&id, io, e) &&
 		     audit_daemon_repeat(d, io->epoch == EPOCH_UNSET ? 0 : io->epoch, load_file_inputs,
 					 io, io->committee, e);
-		ident_close(&id);
+		settle_identity_close(&id);
 		return ok;
 	}
 	struct chain_src src;
@@ -426,7 +272,7 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 	audit_inputs_clear(&probe);
 	ok = ok && audit_daemon_follow(d, &src.c, io->epoch, io->epoch != EPOCH_UNSET, e);
 	chain_src_close(&src);
-	ident_close(&id);
+	settle_identity_close(&id);
 	return ok;
 }
 

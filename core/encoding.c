@@ -134,3 +134,18 @@ bool base64url_decode(struct buf *out, const char *text, struct err *e)
 		return err_set(e, "base64 text is not canonical (non-zero trailing bits)");
 	return true;
 }
+
+void json_string_write(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
