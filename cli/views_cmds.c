@@ -21,6 +21,7 @@
 #include "settle/payouts.h"
 #include "settle/score.h"
 #include "settle/secret.h"
+#include "settle/views.h"
 #include "sql/settle.h"
 
 static const char *opt_node, *opt_epochs;
@@ -32,52 +33,6 @@ static void hex0x(char *out, const uint8_t *d, size_t n)
 	out[0] = '0';
 	out[1] = 'x';
 	hex_encode(out + 2, d, n);
-}
-
-/* score = passed * 1e18 / decided as a percentage with two decimals */
-static void pct(char *out, size_t len, uint64_t p, uint64_t d)
-{
-	if (!d)
-		snprintf(out, len, "-");
-	else
-		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
-}
-
-static void print_payout_row(const struct settle_payout_row *r, bool json, json_t *arr)
-{
-	char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
-	     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-",
-	     reveal_tx[67] = "";
-	if (r->in_committee)
-		snprintf(sh, sizeof(sh), "%" PRIu64, r->shards);
-	if (r->has_reveal_tx)
-		hex0x(reveal_tx, r->reveal_tx, 32);
-	if (r->has_median)
-		snprintf(med, sizeof(med), "%.2f%%", (double)r->median_wad / 1e16);
-	if (r->finalized) {
-		chain_u256_to_dec(&r->paid.reward, rew);
-		chain_u256_to_dec(&r->paid.slashed, sl);
-		hex0x(tx, r->paid.finalize_tx, 32);
-	}
-	if (r->has_reward_per_shard)
-		chain_u256_to_dec(&r->reward_per_shard, per_shard);
-	pct(ours, sizeof(ours), r->passed, r->decided);
-	bool penalized = r->finalized && r->paid.penalized;
-	if (!json) {
-		printf("%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
-		       r->epoch, sh, r->decided, r->passed, ours, med, rew, penalized ? "yes" : "no",
-		       r->notes);
-		return;
-	}
-	json_array_append_new(
-		arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
-			       (json_int_t)r->epoch, "shards",
-			       r->in_committee ? json_integer((json_int_t)r->shards) : json_null(),
-			       "reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
-			       "decided", (json_int_t)r->decided, "passed", (json_int_t)r->passed,
-			       "score", ours, "median", med, "reward", rew, "penalized", penalized,
-			       "slashed", sl, "finalize_tx", tx, "reveal_tx", reveal_tx, "notes",
-			       r->notes));
 }
 
 static int run_payouts(const struct command *cmd, int argc, char **argv)
@@ -101,7 +56,6 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	struct settle_payout_terms terms;
 	int rc = EXIT_FAIL;
-	json_t *arr = json_array();
 	if (!settle_payout_terms_read(&s.ctx, &terms, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
@@ -121,28 +75,10 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	char naddr[43];
-	chain_address_checksum(naddr, node);
-	if (!opt_json)
-		printf("node %s, auditor id %u\n%-6s %-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n",
-		       naddr, p.auditor_id, "epoch", "shards", "decided", "passed", "ours",
-		       "median", "reward", "slash", "notes");
-	for (size_t i = 0; i < p.n; i++)
-		print_payout_row(&p.rows[i], opt_json, arr);
-	if (opt_json) {
-		char *t = json_dumps(arr, JSON_COMPACT);
-		printf("{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t,
-		       p.disagreements);
-		free(t);
-	} else if (p.disagreements) {
-		printf("%u epoch(s) where the database and the chain disagree\n", p.disagreements);
-	} else {
-		printf("the database and the chain agree\n");
-	}
+	settle_payouts_print(stdout, &p, opt_json);
 	rc = p.disagreements ? EXIT_FAIL : EXIT_OK;
 out:
 	settle_payouts_clear(&p);
-	json_decref(arr);
 	settle_session_close(&s);
 	return rc;
 }
@@ -159,74 +95,12 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 	if (!cli_settle_session_open(cmd, &s, 0))
 		return EXIT_FAIL;
 	struct err e = {{0}};
-	struct settle_reveal *rv = NULL;
-	size_t k = 0, m = 0;
-	uint8_t(*nodes)[20] = NULL;
-	uint8_t ch[32];
-	int rc = EXIT_FAIL;
 	unsigned bad = 0;
-	json_t *arr = json_array();
-	if (!settle_chain_reveals(s.chain, opt_epoch, true, &rv, &k, &e) ||
-	    !settle_chain_committee(s.chain, opt_epoch, &nodes, NULL, &m, ch, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	if (!opt_json)
-		printf("epoch %" PRIu64 ": %zu attestation(s) revealed, committee of %zu\n", opt_epoch, k,
-		       m);
-	for (size_t j = 0; j < k; j++) {
-		struct settle_reveal *r = &rv[j];
-		uint8_t reg[20];
-		char *problems = NULL;
-		if (!settle_chain_verify_reveal(s.chain, &s.ctx.dom, opt_epoch, r, ch, reg, &problems,
-						&e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (problems[0])
-			bad++;
-		char sa[43], er[67], tx[67];
-		chain_address_checksum(sa, reg);
-		hex0x(er, r->evidence_root, 32);
-		hex0x(tx, r->tx_hash, 32);
-		if (opt_json) {
-			json_t *cnt = json_array();
-			for (size_t i = 0; i < r->m && i < m; i++) {
-				char na[43];
-				chain_address_checksum(na, nodes[i]);
-				json_array_append_new(cnt, json_pack("{s:s,s:I,s:I}", "node", na, "passed",
-								     (json_int_t)r->passed[i], "decided",
-								     (json_int_t)r->decided[i]));
-			}
-			json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:s,s:b,s:s,s:o}", "auditor_id",
-							     r->auditor_id, "signer", sa,
-							     "evidence_root", er, "tx", tx, "valid",
-							     problems[0] == '\0', "problems", problems,
-							     "counts", cnt));
-		} else {
-			printf("auditor %u signer %s: %s\n  evidence root %s\n  tx %s\n", r->auditor_id,
-			       sa, problems[0] ? problems : "signature, counts, committee, "
-							    "secret and commit verified",
-			       er, tx);
-			for (size_t i = 0; i < r->m && i < m; i++) {
-				char na[43], p[16];
-				chain_address_checksum(na, nodes[i]);
-				pct(p, sizeof(p), r->passed[i], r->decided[i]);
-				printf("    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
-			}
-		}
-		free(problems);
-	}
-	if (opt_json) {
-		char *t = json_dumps(arr, JSON_COMPACT);
-		printf("{\"epoch\":%" PRIu64 ",\"attestations\":%s}\n", opt_epoch, t);
-		free(t);
-	}
-	rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
-out:
-	json_decref(arr);
-	free(nodes);
-	settle_reveals_free(rv, k);
+	int rc;
+	if (!settle_attestations_print(stdout, s.chain, &s.ctx.dom, opt_epoch, opt_json, &bad, &e))
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
 	settle_session_close(&s);
 	return rc;
 }

@@ -1,0 +1,31 @@
+/* views.h: settlement as `assay payouts` and `assay attestations` print it, for storage
+ * providers and explorers. The numbers come from their one home (settle/payouts.h for
+ * payouts, the chain's reveals checked by settle_chain_verify_reveal for attestations);
+ * this is only how they are written: a table, or one JSON object on one line. */
+#ifndef ASSAY_SETTLE_VIEWS_H
+#define ASSAY_SETTLE_VIEWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/util.h"
+
+struct err;
+struct settle_chain;
+struct settle_domain;
+struct settle_payouts;
+
+/* A node's reconciled payouts (settle_payouts_reconcile): per epoch its shards, the
+ * auditor's counts and score, the median, reward, penalty and notes, then whether the
+ * database and the chain agree. */
+void settle_payouts_print(FILE *f, const struct settle_payouts *p, bool json);
+
+/* Every revealed attestation of epoch, each verified against the chain and itself
+ * (signer, counts, committee, secret, commit) with its counts per committee member;
+ * *bad is the number that failed verification. Fails only on a chain read (what was
+ * written by then stays written). */
+bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct settle_domain *dom,
+			       uint64_t epoch, bool json, unsigned *bad, struct err *e) WARN_UNUSED;
+
+#endif
