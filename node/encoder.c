@@ -2,15 +2,21 @@
  * layout). */
 #include "node/encoder.h"
 
+#include <errno.h>
 #include <isa-l/erasure_code.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/bcs.h"
 #include "audit/merkle.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/util.h"
 
 /* One RS(n, k) code: a systematic n × k generator and the ISA-L tables of its n - k parity
  * rows (ec_init_tables lays them out row by row, 32·k bytes each, so a run of parity rows
@@ -694,5 +700,38 @@ bool node_sliver_recover_from_symbols(const struct node_codec *c, const struct a
 out:
 	free(pos);
 	free(data);
+	return ok;
+}
+
+/* Writes DIR/NAME atomically. */
+static bool write_out(const char *dir, const char *name, const uint8_t *data, size_t len,
+		      struct err *e)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	bool ok = write_file_atomic(path, data, len, 0644, e);
+	free(path);
+	return ok;
+}
+
+bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err *e)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_set(e, "cannot create %s: %s", dir, strerror(errno));
+	struct buf bcs = BUF_INIT;
+	audit_metadata_write(&bcs, b->metadata);
+	bool ok = write_out(dir, "metadata.bcs", bcs.data, bcs.len, e);
+	for (uint32_t i = 0; ok && i < b->n; i++)
+		for (int a = 0; ok && a < 2; a++) {
+			enum audit_proof_axis axis = (enum audit_proof_axis)a;
+			char name[64];
+			snprintf(name, sizeof(name), "%s-%u.bcs", audit_proof_axis_name(axis), i);
+			buf_reset(&bcs);
+			audit_sliver_write_parts(&bcs, node_blob_sliver(b, axis, i),
+						 axis == AUDIT_AXIS_PRIMARY ? b->primary_len
+									    : b->secondary_len,
+						 b->symbol_size, (uint16_t)i);
+			ok = write_out(dir, name, bcs.data, bcs.len, e);
+		}
+	buf_free(&bcs);
 	return ok;
 }
