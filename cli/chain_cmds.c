@@ -62,27 +62,18 @@ static int run_calldata(const struct command *cmd, int argc, char **argv)
 	int npos;
 	commands_parse(cmd, local, argc, argv, 1, -1, &pos, &npos);
 	struct err e = {{0}};
-	struct chain_abi_sig *sig = NULL;
-	struct chain_abi_value *args = NULL;
 	struct buf out = BUF_INIT;
-	if (!chain_abi_sig_parse(pos[0], &sig, &e)) {
-		free(pos);
-		cli_usage_error(cmd, "%s", e.msg);
-	}
-	if (!chain_abi_args_parse(sig, pos + 1, (size_t)npos - 1, &args, &e)) {
-		free(pos);
-		chain_abi_sig_free(sig);
-		cli_usage_error(cmd, "%s", e.msg);
-	}
+	bool bad_text;
+	bool ok = chain_abi_calldata_text(pos[0], pos + 1, (size_t)npos - 1, &out, NULL, &bad_text, &e);
 	free(pos);
-	int rc = EXIT_OK;
-	if (chain_abi_encode_call(sig, args, &out, &e))
+	if (!ok && bad_text) {
+		buf_free(&out);
+		cli_usage_error(cmd, "%s", e.msg);
+	}
+	int rc = ok ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
+	if (ok)
 		print_hex(out.data, out.len);
-	else
-		rc = cli_fail(cmd, "%s", e.msg);
 	buf_free(&out);
-	chain_abi_value_free(args);
-	chain_abi_sig_free(sig);
 	return rc;
 }
 
@@ -99,7 +90,7 @@ static bool load_key(const struct command *cmd, struct chain_key **k, struct err
 {
 	if (!key_file == !key_env)
 		cli_usage_error(cmd, "give exactly one of --key-file FILE and --key-env VAR");
-	return key_file ? chain_key_from_file(k, key_file, e) : chain_key_from_env(k, key_env, e);
+	return chain_key_load(k, key_file, key_env, e);
 }
 
 static int run_address(const struct command *cmd, int argc, char **argv)
