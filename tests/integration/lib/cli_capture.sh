@@ -222,6 +222,7 @@ if [ -n "${CLI_CAPTURE_CHAIN:-}" ]; then
 	B epoch advance --key-file "$IN/k0"
 	rpc anvil_mine '[6]'
 	B epoch seed --key-file "$IN/k0"
+	B blob register --key-file "$IN/k3" --blob-id "$(cat "$IN/id-big")" --size 70001 --epochs 3
 	for j in "" --json; do
 		run chain-epoch-status epoch status $j
 		run chain-epoch-status-0 epoch status --epoch 0 $j
@@ -232,6 +233,7 @@ if [ -n "${CLI_CAPTURE_CHAIN:-}" ]; then
 		run chain-stake-status-deleg stake status --node "$n1" --delegator "$d3" $j
 		run chain-stake-status-none stake status --node "$d3" $j
 		run chain-blob-status blob status --blob-id AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA $j
+		run chain-blob-status-reg blob status --blob-id "$(cat "$IN/id-big")" $j
 	done
 	run chain-call chain call --to "$token" "balanceOf(address)(uint256)" "$d3"
 	run chain-call-name chain call --to "$token" "name()(string)"
