@@ -236,3 +236,44 @@ void chain_epoch_status_print(FILE *f, const struct chain_epoch_status *st)
 	fprintf(f, "settlement %s, %u revealed, pool %s\n",
 		chain_epoch_status_name(st->state.status), st->state.revealed, pool);
 }
+
+/* j as one compact line; the reference is dropped. */
+static void print_json(FILE *f, json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	fprintf(f, "%s\n", t ? t : "null");
+	free(t);
+	json_decref(j);
+}
+
+void chain_epoch_advance_print(FILE *f, uint64_t before, uint64_t after,
+			       const struct chain_epoch_info *info, bool json)
+{
+	if (json)
+		print_json(f, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
+					"epoch", (json_int_t)after, "start_time",
+					(json_int_t)info->start_time, "duration",
+					(json_int_t)info->duration, "seed_block",
+					(json_int_t)info->seed_block, "committee_size",
+					(json_int_t)info->committee_size));
+	else
+		fprintf(f, "epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
+			   " committee members, seed from block %" PRIu64 "\n",
+			after, before, info->committee_size, info->seed_block);
+}
+
+void chain_epoch_seed_print(FILE *f, uint64_t epoch, const struct chain_epoch_info *info,
+			    bool sent, bool json)
+{
+	char h[67] = "0x";
+	hex_encode(h + 2, info->seed, 32);
+	if (json)
+		print_json(f, json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)epoch, "seed",
+					h, "seed_block", (json_int_t)info->seed_block, "source",
+					chain_seed_source_name(info->seed_source), "recorded_now",
+					sent));
+	else
+		fprintf(f, "epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", epoch, h,
+			chain_seed_source_name(info->seed_source), info->seed_block,
+			sent ? ": recorded now" : "");
+}

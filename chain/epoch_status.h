@@ -46,6 +46,14 @@ void chain_epoch_status_clear(struct chain_epoch_status *st);
 struct json_t *chain_epoch_status_json(const struct chain_epoch_status *st, uint32_t n_shards);
 void chain_epoch_status_print(FILE *f, const struct chain_epoch_status *st);
 
+/* What `assay epoch advance|seed` print, text or one JSON line: the epochs around the
+ * advance and the new epoch's times, seed block and committee size; the current epoch's
+ * seed, where it came from and whether it was recorded now. */
+void chain_epoch_advance_print(FILE *f, uint64_t before, uint64_t after,
+			       const struct chain_epoch_info *info, bool json);
+void chain_epoch_seed_print(FILE *f, uint64_t epoch, const struct chain_epoch_info *info,
+			    bool sent, bool json);
+
 /* Where an epoch's seed came from (chain_epoch_info.seed_source): pending, blockhash,
  * fallback, genesis. */
 const char *chain_seed_source_name(uint8_t source);

@@ -1,23 +1,17 @@
 /* epoch_cmds.c: assay epoch advance|status: moving the chain's epoch on once it is due,
  * and reading an epoch's times, seed, committee and settlement phases. */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/epoch_status.h"
-#include "chain/rpc.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
-#include "core/buf.h"
 #include "core/config.h"
-#include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
 
 static struct chain_session_opts opts;
 static const char *opt_epoch;
@@ -32,30 +26,14 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_OK;
 	uint64_t before, after;
 	struct chain_epoch_info info;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_epoch_advance(&s, &before, &after, &info, &e))
-		goto fail;
-	if (opts.json) {
-		json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
-				      "epoch", (json_int_t)after, "start_time",
-				      (json_int_t)info.start_time, "duration",
-				      (json_int_t)info.duration, "seed_block",
-				      (json_int_t)info.seed_block, "committee_size",
-				      (json_int_t)info.committee_size);
-		chain_session_print_json(j);
-	} else {
-		printf("epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
-		       " committee members, seed from block %" PRIu64 "\n",
-		       after, before, info.committee_size, info.seed_block);
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		chain_epoch_advance_print(stdout, before, after, &info, opts.json);
 	chain_session_close(&s);
 	return rc;
 }
@@ -70,30 +48,15 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_OK;
 	uint64_t cur;
 	struct chain_epoch_info info;
 	bool sent = false;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_epoch_record_seed(&s, &cur, &info, &sent, &e))
-		goto fail;
-	char h[67] = "0x";
-	hex_encode(h + 2, info.seed, 32);
-	if (opts.json) {
-		json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)cur, "seed", h,
-				      "seed_block", (json_int_t)info.seed_block, "source",
-				      chain_seed_source_name(info.seed_source), "recorded_now", sent);
-		chain_session_print_json(j);
-	} else {
-		printf("epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", cur, h,
-		       chain_seed_source_name(info.seed_source), info.seed_block,
-		       sent ? ": recorded now" : "");
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		chain_epoch_seed_print(stdout, cur, &info, sent, opts.json);
 	chain_session_close(&s);
 	return rc;
 }

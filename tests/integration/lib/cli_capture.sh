@@ -233,6 +233,8 @@ if [ -n "${CLI_CAPTURE_CHAIN:-}" ]; then
 		run chain-stake-status-deleg stake status --node "$n1" --delegator "$d3" $j
 		run chain-stake-status-none stake status --node "$d3" $j
 		run chain-blob-status blob status --blob-id AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA $j
+		run chain-epoch-seed epoch seed --key-file k0 $j
+		run chain-epoch-advance-early epoch advance --key-file k0 $j
 		run chain-blob-status-reg blob status --blob-id "$(cat "$IN/id-big")" $j
 	done
 	run chain-call chain call --to "$token" "balanceOf(address)(uint256)" "$d3"
