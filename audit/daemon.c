@@ -609,3 +609,31 @@ bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct aud
 		f.waiting[0] = '\0';
 	}
 }
+
+bool audit_start_parse(const char *text, enum audit_start *mode, uint64_t *at)
+{
+	*at = 0;
+	if (!text || !strcmp(text, "chain")) {
+		*mode = AUDIT_START_DEFAULT;
+		return true;
+	}
+	if (!strcmp(text, "now")) {
+		*mode = AUDIT_START_NOW;
+		return true;
+	}
+	*mode = AUDIT_START_AT;
+	return parse_u64(text, at);
+}
+
+void audit_daemon_report_print(void *arg, const struct audit_inputs *in,
+			       const struct audit_auditor_report *rep)
+{
+	FILE *f = arg;
+	fprintf(f, "epoch %" PRIu64 ": %" PRIu64 " challenges, %" PRIu64 " decided, %" PRIu64
+		   " attempts sent, %" PRIu64 " resumed from the database, %" PRIu64
+		   " connections opened\n",
+		in->params.epoch, rep->challenges, rep->decided, rep->attempts_sent, rep->resumed,
+		rep->connections);
+	audit_auditor_report_print(f, rep, in->nodes);
+	fflush(f);
+}

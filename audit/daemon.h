@@ -134,6 +134,9 @@ enum audit_start {
 	AUDIT_START_NOW,     /* when the auditor begins the epoch */
 	AUDIT_START_AT,      /* unix ms, the first epoch */
 };
+/* "chain" (or NULL), "now", or unix milliseconds, as `assay audit run --epoch-start`
+ * takes it. False for anything else. */
+bool audit_start_parse(const char *text, enum audit_start *mode, uint64_t *at) WARN_UNUSED;
 
 struct audit_daemon_config {
 	struct audit_schedule_params sched; /* template for audit_inputs_begin */
@@ -156,6 +159,11 @@ struct audit_daemon_config {
 			  const struct audit_auditor_report *rep);
 	void *report_arg;
 };
+
+/* An on_report that writes the epoch's counts and its availability table
+ * (audit_auditor_report_print) to the FILE * in arg, and flushes it. */
+void audit_daemon_report_print(void *arg, const struct audit_inputs *in,
+			       const struct audit_auditor_report *rep);
 
 /* Follows the chain (see above) until *stop, or after one epoch with once. True when it
  * stopped with every result recorded (once: the epoch complete). */

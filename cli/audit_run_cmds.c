@@ -197,35 +197,6 @@ out:
 
 /* ---- run ---- */
 
-static bool parse_start(const char *text, enum audit_start *mode, uint64_t *at)
-{
-	*at = 0;
-	if (!text || !strcmp(text, "chain")) {
-		*mode = AUDIT_START_DEFAULT;
-		return true;
-	}
-	if (!strcmp(text, "now")) {
-		*mode = AUDIT_START_NOW;
-		return true;
-	}
-	*mode = AUDIT_START_AT;
-	return parse_u64(text, at);
-}
-
-/* Each epoch's availability table, on stdout. */
-static void print_report(void *arg, const struct audit_inputs *in,
-			 const struct audit_auditor_report *rep)
-{
-	(void)arg;
-	printf("epoch %" PRIu64 ": %" PRIu64 " challenges, %" PRIu64 " decided, %" PRIu64
-	       " attempts sent, %" PRIu64 " resumed from the database, %" PRIu64
-	       " connections opened\n",
-	       in->params.epoch, rep->challenges, rep->decided, rep->attempts_sent, rep->resumed,
-	       rep->connections);
-	audit_auditor_report_print(stdout, rep, in->nodes);
-	fflush(stdout);
-}
-
 /* The daemon's settings, from the settings table. */
 static void daemon_settings(struct audit_daemon_config *d)
 {
@@ -245,7 +216,8 @@ static void daemon_settings(struct audit_daemon_config *d)
 	d->epoch_ms = settings.audit_epoch_ms;
 	d->poll_ms = settings.audit_poll_ms;
 	d->stop = &commands_stop;
-	d->on_report = print_report;
+	d->on_report = audit_daemon_report_print;
+	d->report_arg = stdout;
 }
 
 /* From the chain (--once: one epoch; else following it), or from the files. */
@@ -323,7 +295,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	struct audit_daemon_config d;
 	daemon_settings(&d);
 	d.once = once;
-	if (!parse_start(start_text, &d.start, &d.start_at))
+	if (!audit_start_parse(start_text, &d.start, &d.start_at))
 		cli_usage_error(cmd, "--epoch-start must be unix milliseconds, \"now\" or \"chain\"");
 	if (settings.audit_window_ms == 0)
 		cli_usage_error(cmd, "--window-ms must be positive");
