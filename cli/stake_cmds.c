@@ -10,7 +10,7 @@
 #include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/rpc.h"
-#include "chain/stake_status.h"
+#include "chain/stake.h"
 #include "chain/u256.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
@@ -23,9 +23,9 @@ static const char *opt_node, *opt_node_key, *opt_endpoint, *opt_amount, *opt_sha
 	*opt_delegator;
 static uint64_t opt_commission;
 static bool opt_all;
-/* Sends one Staking call after an optional approval; prints the outcome. */
-static int send_staking(const struct command *cmd, const char *sig, struct chain_abi_value *args,
-			const struct chain_u256 *approve, const char *done)
+/* Sends r (chain/stake.h) from the key; prints the outcome. */
+static int send_staking(const struct command *cmd, const struct chain_stake_req *r,
+			const char *done)
 {
 	struct err e = {{0}};
 	struct chain_session s;
@@ -33,13 +33,7 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 	struct chain_receipt rcpt;
 	memset(&rcpt, 0, sizeof(rcpt));
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    (approve && !chain_session_approve(&s, s.dep.staking, approve, &e))) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	bool sent = chain_bind_send(s.bind, s.dep.staking, sig, args, cli_name(cmd) + 6, &rcpt, &e);
-	args = NULL; /* taken by chain_bind_send */
-	if (!sent) {
+	    !chain_stake_send(&s, r, cli_name(cmd) + 6, &rcpt, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -52,7 +46,6 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 		printf("%s (%s, block %" PRIu64 ")\n", done, me, rcpt.block_number);
 	rc = EXIT_OK;
 out:
-	chain_abi_value_free(args);
 	chain_receipt_clear(&rcpt);
 	chain_session_close(&s);
 	return rc;
@@ -73,21 +66,15 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t key[20];
-	struct chain_u256 amount;
-	chain_session_address(cmd, "--node-key", opt_node_key, key);
-	chain_session_amount(cmd, "--amount", opt_amount, &amount);
+	struct chain_stake_req r = {.op = CHAIN_STAKE_REGISTER, .endpoint = opt_endpoint};
+	chain_session_address(cmd, "--node-key", opt_node_key, r.node_key);
+	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
 	if (!opt_endpoint || !*opt_endpoint)
 		cli_usage_error(cmd, "--endpoint URL is required");
 	if (opt_commission > 10000)
 		cli_usage_error(cmd, "--commission is in basis points: 0 to 10000");
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_address_new(key));
-	chain_abi_push(a, chain_abi_string_new(opt_endpoint));
-	chain_abi_push(a, chain_abi_uint_new(opt_commission));
-	chain_abi_push(a, chain_abi_u256_new(&amount));
-	return send_staking(cmd, "registerNode(address,string,uint16,uint256)", a, &amount,
-			    "registered: a candidate from the next epoch");
+	r.commission_bps = (uint16_t)opt_commission;
+	return send_staking(cmd, &r, "registered: a candidate from the next epoch");
 }
 
 static int run_delegate(const struct command *cmd, int argc, char **argv)
@@ -101,15 +88,10 @@ static int run_delegate(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	struct chain_u256 amount;
-	chain_session_address(cmd, "--node", opt_node, node);
-	chain_session_amount(cmd, "--amount", opt_amount, &amount);
-	struct chain_abi_value *a = chain_abi_push(
-		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
-		chain_abi_u256_new(&amount));
-	return send_staking(cmd, "delegate(address,uint256)", a, &amount,
-			    "delegated: staked from the next epoch");
+	struct chain_stake_req r = {.op = CHAIN_STAKE_DELEGATE};
+	chain_session_address(cmd, "--node", opt_node, r.node);
+	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
+	return send_staking(cmd, &r, "delegated: staked from the next epoch");
 }
 
 static int run_undelegate(const struct command *cmd, int argc, char **argv)
@@ -123,28 +105,13 @@ static int run_undelegate(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	struct chain_u256 shares;
-	chain_session_address(cmd, "--node", opt_node, node);
+	struct chain_stake_req r = {.op = CHAIN_STAKE_UNDELEGATE, .all = opt_all};
+	chain_session_address(cmd, "--node", opt_node, r.node);
 	if (!opt_shares == !opt_all)
 		cli_usage_error(cmd, "give exactly one of --shares N and --all");
-	if (opt_shares) {
-		chain_session_amount(cmd, "--shares", opt_shares, &shares);
-	} else {
-		struct err e = {{0}};
-		struct chain_session s;
-		struct chain_position p;
-		bool ok = cli_chain_session_open(&s, &opts, true, true, &e) &&
-			  chain_staking_position(s.bind, node, s.me, &p, &e);
-		chain_session_close(&s);
-		if (!ok)
-			return cli_fail(cmd, "%s", e.msg);
-		shares = p.shares;
-	}
-	struct chain_abi_value *a = chain_abi_push(
-		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
-		chain_abi_u256_new(&shares));
-	return send_staking(cmd, "requestWithdrawal(address,uint256)", a, NULL,
+	if (opt_shares)
+		chain_session_amount(cmd, "--shares", opt_shares, &r.amount);
+	return send_staking(cmd, &r,
 			    "withdrawal requested: 'assay stake withdraw' once its epoch is settled");
 }
 
@@ -157,11 +124,9 @@ static int run_withdraw(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	chain_session_address(cmd, "--node", opt_node, node);
-	return send_staking(cmd, "withdraw(address)",
-			    chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)), NULL,
-			    "withdrawn: every settled withdrawal paid out");
+	struct chain_stake_req r = {.op = CHAIN_STAKE_WITHDRAW};
+	chain_session_address(cmd, "--node", opt_node, r.node);
+	return send_staking(cmd, &r, "withdrawn: every settled withdrawal paid out");
 }
 
 static int run_claim(const struct command *cmd, int argc, char **argv)
@@ -172,8 +137,8 @@ static int run_claim(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	return send_staking(cmd, "claimCommission()", NULL, NULL,
-			    "commission claimed by the operator");
+	struct chain_stake_req r = {.op = CHAIN_STAKE_CLAIM};
+	return send_staking(cmd, &r, "commission claimed by the operator");
 }
 
 static int run_status(const struct command *cmd, int argc, char **argv)

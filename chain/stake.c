@@ -1,5 +1,5 @@
-/* stake_status.c: nodes and delegators as Staking has them (see stake_status.h). */
-#include "chain/stake_status.h"
+/* stake.c: nodes and delegators on Staking (see stake.h). */
+#include "chain/stake.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -7,8 +7,55 @@
 
 #include "chain/abi.h"
 #include "chain/bindings.h"
+#include "chain/session.h"
 #include "chain/u256.h"
 #include "core/err.h"
+
+bool chain_stake_send(struct chain_session *s, const struct chain_stake_req *r,
+		      const char *purpose, struct chain_receipt *rcpt, struct err *e)
+{
+	static const char *const sigs[] = {
+		[CHAIN_STAKE_REGISTER] = "registerNode(address,string,uint16,uint256)",
+		[CHAIN_STAKE_DELEGATE] = "delegate(address,uint256)",
+		[CHAIN_STAKE_UNDELEGATE] = "requestWithdrawal(address,uint256)",
+		[CHAIN_STAKE_WITHDRAW] = "withdraw(address)",
+		[CHAIN_STAKE_CLAIM] = "claimCommission()",
+	};
+	struct chain_u256 shares = r->amount;
+	if (r->op == CHAIN_STAKE_UNDELEGATE && r->all) {
+		struct chain_position p;
+		if (!chain_staking_position(s->bind, r->node, s->me, &p, e))
+			return false;
+		shares = p.shares;
+	}
+	struct chain_abi_value *a = NULL;
+	switch (r->op) {
+	case CHAIN_STAKE_REGISTER:
+		a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_address_new(r->node_key));
+		chain_abi_push(a, chain_abi_string_new(r->endpoint));
+		chain_abi_push(a, chain_abi_uint_new(r->commission_bps));
+		chain_abi_push(a, chain_abi_u256_new(&r->amount));
+		break;
+	case CHAIN_STAKE_DELEGATE:
+	case CHAIN_STAKE_UNDELEGATE:
+		a = chain_abi_push(chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(r->node)),
+				   chain_abi_u256_new(r->op == CHAIN_STAKE_DELEGATE ? &r->amount : &shares));
+		break;
+	case CHAIN_STAKE_WITHDRAW:
+		a = chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(r->node));
+		break;
+	case CHAIN_STAKE_CLAIM:
+		break;
+	}
+	bool approve = r->op == CHAIN_STAKE_REGISTER || r->op == CHAIN_STAKE_DELEGATE;
+	if (approve && !chain_session_approve(s, s->dep.staking, &r->amount, e)) {
+		chain_abi_value_free(a);
+		return false;
+	}
+	/* chain_bind_send takes a */
+	return chain_bind_send(s->bind, s->dep.staking, sigs[r->op], a, purpose, rcpt, e);
+}
 
 static bool node_json(struct chain_bind *b, const uint8_t node[20], json_t **out, struct err *e)
 {
