@@ -174,58 +174,16 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 		json_decref(j);
 		return EXIT_FAIL;
 	}
-	struct settle_reveal *rv = NULL;
-	size_t k = 0;
-	struct buf rec = BUF_INIT;
 	struct settle_record r;
-	json_t *proof = json_object_get(j, "proof");
-	size_t plen = json_array_size(proof);
-	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32];
-	const char *rh = json_string_value(json_object_get(j, "record"));
-	json_t *ji = json_object_get(j, "index"), *jc = json_object_get(j, "count");
-	if (!rh || !json_is_integer(ji) || !json_is_integer(jc) || !json_is_array(proof) ||
-	    plen > SETTLE_EVIDENCE_MAX_DEPTH || !hex_decode_buf(&rec, rh, &e) ||
-	    !settle_record_decode(rec.data, rec.len, &r, &e)) {
-		cli_fail(cmd, "the proof is not one 'assay evidence prove' prints: %s", e.msg);
-		goto out;
-	}
-	for (size_t i = 0; i < plen; i++)
-		if (!hex_decode_exact(path[i], 32, json_string_value(json_array_get(proof, i)), &e)) {
-			cli_fail(cmd, "proof step %zu: %s", i, e.msg);
-			goto out;
-		}
-	if (!settle_chain_reveals(s.chain, r.epoch, false, &rv, &k, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	for (size_t i = 0; i < k; i++) {
-		uint8_t signer[20], payee[20];
-		bool active;
-		if (!chain_settlement_auditor(settle_chain_bind(s.chain), rv[i].auditor_id, signer,
-					      payee, &active, &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (memcmp(signer, r.auditor, 20))
-			continue;
-		if (!settle_evidence_verify(rv[i].evidence_root, (size_t)json_integer_value(jc),
-					    (size_t)json_integer_value(ji), &r,
-					    (const uint8_t(*)[32])path, plen, &e)) {
-			cli_fail(cmd, "the record does not prove against auditor %u's evidence root "
-				      "on chain: %s",
-				 rv[i].auditor_id, e.msg);
-			goto out;
-		}
+	uint8_t auditor_id;
+	if (settle_evidence_proof_verify(s.chain, j, &r, &auditor_id, &e)) {
 		printf("verified: epoch %" PRIu64 " seq %" PRIu64 " (%s) is in auditor %u's revealed "
 		       "evidence\n",
-		       r.epoch, r.seq, audit_outcome_name(r.outcome), rv[i].auditor_id);
+		       r.epoch, r.seq, audit_outcome_name(r.outcome), auditor_id);
 		rc = EXIT_OK;
-		goto out;
+	} else {
+		cli_fail(cmd, "%s", e.msg);
 	}
-	cli_fail(cmd, "no reveal on chain for epoch %" PRIu64 " by the record's auditor", r.epoch);
-out:
-	buf_free(&rec);
-	settle_reveals_free(rv, k);
 	settle_session_close(&s);
 	json_decref(j);
 	return rc;

@@ -4,12 +4,16 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chain/abi.h"
+#include "chain/bindings.h"
 #include "chain/u256.h"
+#include "core/buf.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "settle/chainio.h"
+#include "settle/evidence.h"
 #include "settle/payouts.h"
 
 static void hex0x(char *out, const uint8_t *d, size_t n)
@@ -161,6 +165,65 @@ bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct set
 out:
 	json_decref(arr);
 	free(nodes);
+	settle_reveals_free(rv, k);
+	return ok;
+}
+
+/* ---- evidence verify ---- */
+
+/* The proof's record, index, count and path; false with a sentence when malformed. */
+static bool proof_parse(json_t *j, struct settle_record *r, size_t *index, size_t *count,
+			uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32], size_t *plen, struct err *e)
+{
+	struct buf rec = BUF_INIT;
+	json_t *proof = json_object_get(j, "proof");
+	*plen = json_array_size(proof);
+	const char *rh = json_string_value(json_object_get(j, "record"));
+	json_t *ji = json_object_get(j, "index"), *jc = json_object_get(j, "count");
+	bool ok = rh && json_is_integer(ji) && json_is_integer(jc) && json_is_array(proof) &&
+		  *plen <= SETTLE_EVIDENCE_MAX_DEPTH && hex_decode_buf(&rec, rh, e) &&
+		  settle_record_decode(rec.data, rec.len, r, e);
+	buf_free(&rec);
+	if (!ok)
+		return err_prefix(e, "the proof is not one 'assay evidence prove' prints: ");
+	*index = (size_t)json_integer_value(ji);
+	*count = (size_t)json_integer_value(jc);
+	for (size_t i = 0; i < *plen; i++)
+		if (!hex_decode_exact(path[i], 32, json_string_value(json_array_get(proof, i)), e))
+			return err_prefix(e, "proof step %zu: ", i);
+	return true;
+}
+
+bool settle_evidence_proof_verify(struct settle_chain *c, json_t *proof, struct settle_record *r,
+				  uint8_t *auditor_id, struct err *e)
+{
+	uint8_t path[SETTLE_EVIDENCE_MAX_DEPTH][32];
+	size_t index = 0, count = 0, plen = 0, k = 0;
+	struct settle_reveal *rv = NULL;
+	if (!proof_parse(proof, r, &index, &count, path, &plen, e) ||
+	    !settle_chain_reveals(c, r->epoch, false, &rv, &k, e))
+		return false;
+	bool ok = false, found = false;
+	for (size_t i = 0; !found && i < k; i++) {
+		uint8_t signer[20], payee[20];
+		bool active;
+		if (!chain_settlement_auditor(settle_chain_bind(c), rv[i].auditor_id, signer, payee,
+					      &active, e))
+			goto out;
+		if (memcmp(signer, r->auditor, 20))
+			continue;
+		found = true;
+		*auditor_id = rv[i].auditor_id;
+		ok = settle_evidence_verify(rv[i].evidence_root, count, index, r,
+					    (const uint8_t(*)[32])path, plen, e);
+		if (!ok)
+			err_prefix(e, "the record does not prove against auditor %u's evidence root "
+				      "on chain: ",
+				   rv[i].auditor_id);
+	}
+	if (!found)
+		err_set(e, "no reveal on chain for epoch %" PRIu64 " by the record's auditor", r->epoch);
+out:
 	settle_reveals_free(rv, k);
 	return ok;
 }

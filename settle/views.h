@@ -1,5 +1,5 @@
-/* views.h: settlement as `assay payouts` and `assay attestations` print it, for storage
- * providers and explorers. The numbers come from their one home (settle/payouts.h for
+/* views.h: settlement as `assay payouts`, `assay attestations` and `assay evidence verify`
+ * show it, for storage providers and explorers. The numbers come from their one home (settle/payouts.h for
  * payouts, the chain's reveals checked by settle_chain_verify_reveal for attestations);
  * this is only how they are written: a table, or one JSON object on one line. */
 #ifndef ASSAY_SETTLE_VIEWS_H
@@ -15,6 +15,8 @@ struct err;
 struct settle_chain;
 struct settle_domain;
 struct settle_payouts;
+struct settle_record;
+struct json_t;
 
 /* A node's reconciled payouts (settle_payouts_reconcile): per epoch its shards, the
  * auditor's counts and score, the median, reward, penalty and notes, then whether the
@@ -27,5 +29,13 @@ void settle_payouts_print(FILE *f, const struct settle_payouts *p, bool json);
  * written by then stays written). */
 bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct settle_domain *dom,
 			       uint64_t epoch, bool json, unsigned *bad, struct err *e) WARN_UNUSED;
+
+/* Checks a proof as `assay evidence prove` prints it (the JSON object proof): its record
+ * against the evidence root that the record's auditor revealed on chain for the record's
+ * epoch. On success *rec is the record and *auditor_id that auditor's id. Fails with a
+ * sentence: the proof malformed, no such reveal, or a record that does not prove. */
+bool settle_evidence_proof_verify(struct settle_chain *c, struct json_t *proof,
+				  struct settle_record *rec, uint8_t *auditor_id,
+				  struct err *e) WARN_UNUSED;
 
 #endif

@@ -259,6 +259,14 @@ if [ -n "${CLI_CAPTURE_CHAIN:-}" ]; then
 		run chain-epoch-advance epoch advance --key-file k0 $j
 	done
 	RUN_PRE=
+	echo '{"record":"0x00","index":0,"count":1,"proof":[]}' >"$IN/proof-short.json"
+	echo '{"index":0,"count":1,"proof":[]}' >"$IN/proof-norecord.json"
+	echo 'not json' >"$IN/proof-bad.json"
+	for f in proof-short proof-norecord proof-bad proof-none; do
+		run "chain-evidence-verify-$f" evidence verify "$f.json"
+	done
+	run chain-attestations attestations --epoch 0
+	run chain-attestations-json attestations --epoch 0 --json
 	run chain-call chain call --to "$token" "balanceOf(address)(uint256)" "$d3"
 	run chain-call-name chain call --to "$token" "name()(string)"
 fi
