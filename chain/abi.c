@@ -1509,3 +1509,11 @@ bool chain_abi_format_output(const struct chain_abi_sig *sig, const uint8_t *dat
 	chain_abi_value_free(ret);
 	return true;
 }
+
+bool chain_cast_bytes(struct buf *out, const char *in, struct err *e)
+{
+	if (in[0] == '0' && in[1] == 'x')
+		return hex_decode_buf(out, in, e);
+	buf_append_str(out, in);
+	return true;
+}

@@ -129,6 +129,10 @@ bool chain_abi_encode(const struct chain_abi_type *t, const struct chain_abi_val
 /* Calldata: selector followed by the encoded arguments. */
 bool chain_abi_encode_call(const struct chain_abi_sig *sig, const struct chain_abi_value *args,
 			   struct buf *out, struct err *e) WARN_UNUSED;
+/* An input that may be bytes, as cast reads it (keccak, messages to sign): 0x-prefixed
+ * is the bytes its hex spells, anything else (0X too) its text. Appends to out; fails only
+ * on 0x followed by what is not hex. */
+bool chain_cast_bytes(struct buf *out, const char *in, struct err *e) WARN_UNUSED;
 /* Calldata from text, as `cast calldata` takes it: the signature ("f(uint256)", return
  * types allowed) and one text per input (chain_abi_value_parse). Appends to out; *sig
  * (when sig is not NULL) is the parsed signature, the caller's to free. On failure

@@ -39,17 +39,14 @@ static int run_keccak(const struct command *cmd, int argc, char **argv)
 	struct buf b = BUF_INIT;
 	struct err e = {{0}};
 	uint8_t h[32];
-	/* As cast does: 0x-prefixed input is bytes, anything else (0X too) is text. */
-	if (!text && in[0] == '0' && in[1] == 'x') {
-		if (!hex_decode_buf(&b, in, &e)) {
-			buf_free(&b);
-			cli_usage_error(cmd, "INPUT starts with 0x but is not hex: %s (use --text to hash it as text)",
-					e.msg);
-		}
-		chain_keccak256(h, b.data, b.len);
-	} else {
-		chain_keccak256(h, in, strlen(in));
+	if (text) {
+		buf_append_str(&b, in);
+	} else if (!chain_cast_bytes(&b, in, &e)) {
+		buf_free(&b);
+		cli_usage_error(cmd, "INPUT starts with 0x but is not hex: %s (use --text to hash it as text)",
+				e.msg);
 	}
+	chain_keccak256(h, b.data, b.len);
 	buf_free(&b);
 	print_hex(h, 32);
 	return EXIT_OK;
@@ -216,13 +213,8 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 		if (!hex_decode_exact(digest, 32, msg, &e))
 			cli_usage_error(cmd, "with --no-hash, MESSAGE must be 32 bytes of 0x-hex: %s", e.msg);
 	} else {
-		/* As cast does: 0x-prefixed messages are the bytes they spell. */
-		if (msg[0] == '0' && msg[1] == 'x') {
-			if (!hex_decode_buf(&b, msg, &e))
-				cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
-		} else {
-			buf_append_str(&b, msg);
-		}
+		if (!chain_cast_bytes(&b, msg, &e))
+			cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
 		chain_eip191_hash(b.data, b.len, digest);
 		buf_free(&b);
 	}

@@ -94,6 +94,11 @@ done
 run keccak-hex chain keccak 0x00ff
 run keccak-text chain keccak --text hello
 run keccak-empty chain keccak ""
+run keccak-badhex chain keccak 0xzz
+run keccak-0X chain keccak 0Xff
+run keccak-text-hex chain keccak --text 0x00
+run sign-badhex chain sign --key-file key 0xzz
+run sign-hex chain sign --key-file key 0x00ff
 for args in "transfer(address,uint256) 0x70997970c51812dc3a010c7d01b50e0d17dc79c8 5" \
 	"f(uint8[],string,(bool,bytes32)) [1,2,3] hi (true,0x$(printf '%064d' 1))" \
 	"g()" "h(uint8) 300" "bad(" "f(uint256) notanumber" "f(address) 0x12" "f(int8) -128" \
