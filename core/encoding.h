@@ -28,8 +28,10 @@ void base64url_encode(char *out, const uint8_t *data, size_t len); /* out: encod
 /* Strict: rejects padding, other alphabets, and non-canonical trailing bits. */
 bool base64url_decode(struct buf *out, const char *text, struct err *e) WARN_UNUSED;
 
-/* Writes s to f as a JSON string: quotes, backslashes and control characters (as \u00XX)
- * escaped. For text from outside, such as an endpoint an operator registered on chain. */
+/* s as a JSON string: quotes, backslashes and control characters (as \u00XX) escaped.
+ * For text from outside, such as an endpoint an operator registered on chain. Appended
+ * to b, or written to f. */
+void json_string_append(struct buf *b, const char *s);
 void json_string_write(FILE *f, const char *s);
 
 #endif
