@@ -45,6 +45,21 @@ struct input_opts {
 	uint64_t epoch;       /* EPOCH_UNSET: not given */
 };
 
+/* The option rows plan and run share: where the inputs come from, who audits. */
+#define INPUT_OPTS(o)                                                                          \
+	{"committee", 0, OPT_STRING, &(o).committee, "FILE",                                    \
+	 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "        \
+	 "chain; without it everything comes from the chain (--rpc-url, --deployment)",         \
+	 NULL, false},                                                                         \
+	{"blobs", 0, OPT_STRING, &(o).blobs, "FILE",                                            \
+	 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},                      \
+	{"seed", 0, OPT_STRING, &(o).seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},  \
+	{"key-file", 0, OPT_STRING, &(o).key_file, "FILE",                                      \
+	 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "     \
+	 "(settle/secret.h) and the address is its own", NULL, false},                         \
+	{"auditor", 0, OPT_STRING, &(o).auditor, "ADDR",                                        \
+	 "the auditor's signing address (default: the auditor-address setting)", NULL, false}
+
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
 static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
@@ -140,18 +155,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		{"epoch", 0, OPT_U64, &io.epoch, "N",
 		 "the epoch (default: from the chain, the current one; with --committee, 0)", NULL,
 		 false},
-		{"committee", 0, OPT_STRING, &io.committee, "FILE",
-		 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "
-		 "chain; without it everything comes from the chain (--rpc-url, --deployment)",
-		 NULL, false},
-		{"blobs", 0, OPT_STRING, &io.blobs, "FILE",
-		 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},
-		{"seed", 0, OPT_STRING, &io.seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},
-		{"key-file", 0, OPT_STRING, &io.key_file, "FILE",
-		 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "
-		 "(settle/secret.h) and the address is its own", NULL, false},
-		{"auditor", 0, OPT_STRING, &io.auditor, "ADDR",
-		 "the auditor's signing address (default: the auditor-address setting)", NULL, false},
+		INPUT_OPTS(io),
 		{"secret", 0, OPT_STRING, &io.secret, "HEX",
 		 "the epoch's revealed secret (else derived from --secret-file)", NULL, false},
 		{"json", 0, OPT_BOOL, &json, NULL, "print every challenge as JSON", NULL, false},
@@ -262,18 +266,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		{"once", 0, OPT_BOOL, &once, NULL,
 		 "run the epoch's schedule to completion, print the table, exit (cron, tests)", NULL,
 		 false},
-		{"committee", 0, OPT_STRING, &io.committee, "FILE",
-		 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "
-		 "chain; without it everything comes from the chain (--rpc-url, --deployment)",
-		 NULL, false},
-		{"blobs", 0, OPT_STRING, &io.blobs, "FILE",
-		 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},
-		{"seed", 0, OPT_STRING, &io.seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},
-		{"key-file", 0, OPT_STRING, &io.key_file, "FILE",
-		 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "
-		 "(settle/secret.h) and the address is its own", NULL, false},
-		{"auditor", 0, OPT_STRING, &io.auditor, "ADDR",
-		 "the auditor's signing address (default: the auditor-address setting)", NULL, false},
+		INPUT_OPTS(io),
 		{"epoch-start", 0, OPT_STRING, &start_text, "MS|now|chain",
 		 "when the epoch's schedule starts: unix milliseconds (the first epoch), now (each "
 		 "epoch when the auditor begins it), chain (the chain's epoch start; the default "
