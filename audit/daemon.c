@@ -637,3 +637,37 @@ void audit_daemon_report_print(void *arg, const struct audit_inputs *in,
 	audit_auditor_report_print(f, rep, in->nodes);
 	fflush(f);
 }
+
+bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t confirmations,
+		      struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	if (!chain_reader_new(&c->reader, s->rpc, &s->dep, NULL, confirmations ? confirmations : 1,
+			      0, e))
+		return false;
+	c->session = s;
+	c->confirmations = confirmations;
+	return true;
+}
+
+void audit_chain_close(struct audit_chain *c)
+{
+	chain_reader_free(c->reader);
+	memset(c, 0, sizeof(*c));
+}
+
+bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_params *tmpl,
+		       const struct audit_identity *id, const struct audit_chain *c,
+		       const struct audit_chaincache *cache, bool given, uint64_t epoch,
+		       struct err *e)
+{
+	enum audit_ready ready;
+	uint64_t cur, fin;
+	if (!audit_chain_now(c, &cur, &fin, e))
+		return false;
+	if (!given)
+		epoch = cur;
+	return audit_inputs_begin(in, tmpl, id, epoch, e) &&
+	       audit_inputs_from_chain(in, c, cache, epoch, cur, fin, &ready, e) &&
+	       ready == AUDIT_READY;
+}

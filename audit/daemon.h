@@ -89,6 +89,12 @@ struct audit_chain {
 	uint64_t confirmations; /* the reader's depth, for messages */
 };
 
+/* c on the session s (lent) with a reader of its own, confirmations blocks deep (0: 1);
+ * audit_chain_close frees the reader. */
+bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t confirmations,
+		      struct err *e) WARN_UNUSED;
+void audit_chain_close(struct audit_chain *c);
+
 /* The current epoch as of the finalized block, and that block. */
 bool audit_chain_now(const struct audit_chain *c, uint64_t *cur, uint64_t *fin,
 		     struct err *e) WARN_UNUSED;
@@ -106,6 +112,13 @@ enum audit_ready {
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
 			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
 			     uint64_t fin, enum audit_ready *ready, struct err *e) WARN_UNUSED;
+/* What `audit plan` schedules from the chain: audit_inputs_begin and
+ * audit_inputs_from_chain for epoch (the current one unless given); fails unless the
+ * epoch is ready. */
+bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_params *tmpl,
+		       const struct audit_identity *id, const struct audit_chain *c,
+		       const struct audit_chaincache *cache, bool given, uint64_t epoch,
+		       struct err *e) WARN_UNUSED;
 
 /* ---- /metrics and /healthz ---- */
 

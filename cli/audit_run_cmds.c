@@ -93,7 +93,6 @@ static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
 /* The chain: a read-only session on the deployment and a reader. */
 struct chain_src {
 	struct chain_session s;
-	struct chain_reader *r;
 	struct audit_chain c;
 };
 
@@ -102,19 +101,17 @@ static bool chain_src_open(struct chain_src *c, struct err *e)
 	struct chain_session_opts so;
 	memset(&so, 0, sizeof(so));
 	memset(c, 0, sizeof(*c));
-	uint64_t conf = settings.confirmations ? settings.confirmations : 1;
 	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
-	    !chain_reader_new(&c->r, c->s.rpc, &c->s.dep, NULL, conf, 0, e))
+	    !audit_chain_open(&c->c, &c->s, settings.confirmations, e))
 		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
 				     "(--rpc-url %s, --deployment %s): ",
 				  settings.rpc_url, settings.deployment);
-	c->c = (struct audit_chain){&c->s, c->r, settings.confirmations};
 	return true;
 }
 
 static void chain_src_close(struct chain_src *c)
 {
-	chain_reader_free(c->r);
+	audit_chain_close(&c->c);
 	chain_session_close(&c->s);
 	memset(c, 0, sizeof(*c));
 }
@@ -133,15 +130,9 @@ static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struc
 	struct audit_chaincache cache = {0};
 	if (st)
 		db_auditstore_chaincache(st, &cache);
-	enum audit_ready ready;
-	uint64_t cur, fin;
-	uint64_t epoch;
-	if (!chain_src_open(src, e) || !audit_chain_now(&src->c, &cur, &fin, e))
-		return false;
-	epoch = io->epoch == EPOCH_UNSET ? cur : io->epoch;
-	return ident_open(id, io, e) && audit_inputs_begin(in, &tmpl, &id->id, epoch, e) &&
-	       audit_inputs_from_chain(in, &src->c, &cache, epoch, cur, fin, &ready, e) &&
-	       ready == AUDIT_READY;
+	return chain_src_open(src, e) && ident_open(id, io, e) &&
+	       audit_inputs_plan(in, &tmpl, &id->id, &src->c, &cache, io->epoch != EPOCH_UNSET,
+				 io->epoch, e);
 }
 
 /* ---- plan ---- */

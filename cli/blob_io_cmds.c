@@ -54,11 +54,8 @@ static void progress_end(void *arg)
 static void save_for_retry(const struct chain_session_opts *o, const struct node_publish_result *r)
 {
 	char conf_path[512];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(conf_path, sizeof(conf_path), "%s/assay-confirmations-%s.json",
-		 tmp && *tmp ? tmp : "/tmp", r->blob_id_text);
 	struct err se = {{0}};
-	bool saved = node_confirmations_save(conf_path, r->confirmations, r->nconfirmations, &se);
+	bool saved = node_publish_save_confirmations(r, conf_path, sizeof(conf_path), &se);
 	if (r->stage == NODE_PUBLISH_TOO_FEW_CONFIRMED) {
 		if (saved)
 			fprintf(stderr, "the confirmations so far are in %s; run 'assay blob put' "

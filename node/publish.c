@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "node/client.h"
 #include "node/committee.h"
+#include "node/confirmations.h"
 #include "node/encoder.h"
 #include "node/follow.h"
 
@@ -426,6 +427,15 @@ void node_publish_result_clear(struct node_publish_result *r)
 		return;
 	free(r->confirmations);
 	memset(r, 0, sizeof(*r));
+}
+
+bool node_publish_save_confirmations(const struct node_publish_result *r, char *path,
+				     size_t len, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, len, "%s/assay-confirmations-%s.json", tmp && *tmp ? tmp : "/tmp",
+		 r->blob_id_text);
+	return node_confirmations_save(path, r->confirmations, r->nconfirmations, e);
 }
 
 static bool all_zero(const uint8_t h[32])
