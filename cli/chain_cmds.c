@@ -201,14 +201,8 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 	struct buf b = BUF_INIT;
 	uint8_t digest[32];
 	if (typed) {
-		uint8_t *json = NULL;
-		size_t len = 0;
-		if (!read_file(msg, 1 << 20, &json, &len, &e))
+		if (!chain_eip712_hash_file(msg, digest, &e))
 			return cli_fail(cmd, "%s", e.msg);
-		bool ok = chain_eip712_hash_json((const char *)json, len, digest, &e);
-		free(json);
-		if (!ok)
-			return cli_fail(cmd, "%s: %s", msg, e.msg);
 	} else if (no_hash) {
 		if (!hex_decode_exact(digest, 32, msg, &e))
 			cli_usage_error(cmd, "with --no-hash, MESSAGE must be 32 bytes of 0x-hex: %s", e.msg);

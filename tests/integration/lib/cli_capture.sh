@@ -117,6 +117,7 @@ run sign-nohash chain sign --key-file key --no-hash 0x$(printf '%064d' 5)
 run sign-nohash-bad chain sign --key-file key --no-hash 0x12
 run sign-typed chain sign --key-file key --typed-data typed.json
 run sign-typed-missing chain sign --key-file key --typed-data nosuch.json
+run sign-typed-bad chain sign --key-file key --typed-data committee.json
 for args in "--chain-id 1 --nonce 0 --to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8 --gas-limit 21000 --max-fee 100 --priority-fee 1" \
 	"--chain-id 31337 --nonce 5 --create --data 0x6000 --gas-limit 100000 --max-fee 7 --priority-fee 2 --value 9" \
 	"--chain-id 1 --nonce 0 --gas-limit 21000 --max-fee 100 --priority-fee 1" \
