@@ -37,41 +37,13 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--out DIR is required");
 
 	struct err e = {{0}};
-	struct node_codec *codec = NULL;
-	struct node_blob *b = NULL;
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int rc = EXIT_FAIL;
-
-	if (!node_codec_new((uint32_t)shards, &codec, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	uint64_t max = audit_max_blob_size(node_codec_params(codec));
-	if (!read_file(file, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &e)) {
-		rc = cli_fail(cmd, "%s (a blob for %llu shards holds at most %llu bytes)", e.msg,
-			      (unsigned long long)shards, (unsigned long long)max);
-		goto out;
-	}
-	if (!node_encode(codec, data, len, &b, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	if (!node_blob_write_dir(b, out_dir, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
+	uint8_t id[AUDIT_DIGEST_LEN];
+	if (!node_encode_file((uint32_t)shards, file, out_dir, id, &e))
+		return cli_fail(cmd, "%s", e.msg);
 	char text[AUDIT_BLOB_ID_TEXT_LEN + 1];
-	audit_blob_id_text(text, b->blob_id);
-	log_info("encoded %zu bytes for %llu shards: symbol size %u, %u pairs written to %s", len,
-		 (unsigned long long)shards, b->symbol_size, b->n, out_dir);
+	audit_blob_id_text(text, id);
 	printf("%s\n", text);
-	rc = EXIT_OK;
-out:
-	free(data);
-	node_blob_free(b);
-	node_codec_free(codec);
-	return rc;
+	return EXIT_OK;
 }
 
 static int run_id(const struct command *cmd, int argc, char **argv)

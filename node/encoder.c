@@ -16,6 +16,7 @@
 #include "audit/merkle.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/util.h"
 
 /* One RS(n, k) code: a systematic n × k generator and the ISA-L tables of its n - k parity
@@ -733,5 +734,35 @@ bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err 
 			ok = write_out(dir, name, bcs.data, bcs.len, e);
 		}
 	buf_free(&bcs);
+	return ok;
+}
+
+bool node_encode_file(uint32_t n, const char *path, const char *dir,
+		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
+{
+	struct node_codec *codec = NULL;
+	struct node_blob *b = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool ok = false;
+	if (!node_codec_new(n, &codec, e))
+		return false;
+	uint64_t max = audit_max_blob_size(node_codec_params(codec));
+	struct err re = {{0}};
+	if (!read_file(path, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &re)) {
+		err_set(e, "%s (a blob for %u shards holds at most %llu bytes)", re.msg, n,
+			(unsigned long long)max);
+		goto out;
+	}
+	if (!node_encode(codec, data, len, &b, e) || !node_blob_write_dir(b, dir, e))
+		goto out;
+	memcpy(id, b->blob_id, AUDIT_DIGEST_LEN);
+	log_info("encoded %zu bytes for %u shards: symbol size %u, %u pairs written to %s", len, n,
+		 b->symbol_size, b->n, dir);
+	ok = true;
+out:
+	free(data);
+	node_blob_free(b);
+	node_codec_free(codec);
 	return ok;
 }
