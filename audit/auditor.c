@@ -1172,6 +1172,23 @@ static bool all_decided(const struct engine *g)
 	return g->rep->decided == g->sched.nchallenges;
 }
 
+bool audit_auditor_schedule(const struct audit_schedule_params *p,
+			    const struct audit_auditor_node *nodes, size_t nnodes,
+			    const struct audit_schedule_blob *blobs, size_t nblobs, bool lazy,
+			    struct audit_schedule *out, struct err *e)
+{
+	struct audit_schedule_node *sn = xcalloc(nnodes ? nnodes : 1, sizeof(*sn));
+	for (size_t i = 0; i < nnodes; i++) {
+		memcpy(sn[i].id, nodes[i].id, 20);
+		sn[i].shards = nodes[i].shards;
+		sn[i].nshards = nodes[i].nshards;
+	}
+	bool built = lazy ? audit_schedule_build_lazy(p, sn, nnodes, blobs, nblobs, out, e)
+			  : audit_schedule_build(p, sn, nnodes, blobs, nblobs, out, e);
+	free(sn);
+	return built;
+}
+
 bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		       struct audit_auditor_report *rep, struct err *e)
 {
@@ -1206,16 +1223,8 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 	bool ok = false;
 	g->retry_min = UINT64_MAX;
 
-	struct audit_schedule_node *sn = xcalloc(cfg->nnodes ? cfg->nnodes : 1, sizeof(*sn));
-	for (size_t i = 0; i < cfg->nnodes; i++) {
-		memcpy(sn[i].id, cfg->nodes[i].id, 20);
-		sn[i].shards = cfg->nodes[i].shards;
-		sn[i].nshards = cfg->nodes[i].nshards;
-	}
-	bool built =
-		audit_schedule_build_lazy(sp, sn, cfg->nnodes, cfg->blobs, cfg->nblobs, &g->sched, e);
-	free(sn);
-	if (!built)
+	if (!audit_auditor_schedule(sp, cfg->nodes, cfg->nnodes, cfg->blobs, cfg->nblobs, true,
+				    &g->sched, e))
 		goto out;
 	g->st = xcalloc(g->sched.nchallenges ? g->sched.nchallenges : 1, sizeof(*g->st));
 	g->md = xcalloc(cfg->nblobs ? cfg->nblobs : 1, sizeof(*g->md));

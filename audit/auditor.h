@@ -51,6 +51,7 @@ struct err;
 struct audit_metrics;
 struct audit_schedule_params;
 struct audit_schedule_blob;
+struct audit_schedule;
 
 /* A committee member as the auditor sees it. */
 struct audit_auditor_node {
@@ -146,6 +147,13 @@ struct audit_auditor_report {
 bool audit_auditor_run(const struct audit_auditor_config *cfg,
 		       struct audit_auditor_report *report, struct err *e) WARN_UNUSED;
 void audit_auditor_report_clear(struct audit_auditor_report *r);
+/* The schedule the engine runs for these nodes and blobs (audit/schedule.h on the nodes'
+ * ids and shards): what `assay audit plan` prints. lazy: without the array of challenges
+ * (audit_schedule_build_lazy), as the engine runs it; the plan wants them all. */
+bool audit_auditor_schedule(const struct audit_schedule_params *p,
+			    const struct audit_auditor_node *nodes, size_t nnodes,
+			    const struct audit_schedule_blob *blobs, size_t nblobs, bool lazy,
+			    struct audit_schedule *out, struct err *e) WARN_UNUSED;
 /* The availability table: node, challenges, decided, passed, score %, outcomes. Score is
  * passed / (decided - auditor_error). */
 void audit_auditor_report_print(FILE *f, const struct audit_auditor_report *r,

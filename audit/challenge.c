@@ -12,6 +12,7 @@
 
 #include "audit/blob.h"
 #include "core/buf.h"
+#include "core/encoding.h"
 #include "core/err.h"
 
 static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {
@@ -489,4 +490,43 @@ out:
 	free(base);
 	free(url);
 	return r->outcome == AUDIT_OUTCOME_PASS;
+}
+
+void audit_challenge_req_print(FILE *f, const struct audit_challenge_req *c,
+			       const struct audit_challenge_req_result *r, const char *blob,
+			       const char *symbol, bool json)
+{
+	bool pass = r->outcome == AUDIT_OUTCOME_PASS;
+	if (!json) {
+		fprintf(f, "%s", audit_outcome_name(r->outcome));
+		if (r->http_status && !pass)
+			fprintf(f, " (HTTP %ld%s)", r->http_status, r->transient ? ", transient" : "");
+		fprintf(f, " in %llu ms", (unsigned long long)r->latency_ms);
+		if (!pass)
+			fprintf(f, ": %s", r->detail);
+		fprintf(f, "\n");
+		return;
+	}
+	fprintf(f, "{\"outcome\":\"%s\",\"latency_ms\":%llu,\"symbol_latency_ms\":%llu,"
+		   "\"http_status\":%ld,\"transient\":%s,\"node\":",
+		audit_outcome_name(r->outcome), (unsigned long long)r->latency_ms,
+		(unsigned long long)r->symbol_latency_ms, r->http_status,
+		r->transient ? "true" : "false");
+	json_string_write(f, c->node_url);
+	fprintf(f, ",\"blob\":\"%s\",\"symbol\":\"%s\",\"axis\":\"%s\"", blob, symbol,
+		audit_proof_axis_name(c->axis));
+	if (r->have_body_hash) {
+		char h[2 * AUDIT_DIGEST_LEN + 1];
+		hex_encode(h, r->body_hash, AUDIT_DIGEST_LEN);
+		fprintf(f, ",\"response_blake2b\":\"%s\"", h);
+	}
+	if (r->retry_after[0]) {
+		fprintf(f, ",\"retry_after\":");
+		json_string_write(f, r->retry_after);
+	}
+	if (!pass) {
+		fprintf(f, ",\"detail\":");
+		json_string_write(f, r->detail);
+	}
+	fprintf(f, "}\n");
 }

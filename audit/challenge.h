@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "audit/bcs.h"
 #include "audit/symbol.h"
 #include "core/util.h"
@@ -130,6 +131,12 @@ struct audit_challenge_req_result {
  * failures). Returns true on pass. */
 bool audit_challenge_req_run(const struct audit_challenge_req *c,
 			     struct audit_challenge_req_result *r);
+/* The result as `assay audit challenge` prints it: one line ("pass in 12 ms", or the
+ * outcome with its HTTP status and detail), or one JSON object that also names the node,
+ * the blob and the symbol as the caller wrote them (blob, symbol). */
+void audit_challenge_req_print(FILE *f, const struct audit_challenge_req *c,
+			       const struct audit_challenge_req_result *r, const char *blob,
+			       const char *symbol, bool json);
 
 /* Classify the two responses of a challenge; split out so the batched auditor, which
  * fetches metadata once per blob and symbols in batches, classifies the same way. */

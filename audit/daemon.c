@@ -611,3 +611,65 @@ bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct aud
 		f.waiting[0] = '\0';
 	}
 }
+
+bool audit_start_parse(const char *text, enum audit_start *mode, uint64_t *at)
+{
+	*at = 0;
+	if (!text || !strcmp(text, "chain")) {
+		*mode = AUDIT_START_DEFAULT;
+		return true;
+	}
+	if (!strcmp(text, "now")) {
+		*mode = AUDIT_START_NOW;
+		return true;
+	}
+	*mode = AUDIT_START_AT;
+	return parse_u64(text, at);
+}
+
+void audit_daemon_report_print(void *arg, const struct audit_inputs *in,
+			       const struct audit_auditor_report *rep)
+{
+	FILE *f = arg;
+	fprintf(f, "epoch %" PRIu64 ": %" PRIu64 " challenges, %" PRIu64 " decided, %" PRIu64
+		   " attempts sent, %" PRIu64 " resumed from the database, %" PRIu64
+		   " connections opened\n",
+		in->params.epoch, rep->challenges, rep->decided, rep->attempts_sent, rep->resumed,
+		rep->connections);
+	audit_auditor_report_print(f, rep, in->nodes);
+	fflush(f);
+}
+
+bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t confirmations,
+		      struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	if (!chain_reader_new(&c->reader, s->rpc, &s->dep, NULL, confirmations ? confirmations : 1,
+			      0, e))
+		return false;
+	c->session = s;
+	c->confirmations = confirmations;
+	return true;
+}
+
+void audit_chain_close(struct audit_chain *c)
+{
+	chain_reader_free(c->reader);
+	memset(c, 0, sizeof(*c));
+}
+
+bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_params *tmpl,
+		       const struct audit_identity *id, const struct audit_chain *c,
+		       const struct audit_chaincache *cache, bool given, uint64_t epoch,
+		       struct err *e)
+{
+	enum audit_ready ready;
+	uint64_t cur, fin;
+	if (!audit_chain_now(c, &cur, &fin, e))
+		return false;
+	if (!given)
+		epoch = cur;
+	return audit_inputs_begin(in, tmpl, id, epoch, e) &&
+	       audit_inputs_from_chain(in, c, cache, epoch, cur, fin, &ready, e) &&
+	       ready == AUDIT_READY;
+}

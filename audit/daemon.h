@@ -90,6 +90,12 @@ struct audit_chain {
 	uint64_t confirmations; /* the reader's depth, for messages */
 };
 
+/* c on the session s (lent) with a reader of its own, confirmations blocks deep (0: 1);
+ * audit_chain_close frees the reader. */
+bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t confirmations,
+		      struct err *e) WARN_UNUSED;
+void audit_chain_close(struct audit_chain *c);
+
 /* The current epoch as of the finalized block, and that block. */
 bool audit_chain_now(const struct audit_chain *c, uint64_t *cur, uint64_t *fin,
 		     struct err *e) WARN_UNUSED;
@@ -107,6 +113,13 @@ enum audit_ready {
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
 			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
 			     uint64_t fin, enum audit_ready *ready, struct err *e) WARN_UNUSED;
+/* What `audit plan` schedules from the chain: audit_inputs_begin and
+ * audit_inputs_from_chain for epoch (the current one unless given); fails unless the
+ * epoch is ready. */
+bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_params *tmpl,
+		       const struct audit_identity *id, const struct audit_chain *c,
+		       const struct audit_chaincache *cache, bool given, uint64_t epoch,
+		       struct err *e) WARN_UNUSED;
 
 /* ---- /metrics and /healthz ---- */
 
@@ -135,6 +148,9 @@ enum audit_start {
 	AUDIT_START_NOW,     /* when the auditor begins the epoch */
 	AUDIT_START_AT,      /* unix ms, the first epoch */
 };
+/* "chain" (or NULL), "now", or unix milliseconds, as `assay audit run --epoch-start`
+ * takes it. False for anything else. */
+bool audit_start_parse(const char *text, enum audit_start *mode, uint64_t *at) WARN_UNUSED;
 
 struct audit_daemon_config {
 	struct audit_schedule_params sched; /* template for audit_inputs_begin */
@@ -160,6 +176,11 @@ struct audit_daemon_config {
 			  const struct audit_auditor_report *rep);
 	void *report_arg;
 };
+
+/* An on_report that writes the epoch's counts and its availability table
+ * (audit_auditor_report_print) to the FILE * in arg, and flushes it. */
+void audit_daemon_report_print(void *arg, const struct audit_inputs *in,
+			       const struct audit_auditor_report *rep);
 
 /* Follows the chain (see above) until *stop, or after one epoch with once. True when it
  * stopped with every result recorded (once: the epoch complete). */

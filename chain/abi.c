@@ -1,6 +1,7 @@
 #include "chain/abi.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1463,5 +1464,56 @@ bool chain_abi_args_parse(const struct chain_abi_sig *sig, char *const *args, si
 		chain_abi_push(tuple, v);
 	}
 	*out = tuple;
+	return true;
+}
+
+struct json_t *chain_address_json(const uint8_t addr[20])
+{
+	char x[43];
+	chain_address_checksum(x, addr);
+	return json_string(x);
+}
+
+bool chain_abi_calldata_text(const char *sig_text, char *const *args, size_t nargs,
+			     struct buf *out, struct chain_abi_sig **sig, bool *bad_text,
+			     struct err *e)
+{
+	struct chain_abi_sig *g = NULL;
+	struct chain_abi_value *v = NULL;
+	*bad_text = true;
+	if (sig)
+		*sig = NULL;
+	bool ok = chain_abi_sig_parse(sig_text, &g, e) && chain_abi_args_parse(g, args, nargs, &v, e);
+	if (ok) {
+		*bad_text = false;
+		ok = chain_abi_encode_call(g, v, out, e);
+	}
+	chain_abi_value_free(v);
+	if (ok && sig)
+		*sig = g;
+	else
+		chain_abi_sig_free(g);
+	return ok;
+}
+
+bool chain_abi_format_output(const struct chain_abi_sig *sig, const uint8_t *data, size_t len,
+			     struct buf *out, struct err *e)
+{
+	struct chain_abi_value *ret = NULL;
+	if (!chain_abi_decode_output(sig, data, len, &ret, e))
+		return false;
+	for (size_t i = 0; i < sig->outputs->nfields && i < ret->n; i++) {
+		chain_abi_value_format(sig->outputs->fields[i], ret->items[i], out);
+		buf_append(out, "\n", 1);
+	}
+	chain_abi_value_free(ret);
+	return true;
+}
+
+bool chain_cast_bytes(struct buf *out, const char *in, struct err *e)
+{
+	if (in[0] == '0' && in[1] == 'x')
+		return hex_decode_buf(out, in, e);
+	buf_append_str(out, in);
 	return true;
 }

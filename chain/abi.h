@@ -21,6 +21,7 @@
 #include "core/util.h"
 
 struct buf;
+struct json_t;
 struct err;
 
 #define CHAIN_ABI_MAX_DEPTH 32
@@ -128,6 +129,17 @@ bool chain_abi_encode(const struct chain_abi_type *t, const struct chain_abi_val
 /* Calldata: selector followed by the encoded arguments. */
 bool chain_abi_encode_call(const struct chain_abi_sig *sig, const struct chain_abi_value *args,
 			   struct buf *out, struct err *e) WARN_UNUSED;
+/* An input that may be bytes, as cast reads it (keccak, messages to sign): 0x-prefixed
+ * is the bytes its hex spells, anything else (0X too) its text. Appends to out; fails only
+ * on 0x followed by what is not hex. */
+bool chain_cast_bytes(struct buf *out, const char *in, struct err *e) WARN_UNUSED;
+/* Calldata from text, as `cast calldata` takes it: the signature ("f(uint256)", return
+ * types allowed) and one text per input (chain_abi_value_parse). Appends to out; *sig
+ * (when sig is not NULL) is the parsed signature, the caller's to free. On failure
+ * *bad_text says whether the signature or an argument was at fault, not the encoding. */
+bool chain_abi_calldata_text(const char *sig_text, char *const *args, size_t nargs,
+			     struct buf *out, struct chain_abi_sig **sig, bool *bad_text,
+			     struct err *e) WARN_UNUSED;
 /* abi.decode of tuple type t from data[0..len). Bytes after the encoding are ignored, as
  * Solidity's abi.decode ignores them. *out is a tuple value the caller frees. */
 bool chain_abi_decode(const struct chain_abi_type *t, const uint8_t *data, size_t len,
@@ -138,6 +150,10 @@ bool chain_abi_decode_call(const struct chain_abi_sig *sig, const uint8_t *data,
 /* Decodes what an eth_call of sig returned, into a tuple of its outputs. */
 bool chain_abi_decode_output(const struct chain_abi_sig *sig, const uint8_t *data, size_t len,
 			     struct chain_abi_value **out, struct err *e) WARN_UNUSED;
+/* The same as text for people, as cast prints it: one output per line
+ * (chain_abi_value_format), appended to out. */
+bool chain_abi_format_output(const struct chain_abi_sig *sig, const uint8_t *data, size_t len,
+			     struct buf *out, struct err *e) WARN_UNUSED;
 
 /* Decodes an event log of the (non-anonymous) event sig: topics[0] must be its topic,
  * indexed parameters come from the following topics (an indexed string, bytes, array or
@@ -161,5 +177,7 @@ const char *chain_abi_panic_reason(uint64_t code);
  * 40 hex digits, where a mixed-case address must carry a correct checksum. */
 void chain_address_checksum(char out[43], const uint8_t addr[20]);
 bool chain_address_parse(uint8_t out[20], const char *text, struct err *e) WARN_UNUSED;
+/* The checksum form as a new JSON string (for the commands' and the API's --json). */
+struct json_t *chain_address_json(const uint8_t addr[20]);
 
 #endif

@@ -1,6 +1,7 @@
 /* deployment.c: the deployment file (see deployment.h). */
 #include "chain/deployment.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -114,4 +115,29 @@ bool chain_deployment_save(const char *path, const struct chain_deployment *d, s
 	bool ok = write_file_atomic(path, b.data, b.len, 0644, e);
 	buf_free(&b);
 	return ok;
+}
+
+void chain_deployment_print(FILE *f, const struct chain_deployment *d, const char *path,
+			    bool json)
+{
+	if (json) {
+		struct buf b = BUF_INIT;
+		chain_deployment_format(d, &b);
+		fputs(buf_cstr(&b), f);
+		buf_free(&b);
+		return;
+	}
+	char x[43];
+	fprintf(f, "deployment written to %s (chain %" PRIu64 ", n = %u, from block %" PRIu64 ")\n",
+		path, d->chain_id, d->n_shards, d->start_block);
+	const struct {
+		const char *n;
+		const uint8_t *a;
+	} rows[] = {{"token", d->token},       {"timelock", d->timelock},
+		    {"staking", d->staking},   {"blob_registry", d->blob_registry},
+		    {"settlement", d->settlement}};
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		chain_address_checksum(x, rows[i].a);
+		fprintf(f, "%-14s %s\n", rows[i].n, x);
+	}
 }

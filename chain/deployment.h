@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/util.h"
 
@@ -41,6 +42,11 @@ bool chain_deployment_load(const char *path, struct chain_deployment *out,
 /* Appends the JSON text (one object, checksummed addresses, trailing newline). */
 void chain_deployment_format(const struct chain_deployment *d, struct buf *out);
 /* Writes the file atomically, mode 0644. */
+/* For people, as `assay chain deploy` prints it: json writes the file's JSON
+ * (chain_deployment_format), else where it was written (path), the chain, n, the first
+ * block and each contract's address. */
+void chain_deployment_print(FILE *f, const struct chain_deployment *d, const char *path,
+			    bool json);
 bool chain_deployment_save(const char *path, const struct chain_deployment *d,
 			   struct err *e) WARN_UNUSED;
 

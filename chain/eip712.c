@@ -588,3 +588,14 @@ out:
 	json_decref(root);
 	return ok;
 }
+
+bool chain_eip712_hash_file(const char *path, uint8_t digest[32], struct err *e)
+{
+	uint8_t *json = NULL;
+	size_t len = 0;
+	if (!read_file(path, 1 << 20, &json, &len, e))
+		return false;
+	bool ok = chain_eip712_hash_json((const char *)json, len, digest, e);
+	free(json);
+	return ok || err_prefix(e, "%s: ", path);
+}

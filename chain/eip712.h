@@ -62,5 +62,8 @@ void chain_eip712_digest(const uint8_t domain_separator[32], const uint8_t struc
  * Without an EIP712Domain entry in types, the domain type is made of the domain's fields
  * in the EIP's order. */
 bool chain_eip712_hash_json(const char *json, size_t len, uint8_t digest[32], struct err *e) WARN_UNUSED;
+/* The same from a file of at most 1 MiB (`assay chain sign --typed-data`); a digest error
+ * names the file. */
+bool chain_eip712_hash_file(const char *path, uint8_t digest[32], struct err *e) WARN_UNUSED;
 
 #endif

@@ -2,12 +2,14 @@
 #include "chain/epoch_status.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/rpc.h"
 #include "chain/session.h"
 #include "core/buf.h"
+#include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "chain/abi.h"
@@ -138,4 +140,140 @@ bool chain_epoch_record_seed(struct chain_session *s, uint64_t *epoch,
 	}
 	*sent = true;
 	return chain_staking_epoch_info(s->bind, cur, info, e);
+}
+
+const char *chain_seed_source_name(uint8_t s)
+{
+	static const char *const names[] = {"pending", "blockhash", "fallback", "genesis"};
+	return s < ARRAY_LEN(names) ? names[s] : "?";
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char *h = hex_encode_0x_new(p, n);
+	json_t *j = json_string(h);
+	free(h);
+	return j;
+}
+
+json_t *chain_epoch_status_json(const struct chain_epoch_status *st, uint32_t n_shards)
+{
+	const struct chain_epoch_info *info = &st->info;
+	json_t *j = json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:s,s:o,s:I}", "epoch", (json_int_t)st->epoch,
+		"current_epoch", (json_int_t)st->current, "start_time", (json_int_t)info->start_time,
+		"duration", (json_int_t)info->duration, "ends_at", (json_int_t)st->ends, "due",
+		st->due, "chain_time", (json_int_t)st->chain_time, "seed_block",
+		(json_int_t)info->seed_block, "seed_source", chain_seed_source_name(info->seed_source),
+		"committee_hash", hex_json(info->committee_hash, 32), "n_shards",
+		(json_int_t)n_shards);
+	json_object_set_new(j, "seed", info->seed_source ? hex_json(info->seed, 32) : json_null());
+	json_t *members = json_array();
+	for (size_t i = 0; i < st->com.n; i++)
+		json_array_append_new(members,
+				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
+						"node", chain_address_json(st->com.nodes[i]),
+						"node_key", chain_address_json(st->com.node_keys[i]),
+						"shards", (json_int_t)st->com.shards[i], "endpoint",
+						st->endpoints[i]));
+	json_object_set_new(j, "committee", members);
+	json_t *shards = json_array();
+	for (size_t sh = 0; sh < st->nshards; sh++)
+		json_array_append_new(shards, json_pack("{s:I,s:I,s:b}", "shard", (json_int_t)sh,
+							"owner", (json_int_t)st->owners[sh],
+							"in_grace", st->grace[sh]));
+	json_object_set_new(j, "shards", shards);
+	const struct chain_phases *ph = &st->phases;
+	if (st->ended)
+		json_object_set_new(j, "phases",
+				    json_pack("{s:I,s:I,s:I,s:I}", "end", (json_int_t)ph->end,
+					      "commit_end", (json_int_t)ph->commit_end, "reveal_end",
+					      (json_int_t)ph->reveal_end, "dispute_end",
+					      (json_int_t)ph->dispute_end));
+	json_object_set_new(j, "phase", json_string(st->phase));
+	json_object_set_new(j, "settlement",
+			    json_pack("{s:s,s:I,s:b,s:o}", "status",
+				      chain_epoch_status_name(st->state.status), "revealed",
+				      (json_int_t)st->state.revealed, "cancelled",
+				      st->state.cancelled, "pool", chain_u256_json(&st->state.pool)));
+	return j;
+}
+
+void chain_epoch_status_print(FILE *f, const struct chain_epoch_status *st)
+{
+	const struct chain_epoch_info *info = &st->info;
+	bool cur = st->epoch == st->current;
+	char h[67];
+	fprintf(f, "epoch %" PRIu64 "%s: started at %" PRIu64 ", %" PRIu64 " s long, ends at %" PRIu64
+	       "%s\n",
+	       st->epoch, cur ? " (current)" : "", info->start_time, info->duration, st->ends,
+	       st->due ? " (due: 'assay epoch advance')" : "");
+	if (info->seed_source) {
+		hex_encode(h, info->seed, 32);
+		fprintf(f, "seed 0x%s (%s, block %" PRIu64 ")\n", h,
+			chain_seed_source_name(info->seed_source), info->seed_block);
+	} else {
+		fprintf(f, "seed pending: the hash of block %" PRIu64 "\n", info->seed_block);
+	}
+	hex_encode(h, info->committee_hash, 32);
+	fprintf(f, "committee 0x%s: %zu members\n", h, st->com.n);
+	for (size_t i = 0; i < st->com.n; i++) {
+		char node[43], key[43];
+		chain_address_checksum(node, st->com.nodes[i]);
+		chain_address_checksum(key, st->com.node_keys[i]);
+		fprintf(f, "  %2zu %s  %3" PRIu64 " shards  key %s  %s\n", i, node,
+			(uint64_t)st->com.shards[i], key, st->endpoints[i]);
+	}
+	if (st->ended)
+		fprintf(f, "phase %s: commit until %" PRIu64 ", reveal until %" PRIu64
+			   ", dispute until %" PRIu64 "\n",
+			st->phase, st->phases.commit_end, st->phases.reveal_end,
+			st->phases.dispute_end);
+	else
+		fprintf(f, "phase running\n");
+	char pool[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&st->state.pool, pool);
+	fprintf(f, "settlement %s, %u revealed, pool %s\n",
+		chain_epoch_status_name(st->state.status), st->state.revealed, pool);
+}
+
+/* j as one compact line; the reference is dropped. */
+static void print_json(FILE *f, json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	fprintf(f, "%s\n", t ? t : "null");
+	free(t);
+	json_decref(j);
+}
+
+void chain_epoch_advance_print(FILE *f, uint64_t before, uint64_t after,
+			       const struct chain_epoch_info *info, bool json)
+{
+	if (json)
+		print_json(f, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
+					"epoch", (json_int_t)after, "start_time",
+					(json_int_t)info->start_time, "duration",
+					(json_int_t)info->duration, "seed_block",
+					(json_int_t)info->seed_block, "committee_size",
+					(json_int_t)info->committee_size));
+	else
+		fprintf(f, "epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
+			   " committee members, seed from block %" PRIu64 "\n",
+			after, before, info->committee_size, info->seed_block);
+}
+
+void chain_epoch_seed_print(FILE *f, uint64_t epoch, const struct chain_epoch_info *info,
+			    bool sent, bool json)
+{
+	char h[67] = "0x";
+	hex_encode(h + 2, info->seed, 32);
+	if (json)
+		print_json(f, json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)epoch, "seed",
+					h, "seed_block", (json_int_t)info->seed_block, "source",
+					chain_seed_source_name(info->seed_source), "recorded_now",
+					sent));
+	else
+		fprintf(f, "epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", epoch, h,
+			chain_seed_source_name(info->seed_source), info->seed_block,
+			sent ? ": recorded now" : "");
 }

@@ -9,12 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "chain/bindings.h"
 #include "core/util.h"
 
 struct err;
 struct chain_session;
+struct json_t;
 
 struct chain_epoch_status {
 	uint64_t epoch, current;
@@ -38,6 +40,23 @@ struct chain_epoch_status {
 bool chain_epoch_status_read(struct chain_session *s, bool given, uint64_t epoch,
 			     struct chain_epoch_status *out, struct err *e) WARN_UNUSED;
 void chain_epoch_status_clear(struct chain_epoch_status *st);
+
+/* st as one JSON object (`assay epoch status --json`; n_shards is the deployment's), and
+ * as the text `assay epoch status` prints to f. */
+struct json_t *chain_epoch_status_json(const struct chain_epoch_status *st, uint32_t n_shards);
+void chain_epoch_status_print(FILE *f, const struct chain_epoch_status *st);
+
+/* What `assay epoch advance|seed` print, text or one JSON line: the epochs around the
+ * advance and the new epoch's times, seed block and committee size; the current epoch's
+ * seed, where it came from and whether it was recorded now. */
+void chain_epoch_advance_print(FILE *f, uint64_t before, uint64_t after,
+			       const struct chain_epoch_info *info, bool json);
+void chain_epoch_seed_print(FILE *f, uint64_t epoch, const struct chain_epoch_info *info,
+			    bool sent, bool json);
+
+/* Where an epoch's seed came from (chain_epoch_info.seed_source): pending, blockhash,
+ * fallback, genesis. */
+const char *chain_seed_source_name(uint8_t source);
 
 /* Staking.advanceEpoch() from s's key: *before and *after are the epochs around it,
  * *info the new epoch's. */

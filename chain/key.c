@@ -242,3 +242,8 @@ bool chain_sig_from_65(struct chain_sig *sig, const uint8_t in[65], struct err *
 	sig->y_parity = v;
 	return true;
 }
+
+bool chain_key_load(struct chain_key **out, const char *file, const char *env, struct err *e)
+{
+	return file ? chain_key_from_file(out, file, e) : chain_key_from_env(out, env, e);
+}

@@ -30,6 +30,10 @@ struct chain_sig {
 bool chain_key_from_file(struct chain_key **out, const char *path, struct err *e) WARN_UNUSED;
 /* From the environment variable named var. */
 bool chain_key_from_env(struct chain_key **out, const char *var, struct err *e) WARN_UNUSED;
+/* From the file when one is named, else from the environment variable env: the two ways
+ * a command is given a key (--key-file, --key-env). */
+bool chain_key_load(struct chain_key **out, const char *file, const char *env,
+		    struct err *e) WARN_UNUSED;
 /* From hex text (optional 0x) or 32 raw bytes; for tests and callers that hold the
  * secret already. */
 bool chain_key_from_hex(struct chain_key **out, const char *hex, struct err *e) WARN_UNUSED;

@@ -1267,3 +1267,16 @@ bool chain_rpc_get_logs(struct chain_rpc *rpc, const struct chain_log_filter *f,
 	return true;
 }
 
+
+void chain_receipt_print(FILE *f, const struct chain_receipt *r)
+{
+	char hex[67] = "0x";
+	hex_encode(hex + 2, r->block_hash, 32);
+	fprintf(f, "status %s\nblock %" PRIu64 " %s\ngas used %" PRIu64 "\n",
+		r->status ? "success" : "reverted", r->block_number, hex, r->gas_used);
+	if (r->has_contract) {
+		char addr[43];
+		chain_address_checksum(addr, r->contract_address);
+		fprintf(f, "contract %s\n", addr);
+	}
+}

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/util.h"
 
@@ -205,6 +206,9 @@ bool chain_rpc_get_receipt(struct chain_rpc *rpc, const uint8_t hash[32],
 bool chain_rpc_parse_receipt(const struct json_t *v, struct chain_receipt *out,
 			     struct err *e) WARN_UNUSED;
 void chain_receipt_clear(struct chain_receipt *r);
+/* The receipt for people, as `assay chain send --wait` prints it: status, block, gas used
+ * and the contract created, one per line. */
+void chain_receipt_print(FILE *f, const struct chain_receipt *r);
 bool chain_rpc_parse_log(const struct json_t *v, struct chain_log *out, struct err *e) WARN_UNUSED;
 void chain_log_clear(struct chain_log *l);
 

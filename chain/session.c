@@ -31,8 +31,7 @@ bool chain_session_open(struct chain_session *s, const struct chain_session_cfg 
 	if (c->with_key) {
 		if (!c->key_file == !c->key_env)
 			return err_set(e, "give exactly one of --key-file FILE and --key-env VAR");
-		if (!(c->key_file ? chain_key_from_file(&s->key, c->key_file, e)
-				  : chain_key_from_env(&s->key, c->key_env, e)))
+		if (!chain_key_load(&s->key, c->key_file, c->key_env, e))
 			return false;
 		chain_key_address(s->key, s->me);
 		if (c->open_store && !c->open_store(c->open_store_arg, s, e))

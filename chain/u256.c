@@ -1,5 +1,6 @@
 #include "chain/u256.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #include "core/encoding.h"
@@ -251,4 +252,11 @@ void chain_u256_to_hex(const struct chain_u256 *v, char out[CHAIN_U256_STRLEN])
 		}
 	}
 	out[n] = '\0';
+}
+
+struct json_t *chain_u256_json(const struct chain_u256 *v)
+{
+	char d[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(v, d);
+	return json_string(d);
 }

@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 
+struct json_t;
 struct err;
 
 struct chain_u256 {
@@ -32,6 +33,8 @@ void chain_u256_to_be(const struct chain_u256 *v, uint8_t out[32]);
 /* Minimal big-endian bytes (0 → 0 bytes), as RLP wants integers; returns the length. */
 size_t chain_u256_to_be_min(const struct chain_u256 *v, uint8_t out[32]);
 void chain_u256_to_dec(const struct chain_u256 *v, char out[CHAIN_U256_STRLEN]);
+/* The decimal form as a new JSON string (amounts exceed JSON's safe integers). */
+struct json_t *chain_u256_json(const struct chain_u256 *v);
 /* The two's complement value as signed decimal ("-1" for all ones). */
 void chain_i256_to_dec(const struct chain_u256 *v, char out[CHAIN_U256_STRLEN]);
 /* "0x" and minimal lowercase hex ("0x0" for zero), as JSON-RPC quantities are written. */

@@ -49,38 +49,7 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 
 	struct audit_challenge_req_result r;
 	bool pass = audit_challenge_req_run(&c, &r);
-	if (json) {
-		printf("{\"outcome\":\"%s\",\"latency_ms\":%llu,\"symbol_latency_ms\":%llu,"
-		       "\"http_status\":%ld,\"transient\":%s,\"node\":",
-		       audit_outcome_name(r.outcome), (unsigned long long)r.latency_ms,
-		       (unsigned long long)r.symbol_latency_ms, r.http_status,
-		       r.transient ? "true" : "false");
-		cli_print_json_string(node);
-		printf(",\"blob\":\"%s\",\"symbol\":\"%s\",\"axis\":\"%s\"", blob, symbol,
-		       audit_proof_axis_name(c.axis));
-		if (r.have_body_hash) {
-			char h[2 * AUDIT_DIGEST_LEN + 1];
-			hex_encode(h, r.body_hash, AUDIT_DIGEST_LEN);
-			printf(",\"response_blake2b\":\"%s\"", h);
-		}
-		if (r.retry_after[0]) {
-			printf(",\"retry_after\":");
-			cli_print_json_string(r.retry_after);
-		}
-		if (!pass) {
-			printf(",\"detail\":");
-			cli_print_json_string(r.detail);
-		}
-		printf("}\n");
-	} else {
-		printf("%s", audit_outcome_name(r.outcome));
-		if (r.http_status && !pass)
-			printf(" (HTTP %ld%s)", r.http_status, r.transient ? ", transient" : "");
-		printf(" in %llu ms", (unsigned long long)r.latency_ms);
-		if (!pass)
-			printf(": %s", r.detail);
-		printf("\n");
-	}
+	audit_challenge_req_print(stdout, &c, &r, blob, symbol, json);
 	return pass ? EXIT_OK : EXIT_FAIL;
 }
 

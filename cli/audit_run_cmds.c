@@ -18,6 +18,7 @@
 #include "audit/blob.h"
 #include "audit/challenge.h"
 #include "audit/daemon.h"
+#include "audit/plan.h"
 #include "audit/schedule.h"
 #include "chain/key.h"
 #include "chain/reader.h"
@@ -32,22 +33,6 @@
 #include "settle/secret.h"
 #include "sql/auditstore.h"
 
-/* The epoch's secret, the one the settle job reveals: either a file holding it (32 bytes
- * hex, mode 0600), or derived from the auditor's signing key as settle/secret.h says. */
-static bool load_secret_file(const char *path, uint8_t master[32], struct err *e)
-{
-	char *hex = NULL;
-	if (!read_secret_file(path, "secret file", 256, &hex, e))
-		return false;
-	struct err le;
-	bool ok = hex_decode_exact(master, 32, hex, &le);
-	if (!ok)
-		err_set(e, "the secret file %s must hold 32 bytes as hex", path);
-	wipe(hex, strlen(hex));
-	free(hex);
-	return ok;
-}
-
 #define EPOCH_UNSET UINT64_MAX
 
 struct input_opts {
@@ -60,66 +45,27 @@ struct input_opts {
 	uint64_t epoch;       /* EPOCH_UNSET: not given */
 };
 
-/* ---- the auditor's identity: its address and each epoch's secret ---- */
-
-struct ident {
-	struct audit_identity id;
-	struct chain_key *key; /* --key-file: the secrets derive from it */
-	uint8_t secret[32];    /* else the one secret given */
-};
-
-static bool derived_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err *e)
-{
-	struct ident *x = arg;
-	return settle_secret_derive(x->key, epoch, out, e);
-}
-
-static bool given_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err *e)
-{
-	(void)epoch;
-	(void)e;
-	memcpy(out, ((struct ident *)arg)->secret, 32);
-	return true;
-}
-
-static void ident_close(struct ident *x)
-{
-	chain_key_free(x->key);
-	wipe(x->secret, sizeof(x->secret));
-	memset(x, 0, sizeof(*x));
-}
+/* The option rows plan and run share: where the inputs come from, who audits. */
+#define INPUT_OPTS(o)                                                                          \
+	{"committee", 0, OPT_STRING, &(o).committee, "FILE",                                    \
+	 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "        \
+	 "chain; without it everything comes from the chain (--rpc-url, --deployment)",         \
+	 NULL, false},                                                                         \
+	{"blobs", 0, OPT_STRING, &(o).blobs, "FILE",                                            \
+	 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},                      \
+	{"seed", 0, OPT_STRING, &(o).seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},  \
+	{"key-file", 0, OPT_STRING, &(o).key_file, "FILE",                                      \
+	 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "     \
+	 "(settle/secret.h) and the address is its own", NULL, false},                         \
+	{"auditor", 0, OPT_STRING, &(o).auditor, "ADDR",                                        \
+	 "the auditor's signing address (default: the auditor-address setting)", NULL, false}
 
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
-static bool ident_open(struct ident *x, const struct input_opts *o, struct err *e)
+static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
-	memset(x, 0, sizeof(*x));
-	x->id.arg = x;
-	const char *aud = o->auditor ? o->auditor : settings.auditor_address;
-	if (o->key_file) {
-		if (!chain_key_from_file(&x->key, o->key_file, e))
-			return false;
-		chain_key_address(x->key, x->id.auditor);
-		x->id.secret = derived_secret;
-		x->id.per_epoch = true;
-		uint8_t given[20];
-		if (aud && (!hex_decode_exact(given, 20, aud, e) || memcmp(given, x->id.auditor, 20)))
-			return err_set(e, "--auditor does not match the address of --key-file");
-		return true;
-	}
-	x->id.secret = given_secret;
-	if (!aud || !hex_decode_exact(x->id.auditor, 20, aud, e))
-		return err_set(e, "--auditor must be the auditor's 20-byte address in hex");
-	if (o->secret) {
-		if (!hex_decode_exact(x->secret, 32, o->secret, e))
-			return err_set(e, "--secret must be the epoch's 32-byte secret in hex");
-	} else if (settings.secret_file && *settings.secret_file) {
-		if (!load_secret_file(settings.secret_file, x->secret, e))
-			return false;
-	} else {
-		return err_set(e, "the epoch's secret is needed: --key-file FILE (the signing key "
-				  "it derives from), --secret-file FILE, or --secret HEX");
-	}
-	return true;
+	struct settle_identity_cfg c = {o->key_file, o->auditor ? o->auditor : settings.auditor_address,
+					o->secret, settings.secret_file};
+	return settle_identity_open(x, &c, e);
 }
 
 /* ---- where the inputs come from ---- */
@@ -147,7 +93,6 @@ static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
 /* The chain: a read-only session on the deployment and a reader. */
 struct chain_src {
 	struct chain_session s;
-	struct chain_reader *r;
 	struct audit_chain c;
 };
 
@@ -156,25 +101,23 @@ static bool chain_src_open(struct chain_src *c, struct err *e)
 	struct chain_session_opts so;
 	memset(&so, 0, sizeof(so));
 	memset(c, 0, sizeof(*c));
-	uint64_t conf = settings.confirmations ? settings.confirmations : 1;
 	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
-	    !chain_reader_new(&c->r, c->s.rpc, &c->s.dep, NULL, conf, 0, e))
+	    !audit_chain_open(&c->c, &c->s, settings.confirmations, e))
 		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
 				     "(--rpc-url %s, --deployment %s): ",
 				  settings.rpc_url, settings.deployment);
-	c->c = (struct audit_chain){&c->s, c->r, settings.confirmations};
 	return true;
 }
 
 static void chain_src_close(struct chain_src *c)
 {
-	chain_reader_free(c->r);
+	audit_chain_close(&c->c);
 	chain_session_close(&c->s);
 	memset(c, 0, sizeof(*c));
 }
 
 /* plan's inputs: from the chain (the epoch given, or the current one), or the files. */
-static bool plan_inputs(struct input_opts *io, struct ident *id, struct chain_src *src,
+static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struct chain_src *src,
 			struct db_auditstore *st, struct audit_inputs *in, struct err *e)
 {
 	struct audit_schedule_params tmpl;
@@ -187,95 +130,12 @@ static bool plan_inputs(struct input_opts *io, struct ident *id, struct chain_sr
 	struct audit_chaincache cache = {0};
 	if (st)
 		db_auditstore_chaincache(st, &cache);
-	enum audit_ready ready;
-	uint64_t cur, fin;
-	uint64_t epoch;
-	if (!chain_src_open(src, e) || !audit_chain_now(&src->c, &cur, &fin, e))
-		return false;
-	epoch = io->epoch == EPOCH_UNSET ? cur : io->epoch;
-	return ident_open(id, io, e) && audit_inputs_begin(in, &tmpl, &id->id, epoch, e) &&
-	       audit_inputs_from_chain(in, &src->c, &cache, epoch, cur, fin, &ready, e) &&
-	       ready == AUDIT_READY;
+	return chain_src_open(src, e) && ident_open(id, io, e) &&
+	       audit_inputs_plan(in, &tmpl, &id->id, &src->c, &cache, io->epoch != EPOCH_UNSET,
+				 io->epoch, e);
 }
 
 /* ---- plan ---- */
-
-static void print_plan_nodes(const struct audit_inputs *in, const struct audit_schedule *s,
-			     bool json)
-{
-	for (size_t i = 0; i < in->nnodes; i++) {
-		uint64_t c = i < s->nnodes ? s->per_node[i] : 0;
-		uint64_t nb = 0, first = UINT64_MAX;
-		for (size_t b = 0; b < s->nbatches; b++)
-			if (s->batches[b].node == i) {
-				nb++;
-				if (s->batches[b].at_ms < first)
-					first = s->batches[b].at_ms;
-			}
-		double miss = c ? audit_detection_miss(0.10, c) : 1.0;
-		char idhex[41];
-		hex_encode(idhex, in->nodes[i].id, 20);
-		if (json) {
-			printf("%s{\"index\":%zu,\"id\":\"0x%s\",\"url\":", i ? "," : "", i, idhex);
-			cli_print_json_string(in->nodes[i].url); /* an endpoint from the chain */
-			printf(",\"shards\":%zu,\"challenges\":%" PRIu64 ",\"batches\":%" PRIu64
-			       ",\"first_due_ms\":%" PRIu64 ",\"miss_10pct\":%.6g}",
-			       in->nodes[i].nshards, c, nb, first == UINT64_MAX ? 0 : first, miss);
-		} else {
-			char fd[24];
-			if (first == UINT64_MAX)
-				snprintf(fd, sizeof(fd), "-");
-			else
-				snprintf(fd, sizeof(fd), "%" PRIu64, first);
-			printf("%-4zu %-30.30s %6zu %10" PRIu64 " %7" PRIu64 " %12s  %.3g\n", i,
-			       in->nodes[i].url, in->nodes[i].nshards, c, nb, fd, miss);
-		}
-	}
-}
-
-static void print_plan_json_tail(const struct audit_inputs *in, const struct audit_schedule *s)
-{
-	printf("],\"batches\":[");
-	for (size_t b = 0; b < s->nbatches; b++)
-		printf("%s{\"node\":%u,\"batch\":%u,\"at_ms\":%" PRIu64 ",\"first_seq\":%" PRIu64
-		       ",\"count\":%u}",
-		       b ? "," : "", s->batches[b].node, s->batches[b].batch, s->batches[b].at_ms,
-		       s->batches[b].first_seq, s->batches[b].count);
-	printf("],\"challenges\":[");
-	for (size_t k = 0; k < s->nchallenges; k++) {
-		const struct audit_challenge *c = &s->challenges[k];
-		char idt[AUDIT_BLOB_ID_TEXT_LEN + 1], sym[AUDIT_SYMBOL_ID_TEXT_MAX];
-		audit_blob_id_text(idt, in->blobs[c->blob].id);
-		audit_symbol_id_text(sym, c->symbol);
-		printf("%s{\"seq\":%" PRIu64 ",\"node\":%u,\"blob\":\"%s\",\"shard\":%u,"
-		       "\"pair\":%u,\"symbol\":\"%s\",\"axis\":\"%s\",\"batch\":%u}",
-		       k ? "," : "", c->seq, c->node, idt, c->shard, c->pair, sym,
-		       audit_proof_axis_name(c->axis), c->batch);
-	}
-	printf("]}\n");
-}
-
-static void print_plan(const struct audit_inputs *in, const struct audit_schedule *s, bool json)
-{
-	uint8_t commit[32];
-	char commit_hex[65];
-	audit_secret_commitment(in->params.secret, commit);
-	hex_encode(commit_hex, commit, 32);
-	if (json) {
-		printf("{\"epoch\":%" PRIu64 ",\"n\":%u,\"secret_commitment\":\"0x%s\",\"nodes\":[",
-		       in->params.epoch, in->params.n, commit_hex);
-	} else {
-		printf("epoch %" PRIu64 ": %zu challenges, %zu batches, %zu nodes, %zu blobs, n = %u\n"
-		       "secret commitment 0x%s\n\n",
-		       in->params.epoch, s->nchallenges, s->nbatches, in->nnodes, in->nblobs,
-		       in->params.n, commit_hex);
-		printf("%-4s %-30s %6s %10s %7s %12s  %s\n", "node", "url", "shards", "challenges",
-		       "batches", "first due ms", "P(miss 10% and pass all)");
-	}
-	print_plan_nodes(in, s, json);
-	if (json)
-		print_plan_json_tail(in, s);
-}
 
 static int run_plan(const struct command *cmd, int argc, char **argv)
 {
@@ -286,18 +146,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		{"epoch", 0, OPT_U64, &io.epoch, "N",
 		 "the epoch (default: from the chain, the current one; with --committee, 0)", NULL,
 		 false},
-		{"committee", 0, OPT_STRING, &io.committee, "FILE",
-		 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "
-		 "chain; without it everything comes from the chain (--rpc-url, --deployment)",
-		 NULL, false},
-		{"blobs", 0, OPT_STRING, &io.blobs, "FILE",
-		 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},
-		{"seed", 0, OPT_STRING, &io.seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},
-		{"key-file", 0, OPT_STRING, &io.key_file, "FILE",
-		 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "
-		 "(settle/secret.h) and the address is its own", NULL, false},
-		{"auditor", 0, OPT_STRING, &io.auditor, "ADDR",
-		 "the auditor's signing address (default: the auditor-address setting)", NULL, false},
+		INPUT_OPTS(io),
 		{"secret", 0, OPT_STRING, &io.secret, "HEX",
 		 "the epoch's revealed secret (else derived from --secret-file)", NULL, false},
 		{"json", 0, OPT_BOOL, &json, NULL, "print every challenge as JSON", NULL, false},
@@ -314,7 +163,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 	struct audit_inputs in;
 	struct audit_schedule s = {0};
 	struct chain_src src;
-	struct ident id;
+	struct settle_identity id;
 	bool have_db = settings.db && *settings.db;
 	struct db_auditstore *st =
 		have_db ? db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s) : NULL;
@@ -326,59 +175,22 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	struct audit_schedule_node *sn = xcalloc(in.nnodes ? in.nnodes : 1, sizeof(*sn));
-	for (size_t i = 0; i < in.nnodes; i++) {
-		memcpy(sn[i].id, in.nodes[i].id, 20);
-		sn[i].shards = in.nodes[i].shards;
-		sn[i].nshards = in.nodes[i].nshards;
-	}
-	bool built = audit_schedule_build(&in.params, sn, in.nnodes, in.blobs, in.nblobs, &s, &e);
-	free(sn);
-	if (!built) {
+	if (!audit_auditor_schedule(&in.params, in.nodes, in.nnodes, in.blobs, in.nblobs, false, &s, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	print_plan(&in, &s, json);
+	audit_plan_print(stdout, &in, &s, json);
 	rc = EXIT_OK;
 out:
 	audit_schedule_free(&s);
 	audit_inputs_clear(&in);
-	ident_close(&id);
+	settle_identity_close(&id);
 	chain_src_close(&src);
 	db_auditstore_free(st);
 	return rc;
 }
 
 /* ---- run ---- */
-
-static bool parse_start(const char *text, enum audit_start *mode, uint64_t *at)
-{
-	*at = 0;
-	if (!text || !strcmp(text, "chain")) {
-		*mode = AUDIT_START_DEFAULT;
-		return true;
-	}
-	if (!strcmp(text, "now")) {
-		*mode = AUDIT_START_NOW;
-		return true;
-	}
-	*mode = AUDIT_START_AT;
-	return parse_u64(text, at);
-}
-
-/* Each epoch's availability table, on stdout. */
-static void print_report(void *arg, const struct audit_inputs *in,
-			 const struct audit_auditor_report *rep)
-{
-	(void)arg;
-	printf("epoch %" PRIu64 ": %" PRIu64 " challenges, %" PRIu64 " decided, %" PRIu64
-	       " attempts sent, %" PRIu64 " resumed from the database, %" PRIu64
-	       " connections opened\n",
-	       in->params.epoch, rep->challenges, rep->decided, rep->attempts_sent, rep->resumed,
-	       rep->connections);
-	audit_auditor_report_print(stdout, rep, in->nodes);
-	fflush(stdout);
-}
 
 /* The daemon's settings, from the settings table. */
 static void daemon_settings(struct audit_daemon_config *d)
@@ -399,13 +211,14 @@ static void daemon_settings(struct audit_daemon_config *d)
 	d->epoch_ms = settings.audit_epoch_ms;
 	d->poll_ms = settings.audit_poll_ms;
 	d->stop = &commands_stop;
-	d->on_report = print_report;
+	d->on_report = audit_daemon_report_print;
+	d->report_arg = stdout;
 }
 
 /* From the chain (--once: one epoch; else following it), or from the files. */
 static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, struct err *e)
 {
-	struct ident id;
+	struct settle_identity id;
 	memset(&id, 0, sizeof(id));
 	bool ok = false;
 	d->id = &id.id;
@@ -413,7 +226,7 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 		ok = ident_open(&id, io, e) &&
 		     audit_daemon_repeat(d, io->epoch == EPOCH_UNSET ? 0 : io->epoch, load_file_inputs,
 					 io, io->committee, e);
-		ident_close(&id);
+		settle_identity_close(&id);
 		return ok;
 	}
 	struct chain_src src;
@@ -426,7 +239,7 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 	audit_inputs_clear(&probe);
 	ok = ok && audit_daemon_follow(d, &src.c, io->epoch, io->epoch != EPOCH_UNSET, e);
 	chain_src_close(&src);
-	ident_close(&id);
+	settle_identity_close(&id);
 	return ok;
 }
 
@@ -444,18 +257,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		{"once", 0, OPT_BOOL, &once, NULL,
 		 "run the epoch's schedule to completion, print the table, exit (cron, tests)", NULL,
 		 false},
-		{"committee", 0, OPT_STRING, &io.committee, "FILE",
-		 "committee file (node/committee.h), with --blobs and --seed: nodes not on our "
-		 "chain; without it everything comes from the chain (--rpc-url, --deployment)",
-		 NULL, false},
-		{"blobs", 0, OPT_STRING, &io.blobs, "FILE",
-		 "certified blobs, one \"BLOB_ID LENGTH\" per line", NULL, false},
-		{"seed", 0, OPT_STRING, &io.seed, "HEX", "the epoch's seed (32 bytes)", NULL, false},
-		{"key-file", 0, OPT_STRING, &io.key_file, "FILE",
-		 "the auditor's signing key (0x-hex, mode 0600): the epoch secret derives from it "
-		 "(settle/secret.h) and the address is its own", NULL, false},
-		{"auditor", 0, OPT_STRING, &io.auditor, "ADDR",
-		 "the auditor's signing address (default: the auditor-address setting)", NULL, false},
+		INPUT_OPTS(io),
 		{"epoch-start", 0, OPT_STRING, &start_text, "MS|now|chain",
 		 "when the epoch's schedule starts: unix milliseconds (the first epoch), now (each "
 		 "epoch when the auditor begins it), chain (the chain's epoch start; the default "
@@ -477,7 +279,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	struct audit_daemon_config d;
 	daemon_settings(&d);
 	d.once = once;
-	if (!parse_start(start_text, &d.start, &d.start_at))
+	if (!audit_start_parse(start_text, &d.start, &d.start_at))
 		cli_usage_error(cmd, "--epoch-start must be unix milliseconds, \"now\" or \"chain\"");
 	if (settings.audit_window_ms == 0)
 		cli_usage_error(cmd, "--window-ms must be positive");

@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "node/blob_status.h"
 #include "node/client.h"
 #include "node/confirmations.h"
 #include "node/publish.h"
@@ -150,63 +151,19 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	parse_blob_id(cmd, id);
 	struct err e = {{0}};
 	struct chain_session s;
+	struct node_blob_status st;
 	int rc = EXIT_FAIL;
-	struct chain_blob_info bi;
-	uint64_t cur;
-	struct chain_abi_value *r = NULL;
-	bool challengeable = false;
 	if (!cli_chain_session_open(&s, &opts, false, true, &e) ||
-	    !chain_staking_current_epoch(s.bind, &cur, &e) ||
-	    !chain_registry_blob_info(s.bind, id, &bi, &e))
-		goto fail;
-	if (!bi.registered) {
-		err_set(&e, "blob %s is not registered", opt_blob_id);
-		goto fail;
-	}
-	if (!chain_bind_call(s.bind, s.dep.blob_registry, "isChallengeable(bytes32,uint64)(bool)",
-			     chain_abi_push(chain_abi_push(chain_abi_tuple_new(),
-							   chain_abi_fixed_bytes_new(id, 32)),
-					    chain_abi_uint_new(cur)),
-			     &r, &e) ||
-	    !chain_abi_get_bool(chain_abi_at(r, 0), &challengeable, &e))
-		goto fail;
-	char owner[43], fee[CHAIN_U256_STRLEN], idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
-	chain_address_checksum(owner, bi.owner);
-	chain_u256_to_dec(&bi.fee_per_epoch, fee);
-	audit_blob_id_text(idt, id);
-	const char *state = bi.end_epoch <= cur	     ? "expired"
-			    : bi.certified_block ? "certified"
-						 : "registered";
-	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:b,s:I}", "blob_id", idt,
-			      "state", state, "owner", owner, "encoding_type",
-			      (json_int_t)bi.encoding_type, "size", (json_int_t)bi.unencoded_size,
-			      "encoded_size", (json_int_t)bi.encoded_size, "start_epoch",
-			      (json_int_t)bi.start_epoch, "end_epoch", (json_int_t)bi.end_epoch,
-			      "fee_per_epoch", fee, "challengeable_now", challengeable,
-			      "current_epoch", (json_int_t)cur);
-	if (bi.certified_block) {
-		json_object_set_new(j, "certified_epoch", json_integer((json_int_t)bi.certified_epoch));
-		json_object_set_new(j, "certified_block", json_integer((json_int_t)bi.certified_block));
-	}
-	if (opts.json) {
-		chain_session_print_json(j);
-	} else {
-		printf("blob %s: %s, %" PRIu64 " bytes (encoded %" PRIu64 ", type %u), epochs %" PRIu64
-		       " to %" PRIu64 ", owner %s, fee %s per epoch\n",
-		       idt, state, bi.unencoded_size, bi.encoded_size, bi.encoding_type,
-		       bi.start_epoch, bi.end_epoch - 1, owner, fee);
-		if (bi.certified_block)
-			printf("certified in epoch %" PRIu64 " at block %" PRIu64 "\n",
-			       bi.certified_epoch, bi.certified_block);
-		printf("challenged in epoch %" PRIu64 ": %s\n", cur, challengeable ? "yes" : "no");
-		json_decref(j);
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
-	chain_abi_value_free(r);
+	    !node_blob_status_read(&s, id, &st, &e))
+		cli_fail(cmd, "%s", e.msg);
+	else if (!st.info.registered)
+		cli_fail(cmd, "blob %s is not registered", opt_blob_id);
+	else
+		rc = EXIT_OK;
+	if (rc == EXIT_OK && opts.json)
+		chain_session_print_json(node_blob_status_json(&st));
+	else if (rc == EXIT_OK)
+		node_blob_status_print(stdout, &st);
 	chain_session_close(&s);
 	return rc;
 }

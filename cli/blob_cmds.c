@@ -1,9 +1,7 @@
 /* blob_cmds.c: assay blob encode|id: the encoder and blob IDs from the command line. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "audit/bcs.h"
 #include "audit/blob.h"
@@ -14,16 +12,6 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "node/encoder.h"
-
-/* Writes DIR/NAME atomically. */
-static bool write_out(const char *dir, const char *name, const uint8_t *data, size_t len,
-		      struct err *e)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	bool ok = write_file_atomic(path, data, len, 0644, e);
-	free(path);
-	return ok;
-}
 
 static int run_encode(const struct command *cmd, int argc, char **argv)
 {
@@ -49,65 +37,13 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--out DIR is required");
 
 	struct err e = {{0}};
-	struct node_codec *codec = NULL;
-	struct node_blob *b = NULL;
-	uint8_t *data = NULL;
-	size_t len = 0;
-	struct buf bcs = BUF_INIT;
-	int rc = EXIT_FAIL;
-
-	if (!node_codec_new((uint32_t)shards, &codec, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	uint64_t max = audit_max_blob_size(node_codec_params(codec));
-	if (!read_file(file, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &e)) {
-		rc = cli_fail(cmd, "%s (a blob for %llu shards holds at most %llu bytes)", e.msg,
-			      (unsigned long long)shards, (unsigned long long)max);
-		goto out;
-	}
-	if (!node_encode(codec, data, len, &b, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-		rc = cli_fail(cmd, "cannot create %s: %s", out_dir, strerror(errno));
-		goto out;
-	}
-	audit_metadata_write(&bcs, b->metadata);
-	if (!write_out(out_dir, "metadata.bcs", bcs.data, bcs.len, &e)) {
-		rc = cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	/* One BCS SliverData per sliver, named by sliver index (pair p holds primary-p and
-	 * secondary-(n-1-p)), as a storage node PUTs and stores them. */
-	for (uint32_t i = 0; i < b->n; i++)
-		for (int a = 0; a < 2; a++) {
-			enum audit_proof_axis axis = (enum audit_proof_axis)a;
-			char name[64];
-			snprintf(name, sizeof(name), "%s-%u.bcs", audit_proof_axis_name(axis), i);
-			buf_reset(&bcs);
-			audit_sliver_write_parts(&bcs, node_blob_sliver(b, axis, i),
-						 axis == AUDIT_AXIS_PRIMARY ? b->primary_len
-									    : b->secondary_len,
-						 b->symbol_size, (uint16_t)i);
-			if (!write_out(out_dir, name, bcs.data, bcs.len, &e)) {
-				rc = cli_fail(cmd, "%s", e.msg);
-				goto out;
-			}
-		}
+	uint8_t id[AUDIT_DIGEST_LEN];
+	if (!node_encode_file((uint32_t)shards, file, out_dir, id, &e))
+		return cli_fail(cmd, "%s", e.msg);
 	char text[AUDIT_BLOB_ID_TEXT_LEN + 1];
-	audit_blob_id_text(text, b->blob_id);
-	log_info("encoded %zu bytes for %llu shards: symbol size %u, %u pairs written to %s", len,
-		 (unsigned long long)shards, b->symbol_size, b->n, out_dir);
+	audit_blob_id_text(text, id);
 	printf("%s\n", text);
-	rc = EXIT_OK;
-out:
-	buf_free(&bcs);
-	free(data);
-	node_blob_free(b);
-	node_codec_free(codec);
-	return rc;
+	return EXIT_OK;
 }
 
 static int run_id(const struct command *cmd, int argc, char **argv)

@@ -26,14 +26,6 @@
 
 #define MAX_INPUT (1ull << 34)
 
-static bool bi_zero(const uint8_t h[32])
-{
-	for (int i = 0; i < 32; i++)
-		if (h[i])
-			return false;
-	return true;
-}
-
 /* Progress on stderr: when asked, or on a terminal for blobs of 1 MiB or more. */
 struct progress {
 	bool forced, on;
@@ -62,11 +54,8 @@ static void progress_end(void *arg)
 static void save_for_retry(const struct chain_session_opts *o, const struct node_publish_result *r)
 {
 	char conf_path[512];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(conf_path, sizeof(conf_path), "%s/assay-confirmations-%s.json",
-		 tmp && *tmp ? tmp : "/tmp", r->blob_id_text);
 	struct err se = {{0}};
-	bool saved = node_confirmations_save(conf_path, r->confirmations, r->nconfirmations, &se);
+	bool saved = node_publish_save_confirmations(r, conf_path, sizeof(conf_path), &se);
 	if (r->stage == NODE_PUBLISH_TOO_FEW_CONFIRMED) {
 		if (saved)
 			fprintf(stderr, "the confirmations so far are in %s; run 'assay blob put' "
@@ -87,33 +76,6 @@ static void save_for_retry(const struct chain_session_opts *o, const struct node
 	}
 }
 
-static void print_put(const struct node_publish_result *r, uint64_t epochs, bool chain, bool json)
-{
-	if (!json) {
-		printf("%s\n", r->blob_id_text);
-		return;
-	}
-	printf("{\"blob_id\":\"%s\",\"size\":%zu,\"n_shards\":%u,\"stored_shards\":%zu,"
-	       "\"confirmed_shards\":%zu,\"confirmed_nodes\":%zu,\"needed_shards\":%u,"
-	       "\"epochs\":%llu",
-	       r->blob_id_text, r->size, r->n_shards, r->stored_shards, r->confirmed_shards,
-	       r->confirmed_nodes, r->needed_shards, (unsigned long long)epochs);
-	if (chain) {
-		char rtx[65] = "", ctx[65] = "";
-		if (!bi_zero(r->reg.tx_hash))
-			hex_encode(rtx, r->reg.tx_hash, 32);
-		if (!bi_zero(r->cert.tx_hash))
-			hex_encode(ctx, r->cert.tx_hash, 32);
-		printf(",\"start_epoch\":%" PRIu64 ",\"end_epoch\":%" PRIu64 ","
-		       "\"registration_tx\":%s%s%s,\"certified_epoch\":%" PRIu64 ","
-		       "\"certified_block\":%" PRIu64 ",\"certification_tx\":%s%s%s",
-		       r->reg.start_epoch, r->reg.end_epoch, rtx[0] ? "\"0x" : "",
-		       rtx[0] ? rtx : "null", rtx[0] ? "\"" : "", r->cert.epoch, r->cert.block,
-		       ctx[0] ? "\"0x" : "", ctx[0] ? ctx : "null", ctx[0] ? "\"" : "");
-	}
-	printf("}\n");
-}
-
 /* Prints what a publish did, on stdout (the blob ID or --json) and stderr. */
 static int report_put(const struct command *cmd, const struct chain_session_opts *o,
 		      const struct node_publish_result *r, uint64_t epochs, bool chain,
@@ -124,8 +86,10 @@ static int report_put(const struct command *cmd, const struct chain_session_opts
 	fprintf(stderr, "stored on %zu of %u shards, confirmed by nodes holding %zu (%u needed "
 			"to certify)\n",
 		r->stored_shards, r->n_shards, r->confirmed_shards, r->needed_shards);
-	if (!chain || r->stage == NODE_PUBLISH_DONE)
-		print_put(r, epochs, chain, o->json);
+	if (o->json && (!chain || r->stage == NODE_PUBLISH_DONE))
+		node_publish_print_json(stdout, r, epochs, chain);
+	else if (!chain || r->stage == NODE_PUBLISH_DONE)
+		printf("%s\n", r->blob_id_text);
 	if (r->stage != NODE_PUBLISH_DONE) {
 		int rc = cli_fail(cmd, "%s", e->msg);
 		if (chain)

@@ -39,17 +39,14 @@ static int run_keccak(const struct command *cmd, int argc, char **argv)
 	struct buf b = BUF_INIT;
 	struct err e = {{0}};
 	uint8_t h[32];
-	/* As cast does: 0x-prefixed input is bytes, anything else (0X too) is text. */
-	if (!text && in[0] == '0' && in[1] == 'x') {
-		if (!hex_decode_buf(&b, in, &e)) {
-			buf_free(&b);
-			cli_usage_error(cmd, "INPUT starts with 0x but is not hex: %s (use --text to hash it as text)",
-					e.msg);
-		}
-		chain_keccak256(h, b.data, b.len);
-	} else {
-		chain_keccak256(h, in, strlen(in));
+	if (text) {
+		buf_append_str(&b, in);
+	} else if (!chain_cast_bytes(&b, in, &e)) {
+		buf_free(&b);
+		cli_usage_error(cmd, "INPUT starts with 0x but is not hex: %s (use --text to hash it as text)",
+				e.msg);
 	}
+	chain_keccak256(h, b.data, b.len);
 	buf_free(&b);
 	print_hex(h, 32);
 	return EXIT_OK;
@@ -62,27 +59,18 @@ static int run_calldata(const struct command *cmd, int argc, char **argv)
 	int npos;
 	commands_parse(cmd, local, argc, argv, 1, -1, &pos, &npos);
 	struct err e = {{0}};
-	struct chain_abi_sig *sig = NULL;
-	struct chain_abi_value *args = NULL;
 	struct buf out = BUF_INIT;
-	if (!chain_abi_sig_parse(pos[0], &sig, &e)) {
-		free(pos);
-		cli_usage_error(cmd, "%s", e.msg);
-	}
-	if (!chain_abi_args_parse(sig, pos + 1, (size_t)npos - 1, &args, &e)) {
-		free(pos);
-		chain_abi_sig_free(sig);
-		cli_usage_error(cmd, "%s", e.msg);
-	}
+	bool bad_text;
+	bool ok = chain_abi_calldata_text(pos[0], pos + 1, (size_t)npos - 1, &out, NULL, &bad_text, &e);
 	free(pos);
-	int rc = EXIT_OK;
-	if (chain_abi_encode_call(sig, args, &out, &e))
+	if (!ok && bad_text) {
+		buf_free(&out);
+		cli_usage_error(cmd, "%s", e.msg);
+	}
+	int rc = ok ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
+	if (ok)
 		print_hex(out.data, out.len);
-	else
-		rc = cli_fail(cmd, "%s", e.msg);
 	buf_free(&out);
-	chain_abi_value_free(args);
-	chain_abi_sig_free(sig);
 	return rc;
 }
 
@@ -99,7 +87,7 @@ static bool load_key(const struct command *cmd, struct chain_key **k, struct err
 {
 	if (!key_file == !key_env)
 		cli_usage_error(cmd, "give exactly one of --key-file FILE and --key-env VAR");
-	return key_file ? chain_key_from_file(k, key_file, e) : chain_key_from_env(k, key_env, e);
+	return chain_key_load(k, key_file, key_env, e);
 }
 
 static int run_address(const struct command *cmd, int argc, char **argv)
@@ -213,25 +201,14 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 	struct buf b = BUF_INIT;
 	uint8_t digest[32];
 	if (typed) {
-		uint8_t *json = NULL;
-		size_t len = 0;
-		if (!read_file(msg, 1 << 20, &json, &len, &e))
+		if (!chain_eip712_hash_file(msg, digest, &e))
 			return cli_fail(cmd, "%s", e.msg);
-		bool ok = chain_eip712_hash_json((const char *)json, len, digest, &e);
-		free(json);
-		if (!ok)
-			return cli_fail(cmd, "%s: %s", msg, e.msg);
 	} else if (no_hash) {
 		if (!hex_decode_exact(digest, 32, msg, &e))
 			cli_usage_error(cmd, "with --no-hash, MESSAGE must be 32 bytes of 0x-hex: %s", e.msg);
 	} else {
-		/* As cast does: 0x-prefixed messages are the bytes they spell. */
-		if (msg[0] == '0' && msg[1] == 'x') {
-			if (!hex_decode_buf(&b, msg, &e))
-				cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
-		} else {
-			buf_append_str(&b, msg);
-		}
+		if (!chain_cast_bytes(&b, msg, &e))
+			cli_usage_error(cmd, "MESSAGE starts with 0x but is not hex: %s", e.msg);
 		chain_eip191_hash(b.data, b.len, digest);
 		buf_free(&b);
 	}

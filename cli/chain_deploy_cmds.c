@@ -83,30 +83,6 @@ static struct chain_deploy_auditor *deploy_addresses(const struct command *cmd,
 	return aud;
 }
 
-static void print_deployment(const struct chain_deployment *d, const char *out_path)
-{
-	if (opts.json) {
-		struct buf b = BUF_INIT;
-		chain_deployment_format(d, &b);
-		fputs(buf_cstr(&b), stdout);
-		buf_free(&b);
-		return;
-	}
-	char x[43];
-	printf("deployment written to %s (chain %" PRIu64 ", n = %u, from block %" PRIu64 ")\n",
-	       out_path, d->chain_id, d->n_shards, d->start_block);
-	const struct {
-		const char *n;
-		const uint8_t *a;
-	} rows[] = {{"token", d->token},       {"timelock", d->timelock},
-		    {"staking", d->staking},   {"blob_registry", d->blob_registry},
-		    {"settlement", d->settlement}};
-	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-		chain_address_checksum(x, rows[i].a);
-		printf("%-14s %s\n", rows[i].n, x);
-	}
-}
-
 static int run_deploy(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
@@ -138,13 +114,10 @@ static int run_deploy(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "the contracts are deployed but the deployment file could not be "
 			      "written: %s",
 			 e.msg);
-		struct buf b = BUF_INIT;
-		chain_deployment_format(&d, &b);
-		fputs(buf_cstr(&b), stderr);
-		buf_free(&b);
+		chain_deployment_print(stderr, &d, NULL, true);
 		goto out;
 	}
-	print_deployment(&d, out_path);
+	chain_deployment_print(stdout, &d, out_path, opts.json);
 	rc = EXIT_OK;
 out:
 	free(aud);

@@ -53,51 +53,9 @@ static void build_calldata(const struct command *cmd, char **pos, int npos, stru
 	}
 	if (!npos)
 		return;
-	struct chain_abi_sig *sig;
-	struct chain_abi_value *args = NULL;
-	if (!chain_abi_sig_parse(pos[0], &sig, &e))
+	bool bad_text;
+	if (!chain_abi_calldata_text(pos[0], pos + 1, (size_t)npos - 1, out, sig_out, &bad_text, &e))
 		cli_usage_error(cmd, "%s", e.msg);
-	if (!chain_abi_args_parse(sig, pos + 1, (size_t)npos - 1, &args, &e) ||
-	    !chain_abi_encode_call(sig, args, out, &e)) {
-		chain_abi_value_free(args);
-		chain_abi_sig_free(sig);
-		cli_usage_error(cmd, "%s", e.msg);
-	}
-	chain_abi_value_free(args);
-	*sig_out = sig;
-}
-
-/* The store the sender saves the transaction in: PostgreSQL with --db, else memory. */
-static bool send_store_open(const struct command *cmd, struct db **db,
-			    struct chain_txstore *store, bool *memstore)
-{
-	struct err e = {{0}};
-	if (settings.db && *settings.db) {
-		if (!db_open_current(db, settings.db, (unsigned)settings.db_connect_timeout_s, &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			return false;
-		}
-		db_txstore_init(store, *db);
-	} else {
-		log_warn("no --db: the signed transaction is kept in memory only, so a crash "
-			 "would lose track of it");
-		chain_txstore_memory_new(store);
-		*memstore = true;
-	}
-	return true;
-}
-
-static void print_receipt(const struct chain_receipt *rcpt)
-{
-	char hex[67] = "0x";
-	hex_encode(hex + 2, rcpt->block_hash, 32);
-	printf("status %s\nblock %" PRIu64 " %s\ngas used %" PRIu64 "\n",
-	       rcpt->status ? "success" : "reverted", rcpt->block_number, hex, rcpt->gas_used);
-	if (rcpt->has_contract) {
-		char addr[43];
-		chain_address_checksum(addr, rcpt->contract_address);
-		printf("contract %s\n", addr);
-	}
 }
 
 static const struct opt send_opts[] = {
@@ -129,12 +87,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
 	int rc = EXIT_FAIL;
 	struct err e = {{0}};
-	struct chain_key *key = NULL;
-	struct chain_rpc *rpc = NULL;
-	struct db *db = NULL;
-	struct chain_txstore store = {NULL, NULL};
-	bool memstore = false;
-	struct chain_sender *s = NULL;
+	struct chain_session cs;
 	struct chain_abi_sig *sig = NULL;
 	struct buf data = BUF_INIT;
 	struct chain_receipt rcpt;
@@ -153,30 +106,26 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	build_calldata(cmd, pos, npos, &data, &sig);
 	free(pos);
 
-	if (!(opt_key_file ? chain_key_from_file(&key, opt_key_file, &e)
-			   : chain_key_from_env(&key, opt_key_env, &e))) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	rpc = open_rpc(cmd);
-	if (!send_store_open(cmd, &db, &store, &memstore))
-		goto out;
-	struct chain_sender_cfg cfg;
-	cli_sender_cfg(&cfg);
-	cfg.wait_timeout_ms = opt_timeout_s * 1000;
-	if (!chain_sender_new(&s, rpc, key, &store, &cfg, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
+	struct chain_session_cfg c = {
+		.rpc_url = settings.rpc_url,
+		.rpc_timeout_ms = (unsigned)settings.rpc_timeout_ms,
+		.rpc_retries = 3,
+		.with_key = true,
+		.key_file = opt_key_file,
+		.key_env = opt_key_env,
+		.open_store = cli_store_open,
+		.open_store_arg = "no --db: the signed transaction is kept in memory only, so a "
+				  "crash would lose track of it",
+	};
+	cli_sender_cfg(&c.sender);
+	c.sender.wait_timeout_ms = opt_timeout_s * 1000;
 	int64_t id;
-	if (!chain_sender_submit(s, opt_to ? to : NULL, &value, data.data, data.len, opt_gas_limit,
-				 opt_purpose, &id, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
 	enum chain_txstate st;
 	uint8_t hash[32];
-	if (!chain_sender_lookup(s, id, &st, hash, &e)) {
+	if (!chain_session_open(&cs, &c, &e) ||
+	    !chain_sender_submit(cs.sender, opt_to ? to : NULL, &value, data.data, data.len,
+				 opt_gas_limit, opt_purpose, &id, &e) ||
+	    !chain_sender_lookup(cs.sender, id, &st, hash, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -185,19 +134,19 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	printf("%s\n", hex);
 	fflush(stdout);
 	if (st == CHAIN_TX_SIGNED) {
-		const char *le = chain_sender_last_error(s, id);
+		const char *le = chain_sender_last_error(cs.sender, id);
 		cli_fail(cmd, "the node did not take the transaction%s%s%s", le[0] ? ": " : "", le,
-			 memstore ? ""
-				  : " (it is saved and the next run with this key and --db sends it "
-				    "again)");
+			 cs.memstore ? ""
+				     : " (it is saved and the next run with this key and --db sends "
+				       "it again)");
 		goto out;
 	}
 	if (opt_wait) {
-		if (!chain_sender_wait(s, id, &rcpt, &e)) {
+		if (!chain_sender_wait(cs.sender, id, &rcpt, &e)) {
 			cli_fail(cmd, "%s", e.msg);
 			goto out;
 		}
-		print_receipt(&rcpt);
+		chain_receipt_print(stdout, &rcpt);
 		if (!rcpt.status) {
 			cli_fail(cmd, "the transaction was mined but reverted");
 			goto out;
@@ -206,12 +155,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	chain_receipt_clear(&rcpt);
-	chain_sender_free(s);
-	if (memstore)
-		chain_txstore_memory_free(&store);
-	db_close(db);
-	chain_rpc_free(rpc);
-	chain_key_free(key);
+	chain_session_close(&cs);
 	chain_abi_sig_free(sig);
 	buf_free(&data);
 	return rc;
@@ -253,7 +197,6 @@ static int run_call(const struct command *cmd, int argc, char **argv)
 	free(pos);
 	int rc = EXIT_FAIL;
 	struct chain_rpc *rpc = open_rpc(cmd);
-	struct chain_abi_value *ret = NULL;
 	if (!chain_rpc_eth_call(rpc, opt_from ? from : NULL, to, data.data, data.len, tag, &out,
 				&e)) {
 		cli_fail(cmd, "%s", e.msg);
@@ -266,19 +209,15 @@ static int run_call(const struct command *cmd, int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (!chain_abi_decode_output(sig, out.data, out.len, &ret, &e)) {
+	struct buf text = BUF_INIT;
+	if (!chain_abi_format_output(sig, out.data, out.len, &text, &e)) {
 		cli_fail(cmd, "decoding the answer with the signature's return types: %s", e.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < sig->outputs->nfields && i < ret->n; i++) {
-		struct buf line = BUF_INIT;
-		chain_abi_value_format(sig->outputs->fields[i], ret->items[i], &line);
-		printf("%s\n", buf_cstr(&line));
-		buf_free(&line);
-	}
+	fputs(buf_cstr(&text), stdout);
+	buf_free(&text);
 	rc = EXIT_OK;
 out:
-	chain_abi_value_free(ret);
 	chain_abi_sig_free(sig);
 	chain_rpc_free(rpc);
 	buf_free(&data);

@@ -23,14 +23,12 @@ static void release_db(void *db)
 	db_close(db);
 }
 
-/* The store of signed transactions: PostgreSQL with --db (its schema up to date), else
- * memory, said once. */
-static bool open_store(void *arg, struct chain_session *s, struct err *e)
+bool cli_store_open(void *memory_warning, struct chain_session *s, struct err *e)
 {
-	(void)arg;
 	if (!(settings.db && *settings.db)) {
-		log_warn("no --db: signed transactions are kept in memory only, so a crash "
-			 "would lose track of them");
+		log_warn("%s", memory_warning ? (const char *)memory_warning
+					      : "no --db: signed transactions are kept in memory "
+						"only, so a crash would lose track of them");
 		return true;
 	}
 	struct db *db = NULL;
@@ -63,7 +61,7 @@ bool cli_chain_session_open(struct chain_session *s, const struct chain_session_
 		.key_file = o->key_file,
 		.key_env = o->key_env,
 		.contracts_dir = o->contracts_dir,
-		.open_store = open_store,
+		.open_store = cli_store_open,
 	};
 	cli_sender_cfg(&c.sender);
 	c.sender.wait_timeout_ms = 600000;
@@ -96,11 +94,4 @@ void chain_session_print_json(json_t *j)
 	printf("%s\n", t ? t : "null");
 	free(t);
 	json_decref(j);
-}
-
-json_t *chain_session_addr_json(const uint8_t a[20])
-{
-	char x[43];
-	chain_address_checksum(x, a);
-	return json_string(x);
 }

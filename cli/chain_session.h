@@ -52,6 +52,11 @@ struct chain_session_opts {
 bool cli_chain_session_open(struct chain_session *s, const struct chain_session_opts *o,
 			    bool with_key, bool with_deployment, struct err *e) WARN_UNUSED;
 
+/* The store of signed transactions (chain_session_cfg.open_store): PostgreSQL with --db,
+ * its schema up to date; else memory, and memory_warning (a sentence, or NULL for the
+ * contract commands' own) is logged. */
+bool cli_store_open(void *memory_warning, struct chain_session *s, struct err *e) WARN_UNUSED;
+
 /* The sender's settings (confirmations, stuck-after, fee cap, minimum tip) on its defaults. */
 void cli_sender_cfg(struct chain_sender_cfg *c);
 
@@ -63,6 +68,4 @@ void chain_session_address(const struct command *cmd, const char *flag, const ch
 			   uint8_t out[20]);
 /* Prints j as one compact JSON line on stdout and drops the reference. */
 void chain_session_print_json(json_t *j);
-/* An address as a JSON string in EIP-55 checksum form. */
-json_t *chain_session_addr_json(const uint8_t a[20]);
 #endif

@@ -39,21 +39,4 @@ void commands_catch_stop(void);
 void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
 		    int min_pos, int max_pos, char ***pos, int *npos);
 
-/* Writes s as a JSON string (quotes, backslashes and control characters escaped): for text
- * that comes from outside, such as an endpoint an operator registered on chain. */
-static inline void cli_print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 #endif

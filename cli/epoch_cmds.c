@@ -1,41 +1,20 @@
 /* epoch_cmds.c: assay epoch advance|status: moving the chain's epoch on once it is due,
  * and reading an epoch's times, seed, committee and settlement phases. */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/epoch_status.h"
-#include "chain/rpc.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
-#include "core/buf.h"
 #include "core/config.h"
-#include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
 
 static struct chain_session_opts opts;
 static const char *opt_epoch;
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-	char *h = hex_encode_0x_new(p, n);
-	json_t *j = json_string(h);
-	free(h);
-	return j;
-}
-
-
-static const char *seed_source_name(uint8_t s)
-{
-	static const char *const names[] = {"pending", "blockhash", "fallback", "genesis"};
-	return s < ARRAY_LEN(names) ? names[s] : "?";
-}
 
 static int run_advance(const struct command *cmd, int argc, char **argv)
 {
@@ -47,30 +26,14 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_OK;
 	uint64_t before, after;
 	struct chain_epoch_info info;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_epoch_advance(&s, &before, &after, &info, &e))
-		goto fail;
-	if (opts.json) {
-		json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "previous", (json_int_t)before,
-				      "epoch", (json_int_t)after, "start_time",
-				      (json_int_t)info.start_time, "duration",
-				      (json_int_t)info.duration, "seed_block",
-				      (json_int_t)info.seed_block, "committee_size",
-				      (json_int_t)info.committee_size);
-		chain_session_print_json(j);
-	} else {
-		printf("epoch %" PRIu64 " began (was %" PRIu64 "): %" PRIu64
-		       " committee members, seed from block %" PRIu64 "\n",
-		       after, before, info.committee_size, info.seed_block);
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		chain_epoch_advance_print(stdout, before, after, &info, opts.json);
 	chain_session_close(&s);
 	return rc;
 }
@@ -85,116 +48,17 @@ static int run_seed(const struct command *cmd, int argc, char **argv)
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_OK;
 	uint64_t cur;
 	struct chain_epoch_info info;
 	bool sent = false;
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
 	    !chain_epoch_record_seed(&s, &cur, &info, &sent, &e))
-		goto fail;
-	char h[67] = "0x";
-	hex_encode(h + 2, info.seed, 32);
-	if (opts.json) {
-		json_t *j = json_pack("{s:I,s:s,s:I,s:s,s:b}", "epoch", (json_int_t)cur, "seed", h,
-				      "seed_block", (json_int_t)info.seed_block, "source",
-				      seed_source_name(info.seed_source), "recorded_now", sent);
-		chain_session_print_json(j);
-	} else {
-		printf("epoch %" PRIu64 " seed %s (%s, block %" PRIu64 ")%s\n", cur, h,
-		       seed_source_name(info.seed_source), info.seed_block,
-		       sent ? ": recorded now" : "");
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		chain_epoch_seed_print(stdout, cur, &info, sent, opts.json);
 	chain_session_close(&s);
 	return rc;
-}
-
-static json_t *status_json(const struct chain_epoch_status *st, uint32_t n_shards)
-{
-	const struct chain_epoch_info *info = &st->info;
-	json_t *j = json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:s,s:o,s:I}", "epoch", (json_int_t)st->epoch,
-		"current_epoch", (json_int_t)st->current, "start_time", (json_int_t)info->start_time,
-		"duration", (json_int_t)info->duration, "ends_at", (json_int_t)st->ends, "due",
-		st->due, "chain_time", (json_int_t)st->chain_time, "seed_block",
-		(json_int_t)info->seed_block, "seed_source", seed_source_name(info->seed_source),
-		"committee_hash", hex_json(info->committee_hash, 32), "n_shards",
-		(json_int_t)n_shards);
-	json_object_set_new(j, "seed", info->seed_source ? hex_json(info->seed, 32) : json_null());
-	json_t *members = json_array();
-	for (size_t i = 0; i < st->com.n; i++)
-		json_array_append_new(members,
-				      json_pack("{s:I,s:o,s:o,s:I,s:s}", "index", (json_int_t)i,
-						"node", chain_session_addr_json(st->com.nodes[i]),
-						"node_key", chain_session_addr_json(st->com.node_keys[i]),
-						"shards", (json_int_t)st->com.shards[i], "endpoint",
-						st->endpoints[i]));
-	json_object_set_new(j, "committee", members);
-	json_t *shards = json_array();
-	for (size_t sh = 0; sh < st->nshards; sh++)
-		json_array_append_new(shards, json_pack("{s:I,s:I,s:b}", "shard", (json_int_t)sh,
-							"owner", (json_int_t)st->owners[sh],
-							"in_grace", st->grace[sh]));
-	json_object_set_new(j, "shards", shards);
-	const struct chain_phases *ph = &st->phases;
-	if (st->ended)
-		json_object_set_new(j, "phases",
-				    json_pack("{s:I,s:I,s:I,s:I}", "end", (json_int_t)ph->end,
-					      "commit_end", (json_int_t)ph->commit_end, "reveal_end",
-					      (json_int_t)ph->reveal_end, "dispute_end",
-					      (json_int_t)ph->dispute_end));
-	char pool[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(&st->state.pool, pool);
-	json_object_set_new(j, "phase", json_string(st->phase));
-	json_object_set_new(j, "settlement",
-			    json_pack("{s:s,s:I,s:b,s:s}", "status",
-				      chain_epoch_status_name(st->state.status), "revealed",
-				      (json_int_t)st->state.revealed, "cancelled",
-				      st->state.cancelled, "pool", pool));
-	return j;
-}
-
-static void print_status_text(const struct chain_epoch_status *st, json_t *j)
-{
-	const struct chain_epoch_info *info = &st->info;
-	bool cur = st->epoch == st->current;
-	char h[67];
-	printf("epoch %" PRIu64 "%s: started at %" PRIu64 ", %" PRIu64 " s long, ends at %" PRIu64
-	       "%s\n",
-	       st->epoch, cur ? " (current)" : "", info->start_time, info->duration, st->ends,
-	       st->due ? " (due: 'assay epoch advance')" : "");
-	if (info->seed_source) {
-		hex_encode(h, info->seed, 32);
-		printf("seed 0x%s (%s, block %" PRIu64 ")\n", h, seed_source_name(info->seed_source),
-		       info->seed_block);
-	} else {
-		printf("seed pending: the hash of block %" PRIu64 "\n", info->seed_block);
-	}
-	hex_encode(h, info->committee_hash, 32);
-	printf("committee 0x%s: %zu members\n", h, st->com.n);
-	json_t *m;
-	size_t i;
-	json_array_foreach(json_object_get(j, "committee"), i, m)
-		printf("  %2zu %s  %3" PRIu64 " shards  key %s  %s\n", i,
-		       json_string_value(json_object_get(m, "node")),
-		       (uint64_t)json_integer_value(json_object_get(m, "shards")),
-		       json_string_value(json_object_get(m, "node_key")),
-		       json_string_value(json_object_get(m, "endpoint")));
-	if (st->ended)
-		printf("phase %s: commit until %" PRIu64 ", reveal until %" PRIu64
-		       ", dispute until %" PRIu64 "\n",
-		       st->phase, st->phases.commit_end, st->phases.reveal_end,
-		       st->phases.dispute_end);
-	else
-		printf("phase running\n");
-	char pool[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(&st->state.pool, pool);
-	printf("settlement %s, %u revealed, pool %s\n", chain_epoch_status_name(st->state.status),
-	       st->state.revealed, pool);
 }
 
 static int run_status(const struct command *cmd, int argc, char **argv)
@@ -224,15 +88,10 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 			cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	json_t *j = status_json(&st, s.dep.n_shards);
-	if (opts.json) {
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		free(t);
-	} else {
-		print_status_text(&st, j);
-	}
-	json_decref(j);
+	if (opts.json)
+		chain_session_print_json(chain_epoch_status_json(&st, s.dep.n_shards));
+	else
+		chain_epoch_status_print(stdout, &st);
 	rc = EXIT_OK;
 out:
 	chain_epoch_status_clear(&st);

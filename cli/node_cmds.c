@@ -148,12 +148,7 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 	if (!data || !key_file)
 		cli_usage_error(cmd, "--data DIR and --key-file NODEKEY are required");
 	struct err e = {{0}};
-	struct chain_key *key = NULL;
-	struct node_follow *f = NULL;
-	struct node_store *store = NULL;
-	struct node_codec *codec = NULL;
 	struct node_follow_summary sum;
-	int rc = EXIT_FAIL;
 	struct node_follow_cfg fc = {
 		.rpc_url = settings.rpc_url,
 		.deployment_path = settings.deployment,
@@ -162,37 +157,14 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 		.data_dir = data,
 		.peer_timeout_ms = peer_timeout,
 	};
-	if (!chain_key_from_file(&key, key_file, &e)) {
-		err_prefix(&e, "node key");
-		goto fail;
-	}
-	chain_key_address(key, fc.node_key);
-	if (!node_store_open(data, &store, &e) || !node_follow_open(&fc, &f, &e) ||
-	    !node_codec_new(node_follow_n_shards(f), &codec, &e) ||
-	    !node_follow_recover_once(f, store, codec, &sum, &e))
-		goto fail;
-	if (json)
-		printf("{\"blobs\":%zu,\"slivers_rebuilt\":%zu,\"complete\":%zu,\"incomplete\":%zu}\n",
-		       sum.blobs, sum.slivers, sum.complete, sum.incomplete);
-	else
-		printf("%zu blobs looked at: %zu slivers rebuilt from peers, %zu complete, %zu still "
-		       "missing slivers\n",
-		       sum.blobs, sum.slivers, sum.complete, sum.incomplete);
+	if (!node_recover_dir(&fc, key_file, &sum, &e))
+		return cli_fail(cmd, "%s", e.msg);
+	node_follow_summary_print(stdout, &sum, json);
 	if (sum.incomplete)
-		cli_fail(cmd, "%zu blobs still miss slivers (peers down?); 'assay node serve' retries "
-			      "them",
-			 sum.incomplete);
-	else
-		rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
-	node_follow_free(f);
-	node_codec_free(codec);
-	node_store_free(store);
-	chain_key_free(key);
-	return rc;
+		return cli_fail(cmd, "%zu blobs still miss slivers (peers down?); 'assay node serve' "
+				     "retries them",
+				sum.incomplete);
+	return EXIT_OK;
 }
 
 static int run_answer(const struct command *cmd, int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/rpc.h"
+#include "chain/stake.h"
 #include "chain/u256.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
@@ -22,19 +23,9 @@ static const char *opt_node, *opt_node_key, *opt_endpoint, *opt_amount, *opt_sha
 	*opt_delegator;
 static uint64_t opt_commission;
 static bool opt_all;
-
-
-
-static json_t *u256_json(const struct chain_u256 *v)
-{
-	char d[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(v, d);
-	return json_string(d);
-}
-
-/* Sends one Staking call after an optional approval; prints the outcome. */
-static int send_staking(const struct command *cmd, const char *sig, struct chain_abi_value *args,
-			const struct chain_u256 *approve, const char *done)
+/* Sends r (chain/stake.h) from the key; prints the outcome. */
+static int send_staking(const struct command *cmd, const struct chain_stake_req *r,
+			const char *done)
 {
 	struct err e = {{0}};
 	struct chain_session s;
@@ -42,13 +33,7 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 	struct chain_receipt rcpt;
 	memset(&rcpt, 0, sizeof(rcpt));
 	if (!cli_chain_session_open(&s, &opts, true, true, &e) ||
-	    (approve && !chain_session_approve(&s, s.dep.staking, approve, &e))) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	bool sent = chain_bind_send(s.bind, s.dep.staking, sig, args, cli_name(cmd) + 6, &rcpt, &e);
-	args = NULL; /* taken by chain_bind_send */
-	if (!sent) {
+	    !chain_stake_send(&s, r, cli_name(cmd) + 6, &rcpt, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -61,7 +46,6 @@ static int send_staking(const struct command *cmd, const char *sig, struct chain
 		printf("%s (%s, block %" PRIu64 ")\n", done, me, rcpt.block_number);
 	rc = EXIT_OK;
 out:
-	chain_abi_value_free(args);
 	chain_receipt_clear(&rcpt);
 	chain_session_close(&s);
 	return rc;
@@ -82,21 +66,15 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t key[20];
-	struct chain_u256 amount;
-	chain_session_address(cmd, "--node-key", opt_node_key, key);
-	chain_session_amount(cmd, "--amount", opt_amount, &amount);
+	struct chain_stake_req r = {.op = CHAIN_STAKE_REGISTER, .endpoint = opt_endpoint};
+	chain_session_address(cmd, "--node-key", opt_node_key, r.node_key);
+	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
 	if (!opt_endpoint || !*opt_endpoint)
 		cli_usage_error(cmd, "--endpoint URL is required");
 	if (opt_commission > 10000)
 		cli_usage_error(cmd, "--commission is in basis points: 0 to 10000");
-	struct chain_abi_value *a = chain_abi_tuple_new();
-	chain_abi_push(a, chain_abi_address_new(key));
-	chain_abi_push(a, chain_abi_string_new(opt_endpoint));
-	chain_abi_push(a, chain_abi_uint_new(opt_commission));
-	chain_abi_push(a, chain_abi_u256_new(&amount));
-	return send_staking(cmd, "registerNode(address,string,uint16,uint256)", a, &amount,
-			    "registered: a candidate from the next epoch");
+	r.commission_bps = (uint16_t)opt_commission;
+	return send_staking(cmd, &r, "registered: a candidate from the next epoch");
 }
 
 static int run_delegate(const struct command *cmd, int argc, char **argv)
@@ -110,15 +88,10 @@ static int run_delegate(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	struct chain_u256 amount;
-	chain_session_address(cmd, "--node", opt_node, node);
-	chain_session_amount(cmd, "--amount", opt_amount, &amount);
-	struct chain_abi_value *a = chain_abi_push(
-		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
-		chain_abi_u256_new(&amount));
-	return send_staking(cmd, "delegate(address,uint256)", a, &amount,
-			    "delegated: staked from the next epoch");
+	struct chain_stake_req r = {.op = CHAIN_STAKE_DELEGATE};
+	chain_session_address(cmd, "--node", opt_node, r.node);
+	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
+	return send_staking(cmd, &r, "delegated: staked from the next epoch");
 }
 
 static int run_undelegate(const struct command *cmd, int argc, char **argv)
@@ -132,28 +105,13 @@ static int run_undelegate(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	struct chain_u256 shares;
-	chain_session_address(cmd, "--node", opt_node, node);
+	struct chain_stake_req r = {.op = CHAIN_STAKE_UNDELEGATE, .all = opt_all};
+	chain_session_address(cmd, "--node", opt_node, r.node);
 	if (!opt_shares == !opt_all)
 		cli_usage_error(cmd, "give exactly one of --shares N and --all");
-	if (opt_shares) {
-		chain_session_amount(cmd, "--shares", opt_shares, &shares);
-	} else {
-		struct err e = {{0}};
-		struct chain_session s;
-		struct chain_position p;
-		bool ok = cli_chain_session_open(&s, &opts, true, true, &e) &&
-			  chain_staking_position(s.bind, node, s.me, &p, &e);
-		chain_session_close(&s);
-		if (!ok)
-			return cli_fail(cmd, "%s", e.msg);
-		shares = p.shares;
-	}
-	struct chain_abi_value *a = chain_abi_push(
-		chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)),
-		chain_abi_u256_new(&shares));
-	return send_staking(cmd, "requestWithdrawal(address,uint256)", a, NULL,
+	if (opt_shares)
+		chain_session_amount(cmd, "--shares", opt_shares, &r.amount);
+	return send_staking(cmd, &r,
 			    "withdrawal requested: 'assay stake withdraw' once its epoch is settled");
 }
 
@@ -166,11 +124,9 @@ static int run_withdraw(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	uint8_t node[20];
-	chain_session_address(cmd, "--node", opt_node, node);
-	return send_staking(cmd, "withdraw(address)",
-			    chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(node)), NULL,
-			    "withdrawn: every settled withdrawal paid out");
+	struct chain_stake_req r = {.op = CHAIN_STAKE_WITHDRAW};
+	chain_session_address(cmd, "--node", opt_node, r.node);
+	return send_staking(cmd, &r, "withdrawn: every settled withdrawal paid out");
 }
 
 static int run_claim(const struct command *cmd, int argc, char **argv)
@@ -181,29 +137,8 @@ static int run_claim(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	return send_staking(cmd, "claimCommission()", NULL, NULL,
-			    "commission claimed by the operator");
-}
-
-static bool node_json(struct chain_session *s, const uint8_t node[20], json_t **out,
-		      struct err *e)
-{
-	struct chain_node_info ni;
-	bool found;
-	*out = NULL;
-	if (!chain_staking_node_info(s->bind, node, &ni, &found, e))
-		return false;
-	if (!found) {
-		char x[43];
-		chain_address_checksum(x, node);
-		return err_set(e, "%s is not a registered node", x);
-	}
-	*out = json_pack("{s:o,s:o,s:s,s:I,s:b,s:o,s:o}", "node", chain_session_addr_json(ni.node), "node_key",
-			 chain_session_addr_json(ni.node_key), "endpoint", ni.endpoint, "commission_bps",
-			 (json_int_t)ni.commission_bps, "active", ni.active, "stake",
-			 u256_json(&ni.stake), "next_stake", u256_json(&ni.next_stake));
-	chain_node_info_clear(&ni);
-	return true;
+	struct chain_stake_req r = {.op = CHAIN_STAKE_CLAIM};
+	return send_staking(cmd, &r, "commission claimed by the operator");
 }
 
 static int run_status(const struct command *cmd, int argc, char **argv)
@@ -227,73 +162,17 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	}
 	struct err e = {{0}};
 	struct chain_session s;
-	int rc = EXIT_FAIL;
-	json_t *nodes = json_array(), *j = NULL;
-	if (!cli_chain_session_open(&s, &opts, false, true, &e))
-		goto fail;
-	if (opt_node) {
-		if (!node_json(&s, node, &j, &e))
-			goto fail;
-		json_array_append_new(nodes, j);
-	} else {
-		uint8_t(*cand)[20] = NULL;
-		size_t n = 0;
-		if (!chain_staking_candidates(s.bind, &cand, &n, &e))
-			goto fail;
-		bool ok = true;
-		for (size_t i = 0; ok && i < n; i++) {
-			ok = node_json(&s, cand[i], &j, &e);
-			if (ok)
-				json_array_append_new(nodes, j);
-		}
-		free(cand);
-		if (!ok)
-			goto fail;
-	}
-	j = json_pack("{s:O}", "nodes", nodes);
-	if (opt_delegator) {
-		struct chain_position p;
-		if (!chain_staking_position(s.bind, node, del, &p, &e))
-			goto fail;
-		json_object_set_new(j, "position",
-				    json_pack("{s:o,s:o,s:o,s:o,s:o}", "delegator", chain_session_addr_json(del),
-					      "shares", u256_json(&p.shares), "claimable",
-					      u256_json(&p.claimable), "pending",
-					      u256_json(&p.pending), "withdrawing_shares",
-					      u256_json(&p.withdrawing_shares)));
-	}
-	if (opts.json) {
-		chain_session_print_json(j);
-		j = NULL;
-	} else {
-		size_t i;
-		json_t *n;
-		json_array_foreach(nodes, i, n)
-			printf("%s  key %s  %s  commission %" PRId64 " bps  %s  stake %s  next %s\n",
-			       json_string_value(json_object_get(n, "node")),
-			       json_string_value(json_object_get(n, "node_key")),
-			       json_string_value(json_object_get(n, "endpoint")),
-			       (int64_t)json_integer_value(json_object_get(n, "commission_bps")),
-			       json_is_true(json_object_get(n, "active")) ? "active" : "inactive",
-			       json_string_value(json_object_get(n, "stake")),
-			       json_string_value(json_object_get(n, "next_stake")));
-		json_t *p = json_object_get(j, "position");
-		if (p)
-			printf("position of %s: %s shares, %s claimable, %s pending, %s shares "
-			       "withdrawing\n",
-			       json_string_value(json_object_get(p, "delegator")),
-			       json_string_value(json_object_get(p, "shares")),
-			       json_string_value(json_object_get(p, "claimable")),
-			       json_string_value(json_object_get(p, "pending")),
-			       json_string_value(json_object_get(p, "withdrawing_shares")));
-	}
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cli_fail(cmd, "%s", e.msg);
-out:
+	json_t *j = NULL;
+	int rc = EXIT_OK;
+	if (!cli_chain_session_open(&s, &opts, false, true, &e) ||
+	    !chain_stake_status_json(s.bind, opt_node ? node : NULL, opt_delegator ? del : NULL,
+				     &j, &e))
+		rc = cli_fail(cmd, "%s", e.msg);
+	else if (opts.json)
+		chain_session_print_json(json_incref(j));
+	else
+		chain_stake_status_print(stdout, j);
 	json_decref(j);
-	json_decref(nodes);
 	chain_session_close(&s);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include "settle/payouts.h"
 #include "settle/score.h"
 #include "settle/secret.h"
+#include "settle/views.h"
 #include "sql/settle.h"
 
 static const char *opt_node, *opt_epochs;
@@ -33,52 +34,6 @@ static void hex0x(char *out, const uint8_t *d, size_t n)
 	out[0] = '0';
 	out[1] = 'x';
 	hex_encode(out + 2, d, n);
-}
-
-/* score = passed * 1e18 / decided as a percentage with two decimals */
-static void pct(char *out, size_t len, uint64_t p, uint64_t d)
-{
-	if (!d)
-		snprintf(out, len, "-");
-	else
-		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
-}
-
-static void print_payout_row(const struct settle_payout_row *r, bool json, json_t *arr)
-{
-	char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
-	     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-",
-	     reveal_tx[67] = "";
-	if (r->in_committee)
-		snprintf(sh, sizeof(sh), "%" PRIu64, r->shards);
-	if (r->has_reveal_tx)
-		hex0x(reveal_tx, r->reveal_tx, 32);
-	if (r->has_median)
-		snprintf(med, sizeof(med), "%.2f%%", (double)r->median_wad / 1e16);
-	if (r->finalized) {
-		chain_u256_to_dec(&r->paid.reward, rew);
-		chain_u256_to_dec(&r->paid.slashed, sl);
-		hex0x(tx, r->paid.finalize_tx, 32);
-	}
-	if (r->has_reward_per_shard)
-		chain_u256_to_dec(&r->reward_per_shard, per_shard);
-	pct(ours, sizeof(ours), r->passed, r->decided);
-	bool penalized = r->finalized && r->paid.penalized;
-	if (!json) {
-		printf("%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
-		       r->epoch, sh, r->decided, r->passed, ours, med, rew, penalized ? "yes" : "no",
-		       r->notes);
-		return;
-	}
-	json_array_append_new(
-		arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
-			       (json_int_t)r->epoch, "shards",
-			       r->in_committee ? json_integer((json_int_t)r->shards) : json_null(),
-			       "reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
-			       "decided", (json_int_t)r->decided, "passed", (json_int_t)r->passed,
-			       "score", ours, "median", med, "reward", rew, "penalized", penalized,
-			       "slashed", sl, "finalize_tx", tx, "reveal_tx", reveal_tx, "notes",
-			       r->notes));
 }
 
 static int run_payouts(const struct command *cmd, int argc, char **argv)
@@ -102,7 +57,6 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	struct settle_payout_terms terms;
 	int rc = EXIT_FAIL;
-	json_t *arr = json_array();
 	if (!settle_payout_terms_read(&s.ctx, &terms, &e)) {
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
@@ -122,28 +76,10 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	char naddr[43];
-	chain_address_checksum(naddr, node);
-	if (!opt_json)
-		printf("node %s, auditor id %u\n%-6s %-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n",
-		       naddr, p.auditor_id, "epoch", "shards", "decided", "passed", "ours",
-		       "median", "reward", "slash", "notes");
-	for (size_t i = 0; i < p.n; i++)
-		print_payout_row(&p.rows[i], opt_json, arr);
-	if (opt_json) {
-		char *t = json_dumps(arr, JSON_COMPACT);
-		printf("{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t,
-		       p.disagreements);
-		free(t);
-	} else if (p.disagreements) {
-		printf("%u epoch(s) where the database and the chain disagree\n", p.disagreements);
-	} else {
-		printf("the database and the chain agree\n");
-	}
+	settle_payouts_print(stdout, &p, opt_json);
 	rc = p.disagreements ? EXIT_FAIL : EXIT_OK;
 out:
 	settle_payouts_clear(&p);
-	json_decref(arr);
 	settle_session_close(&s);
 	return rc;
 }
@@ -160,100 +96,12 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 	if (!cli_settle_session_open(cmd, &s, 0))
 		return EXIT_FAIL;
 	struct err e = {{0}};
-	struct settle_reveal *rv = NULL;
-	size_t k = 0, m = 0;
-	uint8_t(*nodes)[20] = NULL;
-	uint8_t ch[32];
-	int rc = EXIT_FAIL;
 	unsigned bad = 0;
-	struct settle_dispute_event *dis = NULL;
-	size_t nd = 0;
-	json_t *arr = json_array();
-	if (!settle_chain_reveals(s.chain, opt_epoch, true, &rv, &k, &e) ||
-	    !settle_chain_committee(s.chain, opt_epoch, &nodes, NULL, &m, ch, &e) ||
-	    !settle_chain_disputes(s.chain, opt_epoch, &dis, &nd, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	if (!opt_json)
-		printf("epoch %" PRIu64 ": %zu attestation(s) revealed, committee of %zu\n", opt_epoch, k,
-		       m);
-	for (size_t j = 0; j < k; j++) {
-		struct settle_reveal *r = &rv[j];
-		uint8_t reg[20];
-		char *problems = NULL;
-		if (!settle_chain_verify_reveal(s.chain, &s.ctx.dom, opt_epoch, r, ch, reg, &problems,
-						&e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		const struct settle_dispute_event *dv = NULL;
-		for (size_t d = 0; d < nd && !dv; d++)
-			if (dis[d].auditor_id == r->auditor_id)
-				dv = &dis[d];
-		if (problems[0])
-			bad++;
-		char sa[43], er[67], tx[67], eb[67], disputer[43] = "", reward[CHAIN_U256_STRLEN] = "",
-								   burned[CHAIN_U256_STRLEN] = "";
-		hex0x(eb, r->evidence_blob, 32);
-		if (dv) {
-			chain_address_checksum(disputer, dv->disputer);
-			chain_u256_to_dec(&dv->reward, reward);
-			chain_u256_to_dec(&dv->burned, burned);
-		}
-		chain_address_checksum(sa, reg);
-		hex0x(er, r->evidence_root, 32);
-		hex0x(tx, r->tx_hash, 32);
-		if (opt_json) {
-			json_t *cnt = json_array();
-			for (size_t i = 0; i < r->m && i < m; i++) {
-				char na[43];
-				chain_address_checksum(na, nodes[i]);
-				json_array_append_new(cnt, json_pack("{s:s,s:I,s:I}", "node", na, "passed",
-								     (json_int_t)r->passed[i], "decided",
-								     (json_int_t)r->decided[i]));
-			}
-			json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:b}", "auditor_id",
-					      r->auditor_id, "signer", sa, "evidence_root", er,
-					      "evidence_blob", eb, "tx", tx, "valid",
-					      problems[0] == '\0', "problems", problems, "counts", cnt,
-					      "disputed", dv != NULL);
-			if (dv)
-				json_object_set_new(o, "dispute",
-						    json_pack("{s:s,s:i,s:s,s:s}", "disputer", disputer,
-							      "kind", dv->kind, "reward", reward,
-							      "burned", burned));
-			json_array_append_new(arr, o);
-		} else {
-			printf("auditor %u signer %s: %s\n  evidence root %s\n  evidence blob %s\n  tx %s\n",
-			       r->auditor_id, sa,
-			       problems[0] ? problems : "signature, counts, committee, "
-							"secret and commit verified",
-			       er, eb, tx);
-			if (dv)
-				printf("  DISPUTED: a fraud proof (kind %u) by %s convicted it: no longer "
-				       "counted; disputer paid %s, %s burned\n",
-				       dv->kind, disputer, reward, burned);
-			for (size_t i = 0; i < r->m && i < m; i++) {
-				char na[43], p[16];
-				chain_address_checksum(na, nodes[i]);
-				pct(p, sizeof(p), r->passed[i], r->decided[i]);
-				printf("    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
-			}
-		}
-		free(problems);
-	}
-	if (opt_json) {
-		char *t = json_dumps(arr, JSON_COMPACT);
-		printf("{\"epoch\":%" PRIu64 ",\"attestations\":%s}\n", opt_epoch, t);
-		free(t);
-	}
-	rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
-out:
-	json_decref(arr);
-	free(dis);
-	free(nodes);
-	settle_reveals_free(rv, k);
+	int rc;
+	if (!settle_attestations_print(stdout, s.chain, &s.ctx.dom, opt_epoch, opt_json, &bad, &e))
+		rc = cli_fail(cmd, "%s", e.msg);
+	else
+		rc = bad ? cli_fail(cmd, "%u attestation(s) failed verification", bad) : EXIT_OK;
 	settle_session_close(&s);
 	return rc;
 }
@@ -382,67 +230,24 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 		json_decref(j);
 		return EXIT_FAIL;
 	}
-	struct settle_reveal *rv = NULL;
-	size_t k = 0;
-	struct buf rec = BUF_INIT;
-	struct settle_record r;
-	struct settle_evidence_proof pr;
-	uint8_t auditor[20];
-	json_t *je_ = json_object_get(j, "epoch");
-	const char *rh = json_string_value(json_object_get(j, "record"));
-	const char *ah = json_string_value(json_object_get(j, "auditor"));
-	bool total = !rh;
-	if (!json_is_integer(je_) || json_integer_value(je_) < 0 || !ah ||
-	    !chain_address_parse(auditor, ah, &e) ||
-	    !settle_evidence_proof_parse(json_object_get(j, "proof"), &pr, &e) ||
-	    (rh && (!hex_decode_buf(&rec, rh, &e) ||
-		    !settle_record_decode(rec.data, rec.len, &r, &e)))) {
-		cli_fail(cmd, "the proof is not one 'assay evidence prove' prints: %s", e.msg);
-		goto out;
-	}
-	uint64_t epoch = (uint64_t)json_integer_value(je_);
-	if (!total && (r.epoch != epoch || memcmp(r.auditor, auditor, 20))) {
-		cli_fail(cmd, "the record is not of the proof's epoch and auditor");
-		goto out;
-	}
-	if (!settle_chain_reveals(s.chain, epoch, false, &rv, &k, &e)) {
-		cli_fail(cmd, "%s", e.msg);
-		goto out;
-	}
-	for (size_t i = 0; i < k; i++) {
-		uint8_t signer[20], payee[20];
-		bool active;
-		if (!chain_settlement_auditor(settle_chain_bind(s.chain), rv[i].auditor_id, signer,
-					      payee, &active, &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (memcmp(signer, auditor, 20))
-			continue;
-		bool ok = total ? settle_evidence_verify_total(rv[i].evidence_root, &pr, &e)
-				: settle_evidence_verify(rv[i].evidence_root, &r, &pr, &e);
-		if (!ok) {
-			cli_fail(cmd, "the proof does not lead to auditor %u's evidence root on chain: %s",
-				 rv[i].auditor_id, e.msg);
-			goto out;
-		}
+	struct settle_proof_checked v;
+	if (settle_evidence_proof_verify(s.chain, j, &v, &e)) {
 		char na[43];
-		chain_address_checksum(na, pr.node);
-		if (total)
+		chain_address_checksum(na, v.proof.node);
+		if (v.total)
 			printf("verified: in epoch %" PRIu64 " auditor %u's revealed evidence gives node "
 			       "%s (committee position %zu) %" PRIu32 " passed of %" PRIu32 " decided\n",
-			       epoch, rv[i].auditor_id, na, pr.index, pr.sub.passed, pr.sub.decided);
+			       v.epoch, v.auditor_id, na, v.proof.index, v.proof.sub.passed,
+			       v.proof.sub.decided);
 		else
 			printf("verified: epoch %" PRIu64 " seq %" PRIu64 " (%s) is in auditor %u's "
 			       "revealed evidence, under node %s\n",
-			       r.epoch, r.seq, audit_outcome_name(r.outcome), rv[i].auditor_id, na);
+			       v.record.epoch, v.record.seq, audit_outcome_name(v.record.outcome),
+			       v.auditor_id, na);
 		rc = EXIT_OK;
-		goto out;
+	} else {
+		cli_fail(cmd, "%s", e.msg);
 	}
-	cli_fail(cmd, "no reveal on chain for epoch %" PRIu64 " by the proof's auditor", epoch);
-out:
-	buf_free(&rec);
-	settle_reveals_free(rv, k);
 	settle_session_close(&s);
 	json_decref(j);
 	return rc;

@@ -134,3 +134,26 @@ bool base64url_decode(struct buf *out, const char *text, struct err *e)
 		return err_set(e, "base64 text is not canonical (non-zero trailing bits)");
 	return true;
 }
+
+void json_string_append(struct buf *b, const char *s)
+{
+	buf_append_byte(b, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			buf_printf(b, "\\%c", ch);
+		else if (ch < 0x20)
+			buf_printf(b, "\\u%04x", ch);
+		else
+			buf_append_byte(b, ch);
+	}
+	buf_append_byte(b, '"');
+}
+
+void json_string_write(FILE *f, const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_string_append(&b, s);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "util.h"
 
 struct err;
@@ -26,5 +27,11 @@ size_t base64url_encoded_len(size_t len);
 void base64url_encode(char *out, const uint8_t *data, size_t len); /* out: encoded_len+1 */
 /* Strict: rejects padding, other alphabets, and non-canonical trailing bits. */
 bool base64url_decode(struct buf *out, const char *text, struct err *e) WARN_UNUSED;
+
+/* s as a JSON string: quotes, backslashes and control characters (as \u00XX) escaped.
+ * For text from outside, such as an endpoint an operator registered on chain. Appended
+ * to b, or written to f. */
+void json_string_append(struct buf *b, const char *s);
+void json_string_write(FILE *f, const char *s);
 
 #endif

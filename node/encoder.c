@@ -2,15 +2,22 @@
  * layout). */
 #include "node/encoder.h"
 
+#include <errno.h>
 #include <isa-l/erasure_code.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/bcs.h"
 #include "audit/merkle.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "core/util.h"
 
 /* One RS(n, k) code: a systematic n × k generator and the ISA-L tables of its n - k parity
  * rows (ec_init_tables lays them out row by row, 32·k bytes each, so a run of parity rows
@@ -694,5 +701,68 @@ bool node_sliver_recover_from_symbols(const struct node_codec *c, const struct a
 out:
 	free(pos);
 	free(data);
+	return ok;
+}
+
+/* Writes DIR/NAME atomically. */
+static bool write_out(const char *dir, const char *name, const uint8_t *data, size_t len,
+		      struct err *e)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	bool ok = write_file_atomic(path, data, len, 0644, e);
+	free(path);
+	return ok;
+}
+
+bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err *e)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_set(e, "cannot create %s: %s", dir, strerror(errno));
+	struct buf bcs = BUF_INIT;
+	audit_metadata_write(&bcs, b->metadata);
+	bool ok = write_out(dir, "metadata.bcs", bcs.data, bcs.len, e);
+	for (uint32_t i = 0; ok && i < b->n; i++)
+		for (int a = 0; ok && a < 2; a++) {
+			enum audit_proof_axis axis = (enum audit_proof_axis)a;
+			char name[64];
+			snprintf(name, sizeof(name), "%s-%u.bcs", audit_proof_axis_name(axis), i);
+			buf_reset(&bcs);
+			audit_sliver_write_parts(&bcs, node_blob_sliver(b, axis, i),
+						 axis == AUDIT_AXIS_PRIMARY ? b->primary_len
+									    : b->secondary_len,
+						 b->symbol_size, (uint16_t)i);
+			ok = write_out(dir, name, bcs.data, bcs.len, e);
+		}
+	buf_free(&bcs);
+	return ok;
+}
+
+bool node_encode_file(uint32_t n, const char *path, const char *dir,
+		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
+{
+	struct node_codec *codec = NULL;
+	struct node_blob *b = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool ok = false;
+	if (!node_codec_new(n, &codec, e))
+		return false;
+	uint64_t max = audit_max_blob_size(node_codec_params(codec));
+	struct err re = {{0}};
+	if (!read_file(path, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &re)) {
+		err_set(e, "%s (a blob for %u shards holds at most %llu bytes)", re.msg, n,
+			(unsigned long long)max);
+		goto out;
+	}
+	if (!node_encode(codec, data, len, &b, e) || !node_blob_write_dir(b, dir, e))
+		goto out;
+	memcpy(id, b->blob_id, AUDIT_DIGEST_LEN);
+	log_info("encoded %zu bytes for %u shards: symbol size %u, %u pairs written to %s", len, n,
+		 b->symbol_size, b->n, dir);
+	ok = true;
+out:
+	free(data);
+	node_blob_free(b);
+	node_codec_free(codec);
 	return ok;
 }

@@ -81,6 +81,16 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 void node_blob_free(struct node_blob *b);
 const uint8_t *node_blob_sliver(const struct node_blob *b, enum audit_proof_axis axis,
 				uint32_t index);
+/* Writes b into dir (created if missing), each file atomically: metadata.bcs (bare BCS
+ * BlobMetadata, the body of a metadata PUT) and one BCS SliverData per sliver, named by
+ * sliver index: primary-<i>.bcs and secondary-<i>.bcs (pair p holds primary p and
+ * secondary n-1-p), as a storage node PUTs and stores them. What `assay blob encode`
+ * writes. */
+bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err *e) WARN_UNUSED;
+/* `assay blob encode`: reads the file at path (at most what n shards hold), encodes it for
+ * n shards and writes dir as node_blob_write_dir does; id is the blob ID. */
+bool node_encode_file(uint32_t n, const char *path, const char *dir,
+		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e) WARN_UNUSED;
 
 /* Expand a sliver (node_sliver_len bytes) into its n symbols (n·ss bytes at out): row
  * `index` of M for a primary sliver, column `index` for a secondary one. */

@@ -18,6 +18,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "chain/key.h"
 #include "node/committee.h"
 #include "node/encoder.h"
 #include "node/recover.h"
@@ -742,4 +743,37 @@ out:
 	f->recover_lock = NULL;
 	pthread_mutex_destroy(&lock);
 	return ok;
+}
+
+bool node_recover_dir(struct node_follow_cfg *cfg, const char *key_file,
+		      struct node_follow_summary *out, struct err *e)
+{
+	struct chain_key *key = NULL;
+	struct node_follow *f = NULL;
+	struct node_store *store = NULL;
+	struct node_codec *codec = NULL;
+	if (!chain_key_from_file(&key, key_file, e)) {
+		err_prefix(e, "node key");
+		return false;
+	}
+	chain_key_address(key, cfg->node_key);
+	chain_key_free(key);
+	bool ok = node_store_open(cfg->data_dir, &store, e) && node_follow_open(cfg, &f, e) &&
+		  node_codec_new(node_follow_n_shards(f), &codec, e) &&
+		  node_follow_recover_once(f, store, codec, out, e);
+	node_follow_free(f);
+	node_codec_free(codec);
+	node_store_free(store);
+	return ok;
+}
+
+void node_follow_summary_print(FILE *f, const struct node_follow_summary *s, bool json)
+{
+	if (json)
+		fprintf(f, "{\"blobs\":%zu,\"slivers_rebuilt\":%zu,\"complete\":%zu,\"incomplete\":%zu}\n",
+			s->blobs, s->slivers, s->complete, s->incomplete);
+	else
+		fprintf(f, "%zu blobs looked at: %zu slivers rebuilt from peers, %zu complete, %zu "
+			   "still missing slivers\n",
+			s->blobs, s->slivers, s->complete, s->incomplete);
 }

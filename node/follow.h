@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/util.h"
 
 struct err;
@@ -109,5 +110,12 @@ struct node_follow_summary {
 bool node_follow_recover_once(struct node_follow *f, struct node_store *store,
 			      const struct node_codec *codec, struct node_follow_summary *out,
 			      struct err *e) WARN_UNUSED;
+/* The whole of `assay node recover`: opens the sliver store in cfg->data_dir, follows the
+ * chain as the node whose key is in key_file (cfg->node_key is set from it) and runs
+ * node_follow_recover_once with the deployment's codec. */
+bool node_recover_dir(struct node_follow_cfg *cfg, const char *key_file,
+		      struct node_follow_summary *out, struct err *e) WARN_UNUSED;
+/* The summary for people (one line), or as one JSON object. */
+void node_follow_summary_print(FILE *f, const struct node_follow_summary *s, bool json);
 
 #endif

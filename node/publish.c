@@ -14,10 +14,12 @@
 #include "chain/rpc.h"
 #include "chain/session.h"
 #include "chain/u256.h"
+#include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "node/client.h"
 #include "node/committee.h"
+#include "node/confirmations.h"
 #include "node/encoder.h"
 #include "node/follow.h"
 
@@ -425,4 +427,45 @@ void node_publish_result_clear(struct node_publish_result *r)
 		return;
 	free(r->confirmations);
 	memset(r, 0, sizeof(*r));
+}
+
+bool node_publish_save_confirmations(const struct node_publish_result *r, char *path,
+				     size_t len, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, len, "%s/assay-confirmations-%s.json", tmp && *tmp ? tmp : "/tmp",
+		 r->blob_id_text);
+	return node_confirmations_save(path, r->confirmations, r->nconfirmations, e);
+}
+
+static bool all_zero(const uint8_t h[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
+void node_publish_print_json(FILE *f, const struct node_publish_result *r, uint64_t epochs,
+			     bool chain)
+{
+	fprintf(f, "{\"blob_id\":\"%s\",\"size\":%zu,\"n_shards\":%u,\"stored_shards\":%zu,"
+		   "\"confirmed_shards\":%zu,\"confirmed_nodes\":%zu,\"needed_shards\":%u,"
+		   "\"epochs\":%llu",
+		r->blob_id_text, r->size, r->n_shards, r->stored_shards, r->confirmed_shards,
+		r->confirmed_nodes, r->needed_shards, (unsigned long long)epochs);
+	if (chain) {
+		char rtx[65] = "", ctx[65] = "";
+		if (!all_zero(r->reg.tx_hash))
+			hex_encode(rtx, r->reg.tx_hash, 32);
+		if (!all_zero(r->cert.tx_hash))
+			hex_encode(ctx, r->cert.tx_hash, 32);
+		fprintf(f, ",\"start_epoch\":%" PRIu64 ",\"end_epoch\":%" PRIu64 ","
+			   "\"registration_tx\":%s%s%s,\"certified_epoch\":%" PRIu64 ","
+			   "\"certified_block\":%" PRIu64 ",\"certification_tx\":%s%s%s",
+			r->reg.start_epoch, r->reg.end_epoch, rtx[0] ? "\"0x" : "",
+			rtx[0] ? rtx : "null", rtx[0] ? "\"" : "", r->cert.epoch, r->cert.block,
+			ctx[0] ? "\"0x" : "", ctx[0] ? ctx : "null", ctx[0] ? "\"" : "");
+	}
+	fprintf(f, "}\n");
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "audit/blob.h"
 #include "chain/u256.h"
@@ -126,5 +127,15 @@ struct node_publish_result {
 bool node_publish(const struct node_publish_req *req, struct node_publish_result *out,
 		  struct err *e) WARN_UNUSED;
 void node_publish_result_clear(struct node_publish_result *r);
+/* After a publish that registered but did not certify: keeps what the nodes signed for a
+ * second try in $TMPDIR (else /tmp)/assay-confirmations-BLOB_ID.json, the file `assay blob
+ * certify --confirmations` reads; path (len bytes) is where. */
+bool node_publish_save_confirmations(const struct node_publish_result *r, char *path,
+				     size_t len, struct err *e) WARN_UNUSED;
+/* The result as one JSON object on one line (`assay blob put --json`): the blob ID, size,
+ * shard counts and epochs; with chain, also the registration and certification (epochs,
+ * block, transactions, null when none was sent). */
+void node_publish_print_json(FILE *f, const struct node_publish_result *r, uint64_t epochs,
+			     bool chain);
 
 #endif

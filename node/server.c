@@ -114,21 +114,6 @@ static const char *status_name(unsigned status)
 	}
 }
 
-static void json_string_append(struct buf *b, const char *s)
-{
-	buf_append_byte(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			buf_printf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			buf_printf(b, "\\u%04x", ch);
-		else
-			buf_append_byte(b, ch);
-	}
-	buf_append_byte(b, '"');
-}
-
 static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt,
 				  ...) PRINTF_FMT(3, 4);
 static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)

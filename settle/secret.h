@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "audit/daemon.h"
 #include "core/util.h"
 
 struct err;
@@ -32,5 +33,24 @@ bool settle_secret_derive(const struct chain_key *signing, uint64_t epoch, uint8
 			  struct err *e) WARN_UNUSED;
 /* The on-chain commitment keccak256(secret). */
 void settle_secret_hash(const uint8_t secret[32], uint8_t out[32]);
+
+/* ---- the auditor's identity for the daemon (audit/daemon.h) ---- */
+
+/* Where it comes from: the signing key (key_file; the secrets derive from it, auditor if
+ * given must be its address), or the auditor's address with one epoch's secret given as
+ * hex (secret_hex) or in a file (secret_file: 32 bytes hex, owner-only mode). */
+struct settle_identity_cfg {
+	const char *key_file, *auditor, *secret_hex, *secret_file;
+};
+struct settle_identity {
+	struct audit_identity id; /* what the daemon takes; its arg points back here */
+	struct chain_key *key;
+	uint8_t secret[32];
+};
+/* Opens x in place (it must not move while open). The messages name the command-line
+ * options. settle_identity_close wipes it, open or not. */
+bool settle_identity_open(struct settle_identity *x, const struct settle_identity_cfg *c,
+			  struct err *e) WARN_UNUSED;
+void settle_identity_close(struct settle_identity *x);
 
 #endif

@@ -1,0 +1,249 @@
+/* views.c: payouts and attestations as text or JSON (see views.h). */
+#include "settle/views.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/bindings.h"
+#include "chain/u256.h"
+#include "core/buf.h"
+#include "core/encoding.h"
+#include "core/err.h"
+#include "settle/chainio.h"
+#include "settle/evidence.h"
+#include "settle/payouts.h"
+
+static void hex0x(char *out, const uint8_t *d, size_t n)
+{
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(out + 2, d, n);
+}
+
+/* passed / decided as a percentage with two decimals, "-" when nothing was decided */
+static void pct(char *out, size_t len, uint64_t p, uint64_t d)
+{
+	if (!d)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.2f%%", 100.0 * (double)p / (double)d);
+}
+
+/* ---- payouts ---- */
+
+static void payout_row(FILE *f, const struct settle_payout_row *r, json_t *arr)
+{
+	char med[32] = "-", rew[CHAIN_U256_STRLEN] = "-", sl[CHAIN_U256_STRLEN] = "-",
+	     per_shard[CHAIN_U256_STRLEN] = "", ours[16], tx[67] = "", sh[16] = "-",
+	     reveal_tx[67] = "";
+	if (r->in_committee)
+		snprintf(sh, sizeof(sh), "%" PRIu64, r->shards);
+	if (r->has_reveal_tx)
+		hex0x(reveal_tx, r->reveal_tx, 32);
+	if (r->has_median)
+		snprintf(med, sizeof(med), "%.2f%%", (double)r->median_wad / 1e16);
+	if (r->finalized) {
+		chain_u256_to_dec(&r->paid.reward, rew);
+		chain_u256_to_dec(&r->paid.slashed, sl);
+		hex0x(tx, r->paid.finalize_tx, 32);
+	}
+	if (r->has_reward_per_shard)
+		chain_u256_to_dec(&r->reward_per_shard, per_shard);
+	pct(ours, sizeof(ours), r->passed, r->decided);
+	bool penalized = r->finalized && r->paid.penalized;
+	if (!arr) {
+		fprintf(f, "%-6" PRIu64 " %-6s %-9" PRIu64 " %-9" PRIu64 " %-8s %-8s %-26s %-6s %s\n",
+			r->epoch, sh, r->decided, r->passed, ours, med, rew, penalized ? "yes" : "no",
+			r->notes);
+		return;
+	}
+	json_array_append_new(
+		arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s}", "epoch",
+			       (json_int_t)r->epoch, "shards",
+			       r->in_committee ? json_integer((json_int_t)r->shards) : json_null(),
+			       "reward_per_shard", per_shard[0] ? json_string(per_shard) : json_null(),
+			       "decided", (json_int_t)r->decided, "passed", (json_int_t)r->passed,
+			       "score", ours, "median", med, "reward", rew, "penalized", penalized,
+			       "slashed", sl, "finalize_tx", tx, "reveal_tx", reveal_tx, "notes",
+			       r->notes));
+}
+
+void settle_payouts_print(FILE *f, const struct settle_payouts *p, bool json)
+{
+	char naddr[43];
+	chain_address_checksum(naddr, p->node);
+	json_t *arr = json ? json_array() : NULL;
+	if (!json)
+		fprintf(f, "node %s, auditor id %u\n%-6s %-6s %-9s %-9s %-8s %-8s %-26s %-6s %s\n",
+			naddr, p->auditor_id, "epoch", "shards", "decided", "passed", "ours",
+			"median", "reward", "slash", "notes");
+	for (size_t i = 0; i < p->n; i++)
+		payout_row(f, &p->rows[i], arr);
+	if (json) {
+		char *t = json_dumps(arr, JSON_COMPACT);
+		fprintf(f, "{\"node\":\"%s\",\"epochs\":%s,\"disagreements\":%u}\n", naddr, t,
+			p->disagreements);
+		free(t);
+	} else if (p->disagreements) {
+		fprintf(f, "%u epoch(s) where the database and the chain disagree\n",
+			p->disagreements);
+	} else {
+		fprintf(f, "the database and the chain agree\n");
+	}
+	json_decref(arr);
+}
+
+/* ---- attestations ---- */
+
+/* One verified reveal, with its conviction if a fraud proof removed it: appended to arr
+ * (JSON), or written to f. */
+static void attestation(FILE *f, const struct settle_reveal *r, const uint8_t signer[20],
+			const char *problems, const struct settle_dispute_event *dv,
+			const uint8_t (*nodes)[20], size_t m, json_t *arr)
+{
+	char sa[43], er[67], tx[67], eb[67], disputer[43] = "", reward[CHAIN_U256_STRLEN] = "",
+						 burned[CHAIN_U256_STRLEN] = "";
+	chain_address_checksum(sa, signer);
+	hex0x(er, r->evidence_root, 32);
+	hex0x(eb, r->evidence_blob, 32);
+	hex0x(tx, r->tx_hash, 32);
+	if (dv) {
+		chain_address_checksum(disputer, dv->disputer);
+		chain_u256_to_dec(&dv->reward, reward);
+		chain_u256_to_dec(&dv->burned, burned);
+	}
+	if (arr) {
+		json_t *cnt = json_array();
+		for (size_t i = 0; i < r->m && i < m; i++)
+			json_array_append_new(cnt, json_pack("{s:o,s:I,s:I}", "node",
+							     chain_address_json(nodes[i]), "passed",
+							     (json_int_t)r->passed[i], "decided",
+							     (json_int_t)r->decided[i]));
+		json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:b}", "auditor_id",
+				      r->auditor_id, "signer", sa, "evidence_root", er, "evidence_blob",
+				      eb, "tx", tx, "valid", problems[0] == '\0', "problems", problems,
+				      "counts", cnt, "disputed", dv != NULL);
+		if (dv)
+			json_object_set_new(o, "dispute",
+					    json_pack("{s:s,s:i,s:s,s:s}", "disputer", disputer, "kind",
+						      dv->kind, "reward", reward, "burned", burned));
+		json_array_append_new(arr, o);
+		return;
+	}
+	fprintf(f, "auditor %u signer %s: %s\n  evidence root %s\n  evidence blob %s\n  tx %s\n",
+		r->auditor_id, sa,
+		problems[0] ? problems : "signature, counts, committee, secret and commit verified",
+		er, eb, tx);
+	if (dv)
+		fprintf(f, "  DISPUTED: a fraud proof (kind %u) by %s convicted it: no longer counted; "
+			   "disputer paid %s, %s burned\n",
+			dv->kind, disputer, reward, burned);
+	for (size_t i = 0; i < r->m && i < m; i++) {
+		char na[43], p[16];
+		chain_address_checksum(na, nodes[i]);
+		pct(p, sizeof(p), r->passed[i], r->decided[i]);
+		fprintf(f, "    %s %u/%u %s\n", na, r->passed[i], r->decided[i], p);
+	}
+}
+
+bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct settle_domain *dom,
+			       uint64_t epoch, bool json, unsigned *bad, struct err *e)
+{
+	struct settle_reveal *rv = NULL;
+	struct settle_dispute_event *dis = NULL;
+	size_t k = 0, m = 0, nd = 0;
+	uint8_t(*nodes)[20] = NULL;
+	uint8_t ch[32];
+	bool ok = false;
+	json_t *arr = json ? json_array() : NULL;
+	*bad = 0;
+	if (!settle_chain_reveals(c, epoch, true, &rv, &k, e) ||
+	    !settle_chain_committee(c, epoch, &nodes, NULL, &m, ch, e) ||
+	    !settle_chain_disputes(c, epoch, &dis, &nd, e))
+		goto out;
+	if (!json)
+		fprintf(f, "epoch %" PRIu64 ": %zu attestation(s) revealed, committee of %zu\n", epoch,
+			k, m);
+	for (size_t j = 0; j < k; j++) {
+		uint8_t signer[20];
+		char *problems = NULL;
+		if (!settle_chain_verify_reveal(c, dom, epoch, &rv[j], ch, signer, &problems, e))
+			goto out;
+		const struct settle_dispute_event *dv = NULL;
+		for (size_t d = 0; d < nd && !dv; d++)
+			if (dis[d].auditor_id == rv[j].auditor_id)
+				dv = &dis[d];
+		if (problems[0])
+			(*bad)++;
+		attestation(f, &rv[j], signer, problems, dv, (const uint8_t(*)[20])nodes, m, arr);
+		free(problems);
+	}
+	if (json) {
+		char *t = json_dumps(arr, JSON_COMPACT);
+		fprintf(f, "{\"epoch\":%" PRIu64 ",\"attestations\":%s}\n", epoch, t);
+		free(t);
+	}
+	ok = true;
+out:
+	json_decref(arr);
+	free(dis);
+	free(nodes);
+	settle_reveals_free(rv, k);
+	return ok;
+}
+
+/* ---- evidence verify ---- */
+
+bool settle_evidence_proof_verify(struct settle_chain *c, json_t *j,
+				  struct settle_proof_checked *out, struct err *e)
+{
+	struct buf rec = BUF_INIT;
+	struct settle_reveal *rv = NULL;
+	size_t k = 0;
+	bool ok = false;
+	memset(out, 0, sizeof(*out));
+	json_t *je_ = json_object_get(j, "epoch");
+	const char *rh = json_string_value(json_object_get(j, "record"));
+	const char *ah = json_string_value(json_object_get(j, "auditor"));
+	out->total = !rh;
+	if (!json_is_integer(je_) || json_integer_value(je_) < 0 || !ah ||
+	    !chain_address_parse(out->auditor, ah, e) ||
+	    !settle_evidence_proof_parse(json_object_get(j, "proof"), &out->proof, e) ||
+	    (rh && (!hex_decode_buf(&rec, rh, e) ||
+		    !settle_record_decode(rec.data, rec.len, &out->record, e)))) {
+		err_prefix(e, "the proof is not one 'assay evidence prove' prints: ");
+		goto out;
+	}
+	out->epoch = (uint64_t)json_integer_value(je_);
+	if (!out->total &&
+	    (out->record.epoch != out->epoch || memcmp(out->record.auditor, out->auditor, 20))) {
+		err_set(e, "the record is not of the proof's epoch and auditor");
+		goto out;
+	}
+	if (!settle_chain_reveals(c, out->epoch, false, &rv, &k, e))
+		goto out;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t signer[20], payee[20];
+		bool active;
+		if (!chain_settlement_auditor(settle_chain_bind(c), rv[i].auditor_id, signer, payee,
+					      &active, e))
+			goto out;
+		if (memcmp(signer, out->auditor, 20))
+			continue;
+		out->auditor_id = rv[i].auditor_id;
+		ok = out->total ? settle_evidence_verify_total(rv[i].evidence_root, &out->proof, e)
+				: settle_evidence_verify(rv[i].evidence_root, &out->record, &out->proof, e);
+		if (!ok)
+			err_prefix(e, "the proof does not lead to auditor %u's evidence root on chain: ",
+				   rv[i].auditor_id);
+		goto out;
+	}
+	err_set(e, "no reveal on chain for epoch %" PRIu64 " by the proof's auditor", out->epoch);
+out:
+	buf_free(&rec);
+	settle_reveals_free(rv, k);
+	return ok;
+}
