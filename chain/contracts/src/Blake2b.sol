@@ -19,6 +19,13 @@ library Blake2b {
     function hashAt(uint256 src, uint256 len) internal view returns (bytes32 digest) {
         bool ok = true;
         assembly ("memory-safe") {
+            // the counter t as 16 bytes little-endian (t < 2^64), with f = 0 after it
+            function counter(p, x) {
+                x := or(shl(8, and(x, 0x00FF00FF00FF00FF)), and(shr(8, x), 0x00FF00FF00FF00FF))
+                x := or(shl(16, and(x, 0x0000FFFF0000FFFF)), and(shr(16, x), 0x0000FFFF0000FFFF))
+                x := or(shl(32, and(x, 0x00000000FFFFFFFF)), and(shr(32, x), 0x00000000FFFFFFFF))
+                mstore(p, shl(192, x))
+            }
             let buf := mload(0x40)
             mstore(buf, shl(224, 12))
             mstore(add(buf, 4), H0)
@@ -27,10 +34,7 @@ library Blake2b {
             for {} gt(sub(len, off), 128) {} {
                 mcopy(add(buf, 68), add(src, off), 128)
                 off := add(off, 128)
-                mstore(add(buf, 196), 0)
-                for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
-                    mstore8(add(add(buf, 196), i), and(shr(mul(8, i), off), 0xff))
-                }
+                counter(add(buf, 196), off)
                 ok := and(ok, staticcall(gas(), 0x09, buf, 213, add(buf, 4), 64))
             }
             let rem := sub(len, off)
@@ -39,10 +43,7 @@ library Blake2b {
             mstore(add(buf, 132), 0)
             mstore(add(buf, 164), 0)
             mcopy(add(buf, 68), add(src, off), rem)
-            mstore(add(buf, 196), 0)
-            for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
-                mstore8(add(add(buf, 196), i), and(shr(mul(8, i), len), 0xff))
-            }
+            counter(add(buf, 196), len)
             mstore8(add(buf, 212), 1)
             ok := and(ok, staticcall(gas(), 0x09, buf, 213, add(buf, 4), 64))
             digest := mload(add(buf, 4))
@@ -71,15 +72,24 @@ library Blake2b {
 
     /// H(prefix ‖ a ‖ b): a Walrus Merkle inner node (prefix 1) or a metadata leaf of a
     /// sliver pair's two hashes (prefix 0).
-    function hash65(uint8 prefix, bytes32 a, bytes32 b) internal view returns (bytes32) {
-        uint256 dst;
+    function hash65(uint8 prefix, bytes32 a, bytes32 b) internal view returns (bytes32 digest) {
+        bool ok;
         assembly ("memory-safe") {
-            dst := add(mload(0x40), 256)
-            mstore8(dst, prefix)
-            mstore(add(dst, 1), a)
-            mstore(add(dst, 33), b)
+            let buf := mload(0x40)
+            mstore(buf, shl(224, 12))
+            mstore(add(buf, 4), H0)
+            mstore(add(buf, 36), H1)
+            mstore8(add(buf, 68), prefix)
+            mstore(add(buf, 69), a)
+            mstore(add(buf, 101), b)
+            mstore(add(buf, 133), 0)
+            mstore(add(buf, 165), 0)
+            mstore(add(buf, 196), shl(248, 65)) // t = 65, then zeros
+            mstore8(add(buf, 212), 1)
+            ok := staticcall(gas(), 0x09, buf, 213, add(buf, 4), 64)
+            digest := mload(add(buf, 4))
         }
-        return hashAt(dst, 65);
+        if (!ok) revert Blake2fFailed();
     }
 
     /// H(0x00 ‖ data[off .. off + len)) for calldata: a Walrus Merkle leaf.

@@ -138,7 +138,8 @@ contract Disputes {
     /// the answer it hashed (`body`, BLAKE2b-256 = the record's response_hash) verifies
     /// against `metadata` (bare BCS BlobMetadata whose blob ID is the record's blob): either
     /// the metadata answer blob_id ‖ metadata, or a recovery-symbol answer holding the
-    /// record's symbol with the right size and a valid proof (Walrus.checkSymbol).
+    /// record's symbol with the right size and a valid proof (Walrus.checkSymbol). With an
+    /// empty `metadata` the body's tail (after 32 bytes) is taken as the metadata.
     function disputeVerdict(
         uint64 epoch,
         uint8 auditorId,
@@ -149,9 +150,11 @@ contract Disputes {
         _checkRecord(epoch, auditorId, rp);
         if (!_wellFormed(epoch, auditorId, rp)) revert BadRecord();
         _checkVerdict(rp.record, body);
-        Walrus.Meta memory m = _metadataOf(rp.record, metadata);
-        bool metadataAnswer = body.length == 32 + metadata.length && bytes32(body[0:32]) == m.blobId
-            && keccak256(body[32:]) == keccak256(metadata);
+        // a metadata answer carries the metadata itself: it need not be sent twice
+        bytes calldata md = metadata.length == 0 && body.length > 32 ? body[32:] : metadata;
+        Walrus.Meta memory m = _metadataOf(rp.record, md);
+        bool metadataAnswer = body.length == 32 + md.length && bytes32(body[0:32]) == m.blobId
+            && keccak256(body[32:]) == keccak256(md);
         if (!metadataAnswer) {
             bytes calldata rec = rp.record;
             Walrus.checkSymbol(body, m, uint8(rec[112]), uint16(bytes2(rec[108:110])), uint16(bytes2(rec[110:112])));

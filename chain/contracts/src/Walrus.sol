@@ -65,11 +65,12 @@ library Walrus {
 
     /// A Merkle Node: 0x00 (empty: 32 zero bytes) or 0x01 ‖ 32 bytes.
     function node(bytes calldata b, uint256 off) internal pure returns (bytes32 h, uint256) {
-        uint256 tag;
-        (tag, off) = uleb(b, off, 1);
-        if (tag == 0) return (bytes32(0), off);
-        if (off + 32 > b.length) revert Invalid(BAD_BCS);
-        return (bytes32(b[off:off + 32]), off + 32);
+        // the tag is a ULEB128 of value 0 or 1: one byte, 0x00 or 0x01
+        if (off >= b.length) revert Invalid(BAD_BCS);
+        uint8 tag = uint8(b[off]);
+        if (tag == 0) return (bytes32(0), off + 1);
+        if (tag != 1 || off + 33 > b.length) revert Invalid(BAD_BCS);
+        return (bytes32(b[off + 1:off + 33]), off + 33);
     }
 
     /// Symbol size of DESIGN.md: ⌈max(len,1) / (k_p·k_s)⌉ rounded up to even, at most 65534.

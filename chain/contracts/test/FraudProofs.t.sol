@@ -500,7 +500,7 @@ contract FraudProofsTest is Fixture {
         node %= 5;
         bytes memory body = abi.encodePacked(blob, metadata);
         Disputes.RecordProof memory rp = _verdictCase(seed, node, BAD_METADATA, body);
-        bytes memory md = metadata;
+        bytes memory md = seed % 2 == 0 ? metadata : bytes(""); // the body carries it
         vm.prank(disputer);
         disputes.disputeVerdict(E, 0, rp, md, body);
         _convicted(disputes.DISPUTE_VERDICT());
@@ -598,5 +598,106 @@ contract FraudProofsTest is Fixture {
         settlement.convict(E, 0, 2, address(this));
         vm.expectRevert(Settlement.BadParam.selector);
         settlement.bindDisputes(address(1));
+    }
+}
+
+/// The PRF part of the schedule (Disputes.challengeHash / symbolOf) against
+/// tests/vectors/schedule.json, produced by tests/vectors/schedule_ref.py (an independent
+/// implementation of audit/SCHEDULE.md).
+contract ScheduleVectorsTest is Fixture {
+    Disputes disputes;
+
+    function setUp() public {
+        _deploy();
+        disputes = new Disputes(settlement, registry, 200, 2);
+    }
+
+    function _check(bytes32 seed, bytes32 secret, address auditor, uint64 epoch, uint256 n, uint256[6] memory c)
+        internal
+        view
+    {
+        // c = [seq, shard, blob, axis, row, col]
+        uint256 h = disputes.challengeHash(seed, secret, auditor, epoch, c[0]);
+        (uint256 axis, uint256 row, uint256 col) = disputes.symbolOf(h, n, bytes32(c[2]), c[1]);
+        assertEq(axis, c[3], "axis");
+        assertEq(row, c[4], "row");
+        assertEq(col, c[5], "col");
+    }
+
+
+    function test_small() public view {
+        bytes32 seed = 0xd3ab4a5d28e203b5a015ca2dd1d7ef8ed75344ac155f13db76d2789797c5f4a9;
+        bytes32 secret = 0xa7b36d51d8161ae76c42399e8688fe1aba38c3b9c05b300b1684c39401a598bc;
+        address auditor = address(bytes20(hex"56b28e7e12fa86e5df2b7f252e2cef5f1f24f0d8"));
+        _check(seed, secret, auditor, 7, 7, [uint256(0), 0, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 2, 4]);
+        _check(seed, secret, auditor, 7, 7, [uint256(1), 1, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 1, 3]);
+        _check(seed, secret, auditor, 7, 7, [uint256(2), 0, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 6, 4]);
+        _check(seed, secret, auditor, 7, 7, [uint256(3), 1, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 0, 3]);
+        _check(seed, secret, auditor, 7, 7, [uint256(4), 0, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 2, 1]);
+        _check(seed, secret, auditor, 7, 7, [uint256(5), 1, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 3, 1]);
+        _check(seed, secret, auditor, 7, 7, [uint256(6), 0, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 4, 4]);
+        _check(seed, secret, auditor, 7, 7, [uint256(7), 1, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 3, 6]);
+        _check(seed, secret, auditor, 7, 7, [uint256(8), 0, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 2, 5]);
+        _check(seed, secret, auditor, 7, 7, [uint256(9), 1, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 3, 1]);
+        _check(seed, secret, auditor, 7, 7, [uint256(10), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 4, 4]);
+        _check(seed, secret, auditor, 7, 7, [uint256(11), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 1, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(12), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 2, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(13), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 6, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(14), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 4, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(15), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 4, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(16), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 4, 5]);
+        _check(seed, secret, auditor, 7, 7, [uint256(17), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 4, 6]);
+        _check(seed, secret, auditor, 7, 7, [uint256(18), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 6, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(19), 2, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 6, 2]);
+        _check(seed, secret, auditor, 7, 7, [uint256(20), 3, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 5, 0]);
+        _check(seed, secret, auditor, 7, 7, [uint256(21), 4, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 0, 6, 3]);
+        _check(seed, secret, auditor, 7, 7, [uint256(22), 3, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 4, 1]);
+        _check(seed, secret, auditor, 7, 7, [uint256(23), 4, 0xa62b8f2dc8106d4b9d4752ef0e3c351f878b455482475cd29fefa9675535514e, 1, 0, 0]);
+    }
+
+    function test_weighted() public view {
+        bytes32 seed = 0x83a57d79b55e5bba18c509a7f4e469a22e2a9fbd0a859c27a8501442b4ce30d3;
+        bytes32 secret = 0x2021d862edd3da7edf83b4c0a8721850f8bb88fc0fc85913d9f617e531ac4633;
+        address auditor = address(bytes20(hex"ac1389c64e6754fd3352a58318e4ba93d7b41557"));
+        _check(seed, secret, auditor, 7, 10, [uint256(0), 0, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 5, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(1), 1, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 5, 3]);
+        _check(seed, secret, auditor, 7, 10, [uint256(2), 2, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 5, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(3), 3, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 5, 1]);
+        _check(seed, secret, auditor, 7, 10, [uint256(4), 4, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 1, 0]);
+        _check(seed, secret, auditor, 7, 10, [uint256(5), 0, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 5, 4]);
+        _check(seed, secret, auditor, 7, 10, [uint256(6), 1, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 6, 3]);
+        _check(seed, secret, auditor, 7, 10, [uint256(7), 2, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 0, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(8), 3, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 8, 6]);
+        _check(seed, secret, auditor, 7, 10, [uint256(9), 4, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 9, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(10), 0, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 5, 7]);
+        _check(seed, secret, auditor, 7, 10, [uint256(11), 1, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 6, 6]);
+        _check(seed, secret, auditor, 7, 10, [uint256(12), 2, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 7, 9]);
+        _check(seed, secret, auditor, 7, 10, [uint256(13), 3, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 8, 3]);
+        _check(seed, secret, auditor, 7, 10, [uint256(14), 4, 0xcc7f10243bd5878b9e83d4ebf1f9affa173e8d0dfff9d64c6319a0844bbc6103, 1, 1, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(15), 0, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 5, 3]);
+        _check(seed, secret, auditor, 7, 10, [uint256(16), 1, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 6, 6]);
+        _check(seed, secret, auditor, 7, 10, [uint256(17), 2, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 0, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(18), 3, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 1, 1]);
+        _check(seed, secret, auditor, 7, 10, [uint256(19), 4, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 6, 0]);
+        _check(seed, secret, auditor, 7, 10, [uint256(20), 0, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 0, 5, 6]);
+        _check(seed, secret, auditor, 7, 10, [uint256(21), 1, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 1, 3]);
+        _check(seed, secret, auditor, 7, 10, [uint256(22), 2, 0xb81994e76546a3a588a900461225658f69ffc47cb9441099aa35df2321932a63, 1, 9, 2]);
+        _check(seed, secret, auditor, 7, 10, [uint256(23), 3, 0xcc7f10243bd5878b9e83d4ebf1f9affa173e8d0dfff9d64c6319a0844bbc6103, 0, 6, 4]);
+    }
+
+    function test_grace_and_empty() public view {
+        bytes32 seed = 0xe717a375bf99710478dfc6adeb9360757d3f43b5da15a8bd408ceb4a9f39e559;
+        bytes32 secret = 0x4ed96cc93af3ea856a3bc5e6338ad3a0196b783e9bacecb57cf2758557fe4985;
+        address auditor = address(bytes20(hex"83025bfa8281f4ef156ecdfe15ff36490753e95a"));
+        _check(seed, secret, auditor, 7, 4, [uint256(0), 0, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 1, 0, 0]);
+        _check(seed, secret, auditor, 7, 4, [uint256(1), 0, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 0, 3, 1]);
+        _check(seed, secret, auditor, 7, 4, [uint256(2), 0, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 0, 3, 2]);
+        _check(seed, secret, auditor, 7, 4, [uint256(3), 0, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 1, 2, 0]);
+        _check(seed, secret, auditor, 7, 4, [uint256(4), 0, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 0, 3, 3]);
+        _check(seed, secret, auditor, 7, 4, [uint256(5), 2, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 0, 1, 3]);
+        _check(seed, secret, auditor, 7, 4, [uint256(6), 3, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 1, 0, 1]);
+        _check(seed, secret, auditor, 7, 4, [uint256(7), 2, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 1, 1, 2]);
+        _check(seed, secret, auditor, 7, 4, [uint256(8), 3, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 1, 0, 1]);
+        _check(seed, secret, auditor, 7, 4, [uint256(9), 2, 0x67900749fba07d3a81a0e94b6bb802b86f7a74dae5bdc1c0baac0548938e72a5, 0, 1, 1]);
     }
 }
