@@ -30,7 +30,6 @@ contract Disputes {
     uint8 internal constant BAD_METADATA = 3;
     uint8 internal constant MALFORMED = 6;
     uint8 internal constant AUDITOR_ERROR = 9;
-    uint8 internal constant MAX_ATTEMPT = 2;
 
     Settlement public immutable settlement;
     Staking public immutable staking;
@@ -110,8 +109,9 @@ contract Disputes {
     }
 
     /// A record leaf that is not a decided record of this node by this auditor: not 150
-    /// bytes, another tag, epoch, auditor or node, an unknown outcome, an attempt past the
-    /// second re-ask, or leaf totals other than (outcome = pass, outcome ≠ auditor_error).
+    /// bytes, another tag, epoch, auditor or node, an unknown outcome, or leaf totals other
+    /// than (outcome = pass, outcome ≠ auditor_error). The attempt number is not checked
+    /// (auditors may configure more re-asks).
     function disputeRecord(uint64 epoch, uint8 auditorId, RecordProof calldata rp) external {
         _checkRecord(epoch, auditorId, rp);
         if (_wellFormed(epoch, auditorId, rp)) revert NoFraud();
@@ -326,13 +326,13 @@ contract Disputes {
     }
 
     /// The leaf is a record of this epoch, auditor (its signer at the reveal) and node, with
-    /// a known outcome, attempt ≤ 2 and the leaf totals its outcome implies.
+    /// a known outcome and the leaf totals its outcome implies.
     function _wellFormed(uint64 epoch, uint8 auditorId, RecordProof calldata rp) internal view returns (bool) {
         bytes calldata r = rp.record;
         if (r.length != RECORD_LEN || bytes17(r[0:17]) != TAG) return false;
         uint8 outcome = uint8(r[113]);
         return uint64(bytes8(r[17:25])) == epoch && address(bytes20(r[25:45])) == settlement.revealSigners(epoch, auditorId)
-            && uint8(r[53]) <= MAX_ATTEMPT && address(bytes20(r[54:74])) == rp.entry.node && outcome <= AUDITOR_ERROR
+            && address(bytes20(r[54:74])) == rp.entry.node && outcome <= AUDITOR_ERROR
             && rp.passed == (outcome == PASS ? 1 : 0) && rp.decided == (outcome != AUDITOR_ERROR ? 1 : 0);
     }
 
