@@ -21,6 +21,7 @@ contract Disputes {
     uint8 public constant DISPUTE_ORDER = 4; // 1b: two records of a node out of seq order
     uint8 public constant DISPUTE_VERDICT = 5; // 2: a failed verdict on an answer that verifies
     uint8 public constant DISPUTE_SCHEDULE = 6; // 3: a record the schedule does not produce
+    uint8 public constant DISPUTE_TOO_MANY = 7; // 3: more decided records than the node has challenges
 
     uint256 internal constant RECORD_LEN = 150;
     bytes17 internal constant TAG = "assay.evidence.v2";
@@ -196,6 +197,28 @@ contract Disputes {
             revert NoFraud();
         }
         settlement.convict(epoch, auditorId, DISPUTE_SCHEDULE, msg.sender);
+    }
+
+    /// A node's subtree declares more decided records than the schedule gives the node
+    /// challenges (C_i; no secret needed): a bound on what records that no one can open
+    /// (a subtree node whose hash has no known preimage) can add.
+    function disputeTooMany(uint64 epoch, uint8 auditorId, Entry calldata e) external {
+        _checkEntry(epoch, auditorId, e);
+        (address member,,) = staking.committeeMember(epoch, e.index);
+        if (member != e.node) revert BadRecord(); // Settlement.disputeNodeTotal proves that
+        if (e.sub.decided <= challengesOf(epoch, e.index)) revert NoFraud();
+        settlement.convict(epoch, auditorId, DISPUTE_TOO_MANY, msg.sender);
+    }
+
+    /// C_i of committee position `index` in `epoch` (0 when it holds no challengeable shard).
+    function challengesOf(uint64 epoch, uint256 index) public view returns (uint256) {
+        bytes memory owners = staking.shardOwnerIndices(epoch);
+        uint256[] memory grace = staking.graceBitmap(epoch);
+        uint256 m;
+        for (uint256 s = 0; s < owners.length; s++) {
+            if (uint8(owners[s]) == index && (grace.length == 0 || (grace[s >> 8] >> (s & 255)) & 1 == 0)) m++;
+        }
+        return _challenges(m);
     }
 
     /// Whether the schedule of (epoch, secret, auditor) has challenge seq for committee

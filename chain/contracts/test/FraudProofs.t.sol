@@ -581,6 +581,27 @@ contract FraudProofsTest is Fixture {
         disputes.disputeSchedule(E, 0, rp, _secret(1, E));
     }
 
+    /// A node whose subtree declares more decided records than it has challenges is caught
+    /// (here: every challenge plus a copy); a node with all its challenges recorded is not.
+    function testFuzz_tooMany(uint256 seed, uint256 node, bool lie) public {
+        _honestAll(seed);
+        node %= recs.length;
+        delete recs[node];
+        _honest(node, MIN_PER_NODE); // m_i <= MIN_PER_NODE here: C_i = MIN_PER_NODE
+        assertEq(disputes.challengesOf(E, node), MIN_PER_NODE, "C_i");
+        if (lie) recs[node].push(recs[node][0]);
+        _attest();
+        Disputes.Entry memory e = _entry(node);
+        if (!lie) {
+            _noFraud();
+            disputes.disputeTooMany(E, 0, e);
+            return;
+        }
+        vm.prank(disputer);
+        disputes.disputeTooMany(E, 0, e);
+        _convicted(disputes.DISPUTE_TOO_MANY());
+    }
+
     /// After the dispute window nothing can be disputed, lie or not.
     function test_windowCloses() public {
         _honestAll(1);

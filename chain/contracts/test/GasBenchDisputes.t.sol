@@ -411,6 +411,12 @@ contract GasBenchDisputes is GasBenchBase {
         );
         (uint256 mask,,,,,,,,) = settlement.epochStates(E);
         assertEq(mask, 0, "every lie convicted");
+        // disputeTooMany = an entry check (as in disputeNodeTotal) + this count
+        _row(
+            "challengesOf (disputeTooMany's count), n = 1000",
+            meter.measure(address(disputes), abi.encodeCall(Disputes.challengesOf, (E, P))),
+            0
+        );
     }
 
     function _disputeVerdicts() internal {
