@@ -13,7 +13,7 @@ import {Walrus} from "../src/Walrus.sol";
 /// a certified blob whose slivers and metadata are built here; each lie is caught and pays
 /// the disputer, and the same proof against the honest evidence reverts (fuzzed records).
 contract FraudProofsTest is Fixture {
-    uint64 constant E = 2;
+    uint64 E = 2; // the disputed epoch
     uint32 constant MIN_PER_NODE = 6;
     uint32 constant PER_SHARD = 1;
     uint64 constant BLOB_LEN = 1000;
@@ -600,6 +600,34 @@ contract FraudProofsTest is Fixture {
         vm.prank(disputer);
         disputes.disputeTooMany(E, 0, e);
         _convicted(disputes.DISPUTE_TOO_MANY());
+    }
+
+    /// Later epochs (other seeds, committees whose shards may be in grace): an invented
+    /// record is caught, the honest records beside it are not.
+    function testFuzz_laterEpochs(uint256 seed, uint256 extra, uint256 node) public {
+        extra = 1 + extra % 3;
+        for (uint256 x = 0; x < extra; x++) {
+            _commitSecret(0, staking.currentEpoch() + 1);
+            _advance();
+            vm.roll(_blk() + 6);
+            staking.recordSeed(staking.currentEpoch());
+        }
+        E = staking.currentEpoch() - 1;
+        recs = new bytes[][](staking.committeeSize(E));
+        _honestAll(seed);
+        node %= recs.length;
+        uint256 k = recs[node].length;
+        uint256[5] memory c = _challenge(node, k);
+        c[1] = (c[1] + 1 + seed % (nShards - 1)) % nShards; // another shard
+        recs[node].push(_record(node, c, PASS, bytes32(0)));
+        _attest();
+        Disputes.RecordProof memory honest = _proof(node, seed % k);
+        Disputes.RecordProof memory invented = _proof(node, k);
+        _noFraud();
+        disputes.disputeSchedule(E, 0, honest, _secret(0, E));
+        vm.prank(disputer);
+        disputes.disputeSchedule(E, 0, invented, _secret(0, E));
+        _convicted(disputes.DISPUTE_SCHEDULE());
     }
 
     /// After the dispute window nothing can be disputed, lie or not.
