@@ -3,7 +3,7 @@
 # file, so that `assay chain deploy` needs no file beside the binary and decodes reverts
 # with the ABI it deploys. Included from chain/CMakeLists.txt.
 if(EXISTS ${CMAKE_SOURCE_DIR}/chain/contracts/build.sh)
-  set(ASSAY_CONTRACT_NAMES TestToken AssayTimelock Staking BlobRegistry Settlement)
+  set(ASSAY_CONTRACT_NAMES TestToken AssayTimelock Staking BlobRegistry Settlement Disputes)
   set(gen ${CMAKE_BINARY_DIR}/generated/chain_artifacts.c)
   set(jsons)
   foreach(c ${ASSAY_CONTRACT_NAMES})

@@ -15,6 +15,10 @@
 #include "core/err.h"
 #include "core/log.h"
 
+/* The schedule's defaults (audit/schedule.h), fixed in Disputes at deployment. */
+#define DEPLOY_SCHEDULE_MIN_PER_NODE 200
+#define DEPLOY_SCHEDULE_PER_SHARD 2
+
 /* "ID:SIGNER[:PAYEE]" */
 bool chain_deploy_parse_auditor(const char *text, const uint8_t deflt_payee[20],
 				struct chain_deploy_auditor *a, struct err *e)
@@ -120,7 +124,8 @@ static bool deploy_token_timelock(struct chain_session *s, const struct chain_de
 	return true;
 }
 
-/* Staking, Settlement and BlobRegistry, owned by the deployer while it wires them. */
+/* Staking, Settlement, BlobRegistry and Disputes, owned by the deployer while it wires
+ * them. */
 static bool deploy_core(struct chain_session *s, const struct chain_deploy_params *p,
 			struct chain_deployment *d, struct err *e)
 {
@@ -162,12 +167,21 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 	chain_abi_push(a, chain_abi_address_new(s->me));
 	chain_abi_push(a, chain_abi_address_new(p->guardian));
 	chain_abi_push(a, chain_abi_u256_new(&p->price_per_mib));
-	return deploy_one(s, p->contracts_dir, "BlobRegistry", a, d->blob_registry, NULL, e);
+	if (!deploy_one(s, p->contracts_dir, "BlobRegistry", a, d->blob_registry, NULL, e))
+		return false;
+	/* The fraud proofs; the schedule's min_per_node and per_shard are fixed on chain so
+	 * that anyone can tell which node a challenge belongs to (audit/SCHEDULE.md). */
+	a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_address_new(d->settlement));
+	chain_abi_push(a, chain_abi_address_new(d->blob_registry));
+	chain_abi_push(a, chain_abi_uint_new(DEPLOY_SCHEDULE_MIN_PER_NODE));
+	chain_abi_push(a, chain_abi_uint_new(DEPLOY_SCHEDULE_PER_SHARD));
+	return deploy_one(s, p->contracts_dir, "Disputes", a, d->disputes, NULL, e);
 }
 
-/* Binds Settlement to Staking and BlobRegistry to Settlement (reveals must name a
- * certified evidence blob), registers the auditors (auditors need the owner), then
- * hands the three contracts to the timelock. */
+/* Binds Settlement to Staking, BlobRegistry (reveals must name a certified evidence blob)
+ * and Disputes (the fraud proofs), sets the bond and registers the auditors, each bonded
+ * (auditors need the owner), then hands the three owned contracts to the timelock. */
 static bool wire(struct chain_session *s, const struct chain_deploy_params *p,
 		 const struct chain_deployment *d, struct err *e)
 {
@@ -178,6 +192,10 @@ static bool wire(struct chain_session *s, const struct chain_deploy_params *p,
 			     chain_abi_push(chain_abi_tuple_new(),
 					    chain_abi_address_new(d->blob_registry)),
 			     "bind the evidence registry", NULL, e))
+		return false;
+	if (!chain_bind_send(s->bind, d->settlement, "bindDisputes(address)",
+			     chain_abi_push(chain_abi_tuple_new(), chain_abi_address_new(d->disputes)),
+			     "bind disputes", NULL, e))
 		return false;
 	bool bonded = !chain_u256_is_zero(&p->auditor_bond);
 	if (bonded) {

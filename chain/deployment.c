@@ -14,13 +14,15 @@
 static const struct {
 	const char *key;
 	size_t off;
+	bool optional; /* absent in files of older deployments: left zero */
 } address_fields[] = {
-	{"deployer", offsetof(struct chain_deployment, deployer)},
-	{"token", offsetof(struct chain_deployment, token)},
-	{"timelock", offsetof(struct chain_deployment, timelock)},
-	{"staking", offsetof(struct chain_deployment, staking)},
-	{"blob_registry", offsetof(struct chain_deployment, blob_registry)},
-	{"settlement", offsetof(struct chain_deployment, settlement)},
+	{"deployer", offsetof(struct chain_deployment, deployer), false},
+	{"token", offsetof(struct chain_deployment, token), false},
+	{"timelock", offsetof(struct chain_deployment, timelock), false},
+	{"staking", offsetof(struct chain_deployment, staking), false},
+	{"blob_registry", offsetof(struct chain_deployment, blob_registry), false},
+	{"settlement", offsetof(struct chain_deployment, settlement), false},
+	{"disputes", offsetof(struct chain_deployment, disputes), true},
 };
 
 static bool get_uint(json_t *root, const char *key, uint64_t max, uint64_t *out, struct err *e)
@@ -65,7 +67,10 @@ bool chain_deployment_parse(const char *text, size_t len, struct chain_deploymen
 	}
 	out->n_shards = (uint32_t)n;
 	for (size_t i = 0; i < ARRAY_LEN(address_fields); i++) {
-		const char *s = json_string_value(json_object_get(root, address_fields[i].key));
+		json_t *v = json_object_get(root, address_fields[i].key);
+		if (!v && address_fields[i].optional)
+			continue;
+		const char *s = json_string_value(v);
 		if (!s) {
 			err_set(e, "\"%s\" is missing (an address)", address_fields[i].key);
 			goto out;
@@ -100,9 +105,13 @@ void chain_deployment_format(const struct chain_deployment *d, struct buf *out)
 			"  \"start_block\": %llu",
 		   CHAIN_DEPLOYMENT_SCHEMA, (unsigned long long)d->chain_id, d->n_shards,
 		   (unsigned long long)d->start_block);
+	static const uint8_t zero[20];
 	for (size_t i = 0; i < ARRAY_LEN(address_fields); i++) {
+		const uint8_t *v = (const uint8_t *)d + address_fields[i].off;
+		if (address_fields[i].optional && !memcmp(v, zero, sizeof(zero)))
+			continue;
 		char a[43];
-		chain_address_checksum(a, (const uint8_t *)d + address_fields[i].off);
+		chain_address_checksum(a, v);
 		buf_printf(out, ",\n  \"%s\": \"%s\"", address_fields[i].key, a);
 	}
 	buf_append_str(out, "\n}\n");

@@ -4,7 +4,9 @@
  *
  *   {"schema": 1, "chain_id": 31337, "n_shards": 20, "start_block": 12,
  *    "deployer": "0x…", "token": "0x…", "timelock": "0x…", "staking": "0x…",
- *    "blob_registry": "0x…", "settlement": "0x…"}
+ *    "blob_registry": "0x…", "settlement": "0x…", "disputes": "0x…"}
+ *
+ * "disputes" (the fraud-proof contract) may be absent in files written before it existed.
  *
  * The file holds no secret. It is written atomically, so a reader never sees half of it. */
 #ifndef ASSAY_CHAIN_DEPLOYMENT_H
@@ -32,6 +34,7 @@ struct chain_deployment {
 	uint8_t staking[20];
 	uint8_t blob_registry[20];
 	uint8_t settlement[20];
+	uint8_t disputes[20]; /* zero: not deployed (an older deployment) */
 };
 
 /* Parses the file's JSON text; every field is required and checked. */

@@ -309,6 +309,12 @@ START_TEST(deploy_and_epochs)
 	char *bound = call1(&w, dep_addr(&w, "staking"), "settlement()(address)", "");
 	ck_assert_str_eq(bound, dep_addr(&w, "settlement"));
 	free(bound);
+	bound = call1(&w, dep_addr(&w, "settlement"), "disputes()(address)", "");
+	ck_assert_str_eq(bound, dep_addr(&w, "disputes"));
+	free(bound);
+	char *reg = call1(&w, dep_addr(&w, "disputes"), "registry()(address)", "");
+	ck_assert_str_eq(reg, dep_addr(&w, "blob_registry"));
+	free(reg);
 	json_t *st = assay_json(&w, "epoch status --json");
 	ck_assert_int_eq(jint(st, "epoch"), 0);
 	ck_assert_int_eq(jint(st, "duration"), 3600);

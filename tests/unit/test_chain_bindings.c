@@ -36,7 +36,27 @@ START_TEST(deployment_round_trip)
 		      "%s", buf_cstr(&b));
 	ck_assert_msg(chain_deployment_parse((const char *)b.data, b.len, &d2, &e), "%s", e.msg);
 	ck_assert(!memcmp(&d, &d2, sizeof(d)));
+	ck_assert_msg(!strstr(buf_cstr(&b), "disputes"), "an older deployment has no Disputes");
 	buf_free(&b);
+}
+END_TEST
+
+/* "disputes" is read when present and written back. */
+START_TEST(deployment_disputes)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	buf_append(&in, good, strlen(good) - 1);
+	buf_append_str(&in, ", \"disputes\": \"0x0165878A594ca255338adfa4d48449f69242Eb8F\"}");
+	struct chain_deployment d;
+	struct err e = {{0}};
+	ck_assert_msg(chain_deployment_parse((const char *)in.data, in.len, &d, &e), "%s", e.msg);
+	ck_assert_int_eq(d.disputes[0], 0x01);
+	ck_assert_int_eq(d.disputes[19], 0x8f);
+	chain_deployment_format(&d, &out);
+	const char *want = "\"disputes\": \"0x0165878A594ca255338adfa4d48449f69242Eb8F\"";
+	ck_assert_msg(strstr(buf_cstr(&out), want), "%s", buf_cstr(&out));
+	buf_free(&in);
+	buf_free(&out);
 }
 END_TEST
 
@@ -145,6 +165,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("chain_bindings");
 	TCase *tc = tcase_create("bindings");
 	tcase_add_test(tc, deployment_round_trip);
+	tcase_add_test(tc, deployment_disputes);
 	tcase_add_test(tc, deployment_refusals);
 	tcase_add_test(tc, embedded_contracts);
 	tcase_add_test(tc, revert_explained);

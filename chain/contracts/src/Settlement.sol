@@ -113,6 +113,10 @@ contract Settlement is Governed, EIP712 {
     /// 1 + the last epoch the auditor revealed (0: none); the bond is locked until that
     /// epoch's dispute window is over.
     mapping(uint8 => uint64) public lastRevealedPlus1;
+    /// The auditor's signer when it revealed (the `auditor` of its records and schedule).
+    mapping(uint64 => mapping(uint8 => address)) public revealSigners;
+    /// The fraud-proof verifiers (Disputes.sol), bound once by the deployer; it may convict.
+    address public disputes;
 
     /// Storage fees: a difference array over epochs (fee rate of epoch e =
     /// sum feeStart[<=e] - sum feeEnd[<=e]), read in order as pools open.
@@ -190,6 +194,7 @@ contract Settlement is Governed, EIP712 {
     error EvidenceExpires(bytes32 blobId, uint64 endEpoch, uint64 needed);
     error NotDeployer();
     error AlreadyBound();
+    error NotDisputes();
 
     uint8 public constant DISPUTE_NODE_TOTAL = 1;
 
@@ -310,10 +315,22 @@ contract Settlement is Governed, EIP712 {
         return _endOf(lp - 1) + p.commitWindow + p.revealWindow + p.disputeWindow;
     }
 
+    /// One-shot wiring by the deployer: the Disputes contract is deployed after this one.
+    function bindDisputes(address disputes_) external {
+        if (msg.sender != _deployer || disputes != address(0) || disputes_ == address(0)) revert BadParam();
+        disputes = disputes_;
+    }
+
+    /// A fraud proven by the Disputes contract (kind 2..): convicts as _convict, paying `disputer`.
+    function convict(uint64 epoch, uint8 auditorId, uint8 kind, address disputer) external {
+        if (msg.sender != disputes) revert NotDisputes();
+        _convict(epoch, auditorId, kind, disputer);
+    }
+
     /// A proven fraud of auditorId in `epoch` (kind: which proof): removes the attestation
     /// from the epoch (so finalize, which waits for the window, never counts it), removes
     /// the auditor from the set, burns its bond but the disputer's share.
-    function _convict(uint64 epoch, uint8 auditorId, uint8 kind) internal {
+    function _convict(uint64 epoch, uint8 auditorId, uint8 kind, address disputer) internal {
         EpochState storage st = epochStates[epoch];
         uint256 bit = uint256(1) << auditorId;
         if (st.revealedMask & bit == 0) revert NotRevealed(epoch, auditorId);
@@ -330,9 +347,9 @@ contract Settlement is Governed, EIP712 {
         uint256 b = bonds[auditorId];
         bonds[auditorId] = 0;
         uint256 reward = b * disputerBps / BPS;
-        if (reward > 0) token.safeTransfer(msg.sender, reward);
+        if (reward > 0) token.safeTransfer(disputer, reward);
         if (b > reward) token.safeTransfer(BURN_ADDRESS, b - reward);
-        emit AttestationDisputed(epoch, auditorId, msg.sender, kind, reward, b - reward);
+        emit AttestationDisputed(epoch, auditorId, disputer, kind, reward, b - reward);
     }
 
     /// Fraud proof 1a: the evidence's entry for committee position `index` (node, subtree
@@ -351,7 +368,7 @@ contract Settlement is Governed, EIP712 {
         if (member == pr.node && pr.sub.passed == passed[pr.index] && pr.sub.decided == decided[pr.index]) {
             revert NoFraud();
         }
-        _convict(epoch, auditorId, DISPUTE_NODE_TOTAL);
+        _convict(epoch, auditorId, DISPUTE_NODE_TOTAL, msg.sender);
     }
 
     function _checkEvidence(uint64 epoch, uint8 auditorId, uint256 index, bytes32 leaf, bytes32[] calldata topPath)
@@ -481,6 +498,7 @@ contract Settlement is Governed, EIP712 {
         if (keccak256(abi.encodePacked(secret)) != secretHashes[epoch][auditorId]) revert SecretMismatch();
         countsHashes[epoch][auditorId] = countsHash;
         evidenceRoots[epoch][auditorId] = evidenceRoot;
+        revealSigners[epoch][auditorId] = a.signer;
         if (lastRevealedPlus1[auditorId] < epoch + 1) lastRevealedPlus1[auditorId] = epoch + 1;
         st.revealedMask |= uint256(1) << auditorId;
         st.revealedCount++;

@@ -9,7 +9,7 @@ const path = require('path');
 const here = path.resolve(__dirname, '..');
 const root = path.resolve(here, '..', '..');
 const solc = require(path.join(root, 'node_modules', 'solc'));
-const DEPLOYABLE = ['TestToken', 'Staking', 'BlobRegistry', 'Settlement', 'AssayTimelock'];
+const DEPLOYABLE = ['TestToken', 'Staking', 'BlobRegistry', 'Settlement', 'Disputes', 'AssayTimelock'];
 
 const outDir = process.argv[2];
 if (!outDir) { process.stderr.write('usage: build.js OUTDIR\n'); process.exit(2); }
