@@ -180,11 +180,12 @@ for i, outcomes in enumerate(plan):
         rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
                     f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, NULL, NULL)")
         seq += 1
+print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
       + ",\n".join(rows) + ";")
 PY
-	psql -q "$DB" -f "$T/rec$a.sql" >/dev/null || die_test "records of auditor $a"
+	psql -q -v ON_ERROR_STOP=1 "$DB" -f "$T/rec$a.sql" >/dev/null || die_test "records of auditor $a"
 done
 for a in 0 1; do srun "$a" || bad "epoch 2 commit: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
 srun 2 ASSAY_TEST_LIE_COUNTS=1 || bad "epoch 2 commit: settle run of auditor 2: $(tail -n 5 "$T/settle2.log")"
