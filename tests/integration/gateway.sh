@@ -4,7 +4,7 @@
 # file: whole reads and a table of range cases byte for byte, HEAD, 304, 416, 404, content
 # types, a node corrupting every symbol it serves, f nodes stopped, a hedged slow node,
 # nodes dying during a streamed read (a correct body or an aborted connection, never a
-# short one), 200 concurrent requests for one cold blob fetching each symbol once (counted
+# short one), slow streams on one event loop beside cached hits, 200 concurrent requests for one cold blob fetching each symbol once (counted
 # by the nodes), and cache entries corrupted or truncated on disk never served.
 # (The chain path, certified/expired blobs and the max-age from the blob's lifetime, is
 # checked by the main command, deploy/network.sh, which reads every blob through it.)
@@ -319,6 +319,73 @@ for ((i = 0; i < K; i++)); do
 	stop "g$i"
 	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 400 || exit 1
 done
+# ---- streams waiting for the nodes on one event loop do not hold up cached hits ----
+# One loop thread. Metadata, content types and one cached blob are loaded while the nodes
+# answer in 400 ms; then every node answers in 5 s and eight range reads of cold blobs are
+# started. Once one of them has its first verified bytes, every node is frozen (SIGSTOP):
+# no stream can get further, and cached hits sent now are all answered, correct (a reader
+# blocking the loop while it waits would hold them). Thawed, every stream ends 206 with its
+# exact bytes.
+gw_start slowmix --gateway-threads 1 --hedge-ms 20000 --node-timeout-ms 30000 || exit 1
+code=$(fetch "$GW/v1/blobs/${ID[mid]}" "$T/out")
+[ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/mid" || bad "slowmix: warming mid: $code"
+for _ in $(seq 1 100); do [ -f "$T/cache-slowmix/${ID[mid]}.blob" ] && break; sleep 0.05; done
+hpids=()
+for f in big stream cold cold2; do curl -s -I -o /dev/null "$GW/v1/blobs/${ID[$f]}" & hpids+=($!); done
+wait "${hpids[@]}"
+for ((i = 0; i < K; i++)); do
+	stop "g$i"
+	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 5000 || exit 1
+done
+spids=()
+k=0
+for f in big stream cold cold2; do
+	for off in 0 1300000; do
+		: >"$T/slow$k"
+		curl -s -o "$T/slow$k" -w '%{http_code}' -H "Range: bytes=$off-$((off + 999999))" \
+			"$GW/v1/blobs/${ID[$f]}" >"$T/slow$k.code" &
+		spids+=($!)
+		"$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); o=int(sys.argv[2]); sys.stdout.buffer.write(d[o:o+1000000])' \
+			"$T/blobs/$f" "$off" >"$T/slow$k.want"
+		k=$((k + 1))
+	done
+done
+midway=0
+for _ in $(seq 1 600); do # until a stream has sent its first bytes, then freeze the nodes
+	for ((k = 0; k < 8; k++)); do
+		sz=$(stat -c %s "$T/slow$k")
+		[ "$sz" -gt 0 ] && [ "$sz" -lt 1000000 ] && midway=$((midway + 1))
+	done
+	[ $midway -gt 0 ] && break
+	sleep 0.02
+done
+for ((i = 0; i < K; i++)); do kill -STOP "${PID[g$i]}"; done
+midway=0
+for ((k = 0; k < 8; k++)); do
+	sz=$(stat -c %s "$T/slow$k")
+	[ "$sz" -gt 0 ] && [ "$sz" -lt 1000000 ] && midway=$((midway + 1))
+done
+[ $midway -gt 0 ] && ok "slowmix: nodes frozen with $midway of 8 streams sent in part" ||
+	bad "slowmix: no stream had sent part of its range when the nodes were frozen"
+hits=0
+for _ in $(seq 1 30); do
+	code=$(fetch "$GW/v1/blobs/${ID[mid]}" "$T/out" --max-time 10)
+	[ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/mid" && hits=$((hits + 1))
+done
+expect "slowmix: 30 cached hits answered and correct while those streams wait" 30 "$hits"
+for ((i = 0; i < K; i++)); do kill -CONT "${PID[g$i]}"; done
+good=0
+for ((k = 0; k < 8; k++)); do
+	wait "${spids[$k]}"
+	[ "$(cat "$T/slow$k.code")" = 206 ] && cmp -s "$T/slow$k" "$T/slow$k.want" && good=$((good + 1))
+done
+expect "slowmix: thawed, every stream ended 206 with its exact bytes" 8 "$good"
+gw_stop
+for ((i = 0; i < K; i++)); do
+	stop "g$i"
+	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 400 || exit 1
+done
+
 gw_start stream --hedge-ms 10000 --fetch-parallel 1 || exit 1
 curl -s -o "$T/stream.out" "$GW/v1/blobs/${ID[stream]}" &
 cpid=$!
