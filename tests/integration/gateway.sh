@@ -4,7 +4,9 @@
 # file: whole reads and a table of range cases byte for byte, HEAD, 304, 416, 404, content
 # types, a node corrupting every symbol it serves, f nodes stopped, a hedged slow node,
 # nodes dying during a streamed read (a correct body or an aborted connection, never a
-# short one), slow streams on one event loop beside cached hits, 200 concurrent requests for one cold blob fetching each symbol once (counted
+# short one), cached hits on one event loop while streams wait for frozen nodes, the
+# limits (max-fetches and max-requests: 503 + Retry-After; per-IP rate: 429; idle clients
+# dropped), 200 concurrent requests for one cold blob fetching each symbol once (counted
 # by the nodes), and cache entries corrupted or truncated on disk never served.
 # (The chain path, certified/expired blobs and the max-age from the blob's lifetime, is
 # checked by the main command, deploy/network.sh, which reads every blob through it.)
@@ -319,6 +321,50 @@ for ((i = 0; i < K; i++)); do
 	stop "g$i"
 	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 400 || exit 1
 done
+# ---- limits on the event loops: fetches, requests in flight, per-IP rate, idle clients ----
+# Metadata and content types are loaded first; then the nodes are frozen (SIGSTOP), so a
+# cold read holds its request and its fetch until they are thawed.
+gw_start limits --max-fetches 1 --max-requests 2 --hedge-ms 20000 --node-timeout-ms 30000 || exit 1
+for f in cold cold2; do curl -s -I -o /dev/null "$GW/v1/blobs/${ID[$f]}"; done
+for ((i = 0; i < K; i++)); do kill -STOP "${PID[g$i]}"; done
+curl -s -o "$T/held1" -w '%{http_code}' "$GW/v1/blobs/${ID[cold]}" >"$T/held1.code" &
+h1=$!
+for _ in $(seq 1 200); do
+	curl -s "$GW/metrics" | grep -qx 'assay_gateway_inflight_fetches 1' && break
+	sleep 0.05
+done
+code=$(fetch "$GW/v1/blobs/${ID[cold2]}" "$T/out")
+expect "max-fetches: a second cold blob is refused 503 while one is fetched" 503 "$code"
+expect "max-fetches: ... with Retry-After" 1 "$(hdr retry-after "$T/out")"
+curl -s -o "$T/held2" -w '%{http_code}' "$GW/v1/blobs/${ID[cold]}" >"$T/held2.code" &
+h2=$!
+for _ in $(seq 1 200); do
+	code=$(fetch "$GW/healthz" "$T/out")
+	[ "$code" = 503 ] && break
+	sleep 0.05
+done
+expect "max-requests: a third request is refused 503 while two are answered" 503 "$code"
+expect "max-requests: ... with Retry-After" 1 "$(hdr retry-after "$T/out")"
+for ((i = 0; i < K; i++)); do kill -CONT "${PID[g$i]}"; done
+wait $h1 $h2
+held=0
+for h in held1 held2; do [ "$(cat "$T/$h.code")" = 200 ] && cmp -s "$T/$h" "$T/blobs/cold" && held=$((held + 1)); done
+expect "max-requests: thawed, both held reads end 200 with the blob" 2 "$held"
+gw_start rate --gateway-rate 1 --gateway-burst 3 --client-timeout-s 1 || exit 1
+limited=0
+for _ in $(seq 1 10); do
+	code=$(fetch "$GW/healthz" "$T/out")
+	[ "$code" = 429 ] && { limited=1; break; }
+done
+expect "gateway-rate: a burst past it is refused 429" 1 "$limited"
+[ -n "$(hdr retry-after "$T/out")" ] && ok "gateway-rate: ... with Retry-After $(hdr retry-after "$T/out")" || bad "gateway-rate: 429 without Retry-After"
+exec 3<>"/dev/tcp/127.0.0.1/$GW_PORT"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3 # the request never ends
+timeout 20 cat <&3 >/dev/null
+expect "client-timeout-s: a client that stops sending is dropped" 0 $?
+exec 3<&-
+gw_stop
+
 # ---- streams waiting for the nodes on one event loop do not hold up cached hits ----
 # One loop thread. Metadata, content types and one cached blob are loaded while the nodes
 # answer in 400 ms; then every node answers in 5 s and eight range reads of cold blobs are
