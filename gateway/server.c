@@ -993,6 +993,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct request *rq, bool may_blo
 	struct MHD_Response *r = NULL;
 	int fd = -1;
 	uint64_t clen;
+	bool must_check = false;
 	struct gateway_blobmem *mem = gateway_cache_mem_get(g->cache, id);
 	if (mem && mem->len == len) {
 		gateway_metrics_cache(g->metrics, true);
@@ -1001,7 +1002,8 @@ static enum MHD_Result serve_blob(struct gw *g, struct request *rq, bool may_blo
 			(size_t)body_len, mem->data + first, blobmem_release, mem);
 		if (!r)
 			gateway_blobmem_unref(mem);
-	} else if (gateway_cache_get(g->cache, id, &fd, &clen, ctype) && clen == len) {
+	} else if (gateway_cache_get(g->cache, id, may_block, &fd, &clen, ctype, &must_check) &&
+		   clen == len) {
 		gateway_blobmem_unref(mem);
 		gateway_metrics_cache(g->metrics, true);
 		if (len <= GATEWAY_MEM_ENTRY_MAX)
@@ -1012,7 +1014,8 @@ static enum MHD_Result serve_blob(struct gw *g, struct request *rq, bool may_blo
 		gateway_blobmem_unref(mem);
 		if (fd >= 0)
 			close(fd);
-		if (!may_block) { /* fetched from the nodes: a job thread waits for it */
+		if (!may_block) { /* a job thread waits for the nodes (or hashes a changed file,
+				     must_check) */
 			*blocks = true;
 			ret = MHD_YES;
 			goto out;
