@@ -1585,11 +1585,19 @@ out:
 		pthread_mutex_lock(&g->wait_lock);
 		atomic_store(&g->stopping, true);
 		pthread_mutex_unlock(&g->wait_lock);
+		/* cancelled outside the lock: a cancel resumes connections (libmicrohttpd's locks) */
+		struct gateway_fill **fills = xcalloc(MAX_BLOBS, sizeof(*fills));
+		size_t nf = 0;
 		pthread_mutex_lock(&g->lock);
 		for (size_t i = 0; i < g->nblobs; i++)
 			if (g->blobs[i]->fill)
-				gateway_fill_cancel(g->blobs[i]->fill);
+				fills[nf++] = gateway_fill_ref(g->blobs[i]->fill);
 		pthread_mutex_unlock(&g->lock);
+		for (size_t i = 0; i < nf; i++) {
+			gateway_fill_cancel(fills[i]);
+			gateway_fill_unref(fills[i]);
+		}
+		free(fills);
 		for (int i = 0; i < 1200; i++) {
 			expire_waits(g);
 			pthread_mutex_lock(&g->wait_lock);
