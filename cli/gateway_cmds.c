@@ -28,6 +28,8 @@ static void check_limits(const struct command *cmd)
 		cli_usage_error(cmd, "gateway-rate and gateway-burst must be at least 1");
 	if (settings.gateway_cache_mib < 1)
 		cli_usage_error(cmd, "cache-mib must be at least 1");
+	if (settings.gateway_threads > 256)
+		cli_usage_error(cmd, "gateway-threads must be at most 256 (0: one per CPU)");
 }
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
@@ -67,6 +69,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.cache_dir = settings.gateway_cache_dir,
 		.cache_bytes = settings.gateway_cache_mib << 20,
 		.memory_cache_bytes = settings.gateway_memory_cache_mib << 20,
+		.threads = (unsigned)settings.gateway_threads,
 		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
 		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
 		.parallel = clamp_u(settings.gateway_parallel, 1, 64),

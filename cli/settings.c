@@ -185,6 +185,9 @@ const struct opt settings_table[] = {
 	{"memory-cache-mib", 0, OPT_U64, &settings.gateway_memory_cache_mib, "MIB",
 	 "gateway: blobs up to 1 MiB are also kept in memory, within this; 0: cache-mib / 16, "
 	 "at most 256", "0", true},
+	{"gateway-threads", 0, OPT_U64, &settings.gateway_threads, "N",
+	 "gateway: event loops answering requests (waits are suspended, never block them); 0: "
+	 "one per CPU", "0", true},
 	{"max-requests", 0, OPT_U64, &settings.gateway_max_requests, "N",
 	 "gateway: requests answered at once; more get 503 with Retry-After", "256", true},
 	{"max-fetches", 0, OPT_U64, &settings.gateway_max_fetches, "N",

@@ -97,6 +97,7 @@ struct settings {
 	const char *gateway_cache_dir;      /* empty: a temporary directory */
 	uint64_t gateway_cache_mib;
 	uint64_t gateway_memory_cache_mib;  /* 0: derived from cache-mib */
+	uint64_t gateway_threads;           /* 0: one per CPU */
 	uint64_t gateway_max_requests;
 	uint64_t gateway_max_fetches;
 	uint64_t gateway_parallel;

@@ -35,8 +35,9 @@ static const struct section sections[] = {
 	{"signing-key-file gas-key-file auditor-id settle-metrics-file warn-margin-s",
 	 "settle|payouts|attestations|evidence"},
 	{"node-poll-ms", "node serve"},
-	{"gateway-listen cache-dir cache-mib memory-cache-mib max-requests max-fetches fetch-parallel "
-	 "node-timeout-ms hedge-ms client-timeout-s gateway-rate gateway-burst not-found-ttl-s "
+	{"gateway-listen cache-dir cache-mib memory-cache-mib gateway-threads max-requests "
+	 "max-fetches fetch-parallel node-timeout-ms hedge-ms client-timeout-s gateway-rate "
+	 "gateway-burst not-found-ttl-s "
 	 "max-age-s max-upload-mib gateway-poll-ms",
 	 "gateway"},
 };

@@ -264,9 +264,11 @@ static ssize_t find_locked(const struct gateway_cache *c, const uint8_t id[AUDIT
 	return -1;
 }
 
-bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN], int *fd,
-		       uint64_t *len, char ctype[GATEWAY_CACHE_CTYPE_MAX])
+bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN],
+		       bool may_check, int *fd, uint64_t *len, char ctype[GATEWAY_CACHE_CTYPE_MAX],
+		       bool *must_check)
 {
+	*must_check = false;
 	if (!c)
 		return false;
 	/* the file is opened and looked at outside the lock: only the index is under it */
@@ -288,7 +290,10 @@ bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LE
 	if (ok) {
 		struct sig s;
 		sig_of(&st, &s);
-		if (!sig_eq(&s, &en.sig)) {
+		if (!sig_eq(&s, &en.sig) && !may_check) {
+			*must_check = true;
+			ok = false;
+		} else if (!sig_eq(&s, &en.sig)) {
 			/* changed since it was checked: check it again before serving it */
 			struct err ce = {{0}};
 			ok = check_file(f, id, &now, &ce);
@@ -298,7 +303,7 @@ bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LE
 					 "deleted", path, ce.msg);
 		}
 	}
-	if (!ok || checked) {
+	if ((!ok && !*must_check) || checked) {
 		pthread_mutex_lock(&c->lock);
 		i = find_locked(c, id);
 		if (i >= 0) {

@@ -35,9 +35,13 @@ bool gateway_cache_open(const char *dir, uint64_t max_bytes, struct gateway_cach
 void gateway_cache_free(struct gateway_cache *c);
 
 /* A verified entry: *fd (read-only, the caller closes it), the blob's length and its
- * content type. False when the blob is not cached (or its entry failed a check). */
-bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN], int *fd,
-		       uint64_t *len, char ctype[GATEWAY_CACHE_CTYPE_MAX]);
+ * content type. False when the blob is not cached (or its entry failed a check). A file
+ * that changed on disk since it was checked is hashed again first; without may_check
+ * (an event loop, which must not read a large file) it is left alone and *must_check
+ * set instead: ask again from a thread that may wait. */
+bool gateway_cache_get(struct gateway_cache *c, const uint8_t id[AUDIT_DIGEST_LEN],
+		       bool may_check, int *fd, uint64_t *len, char ctype[GATEWAY_CACHE_CTYPE_MAX],
+		       bool *must_check);
 /* Whether a blob of len bytes would be cached at all. */
 bool gateway_cache_wants(const struct gateway_cache *c, uint64_t len);
 

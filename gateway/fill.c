@@ -44,6 +44,7 @@ struct gateway_fill {
 	atomic_uint_fast64_t fetched;
 	gateway_fill_done_fn done;
 	void *done_cls;
+	struct gateway_fill_watch *watches; /* callers waiting without blocking */
 };
 
 static struct audit_metadata *md_copy(const struct audit_metadata *md)
@@ -123,6 +124,63 @@ void gateway_fill_unref(struct gateway_fill *fl)
 		fill_free(fl);
 }
 
+/* Whether a watcher of pos has something to see. */
+static bool ended_or_ready_locked(const struct gateway_fill *fl, uint64_t pos)
+{
+	return fl->a + fl->ready > pos || fl->failed || fl->finished || fl->workers_left == 0;
+}
+
+/* Calls the watches that have something to see, outside the lock (they resume
+ * connections, which takes the caller's own locks). */
+static void notify(struct gateway_fill *fl)
+{
+	struct gateway_fill_watch *due = NULL;
+	pthread_mutex_lock(&fl->lock);
+	for (struct gateway_fill_watch **pp = &fl->watches; *pp;) {
+		struct gateway_fill_watch *w = *pp;
+		if (ended_or_ready_locked(fl, w->pos)) {
+			*pp = w->next;
+			w->next = due;
+			due = w;
+		} else {
+			pp = &w->next;
+		}
+	}
+	pthread_mutex_unlock(&fl->lock);
+	while (due) {
+		struct gateway_fill_watch *w = due;
+		due = w->next; /* read before fn: the watch may be freed once it runs */
+		w->fn(w->cls);
+	}
+}
+
+bool gateway_fill_watch(struct gateway_fill *fl, struct gateway_fill_watch *w)
+{
+	pthread_mutex_lock(&fl->lock);
+	bool wait = !ended_or_ready_locked(fl, w->pos);
+	if (wait) {
+		w->next = fl->watches;
+		fl->watches = w;
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return wait;
+}
+
+bool gateway_fill_unwatch(struct gateway_fill *fl, struct gateway_fill_watch *w)
+{
+	bool found = false;
+	pthread_mutex_lock(&fl->lock);
+	for (struct gateway_fill_watch **pp = &fl->watches; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return found;
+}
+
 void gateway_fill_cancel(struct gateway_fill *fl)
 {
 	pthread_mutex_lock(&fl->lock);
@@ -133,6 +191,7 @@ void gateway_fill_cancel(struct gateway_fill *fl)
 	}
 	pthread_cond_broadcast(&fl->cond);
 	pthread_mutex_unlock(&fl->lock);
+	notify(fl);
 }
 
 static void *worker(void *arg);
@@ -207,6 +266,7 @@ static void *worker(void *arg)
 		}
 		pthread_cond_broadcast(&fl->cond);
 		pthread_mutex_unlock(&fl->lock);
+		notify(fl);
 		if (more)
 			(void)spawn(fl, more);
 	}
@@ -218,6 +278,7 @@ static void *worker(void *arg)
 		fl->finished = ok;
 	pthread_cond_broadcast(&fl->cond);
 	pthread_mutex_unlock(&fl->lock);
+	notify(fl);
 	if (last) {
 		if (!ok)
 			log_warn("fetching bytes %llu..%llu of a blob failed: %s",
@@ -323,6 +384,26 @@ int64_t gateway_fill_wait(struct gateway_fill *fl, uint64_t pos, uint64_t timeou
 				(unsigned long long)timeout_ms);
 			break;
 		}
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return got;
+}
+
+int64_t gateway_fill_peek(struct gateway_fill *fl, uint64_t pos, const uint8_t **p,
+			  struct err *e)
+{
+	ASSAY_ASSERT(pos >= fl->a && pos < fl->end);
+	int64_t got = 0;
+	pthread_mutex_lock(&fl->lock);
+	if (fl->a + fl->ready > pos) {
+		got = (int64_t)(fl->a + fl->ready - pos);
+		*p = fl->map + (pos - fl->a);
+	} else if (fl->failed) {
+		err_set(e, "%s", fl->why);
+		got = -1;
+	} else if (fl->workers_left == 0 && !fl->finished) {
+		err_set(e, "the fetch stopped");
+		got = -1;
 	}
 	pthread_mutex_unlock(&fl->lock);
 	return got;

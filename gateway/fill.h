@@ -48,6 +48,28 @@ void gateway_fill_cancel(struct gateway_fill *fl);
  * failed or timed out (the reason in e). */
 int64_t gateway_fill_wait(struct gateway_fill *fl, uint64_t pos, uint64_t timeout_ms,
 			  const uint8_t **p, struct err *e);
+/* Without waiting: the number of verified bytes from pos (> 0) with *p pointing at them,
+ * 0 when they are not in yet, -1 when the fill failed or stopped (the reason in e). */
+int64_t gateway_fill_peek(struct gateway_fill *fl, uint64_t pos, const uint8_t **p,
+			  struct err *e);
+
+/* A caller that must not block (an event loop) asks to be called back instead: fn(cls) is
+ * called once, from a fetching thread and without the fill's lock, when byte pos is
+ * verified or the fill fails, stops or is cancelled. The watch is the caller's memory and
+ * must outlive the call. */
+typedef void (*gateway_fill_wake_fn)(void *cls);
+struct gateway_fill_watch {
+	gateway_fill_wake_fn fn;
+	void *cls;
+	uint64_t pos;
+	struct gateway_fill_watch *next; /* the fill's */
+};
+/* Registers w (fn, cls, pos filled in); false when there is nothing to wait for (the byte
+ * is in, or the fill has ended): then fn is not called. */
+bool gateway_fill_watch(struct gateway_fill *fl, struct gateway_fill_watch *w) WARN_UNUSED;
+/* Withdraws w; true when fn will not be called, false when it was or is being called. */
+bool gateway_fill_unwatch(struct gateway_fill *fl, struct gateway_fill_watch *w) WARN_UNUSED;
+
 /* 0 while fetching, 1 when every byte is in, -1 when it failed or was cancelled. */
 int gateway_fill_state(struct gateway_fill *fl);
 /* The whole buffer ([a, end) of the blob); complete once done(ok) was called. */

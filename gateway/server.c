@@ -1,6 +1,14 @@
-/* server.c: the gateway's HTTP server (see server.h). One thread per connection
- * (libmicrohttpd), so a response can block while its bytes are fetched; bounded by
- * max_requests (503 beyond) and the connection limit. */
+/* server.c: the gateway's HTTP server (see server.h).
+ *
+ * libmicrohttpd runs event loops (epoll, a pool of `threads`), and nothing blocks them:
+ * a request that can be answered at once (a cached blob, a 304, 404, 416, /metrics) is
+ * answered on the loop; one that must wait (a blob's metadata being loaded, the first
+ * verified bytes of a cold blob, a PUT being published) suspends its connection and a
+ * thread of its own does the waiting, then resumes it with the answer. A streamed body
+ * whose next bytes are not verified yet suspends its connection too, and the fill
+ * (gateway/fill.h) resumes it when they are, or when it fails (then the connection is
+ * aborted). Requests in flight are bounded by max_requests (503 beyond) and the
+ * connection limit. */
 #include "gateway/server.h"
 
 #include <arpa/inet.h>
@@ -66,6 +74,13 @@ struct gw {
 	char *tmp_cache_dir; /* ours to remove */
 	struct net_limiter limiter;
 	atomic_int inflight, fetches;
+	atomic_int jobs; /* threads answering a suspended request */
+
+	/* streams suspended until their fill has the next bytes (deadline checked by the
+	 * main loop); `stopping` is set under wait_lock, so none suspends after the sweep */
+	pthread_mutex_t wait_lock;
+	struct stream *waiting;
+	atomic_bool stopping;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -88,18 +103,36 @@ struct gw {
 
 /* ---- per request ---- */
 
+/* What a blob request asked, copied out of the connection so that a job thread can
+ * answer it while the connection is suspended. */
+struct blob_req {
+	char id[64];
+	bool head, byte_range;
+	char *ct_override, *filename, *download, *start, *length, *if_none_match, *range,
+		*if_range;
+};
+
+enum job_kind { JOB_NONE, JOB_BLOB, JOB_PUT };
+
 struct request {
+	struct gw *g;
+	struct MHD_Connection *conn;
 	uint64_t t0;
 	const char *route;
 	unsigned code;
+	struct MHD_Response *resp; /* the answer, queued by handle */
 	uint64_t size;
 	bool counted;
 	struct buf body; /* PUT */
 	bool too_large;
+	uint64_t epochs; /* PUT */
+	struct blob_req q;
+	enum job_kind job; /* a thread answers it; the connection is suspended meanwhile */
 };
 
 struct stream {
 	struct gw *g;
+	struct MHD_Connection *conn;
 	struct blob_ent *ent;
 	struct gateway_fill *fill;
 	uint64_t base; /* blob offset of the body's first byte */
@@ -108,6 +141,11 @@ struct stream {
 	bool first;
 	uint64_t wait_ms;
 	bool private_fill;
+	/* suspended waiting for the fill (in g->waiting) */
+	struct gateway_fill_watch watch;
+	struct stream *wprev, *wnext;
+	uint64_t deadline_ms;
+	bool timed_out; /* woken by the deadline or the gateway stopping, not the fill */
 };
 
 static void ent_unref(struct gw *g, struct blob_ent *ent);
@@ -117,22 +155,23 @@ static void set_common(struct MHD_Response *r)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, struct request *rq, unsigned code,
-			     struct MHD_Response *r)
+/* Keeps the answer for handle to queue (a job thread builds it while the connection is
+ * suspended; only the loop may queue it). */
+static enum MHD_Result queue(struct request *rq, unsigned code, struct MHD_Response *r)
 {
+	ASSAY_ASSERT(!rq->resp);
 	rq->code = code;
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	rq->resp = r;
+	return r ? MHD_YES : MHD_NO;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq,
-				 unsigned code, const char *ctype, const char *cache_control,
-				 unsigned retry_after, const char *fmt, ...) PRINTF_FMT(7, 8);
+static enum MHD_Result send_text(struct request *rq, unsigned code, const char *ctype,
+				 const char *cache_control, unsigned retry_after, const char *fmt,
+				 ...) PRINTF_FMT(6, 7);
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq,
-				 unsigned code, const char *ctype, const char *cache_control,
-				 unsigned retry_after, const char *fmt, ...)
+static enum MHD_Result send_text(struct request *rq, unsigned code, const char *ctype,
+				 const char *cache_control, unsigned retry_after, const char *fmt,
+				 ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -145,6 +184,10 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq
 	uint8_t *data = buf_steal(&b, &len);
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(data);
+		return MHD_NO;
+	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (cache_control)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
@@ -155,13 +198,12 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, struct request *rq
 	}
 	set_common(r);
 	rq->size = len;
-	return queue(conn, rq, code, r);
+	return queue(rq, code, r);
 }
 
 /* A JSON error in Walrus's shape: {"error": {"status", "code", "message"}}. */
-static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *rq,
-				  unsigned code, const char *cache_control, unsigned retry_after,
-				  const char *msg)
+static enum MHD_Result send_error(struct request *rq, unsigned code, const char *cache_control,
+				  unsigned retry_after, const char *msg)
 {
 	const char *status = code == 400   ? "INVALID_ARGUMENT"
 			     : code == 401 ? "UNAUTHENTICATED"
@@ -186,7 +228,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *r
 		}
 	}
 	esc[k] = '\0';
-	return send_text(conn, rq, code, "application/json",
+	return send_text(rq, code, "application/json",
 			 cache_control ? cache_control : "no-store", retry_after,
 			 "{\"error\":{\"status\":\"%s\",\"code\":%u,\"message\":\"%s\"}}\n", status,
 			 code, esc);
@@ -395,11 +437,21 @@ out:
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* The entry for id with a reference, loaded (one load however many requests ask). */
-static struct blob_ent *ent_get(struct gw *g, const uint8_t id[AUDIT_DIGEST_LEN])
+/* The entry for id with a reference, loaded (one load however many requests ask). NULL
+ * when the table is full of entries in use, or (*blocks) when !may_block and the entry is
+ * not loaded yet: loading waits for the chain and the nodes. */
+static struct blob_ent *ent_get(struct gw *g, const uint8_t id[AUDIT_DIGEST_LEN],
+				bool may_block, bool *blocks)
 {
+	*blocks = false;
 	pthread_mutex_lock(&g->lock);
 	struct blob_ent *ent = find_locked(g, id);
+	if (!may_block && (!ent || ent->state == BLOB_LOADING ||
+			   (ent->state != BLOB_READY && ent->expires_ms <= now_ms()))) {
+		pthread_mutex_unlock(&g->lock);
+		*blocks = true;
+		return NULL;
+	}
 	for (;;) {
 		if (!ent) {
 			evict_locked(g);
@@ -602,14 +654,102 @@ static void range_fill_release(struct gw *g, struct gateway_fill *fl)
 
 /* ---- streaming a response ---- */
 
+static void wait_link_locked(struct gw *g, struct stream *s)
+{
+	s->wprev = NULL;
+	s->wnext = g->waiting;
+	if (g->waiting)
+		g->waiting->wprev = s;
+	g->waiting = s;
+}
+
+static void wait_unlink_locked(struct gw *g, struct stream *s)
+{
+	if (s->wprev)
+		s->wprev->wnext = s->wnext;
+	else
+		g->waiting = s->wnext;
+	if (s->wnext)
+		s->wnext->wprev = s->wprev;
+	s->wprev = s->wnext = NULL;
+}
+
+/* The fill has the bytes a suspended stream waits for (or has failed). */
+static void stream_wake(void *cls)
+{
+	struct stream *s = cls;
+	struct MHD_Connection *conn = s->conn;
+	pthread_mutex_lock(&s->g->wait_lock);
+	wait_unlink_locked(s->g, s);
+	pthread_mutex_unlock(&s->g->wait_lock);
+	MHD_resume_connection(conn); /* s may be gone once the loop has it back */
+}
+
+/* Suspends the stream's connection until blob byte pos is verified (the fill resumes it)
+ * or its deadline passes (expire_waits resumes it). */
+static void stream_suspend(struct stream *s, uint64_t pos)
+{
+	struct gw *g = s->g;
+	MHD_suspend_connection(s->conn);
+	s->watch.fn = stream_wake;
+	s->watch.cls = s;
+	s->watch.pos = pos;
+	s->deadline_ms = now_ms() + s->wait_ms;
+	pthread_mutex_lock(&g->wait_lock);
+	bool wait = !g->stopping;
+	if (wait) {
+		wait_link_locked(g, s);
+		wait = gateway_fill_watch(s->fill, &s->watch);
+		if (!wait)
+			wait_unlink_locked(g, s);
+	}
+	pthread_mutex_unlock(&g->wait_lock);
+	if (!wait)
+		MHD_resume_connection(s->conn); /* it came meanwhile: the reader is called again */
+}
+
+/* Resumes the streams whose deadline has passed (all of them when the gateway stops);
+ * their reader then aborts the connection. */
+static void expire_waits(struct gw *g)
+{
+	uint64_t now = now_ms();
+	struct stream *due = NULL;
+	pthread_mutex_lock(&g->wait_lock);
+	for (struct stream *s = g->waiting, *next; s; s = next) {
+		next = s->wnext;
+		if ((g->stopping || s->deadline_ms <= now) &&
+		    gateway_fill_unwatch(s->fill, &s->watch)) {
+			wait_unlink_locked(g, s);
+			s->timed_out = true;
+			s->wnext = due;
+			due = s;
+		}
+	}
+	pthread_mutex_unlock(&g->wait_lock);
+	while (due) {
+		struct stream *s = due;
+		due = s->wnext;
+		MHD_resume_connection(s->conn);
+	}
+}
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *s = cls;
 	if (pos >= s->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	struct err e = {{0}};
-	int64_t got = gateway_fill_wait(s->fill, s->base + pos, s->wait_ms, &p, &e);
+	int64_t got = -1;
+	if (!s->timed_out)
+		got = gateway_fill_peek(s->fill, s->base + pos, &p, &e);
+	else
+		err_set(&e, "no verified bytes arrived from the nodes in %" PRIu64 " ms%s",
+			s->wait_ms, s->g->stopping ? " (the gateway is stopping)" : "");
+	if (got == 0) {
+		stream_suspend(s, s->base + pos);
+		return 0;
+	}
 	if (got < 0) {
 		/* the response has started: abort the connection, never end it short */
 		log_warn("aborting a response at byte %" PRIu64 " of %" PRIu64 ": %s", pos, s->len,
@@ -691,53 +831,97 @@ static bool wait_prefix(struct gateway_fill *fl, uint64_t from, uint64_t need, u
 	}
 }
 
-static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, struct request *rq,
-				  const char *idtext, bool head, bool byte_range)
+static char *dup_or_null(const char *v)
 {
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Copies what serve_blob reads from the request (the loop's memory) into rq->q. */
+static void blob_req_take(struct MHD_Connection *conn, struct request *rq, const char *idtext,
+			  bool head, bool byte_range)
+{
+	struct blob_req *q = &rq->q;
+	snprintf(q->id, sizeof(q->id), "%s", idtext);
+	q->head = head;
+	q->byte_range = byte_range;
+	q->ct_override = dup_or_null(arg(conn, "content-type"));
+	q->filename = dup_or_null(arg(conn, "filename"));
+	q->download = dup_or_null(arg(conn, "download"));
+	q->start = dup_or_null(arg(conn, "start"));
+	q->length = dup_or_null(arg(conn, "length"));
+	q->if_none_match = dup_or_null(header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH));
+	q->range = dup_or_null(header(conn, MHD_HTTP_HEADER_RANGE));
+	q->if_range = dup_or_null(header(conn, MHD_HTTP_HEADER_IF_RANGE));
+}
+
+static void blob_req_clear(struct blob_req *q)
+{
+	free(q->ct_override);
+	free(q->filename);
+	free(q->download);
+	free(q->start);
+	free(q->length);
+	free(q->if_none_match);
+	free(q->range);
+	free(q->if_range);
+	memset(q, 0, sizeof(*q));
+}
+
+/* Answers GET|HEAD of a blob (rq->q). With !may_block (on the loop) it answers only what
+ * needs no waiting and sets *blocks for the rest, which a job thread then answers. */
+static enum MHD_Result serve_blob(struct gw *g, struct request *rq, bool may_block,
+				  bool *blocks)
+{
+	const struct blob_req *q = &rq->q;
+	const char *idtext = q->id;
+	bool head = q->head, byte_range = q->byte_range;
 	uint8_t id[AUDIT_DIGEST_LEN];
 	struct err e = {{0}};
 	char msg[400];
+	*blocks = false;
 	if (!audit_blob_id_parse(idtext, id, &e))
-		return send_error(conn, rq, 400, NULL, 0, e.msg);
-	const char *ct_override = arg(conn, "content-type");
+		return send_error(rq, 400, NULL, 0, e.msg);
+	const char *ct_override = q->ct_override;
 	if (ct_override && !gateway_media_type_ok(ct_override))
-		return send_error(conn, rq, 400, NULL, 0,
+		return send_error(rq, 400, NULL, 0,
 				  "content-type must be a media type such as image/png");
-	const char *filename = arg(conn, "filename"), *download = arg(conn, "download");
+	const char *filename = q->filename, *download = q->download;
 	char disposition[1200];
 	disposition[0] = '\0';
 	bool attachment = download && (!strcmp(download, "true") || !strcmp(download, "1"));
 	if (filename && !gateway_content_disposition(filename, attachment, disposition,
 						     sizeof(disposition)))
-		return send_error(conn, rq, 400, NULL, 0,
+		return send_error(rq, 400, NULL, 0,
 				  "filename must be 1 to 255 bytes of UTF-8 text without control "
 				  "characters");
 	if (!filename && attachment)
 		snprintf(disposition, sizeof(disposition), "attachment");
 	uint64_t br_start = 0, br_len = 0;
 	if (byte_range) {
-		const char *s = arg(conn, "start"), *l = arg(conn, "length");
+		const char *s = q->start, *l = q->length;
 		if (!s || !l || !parse_u64(s, &br_start) || !parse_u64(l, &br_len) || br_len == 0)
-			return send_error(conn, rq, 400, NULL, 0,
+			return send_error(rq, 400, NULL, 0,
 					  "byte-range needs start=S and length=L (decimal, L >= 1)");
 	}
 
-	struct blob_ent *ent = ent_get(g, id);
+	struct blob_ent *ent = ent_get(g, id, may_block, blocks);
+	if (*blocks)
+		return MHD_YES;
 	if (!ent)
-		return send_error(conn, rq, 503, NULL, 1, "the gateway is busy with other blobs");
+		return send_error(rq, 503, NULL, 1, "the gateway is busy with other blobs");
 	enum MHD_Result ret;
 	struct gateway_fill *fl = NULL;
 	bool private_fill = false;
 	char cc[96];
 	if (ent->state == BLOB_MISSING) {
 		snprintf(cc, sizeof(cc), "public, max-age=%" PRIu64, g->cfg.not_found_ttl_s);
-		ret = send_error(conn, rq, 404, cc, 0, ent->why[0] ? ent->why : "no such blob");
+		ret = send_error(rq, 404, cc, 0, ent->why[0] ? ent->why : "no such blob");
 		goto out;
 	}
 	if (ent->state != BLOB_READY) {
 		snprintf(msg, sizeof(msg), "the storage nodes could not supply this blob: %s",
 			 ent->why);
-		ret = send_error(conn, rq, 503, NULL, 5, msg);
+		ret = send_error(rq, 503, NULL, 5, msg);
 		goto out;
 	}
 	uint64_t len = ent->b.len;
@@ -748,12 +932,12 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		max_age = MAX_AGE_CAP;
 	snprintf(cc, sizeof(cc), "public, max-age=%" PRIu64 ", immutable", max_age);
 
-	if (gateway_etag_none_match(header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+	if (gateway_etag_none_match(q->if_none_match, etag)) {
 		struct MHD_Response *r =
 			MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		add_caching(r, etag, cc);
 		set_common(r);
-		ret = queue(conn, rq, 304, r);
+		ret = queue(rq, 304, r);
 		goto out;
 	}
 
@@ -764,15 +948,15 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		if (br_start >= len) {
 			snprintf(msg, sizeof(msg), "start %" PRIu64 " is not below the blob's length %"
 				 PRIu64, br_start, len);
-			ret = send_error(conn, rq, 416, NULL, 0, msg);
+			ret = send_error(rq, 416, NULL, 0, msg);
 			goto out;
 		}
 		rg.first = br_start;
 		rg.last = br_len > len - br_start ? len - 1 : br_start + br_len - 1;
 		partial = true;
 	} else {
-		const char *range = header(conn, MHD_HTTP_HEADER_RANGE);
-		if (range && !gateway_if_range_match(header(conn, MHD_HTTP_HEADER_IF_RANGE), etag))
+		const char *range = q->range;
+		if (range && !gateway_if_range_match(q->if_range, etag))
 			range = NULL; /* the client's copy is not this one: send it whole */
 		enum gateway_range_kind k = gateway_range_parse(range, len, &rg);
 		if (k == GATEWAY_RANGE_UNSATISFIABLE) {
@@ -792,7 +976,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 			add_caching(r, etag, cc);
 			set_common(r);
 			rq->size = bl;
-			ret = queue(conn, rq, 416, r);
+			ret = queue(rq, 416, r);
 			goto out;
 		}
 		if (k == GATEWAY_RANGE_ONE) {
@@ -809,6 +993,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 	struct MHD_Response *r = NULL;
 	int fd = -1;
 	uint64_t clen;
+	bool must_check = false;
 	struct gateway_blobmem *mem = gateway_cache_mem_get(g->cache, id);
 	if (mem && mem->len == len) {
 		gateway_metrics_cache(g->metrics, true);
@@ -817,7 +1002,8 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 			(size_t)body_len, mem->data + first, blobmem_release, mem);
 		if (!r)
 			gateway_blobmem_unref(mem);
-	} else if (gateway_cache_get(g->cache, id, &fd, &clen, ctype) && clen == len) {
+	} else if (gateway_cache_get(g->cache, id, may_block, &fd, &clen, ctype, &must_check) &&
+		   clen == len) {
 		gateway_blobmem_unref(mem);
 		gateway_metrics_cache(g->metrics, true);
 		if (len <= GATEWAY_MEM_ENTRY_MAX)
@@ -828,6 +1014,12 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		gateway_blobmem_unref(mem);
 		if (fd >= 0)
 			close(fd);
+		if (!may_block) { /* a job thread waits for the nodes (or hashes a changed file,
+				     must_check) */
+			*blocks = true;
+			ret = MHD_YES;
+			goto out;
+		}
 		gateway_metrics_cache(g->metrics, false);
 		pthread_mutex_lock(&g->lock);
 		snprintf(ctype, sizeof(ctype), "%s", ent->ctype);
@@ -845,13 +1037,13 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 			private_fill = fl != NULL;
 		}
 		if (busy) {
-			ret = send_error(conn, rq, 503, NULL, 1,
+			ret = send_error(rq, 503, NULL, 1,
 					 "the gateway is fetching as many blobs as it may; retry");
 			goto out;
 		}
 		if (!head && len > 0 && !fl) {
 			snprintf(msg, sizeof(msg), "cannot fetch this blob: %.300s", e.msg);
-			ret = send_error(conn, rq, 503, NULL, 5, msg);
+			ret = send_error(rq, 503, NULL, 5, msg);
 			goto out;
 		}
 		uint64_t wait_ms = g->cfg.node_timeout_ms * 3 > READ_WAIT_MS_MIN
@@ -874,7 +1066,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 			if (!got) {
 				snprintf(msg, sizeof(msg), "the storage nodes could not supply this "
 					 "blob: %.300s", e.msg);
-				ret = send_error(conn, rq, 503, NULL, 5, msg);
+				ret = send_error(rq, 503, NULL, 5, msg);
 				goto out;
 			}
 			if (p)
@@ -893,11 +1085,12 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 			if (gateway_fill_wait(fl, first, wait_ms, &p, &e) < 0) {
 				snprintf(msg, sizeof(msg), "the storage nodes could not supply this "
 					 "blob: %.300s", e.msg);
-				ret = send_error(conn, rq, 503, NULL, 5, msg);
+				ret = send_error(rq, 503, NULL, 5, msg);
 				goto out;
 			}
 			struct stream *s = xcalloc(1, sizeof(*s));
 			s->g = g;
+			s->conn = rq->conn;
 			s->ent = ent;
 			s->fill = fl;
 			s->private_fill = private_fill;
@@ -912,7 +1105,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		}
 	}
 	if (!r) {
-		ret = send_error(conn, rq, 500, NULL, 0, "cannot create a response");
+		ret = send_error(rq, 500, NULL, 0, "cannot create a response");
 		goto out;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -929,7 +1122,7 @@ static enum MHD_Result serve_blob(struct gw *g, struct MHD_Connection *conn, str
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
 	rq->size = head ? 0 : body_len;
-	ret = queue(conn, rq, partial ? 206 : 200, r);
+	ret = queue(rq, partial ? 206 : 200, r);
 out:
 	if (private_fill)
 		range_fill_release(g, fl);
@@ -956,29 +1149,33 @@ static bool token_ok(struct gw *g, struct MHD_Connection *conn)
 	return diff == 0;
 }
 
-static enum MHD_Result serve_put(struct gw *g, struct MHD_Connection *conn, struct request *rq)
+/* Whether ?epochs= is acceptable; rq->epochs is set (1 without it). */
+static bool put_epochs(struct gw *g, struct MHD_Connection *conn, struct request *rq)
 {
-	uint64_t epochs = 1;
 	const char *ep = arg(conn, "epochs");
+	rq->epochs = 1;
+	return !ep || (parse_u64(ep, &rq->epochs) && rq->epochs >= 1 &&
+		       rq->epochs <= g->cfg.max_epochs);
+}
+
+/* Publishes the body (a job thread: it takes as long as the chain and the nodes do). */
+static enum MHD_Result serve_put(struct gw *g, struct request *rq)
+{
+	uint64_t epochs = rq->epochs;
 	char msg[700];
-	if (ep && (!parse_u64(ep, &epochs) || epochs < 1 || epochs > g->cfg.max_epochs)) {
-		snprintf(msg, sizeof(msg), "epochs must be between 1 and %" PRIu64,
-			 g->cfg.max_epochs);
-		return send_error(conn, rq, 400, NULL, 0, msg);
-	}
 	struct gateway_publish_result res;
 	memset(&res, 0, sizeof(res));
 	struct err e = {{0}};
 	log_info("publishing %zu bytes for %" PRIu64 " epochs", rq->body.len, epochs);
 	if (!g->cfg.publish(g->cfg.publish_cls, rq->body.data, rq->body.len, epochs, &res, &e)) {
 		snprintf(msg, sizeof(msg), "storing the blob failed: %s", e.msg);
-		return send_error(conn, rq, 500, NULL, 0, msg);
+		return send_error(rq, 500, NULL, 0, msg);
 	}
 	if (res.already_certified)
-		return send_text(conn, rq, 200, "application/json", "no-store", 0,
+		return send_text(rq, 200, "application/json", "no-store", 0,
 				 "{\"alreadyCertified\":{\"blobId\":\"%s\",\"endEpoch\":%" PRIu64
 				 "}}\n", res.blob_id, res.end_epoch);
-	return send_text(conn, rq, 200, "application/json", "no-store", 0,
+	return send_text(rq, 200, "application/json", "no-store", 0,
 			 "{\"newlyCreated\":{\"blobObject\":{\"blobId\":\"%s\",\"size\":%" PRIu64
 			 ",\"storage\":{\"endEpoch\":%" PRIu64 "}},\"registerTx\":\"%s\","
 			 "\"certifyTx\":\"%s\"}}\n",
@@ -996,8 +1193,7 @@ static uint32_t client_ip(struct MHD_Connection *conn)
 	return ntohl(((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr.s_addr);
 }
 
-static enum MHD_Result serve_metrics(struct gw *g, struct MHD_Connection *conn,
-				     struct request *rq)
+static enum MHD_Result serve_metrics(struct gw *g, struct request *rq)
 {
 	uint64_t bytes, entries;
 	gateway_cache_stats(g->cache, &bytes, &entries);
@@ -1011,11 +1207,10 @@ static enum MHD_Result serve_metrics(struct gw *g, struct MHD_Connection *conn,
 				"text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	rq->size = len;
-	return queue(conn, rq, 200, r);
+	return queue(rq, 200, r);
 }
 
-static enum MHD_Result serve_health(struct gw *g, struct MHD_Connection *conn,
-				    struct request *rq)
+static enum MHD_Result serve_health(struct gw *g, struct request *rq)
 {
 	pthread_mutex_lock(&g->lock);
 	bool up = g->nodes != NULL;
@@ -1023,51 +1218,79 @@ static enum MHD_Result serve_health(struct gw *g, struct MHD_Connection *conn,
 	size_t n = up ? gateway_nodes_committee(g->nodes)->count : 0;
 	pthread_mutex_unlock(&g->lock);
 	if (!up)
-		return send_text(conn, rq, 503, "application/json", "no-store", 5,
+		return send_text(rq, 503, "application/json", "no-store", 5,
 				 "{\"status\":\"starting\",\"reason\":\"no committee read yet\"}\n");
-	return send_text(conn, rq, 200, "application/json", "no-store", 0,
+	return send_text(rq, 200, "application/json", "no-store", 0,
 			 "{\"status\":\"ok\",\"epoch\":%" PRIu64 ",\"nodes\":%zu,\"publisher\":%s}\n",
 			 epoch, n, g->cfg.publish ? "true" : "false");
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **con_cls)
+/* A job thread: answers a request that must wait, then gives the connection back to the
+ * loop, which queues the answer (handle). */
+static void *job_main(void *arg)
 {
-	(void)version;
-	struct gw *g = cls;
-	struct request *rq = *con_cls;
+	struct request *rq = arg;
+	struct gw *g = rq->g;
+	struct MHD_Connection *conn = rq->conn;
+	if (rq->job == JOB_PUT) {
+		(void)serve_put(g, rq);
+	} else {
+		bool blocks;
+		(void)serve_blob(g, rq, true, &blocks);
+	}
+	MHD_resume_connection(conn); /* rq may be gone once the loop has it back */
+	atomic_fetch_sub(&g->jobs, 1); /* last: the gateway may stop once it is 0 */
+	return NULL;
+}
+
+static enum MHD_Result start_job(struct gw *g, struct MHD_Connection *conn, struct request *rq,
+				 enum job_kind kind)
+{
+	if (atomic_load(&g->stopping))
+		return send_error(rq, 503, NULL, 1, "the gateway is stopping");
+	rq->job = kind;
+	atomic_fetch_add(&g->jobs, 1);
+	MHD_suspend_connection(conn);
+	if (!thread_start_detached(job_main, rq)) {
+		MHD_resume_connection(conn);
+		atomic_fetch_sub(&g->jobs, 1);
+		rq->job = JOB_NONE;
+		return send_error(rq, 503, NULL, 1, "cannot start a thread for this request");
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result route(struct gw *g, struct MHD_Connection *conn, struct request *rq,
+			     const char *url, const char *method, const char *upload_data,
+			     size_t *upload_data_size)
+{
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET), headm = !strcmp(method, MHD_HTTP_METHOD_HEAD),
 	     put = !strcmp(method, MHD_HTTP_METHOD_PUT);
 	bool is_put_route = !strcmp(url, "/v1/blobs") || !strcmp(url, "/v1/blobs/");
-	if (!rq) {
-		rq = xcalloc(1, sizeof(*rq));
-		rq->t0 = now_ms();
-		rq->route = "other";
-		*con_cls = rq;
+	if (!rq->counted) {
 		rq->counted = true;
 		int now_in = atomic_fetch_add(&g->inflight, 1) + 1;
 		gateway_metrics_inflight(g->metrics, 1, 0);
 		if (now_in > (int)g->cfg.max_requests)
-			return send_error(conn, rq, 503, NULL, 1,
+			return send_error(rq, 503, NULL, 1,
 					  "the gateway is answering as many requests as it may");
 		unsigned retry = 0;
 		if (!net_limiter_take(&g->limiter, client_ip(conn), &retry)) {
 			char m[80];
 			snprintf(m, sizeof(m), "too many requests from this address; retry after %u s",
 				 retry);
-			return send_error(conn, rq, 429, NULL, retry, m);
+			return send_error(rq, 429, NULL, retry, m);
 		}
 		if (strlen(url) > 1024)
-			return send_error(conn, rq, 414, NULL, 0, "the URL is too long");
+			return send_error(rq, 414, NULL, 0, "the URL is too long");
 		if (put && is_put_route) {
 			rq->route = "put";
 			if (!g->cfg.publish)
-				return send_error(conn, rq, 405, NULL, 0,
+				return send_error(rq, 405, NULL, 0,
 						  "this gateway does not publish (start it with "
 						  "--publisher-key-file)");
 			if (!token_ok(g, conn))
-				return send_error(conn, rq, 401, NULL, 0,
+				return send_error(rq, 401, NULL, 0,
 						  "a bearer token is needed to publish");
 			const char *clh = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
 			uint64_t cl;
@@ -1075,7 +1298,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 				char m[120];
 				snprintf(m, sizeof(m), "the body is larger than the %" PRIu64
 					 " bytes this gateway takes", g->cfg.max_upload_bytes);
-				return send_error(conn, rq, 413, NULL, 0, m);
+				return send_error(rq, 413, NULL, 0, m);
 			}
 			return MHD_YES; /* the body follows */
 		}
@@ -1096,15 +1319,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			char m[120];
 			snprintf(m, sizeof(m), "the body is larger than the %" PRIu64
 				 " bytes this gateway takes", g->cfg.max_upload_bytes);
-			return send_error(conn, rq, 413, NULL, 0, m);
+			return send_error(rq, 413, NULL, 0, m);
 		}
-		return serve_put(g, conn, rq);
+		if (!put_epochs(g, conn, rq)) {
+			char m[80];
+			snprintf(m, sizeof(m), "epochs must be between 1 and %" PRIu64,
+				 g->cfg.max_epochs);
+			return send_error(rq, 400, NULL, 0, m);
+		}
+		return start_job(g, conn, rq, JOB_PUT);
 	}
 	if (!strcmp(url, "/healthz") || !strcmp(url, "/metrics")) {
 		rq->route = url + 1;
 		if (!get && !headm)
-			return send_error(conn, rq, 405, NULL, 0, "GET only");
-		return url[1] == 'h' ? serve_health(g, conn, rq) : serve_metrics(g, conn, rq);
+			return send_error(rq, 405, NULL, 0, "GET only");
+		return url[1] == 'h' ? serve_health(g, rq) : serve_metrics(g, rq);
 	}
 	if (!strncmp(url, "/v1/blobs/", 10)) {
 		const char *rest = url + 10;
@@ -1114,21 +1343,55 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		bool br = slash && !strcmp(slash, "/byte-range");
 		rq->route = br ? "byte-range" : "blob";
 		if (slash && !br)
-			return send_error(conn, rq, 404, NULL, 0, "no such endpoint");
+			return send_error(rq, 404, NULL, 0, "no such endpoint");
 		if (!get && !headm) {
 			rq->route = "blob";
-			return send_error(conn, rq, 405, NULL, 0, "blobs are read with GET or HEAD");
+			return send_error(rq, 405, NULL, 0, "blobs are read with GET or HEAD");
 		}
 		if (idl >= sizeof(idt))
-			return send_error(conn, rq, 400, NULL, 0,
+			return send_error(rq, 400, NULL, 0,
 					  "the blob ID is not 43 characters of URL-safe base64");
 		memcpy(idt, rest, idl);
 		idt[idl] = '\0';
-		return serve_blob(g, conn, rq, idt, headm, br);
+		blob_req_take(conn, rq, idt, headm, br);
+		bool blocks;
+		enum MHD_Result ret = serve_blob(g, rq, false, &blocks);
+		return blocks ? start_job(g, conn, rq, JOB_BLOB) : ret;
 	}
 	if (is_put_route)
-		return send_error(conn, rq, 405, NULL, 0, "PUT /v1/blobs?epochs=N stores a blob");
-	return send_error(conn, rq, 404, NULL, 0, "no such endpoint");
+		return send_error(rq, 405, NULL, 0, "PUT /v1/blobs?epochs=N stores a blob");
+	return send_error(rq, 404, NULL, 0, "no such endpoint");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct gw *g = cls;
+	struct request *rq = *con_cls;
+	enum MHD_Result ret = MHD_YES;
+	if (!rq) {
+		rq = xcalloc(1, sizeof(*rq));
+		rq->g = g;
+		rq->conn = conn;
+		rq->t0 = now_ms();
+		rq->route = "other";
+		*con_cls = rq;
+	}
+	if (rq->job != JOB_NONE) { /* resumed: the job's answer is in rq->resp */
+		rq->job = JOB_NONE;
+		if (!rq->resp)
+			return MHD_NO; /* it could not build one: close the connection */
+	} else {
+		ret = route(g, conn, rq, url, method, upload_data, upload_data_size);
+	}
+	if (rq->resp) {
+		ret = MHD_queue_response(conn, rq->code, rq->resp);
+		MHD_destroy_response(rq->resp);
+		rq->resp = NULL;
+	}
+	return ret;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -1149,6 +1412,9 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		atomic_fetch_sub(&g->inflight, 1);
 		gateway_metrics_inflight(g->metrics, -1, 0);
 	}
+	if (rq->resp)
+		MHD_destroy_response(rq->resp);
+	blob_req_clear(&rq->q);
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -1242,6 +1508,7 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
 	pthread_mutex_init(&g->chain_lock, NULL);
+	pthread_mutex_init(&g->wait_lock, NULL);
 	net_limiter_init(&g->limiter, (double)g->cfg.rate_per_s, (double)g->cfg.burst);
 	g->metrics = gateway_metrics_new();
 	struct gateway_fetch_cfg fc = {g->cfg.node_timeout_ms, g->cfg.hedge_ms, g->cfg.backoff_ms};
@@ -1280,11 +1547,19 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 		}
 		g->poller_started = true;
 	}
+	unsigned threads = g->cfg.threads;
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	/* Event loops, as nginx runs: a thread per connection costs a context switch per
+	 * request; nothing waits on these threads (see the top of this file). */
 	g->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			MHD_USE_TURBO,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+			MHD_ALLOW_SUSPEND_RESUME,
 		0,
-		NULL, NULL, handle, g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&g->addr,
+		NULL, NULL, handle, g, MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&g->addr,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, g, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)g->cfg.client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		g->cfg.max_requests * 2 + 16, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -1294,15 +1569,46 @@ bool gateway_serve(const struct gateway_config *cfg, volatile sig_atomic_t *stop
 			g->cfg.listen);
 		goto out;
 	}
-	log_info("gateway listening on http://%s (cache %s, %" PRIu64 " bytes%s)", g->cfg.listen,
-		 dir, g->cfg.cache_bytes, g->cfg.publish ? ", publisher on" : "");
-	while (!*stop)
+	log_info("gateway listening on http://%s (cache %s, %" PRIu64 " bytes, %u threads%s)",
+		 g->cfg.listen, dir, g->cfg.cache_bytes, threads,
+		 g->cfg.publish ? ", publisher on" : "");
+	while (!*stop) {
 		usleep(100 * 1000);
+		expire_waits(g);
+	}
 	log_info("gateway stopping");
 	ok = true;
 out:
-	if (g->daemon)
+	if (g->daemon) {
+		/* libmicrohttpd must not stop with a connection suspended: no new waits, the
+		 * fills cancelled (their waiters resume and abort), the jobs finished */
+		pthread_mutex_lock(&g->wait_lock);
+		atomic_store(&g->stopping, true);
+		pthread_mutex_unlock(&g->wait_lock);
+		/* cancelled outside the lock: a cancel resumes connections (libmicrohttpd's locks) */
+		struct gateway_fill **fills = xcalloc(MAX_BLOBS, sizeof(*fills));
+		size_t nf = 0;
+		pthread_mutex_lock(&g->lock);
+		for (size_t i = 0; i < g->nblobs; i++)
+			if (g->blobs[i]->fill)
+				fills[nf++] = gateway_fill_ref(g->blobs[i]->fill);
+		pthread_mutex_unlock(&g->lock);
+		for (size_t i = 0; i < nf; i++) {
+			gateway_fill_cancel(fills[i]);
+			gateway_fill_unref(fills[i]);
+		}
+		free(fills);
+		for (int i = 0; i < 1200; i++) {
+			expire_waits(g);
+			pthread_mutex_lock(&g->wait_lock);
+			bool idle = !g->waiting && atomic_load(&g->jobs) == 0;
+			pthread_mutex_unlock(&g->wait_lock);
+			if (idle)
+				break;
+			usleep(50 * 1000);
+		}
 		MHD_stop_daemon(g->daemon);
+	}
 	if (g->poller_started)
 		pthread_join(g->poller, NULL);
 	/* fills still running (their workers hold the gateway): cancel and wait for them */
@@ -1327,6 +1633,7 @@ out:
 	gateway_metrics_free(g->metrics);
 	net_limiter_destroy(&g->limiter);
 	pthread_mutex_destroy(&g->chain_lock);
+	pthread_mutex_destroy(&g->wait_lock);
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
 	free(g);

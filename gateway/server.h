@@ -52,6 +52,7 @@ struct gateway_config {
 	uint64_t cache_bytes;        /* 0: 1 GiB */
 	uint64_t memory_cache_bytes; /* small blobs kept in RAM too; 0: cache_bytes / 16, at
 					most 256 MiB */
+	unsigned threads;            /* event loops answering requests; 0: one per CPU */
 	/* limits */
 	unsigned max_requests;       /* in flight; beyond: 503 + Retry-After; 0: 256 */
 	unsigned max_fetches;        /* cold blobs being fetched at once; 0: 16 */

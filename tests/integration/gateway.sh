@@ -4,7 +4,9 @@
 # file: whole reads and a table of range cases byte for byte, HEAD, 304, 416, 404, content
 # types, a node corrupting every symbol it serves, f nodes stopped, a hedged slow node,
 # nodes dying during a streamed read (a correct body or an aborted connection, never a
-# short one), 200 concurrent requests for one cold blob fetching each symbol once (counted
+# short one), cached hits on one event loop while streams wait for frozen nodes, the
+# limits (max-fetches and max-requests: 503 + Retry-After; per-IP rate: 429; idle clients
+# dropped), 200 concurrent requests for one cold blob fetching each symbol once (counted
 # by the nodes), and cache entries corrupted or truncated on disk never served.
 # (The chain path, certified/expired blobs and the max-age from the blob's lifetime, is
 # checked by the main command, deploy/network.sh, which reads every blob through it.)
@@ -319,6 +321,117 @@ for ((i = 0; i < K; i++)); do
 	stop "g$i"
 	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 400 || exit 1
 done
+# ---- limits on the event loops: fetches, requests in flight, per-IP rate, idle clients ----
+# Metadata and content types are loaded first; then the nodes are frozen (SIGSTOP), so a
+# cold read holds its request and its fetch until they are thawed.
+gw_start limits --max-fetches 1 --max-requests 2 --hedge-ms 20000 --node-timeout-ms 30000 || exit 1
+for f in cold cold2; do curl -s -I -o /dev/null "$GW/v1/blobs/${ID[$f]}"; done
+for ((i = 0; i < K; i++)); do kill -STOP "${PID[g$i]}"; done
+curl -s -o "$T/held1" -w '%{http_code}' "$GW/v1/blobs/${ID[cold]}" >"$T/held1.code" &
+h1=$!
+for _ in $(seq 1 200); do
+	curl -s "$GW/metrics" | grep -qx 'assay_gateway_inflight_fetches 1' && break
+	sleep 0.05
+done
+code=$(fetch "$GW/v1/blobs/${ID[cold2]}" "$T/out")
+expect "max-fetches: a second cold blob is refused 503 while one is fetched" 503 "$code"
+expect "max-fetches: ... with Retry-After" 1 "$(hdr retry-after "$T/out")"
+curl -s -o "$T/held2" -w '%{http_code}' "$GW/v1/blobs/${ID[cold]}" >"$T/held2.code" &
+h2=$!
+for _ in $(seq 1 200); do
+	code=$(fetch "$GW/healthz" "$T/out")
+	[ "$code" = 503 ] && break
+	sleep 0.05
+done
+expect "max-requests: a third request is refused 503 while two are answered" 503 "$code"
+expect "max-requests: ... with Retry-After" 1 "$(hdr retry-after "$T/out")"
+for ((i = 0; i < K; i++)); do kill -CONT "${PID[g$i]}"; done
+wait $h1 $h2
+held=0
+for h in held1 held2; do [ "$(cat "$T/$h.code")" = 200 ] && cmp -s "$T/$h" "$T/blobs/cold" && held=$((held + 1)); done
+expect "max-requests: thawed, both held reads end 200 with the blob" 2 "$held"
+gw_start rate --gateway-rate 1 --gateway-burst 3 --client-timeout-s 1 || exit 1
+limited=0
+for _ in $(seq 1 10); do
+	code=$(fetch "$GW/healthz" "$T/out")
+	[ "$code" = 429 ] && { limited=1; break; }
+done
+expect "gateway-rate: a burst past it is refused 429" 1 "$limited"
+[ -n "$(hdr retry-after "$T/out")" ] && ok "gateway-rate: ... with Retry-After $(hdr retry-after "$T/out")" || bad "gateway-rate: 429 without Retry-After"
+exec 3<>"/dev/tcp/127.0.0.1/$GW_PORT"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3 # the request never ends
+timeout 20 cat <&3 >/dev/null
+expect "client-timeout-s: a client that stops sending is dropped" 0 $?
+exec 3<&-
+gw_stop
+
+# ---- streams waiting for the nodes on one event loop do not hold up cached hits ----
+# One loop thread. Metadata, content types and one cached blob are loaded while the nodes
+# answer in 400 ms; then every node answers in 5 s and eight range reads of cold blobs are
+# started. Once one of them has its first verified bytes, every node is frozen (SIGSTOP):
+# no stream can get further, and cached hits sent now are all answered, correct (a reader
+# blocking the loop while it waits would hold them). Thawed, every stream ends 206 with its
+# exact bytes.
+gw_start slowmix --gateway-threads 1 --hedge-ms 20000 --node-timeout-ms 30000 || exit 1
+code=$(fetch "$GW/v1/blobs/${ID[mid]}" "$T/out")
+[ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/mid" || bad "slowmix: warming mid: $code"
+for _ in $(seq 1 100); do [ -f "$T/cache-slowmix/${ID[mid]}.blob" ] && break; sleep 0.05; done
+hpids=()
+for f in big stream cold cold2; do curl -s -I -o /dev/null "$GW/v1/blobs/${ID[$f]}" & hpids+=($!); done
+wait "${hpids[@]}"
+for ((i = 0; i < K; i++)); do
+	stop "g$i"
+	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 5000 || exit 1
+done
+spids=()
+k=0
+for f in big stream cold cold2; do
+	for off in 0 1300000; do
+		: >"$T/slow$k"
+		curl -s -o "$T/slow$k" -w '%{http_code}' -H "Range: bytes=$off-$((off + 999999))" \
+			"$GW/v1/blobs/${ID[$f]}" >"$T/slow$k.code" &
+		spids+=($!)
+		"$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); o=int(sys.argv[2]); sys.stdout.buffer.write(d[o:o+1000000])' \
+			"$T/blobs/$f" "$off" >"$T/slow$k.want"
+		k=$((k + 1))
+	done
+done
+midway=0
+for _ in $(seq 1 600); do # until a stream has sent its first bytes, then freeze the nodes
+	for ((k = 0; k < 8; k++)); do
+		sz=$(stat -c %s "$T/slow$k")
+		[ "$sz" -gt 0 ] && [ "$sz" -lt 1000000 ] && midway=$((midway + 1))
+	done
+	[ $midway -gt 0 ] && break
+	sleep 0.02
+done
+for ((i = 0; i < K; i++)); do kill -STOP "${PID[g$i]}"; done
+midway=0
+for ((k = 0; k < 8; k++)); do
+	sz=$(stat -c %s "$T/slow$k")
+	[ "$sz" -gt 0 ] && [ "$sz" -lt 1000000 ] && midway=$((midway + 1))
+done
+[ $midway -gt 0 ] && ok "slowmix: nodes frozen with $midway of 8 streams sent in part" ||
+	bad "slowmix: no stream had sent part of its range when the nodes were frozen"
+hits=0
+for _ in $(seq 1 30); do
+	code=$(fetch "$GW/v1/blobs/${ID[mid]}" "$T/out" --max-time 10)
+	[ "$code" = 200 ] && cmp -s "$T/out" "$T/blobs/mid" && hits=$((hits + 1))
+done
+expect "slowmix: 30 cached hits answered and correct while those streams wait" 30 "$hits"
+for ((i = 0; i < K; i++)); do kill -CONT "${PID[g$i]}"; done
+good=0
+for ((k = 0; k < 8; k++)); do
+	wait "${spids[$k]}"
+	[ "$(cat "$T/slow$k.code")" = 206 ] && cmp -s "$T/slow$k" "$T/slow$k.want" && good=$((good + 1))
+done
+expect "slowmix: thawed, every stream ended 206 with its exact bytes" 8 "$good"
+gw_stop
+for ((i = 0; i < K; i++)); do
+	stop "g$i"
+	start "g$i" "$T/g.json" "$i" "${PORT[g$i]}" "$T/g-data$i" --fault-slow-ms 400 || exit 1
+done
+
 gw_start stream --hedge-ms 10000 --fetch-parallel 1 || exit 1
 curl -s -o "$T/stream.out" "$GW/v1/blobs/${ID[stream]}" &
 cpid=$!
