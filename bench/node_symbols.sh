@@ -85,15 +85,40 @@ request = function()
 end
 LUA
 
-rate() { # rate NAME URL [wrk args]: requests per second (a run with errors says so)
-	local name=$1 url=$2; shift 2
+# CPU (utime + stime from /proc, clock ticks) of the node process, or of nginx's master
+# and workers, over each run: the server's CPU per request holds better than requests/s
+# when other work shares the cores.
+ticks() { # PID...: utime + stime of each, summed over threads (and of nginx's workers)
+	local p sum=0 f
+	for p in "$@"; do
+		f=$(cut -d' ' -f14-15 "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $f
+		sum=$((sum + $1 + $2))
+	done
+	echo "$sum"
+}
+server_pids() { # NAME
+	case $1 in
+	nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
+	*) echo "$NODE_PID" ;;
+	esac
+}
+HZ=$(getconf CLK_TCK)
+rate() { # rate NAME URL [wrk args]: requests per second (a run with errors says so); appends
+	# the server's CPU microseconds per request to $T/cpu.NAME
+	local name=$1 url=$2 t0 t1; shift 2
+	t0=$(ticks $(server_pids "$name"))
 	wrk -t"$WRK_THREADS" -c"$CONC" -d"$DURATION" "$@" "$url" >"$T/wrk.$name"
+	t1=$(ticks $(server_pids "$name"))
 	grep -E "Non-2xx|Socket errors" "$T/wrk.$name" | sed "s/^/  $name: /" >&2 || true
+	awk -v t=$((t1 - t0)) -v hz="$HZ" '/requests in/ {printf "%.1f\n", t * 1e6 / hz / $1}' \
+		"$T/wrk.$name" >>"$T/cpu.$name"
 	awk '/Requests\/sec/ {print $2}' "$T/wrk.$name"
 }
 # Rounds alternate the three so a burst of load elsewhere on the machine hits all of them;
 # each figure is its best round.
 best() { echo "$@" | tr ' ' '\n' | sort -g | tail -1; }
+least() { sort -g "$1" | head -1; }
 one=() rand=() ngx=()
 for _ in $(seq 1 "${ROUNDS:-3}"); do
 	ngx+=("$(rate nginx "http://127.0.0.1:$GPORT/answer")")
@@ -101,9 +126,13 @@ for _ in $(seq 1 "${ROUNDS:-3}"); do
 	rand+=("$(rate node-random "http://127.0.0.1:$NPORT/" -s "$T/random.lua")")
 done
 echo "rounds (req/s): nginx ${ngx[*]}; node one symbol ${one[*]}; node random ${rand[*]}"
+echo "rounds (server CPU us/request): nginx $(tr '\n' ' ' <"$T/cpu.nginx"); node one symbol $(tr '\n' ' ' <"$T/cpu.node-one"); node random $(tr '\n' ' ' <"$T/cpu.node-random")"
 nginx_rate=$(best "${ngx[@]}")
 node_one=$(best "${one[@]}")
 node_rand=$(best "${rand[@]}")
+nginx_cpu=$(least "$T/cpu.nginx")
+one_cpu=$(least "$T/cpu.node-one")
+rand_cpu=$(least "$T/cpu.node-random")
 
 printf '\nrecovery symbols, n = %d, blob %d bytes, answer %d bytes, %d connections, best of %s x %s, %d server threads\n' \
 	"$N" "$SIZE" "$BODY" "$CONC" "${ROUNDS:-3}" "$DURATION" "$THREADS"
@@ -112,3 +141,6 @@ printf '  %-38s %12s req/s  (%.2f x nginx)\n' "assay node, one symbol (cached)" 
 	"$(echo "$node_one / $nginx_rate" | bc -l)"
 printf '  %-38s %12s req/s  (%.2f x nginx)\n' "assay node, random symbols" "$node_rand" \
 	"$(echo "$node_rand / $nginx_rate" | bc -l)"
+printf 'server CPU per request (least of the rounds): nginx %s us, node one symbol %s us (%.2f x nginx), node random %s us (%.2f x nginx)\n' \
+	"$nginx_cpu" "$one_cpu" "$(echo "$one_cpu / $nginx_cpu" | bc -l)" \
+	"$rand_cpu" "$(echo "$rand_cpu / $nginx_cpu" | bc -l)"
