@@ -87,7 +87,9 @@ t0=$(date +%s%N)
 ${AUDITOR_WRAP:-} "$A" audit run --epoch 1 --once --db "$DB" "${common[@]}" --window-ms 1 \
 	--batch-timeout-ms 10000 --log-level error >"$T/run.out"
 t1=$(date +%s%N)
-n1=$(proc_ticks "${pids[@]}"); p1=$(pg_ticks); child_ticks; c1=$CT
+# The shell's children first: the command substitutions below are children too (ps reads
+# all of /proc), and counted after this point they would be billed to the auditor.
+child_ticks; c1=$CT; n1=$(proc_ticks "${pids[@]}"); p1=$(pg_ticks)
 total=$(head -1 "$T/run.out" | awk '{print $3}')
 # The requests the auditor sent (audit/auditor.c, issue and job_start): with every batch
 # due at once, each node's challenges in batch order go out in jobs of 4 batches (64
@@ -136,7 +138,7 @@ LUA
 done
 # Their own pids: `jobs -p | tail` would wait for a node when a wrk ended early.
 wait "${wpids[@]}" 2>/dev/null || true
-n3=$(proc_ticks "${pids[@]}"); child_ticks; c3=$CT
+child_ticks; c3=$CT; n3=$(proc_ticks "${pids[@]}")
 wrkrate=$(cat "$T"/wrk_*.out | awk '/Requests\/sec/ {s += $2} END {printf "%d", s}')
 bad=$(cat "$T"/wrk_*.out | awk '/Non-2xx/ {s += $NF} END {printf "%d", s}')
 [ "$bad" = 0 ] || echo "warning: wrk saw $bad non-2xx answers"
