@@ -379,8 +379,9 @@ static void complete(struct xfer *x, audit_fanout_done_fn done, void *arg)
 }
 
 /* Splits url into base (scheme://authority) and the target it returns (the path and
- * query, from the first '/' after the authority); NULL when it has no such split or the
- * authority does not fit, and then libcurl gets the URL whole. */
+ * query, from the first '/' after the authority); NULL when it has no such split, the
+ * authority does not fit, or the URL needs what libcurl would do to it (drop a fragment,
+ * encode a space, remove dot segments): then libcurl gets the URL whole. */
 static const char *split_target(const char *url, char *base, size_t base_size)
 {
 	const char *a = strstr(url, "://");
