@@ -304,7 +304,8 @@ void audit_recovery_symbol_clear(struct audit_recovery_symbol *sym)
 	memset(sym, 0, sizeof(*sym));
 }
 
-static bool symbol_read(struct audit_bcs_reader *r, struct audit_recovery_symbol *out,
+/* view: out->data points into the reader's bytes, not at a copy. */
+static bool symbol_read(struct audit_bcs_reader *r, struct audit_recovery_symbol *out, bool view,
 			struct err *e)
 {
 	struct audit_recovery_symbol s = {0};
@@ -319,8 +320,12 @@ static bool symbol_read(struct audit_bcs_reader *r, struct audit_recovery_symbol
 	    !audit_bcs_read_uleb128(r, AUDIT_MAX_SYMBOL_SIZE, "recovery symbol length", &len, e) ||
 	    !audit_bcs_read_bytes(r, len, "recovery symbol data", &p, e))
 		return false;
-	s.data = xmalloc(len ? len : 1);
-	memcpy(s.data, p, len);
+	if (view) {
+		s.data = (uint8_t *)(uintptr_t)p; /* never written through: the list is a view */
+	} else {
+		s.data = xmalloc(len ? len : 1);
+		memcpy(s.data, p, len);
+	}
 	s.data_len = len;
 	if (!audit_bcs_read_u16(r, "recovery symbol target", &s.target, e) ||
 	    !audit_bcs_read_uleb128(r, AUDIT_MAX_PROOF_NODES, "recovery symbol proof length", &count,
@@ -334,6 +339,8 @@ static bool symbol_read(struct audit_bcs_reader *r, struct audit_recovery_symbol
 	*out = s;
 	return true;
 fail:
+	if (view)
+		s.data = NULL;
 	audit_recovery_symbol_clear(&s);
 	return false;
 }
@@ -344,7 +351,7 @@ bool audit_recovery_symbol_parse(const uint8_t *data, size_t len,
 	struct audit_bcs_reader r;
 	struct audit_recovery_symbol s;
 	audit_bcs_reader_init(&r, data, len);
-	if (!symbol_read(&r, &s, e))
+	if (!symbol_read(&r, &s, false, e))
 		return false;
 	if (!audit_bcs_finish(&r, "recovery symbol", e)) {
 		audit_recovery_symbol_clear(&s);
@@ -370,14 +377,17 @@ void audit_recovery_symbols_free(struct audit_recovery_symbols *list)
 {
 	if (!list)
 		return;
-	for (size_t i = 0; i < list->count; i++)
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->view)
+			list->items[i].data = NULL; /* not ours */
 		audit_recovery_symbol_clear(&list->items[i]);
+	}
 	free(list->items);
 	free(list);
 }
 
-bool audit_recovery_symbols_parse(const uint8_t *data, size_t len, size_t max_count,
-				  struct audit_recovery_symbols **out, struct err *e)
+static bool symbols_read(const uint8_t *data, size_t len, size_t max_count, bool view,
+			 struct audit_recovery_symbols **out, struct err *e)
 {
 	/* Smallest item: tag, index u16, empty data, target u16, empty proof. */
 	const size_t min_item = 1 + 2 + 1 + 2 + 1;
@@ -393,8 +403,9 @@ bool audit_recovery_symbols_parse(const uint8_t *data, size_t len, size_t max_co
 			       (unsigned long)count, remaining(&r));
 	struct audit_recovery_symbols *list = xcalloc(1, sizeof(*list));
 	list->items = xcalloc(count ? count : 1, sizeof(*list->items));
+	list->view = view;
 	for (uint32_t i = 0; i < count; i++) {
-		if (!symbol_read(&r, &list->items[i], e)) {
+		if (!symbol_read(&r, &list->items[i], view, e)) {
 			err_prefix(e, "symbol %lu of %lu: ", (unsigned long)i, (unsigned long)count);
 			goto fail;
 		}
@@ -407,6 +418,18 @@ bool audit_recovery_symbols_parse(const uint8_t *data, size_t len, size_t max_co
 fail:
 	audit_recovery_symbols_free(list);
 	return false;
+}
+
+bool audit_recovery_symbols_parse(const uint8_t *data, size_t len, size_t max_count,
+				  struct audit_recovery_symbols **out, struct err *e)
+{
+	return symbols_read(data, len, max_count, false, out, e);
+}
+
+bool audit_recovery_symbols_view(const uint8_t *data, size_t len, size_t max_count,
+				 struct audit_recovery_symbols **out, struct err *e)
+{
+	return symbols_read(data, len, max_count, true, out, e);
 }
 
 void audit_recovery_symbols_write(struct buf *b, const struct audit_recovery_symbol *items,

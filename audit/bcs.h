@@ -100,6 +100,7 @@ struct audit_recovery_symbol {
 struct audit_recovery_symbols {
 	struct audit_recovery_symbol *items;
 	size_t count;
+	bool view; /* items' data point into the parsed bytes (audit_recovery_symbols_view) */
 };
 
 bool audit_recovery_symbol_parse(const uint8_t *data, size_t len,
@@ -111,6 +112,10 @@ void audit_recovery_symbol_clear(struct audit_recovery_symbol *sym);
 /* At most max_count items (pass the number of ids asked for, or AUDIT_MAX_SHARDS). */
 bool audit_recovery_symbols_parse(const uint8_t *data, size_t len, size_t max_count,
 				  struct audit_recovery_symbols **out, struct err *e) WARN_UNUSED;
+/* The same, but each item's data points into `data` (which must outlive the list) instead
+ * of a copy: for a reader that only checks the symbols. */
+bool audit_recovery_symbols_view(const uint8_t *data, size_t len, size_t max_count,
+				 struct audit_recovery_symbols **out, struct err *e) WARN_UNUSED;
 void audit_recovery_symbols_write(struct buf *b, const struct audit_recovery_symbol *items,
 				  size_t count);
 void audit_recovery_symbols_free(struct audit_recovery_symbols *list);

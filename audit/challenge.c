@@ -363,14 +363,18 @@ size_t audit_check_symbols_response(const struct audit_http_response *resp,
 	}
 	struct err e = {{0}};
 	struct audit_recovery_symbols *list = NULL;
-	if (!audit_recovery_symbols_parse(resp->body, resp->body_len, count, &list, &e)) {
+	/* Checked in place: the body outlives the list. */
+	if (!audit_recovery_symbols_view(resp->body, resp->body_len, count, &list, &e)) {
 		snprintf(detail, detail_len, "recovery symbols: %s", e.msg);
 		for (size_t i = 0; i < count; i++)
 			outcomes[i] = AUDIT_OUTCOME_MALFORMED;
 		return 0;
 	}
 	enum audit_symbol_verdict *verdicts = xcalloc(count ? count : 1, sizeof(*verdicts));
-	struct err *errs = xcalloc(count ? count : 1, sizeof(*errs));
+	/* Written where a symbol fails, read only then (zeroing 512 bytes a symbol showed). */
+	struct err *errs = xmalloc((count ? count : 1) * sizeof(*errs));
+	for (size_t i = 0; i < count; i++)
+		errs[i].msg[0] = '\0';
 	size_t passed = audit_symbols_verify_list(md, ids, count, axis, list, verdicts, errs);
 	bool first = true;
 	for (size_t i = 0; i < count; i++) {
@@ -388,6 +392,18 @@ size_t audit_check_symbols_response(const struct audit_http_response *resp,
 	return passed;
 }
 
+/* v in decimal, as %u writes it. */
+static void append_u16(struct buf *b, uint16_t v)
+{
+	char d[5];
+	size_t n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		buf_append_byte(b, (uint8_t)d[--n]);
+}
+
 char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST_LEN],
 			    const struct audit_symbol_id *ids, size_t count,
 			    enum audit_proof_axis axis)
@@ -396,10 +412,14 @@ char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST
 	audit_blob_id_text(idt, blob_id);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s/v1/blobs/%s/recoverySymbols?", base, idt);
+	/* Room for every id at once, written by hand (a printf per id showed in a profile). */
+	buf_reserve(&b, count * (3 + 5 + 1 + 5 + 1) + 32);
 	for (size_t i = 0; i < count; i++) {
-		char st[AUDIT_SYMBOL_ID_TEXT_MAX];
-		audit_symbol_id_text(st, ids[i]);
-		buf_printf(&b, "id=%s&", st);
+		buf_append(&b, "id=", 3);
+		append_u16(&b, ids[i].primary);
+		buf_append_byte(&b, '-');
+		append_u16(&b, ids[i].secondary);
+		buf_append_byte(&b, '&');
 	}
 	buf_printf(&b, "proofAxis=%s", audit_proof_axis_name(axis));
 	buf_cstr(&b);

@@ -65,6 +65,7 @@ struct sorted_blob {
 	const struct audit_schedule_blob *b;
 	uint32_t index;
 	uint64_t cumulative; /* weight of this and every earlier blob */
+	uint32_t rotation;   /* audit_blob_rotation(id, n): 32 divisions, once per blob */
 };
 
 static int cmp_blob(const void *a, const void *b)
@@ -110,7 +111,8 @@ static void derive(const struct audit_schedule *s, size_t i, uint64_t j, uint64_
 	ch->shard = s->shards[i][j % nd->nshards];
 	const struct sorted_blob *b = pick_blob(s->sorted, s->nsorted, mulhi(be64(h), s->total));
 	ch->blob = b->index;
-	ch->pair = (uint16_t)audit_pair_of_shard(b->b->id, p->n, ch->shard);
+	/* audit_pair_of_shard, with the blob's rotation known */
+	ch->pair = (uint16_t)(((uint64_t)ch->shard + p->n - b->rotation) % p->n);
 	uint16_t target = (uint16_t)mulhi(be64(h + 8), p->n);
 	ch->axis = (h[16] & 1) ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
 	if (ch->axis == AUDIT_AXIS_PRIMARY) {
@@ -143,6 +145,7 @@ static bool build(const struct audit_schedule_params *p, const struct audit_sche
 	for (size_t i = 0; i < nblobs; i++) {
 		sb[i].b = &blobs[i];
 		sb[i].index = (uint32_t)i;
+		sb[i].rotation = audit_blob_rotation(blobs[i].id, p->n);
 	}
 	qsort(sb, nblobs, sizeof(*sb), cmp_blob);
 	uint64_t total = 0;

@@ -195,7 +195,7 @@ size_t audit_symbols_verify_list(const struct audit_metadata *md,
 	size_t *of = xcalloc(count ? count : 1, sizeof(*of));
 	uint8_t (*roots)[AUDIT_DIGEST_LEN] = xcalloc(count ? count : 1, sizeof(*roots));
 	for (size_t i = 0; i < count; i++) {
-		struct err local = {{0}};
+		struct err local; /* written before it is read */
 		struct err *e = errs ? &errs[i] : &local;
 		const struct audit_recovery_symbol *match = NULL;
 		for (size_t k = 0; k < list->count && !match; k++) {

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 							  (size_t)ss, paths[i], pl};
 		ids[i] = (struct audit_symbol_id){(uint16_t)pair, (uint16_t)tg};
 	}
-	struct audit_recovery_symbols list = {items, LIST};
+	struct audit_recovery_symbols list = {items, LIST, false};
 	uint64_t t3 = now_ms();
 	for (int i = 0; i < iters / LIST; i++) {
 		if (audit_symbols_verify_list(md, ids, LIST, AUDIT_AXIS_PRIMARY, &list, verdicts, NULL) !=

@@ -97,7 +97,7 @@ void node_symbol_query_init(struct node_symbol_query *q, uint32_t n)
 {
 	memset(q, 0, sizeof(*q));
 	q->n = n;
-	q->ids = xcalloc(NODE_MAX_IDS_PER_REQUEST, sizeof(*q->ids));
+	q->ids = xmalloc(NODE_MAX_IDS_PER_REQUEST * sizeof(*q->ids)); /* count says what is set */
 }
 
 bool node_symbol_query_add(struct node_symbol_query *q, const char *key, const char *value)

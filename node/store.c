@@ -18,6 +18,7 @@ struct node_store {
 	char *dir;
 	atomic_uint_fast64_t bytes;     /* of every file under blobs/ */
 	atomic_uint_fast64_t reclaimed; /* deleted since start */
+	atomic_uint_fast64_t deletions; /* calls that removed slivers (see node_store_deletions) */
 	uint64_t reserve;               /* uploads leave this much of the disk free */
 };
 
@@ -247,6 +248,11 @@ bool node_store_has_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_L
 	return r;
 }
 
+uint64_t node_store_deletions(struct node_store *s)
+{
+	return atomic_load(&s->deletions);
+}
+
 bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
 			      enum audit_proof_axis axis, uint16_t index, struct err *e)
 {
@@ -259,6 +265,7 @@ bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGES
 	if (gone) {
 		atomic_fetch_sub(&s->bytes, size);
 		atomic_fetch_add(&s->reclaimed, size);
+		atomic_fetch_add(&s->deletions, 1);
 	}
 	free(p);
 	return ok;
@@ -297,6 +304,7 @@ bool node_store_delete_blob(struct node_store *s, const uint8_t id[AUDIT_DIGEST_
 	}
 	atomic_fetch_sub(&s->bytes, total);
 	atomic_fetch_add(&s->reclaimed, total);
+	atomic_fetch_add(&s->deletions, 1);
 	*freed = total;
 	free(md);
 	free(d);

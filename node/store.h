@@ -43,6 +43,9 @@ bool node_store_get_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_L
 			   struct err *e) WARN_UNUSED;
 bool node_store_has_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
 			   enum audit_proof_axis axis, uint16_t index);
+/* How many deletions (of a sliver, of a blob) have removed files since open: a reader that
+ * saw a sliver stored and sees the same count since knows the node did not remove it. */
+uint64_t node_store_deletions(struct node_store *s);
 /* Removes one sliver (absent is fine). */
 bool node_store_delete_sliver(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
 			      enum audit_proof_axis axis, uint16_t index, struct err *e) WARN_UNUSED;

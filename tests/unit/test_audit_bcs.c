@@ -270,12 +270,25 @@ START_TEST(test_symbol_list)
 	ck_assert_mem_eq(again.data, b.data, b.len);
 	audit_recovery_symbols_free(list);
 	list = NULL;
+	/* A view reads the same items, their data in place. */
+	ck_assert_msg(audit_recovery_symbols_view(b.data, b.len, 3, &list, &e), "%s", e.msg);
+	ck_assert(list->view);
+	buf_reset(&again);
+	audit_recovery_symbols_write(&again, list->items, list->count);
+	ck_assert_mem_eq(again.data, b.data, b.len);
+	for (size_t i = 0; i < list->count; i++)
+		ck_assert(list->items[i].data >= b.data &&
+			  list->items[i].data + list->items[i].data_len <= b.data + b.len);
+	audit_recovery_symbols_free(list);
+	list = NULL;
 	/* More items than asked for. */
 	ck_assert(!audit_recovery_symbols_parse(b.data, b.len, 2, &list, &e));
+	ck_assert(!audit_recovery_symbols_view(b.data, b.len, 2, &list, &e));
 	for (size_t len = 0; len < b.len; len++) {
 		uint8_t *copy = xmalloc(len ? len : 1);
 		memcpy(copy, b.data, len);
 		ck_assert(!audit_recovery_symbols_parse(copy, len, 3, &list, &e));
+		ck_assert(!audit_recovery_symbols_view(copy, len, 3, &list, &e));
 		free(copy);
 	}
 	buf_append_byte(&b, 7);

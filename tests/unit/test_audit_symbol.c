@@ -162,7 +162,7 @@ START_TEST(test_list_matching)
 	struct toy t;
 	toy_init(&t);
 	struct audit_symbol_id ids[3] = {{0, 1}, {4, 4}, {6, 0}};
-	struct audit_recovery_symbols list = {xcalloc(3, sizeof(struct audit_recovery_symbol)), 3};
+	struct audit_recovery_symbols list = {xcalloc(3, sizeof(struct audit_recovery_symbol)), 3, false};
 	/* Answered out of order. */
 	toy_symbol(&t, ids[2], AUDIT_AXIS_PRIMARY, &list.items[0]);
 	toy_symbol(&t, ids[0], AUDIT_AXIS_PRIMARY, &list.items[1]);
