@@ -31,7 +31,8 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 	const char *out_dir = NULL;
 	const struct opt local[] = {
 		{"shards", 'n', OPT_U64, &shards, "N",
-		 "number of shards n of the deployment (1..255 for this encoder)", NULL, false},
+		 "number of shards n of the deployment (1..1024: GF(2^8) up to 255, GF(2^16) above)",
+		 NULL, false},
 		{"out", 'o', OPT_STRING, &out_dir, "DIR",
 		 "directory for metadata.bcs and the slivers (created if missing)", NULL, false},
 		OPT_END,
@@ -43,7 +44,7 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 	if (shards == 0)
 		cli_usage_error(cmd, "--shards N is required");
 	if (shards > NODE_MAX_SHARDS)
-		cli_usage_error(cmd, "--shards must be at most %u for the ISA-L encoder, not %llu",
+		cli_usage_error(cmd, "--shards must be at most %u for the reference encoder, not %llu",
 				NODE_MAX_SHARDS, (unsigned long long)shards);
 	if (!out_dir || !*out_dir)
 		cli_usage_error(cmd, "--out DIR is required");

@@ -105,7 +105,10 @@ static bool recover_sliver(const struct node_recover_ctx *c, const uint8_t id[AU
 				struct err e = {{0}};
 				if (!node_store_get_sliver(c->store, id, src_axis, s, &sl, &e) || !sl)
 					continue;
-				if (node_recovery_symbol_new(c->codec, src_axis, s, sl->symbols, sl->len,
+				const struct node_codec *code =
+					node_codec_for(c->codec, md->encoding_type);
+				if (code &&
+				    node_recovery_symbol_new(code, src_axis, s, sl->symbols, sl->len,
 							     sl->symbol_size, ids[k], &sym, &e))
 					list_push(&got, &sym);
 				audit_sliver_free(sl);
