@@ -397,14 +397,16 @@ void node_blob_free(struct node_blob *b)
 /* More threads than this stop paying: the work is n² leaf hashes and 2n² inner hashes. */
 #define MAX_THREADS 16
 
-/* What the threads of node_encode() share. Each worker owns rows [first, last) of M in
- * phase 1 and sliver indices [first, last) in phase 2; nothing is written twice. */
+/* What the threads of node_encode() share. Each worker owns its share (part of parts) of
+ * M's systematic rows and of its parity rows in phase 1, and sliver indices [first, last)
+ * in phase 2; nothing is written twice. */
 struct encode_job {
 	const struct node_codec *c;
 	struct node_blob *b;
 	uint8_t *y;                         /* Y = X G_sᵀ, k_p × n, row-major (step 3 writes it) */
 	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M */
 	size_t first, last;
+	unsigned part, parts;               /* this worker's number, of how many */
 };
 
 /* Phase 1: rows [first, last) of M = G_p Y. Rows below k_p are Y's; the others are parity
@@ -420,14 +422,21 @@ static void *encode_rows(void *arg)
 	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss);
 	for (size_t r = 0; r < kp; r++)
 		src[r] = j->y + r * n * ss;
-	for (size_t i = j->first; i < j->last;) {
+	/* Each worker takes an equal share of the systematic rows (hashing only) and of the
+	 * parity rows (encoding and hashing), so that none waits for the others. */
+	const size_t from[2] = {kp * j->part / j->parts, kp + (n - kp) * j->part / j->parts};
+	const size_t to[2] = {kp * (j->part + 1) / j->parts,
+			      kp + (n - kp) * (j->part + 1) / j->parts};
+	for (size_t range = 0, i = from[0], end = to[0]; range < 2;
+	     range++, i = from[1], end = to[1])
+	for (; i < end;) {
 		size_t count;
 		const uint8_t *base;
 		if (i < kp) {
 			count = 1;
 			base = j->y + i * n * ss;
 		} else {
-			count = j->last - i < ROW_CHUNK ? j->last - i : ROW_CHUNK;
+			count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
 			for (size_t t = 0; t < count; t++)
 				dst[t] = rows + t * n * ss;
 			rs_parity(&c->primary, (int)(i - kp), (int)count, n * ss, src, dst);
@@ -483,6 +492,8 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 		jobs[t] = *tmpl;
 		jobs[t].first = n * t / threads;
 		jobs[t].last = n * (t + 1) / threads;
+		jobs[t].part = t;
+		jobs[t].parts = threads;
 		if (t > 0)
 			started[t] = pthread_create(&tid[t], NULL, fn, &jobs[t]) == 0;
 	}
@@ -577,7 +588,7 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 	 *    sliver is a contiguous vector of k_p symbols and RS works position by position), split over
 	 *    the threads by byte range. 3. Y row-major is the transpose of the secondary
 	 *    slivers, split by sliver. */
-	struct encode_job job = {c, b, y, leaf, 0, 0};
+	struct encode_job job = {c, b, y, leaf, 0, 0, 0, 1};
 	run_parallel(encode_secondary, &job, (b->secondary_len + SPLIT_UNIT - 1) / SPLIT_UNIT,
 		     c->threads);
 	run_parallel(encode_transpose, &job, n, c->threads);

@@ -92,10 +92,73 @@ static void split_tables(uint16_t c, uint16_t lo[256], uint16_t hi[256])
 	}
 }
 
+/* The best kernel this CPU runs, and the one asked for (node_gf16_set_kernel). */
+static enum node_gf16_kernel cpu_kernel(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	static int cached; /* 0 unknown, else kernel + 1 */
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (!c) {
+		__builtin_cpu_init();
+		c = 1 + (!__builtin_cpu_supports("avx2") ? NODE_GF16_PORTABLE
+			 : __builtin_cpu_supports("gfni") ? NODE_GF16_GFNI
+							  : NODE_GF16_AVX2);
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return (enum node_gf16_kernel)(c - 1);
+#else
+	return NODE_GF16_PORTABLE;
+#endif
+}
+
+static int wanted = NODE_GF16_GFNI;
+
+enum node_gf16_kernel node_gf16_kernel(void)
+{
+	int w = __atomic_load_n(&wanted, __ATOMIC_RELAXED);
+	enum node_gf16_kernel have = cpu_kernel();
+	return (int)have < w ? have : (enum node_gf16_kernel)w;
+}
+
+enum node_gf16_kernel node_gf16_set_kernel(enum node_gf16_kernel k)
+{
+	return (enum node_gf16_kernel)__atomic_exchange_n(&wanted, (int)k, __ATOMIC_RELAXED);
+}
+
+const char *node_gf16_kernel_name(enum node_gf16_kernel k)
+{
+	return k == NODE_GF16_GFNI ? "AVX2+GFNI" : k == NODE_GF16_AVX2 ? "AVX2" : "portable";
+}
+
+/* For GF2P8AFFINEQB: multiplying a word by c is a 16 × 16 bit matrix over GF(2), four 8 × 8
+ * blocks (low byte to low byte, high to low, low to high, high to high). In the instruction's
+ * layout, output bit i of a byte is the parity of (byte 7 - i of the qword) & input. */
+static void affine_blocks(uint16_t c, uint64_t q[4])
+{
+	uint16_t b[16];
+	powers(c, b); /* b[k] = c · x^k: column k of the bit matrix */
+	for (int blk = 0; blk < 4; blk++) {
+		int in = blk & 1 ? 8 : 0, out = blk & 2 ? 8 : 0;
+		/* Byte k = column k; an 8 × 8 bit transpose makes byte i row i, and the byte
+		 * order is then reversed into the instruction's. */
+		uint64_t x = 0, t;
+		for (int k = 0; k < 8; k++)
+			x |= (uint64_t)((b[in + k] >> out) & 0xffu) << (8 * k);
+		t = (x ^ (x >> 7)) & 0x00aa00aa00aa00aaull;
+		x ^= t ^ (t << 7);
+		t = (x ^ (x >> 14)) & 0x0000cccc0000ccccull;
+		x ^= t ^ (t << 14);
+		t = (x ^ (x >> 28)) & 0x00000000f0f0f0f0ull;
+		x ^= t ^ (t << 28);
+		q[blk] = __builtin_bswap64(x);
+	}
+}
+
 struct node_gf16_matrix {
 	size_t rows, cols;
-	uint16_t *m;  /* rows × cols */
-	uint8_t *tab; /* rows × cols × TAB, 32-byte aligned */
+	uint16_t *m;   /* rows × cols */
+	uint8_t *tab;  /* rows × cols × TAB, 32-byte aligned */
+	uint64_t *aff; /* rows × cols × 4 blocks (affine_blocks), when the CPU has GFNI */
 };
 
 struct node_gf16_matrix *node_gf16_matrix_new(const uint16_t *m, size_t rows, size_t cols)
@@ -112,6 +175,11 @@ struct node_gf16_matrix *node_gf16_matrix_new(const uint16_t *m, size_t rows, si
 		ASSAY_ASSERT(!"out of memory");
 	for (size_t i = 0; i < cells; i++)
 		nibble_tables(m[i], t->tab + i * TAB);
+	if (cpu_kernel() >= NODE_GF16_GFNI) {
+		t->aff = xmalloc((cells ? cells : 1) * 4 * sizeof(*t->aff));
+		for (size_t i = 0; i < cells; i++)
+			affine_blocks(m[i], t->aff + i * 4);
+	}
 	return t;
 }
 
@@ -121,23 +189,29 @@ void node_gf16_matrix_free(struct node_gf16_matrix *t)
 		return;
 	free(t->m);
 	free(t->tab);
+	free(t->aff);
 	free(t);
 }
 
-/* Words [from, len) of dst = Σ m[row][c] · src[c], from the nibble tables (the tails the
- * vector kernel leaves). */
+/* Words [from, len) of dst = Σ m[row][c] · src[c] by logarithms: the tails the vector
+ * kernels leave (less than 64 bytes), all of a tiny symbol's. */
 static void apply_tail(const struct node_gf16_matrix *t, size_t row, const uint8_t *const *src,
 		       uint8_t *dst, size_t from, size_t len)
 {
 	memset(dst + from, 0, len - from);
+	const uint16_t *m = t->m + row * t->cols;
 	for (size_t c = 0; c < t->cols; c++) {
-		const uint8_t *tb = t->tab + (row * t->cols + c) * TAB;
+		if (!m[c])
+			continue;
+		const unsigned lc = gf_log[m[c]];
 		const uint8_t *s = src[c];
 		for (size_t w = from; w + 1 < len; w += 2) {
-			unsigned l = s[w], h = s[w + 1];
-			dst[w] ^= tb[l & 15] ^ tb[16 + (l >> 4)] ^ tb[32 + (h & 15)] ^ tb[48 + (h >> 4)];
-			dst[w + 1] ^= tb[64 + (l & 15)] ^ tb[80 + (l >> 4)] ^ tb[96 + (h & 15)] ^
-				      tb[112 + (h >> 4)];
+			unsigned x = s[w] | (unsigned)s[w + 1] << 8;
+			if (!x)
+				continue;
+			uint16_t p = gf_exp[lc + gf_log[x]];
+			dst[w] ^= (uint8_t)p;
+			dst[w + 1] ^= (uint8_t)(p >> 8);
 		}
 	}
 }
@@ -257,6 +331,78 @@ static void apply_portable(const struct node_gf16_matrix *t, size_t first, size_
 AVX2_ROWS(avx2_rows4, 4)
 AVX2_ROWS(avx2_rows1, 1)
 
+/* The same walk with GF2P8AFFINEQB: four affine products a word pair instead of eight
+ * lookups (low and high bytes each times the two blocks that reach them). */
+#define GFNI_ROWS(NAME, R)                                                                       \
+	__attribute__((target("avx2,gfni"))) static void NAME(                                   \
+		const struct node_gf16_matrix *t, size_t row, const uint8_t *const *src,         \
+		uint8_t *const *dst, size_t body)                                                \
+	{                                                                                        \
+		const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9,  \
+						       11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14, 1, \
+						       3, 5, 7, 9, 11, 13, 15);                   \
+		const __m256i join = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6,  \
+						      14, 7, 15, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, \
+						      5, 13, 6, 14, 7, 15);                       \
+		const size_t cols = t->cols;                                                     \
+		const uint64_t *q0 = t->aff + row * cols * 4;                                    \
+		for (size_t off = 0; off < body; off += 64) {                                    \
+			__m256i al[R], ah[R];                                                    \
+			for (int r = 0; r < (R); r++)                                            \
+				al[r] = ah[r] = _mm256_setzero_si256();                          \
+			for (size_t c = 0; c < cols; c++) {                                      \
+				__m256i a = _mm256_loadu_si256((const __m256i *)(src[c] + off)); \
+				__m256i b =                                                      \
+					_mm256_loadu_si256((const __m256i *)(src[c] + off + 32)); \
+				a = _mm256_shuffle_epi8(a, split);                               \
+				b = _mm256_shuffle_epi8(b, split);                               \
+				__m256i lo = _mm256_unpacklo_epi64(a, b);                        \
+				__m256i hi = _mm256_unpackhi_epi64(a, b);                        \
+				for (int r = 0; r < (R); r++) {                                  \
+					const uint64_t *q = q0 + ((size_t)r * cols + c) * 4;     \
+					__m256i ll = _mm256_set1_epi64x((long long)q[0]);        \
+					__m256i hl = _mm256_set1_epi64x((long long)q[1]);        \
+					__m256i lh = _mm256_set1_epi64x((long long)q[2]);        \
+					__m256i hh = _mm256_set1_epi64x((long long)q[3]);        \
+					al[r] = _mm256_xor_si256(                                \
+						al[r],                                           \
+						_mm256_xor_si256(                                \
+							_mm256_gf2p8affine_epi64_epi8(lo, ll, 0), \
+							_mm256_gf2p8affine_epi64_epi8(hi, hl, 0))); \
+					ah[r] = _mm256_xor_si256(                                \
+						ah[r],                                           \
+						_mm256_xor_si256(                                \
+							_mm256_gf2p8affine_epi64_epi8(lo, lh, 0), \
+							_mm256_gf2p8affine_epi64_epi8(hi, hh, 0))); \
+				}                                                                \
+			}                                                                        \
+			for (int r = 0; r < (R); r++) {                                          \
+				__m256i a = _mm256_unpacklo_epi64(al[r], ah[r]);                 \
+				__m256i b = _mm256_unpackhi_epi64(al[r], ah[r]);                 \
+				_mm256_storeu_si256((__m256i *)(dst[r] + off),                   \
+						    _mm256_shuffle_epi8(a, join));               \
+				_mm256_storeu_si256((__m256i *)(dst[r] + off + 32),              \
+						    _mm256_shuffle_epi8(b, join));               \
+			}                                                                        \
+		}                                                                                \
+	}
+
+GFNI_ROWS(gfni_rows4, 4)
+GFNI_ROWS(gfni_rows1, 1)
+
+static void apply_gfni(const struct node_gf16_matrix *t, size_t first, size_t count,
+		       const uint8_t *const *src, uint8_t *const *dst, size_t len)
+{
+	size_t body = len & ~(size_t)63, i = 0;
+	for (; i + 4 <= count; i += 4)
+		gfni_rows4(t, first + i, src, dst + i, body);
+	for (; i < count; i++)
+		gfni_rows1(t, first + i, src, dst + i, body);
+	if (body < len)
+		for (i = 0; i < count; i++)
+			apply_tail(t, first + i, src, dst[i], body, len);
+}
+
 static void apply_avx2(const struct node_gf16_matrix *t, size_t first, size_t count,
 		       const uint8_t *const *src, uint8_t *const *dst, size_t len)
 {
@@ -270,36 +416,7 @@ static void apply_avx2(const struct node_gf16_matrix *t, size_t first, size_t co
 			apply_tail(t, first + i, src, dst[i], body, len);
 }
 
-static int cpu_avx2(void)
-{
-	static int cached; /* 0 unknown, 1 no, 2 yes */
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (!c) {
-		__builtin_cpu_init();
-		c = __builtin_cpu_supports("avx2") ? 2 : 1;
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c == 2;
-}
-#else
-static int cpu_avx2(void)
-{
-	return 0;
-}
 #endif
-
-static int simd_off; /* node_gf16_set_simd(false) */
-
-bool node_gf16_simd(void)
-{
-	return cpu_avx2() && !__atomic_load_n(&simd_off, __ATOMIC_RELAXED);
-}
-
-bool node_gf16_set_simd(bool on)
-{
-	bool was = !__atomic_exchange_n(&simd_off, on ? 0 : 1, __ATOMIC_RELAXED);
-	return was;
-}
 
 void node_gf16_matrix_apply(const struct node_gf16_matrix *t, size_t first, size_t count,
 			    const uint8_t *const *src, uint8_t *const *dst, size_t len)
@@ -307,8 +424,18 @@ void node_gf16_matrix_apply(const struct node_gf16_matrix *t, size_t first, size
 	ASSAY_ASSERT(first + count <= t->rows && len % 2 == 0);
 	if (!count || !len)
 		return;
+	if (len < 64) { /* no whole vector; split tables would cost more than they save */
+		for (size_t i = 0; i < count; i++)
+			apply_tail(t, first + i, src, dst[i], 0, len);
+		return;
+	}
 #ifdef HAVE_AVX2_KERNEL
-	if (node_gf16_simd()) {
+	enum node_gf16_kernel k = node_gf16_kernel();
+	if (k == NODE_GF16_GFNI && t->aff) {
+		apply_gfni(t, first, count, src, dst, len);
+		return;
+	}
+	if (k >= NODE_GF16_AVX2) {
 		apply_avx2(t, first, count, src, dst, len);
 		return;
 	}

@@ -10,7 +10,8 @@
  * per-coefficient tables once (128 bytes a coefficient: the products of each of the four
  * nibbles of a word, split into low and high bytes) so that every product after that is
  * table lookups: 16-byte PSHUFB lookups with AVX2 when the CPU has it, two 256-entry
- * split tables (low byte, high byte) per coefficient otherwise.
+ * split tables (low byte, high byte) per coefficient otherwise; and where the CPU has GFNI,
+ * four GF2P8AFFINEQB products a word instead (a word times c is four 8 × 8 bit blocks).
  */
 #ifndef ASSAY_NODE_GF16_H
 #define ASSAY_NODE_GF16_H
@@ -36,10 +37,12 @@ void node_gf16_matrix_apply(const struct node_gf16_matrix *t, size_t first, size
  * singular. a is left unchanged. */
 bool node_gf16_invert(const uint16_t *a, uint16_t *inv, size_t k);
 
-/* Whether region products use the AVX2 kernel (the CPU has it and it is not switched off).
- * node_gf16_set_simd(false) forces the portable kernel: the tests compare the two. Returns
- * the previous setting. */
-bool node_gf16_simd(void);
-bool node_gf16_set_simd(bool on);
+/* The kernel region products use: the best the CPU has, at most the one set with
+ * node_gf16_set_kernel() (the tests compare them; it returns the previous setting). Tables
+ * for GFNI are made only by matrices created while the CPU has it. */
+enum node_gf16_kernel { NODE_GF16_PORTABLE, NODE_GF16_AVX2, NODE_GF16_GFNI };
+enum node_gf16_kernel node_gf16_kernel(void);
+enum node_gf16_kernel node_gf16_set_kernel(enum node_gf16_kernel k);
+const char *node_gf16_kernel_name(enum node_gf16_kernel k);
 
 #endif

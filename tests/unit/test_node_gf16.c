@@ -1,6 +1,6 @@
 /* test_node_gf16.c: GF(2^16) arithmetic (field axioms on random elements, checked against a
- * carry-less multiply written here), the region products of both kernels against a word by
- * word reference, and matrix inversion. */
+ * carry-less multiply written here), the region products of every kernel the CPU runs
+ * (portable, AVX2, AVX2+GFNI) against a word by word reference, and matrix inversion. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +71,7 @@ static void reference(const uint16_t *m, size_t rows, size_t cols, uint8_t **src
 		}
 }
 
-static void check_apply(size_t rows, size_t cols, size_t len, bool simd)
+static void check_apply(size_t rows, size_t cols, size_t len, enum node_gf16_kernel kernel)
 {
 	uint16_t *m = xmalloc(rows * cols * sizeof(*m) + 1);
 	for (size_t i = 0; i < rows * cols; i++) /* zeros and ones take shortcuts: have some */
@@ -90,7 +90,8 @@ static void check_apply(size_t rows, size_t cols, size_t len, bool simd)
 	}
 	reference(m, rows, cols, src, want, len);
 	struct node_gf16_matrix *t = node_gf16_matrix_new(m, rows, cols);
-	bool was = node_gf16_set_simd(simd);
+	enum node_gf16_kernel was = node_gf16_set_kernel(kernel);
+	ck_assert_int_eq(node_gf16_kernel(), kernel);
 	/* All rows at once, then a middle run of rows on its own. */
 	node_gf16_matrix_apply(t, 0, rows, (const uint8_t *const *)src, got, len);
 	for (size_t r = 0; r < rows; r++) {
@@ -103,7 +104,7 @@ static void check_apply(size_t rows, size_t cols, size_t len, bool simd)
 		for (size_t r = 1; r + 1 < rows; r++)
 			ck_assert_mem_eq(got[r - 1], want[r], len);
 	}
-	node_gf16_set_simd(was);
+	node_gf16_set_kernel(was);
 	node_gf16_matrix_free(t);
 	for (size_t c = 0; c < cols; c++)
 		free(src[c]);
@@ -121,10 +122,13 @@ START_TEST(test_region_products)
 {
 	static const size_t lens[] = {0, 2, 62, 64, 66, 128, 1000, 4096, 20002, 40000};
 	static const size_t shapes[][2] = {{1, 1}, {3, 5}, {4, 4}, {9, 7}, {13, 30}};
-	for (int simd = 0; simd < 2; simd++)
+	/* Every kernel this CPU runs, each against the word-by-word reference. */
+	enum node_gf16_kernel best = node_gf16_kernel();
+	for (int k = NODE_GF16_PORTABLE; k <= (int)best; k++)
 		for (size_t s = 0; s < ARRAY_LEN(shapes); s++)
 			for (size_t l = 0; l < ARRAY_LEN(lens); l++)
-				check_apply(shapes[s][0], shapes[s][1], lens[l], simd);
+				check_apply(shapes[s][0], shapes[s][1], lens[l],
+					    (enum node_gf16_kernel)k);
 }
 END_TEST
 
