@@ -390,30 +390,53 @@ AVX2_ROWS(avx2_rows1, 1)
 GFNI_ROWS(gfni_rows4, 4)
 GFNI_ROWS(gfni_rows1, 1)
 
-static void apply_gfni(const struct node_gf16_matrix *t, size_t first, size_t count,
-		       const uint8_t *const *src, uint8_t *const *dst, size_t len)
+typedef void rows_fn(const struct node_gf16_matrix *t, size_t row, const uint8_t *const *src,
+		     uint8_t *const *dst, size_t body);
+
+/* The whole 64-byte blocks with a vector kernel, then the last partial block the same way
+ * from zero-padded copies (a few bytes a source, far cheaper than words one by one). */
+static void apply_vector(rows_fn *rows4, rows_fn *rows1, const struct node_gf16_matrix *t,
+			 size_t first, size_t count, const uint8_t *const *src,
+			 uint8_t *const *dst, size_t len)
 {
 	size_t body = len & ~(size_t)63, i = 0;
 	for (; i + 4 <= count; i += 4)
-		gfni_rows4(t, first + i, src, dst + i, body);
+		rows4(t, first + i, src, dst + i, body);
 	for (; i < count; i++)
-		gfni_rows1(t, first + i, src, dst + i, body);
-	if (body < len)
-		for (i = 0; i < count; i++)
-			apply_tail(t, first + i, src, dst[i], body, len);
+		rows1(t, first + i, src, dst + i, body);
+	if (body == len)
+		return;
+	size_t rest = len - body, cols = t->cols;
+	uint8_t *pad = xcalloc(cols + count, 64);
+	const uint8_t **psrc = xmalloc((cols ? cols : 1) * sizeof(*psrc));
+	uint8_t **pdst = xmalloc(count * sizeof(*pdst));
+	for (size_t c = 0; c < cols; c++) {
+		memcpy(pad + c * 64, src[c] + body, rest);
+		psrc[c] = pad + c * 64;
+	}
+	for (i = 0; i < count; i++)
+		pdst[i] = pad + (cols + i) * 64;
+	for (i = 0; i + 4 <= count; i += 4)
+		rows4(t, first + i, psrc, pdst + i, 64);
+	for (; i < count; i++)
+		rows1(t, first + i, psrc, pdst + i, 64);
+	for (i = 0; i < count; i++)
+		memcpy(dst[i] + body, pdst[i], rest);
+	free(pad);
+	free(psrc);
+	free(pdst);
+}
+
+static void apply_gfni(const struct node_gf16_matrix *t, size_t first, size_t count,
+		       const uint8_t *const *src, uint8_t *const *dst, size_t len)
+{
+	apply_vector(gfni_rows4, gfni_rows1, t, first, count, src, dst, len);
 }
 
 static void apply_avx2(const struct node_gf16_matrix *t, size_t first, size_t count,
 		       const uint8_t *const *src, uint8_t *const *dst, size_t len)
 {
-	size_t body = len & ~(size_t)63, i = 0;
-	for (; i + 4 <= count; i += 4)
-		avx2_rows4(t, first + i, src, dst + i, body);
-	for (; i < count; i++)
-		avx2_rows1(t, first + i, src, dst + i, body);
-	if (body < len)
-		for (i = 0; i < count; i++)
-			apply_tail(t, first + i, src, dst[i], body, len);
+	apply_vector(avx2_rows4, avx2_rows1, t, first, count, src, dst, len);
 }
 
 #endif

@@ -44,9 +44,15 @@ print(((pair + r) % n) % k)
 EOF
 }
 hex() { "$PY" -c 'import base64,sys;print(base64.urlsafe_b64decode(sys.argv[1]+"=").hex())' "$1"; }
-outcome() { # outcome NODE ID SYMBOL AXIS: the challenge's outcome
-	"$A" audit challenge --node "$(url "$1")" --blob "$2" --symbol "$3" --axis "$4" --json 2>&1 |
-		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["outcome"])' 2>/dev/null || echo unparsable
+outcome() { # outcome NODE ID SYMBOL AXIS: the challenge's outcome (exit 0 only for pass)
+	local out rc o
+	out=$("$A" audit challenge --node "$(url "$1")" --blob "$2" --symbol "$3" --axis "$4" --json 2>/dev/null)
+	rc=$?
+	o=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["outcome"])' "$out" 2>/dev/null || echo "unparsable:$out")
+	if { [ "$o" = pass ] && [ $rc -ne 0 ]; } || { [ "$o" != pass ] && [ $rc -ne 1 ]; }; then
+		o="exit$rc:$o"
+	fi
+	echo "$o"
 }
 # challenge_ok ID I J: symbol I-J passes at the holders of primary sliver I and secondary
 # sliver J, and is not found at a node without it
