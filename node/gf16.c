@@ -157,8 +157,8 @@ static void affine_blocks(uint16_t c, uint64_t q[4])
 struct node_gf16_matrix {
 	size_t rows, cols;
 	uint16_t *m;   /* rows × cols */
-	uint8_t *tab;  /* rows × cols × TAB, 32-byte aligned */
-	uint64_t *aff; /* rows × cols × 4 blocks (affine_blocks), when the CPU has GFNI */
+	uint8_t *tab;  /* rows × cols × TAB for the AVX2 kernel, or NULL */
+	uint64_t *aff; /* rows × cols × 4 blocks (affine_blocks) for GFNI, or NULL */
 };
 
 struct node_gf16_matrix *node_gf16_matrix_new(const uint16_t *m, size_t rows, size_t cols)
@@ -171,11 +171,15 @@ struct node_gf16_matrix *node_gf16_matrix_new(const uint16_t *m, size_t rows, si
 	t->m = xmalloc((cells ? cells : 1) * sizeof(*t->m));
 	if (cells)
 		memcpy(t->m, m, cells * sizeof(*m));
-	if (posix_memalign((void **)&t->tab, 32, (cells ? cells : 1) * TAB) != 0)
-		ASSAY_ASSERT(!"out of memory");
-	for (size_t i = 0; i < cells; i++)
-		nibble_tables(m[i], t->tab + i * TAB);
-	if (cpu_kernel() >= NODE_GF16_GFNI) {
+	/* Only the kernel in use gets tables (at n = 1000 the two codes have 444,222
+	 * coefficients: 57 MB of nibble tables, 14 MB of affine blocks). */
+	enum node_gf16_kernel k = node_gf16_kernel();
+	if (k == NODE_GF16_AVX2) {
+		t->tab = xmalloc((cells ? cells : 1) * TAB);
+		for (size_t i = 0; i < cells; i++)
+			nibble_tables(m[i], t->tab + i * TAB);
+	}
+	if (k == NODE_GF16_GFNI) {
 		t->aff = xmalloc((cells ? cells : 1) * 4 * sizeof(*t->aff));
 		for (size_t i = 0; i < cells; i++)
 			affine_blocks(m[i], t->aff + i * 4);
@@ -458,7 +462,7 @@ void node_gf16_matrix_apply(const struct node_gf16_matrix *t, size_t first, size
 		apply_gfni(t, first, count, src, dst, len);
 		return;
 	}
-	if (k >= NODE_GF16_AVX2) {
+	if (k >= NODE_GF16_AVX2 && t->tab) {
 		apply_avx2(t, first, count, src, dst, len);
 		return;
 	}

@@ -6,12 +6,12 @@
  * in bytes is even; symbol sizes always are (audit_symbol_size()).
  *
  * A region product applies a fixed matrix m (rows × cols, row-major) to cols source
- * regions: dst[r] = Σ_c m[r][c] · src[c], word by word. node_gf16_matrix_new() prepares the
- * per-coefficient tables once (128 bytes a coefficient: the products of each of the four
- * nibbles of a word, split into low and high bytes) so that every product after that is
- * table lookups: 16-byte PSHUFB lookups with AVX2 when the CPU has it, two 256-entry
- * split tables (low byte, high byte) per coefficient otherwise; and where the CPU has GFNI,
- * four GF2P8AFFINEQB products a word instead (a word times c is four 8 × 8 bit blocks).
+ * regions: dst[r] = Σ_c m[r][c] · src[c], word by word. node_gf16_matrix_new() prepares
+ * per-coefficient tables once for the best kernel the CPU has: with GFNI, four 8 × 8 bit
+ * blocks (32 bytes; a word times c is four GF2P8AFFINEQB products); with AVX2, the
+ * products of each of a word's four nibbles split into low and high bytes (128 bytes, for
+ * 16-byte PSHUFB lookups); otherwise none, and the portable kernel builds two 256-entry
+ * split tables (low byte, high byte) per coefficient as it goes.
  */
 #ifndef ASSAY_NODE_GF16_H
 #define ASSAY_NODE_GF16_H
@@ -38,8 +38,9 @@ void node_gf16_matrix_apply(const struct node_gf16_matrix *t, size_t first, size
 bool node_gf16_invert(const uint16_t *a, uint16_t *inv, size_t k);
 
 /* The kernel region products use: the best the CPU has, at most the one set with
- * node_gf16_set_kernel() (the tests compare them; it returns the previous setting). Tables
- * for GFNI are made only by matrices created while the CPU has it. */
+ * node_gf16_set_kernel() (the tests compare them; it returns the previous setting). A
+ * matrix gets the tables of the kernel in use when it is created, and falls back to the
+ * portable kernel if another is asked for later. */
 enum node_gf16_kernel { NODE_GF16_PORTABLE, NODE_GF16_AVX2, NODE_GF16_GFNI };
 enum node_gf16_kernel node_gf16_kernel(void);
 enum node_gf16_kernel node_gf16_set_kernel(enum node_gf16_kernel k);

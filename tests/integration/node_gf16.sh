@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# fixtures:
+# fixtures: pg
 # node_gf16.sh: Walrus mainnet's shard count, n = 1000, which only the GF(2^16) code
 # (encoding type 3) reaches: four real nodes from a committee file (250 shards each) store
 # blobs through `blob put`, `audit challenge` passes symbols on both axes and catches a
 # corrupting node, `blob get` reads them back byte for byte (also with a node down, so
-# parity slivers are decoded), and a node wiped of a blob rebuilds it from its peers.
+# parity slivers are decoded), a node wiped of a blob rebuilds it from its peers, and
+# `audit run --once` over a short epoch records every challenge as passed.
 set -uo pipefail
 A=${ASSAY_BIN:?run through ctest}
 SRC=${ASSAY_SOURCE_DIR:?run through ctest}
@@ -120,6 +121,23 @@ expect "recover on demand" 200 "$code"
 grep -q '"failed":0' "$T/rec" && ok "nothing left missing" || bad "recover answer: $(cat "$T/rec")"
 expect "recovered node passes primary" pass "$(outcome "$w" "$id" 0-3 primary)"
 expect "recovered node passes secondary" pass "$(outcome "$w" "$id" 3-$((N - 1)) secondary)"
+
+# The auditor over a short epoch: every node healthy again, so every challenge passes.
+PG=$(cat "${ASSAY_TEST_STATE:?}/pg/url")
+dbname="gf16_$$_$RANDOM"
+if psql "$PG" -qAtc "CREATE DATABASE $dbname"; then
+	DB=${PG%/*}/$dbname
+	for f in one mid big; do echo "${ID[$f]} $(stat -c %s "$T/$f")"; done >"$T/blobs.txt"
+	(umask 077; echo 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d >"$T/akey")
+	"$A" audit run --epoch 7 --once --db "$DB" --key-file "$T/akey" --seed 0x$(printf '%064d' 7) \
+		--committee "$T/g.json" --blobs "$T/blobs.txt" --window-ms 3000 --epoch-start now \
+		--batch-timeout-ms 5000 --log-level warn >"$T/run.out" 2>"$T/run.err"
+	expect "audit run --once exits 0" 0 $?
+	got=$(psql "$DB" -qAt -c "SELECT string_agg(DISTINCT outcome, ',') || ' ' || (count(*) > 0)
+		FROM challenges WHERE epoch = 7")
+	expect "auditor: every challenge passed" "pass true" "$got"
+	psql "$PG" -qAtc "DROP DATABASE $dbname" >/dev/null 2>&1
+else bad "cannot create a database"; fi
 
 for ((i = 0; i < K; i++)); do stop "g$i"; done
 echo "$passes passed, $fails failed"

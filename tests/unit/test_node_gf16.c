@@ -89,9 +89,9 @@ static void check_apply(size_t rows, size_t cols, size_t len, enum node_gf16_ker
 		memset(got[r], 0xa5, len + 1);
 	}
 	reference(m, rows, cols, src, want, len);
-	struct node_gf16_matrix *t = node_gf16_matrix_new(m, rows, cols);
 	enum node_gf16_kernel was = node_gf16_set_kernel(kernel);
 	ck_assert_int_eq(node_gf16_kernel(), kernel);
+	struct node_gf16_matrix *t = node_gf16_matrix_new(m, rows, cols);
 	/* All rows at once, then a middle run of rows on its own. */
 	node_gf16_matrix_apply(t, 0, rows, (const uint8_t *const *)src, got, len);
 	for (size_t r = 0; r < rows; r++) {
