@@ -411,10 +411,12 @@ static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection
 		goto out;
 	}
 	if (md->n_shards != s->n || !node_codec_for(s->codec, md->encoding_type)) {
+		/* Up to 255 shards both codes, above only GF(2^16) (node_codec_for). */
+		bool both = node_codec_for(s->codec, NODE_ENCODING_RS8) != NULL;
 		ret = send_error(conn, 400,
-				 "this node stores encoding types %u and %u with %u shards, not "
-				 "type %u with %u",
-				 NODE_ENCODING_RS8, NODE_ENCODING_RS16, s->n, md->encoding_type,
+				 "this node stores blobs of %u shards in encoding type %s%u, not "
+				 "type %u with %u shards",
+				 s->n, both ? "2 or " : "", NODE_ENCODING_RS16, md->encoding_type,
 				 md->n_shards);
 		goto out;
 	}
