@@ -156,10 +156,11 @@ out:
 }
 
 const struct command blob_commands[] = {
-	{"blob", "encode", "encode a file into slivers and metadata (ISA-L Reed-Solomon)",
+	{"blob", "encode", "encode a file into slivers and metadata (Reed-Solomon)",
 	 "FILE --shards N --out DIR",
-	 "Encodes FILE for n shards with the reference encoder (two-dimensional Reed-Solomon over\n"
-	 "GF(2^8), encoding type 2, n <= 255) and writes DIR/metadata.bcs (bare BCS BlobMetadata,\n"
+	 "Encodes FILE for n shards with the reference encoder (two-dimensional Reed-Solomon: over\n"
+	 "GF(2^8) with ISA-L, encoding type 2, for n <= 255; over GF(2^16), encoding type 3, for\n"
+	 "n = 256..1024) and writes DIR/metadata.bcs (bare BCS BlobMetadata,\n"
 	 "the body of a metadata PUT) and one BCS SliverData per sliver: DIR/primary-<i>.bcs and\n"
 	 "DIR/secondary-<j>.bcs by sliver index (pair p holds primary p and secondary n-1-p).\n"
 	 "Prints the blob ID (URL-safe base64) on stdout.",
