@@ -9,7 +9,8 @@
 
 bool audit_encoding_type_known(uint32_t type)
 {
-	return type == AUDIT_ENCODING_RS2 || type == AUDIT_ENCODING_ISAL_RS8;
+	return type == AUDIT_ENCODING_RS2 || type == AUDIT_ENCODING_ISAL_RS8 ||
+	       type == AUDIT_ENCODING_CAUCHY_RS16;
 }
 
 const char *audit_encoding_type_name(uint32_t type)
@@ -19,6 +20,8 @@ const char *audit_encoding_type_name(uint32_t type)
 		return "RS2";
 	case AUDIT_ENCODING_ISAL_RS8:
 		return "ISAL-RS8";
+	case AUDIT_ENCODING_CAUCHY_RS16:
+		return "CAUCHY-RS16";
 	default:
 		return "unknown";
 	}

@@ -32,10 +32,11 @@ struct err;
 enum audit_encoding_type {
 	AUDIT_ENCODING_RS2 = 1,      /* Walrus Reed-Solomon over GF(2^16) */
 	AUDIT_ENCODING_ISAL_RS8 = 2, /* ours: Reed-Solomon over GF(2^8) via ISA-L (node/encoder.h) */
+	AUDIT_ENCODING_CAUCHY_RS16 = 3, /* ours: Cauchy Reed-Solomon over GF(2^16), n > 255 */
 };
 /* True for the encoding types this build knows how to check. */
 bool audit_encoding_type_known(uint32_t type);
-/* "RS2", "ISAL-RS8", or "unknown". */
+/* "RS2", "ISAL-RS8", "CAUCHY-RS16", or "unknown". */
 const char *audit_encoding_type_name(uint32_t type);
 
 /* A Merkle node: Empty (0x00) or Digest (0x01 ‖ 32 bytes). Empty hashes as 32 zero bytes. */

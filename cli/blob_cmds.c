@@ -19,7 +19,8 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 	const char *out_dir = NULL;
 	const struct opt local[] = {
 		{"shards", 'n', OPT_U64, &shards, "N",
-		 "number of shards n of the deployment (1..255 for this encoder)", NULL, false},
+		 "number of shards n of the deployment (1..1024: GF(2^8) up to 255, GF(2^16) above)",
+		 NULL, false},
 		{"out", 'o', OPT_STRING, &out_dir, "DIR",
 		 "directory for metadata.bcs and the slivers (created if missing)", NULL, false},
 		OPT_END,
@@ -31,7 +32,7 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 	if (shards == 0)
 		cli_usage_error(cmd, "--shards N is required");
 	if (shards > NODE_MAX_SHARDS)
-		cli_usage_error(cmd, "--shards must be at most %u for the ISA-L encoder, not %llu",
+		cli_usage_error(cmd, "--shards must be at most %u for the reference encoder, not %llu",
 				NODE_MAX_SHARDS, (unsigned long long)shards);
 	if (!out_dir || !*out_dir)
 		cli_usage_error(cmd, "--out DIR is required");
@@ -91,10 +92,11 @@ out:
 }
 
 const struct command blob_commands[] = {
-	{"blob", "encode", "encode a file into slivers and metadata (ISA-L Reed-Solomon)",
+	{"blob", "encode", "encode a file into slivers and metadata (Reed-Solomon)",
 	 "FILE --shards N --out DIR",
-	 "Encodes FILE for n shards with the reference encoder (two-dimensional Reed-Solomon over\n"
-	 "GF(2^8), encoding type 2, n <= 255) and writes DIR/metadata.bcs (bare BCS BlobMetadata,\n"
+	 "Encodes FILE for n shards with the reference encoder (two-dimensional Reed-Solomon: over\n"
+	 "GF(2^8) with ISA-L, encoding type 2, for n <= 255; over GF(2^16), encoding type 3, for\n"
+	 "n = 256..1024) and writes DIR/metadata.bcs (bare BCS BlobMetadata,\n"
 	 "the body of a metadata PUT) and one BCS SliverData per sliver: DIR/primary-<i>.bcs and\n"
 	 "DIR/secondary-<j>.bcs by sliver index (pair p holds primary p and secondary n-1-p).\n"
 	 "Prints the blob ID (URL-safe base64) on stdout.",

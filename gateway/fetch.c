@@ -368,10 +368,10 @@ static bool piece_secondary(struct gateway_fetcher *f, struct gateway_nodes *v,
 			goto out;
 		}
 		if (round == 1) {
-			if (b->md->encoding_type != NODE_ENCODING_TYPE) {
+			if (!node_encoding_supported(b->md->encoding_type, n)) {
 				err_set(e, "%zu symbols of row %u are unavailable and this gateway "
-					   "decodes only encoding type %u", missing, row,
-					NODE_ENCODING_TYPE);
+					   "decodes only encoding types %u and %u", missing, row,
+					NODE_ENCODING_RS8, NODE_ENCODING_RS16);
 				goto out;
 			}
 		}

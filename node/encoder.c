@@ -1,5 +1,5 @@
-/* encoder.c: two-dimensional Reed-Solomon over GF(2^8) with ISA-L (see encoder.h for the
- * layout). */
+/* encoder.c: two-dimensional Reed-Solomon, over GF(2^8) with ISA-L or over GF(2^16) with
+ * node/gf16.h (see encoder.h for the layout). */
 #include "node/encoder.h"
 
 #include <errno.h>
@@ -18,27 +18,71 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "node/gf16.h"
 
-/* One RS(n, k) code: a systematic n × k generator and the ISA-L tables of its n - k parity
- * rows (ec_init_tables lays them out row by row, 32·k bytes each, so a run of parity rows
- * can be encoded on its own). */
+/* GF(2^16) decoding: what one erasure pattern (k positions) needs, computed once. The
+ * sources at positions below k are the received vectors themselves; the e missing ones
+ * are inv · resid, where resid = the received parity vectors minus the known sources'
+ * share of them. */
+struct rs16_plan {
+	unsigned refs;
+	uint16_t *pos;                  /* the k positions, in the caller's order */
+	size_t e;                       /* sources missing */
+	size_t *order;                  /* k indices into pos: the known sources, then parity */
+	uint16_t *missing;              /* e source numbers */
+	struct node_gf16_matrix *resid; /* e × k over the vectors in `order` */
+	struct node_gf16_matrix *inv;   /* e × e */
+};
+
+/* The mutable side of a GF(2^16) code, behind a shared read-only codec. */
+struct rs16_state {
+	pthread_mutex_t lock;
+	struct node_gf16_matrix *parity; /* the n - k parity rows' tables, built on first use */
+	struct rs16_plan *plan;          /* the last erasure pattern decoded */
+};
+
+/* One RS(n, k) code: a systematic n × k generator, and for GF(2^8) the ISA-L tables of its
+ * n - k parity rows (ec_init_tables lays them out row by row, 32·k bytes each, so a run of
+ * parity rows can be encoded on its own). */
 struct rs {
 	int n, k;
-	uint8_t *gen;   /* n × k, top k rows the identity */
-	uint8_t *tbls;  /* 32 · k · (n - k) */
+	bool gf16;
+	uint8_t *gen;   /* GF(2^8): n × k, top k rows the identity */
+	uint8_t *tbls;  /* GF(2^8): 32 · k · (n - k) */
+	uint16_t *gen16; /* GF(2^16): n × k, top k rows the identity */
+	struct rs16_state *st; /* GF(2^16) */
 };
 
 struct node_codec {
 	struct audit_params params;
+	uint32_t encoding_type;
 	unsigned threads;    /* for node_encode() */
 	struct rs primary;   /* G_p: RS(n, k_p), along columns */
 	struct rs secondary; /* G_s: RS(n, k_s), along rows */
+	struct node_codec *alt; /* the same n with the other code, or NULL */
 };
 
-static void rs_init(struct rs *r, int n, int k)
+static void rs_init(struct rs *r, int n, int k, bool gf16)
 {
+	memset(r, 0, sizeof(*r));
 	r->n = n;
 	r->k = k;
+	r->gf16 = gf16;
+	if (gf16) {
+		/* The same construction over GF(2^16): row i >= k, column j < k is 1/(i ^ j),
+		 * a Cauchy matrix on the disjoint point sets [k, n) and [0, k), so every square
+		 * submatrix of it is invertible and so is every k × k submatrix of [I; C]. */
+		r->gen16 = xcalloc((size_t)n * (size_t)k, sizeof(*r->gen16));
+		for (int i = 0; i < k; i++)
+			r->gen16[(size_t)i * (size_t)k + (size_t)i] = 1;
+		for (int i = k; i < n; i++)
+			for (int j = 0; j < k; j++)
+				r->gen16[(size_t)i * (size_t)k + (size_t)j] =
+					node_gf16_inv((uint16_t)(i ^ j));
+		r->st = xcalloc(1, sizeof(*r->st));
+		pthread_mutex_init(&r->st->lock, NULL);
+		return;
+	}
 	r->gen = xmalloc((size_t)n * (size_t)k);
 	/* Cauchy rows 1/(i ^ j) for i in [k, n), j in [0, k): every k × k submatrix of
 	 * [I; C] is invertible, which is what "any k of n" needs (gf_gen_rs_matrix's
@@ -49,10 +93,40 @@ static void rs_init(struct rs *r, int n, int k)
 		ec_init_tables(k, n - k, r->gen + (size_t)k * (size_t)k, r->tbls);
 }
 
+static void plan_unref(struct rs16_plan *p)
+{
+	if (!p || --p->refs)
+		return;
+	free(p->pos);
+	free(p->order);
+	free(p->missing);
+	node_gf16_matrix_free(p->resid);
+	node_gf16_matrix_free(p->inv);
+	free(p);
+}
+
 static void rs_free(struct rs *r)
 {
 	free(r->gen);
 	free(r->tbls);
+	free(r->gen16);
+	if (r->st) {
+		node_gf16_matrix_free(r->st->parity);
+		plan_unref(r->st->plan);
+		pthread_mutex_destroy(&r->st->lock);
+		free(r->st);
+	}
+}
+
+static const struct node_gf16_matrix *rs16_parity_tables(const struct rs *r)
+{
+	pthread_mutex_lock(&r->st->lock);
+	if (!r->st->parity)
+		r->st->parity = node_gf16_matrix_new(r->gen16 + (size_t)r->k * (size_t)r->k,
+						     (size_t)(r->n - r->k), (size_t)r->k);
+	const struct node_gf16_matrix *t = r->st->parity;
+	pthread_mutex_unlock(&r->st->lock);
+	return t;
 }
 
 /* Parity rows [first, first + rows) (0-based among the n - k) of k source vectors. */
@@ -61,9 +135,116 @@ static void rs_parity(const struct rs *r, int first, int rows, size_t len, uint8
 {
 	if (rows <= 0 || len == 0)
 		return;
+	if (r->gf16) {
+		node_gf16_matrix_apply(rs16_parity_tables(r), (size_t)first, (size_t)rows,
+				       (const uint8_t *const *)src, dst, len);
+		return;
+	}
 	ASSAY_ASSERT(len <= INT_MAX);
 	ec_encode_data((int)len, r->k, rows, r->tbls + (size_t)32 * (size_t)r->k * (size_t)first,
 		       src, dst);
+}
+
+static struct rs16_plan *plan_new(const struct rs *r, const uint16_t *pos, struct err *e)
+{
+	const size_t k = (size_t)r->k;
+	struct rs16_plan *p = xcalloc(1, sizeof(*p));
+	p->refs = 1;
+	p->pos = xmalloc(k * sizeof(*p->pos));
+	memcpy(p->pos, pos, k * sizeof(*pos));
+	p->order = xmalloc((k ? k : 1) * sizeof(*p->order));
+	p->missing = xmalloc((k ? k : 1) * sizeof(*p->missing));
+	bool *have = xcalloc(k ? k : 1, sizeof(*have));
+	size_t known = 0;
+	for (size_t t = 0; t < k; t++)
+		if (pos[t] < k) {
+			have[pos[t]] = true;
+			p->order[known++] = t;
+		}
+	for (size_t t = 0; t < k; t++)
+		if (pos[t] >= k)
+			p->order[known + p->e++] = t;
+	for (size_t s = 0, m = 0; s < k; s++)
+		if (!have[s])
+			p->missing[m++] = (uint16_t)s;
+	free(have);
+	if (p->e) {
+		const size_t ne = p->e;
+		uint16_t *a = xmalloc(ne * ne * sizeof(*a)), *inv = xmalloc(ne * ne * sizeof(*inv));
+		uint16_t *res = xcalloc(ne * k, sizeof(*res));
+		for (size_t j = 0; j < ne; j++) {
+			const uint16_t *row = r->gen16 + (size_t)pos[p->order[known + j]] * k;
+			for (size_t m = 0; m < ne; m++)
+				a[j * ne + m] = row[p->missing[m]];
+			for (size_t i = 0; i < known; i++)
+				res[j * k + i] = row[pos[p->order[i]]];
+			res[j * k + known + j] = 1;
+		}
+		bool ok = node_gf16_invert(a, inv, ne);
+		if (ok) {
+			p->inv = node_gf16_matrix_new(inv, ne, ne);
+			p->resid = node_gf16_matrix_new(res, ne, k);
+		}
+		free(a);
+		free(inv);
+		free(res);
+		if (!ok) {
+			/* Cannot happen with a Cauchy generator and distinct positions. */
+			plan_unref(p);
+			err_set(e, "the decoding matrix is singular (positions not distinct?)");
+			return NULL;
+		}
+	}
+	return p;
+}
+
+/* GF(2^16) rs_solve: the plan of the last erasure pattern is kept, so that rebuilding many
+ * slivers from the same peers inverts once. */
+static bool rs16_solve(const struct rs *r, const uint16_t *pos, uint8_t **src, size_t len,
+		       uint8_t **dst, struct err *e)
+{
+	const size_t k = (size_t)r->k;
+	struct rs16_plan *p = NULL;
+	pthread_mutex_lock(&r->st->lock);
+	if (r->st->plan && !memcmp(r->st->plan->pos, pos, k * sizeof(*pos))) {
+		p = r->st->plan;
+		p->refs++;
+	}
+	pthread_mutex_unlock(&r->st->lock);
+	if (!p) {
+		if (!(p = plan_new(r, pos, e)))
+			return false;
+		pthread_mutex_lock(&r->st->lock);
+		plan_unref(r->st->plan);
+		r->st->plan = p;
+		p->refs++;
+		pthread_mutex_unlock(&r->st->lock);
+	}
+	const size_t known = k - p->e;
+	for (size_t i = 0; i < known; i++)
+		if (dst[pos[p->order[i]]] != src[p->order[i]])
+			memcpy(dst[pos[p->order[i]]], src[p->order[i]], len);
+	if (p->e && len) {
+		const uint8_t **in = xmalloc(k * sizeof(*in));
+		uint8_t **tmp = xmalloc(p->e * sizeof(*tmp)), **out = xmalloc(p->e * sizeof(*out));
+		uint8_t *res = xmalloc(p->e * len);
+		for (size_t i = 0; i < k; i++)
+			in[i] = src[p->order[i]];
+		for (size_t m = 0; m < p->e; m++) {
+			tmp[m] = res + m * len;
+			out[m] = dst[p->missing[m]];
+		}
+		node_gf16_matrix_apply(p->resid, 0, p->e, in, tmp, len);
+		node_gf16_matrix_apply(p->inv, 0, p->e, (const uint8_t *const *)tmp, out, len);
+		free(in);
+		free(tmp);
+		free(out);
+		free(res);
+	}
+	pthread_mutex_lock(&r->st->lock);
+	plan_unref(p);
+	pthread_mutex_unlock(&r->st->lock);
+	return true;
 }
 
 /* Given k encoded vectors at distinct positions pos[] of the code, write the k source
@@ -71,6 +252,8 @@ static void rs_parity(const struct rs *r, int first, int rows, size_t len, uint8
 static bool rs_solve(const struct rs *r, const uint16_t *pos, uint8_t **src, size_t len,
 		     uint8_t **dst, struct err *e)
 {
+	if (r->gf16)
+		return rs16_solve(r, pos, src, len, dst, e);
 	size_t k = (size_t)r->k;
 	uint8_t *b = xmalloc(k * k), *inv = xmalloc(k * k), *tbls = xmalloc(32 * k * k);
 	bool ok = false;
@@ -94,22 +277,65 @@ out:
 	return ok;
 }
 
-bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e)
+uint32_t node_encoding_for(uint32_t n)
+{
+	return n <= NODE_MAX_SHARDS_RS8 ? NODE_ENCODING_RS8 : NODE_ENCODING_RS16;
+}
+
+bool node_encoding_supported(uint32_t encoding_type, uint32_t n)
+{
+	if (n < 1 || n > NODE_MAX_SHARDS)
+		return false;
+	return encoding_type == NODE_ENCODING_RS16 ||
+	       (encoding_type == NODE_ENCODING_RS8 && n <= NODE_MAX_SHARDS_RS8);
+}
+
+static struct node_codec *codec_make(const struct audit_params *p, uint32_t type)
+{
+	struct node_codec *c = xcalloc(1, sizeof(*c));
+	c->params = *p;
+	c->encoding_type = type;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	node_codec_set_threads(c, cpus > 0 ? (unsigned)cpus : 1);
+	bool gf16 = type == NODE_ENCODING_RS16;
+	rs_init(&c->primary, (int)p->n, (int)p->k_primary, gf16);
+	rs_init(&c->secondary, (int)p->n, (int)p->k_secondary, gf16);
+	return c;
+}
+
+bool node_codec_new_type(uint32_t n, uint32_t encoding_type, struct node_codec **out,
+			 struct err *e)
 {
 	struct audit_params p;
 	if (!audit_params_init(&p, n, e))
 		return false;
+	if (encoding_type != NODE_ENCODING_RS8 && encoding_type != NODE_ENCODING_RS16)
+		return err_set(e, "the reference encoder makes encoding types %u (%s) and %u (%s), "
+			       "not %lu", NODE_ENCODING_RS8, audit_encoding_type_name(NODE_ENCODING_RS8),
+			       NODE_ENCODING_RS16, audit_encoding_type_name(NODE_ENCODING_RS16),
+			       (unsigned long)encoding_type);
 	if (n > NODE_MAX_SHARDS)
-		return err_set(e, "the ISA-L encoder works over GF(2^8) and supports at most %u shards, "
-			       "not %lu", NODE_MAX_SHARDS, (unsigned long)n);
-	struct node_codec *c = xcalloc(1, sizeof(*c));
-	c->params = p;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	node_codec_set_threads(c, cpus > 0 ? (unsigned)cpus : 1);
-	rs_init(&c->primary, (int)n, (int)p.k_primary);
-	rs_init(&c->secondary, (int)n, (int)p.k_secondary);
+		return err_set(e, "the reference encoder supports at most %u shards, not %lu",
+			       NODE_MAX_SHARDS, (unsigned long)n);
+	if (encoding_type == NODE_ENCODING_RS8 && n > NODE_MAX_SHARDS_RS8)
+		return err_set(e, "the ISA-L code works over GF(2^8) and supports at most %u shards, "
+			       "not %lu (encoding type %u, GF(2^16), goes to %u)",
+			       NODE_MAX_SHARDS_RS8, (unsigned long)n, NODE_ENCODING_RS16,
+			       NODE_MAX_SHARDS);
+	struct node_codec *c = codec_make(&p, encoding_type);
+	/* Blobs of the other code for the same n are checked and decoded too. */
+	if (encoding_type == NODE_ENCODING_RS8)
+		c->alt = codec_make(&p, NODE_ENCODING_RS16);
 	*out = c;
 	return true;
+}
+
+bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e)
+{
+	if (n > NODE_MAX_SHARDS)
+		return err_set(e, "the reference encoder supports at most %u shards, not %lu",
+			       NODE_MAX_SHARDS, (unsigned long)n);
+	return node_codec_new_type(n, node_encoding_for(n), out, e);
 }
 
 void node_codec_free(struct node_codec *c)
@@ -118,7 +344,22 @@ void node_codec_free(struct node_codec *c)
 		return;
 	rs_free(&c->primary);
 	rs_free(&c->secondary);
+	node_codec_free(c->alt);
 	free(c);
+}
+
+uint32_t node_codec_encoding_type(const struct node_codec *c)
+{
+	return c->encoding_type;
+}
+
+const struct node_codec *node_codec_for(const struct node_codec *c, uint32_t encoding_type)
+{
+	if (c->encoding_type == encoding_type)
+		return c;
+	if (c->alt && c->alt->encoding_type == encoding_type)
+		return c->alt;
+	return NULL;
 }
 
 const struct audit_params *node_codec_params(const struct node_codec *c)
@@ -163,14 +404,16 @@ void node_blob_free(struct node_blob *b)
 /* More threads than this stop paying: the work is n² leaf hashes and 2n² inner hashes. */
 #define MAX_THREADS 16
 
-/* What the threads of node_encode() share. Each worker owns rows [first, last) of M in
- * phase 1 and sliver indices [first, last) in phase 2; nothing is written twice. */
+/* What the threads of node_encode() share. Each worker owns its share (part of parts) of
+ * M's systematic rows and of its parity rows in phase 1, and sliver indices [first, last)
+ * in phase 2; nothing is written twice. */
 struct encode_job {
 	const struct node_codec *c;
 	struct node_blob *b;
 	uint8_t *y;                         /* Y = X G_sᵀ, k_p × n, row-major (step 3 writes it) */
 	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M */
 	size_t first, last;
+	unsigned part, parts;               /* this worker's number, of how many */
 };
 
 /* Phase 1: rows [first, last) of M = G_p Y. Rows below k_p are Y's; the others are parity
@@ -186,14 +429,21 @@ static void *encode_rows(void *arg)
 	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss);
 	for (size_t r = 0; r < kp; r++)
 		src[r] = j->y + r * n * ss;
-	for (size_t i = j->first; i < j->last;) {
+	/* Each worker takes an equal share of the systematic rows (hashing only) and of the
+	 * parity rows (encoding and hashing), so that none waits for the others. */
+	const size_t from[2] = {kp * j->part / j->parts, kp + (n - kp) * j->part / j->parts};
+	const size_t to[2] = {kp * (j->part + 1) / j->parts,
+			      kp + (n - kp) * (j->part + 1) / j->parts};
+	for (size_t range = 0, i = from[0], end = to[0]; range < 2;
+	     range++, i = from[1], end = to[1])
+	for (; i < end;) {
 		size_t count;
 		const uint8_t *base;
 		if (i < kp) {
 			count = 1;
 			base = j->y + i * n * ss;
 		} else {
-			count = j->last - i < ROW_CHUNK ? j->last - i : ROW_CHUNK;
+			count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
 			for (size_t t = 0; t < count; t++)
 				dst[t] = rows + t * n * ss;
 			rs_parity(&c->primary, (int)(i - kp), (int)count, n * ss, src, dst);
@@ -249,6 +499,8 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 		jobs[t] = *tmpl;
 		jobs[t].first = n * t / threads;
 		jobs[t].last = n * (t + 1) / threads;
+		jobs[t].part = t;
+		jobs[t].parts = threads;
 		if (t > 0)
 			started[t] = pthread_create(&tid[t], NULL, fn, &jobs[t]) == 0;
 	}
@@ -261,19 +513,26 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 	}
 }
 
-/* Step 2 of node_encode(): bytes [first, last) of every secondary sliver's parity (RS works
- * bytewise, so the threads split the sliver length). */
+/* Step 2 of node_encode(): a byte range of every secondary sliver's parity (RS works
+ * symbol position by symbol position, so the threads split the sliver length). */
+#define SPLIT_UNIT 64u
 static void *encode_secondary(void *arg)
 {
 	struct encode_job *j = arg;
 	const size_t n = j->c->params.n, ks = j->c->params.k_secondary;
 	const size_t sl = j->b->secondary_len;
+	/* [first, last) counts SPLIT_UNIT-byte units: even for GF(2^16) words, whole vectors
+	 * for the SIMD kernels. */
+	const size_t from = j->first * SPLIT_UNIT, to = j->last * SPLIT_UNIT < sl
+		? j->last * SPLIT_UNIT : sl;
 	uint8_t *src[NODE_MAX_SHARDS], *dst[NODE_MAX_SHARDS];
+	if (from >= to)
+		return NULL;
 	for (size_t i = 0; i < ks; i++)
-		src[i] = j->b->secondary + i * sl + j->first;
+		src[i] = j->b->secondary + i * sl + from;
 	for (size_t i = ks; i < n; i++)
-		dst[i - ks] = j->b->secondary + i * sl + j->first;
-	rs_parity(&j->c->secondary, 0, (int)(n - ks), j->last - j->first, src, dst);
+		dst[i - ks] = j->b->secondary + i * sl + from;
+	rs_parity(&j->c->secondary, 0, (int)(n - ks), to - from, src, dst);
 	return NULL;
 }
 
@@ -294,6 +553,8 @@ static void *encode_transpose(void *arg)
 void node_codec_set_threads(struct node_codec *c, unsigned threads)
 {
 	c->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+	if (c->alt)
+		node_codec_set_threads(c->alt, threads);
 }
 
 bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
@@ -314,7 +575,7 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 	b->primary = xmalloc(n * b->primary_len);
 	b->secondary = xmalloc(n * b->secondary_len);
 	b->metadata = audit_metadata_new(p->n);
-	b->metadata->encoding_type = NODE_ENCODING_TYPE;
+	b->metadata->encoding_type = c->encoding_type;
 	b->metadata->unencoded_length = len;
 
 	uint8_t *y = xmalloc(kp * n * ss);
@@ -331,11 +592,12 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 			memcpy(b->secondary + col * b->secondary_len + r * ss, blob + off, take);
 		}
 	/* 2. Secondary slivers k_s..n-1: the rows' parity, all rows at once (each secondary
-	 *    sliver is a contiguous vector of k_p symbols and RS works bytewise), split over
+	 *    sliver is a contiguous vector of k_p symbols and RS works position by position), split over
 	 *    the threads by byte range. 3. Y row-major is the transpose of the secondary
 	 *    slivers, split by sliver. */
-	struct encode_job job = {c, b, y, leaf, 0, 0};
-	run_parallel(encode_secondary, &job, b->secondary_len, c->threads);
+	struct encode_job job = {c, b, y, leaf, 0, 0, 0, 1};
+	run_parallel(encode_secondary, &job, (b->secondary_len + SPLIT_UNIT - 1) / SPLIT_UNIT,
+		     c->threads);
 	run_parallel(encode_transpose, &job, n, c->threads);
 	/* 4. M row by row with its leaf hashes, then the 2n roots: the BLAKE2b work, which
 	 *    dominates, split over the codec's threads. */
@@ -354,6 +616,8 @@ static bool check_sliver_len(const struct node_codec *c, enum audit_proof_axis a
 {
 	if (symbol_size == 0)
 		return err_set(e, "the symbol size is zero");
+	if (c->encoding_type == NODE_ENCODING_RS16 && symbol_size % 2)
+		return err_set(e, "a GF(2^16) code needs even symbol sizes, not %u", symbol_size);
 	size_t want = node_sliver_len(c, axis, symbol_size);
 	if (len != want)
 		return err_set(e, "a %s sliver of %u-byte symbols for %lu shards has %zu bytes, not %zu",
@@ -391,20 +655,30 @@ bool node_sliver_hash(const struct node_codec *c, enum audit_proof_axis axis,
 	return ok;
 }
 
-static bool check_metadata(const struct node_codec *c, const struct audit_metadata *md,
-			   uint16_t *symbol_size, struct err *e)
+/* The code of the blob's encoding type (c or its sibling), after checking the metadata's
+ * parameters against it; NULL with a sentence otherwise. */
+static const struct node_codec *check_metadata(const struct node_codec *c,
+					       const struct audit_metadata *md,
+					       uint16_t *symbol_size, struct err *e)
 {
 	struct audit_params p;
 	if (!audit_metadata_params(md, &p, symbol_size, e))
-		return false;
-	if (md->encoding_type != NODE_ENCODING_TYPE)
-		return err_set(e, "the blob uses encoding %s, which this encoder cannot check "
-			       "(it makes %s)", audit_encoding_type_name(md->encoding_type),
-			       audit_encoding_type_name(NODE_ENCODING_TYPE));
-	if (md->n_shards != c->params.n)
-		return err_set(e, "the blob was encoded for %lu shards, this codec for %lu",
-			       (unsigned long)md->n_shards, (unsigned long)c->params.n);
-	return true;
+		return NULL;
+	const struct node_codec *code = node_codec_for(c, md->encoding_type);
+	if (!code) {
+		err_set(e, "the blob uses encoding %s, which this encoder cannot check "
+			"(it makes %s%s%s for %lu shards)", audit_encoding_type_name(md->encoding_type),
+			audit_encoding_type_name(c->encoding_type), c->alt ? " and " : "",
+			c->alt ? audit_encoding_type_name(c->alt->encoding_type) : "",
+			(unsigned long)c->params.n);
+		return NULL;
+	}
+	if (md->n_shards != c->params.n) {
+		err_set(e, "the blob was encoded for %lu shards, this codec for %lu",
+			(unsigned long)md->n_shards, (unsigned long)c->params.n);
+		return NULL;
+	}
+	return code;
 }
 
 bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata *md,
@@ -412,7 +686,7 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 			size_t len, uint16_t symbol_size, struct err *e)
 {
 	uint16_t want_ss;
-	if (!check_metadata(c, md, &want_ss, e))
+	if (!(c = check_metadata(c, md, &want_ss, e)))
 		return false;
 	if (index >= c->params.n)
 		return err_set(e, "sliver index %u is out of range for %lu shards", index,
@@ -601,7 +875,7 @@ bool node_decode_check(const struct node_codec *c, const struct audit_metadata *
 	uint8_t *blob = NULL;
 	struct node_blob *again = NULL;
 	bool ok = false;
-	if (!check_metadata(c, md, &ss, e) ||
+	if (!(c = check_metadata(c, md, &ss, e)) ||
 	    !node_decode(c, axis, ss, md->unencoded_length, indices, slivers, count, &blob, e))
 		goto out;
 	if (md->unencoded_length > SIZE_MAX ||
@@ -633,8 +907,8 @@ bool node_sliver_recover(const struct node_codec *c, enum audit_proof_axis axis,
 	uint16_t *pos = xmalloc(k * sizeof(*pos));
 	uint8_t **src = xmalloc(k * sizeof(*src)), **dst = xmalloc(k * sizeof(*dst));
 	bool ok = false;
-	if (symbol_size == 0) {
-		err_set(e, "the symbol size is zero");
+	if (symbol_size == 0 || (r->gf16 && symbol_size % 2)) {
+		err_set(e, "the symbol size is %u: not one of this code's", symbol_size);
 		goto out;
 	}
 	if (!pick_distinct(positions, count, c->params.n, k, picked, "recovering a sliver", e))
@@ -659,7 +933,7 @@ bool node_sliver_recover_from_symbols(const struct node_codec *c, const struct a
 				      uint8_t *out, size_t *rejected, struct err *e)
 {
 	uint16_t ss;
-	if (!check_metadata(c, md, &ss, e))
+	if (!(c = check_metadata(c, md, &ss, e)))
 		return false;
 	if (index >= c->params.n)
 		return err_set(e, "sliver index %u is out of range for %lu shards", index,

@@ -1,18 +1,28 @@
-/* encoder.h: the reference blob encoder: two-dimensional Reed-Solomon over GF(2^8) through
- * Intel ISA-L, laid out exactly as DESIGN.md's "Wire formats" describes, so that the
- * metadata, blob IDs, recovery symbols and proofs it makes are checked by audit/ like any
- * Walrus node's.
+/* encoder.h: the reference blob encoder: two-dimensional Reed-Solomon, laid out exactly as
+ * DESIGN.md's "Wire formats" describes, so that the metadata, blob IDs, recovery symbols
+ * and proofs it makes are checked by audit/ like any Walrus node's.
  *
- * The code is our own, not Walrus RS2: its blobs carry encoding_type NODE_ENCODING_TYPE
- * (AUDIT_ENCODING_ISAL_RS8 = 2) so they can never pass for RS2 blobs. GF(2^8) allows at most
- * NODE_MAX_SHARDS = 255 shards (a systematic Cauchy generator needs n distinct field points
- * beside the identity). The symbol-size rule is Walrus's (audit_symbol_size()).
+ * Two codes, neither of them Walrus RS2, each with its own encoding_type so that their blobs
+ * can never pass for RS2 blobs (or for each other's):
+ *   NODE_ENCODING_RS8  = AUDIT_ENCODING_ISAL_RS8 = 2: GF(2^8) through Intel ISA-L, bytewise;
+ *                        at most NODE_MAX_SHARDS_RS8 = 255 shards (a systematic Cauchy
+ *                        generator needs n distinct field points beside the identity);
+ *   NODE_ENCODING_RS16 = AUDIT_ENCODING_CAUCHY_RS16 = 3: GF(2^16) (node/gf16.h) on 16-bit
+ *                        little-endian words, up to NODE_MAX_SHARDS shards (Walrus mainnet
+ *                        runs n = 1000).
+ * node_codec_new() picks the GF(2^8) code up to 255 shards and the GF(2^16) one above
+ * (node_encoding_for()); node_codec_new_type() picks either for any n (tests, benches). A
+ * GF(2^8) codec also carries the GF(2^16) code for the same n, so the functions that take
+ * metadata (verify, decode_check, recover_from_symbols) follow the blob's encoding_type;
+ * the others use the codec's own code: pass node_codec_for(c, md->encoding_type).
+ * The symbol-size rule is Walrus's (audit_symbol_size(): always even).
  *
  * Layout (k_p = n - 2f, k_s = n - f, ss = symbol size):
  *   X     the blob, zero-padded, as a k_p × k_s matrix of symbols, row by row;
  *   M     = G_p · X · G_sᵀ, the n × n expanded matrix; cell (i, j) is symbol id "i-j";
  *         G_p (n × k_p) and G_s (n × k_s) are systematic Cauchy generators, applied
- *         bytewise (every byte position of a symbol independently);
+ *         bytewise (GF(2^8)) or wordwise (GF(2^16)), every position of a symbol
+ *         independently;
  *   primary sliver i   = (G_p X) row i       = the first k_s symbols of M's row i;
  *   secondary sliver j = (X G_sᵀ) column j   = the first k_p symbols of M's column j;
  *   expanding primary sliver i with G_s gives row i of M; expanding secondary sliver j with
@@ -49,13 +59,28 @@
 
 struct err;
 
-#define NODE_ENCODING_TYPE AUDIT_ENCODING_ISAL_RS8
-#define NODE_MAX_SHARDS 255u
+#define NODE_ENCODING_RS8 AUDIT_ENCODING_ISAL_RS8
+#define NODE_ENCODING_RS16 AUDIT_ENCODING_CAUCHY_RS16
+#define NODE_MAX_SHARDS_RS8 255u
+#define NODE_MAX_SHARDS 1024u
 
-/* The code for n shards: generators and ISA-L tables, shared read-only (thread-safe). */
+/* The encoding type node_codec_new() uses for n shards: RS8 up to 255, RS16 above. */
+uint32_t node_encoding_for(uint32_t n);
+/* Whether this encoder checks and decodes blobs of encoding_type with n shards. */
+bool node_encoding_supported(uint32_t encoding_type, uint32_t n);
+
+/* The code for n shards: generators and tables, shared read-only (thread-safe). */
 struct node_codec;
 bool node_codec_new(uint32_t n, struct node_codec **out, struct err *e) WARN_UNUSED;
+/* The same with the code named: NODE_ENCODING_RS8 (n <= 255) or NODE_ENCODING_RS16. */
+bool node_codec_new_type(uint32_t n, uint32_t encoding_type, struct node_codec **out,
+			 struct err *e) WARN_UNUSED;
 void node_codec_free(struct node_codec *c);
+/* The encoding type node_encode() writes. */
+uint32_t node_codec_encoding_type(const struct node_codec *c);
+/* The codec for blobs of encoding_type with c's n: c itself, its GF(2^16) sibling, or NULL
+ * when this encoder cannot handle that type at this n. */
+const struct node_codec *node_codec_for(const struct node_codec *c, uint32_t encoding_type);
 const struct audit_params *node_codec_params(const struct node_codec *c);
 /* Threads node_encode() may use (default: the online CPUs, at most 16; 1 = none). Set it
  * before sharing the codec. */

@@ -387,7 +387,8 @@ static bool scan(struct node_follow *f, struct err *e)
 	if (!chain_reader_certified(f->reader, f->next_block, to, &b, &n, &as_of, e))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (b[i].encoding_type == NODE_ENCODING_TYPE && b[i].end_epoch > f->view->epoch)
+		if (node_encoding_supported(b[i].encoding_type, f->dep.n_shards) &&
+		    b[i].end_epoch > f->view->epoch)
 			added += queue(f, b[i].id);
 	free(b);
 	if (added || to < fin)
@@ -429,7 +430,8 @@ static bool recover_some(struct node_follow *f, struct err *err)
 			chain_ok = false;
 			break; /* the chain is away: the next pass */
 		}
-		if (!certified || cb.end_epoch <= v->epoch || cb.encoding_type != NODE_ENCODING_TYPE) {
+		if (!certified || cb.end_epoch <= v->epoch ||
+		    !node_encoding_supported(cb.encoding_type, f->dep.n_shards)) {
 			log_debug("blob %s: not a certified blob stored in epoch %" PRIu64
 				  " of this encoding: nothing to recover",
 				  idt, v->epoch);

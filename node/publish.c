@@ -336,8 +336,8 @@ static void upload_and_confirm(const struct node_publish_req *req, const struct 
 
 /* Register and pay first (storage nodes take slivers of registered blobs); a blob still
  * registered from an earlier try is not paid for again. */
-static bool register_once(const struct node_publish_req *req, struct node_publish_result *out,
-			  struct err *e)
+static bool register_once(const struct node_publish_req *req, uint32_t encoding_type,
+			  struct node_publish_result *out, struct err *e)
 {
 	struct chain_session *s = req->chain;
 	struct chain_blob_info bi;
@@ -357,7 +357,7 @@ static bool register_once(const struct node_publish_req *req, struct node_publis
 		out->cert.block = bi.certified_block;
 		return true;
 	}
-	if (!node_blob_register(s, out->blob_id, req->len, NODE_ENCODING_TYPE, req->epochs,
+	if (!node_blob_register(s, out->blob_id, req->len, encoding_type, req->epochs,
 				&out->reg, e))
 		return err_prefix(e, "registering blob %s: ", out->blob_id_text);
 	return true;
@@ -382,7 +382,8 @@ bool node_publish(const struct node_publish_req *req, struct node_publish_result
 	memcpy(out->blob_id, blob->blob_id, 32);
 	audit_blob_id_text(out->blob_id_text, blob->blob_id);
 	out->needed_shards = cm->n - p.f;
-	if (cancelled(req->cancel, e) || (req->chain && !register_once(req, out, e)))
+	if (cancelled(req->cancel, e) || (req->chain &&
+					     !register_once(req, blob->metadata->encoding_type, out, e)))
 		goto out;
 	/* A blob is certifiable once nodes holding n - f shards confirm. */
 	upload_and_confirm(req, blob, out);

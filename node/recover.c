@@ -82,8 +82,11 @@ static bool recover_sliver(const struct node_recover_ctx *c, const uint8_t id[AU
 	bool done = false;
 	size_t tried = 0;
 
-	/* Owner of each source sliver s (0..n-1) of src_axis. */
-	for (size_t m = 0; m < c->committee->count && !done; m++) {
+	/* Owner of each source sliver s (0..n-1) of src_axis; this node last: its own symbols
+	 * are expanded here uncached, one sliver per symbol, which the peers' answers (from
+	 * their caches) usually make unnecessary. */
+	for (size_t t = 0; t < c->committee->count && !done; t++) {
+		size_t m = (c->self + 1 + t) % c->committee->count;
 		size_t count = 0;
 		for (uint32_t s = 0; s < n; s++) {
 			uint32_t pair = src_axis == AUDIT_AXIS_PRIMARY
@@ -105,7 +108,10 @@ static bool recover_sliver(const struct node_recover_ctx *c, const uint8_t id[AU
 				struct err e = {{0}};
 				if (!node_store_get_sliver(c->store, id, src_axis, s, &sl, &e) || !sl)
 					continue;
-				if (node_recovery_symbol_new(c->codec, src_axis, s, sl->symbols, sl->len,
+				const struct node_codec *code =
+					node_codec_for(c->codec, md->encoding_type);
+				if (code &&
+				    node_recovery_symbol_new(code, src_axis, s, sl->symbols, sl->len,
 							     sl->symbol_size, ids[k], &sym, &e))
 					list_push(&got, &sym);
 				audit_sliver_free(sl);
@@ -170,18 +176,20 @@ bool node_recover_blob(const struct node_recover_ctx *c, const uint8_t id[AUDIT_
 	size_t nmiss = 0;
 	enum audit_proof_axis *axes = xcalloc(2 * me->shard_count + 1, sizeof(*axes));
 	uint16_t *idx = xcalloc(2 * me->shard_count + 1, sizeof(*idx));
-	for (size_t k = 0; k < me->shard_count; k++) {
-		uint32_t pair = audit_pair_of_shard(id, p.n, me->shards[k]);
-		uint16_t sec = (uint16_t)audit_secondary_sliver_of_pair(p.n, pair);
-		if (!node_store_has_sliver(c->store, id, AUDIT_AXIS_PRIMARY, (uint16_t)pair)) {
-			axes[nmiss] = AUDIT_AXIS_PRIMARY;
-			idx[nmiss++] = (uint16_t)pair;
+	/* All primary slivers first, then all secondary ones: the peers answer each axis from
+	 * the other axis's expansions, which their caches then keep (alternating the axes
+	 * made every request miss once a node holds more slivers than half the cache). */
+	for (int a = 0; a < 2; a++)
+		for (size_t k = 0; k < me->shard_count; k++) {
+			uint32_t pair = audit_pair_of_shard(id, p.n, me->shards[k]);
+			enum audit_proof_axis axis = a ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+			uint16_t s = a ? (uint16_t)audit_secondary_sliver_of_pair(p.n, pair)
+				       : (uint16_t)pair;
+			if (!node_store_has_sliver(c->store, id, axis, s)) {
+				axes[nmiss] = axis;
+				idx[nmiss++] = s;
+			}
 		}
-		if (!node_store_has_sliver(c->store, id, AUDIT_AXIS_SECONDARY, sec)) {
-			axes[nmiss] = AUDIT_AXIS_SECONDARY;
-			idx[nmiss++] = sec;
-		}
-	}
 	st->missing += nmiss;
 	/* Passes while they make progress: a rebuilt sliver is a source for the others. */
 	bool progress = true;

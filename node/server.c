@@ -257,8 +257,22 @@ static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
 		*missing = true;
 		return true;
 	}
-	bool ok = node_expanded_new(s->codec, axis, index, sl->symbols, sl->len, sl->symbol_size,
-				    &x, e);
+	/* The blob's own code expands it (its metadata was checked when it was stored). */
+	struct audit_metadata *md = NULL;
+	const struct node_codec *code = NULL;
+	bool ok = node_store_get_metadata(s->store, id, &md, e);
+	if (ok && !md) {
+		*missing = true;
+		audit_sliver_free(sl);
+		return true;
+	}
+	if (ok && !(code = node_codec_for(s->codec, md->encoding_type)))
+		ok = err_set(e, "the blob's encoding type %lu is not one this node stores",
+			     (unsigned long)md->encoding_type);
+	if (ok)
+		ok = node_expanded_new(code, axis, index, sl->symbols, sl->len, sl->symbol_size, &x,
+				       e);
+	audit_metadata_free(md);
 	audit_sliver_free(sl);
 	if (!ok)
 		return false;
@@ -411,11 +425,13 @@ static enum MHD_Result put_metadata(struct node_server *s, struct MHD_Connection
 		ret = send_error(conn, 400, "%s", e.msg);
 		goto out;
 	}
-	if (md->encoding_type != NODE_ENCODING_TYPE || md->n_shards != s->n) {
+	if (md->n_shards != s->n || !node_codec_for(s->codec, md->encoding_type)) {
+		/* Up to 255 shards both codes, above only GF(2^16) (node_codec_for). */
+		bool both = node_codec_for(s->codec, NODE_ENCODING_RS8) != NULL;
 		ret = send_error(conn, 400,
-				 "this node stores encoding type %u with %u shards, not type %u "
-				 "with %u",
-				 NODE_ENCODING_TYPE, s->n, md->encoding_type,
+				 "this node stores blobs of %u shards in encoding type %s%u, not "
+				 "type %u with %u shards",
+				 s->n, both ? "2 or " : "", NODE_ENCODING_RS16, md->encoding_type,
 				 md->n_shards);
 		goto out;
 	}

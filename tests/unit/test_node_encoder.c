@@ -1,7 +1,8 @@
-/* test_node_encoder.c: the ISA-L blob encoder end to end: encode -> verify slivers -> expand
+/* test_node_encoder.c: the blob encoder end to end: encode -> verify slivers -> expand
  * -> recovery symbols -> audit verification, decoding from subsets of either axis, and
  * rebuilding single slivers from peers' recovery symbols, for n = 4, 7, 10, 31, 100, 255
- * and blobs from empty to a few hundred KB. */
+ * with the GF(2^8) code and n = 4, 10, 100, 256, 300, 1000 with the GF(2^16) one, and
+ * blobs from empty to a few hundred KB. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,19 +67,25 @@ static void check_decode(const struct node_codec *c, const struct node_blob *b,
 	free(sl);
 }
 
-static void round_trip(uint32_t n, size_t len, bool thorough)
+/* type 0: the code node_codec_new() picks for n. */
+static void round_trip_type(uint32_t n, uint32_t type, size_t len, bool thorough)
 {
 	struct node_codec *c = NULL;
 	struct node_blob *b = NULL;
 	struct err e = {{0}};
-	ck_assert_msg(node_codec_new(n, &c, &e), "%s", e.msg);
+	if (type)
+		ck_assert_msg(node_codec_new_type(n, type, &c, &e), "%s", e.msg);
+	else
+		ck_assert_msg(node_codec_new(n, &c, &e), "%s", e.msg);
+	uint32_t want_type = type ? type : n <= 255 ? NODE_ENCODING_RS8 : NODE_ENCODING_RS16;
+	ck_assert_uint_eq(node_codec_encoding_type(c), want_type);
 	const struct audit_params *p = node_codec_params(c);
 	uint8_t *blob = random_blob(len);
 	ck_assert_msg(node_encode(c, blob, len, &b, &e), "n=%u len=%zu: %s", n, len, e.msg);
 	const size_t ss = b->symbol_size;
 
 	/* Metadata: ours, the right length, its ID, and a clean BCS round trip. */
-	ck_assert_uint_eq(b->metadata->encoding_type, NODE_ENCODING_TYPE);
+	ck_assert_uint_eq(b->metadata->encoding_type, want_type);
 	ck_assert_uint_eq(b->metadata->unencoded_length, len);
 	ck_assert_uint_eq(b->metadata->n_shards, n);
 	ck_assert(audit_metadata_verify_id(b->metadata, b->blob_id, &e));
@@ -268,6 +275,11 @@ static void round_trip(uint32_t n, size_t len, bool thorough)
 	node_codec_free(c);
 }
 
+static void round_trip(uint32_t n, size_t len, bool thorough)
+{
+	round_trip_type(n, 0, len, thorough);
+}
+
 START_TEST(test_round_trip_small_n)
 {
 	static const uint32_t ns[] = {4, 7, 10};
@@ -302,6 +314,110 @@ START_TEST(test_round_trip_n255)
 }
 END_TEST
 
+START_TEST(test_gf16_round_trip_small_n)
+{
+	static const uint32_t ns[] = {4, 7, 10};
+	static const size_t lens[] = {0, 1, 2, 29, 1000, 4097, 100000};
+	for (size_t a = 0; a < 3; a++)
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++)
+			round_trip_type(ns[a], NODE_ENCODING_RS16, lens[l], true);
+	for (uint32_t n = 1; n <= 3; n++)
+		round_trip_type(n, NODE_ENCODING_RS16, 77, true);
+}
+END_TEST
+
+START_TEST(test_gf16_round_trip_n100_n255)
+{
+	round_trip_type(100, NODE_ENCODING_RS16, 300001, false);
+	round_trip_type(255, NODE_ENCODING_RS16, 1, false);
+}
+END_TEST
+
+START_TEST(test_gf16_round_trip_n256_n300)
+{
+	/* Past GF(2^8): node_codec_new() picks the GF(2^16) code. */
+	round_trip(256, 0, false);
+	round_trip(256, 200001, false);
+	round_trip(300, 1, false);
+	round_trip(300, 500000, false);
+}
+END_TEST
+
+START_TEST(test_gf16_round_trip_n1000)
+{
+	round_trip(1000, 1, false);
+	round_trip(1000, 700001, false);
+}
+END_TEST
+
+START_TEST(test_gf16_blob_on_gf8_codec)
+{
+	/* A GF(2^16) blob at n = 10 is a different blob from the GF(2^8) one of the same bytes,
+	 * and the default (GF(2^8)) codec for n = 10 still verifies, decodes and rebuilds it by
+	 * its encoding type. */
+	struct node_codec *c8 = NULL, *c16 = NULL;
+	struct node_blob *b8 = NULL, *b16 = NULL;
+	struct err e = {{0}};
+	const size_t len = 20000;
+	uint8_t *blob = random_blob(len);
+	ck_assert(node_codec_new(10, &c8, &e));
+	ck_assert(node_codec_new_type(10, NODE_ENCODING_RS16, &c16, &e));
+	ck_assert(node_encode(c8, blob, len, &b8, &e));
+	ck_assert(node_encode(c16, blob, len, &b16, &e));
+	ck_assert_uint_eq(b16->metadata->encoding_type, NODE_ENCODING_RS16);
+	ck_assert(memcmp(b8->blob_id, b16->blob_id, 32) != 0);
+	/* Systematic slivers agree; parity slivers differ between the codes. */
+	ck_assert_mem_eq(node_blob_sliver(b8, AUDIT_AXIS_PRIMARY, 0),
+			 node_blob_sliver(b16, AUDIT_AXIS_PRIMARY, 0), b8->primary_len);
+	ck_assert(memcmp(node_blob_sliver(b8, AUDIT_AXIS_PRIMARY, 9),
+			 node_blob_sliver(b16, AUDIT_AXIS_PRIMARY, 9), b8->primary_len) != 0);
+	for (uint16_t i = 0; i < 10; i++) {
+		ck_assert_msg(node_sliver_verify(c8, b16->metadata, AUDIT_AXIS_PRIMARY, i,
+						 node_blob_sliver(b16, AUDIT_AXIS_PRIMARY, i),
+						 b16->primary_len, b16->symbol_size, &e),
+			      "%s", e.msg);
+		/* A GF(2^8) sliver does not pass for the GF(2^16) blob's (parity ones differ). */
+		if (i >= 4)
+			ck_assert(!node_sliver_verify(c8, b16->metadata, AUDIT_AXIS_PRIMARY, i,
+						      node_blob_sliver(b8, AUDIT_AXIS_PRIMARY, i),
+						      b8->primary_len, b8->symbol_size, &e));
+	}
+	uint16_t idx[4] = {9, 3, 7, 5};
+	const uint8_t *sl[4];
+	for (int t = 0; t < 4; t++)
+		sl[t] = node_blob_sliver(b16, AUDIT_AXIS_PRIMARY, idx[t]);
+	uint8_t *out = NULL;
+	ck_assert_msg(node_decode_check(c8, b16->metadata, b16->blob_id, AUDIT_AXIS_PRIMARY, idx,
+					sl, 4, &out, &e),
+		      "%s", e.msg);
+	ck_assert_mem_eq(out, blob, len);
+	free(out);
+	/* A corrupted recovery symbol of the GF(2^16) blob fails the auditor's check. */
+	struct node_expanded *x = NULL;
+	struct audit_recovery_symbol s;
+	struct audit_symbol_id id = {8, 2};
+	ck_assert(node_expanded_new(node_codec_for(c8, NODE_ENCODING_RS16), AUDIT_AXIS_PRIMARY, 8,
+				    node_blob_sliver(b16, AUDIT_AXIS_PRIMARY, 8), b16->primary_len,
+				    b16->symbol_size, &x, &e));
+	ck_assert(node_expanded_symbol(x, 2, &s, &e));
+	ck_assert_int_eq(audit_symbol_verify(b16->metadata, id, AUDIT_AXIS_PRIMARY, &s, &e),
+			 AUDIT_SYMBOL_PASS);
+	s.data[s.data_len - 1] ^= 0x80;
+	ck_assert_int_ne(audit_symbol_verify(b16->metadata, id, AUDIT_AXIS_PRIMARY, &s, &e),
+			 AUDIT_SYMBOL_PASS);
+	audit_recovery_symbol_clear(&s);
+	node_expanded_free(x);
+	/* Odd symbol sizes have no GF(2^16) words. */
+	uint8_t odd[30] = {0};
+	ck_assert(!node_sliver_expand(c16, AUDIT_AXIS_PRIMARY, odd, 21, 3, odd, &e));
+	free(blob);
+	node_blob_free(b8);
+	node_blob_free(b16);
+	node_codec_free(c8);
+	node_codec_free(c16);
+}
+END_TEST
+
 START_TEST(test_small_and_odd_n)
 {
 	/* n = 1..3 has no redundancy (f = 0) but must still be consistent. */
@@ -315,8 +431,21 @@ START_TEST(test_limits)
 {
 	struct node_codec *c = NULL;
 	struct err e = {{0}};
-	ck_assert(!node_codec_new(256, &c, &e));
+	/* GF(2^8) stops at 255 shards; GF(2^16) takes over (node_codec_new) up to 1024. */
+	ck_assert(!node_codec_new_type(256, NODE_ENCODING_RS8, &c, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "255"));
+	ck_assert(!node_codec_new_type(10, AUDIT_ENCODING_RS2, &c, &e));
+	ck_assert(!node_codec_new(NODE_MAX_SHARDS + 1, &c, &e));
+	ck_assert(!node_codec_new_type(NODE_MAX_SHARDS + 1, NODE_ENCODING_RS16, &c, &e));
+	ck_assert(node_codec_new(256, &c, &e));
+	ck_assert_uint_eq(node_codec_encoding_type(c), NODE_ENCODING_RS16);
+	ck_assert_ptr_null(node_codec_for(c, NODE_ENCODING_RS8));
+	node_codec_free(c);
+	ck_assert(node_codec_new(255, &c, &e));
+	ck_assert_uint_eq(node_codec_encoding_type(c), NODE_ENCODING_RS8);
+	ck_assert_ptr_nonnull(node_codec_for(c, NODE_ENCODING_RS16));
+	ck_assert_ptr_null(node_codec_for(c, AUDIT_ENCODING_RS2));
+	node_codec_free(c);
 	ck_assert(!node_codec_new(0, &c, &e));
 	ck_assert(node_codec_new(4, &c, &e));
 	/* n = 4: 2 × 3 source symbols of at most 65534 bytes. */
@@ -423,7 +552,7 @@ START_TEST(test_blob_commands)
 	/* Usage errors exit 2, failures 1. */
 	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s --out %s 2>/dev/null", bin, file, out),
 			 2);
-	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s --shards 256 --out %s 2>/dev/null", bin,
+	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s --shards 1025 --out %s 2>/dev/null", bin,
 				     file, out), 2);
 	ck_assert_int_eq(harness_run(NULL, "%s blob encode %s/none --shards 4 --out %s 2>/dev/null",
 				     bin, dir, out), 1);
@@ -449,6 +578,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_round_trip_n100);
 	tcase_add_test(tc, test_round_trip_n255);
 	tcase_add_test(tc, test_small_and_odd_n);
+	tcase_add_test(tc, test_gf16_round_trip_small_n);
+	tcase_add_test(tc, test_gf16_round_trip_n100_n255);
+	tcase_add_test(tc, test_gf16_round_trip_n256_n300);
+	tcase_add_test(tc, test_gf16_round_trip_n1000);
+	tcase_add_test(tc, test_gf16_blob_on_gf8_codec);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_inconsistent_encoding_is_caught);
 	tcase_add_test(tc, test_blob_commands);
