@@ -131,7 +131,7 @@ if psql "$PG" -qAtc "CREATE DATABASE $dbname"; then
 	(umask 077; echo 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d >"$T/akey")
 	"$A" audit run --epoch 7 --once --db "$DB" --key-file "$T/akey" --seed 0x$(printf '%064d' 7) \
 		--committee "$T/g.json" --blobs "$T/blobs.txt" --window-ms 3000 --epoch-start now \
-		--batch-timeout-ms 5000 --log-level warn >"$T/run.out" 2>"$T/run.err"
+		--batch-timeout-ms 20000 --audit-epoch-ms 120000 --log-level warn >"$T/run.out" 2>"$T/run.err"
 	expect "audit run --once exits 0" 0 $?
 	got=$(psql "$DB" -qAt -c "SELECT string_agg(DISTINCT outcome, ',') || ' ' || (count(*) > 0)
 		FROM challenges WHERE epoch = 7")
