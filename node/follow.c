@@ -31,7 +31,10 @@
 #define SCAN_BLOCKS_PER_PASS 20000u
 #define RETRY_FIRST_MS 1000u
 #define RETRY_MAX_MS (5u * 60u * 1000u)
-#define CHAIN_RETRY_MAX_MS 60000u
+/* While the chain cannot be read the follower asks less often, but not much less: it must
+ * see the current epoch soon after the RPC returns, since the storage confirmations it
+ * signs name the epoch it sees, and one naming the epoch before fails certification. */
+#define CHAIN_RETRY_MAX_MS 5000u
 #define PROGRESS_FROM 16u
 
 /* ---- views ---- */
@@ -667,10 +670,12 @@ static void *follow_main(void *arg)
 				if (!failures || failures % 10 == 0)
 					log_warn("chain: %s (trying again)", e.msg);
 				failures++;
-				for (uint64_t k = 0; k < failures && k < 6 && wait < CHAIN_RETRY_MAX_MS; k++)
+				uint64_t most = f->cfg.poll_ms > CHAIN_RETRY_MAX_MS ? f->cfg.poll_ms
+										    : CHAIN_RETRY_MAX_MS;
+				for (uint64_t k = 0; k < failures && k < 6 && wait < most; k++)
 					wait *= 2;
-				if (wait > CHAIN_RETRY_MAX_MS)
-					wait = CHAIN_RETRY_MAX_MS;
+				if (wait > most)
+					wait = most;
 			}
 			/* Queued blobs whose turn comes sooner are looked at sooner. */
 			uint64_t soonest = now_ms() + wait;
