@@ -2,7 +2,8 @@
 # main command runs as usual while a schedule drawn from SEED (bash's $RANDOM seeded with
 # it: the same seed, the same schedule) injects faults beside its steps:
 #   - storage nodes SIGKILLed and started again after a short while (at most two of the
-#     committee's seven down at once: f = ⌊(7−1)/3⌋; one during each audit at least);
+#     committee's seven down at once: f = ⌊(7−1)/3⌋; one during each audit at least; also
+#     during the RPC outage, when a node starts from the committee it kept);
 #   - the gateway SIGKILLed and started again on its port;
 #   - an auditor's `audit run` (once per audited epoch) and `settle run`s SIGKILLed mid-way:
 #     the step runs them again, as cron would (rerun in demo.sh, chaos_rerun here);
@@ -54,16 +55,16 @@ chaos_plan() {
 		chaos_pick ${#AUDITORS[@]}; a=$R
 		chaos_pick 20; printf '%s\tsettle\t%s\t%d\t0\n' "$k" "$a" $((R * 10)) >>"$out"
 	done
-	# Nodes and the gateway are not restarted during the outage: they read the chain as
-	# they start. Nodes: one during each audit (unless the outage is there), two more.
+	# The gateway is not restarted during the outage (it reads the chain as it starts); a
+	# node may be (it serves the committee it kept). Nodes: one during each audit, two more.
 	local cand=() s
 	for s in "${CHAOS_STEPS[@]}"; do [ "$s" = "$outage" ] || cand+=("$s"); done
 	chaos_pick ${#cand[@]}; k=${cand[$R]}
 	chaos_pick 1500; d=$R; chaos_pick 1500
 	printf '%s\tgateway\tgateway\t%d\t%d\n' "$k" "$d" $((500 + R)) >>"$out"
 	local steps=()
-	for e in "${AUDITED[@]}"; do [ "do_audit $e" = "$outage" ] || steps+=("do_audit $e"); done
-	while [ ${#steps[@]} -lt 4 ]; do chaos_pick ${#cand[@]}; steps+=("${cand[$R]}"); done
+	for e in "${AUDITED[@]}"; do steps+=("do_audit $e"); done
+	while [ ${#steps[@]} -lt 4 ]; do chaos_pick ${#CHAOS_STEPS[@]}; steps+=("${CHAOS_STEPS[$R]}"); done
 	for k in "${steps[@]}"; do
 		n=$(awk -F'\t' -v k="$k" '$1 == k && $2 == "node"' "$out" | wc -l)
 		[ "$n" -lt 2 ] || continue # at most two nodes down at once
