@@ -107,6 +107,7 @@ chaos_rerun() { # NAME ARGS...: assay ARGS again until it exits 0 (rerun in demo
 		"$ASSAY" "$@" &
 		pid=$!
 		echo "$pid" >"$pf"
+		echo "$name" >>"$STATE/chaos/run/started"
 		rc=0; wait "$pid" || rc=$?
 		rm -f "$pf"
 		[ "$rc" = 0 ] && return 0
@@ -147,6 +148,7 @@ chaos_proxy_start() { # the TCP proxy to anvil, on $STATE/proxy/port (chosen onc
 do_chaos_setup() {
 	mkdir -p "$STATE/chaos/run"
 	: >"$STATE/chaos/events.tsv"
+	: >"$STATE/chaos/run/started" # each run rerun starts, by name
 	chaos_proxy_start
 	chaos_plan "$CHAOS_SEED"
 	chaos_plan_text
@@ -185,14 +187,18 @@ chaos_fault() {
 		;;
 	audit | settle)
 		# The run's PID file appears when rerun starts it: kill it DELAY ms later (a settle
-		# run that ended by then: the next auditor's).
-		local names=()
+		# run that ended by then, or before it was seen: the next auditor's).
+		local names=() n0
 		if [ "$kind" = audit ]; then names=("audit${k#do_audit }-$t")
 		else for a in "${AUDITORS[@]}"; do [ "$a" -lt "$t" ] || names+=("settle$a"); done; fi
 		for a in "${names[@]}"; do
 			pf=$STATE/chaos/run/$a.pid
+			n0=$(grep -cx "$a" "$STATE/chaos/run/started" 2>/dev/null) || true
 			end=$((SECONDS + 120))
-			while [ ! -f "$pf" ] && [ "$SECONDS" -lt "$end" ]; do sleep 0.02; done
+			while [ ! -f "$pf" ] && [ "$SECONDS" -lt "$end" ] &&
+				[ "$(grep -cx "$a" "$STATE/chaos/run/started" 2>/dev/null)" = "${n0:-0}" ]; do
+				sleep 0.02
+			done
 			chaos_sleep_ms "$d"
 			if pid=$(chaos_kill "$pf"); then
 				chaos_log "$k" "$kind" "$a" "SIGKILL (pid $pid) ${d}ms after it started"
