@@ -188,15 +188,17 @@ chaos_fault() {
 	audit | settle)
 		# The run's PID file appears when rerun starts it: kill it DELAY ms later (a settle
 		# run that ended by then, or before it was seen: the next auditor's).
-		local names=() n0
+		local names=() n0s=() i
 		if [ "$kind" = audit ]; then names=("audit${k#do_audit }-$t")
 		else for a in "${AUDITORS[@]}"; do [ "$a" -lt "$t" ] || names+=("settle$a"); done; fi
-		for a in "${names[@]}"; do
+		# How many times each has started before this step: counted now, before it runs.
+		for a in "${names[@]}"; do n0s+=("$(grep -cx "$a" "$STATE/chaos/run/started" || true)"); done
+		for i in "${!names[@]}"; do
+			a=${names[$i]}
 			pf=$STATE/chaos/run/$a.pid
-			n0=$(grep -cx "$a" "$STATE/chaos/run/started" 2>/dev/null) || true
 			end=$((SECONDS + 120))
 			while [ ! -f "$pf" ] && [ "$SECONDS" -lt "$end" ] &&
-				[ "$(grep -cx "$a" "$STATE/chaos/run/started" 2>/dev/null)" = "${n0:-0}" ]; do
+				[ "$(grep -cx "$a" "$STATE/chaos/run/started")" = "${n0s[$i]}" ]; do
 				sleep 0.02
 			done
 			chaos_sleep_ms "$d"
