@@ -53,7 +53,7 @@ chaos_plan() {
 		chaos_pick ${#settling[@]}; k=${settling[$R]}
 		settling=("${settling[@]:0:$R}" "${settling[@]:$((R + 1))}")
 		chaos_pick ${#AUDITORS[@]}; a=$R
-		chaos_pick 20; printf '%s\tsettle\t%s\t%d\t0\n' "$k" "$a" $((R * 10)) >>"$out"
+		chaos_pick 20; printf '%s\tsettle\t%s\t%d\t0\n' "$k" "$a" $((R * 5)) >>"$out"
 	done
 	# The gateway is not restarted during the outage (it reads the chain as it starts); a
 	# node may be (it serves the committee it kept). Nodes: one during each audit, two more.
@@ -206,8 +206,9 @@ chaos_fault() {
 				chaos_log "$k" "$kind" "$a" "SIGKILL (pid $pid) ${d}ms after it started"
 				return 0
 			fi
-			# ended before: wait for it to be gone, then the next
+			# ended before: wait for it to be gone, then the next, killed as soon as seen
 			while [ -f "$pf" ]; do sleep 0.02; done
+			d=0
 		done
 		chaos_log "$k" "$kind" "$t" "missed: the runs ended before the kill"
 		;;
