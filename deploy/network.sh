@@ -8,27 +8,37 @@
 #   --keep   leave the network running and print how to use and stop it
 #   --json   print the summary as JSON (the steps go to stderr)
 #   --stop   stop a network left running by --keep, and exit
+#   --chaos SEED  the same run while a schedule drawn from SEED kills and restarts nodes,
+#            the gateway, auditors and settle runs, restarts PostgreSQL and cuts the
+#            chain's RPC for 30 s; then checks the run and exits 1 if a check fails
+#            (deploy/chaos/chaos.sh)
+#   --calm FILE   with --chaos: a calm run's --json summary to compare payouts with
+#            (default: run the calm network first)
 # ASSAY_BUILD_DIR (default: build) is where it builds and finds the assay program;
 # ASSAY_NETWORK_STATE (default: .state/network) where it keeps state and logs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ASSAY_ROOT"
 
-keep=0; json=0; stop=0
-for a in "$@"; do
-	case "$a" in
+keep=0; json=0; stop=0; CHAOS_SEED=; CHAOS_CALM=
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--keep) keep=1 ;;
 	--json) json=1 ;;
 	--stop) stop=1 ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$a' (try --help)" ;;
+	--chaos) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--chaos takes a seed (a number)"; CHAOS_SEED=$2; shift ;;
+	--calm) [ -f "${2:-}" ] || die "--calm takes a calm run's --json summary"; CHAOS_CALM=$(realpath "$2"); shift ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown option '$1' (try --help)" ;;
 	esac
+	shift
 done
 
 STATE=${ASSAY_NETWORK_STATE:-$ASSAY_ROOT/.state/network}
 BUILD=${ASSAY_BUILD_DIR:-build}
 case "$BUILD" in /*) ASSAY="$BUILD/assay" ;; *) ASSAY="$ASSAY_ROOT/$BUILD/assay" ;; esac
 . deploy/demo/demo.sh
+[ -z "$CHAOS_SEED" ] || . deploy/chaos/chaos.sh
 if [ "$stop" = 1 ]; then
 	[ -d "$STATE" ] && stop_all
 	echo "network.sh: stopped the network in $STATE"
@@ -54,9 +64,12 @@ step() {
 	set +e
 	( set -euo pipefail; "$@" ) >"$cur_log" 2>&1 </dev/null &
 	step_pid=$!
+	# --chaos: this step's faults, beside it; the step is over once they are.
+	[ -z "$CHAOS_SEED" ] || chaos_launch "$*"
 	wait "$step_pid"
 	rc=$?
 	step_pid=
+	[ -z "$CHAOS_SEED" ] || chaos_join
 	set -e
 	if [ "$rc" != 0 ]; then
 		msg "$(printf '%-58s FAILED after %ss' "$title" "$(secs "$t0" "$EPOCHREALTIME")")"
@@ -78,6 +91,7 @@ on_exit() {
 		} >&2
 		rc=1
 	fi
+	[ -z "$CHAOS_SEED" ] || chaos_abort
 	if [ "$keep" = 0 ] || [ "$rc" != 0 ]; then
 		stop_all >&2
 		[ "$rc" = 0 ] || echo "network.sh: stopped everything it started" >&2
@@ -97,10 +111,18 @@ on_signal() {
 		kill $(tree_pids "$step_pid") 2>/dev/null || true
 		wait "$step_pid" 2>/dev/null || true
 	fi
+	[ -z "$CHAOS_SEED" ] || chaos_abort
 	cur_step=; stop_all >&2; trap - EXIT; exit 130
 }
 
 # ---- run ------------------------------------------------------------------------------
+if [ -n "$CHAOS_SEED" ] && [ -z "$CHAOS_CALM" ]; then
+	# The payouts to compare with: the calm network's, run first.
+	CHAOS_CALM=$STATE-calm.json
+	msg "chaos: the calm network first (its payouts are the reference), state in $STATE-calm"
+	ASSAY_NETWORK_STATE=$STATE-calm "$0" --json >"$CHAOS_CALM" 2>"$STATE-calm.steps" ||
+		{ tail -n 30 "$STATE-calm.steps" >&2; die "the calm run failed"; }
+fi
 if [ -d "$STATE" ]; then stop_all >/dev/null 2>&1 || true; fi
 rm -rf "$STATE"
 mkdir -p "$STATE/logs" "$STATE/keys" "$STATE/nodes" "$STATE/blobs"
@@ -108,10 +130,12 @@ trap on_exit EXIT
 trap on_signal INT TERM
 
 msg "assay local network: state and logs in $STATE"
+[ -z "$CHAOS_SEED" ] || chaos_t0=${EPOCHREALTIME/./}
 step "install what is missing" do_install
 step "build ($BUILD/assay)" do_build
 step "start PostgreSQL" do_pg
 step "start anvil" do_anvil
+[ -z "$CHAOS_SEED" ] || step "chaos: RPC proxy; the schedule of seed $CHAOS_SEED" do_chaos_setup
 load_env
 step "database schema" do_migrate
 step "keys (deployer, 7 operators, 7 node keys, 4 auditors)" do_keys
@@ -145,8 +169,16 @@ step "publish a blob through the gateway (PUT), read it back" do_gateway_publish
 step "start the read-only API" do_api
 step "attestations verified, evidence proven against the chain" do_check_views
 step "collect the summary" do_collect
+if [ -n "$CHAOS_SEED" ]; then
+	step "chaos: check the run" do_chaos_checks
+	step "chaos: collect the schedule and the checks" chaos_collect
+fi
 cur_step=
 
 elapsed=$(secs "$t_start" "$EPOCHREALTIME")
 [ "$keep" = 1 ] || stop_all >"$STATE/logs/stop.log" 2>&1
 summary "$elapsed"
+if [ -n "$CHAOS_SEED" ]; then
+	[ "$json" = 1 ] || chaos_summary
+	[ "$(jq .chaos.passed "$STATE/summary.json")" = true ] || exit 1
+fi

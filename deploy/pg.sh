@@ -3,6 +3,8 @@
 #   pg.sh start STATE_DIR   initdb into a fresh directory, start on a free 127.0.0.1 port
 #                           with a private unix socket; writes STATE_DIR/conninfo (the
 #                           "postgres" database), STATE_DIR/url (the "assay" database)
+#   pg.sh restart STATE_DIR stop it (fast: clients are disconnected) and start it again on
+#                           the same port (deploy/network.sh --chaos)
 #   pg.sh stop STATE_DIR    stop it by its PID and remove its files
 # As root, the cluster runs as the postgres user (initdb refuses root); its files live in
 # a directory of their own under /tmp that postgres can reach.
@@ -10,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 cmd=${1:-}; state=${2:-}
-[ -n "$cmd" ] && [ -n "$state" ] || die "usage: pg.sh start|stop STATE_DIR"
+[ -n "$cmd" ] && [ -n "$state" ] || die "usage: pg.sh start|restart|stop STATE_DIR"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$PGBIN/initdb" ] || die "PostgreSQL server binaries not found: run deploy/install.sh"
 
@@ -46,6 +48,15 @@ start)
 	head -n 1 "$root/data/postmaster.pid" > "$state/pid"
 	echo "PostgreSQL on 127.0.0.1:$port (socket in $root, pid $(cat "$state/pid"))"
 	;;
+restart)
+	[ -f "$state/pgroot" ] || die "no cluster for $state (pg.sh start $state first)"
+	root=$(cat "$state/pgroot")
+	# pg_ctl restart starts it with the options it was started with (postmaster.opts).
+	as_pg "$PGBIN/pg_ctl" -D "$root/data" -l "$root/server.log" -m fast -w -t 60 restart \
+		>/dev/null 2>&1 || { tail -n 20 "$root/server.log" >&2; die "PostgreSQL did not restart"; }
+	head -n 1 "$root/data/postmaster.pid" > "$state/pid"
+	echo "PostgreSQL restarted on 127.0.0.1:$(cat "$state/port") (pid $(cat "$state/pid"))"
+	;;
 stop)
 	[ -f "$state/pgroot" ] || exit 0
 	root=$(cat "$state/pgroot")
@@ -57,6 +68,6 @@ stop)
 	rm -f "$state/pgroot" "$state/port" "$state/conninfo" "$state/url"
 	;;
 *)
-	die "usage: pg.sh start|stop STATE_DIR"
+	die "usage: pg.sh start|restart|stop STATE_DIR"
 	;;
 esac

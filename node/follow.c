@@ -25,11 +25,17 @@
 #include "node/store.h"
 
 #define STATE_FILE "chain-follow.json"
+/* The last committee read from the chain, as a committee file (node/committee.h): a node
+ * started while its RPC is unreachable serves its shards from it until the chain answers. */
+#define VIEW_FILE "chain-committee.json"
 #define STATE_MAX_BYTES (64u << 20)
 #define SCAN_BLOCKS_PER_PASS 20000u
 #define RETRY_FIRST_MS 1000u
 #define RETRY_MAX_MS (5u * 60u * 1000u)
-#define CHAIN_RETRY_MAX_MS 60000u
+/* While the chain cannot be read the follower asks less often, but not much less: it must
+ * see the current epoch soon after the RPC returns, since the storage confirmations it
+ * signs name the epoch it sees, and one naming the epoch before fails certification. */
+#define CHAIN_RETRY_MAX_MS 5000u
 #define PROGRESS_FROM 16u
 
 /* ---- views ---- */
@@ -83,6 +89,9 @@ struct node_follow {
 	uint64_t last_poll_ms;
 	size_t gc_cursor; /* the next stored blob the collector looks at */
 	struct node_follow_summary sum;
+	char *view_path;
+	bool chain_checked; /* the RPC's chain id matched the deployment's */
+	bool chain_other;   /* ... or did not */
 	/* the thread */
 	struct node_store *store;
 	const struct node_codec *codec;
@@ -289,6 +298,77 @@ static void shards_text(struct buf *b, const struct node_view *v)
 	buf_append_str(b, "]");
 }
 
+/* The view as a committee file, written atomically; a failure costs only a restart during
+ * an RPC outage, so it is logged, not returned. */
+static void view_save(const struct node_follow *f, const struct node_view *v)
+{
+	const struct node_committee *c = v->committee;
+	if (!c->count)
+		return; /* no committee yet: nothing a committee file can say */
+	struct buf b = BUF_INIT;
+	char hex[41];
+	hex_encode(hex, c->blob_registry, 20);
+	buf_printf(&b, "{\"n_shards\": %u, \"epoch\": %" PRIu64 ", \"chain_id\": %" PRIu64
+		       ", \"blob_registry\": \"0x%s\", \"nodes\": [",
+		   c->n, v->epoch, c->chain_id, hex);
+	for (size_t m = 0; m < c->count; m++) {
+		const struct node_member *mem = &c->members[m];
+		json_t *url = json_string(mem->url);
+		char *u = json_dumps(url, JSON_ENCODE_ANY);
+		hex_encode(hex, mem->address, 20);
+		buf_printf(&b, "%s\n  {\"url\": %s, \"address\": \"0x%s\", \"shards\": [", m ? "," : "",
+			   u ? u : "\"\"", hex);
+		free(u);
+		json_decref(url);
+		for (size_t i = 0; i < mem->shard_count; i++)
+			buf_printf(&b, "%s%u", i ? ", " : "", mem->shards[i]);
+		buf_append_str(&b, "]}");
+	}
+	buf_append_str(&b, "\n]}\n");
+	struct err e = {{0}};
+	if (!write_file_atomic(f->view_path, b.data, b.len, 0600, &e))
+		log_warn("cannot keep the committee for a restart without the chain: %s", e.msg);
+	buf_free(&b);
+}
+
+/* The committee saved by view_save, if it is of this deployment and names this node. */
+static bool view_load(const struct node_follow *f, struct node_view **out, struct err *e)
+{
+	struct node_committee *c = NULL;
+	*out = NULL;
+	if (access(f->view_path, F_OK) != 0)
+		return err_set(e, "no committee kept in %s from an earlier run", f->view_path);
+	if (!node_committee_load(f->view_path, &c, e))
+		return false;
+	if (c->chain_id != f->dep.chain_id || memcmp(c->blob_registry, f->dep.blob_registry, 20) ||
+	    c->n != f->dep.n_shards) {
+		node_committee_free(c);
+		return err_set(e, "%s is of another deployment", f->view_path);
+	}
+	uint32_t self = NODE_NOT_MEMBER;
+	for (size_t m = 0; m < c->count && self == NODE_NOT_MEMBER; m++)
+		if (!memcmp(c->members[m].address, f->cfg.node_key, 20))
+			self = (uint32_t)m;
+	*out = node_view_new(c, self, c->epoch);
+	return true;
+}
+
+/* The RPC must serve the deployment's chain; checked once it answers. */
+static bool chain_check(struct node_follow *f, struct err *e)
+{
+	uint64_t id;
+	if (f->chain_checked)
+		return true;
+	if (!chain_rpc_chain_id(f->rpc, &id, e))
+		return false;
+	f->chain_other = id != f->dep.chain_id;
+	if (f->chain_other)
+		return err_set(e, "%s is a deployment on chain %" PRIu64 ", but %s is chain %" PRIu64,
+			       f->cfg.deployment_path, f->dep.chain_id, f->cfg.rpc_url, id);
+	f->chain_checked = true;
+	return true;
+}
+
 /* Reads the current epoch's committee; on a change, publishes it and, when it gives this
  * node a shard it did not hold, queues every blob the node has metadata of. */
 static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
@@ -318,7 +398,8 @@ static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
 	struct node_view *nv = node_view_new(cm, self, epoch);
 	nv->in_grace = grace;
 	struct node_view *old = f->view;
-	if (old && view_same(old, nv)) {
+	/* A view kept from a file (no grace flags) gives way to the chain's. */
+	if (old && view_same(old, nv) && (old->in_grace || !nv->in_grace)) {
 		node_view_unref(nv);
 		return true;
 	}
@@ -350,6 +431,7 @@ static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
 	f->view = nv;
 	pthread_mutex_unlock(&f->view_lock);
 	node_view_unref(old);
+	view_save(f, nv);
 	if (f->publish)
 		f->publish(f->arg, node_view_ref(nv));
 	return true;
@@ -560,7 +642,7 @@ static bool pass(struct node_follow *f, struct err *e)
 {
 	bool gained, ok = true;
 	if (now_ms() - f->last_poll_ms >= f->cfg.poll_ms) {
-		if (!refresh_view(f, &gained, e) ||
+		if (!chain_check(f, e) || !refresh_view(f, &gained, e) ||
 		    (gained && !queue_stored(f, "new shards", e)) || !scan(f, e) ||
 		    (f->store && f->recover_lock && !collect_some(f, e)))
 			ok = false;
@@ -591,10 +673,12 @@ static void *follow_main(void *arg)
 				if (!failures || failures % 10 == 0)
 					log_warn("chain: %s (trying again)", e.msg);
 				failures++;
-				for (uint64_t k = 0; k < failures && k < 6 && wait < CHAIN_RETRY_MAX_MS; k++)
+				uint64_t most = f->cfg.poll_ms > CHAIN_RETRY_MAX_MS ? f->cfg.poll_ms
+										    : CHAIN_RETRY_MAX_MS;
+				for (uint64_t k = 0; k < failures && k < 6 && wait < most; k++)
 					wait *= 2;
-				if (wait > CHAIN_RETRY_MAX_MS)
-					wait = CHAIN_RETRY_MAX_MS;
+				if (wait > most)
+					wait = most;
 			}
 			/* Queued blobs whose turn comes sooner are looked at sooner. */
 			uint64_t soonest = now_ms() + wait;
@@ -627,27 +711,36 @@ bool node_follow_open(const struct node_follow_cfg *cfg, struct node_follow **ou
 	if (!f->cfg.peer_timeout_ms)
 		f->cfg.peer_timeout_ms = 10000;
 	f->state_path = xasprintf("%s/%s", cfg->data_dir, STATE_FILE);
+	f->view_path = xasprintf("%s/%s", cfg->data_dir, VIEW_FILE);
 	struct chain_rpc_opts ro = {.timeout_ms = (unsigned)(cfg->rpc_timeout_ms ? cfg->rpc_timeout_ms
 										: 10000),
 				    .retries = 2};
-	uint64_t id;
 	bool gained;
 	if (!chain_deployment_load(cfg->deployment_path, &f->dep, e) ||
-	    !chain_rpc_new(&f->rpc, cfg->rpc_url, &ro, e) || !chain_rpc_chain_id(f->rpc, &id, e))
+	    !chain_rpc_new(&f->rpc, cfg->rpc_url, &ro, e))
 		goto fail;
-	if (id != f->dep.chain_id) {
-		err_set(e, "%s is a deployment on chain %" PRIu64 ", but %s is chain %" PRIu64,
-			cfg->deployment_path, f->dep.chain_id, cfg->rpc_url, id);
-		goto fail;
-	}
 	if (f->dep.n_shards == 0 || f->dep.n_shards > NODE_MAX_SHARDS) {
 		err_set(e, "the deployment has %u shards; the reference node handles 1 to %u",
 			f->dep.n_shards, NODE_MAX_SHARDS);
 		goto fail;
 	}
 	if (!chain_reader_new(&f->reader, f->rpc, &f->dep, NULL, f->cfg.confirmations, 0, e) ||
-	    !state_load(f, e) || !refresh_view(f, &gained, e))
+	    !state_load(f, e))
 		goto fail;
+	if (!chain_check(f, e) || !refresh_view(f, &gained, e)) {
+		/* A node restarted while its RPC is away still holds its slivers: it serves them
+		 * under the committee it last read, and the follower catches up once the chain
+		 * answers. A chain of another deployment is not an outage. */
+		struct err le = {{0}};
+		if (f->chain_checked || f->chain_other || !view_load(f, &f->view, &le)) {
+			if (le.msg[0])
+				log_info("%s", le.msg);
+			goto fail;
+		}
+		log_warn("the chain cannot be read (%s): serving the committee of epoch %" PRIu64
+			 " kept in %s until it can",
+			 e->msg, f->view->epoch, f->view_path);
+	}
 	*out = f;
 	return true;
 fail:
@@ -704,6 +797,7 @@ void node_follow_free(struct node_follow *f)
 	pthread_mutex_destroy(&f->view_lock);
 	free(f->pending);
 	free(f->state_path);
+	free(f->view_path);
 	free(f);
 }
 

@@ -24,7 +24,9 @@
  * serving and stopping is prompt. The scan cursor and the queue are kept in
  * DIR/chain-follow.json, written atomically, so a restart resumes where it stopped. The
  * scan only runs while the node is a committee member: a node that joins later reads
- * every certification it has not seen then. */
+ * every certification it has not seen then. Each committee read is kept in
+ * DIR/chain-committee.json (a committee file): a node started while its RPC is unreachable
+ * serves its shards under that committee (collecting nothing) until the chain answers. */
 #ifndef ASSAY_NODE_FOLLOW_H
 #define ASSAY_NODE_FOLLOW_H
 

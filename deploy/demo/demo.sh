@@ -30,10 +30,19 @@ DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 
 # ---- helpers ----------------------------------------------------------------------------
 A() { "$ASSAY" "$@"; }
-rpc() { # METHOD PARAMS-JSON: the result, or fail with the error
+# rerun NAME ARGS...: `assay ARGS` as cron runs it. With --chaos (deploy/chaos/chaos.sh) a
+# run that is killed or fails (PostgreSQL restarting, the chain's RPC away) is started
+# again, as cron would a minute later, and its PID is kept in $STATE/chaos/run/NAME.pid
+# for the schedule to kill; without, it runs once.
+rerun() {
+	local name=$1; shift
+	if [ -z "${CHAOS_SEED:-}" ]; then "$ASSAY" "$@"; else chaos_rerun "$name" "$@"; fi
+}
+rpc() { # METHOD PARAMS-JSON: the result, or fail with the error (anvil itself, not the
+	# proxy that --chaos puts between anvil and the assay processes)
 	local out
 	out=$(curl -sS -m 10 -H 'content-type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ASSAY_RPC_URL")
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$CHAIN_URL")
 	jq -e 'has("result")' <<<"$out" >/dev/null || { echo "$1: $out" >&2; return 1; }
 	jq -c .result <<<"$out"
 }
@@ -53,9 +62,12 @@ addr() { # NAME: the address of keys/NAME.key (from the table do_keys wrote)
 }
 lc() { tr 'A-F' 'a-f'; }
 load_env() {
-	export ASSAY_DB ASSAY_RPC_URL ASSAY_DEPLOYMENT ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=info
+	export ASSAY_DB ASSAY_RPC_URL ASSAY_DEPLOYMENT ASSAY_CONFIRMATIONS=1 ASSAY_LOG_LEVEL=info CHAIN_URL
 	ASSAY_DB=$(cat "$STATE/pg/url")
-	ASSAY_RPC_URL=$(cat "$STATE/anvil/url")
+	CHAIN_URL=$(cat "$STATE/anvil/url")
+	# With --chaos every assay process reaches anvil through the proxy.
+	ASSAY_RPC_URL=$CHAIN_URL
+	if [ -f "$STATE/proxy/url" ]; then ASSAY_RPC_URL=$(cat "$STATE/proxy/url"); fi
 	ASSAY_DEPLOYMENT="$STATE/deployment.json"
 }
 # A free port (deploy/lib.sh) no other node of this network was given: the nodes' ports
@@ -78,6 +90,7 @@ stop_all() {
 	for f in "$STATE"/nodes/n*.pid; do
 		[ -f "$f" ] && stop_pid_file "$f"
 	done
+	[ -f "$STATE/proxy/pid" ] && stop_pid_file "$STATE/proxy/pid"
 	deploy/anvil.sh stop "$STATE/anvil" || true
 	deploy/pg.sh stop "$STATE/pg" || true
 }
@@ -164,12 +177,12 @@ settle_all() {
 	local a
 	for a in "${AUDITORS[@]}"; do
 		echo "--- auditor $a"
-		A settle run --no-advance --signing-key-file "$STATE/keys/auditor$a-sign.key" \
+		rerun "settle$a" settle run --no-advance --signing-key-file "$STATE/keys/auditor$a-sign.key" \
 			--gas-key-file "$STATE/keys/auditor$a-gas.key" --warn-margin-s 0 \
 			--settle-metrics-file "$STATE/settle-metrics-$a.prom"
 	done
 	for a in "${AUDITORS[@]}"; do
-		A settle status --signing-key-file "$STATE/keys/auditor$a-sign.key"
+		rerun "settle-status$a" settle status --signing-key-file "$STATE/keys/auditor$a-sign.key"
 	done
 }
 
@@ -280,8 +293,8 @@ do_audit() { # E: every auditor runs `audit run --once` on the epoch, in paralle
 	# chain's clock was moved ahead of the wall clock).
 	local e=$1 a pids=() rc=0
 	for a in "${AUDITORS[@]}"; do
-		A audit run --epoch "$e" --once --key-file "$STATE/keys/auditor$a-sign.key" \
-			--epoch-start now --window-ms "$AUDIT_WINDOW_MS" \
+		rerun "audit$e-$a" audit run --epoch "$e" --once --key-file "$STATE/keys/auditor$a-sign.key" \
+			--epoch-start now --window-ms "$AUDIT_WINDOW_MS" ${CHAOS_SEED:+--retry-delay-ms "$CHAOS_RETRY_MS"} \
 			>"$STATE/audit$e-$a.out" 2>"$STATE/audit$e-$a.log" &
 		pids+=($!)
 	done
@@ -294,12 +307,12 @@ do_audit() { # E: every auditor runs `audit run --once` on the epoch, in paralle
 
 settle_at() { # E PHASE [STATE]: move time to epoch E's PHASE, settle, check the state
 	local e=$1 phase=$2 want=${3:-} t a got
-	t=$(A epoch status --epoch "$e" --json | jq ".phases.$phase")
+	t=$(rerun "epoch-status$e" epoch status --epoch "$e" --json | jq ".phases.$phase")
 	warp_to "$t"
 	settle_all
 	[ -n "$want" ] || return 0
 	for a in "${AUDITORS[@]}"; do
-		got=$(A settle status --json --signing-key-file "$STATE/keys/auditor$a-sign.key" |
+		got=$(rerun "settle-status$a" settle status --json --signing-key-file "$STATE/keys/auditor$a-sign.key" |
 			jq -r --argjson e "$e" '.epochs[] | select(.epoch == $e) | .state')
 		[ "$got" = "$want" ] || { echo "auditor $a: epoch $e is '$got', not '$want'" >&2; return 1; }
 	done
@@ -317,11 +330,11 @@ do_payouts() {
 }
 
 # gateway_start NAME [flags]: `assay gateway serve` following the chain, cache in
-# $STATE/NAME-cache
+# $STATE/NAME-cache, on port $GATEWAY_PORT if set (a restart keeps the gateway's URL)
 gateway_start() {
 	local name=$1 port t
 	shift
-	port=$(free_port)
+	port=${GATEWAY_PORT:-$(free_port)}
 	setsid "$ASSAY" gateway serve --listen "127.0.0.1:$port" --cache-dir "$STATE/$name-cache" \
 		--gateway-poll-ms 1000 "$@" >>"$STATE/$name.log" 2>&1 </dev/null &
 	echo $! >"$STATE/$name.pid"
@@ -458,8 +471,13 @@ do_collect() {
 	for i in "${NODES[@]}"; do
 		jq -c --arg i "$i" --arg fault "$(fault_of "$i")" '{index: ($i | tonumber), fault: $fault} + .' "$STATE/payouts$i.json"
 	done | jq -s . >"$STATE/payouts.json"
+	# Transactions each auditor's gas key sent (its nonce): a second submission shows here.
+	for a in "${AUDITORS[@]}"; do
+		printf '{"auditor":%s,"gas":"%s","transactions":%d}\n' "$a" "$(addr "auditor$a-gas")" \
+			"$(rpc eth_getTransactionCount "[\"$(addr "auditor$a-gas")\",\"latest\"]" | jq -r .)"
+	done | jq -s . >"$STATE/auditors.json"
 	jq -n --slurpfile p "$STATE/payouts.json" --slurpfile ep "$STATE/final-epochs.json" \
-		--slurpfile au "$STATE/audits.json" \
+		--slurpfile au "$STATE/audits.json" --slurpfile ag "$STATE/auditors.json" \
 		--slurpfile d "$STATE/deployment.json" --rawfile blobs "$STATE/blobs.txt" \
 		--arg db "$ASSAY_DB" --arg rpc "$ASSAY_RPC_URL" --arg api "$(cat "$STATE/api.url")" \
 		--arg gateway "$(cat "$STATE/gateway.url")" \
@@ -469,7 +487,7 @@ do_collect() {
 		  postgres: $db, rpc_url: $rpc, api: $api, gateway: $gateway, state_dir: $state,
 		  deployment: $d[0],
 		  blobs: ($blobs | split("\n") | map(select(length > 0) | split(" ") | {blob_id: .[0], size: (.[1] | tonumber)})),
-		  audits: $au[0],
+		  audits: $au[0], auditors: $ag[0],
 		  epochs: $ep[0] | map({epoch, committee_hash, seed, phases, settlement}),
 		  nodes: [$p[0][] | {index, node, fault,
 		    epochs: [.epochs[] as $x | $x + {shards: shards($ep[0][] | select(.epoch == $x.epoch); .node)}],

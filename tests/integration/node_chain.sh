@@ -7,7 +7,8 @@
 # sliver of its shards from its peers, and `audit challenge` passes on each of them. Then a
 # 5th node stakes, the epoch advances, the contract moves shards to it, and started empty it
 # recovers the slivers of its new shards and passes challenges on them. `node recover`
-# does the same once for a stopped node.
+# does the same once for a stopped node, and restarted while its RPC is unreachable a node
+# serves the committee it kept.
 # Last, node 0 steps down in epoch 3 and the members that receive its shards rebuild their
 # slivers of the blob they already store.
 # Then storage stays bounded: in epoch 4 node 0 deletes the slivers it handed over (their
@@ -100,6 +101,17 @@ grep -q "recovered blob $id" "$T/n$victim.log" && ok "its log names the recovere
 [ -s "$T/n$victim/chain-follow.json" ] && jq -e '.next_block > 0 and (.pending | length) == 0' \
 	"$T/n$victim/chain-follow.json" >/dev/null && ok "scan position saved, nothing pending" ||
 	bad "state file: $(cat "$T/n$victim/chain-follow.json" 2>&1)"
+
+# Restarted while its RPC is unreachable (nobody listens on that port), the node serves
+# what it holds under the committee it kept from the chain (chain-committee.json).
+node_stop "$victim"
+ASSAY_RPC_URL=http://127.0.0.1:$(free_port) node_start "$victim"
+got=$(challenges "$victim")
+[ "$got" = "$fewest $fewest" ] && grep -q "the chain cannot be read" "$T/n$victim.log" &&
+	ok "restarted with its RPC unreachable: serves the kept committee, challenges pass on all $fewest shards" ||
+	bad "restart without the chain: $got passed; $(tail -n 3 "$T/n$victim.log")"
+node_stop "$victim"
+node_start "$victim"
 
 # The same once, with the node stopped: `node recover` refills an emptied data dir.
 node_stop "$victim"
