@@ -17,6 +17,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/util.h"
 
 struct chain_rpc {
 	CURL *curl;
@@ -841,6 +842,15 @@ static bool parse_bytes(const json_t *v, struct buf *out, struct err *e)
 void chain_rpc_tag(char out[24], uint64_t block)
 {
 	snprintf(out, 24, "0x%" PRIx64, block);
+}
+
+void chain_rpc_tag_text(char out[24], const char *text)
+{
+	uint64_t bn;
+	if (parse_u64(text, &bn))
+		chain_rpc_tag(out, bn);
+	else
+		snprintf(out, 24, "%s", text);
 }
 
 static json_t *hex_json(const uint8_t *data, size_t len)

@@ -115,9 +115,12 @@ enum chain_rpc_status chain_rpc_parse_batch(const char *body, size_t len, const 
 void chain_rpc_describe_revert(const uint8_t *data, size_t len, char *out, size_t out_len);
 
 /* ---- Typed helpers. A block tag is "latest", "pending", "safe", "finalized",
- * "earliest" or a 0x quantity; chain_rpc_tag formats a number into one. ---- */
+ * "earliest" or a 0x quantity; chain_rpc_tag formats a number into one, and
+ * chain_rpc_tag_text a block as a user writes it (a decimal number, else the tag as it is,
+ * cut to 23 bytes). ---- */
 
 void chain_rpc_tag(char out[24], uint64_t block);
+void chain_rpc_tag_text(char out[24], const char *text);
 
 /* JSON quantity helpers (strict: "0x" + minimal hex digits). */
 bool chain_rpc_parse_quantity(const struct json_t *v, uint64_t *out, struct err *e) WARN_UNUSED;

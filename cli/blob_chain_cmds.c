@@ -2,8 +2,6 @@
  * registered and paid for (the fee funds the reward pools of its epochs), then certified
  * with storage confirmations from nodes holding at least n - f shards; only certified
  * blobs are ever challenged. */
-#include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +11,6 @@
 #include "chain/bindings.h"
 #include "chain/key.h"
 #include "chain/rpc.h"
-#include "chain/u256.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "cli/settings.h"
@@ -73,16 +70,7 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 	    !node_blob_register(&s, id, opt_size, (uint8_t)opt_encoding_type, opt_epochs, &reg,
 				 &e))
 		goto fail;
-	char fd[CHAIN_U256_STRLEN];
-	chain_u256_to_dec(&reg.fee, fd);
-	if (opts.json)
-		chain_session_print_json(json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)reg.start_epoch,
-				     "end_epoch", (json_int_t)reg.end_epoch, "encoded_size",
-				     (json_int_t)reg.encoded_size, "fee", fd));
-	else
-		printf("registered for epochs %" PRIu64 " to %" PRIu64 " (encoded %" PRIu64
-		       " bytes), fee %s\n",
-		       reg.start_epoch, reg.end_epoch - 1, reg.encoded_size, fd);
+	node_blob_registration_print(stdout, &reg, opts.json);
 	rc = EXIT_OK;
 	goto out;
 fail:
@@ -120,14 +108,7 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 		goto fail;
 	if (!node_blob_certify(&s, id, conf, nconf, &c, &e))
 		goto fail;
-	if (opts.json)
-		chain_session_print_json(json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c.epoch, "block",
-				     (json_int_t)c.block, "confirmations",
-				     (json_int_t)c.confirmations, "shards", (json_int_t)c.shards));
-	else
-		printf("certified in epoch %" PRIu64 " at block %" PRIu64 " by %zu nodes holding "
-		       "%" PRIu64 " of %u shards\n",
-		       c.epoch, c.block, c.confirmations, c.shards, s.dep.n_shards);
+	node_blob_certification_print(stdout, &c, s.dep.n_shards, opts.json);
 	rc = EXIT_OK;
 	goto out;
 fail:

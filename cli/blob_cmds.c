@@ -63,18 +63,9 @@ static int run_id(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--metadata FILE is required");
 
 	struct err e = {{0}};
-	uint8_t *data = NULL;
-	size_t len = 0;
-	struct audit_metadata *md = NULL;
-	int rc = EXIT_FAIL;
-	/* The largest metadata: tag, type, length, count, 65535 pairs of two full nodes. */
-	const size_t max = 1 + 5 + 8 + 5 + (size_t)AUDIT_MAX_SHARDS * 2 * (1 + AUDIT_DIGEST_LEN);
-	if (!read_file(path, max, &data, &len, &e) || !audit_metadata_parse(data, len, &md, &e)) {
-		rc = cli_fail(cmd, "%s: %s", path, e.msg);
-		goto out;
-	}
 	uint8_t id[AUDIT_DIGEST_LEN];
-	audit_blob_id(md, id);
+	if (!node_metadata_file_id(path, id, &e))
+		return cli_fail(cmd, "%s: %s", path, e.msg);
 	if (hex) {
 		char h[2 * AUDIT_DIGEST_LEN + 1];
 		hex_encode(h, id, sizeof(id));
@@ -84,11 +75,7 @@ static int run_id(const struct command *cmd, int argc, char **argv)
 		audit_blob_id_text(text, id);
 		printf("%s\n", text);
 	}
-	rc = EXIT_OK;
-out:
-	free(data);
-	audit_metadata_free(md);
-	return rc;
+	return EXIT_OK;
 }
 
 const struct command blob_commands[] = {

@@ -184,11 +184,7 @@ static int run_call(const struct command *cmd, int argc, char **argv)
 	if (opt_from && !chain_address_parse(from, opt_from, &e))
 		cli_usage_error(cmd, "--from: %s", e.msg);
 	char tag[24];
-	uint64_t bn;
-	if (parse_u64(opt_block, &bn))
-		chain_rpc_tag(tag, bn);
-	else
-		snprintf(tag, sizeof(tag), "%s", opt_block);
+	chain_rpc_tag_text(tag, opt_block);
 	struct buf data = BUF_INIT, out = BUF_INIT;
 	struct chain_abi_sig *sig = NULL;
 	if (!opt_data && !npos)

@@ -70,20 +70,13 @@ static int run_prune(const struct command *cmd, int argc, char **argv)
 		return EXIT_FAIL;
 	struct settle_prune_opts o = {.keep_epochs = opt_keep, .archive_dir = opt_archive_dir};
 	struct settle_prune_epoch *r = NULL;
-	size_t n = 0, refused = 0, pruned = 0;
+	size_t n = 0;
 	struct err e = {{0}};
 	bool ok = settle_prune(s.db, s.chain, &o, &r, &n, &e);
 	settle_session_close(&s);
 	if (!ok)
 		return cli_fail(cmd, "%s", e.msg);
-	for (size_t i = 0; i < n; i++) {
-		static const char *const word[] = {"kept", "refused", "pruned"};
-		printf("%-7s %s\n", word[r[i].action], r[i].why);
-		refused += r[i].action == SETTLE_PRUNE_REFUSED;
-		pruned += r[i].action == SETTLE_PRUNE_DONE;
-	}
-	printf("%zu epoch(s) pruned, %zu refused, %zu kept\n", pruned, refused,
-	       n - pruned - refused);
+	settle_prune_print(stdout, r, n);
 	free(r);
 	return EXIT_OK;
 }

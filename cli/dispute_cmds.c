@@ -1,7 +1,6 @@
 /* dispute_cmds.c: `assay dispute check|submit`: the watcher of settle/dispute.h, parsed and
  * printed. */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +25,10 @@ static const struct opt dispute_opts[] = {
 	OPT_END,
 };
 
-static void print_findings(const struct settle_dispute_report *r, const bool *sent, size_t nsent)
+static void print_fail(void *arg, const struct settle_finding *f, const char *msg)
 {
-	if (opt_json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < r->n; i++) {
-			json_t *f = settle_finding_json(&r->v[i]);
-			if (sent && i < nsent && r->v[i].provable)
-				json_object_set_new(f, "submitted", json_boolean(sent[i]));
-			json_array_append_new(arr, f);
-		}
-		json_t *j = json_pack("{sI sI sI so}", "epoch", (json_int_t)opt_epoch, "checked",
-				      (json_int_t)r->checked, "frauds",
-				      (json_int_t)settle_dispute_report_frauds(r), "findings", arr);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		free(t);
-		json_decref(j);
-		return;
-	}
-	printf("epoch %" PRIu64 ": %zu evidence blob(s) checked, %zu fraud(s) found\n", opt_epoch,
-	       r->checked, settle_dispute_report_frauds(r));
-	for (size_t i = 0; i < r->n; i++) {
-		const struct settle_finding *f = &r->v[i];
-		const char *how = f->provable ? "fraud, provable" : f->fraud ? "fraud" : "note";
-		printf("  auditor %u %s (%s): %s%s\n", f->auditor_id, settle_finding_kind_name(f->kind),
-		       how, f->what,
-		       sent && i < nsent && f->provable ? (sent[i] ? " [proof submitted]"
-							     : " [submitting failed]")
-							: "");
-	}
+	(void)arg;
+	fprintf(stderr, "assay dispute submit: auditor %u: %s\n", f->auditor_id, msg);
 }
 
 static bool check(const struct command *cmd, struct settle_session *s,
@@ -84,7 +57,7 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 		return EXIT_FAIL;
 	int rc = EXIT_FAIL;
 	if (check(cmd, &s, &r)) {
-		print_findings(&r, NULL, 0);
+		settle_dispute_report_print(stdout, &r, opt_epoch, NULL, opt_json);
 		rc = settle_dispute_report_frauds(&r) ? EXIT_FAIL : EXIT_OK;
 	}
 	settle_dispute_report_clear(&r);
@@ -104,23 +77,8 @@ static int run_submit(const struct command *cmd, int argc, char **argv)
 	if (!check(cmd, &s, &r))
 		goto out;
 	sent = xcalloc(r.n ? r.n : 1, sizeof(bool));
-	size_t failed = 0;
-	/* one proof per auditor: the first conviction takes its attestation out */
-	for (size_t i = 0; i < r.n; i++) {
-		bool done = false;
-		for (size_t j = 0; j < i; j++)
-			done = done || (sent[j] && r.v[j].auditor_id == r.v[i].auditor_id);
-		if (!r.v[i].provable || done)
-			continue;
-		struct err e = {{0}};
-		sent[i] = settle_dispute_submit(s.chain, &r.v[i], &e);
-		if (!sent[i]) {
-			failed++;
-			fprintf(stderr, "assay dispute submit: auditor %u: %s\n", r.v[i].auditor_id,
-				e.msg);
-		}
-	}
-	print_findings(&r, sent, r.n);
+	size_t failed = settle_dispute_submit_all(s.chain, &r, sent, print_fail, NULL);
+	settle_dispute_report_print(stdout, &r, opt_epoch, sent, opt_json);
 	rc = failed ? cli_fail(cmd, "%zu proof(s) could not be submitted", failed) : EXIT_OK;
 out:
 	free(sent);

@@ -32,6 +32,37 @@ static void check_limits(const struct command *cmd)
 		cli_usage_error(cmd, "gateway-threads must be at most 256 (0: one per CPU)");
 }
 
+/* The gateway's configuration from the settings and serve's options. */
+static void serve_config(struct gateway_config *c, const char *listen, const char *committee,
+			 const char *contracts_dir)
+{
+	*c = (struct gateway_config){
+		.listen = listen ? listen : settings.gateway_listen,
+		.committee_path = committee,
+		.rpc_url = settings.rpc_url,
+		.deployment_path = settings.deployment,
+		.contracts_dir = contracts_dir,
+		.rpc_timeout_ms = settings.rpc_timeout_ms,
+		.confirmations = settings.confirmations,
+		.poll_ms = settings.gateway_poll_ms,
+		.cache_dir = settings.gateway_cache_dir,
+		.cache_bytes = settings.gateway_cache_mib << 20,
+		.memory_cache_bytes = settings.gateway_memory_cache_mib << 20,
+		.threads = (unsigned)settings.gateway_threads,
+		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
+		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
+		.parallel = clamp_u(settings.gateway_parallel, 1, 64),
+		.client_timeout_s = settings.gateway_client_timeout_s,
+		.rate_per_s = settings.gateway_rate,
+		.burst = settings.gateway_burst,
+		.node_timeout_ms = settings.gateway_node_timeout_ms,
+		.hedge_ms = settings.gateway_hedge_ms,
+		.not_found_ttl_s = settings.gateway_not_found_ttl_s,
+		.max_age_s = settings.gateway_max_age_s,
+		.max_upload_bytes = settings.gateway_max_upload_mib << 20,
+	};
+}
+
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
 	static const char *listen, *committee, *token_file;
@@ -57,31 +88,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to follow the chain, or "
 				     "--committee FILE");
 	check_limits(cmd);
-	struct gateway_config cfg = {
-		.listen = listen ? listen : settings.gateway_listen,
-		.committee_path = committee,
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.contracts_dir = copts.contracts_dir,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
-		.poll_ms = settings.gateway_poll_ms,
-		.cache_dir = settings.gateway_cache_dir,
-		.cache_bytes = settings.gateway_cache_mib << 20,
-		.memory_cache_bytes = settings.gateway_memory_cache_mib << 20,
-		.threads = (unsigned)settings.gateway_threads,
-		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
-		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
-		.parallel = clamp_u(settings.gateway_parallel, 1, 64),
-		.client_timeout_s = settings.gateway_client_timeout_s,
-		.rate_per_s = settings.gateway_rate,
-		.burst = settings.gateway_burst,
-		.node_timeout_ms = settings.gateway_node_timeout_ms,
-		.hedge_ms = settings.gateway_hedge_ms,
-		.not_found_ttl_s = settings.gateway_not_found_ttl_s,
-		.max_age_s = settings.gateway_max_age_s,
-		.max_upload_bytes = settings.gateway_max_upload_mib << 20,
-	};
+	struct gateway_config cfg;
+	serve_config(&cfg, listen, committee, copts.contracts_dir);
 	commands_catch_stop();
 	struct err e = {{0}};
 	struct chain_session s;

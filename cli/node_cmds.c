@@ -1,6 +1,5 @@
 /* node_cmds.c: assay node serve (the reference storage node) and node recover (its
  * recovery from peers, once, with the node stopped). */
-#include <blake2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include "chain/key.h"
 #include "audit/blob.h"
 #include "core/buf.h"
-#include "core/encoding.h"
 #include "node/answer.h"
 #include "node/encoder.h"
 #include "node/faults.h"
@@ -185,7 +183,7 @@ static int run_answer(const struct command *cmd, int argc, char **argv)
 	if (!data || shards < 1 || shards > 65535)
 		cli_usage_error(cmd, "--data DIR and --shards N (1 to 65535) are required");
 	struct err e = {{0}};
-	uint8_t id[AUDIT_DIGEST_LEN], h[AUDIT_DIGEST_LEN];
+	uint8_t id[AUDIT_DIGEST_LEN];
 	enum audit_proof_axis axis;
 	struct audit_symbol_id *ids = xcalloc((size_t)npos, sizeof(*ids));
 	if (!audit_blob_id_parse(pos[0], id, &e))
@@ -206,13 +204,7 @@ static int run_answer(const struct command *cmd, int argc, char **argv)
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	blake2b(h, body.data, NULL, sizeof(h), body.len, 0);
-	char hx[2 * AUDIT_DIGEST_LEN + 1];
-	hex_encode(hx, h, sizeof(h));
-	if (json)
-		printf("{\"symbols\":%zu,\"bytes\":%zu,\"blake2b\":\"0x%s\"}\n", found, body.len, hx);
-	else
-		printf("%zu symbol(s), %zu bytes, BLAKE2b-256 0x%s\n", found, body.len, hx);
+	node_answer_print(stdout, found, body.data, body.len, json);
 	rc = EXIT_OK;
 out:
 	buf_free(&body);

@@ -14,27 +14,14 @@
 #include "cli/settle_session.h"
 #include "core/buf.h"
 #include "core/config.h"
-#include "core/encoding.h"
 #include "core/err.h"
-#include "settle/archive.h"
-#include "settle/attest.h"
 #include "settle/evidence.h"
 #include "settle/payouts.h"
-#include "settle/score.h"
-#include "settle/secret.h"
 #include "settle/views.h"
-#include "sql/settle.h"
 
 static const char *opt_node, *opt_epochs;
 static uint64_t opt_epoch, opt_seq;
 static bool opt_json;
-
-static void hex0x(char *out, const uint8_t *d, size_t n)
-{
-	out[0] = '0';
-	out[1] = 'x';
-	hex_encode(out + 2, d, n);
-}
 
 static int run_payouts(const struct command *cmd, int argc, char **argv)
 {
@@ -131,86 +118,19 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--node: %s", e.msg);
 	struct settle_session s;
 	memset(&s, 0, sizeof(s));
-	struct settle_record *recs = NULL;
-	size_t n = 0, idx = 0;
-	struct settle_evidence *ev = NULL;
-	struct settle_evidence_proof pr;
-	struct settle_archive_header *ah = NULL;
-	uint8_t auditor[20];
-	int rc = EXIT_FAIL;
-	if (opt_archive) {
-		/* The archive names its auditor and committee; neither the database nor a key is
-		 * needed. */
-		ah = xcalloc(1, sizeof(*ah));
-		if (!settle_archive_load(opt_archive, ah, &recs, &n, &e) ||
-		    !settle_evidence_new(&ev, (const uint8_t(*)[20])ah->committee, ah->m, recs, n,
-					 &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
-		if (ah->epoch != opt_epoch) {
-			cli_fail(cmd, "%s holds epoch %" PRIu64 ", not %" PRIu64, opt_archive, ah->epoch,
-				 opt_epoch);
-			goto out;
-		}
-		memcpy(auditor, ah->auditor, 20);
-	} else {
-		if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
-			return EXIT_FAIL;
-		memcpy(auditor, s.ctx.signer, 20);
-		if (!settle_evidence_load(s.db, opt_epoch, auditor, &ev, &recs, &n, &e)) {
-			cli_fail(cmd, "%s", e.msg);
-			goto out;
-		}
+	if (!opt_archive && !cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
+		return EXIT_FAIL;
+	const struct settle_prove_what w = {opt_epoch, opt_seq, opt_node ? node : NULL, opt_node};
+	json_t *out = settle_evidence_prove(s.db, s.ctx.signer, opt_archive, &w, &e);
+	bool ok = out != NULL;
+	if (ok) {
+		char *t = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		printf("%s\n", t);
+		free(t);
+		json_decref(out);
 	}
-	if (!ev) {
-		cli_fail(cmd, "epoch %" PRIu64 " is not scored yet: its evidence tree is built over the "
-			      "committee of the scored attestation",
-			 opt_epoch);
-		goto out;
-	}
-	if (opt_node && !settle_evidence_node_index(ev, node, &idx)) {
-		cli_fail(cmd, "%s is not in the committee of epoch %" PRIu64, opt_node, opt_epoch);
-		goto out;
-	}
-	if (!opt_node && !settle_evidence_find(ev, opt_seq, &idx)) {
-		cli_fail(cmd, "challenge %" PRIu64 " of epoch %" PRIu64 " has no decided record",
-			 opt_seq, opt_epoch);
-		goto out;
-	}
-	uint8_t root[32], enc[SETTLE_EVIDENCE_RECORD_LEN];
-	char r[67], aud[43];
-	settle_evidence_root(ev, root);
-	hex0x(r, root, 32);
-	chain_address_checksum(aud, auditor);
-	json_t *out = json_pack("{s:I,s:s,s:s}", "epoch", (json_int_t)opt_epoch, "auditor", aud,
-				"root", r);
-	if (opt_node) {
-		settle_evidence_total_proof(ev, idx, &pr);
-		json_object_set_new(out, "kind", json_string("node_total"));
-	} else {
-		settle_evidence_proof(ev, idx, &pr);
-		settle_record_encode(&recs[idx], enc);
-		char hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3];
-		hex0x(hx, enc, sizeof(enc));
-		json_object_set_new(out, "kind", json_string("record"));
-		json_object_set_new(out, "seq", json_integer((json_int_t)opt_seq));
-		json_object_set_new(out, "outcome",
-				    json_string(audit_outcome_name(recs[idx].outcome)));
-		json_object_set_new(out, "record", json_string(hx));
-	}
-	json_object_set_new(out, "proof", settle_evidence_proof_json(&pr));
-	char *t = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	printf("%s\n", t);
-	free(t);
-	json_decref(out);
-	rc = EXIT_OK;
-out:
-	settle_evidence_free(ev);
-	free(recs);
-	free(ah);
 	settle_session_close(&s);
-	return rc;
+	return ok ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
 }
 
 static int run_verify(const struct command *cmd, int argc, char **argv)

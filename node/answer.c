@@ -1,10 +1,12 @@
 /* answer.c: a recoverySymbols body rebuilt from the store (see answer.h). */
 #include "node/answer.h"
 
+#include <blake2.h>
 #include <stdlib.h>
 
 #include "audit/bcs.h"
 #include "core/buf.h"
+#include "core/encoding.h"
 #include "core/err.h"
 #include "node/encoder.h"
 #include "node/store.h"
@@ -47,4 +49,16 @@ out:
 	free(items);
 	node_codec_free(codec);
 	return ok;
+}
+
+void node_answer_print(FILE *f, size_t found, const uint8_t *body, size_t len, bool json)
+{
+	uint8_t h[AUDIT_DIGEST_LEN];
+	char hx[2 * AUDIT_DIGEST_LEN + 1];
+	blake2b(h, body, NULL, sizeof(h), len, 0);
+	hex_encode(hx, h, sizeof(h));
+	if (json)
+		fprintf(f, "{\"symbols\":%zu,\"bytes\":%zu,\"blake2b\":\"0x%s\"}\n", found, len, hx);
+	else
+		fprintf(f, "%zu symbol(s), %zu bytes, BLAKE2b-256 0x%s\n", found, len, hx);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "audit/blob.h"
 #include "audit/symbol.h"
 #include "core/util.h"
@@ -24,5 +25,9 @@ struct node_store;
 bool node_answer_symbols(struct node_store *st, uint32_t n, const uint8_t id[AUDIT_DIGEST_LEN],
 			 enum audit_proof_axis axis, const struct audit_symbol_id *ids,
 			 size_t count, struct buf *out, size_t *found, struct err *e) WARN_UNUSED;
+
+/* What `assay node answer` prints of a rebuilt body: the symbols found, its length and its
+ * BLAKE2b-256 (the response hash), as a line or one JSON object. */
+void node_answer_print(FILE *f, size_t found, const uint8_t *body, size_t len, bool json);
 
 #endif

@@ -1040,3 +1040,18 @@ out:
 	node_codec_free(codec);
 	return ok;
 }
+
+bool node_metadata_file_id(const char *path, uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct audit_metadata *md = NULL;
+	/* The largest metadata: tag, type, length, count, 65535 pairs of two full nodes. */
+	const size_t max = 1 + 5 + 8 + 5 + (size_t)AUDIT_MAX_SHARDS * 2 * (1 + AUDIT_DIGEST_LEN);
+	bool ok = read_file(path, max, &data, &len, e) && audit_metadata_parse(data, len, &md, e);
+	if (ok)
+		audit_blob_id(md, id);
+	free(data);
+	audit_metadata_free(md);
+	return ok;
+}

@@ -112,6 +112,10 @@ const uint8_t *node_blob_sliver(const struct node_blob *b, enum audit_proof_axis
  * secondary n-1-p), as a storage node PUTs and stores them. What `assay blob encode`
  * writes. */
 bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err *e) WARN_UNUSED;
+/* `assay blob id`: the blob ID of a BCS BlobMetadata file (metadata.bcs, as
+ * node_blob_write_dir writes it); the error does not name the file. */
+bool node_metadata_file_id(const char *path, uint8_t id[AUDIT_DIGEST_LEN],
+			   struct err *e) WARN_UNUSED;
 /* `assay blob encode`: reads the file at path (at most what n shards hold), encodes it for
  * n shards and writes dir as node_blob_write_dir does; id is the blob ID. */
 bool node_encode_file(uint32_t n, const char *path, const char *dir,

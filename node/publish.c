@@ -3,6 +3,7 @@
 #include "node/publish.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,4 +470,39 @@ void node_publish_print_json(FILE *f, const struct node_publish_result *r, uint6
 			ctx[0] ? "\"0x" : "", ctx[0] ? ctx : "null", ctx[0] ? "\"" : "");
 	}
 	fprintf(f, "}\n");
+}
+
+static void print_json(FILE *f, json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	fprintf(f, "%s\n", t ? t : "null");
+	free(t);
+	json_decref(j);
+}
+
+void node_blob_registration_print(FILE *f, const struct node_blob_registration *r, bool json)
+{
+	char fd[CHAIN_U256_STRLEN];
+	chain_u256_to_dec(&r->fee, fd);
+	if (json)
+		print_json(f, json_pack("{s:I,s:I,s:I,s:s}", "start_epoch", (json_int_t)r->start_epoch,
+					"end_epoch", (json_int_t)r->end_epoch, "encoded_size",
+					(json_int_t)r->encoded_size, "fee", fd));
+	else
+		fprintf(f, "registered for epochs %" PRIu64 " to %" PRIu64 " (encoded %" PRIu64
+			   " bytes), fee %s\n",
+			r->start_epoch, r->end_epoch - 1, r->encoded_size, fd);
+}
+
+void node_blob_certification_print(FILE *f, const struct node_blob_certification *c,
+				   unsigned n_shards, bool json)
+{
+	if (json)
+		print_json(f, json_pack("{s:I,s:I,s:I,s:I}", "epoch", (json_int_t)c->epoch, "block",
+					(json_int_t)c->block, "confirmations",
+					(json_int_t)c->confirmations, "shards", (json_int_t)c->shards));
+	else
+		fprintf(f, "certified in epoch %" PRIu64 " at block %" PRIu64 " by %zu nodes holding "
+			   "%" PRIu64 " of %u shards\n",
+			c->epoch, c->block, c->confirmations, c->shards, n_shards);
 }

@@ -132,6 +132,12 @@ void node_publish_result_clear(struct node_publish_result *r);
  * certify --confirmations` reads; path (len bytes) is where. */
 bool node_publish_save_confirmations(const struct node_publish_result *r, char *path,
 				     size_t len, struct err *e) WARN_UNUSED;
+/* What `blob register` and `blob certify` print: a line, or one JSON object on one line
+ * (register: start_epoch, end_epoch, encoded_size, fee; certify: epoch, block,
+ * confirmations, shards, of the network's n_shards). */
+void node_blob_registration_print(FILE *f, const struct node_blob_registration *r, bool json);
+void node_blob_certification_print(FILE *f, const struct node_blob_certification *c,
+				   unsigned n_shards, bool json);
 /* The result as one JSON object on one line (`assay blob put --json`): the blob ID, size,
  * shard counts and epochs; with chain, also the registration and certification (epochs,
  * block, transactions, null when none was sent). */

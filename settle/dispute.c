@@ -272,3 +272,55 @@ json_t *settle_finding_json(const struct settle_finding *f)
 	}
 	return j;
 }
+
+size_t settle_dispute_submit_all(struct settle_chain *c, const struct settle_dispute_report *r,
+				 bool *sent, settle_dispute_fail_fn *on_fail, void *arg)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		bool done = false;
+		for (size_t j = 0; j < i; j++)
+			done = done || (sent[j] && r->v[j].auditor_id == r->v[i].auditor_id);
+		if (!r->v[i].provable || done)
+			continue;
+		struct err e = {{0}};
+		sent[i] = settle_dispute_submit(c, &r->v[i], &e);
+		if (!sent[i]) {
+			failed++;
+			on_fail(arg, &r->v[i], e.msg);
+		}
+	}
+	return failed;
+}
+
+void settle_dispute_report_print(FILE *out, const struct settle_dispute_report *r,
+				 uint64_t epoch, const bool *sent, bool json)
+{
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < r->n; i++) {
+			json_t *f = settle_finding_json(&r->v[i]);
+			if (sent && r->v[i].provable)
+				json_object_set_new(f, "submitted", json_boolean(sent[i]));
+			json_array_append_new(arr, f);
+		}
+		json_t *j = json_pack("{sI sI sI so}", "epoch", (json_int_t)epoch, "checked",
+				      (json_int_t)r->checked, "frauds",
+				      (json_int_t)settle_dispute_report_frauds(r), "findings", arr);
+		char *t = json_dumps(j, JSON_COMPACT);
+		fprintf(out, "%s\n", t);
+		free(t);
+		json_decref(j);
+		return;
+	}
+	fprintf(out, "epoch %" PRIu64 ": %zu evidence blob(s) checked, %zu fraud(s) found\n", epoch,
+		r->checked, settle_dispute_report_frauds(r));
+	for (size_t i = 0; i < r->n; i++) {
+		const struct settle_finding *f = &r->v[i];
+		const char *how = f->provable ? "fraud, provable" : f->fraud ? "fraud" : "note";
+		fprintf(out, "  auditor %u %s (%s): %s%s\n", f->auditor_id,
+			settle_finding_kind_name(f->kind), how, f->what,
+			sent && f->provable ? (sent[i] ? " [proof submitted]" : " [submitting failed]")
+					    : "");
+	}
+}

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/util.h"
 #include "settle/evidence.h"
 
@@ -92,6 +93,19 @@ bool settle_dispute_check(struct settle_chain *c, struct chain_session *reader, 
 /* Sends the proof of a provable finding (through c's sender). */
 bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *f,
 			   struct err *e) WARN_UNUSED;
+
+/* Sends the proof of each provable finding, one per auditor (the first conviction takes
+ * its attestation out): sent[i] (r->n of them) says which went through; on_fail hears of
+ * each that did not. Returns how many failed. */
+typedef void settle_dispute_fail_fn(void *arg, const struct settle_finding *f, const char *msg);
+size_t settle_dispute_submit_all(struct settle_chain *c, const struct settle_dispute_report *r,
+				 bool *sent, settle_dispute_fail_fn *on_fail, void *arg);
+
+/* The report of `assay dispute check|submit`: a line per finding, or one JSON object
+ * {epoch, checked, frauds, findings}; sent (NULL: nothing submitted) adds to each provable
+ * finding whether its proof was submitted. */
+void settle_dispute_report_print(FILE *f, const struct settle_dispute_report *r,
+				 uint64_t epoch, const bool *sent, bool json);
 
 /* {"epoch", "auditor_id", "kind", "fraud", "provable", "what", "evidence_blob", and per kind
  * "index", "attested" {passed, decided}, "proof" (settle_evidence_proof_json), "records"}. */

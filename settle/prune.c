@@ -200,3 +200,16 @@ out:
 	free(eps);
 	return ok;
 }
+
+void settle_prune_print(FILE *f, const struct settle_prune_epoch *r, size_t n)
+{
+	static const char *const word[] = {"kept", "refused", "pruned"};
+	size_t refused = 0, pruned = 0;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%-7s %s\n", word[r[i].action], r[i].why);
+		refused += r[i].action == SETTLE_PRUNE_REFUSED;
+		pruned += r[i].action == SETTLE_PRUNE_DONE;
+	}
+	fprintf(f, "%zu epoch(s) pruned, %zu refused, %zu kept\n", pruned, refused,
+		n - pruned - refused);
+}

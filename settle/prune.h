@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/util.h"
 
 struct db;
@@ -49,5 +50,9 @@ bool settle_prune_eligible(uint64_t epoch, bool ended, const struct chain_phases
  * cannot be read; an archive that fails refuses its epoch and the run goes on. */
 bool settle_prune(struct db *db, struct settle_chain *chain, const struct settle_prune_opts *o,
 		  struct settle_prune_epoch **out, size_t *n, struct err *e) WARN_UNUSED;
+
+/* What `assay db prune` prints: a line per epoch (kept, refused or pruned, and why), then
+ * the counts. */
+void settle_prune_print(FILE *f, const struct settle_prune_epoch *r, size_t n);
 
 #endif

@@ -14,7 +14,9 @@
 #include "core/err.h"
 #include "settle/chainio.h"
 #include "settle/evidence.h"
+#include "settle/archive.h"
 #include "settle/payouts.h"
+#include "settle/score.h"
 
 static void hex0x(char *out, const uint8_t *d, size_t n)
 {
@@ -246,4 +248,78 @@ out:
 	buf_free(&rec);
 	settle_reveals_free(rv, k);
 	return ok;
+}
+
+/* The tree and records of the proof's source, and who signed them. */
+static bool prove_source(struct db *db, const uint8_t auditor[20], const char *archive,
+			 uint64_t epoch, struct settle_evidence **ev, struct settle_record **recs,
+			 size_t *n, uint8_t signer[20], struct err *e)
+{
+	if (!archive) {
+		memcpy(signer, auditor, 20);
+		return settle_evidence_load(db, epoch, auditor, ev, recs, n, e);
+	}
+	/* The archive names its auditor and committee; neither the database nor a key is
+	 * needed. */
+	struct settle_archive_header *ah = xcalloc(1, sizeof(*ah));
+	bool ok = settle_archive_load(archive, ah, recs, n, e) &&
+		  settle_evidence_new(ev, (const uint8_t(*)[20])ah->committee, ah->m, *recs, *n,
+				      e);
+	if (ok && ah->epoch != epoch)
+		ok = err_set(e, "%s holds epoch %" PRIu64 ", not %" PRIu64, archive, ah->epoch,
+			     epoch);
+	memcpy(signer, ah->auditor, 20);
+	free(ah);
+	return ok;
+}
+
+json_t *settle_evidence_prove(struct db *db, const uint8_t auditor[20], const char *archive,
+			      const struct settle_prove_what *w, struct err *e)
+{
+	struct settle_record *recs = NULL;
+	struct settle_evidence *ev = NULL;
+	struct settle_evidence_proof pr;
+	size_t n = 0, idx = 0;
+	uint8_t signer[20], root[32], enc[SETTLE_EVIDENCE_RECORD_LEN];
+	json_t *out = NULL;
+	if (!prove_source(db, auditor, archive, w->epoch, &ev, &recs, &n, signer, e))
+		goto out;
+	if (!ev) {
+		err_set(e, "epoch %" PRIu64 " is not scored yet: its evidence tree is built over the "
+			   "committee of the scored attestation",
+			w->epoch);
+		goto out;
+	}
+	if (w->node && !settle_evidence_node_index(ev, w->node, &idx)) {
+		err_set(e, "%s is not in the committee of epoch %" PRIu64, w->node_name, w->epoch);
+		goto out;
+	}
+	if (!w->node && !settle_evidence_find(ev, w->seq, &idx)) {
+		err_set(e, "challenge %" PRIu64 " of epoch %" PRIu64 " has no decided record", w->seq,
+			w->epoch);
+		goto out;
+	}
+	char r[67], aud[43], hx[2 * SETTLE_EVIDENCE_RECORD_LEN + 3];
+	settle_evidence_root(ev, root);
+	hex0x(r, root, 32);
+	chain_address_checksum(aud, signer);
+	out = json_pack("{s:I,s:s,s:s}", "epoch", (json_int_t)w->epoch, "auditor", aud, "root", r);
+	if (w->node) {
+		settle_evidence_total_proof(ev, idx, &pr);
+		json_object_set_new(out, "kind", json_string("node_total"));
+	} else {
+		settle_evidence_proof(ev, idx, &pr);
+		settle_record_encode(&recs[idx], enc);
+		hex0x(hx, enc, sizeof(enc));
+		json_object_set_new(out, "kind", json_string("record"));
+		json_object_set_new(out, "seq", json_integer((json_int_t)w->seq));
+		json_object_set_new(out, "outcome",
+				    json_string(audit_outcome_name(recs[idx].outcome)));
+		json_object_set_new(out, "record", json_string(hx));
+	}
+	json_object_set_new(out, "proof", settle_evidence_proof_json(&pr));
+out:
+	settle_evidence_free(ev);
+	free(recs);
+	return out;
 }

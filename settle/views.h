@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "settle/evidence.h"
 
+struct db;
 struct err;
 struct settle_chain;
 struct settle_domain;
@@ -49,5 +50,21 @@ struct settle_proof_checked {
  * proof that does not lead to the root. */
 bool settle_evidence_proof_verify(struct settle_chain *c, struct json_t *proof,
 				  struct settle_proof_checked *out, struct err *e) WARN_UNUSED;
+
+/* What `assay evidence prove` proves: the record of challenge seq of epoch or, when node is
+ * set, the node's subtree total (node_name is how an error names it). */
+struct settle_prove_what {
+	uint64_t epoch, seq;
+	const uint8_t *node;
+	const char *node_name;
+};
+
+/* The proof as `assay evidence prove` prints it: {epoch, auditor, root, kind, [seq, outcome,
+ * record], proof} over auditor's decided records in db or, with archive set, over the
+ * records of that file (`assay db prune`; db and auditor unused): the same JSON either way.
+ * NULL with a sentence: the source unreadable, the epoch not scored, or nothing to prove. */
+struct json_t *settle_evidence_prove(struct db *db, const uint8_t auditor[20],
+				     const char *archive, const struct settle_prove_what *w,
+				     struct err *e) WARN_UNUSED;
 
 #endif

@@ -263,6 +263,8 @@ if [ -n "${CLI_CAPTURE_CHAIN:-}" ]; then
 		run chain-stake-register stake register --key-file k3 --node-key "$d3" --endpoint http://x \
 			--commission 7 --amount 1000000000000000000000 $j
 		run chain-epoch-advance epoch advance --key-file k0 $j
+		run chain-blob-register blob register --key-file k3 --blob-id "$(cat "$IN/id-small")" \
+			--size 19 --epochs 2 $j
 	done
 	RUN_PRE=
 	echo '{"record":"0x00","index":0,"count":1,"proof":[]}' >"$IN/proof-short.json"
