@@ -318,7 +318,10 @@ static bool certified_scan(struct chain_reader *r, uint64_t from, uint64_t to, u
 	*n = 0;
 	if (r->logs && from == r->dep.start_block) {
 		struct err se = {{0}};
-		have = kept_ids(r, to, &ids, &nids, &se);
+		/* Another reader sharing the store may move the cursor between our read and our
+		 * append: read again from where it stopped. */
+		for (int tries = 0; !have && tries < 3; tries++)
+			have = kept_ids(r, to, &ids, &nids, &se);
 		if (!have)
 			log_warn("the kept chain log cursor cannot be used (%s); scanning from block "
 				 "%llu",

@@ -69,10 +69,18 @@ bool db_chainlogs_append(struct db *db, uint64_t chain_id, const uint8_t registr
 	bool ok = false;
 	if (!db_command(db, "BEGIN", 0, NULL, e, "keeping the chain log cursor"))
 		return false;
-	/* The cursor row is locked while the ids go in; a reader that moved it meanwhile
-	 * makes this one fail and change nothing. */
+	/* Appends to one registry's list take turns (auditors sharing a database read the
+	 * same events at the same moment; before the first cursor row exists there is no row
+	 * to lock); a reader that moved the cursor meanwhile makes this one fail and change
+	 * nothing, and the caller reads again from where that one stopped. */
+	const char *pl[] = {cid, reg};
+	PGresult *r = db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))", 2, pl,
+			      PGRES_TUPLES_OK, e, "locking the chain log cursor");
+	if (!r)
+		goto out;
+	PQclear(r);
 	const char *pc[] = {cid, reg, EVENT};
-	PGresult *r = db_exec(db,
+	r = db_exec(db,
 			      "SELECT through_block FROM chain_log_cursors WHERE chain_id = $1"
 			      " AND contract = decode($2, 'hex') AND event = $3 FOR UPDATE",
 			      3, pc, PGRES_TUPLES_OK, e, "locking the chain log cursor");
