@@ -290,7 +290,7 @@ do_chaos_checks() {
 	# 2. One secret, one commit and one reveal per auditor per epoch: the chain's events.
 	ok=1; d=
 	for name in "SecretCommitted(uint64,uint8,bytes32)" "AttestationCommitted(uint64,uint8,bytes32)" \
-		"AttestationRevealed(uint64,uint8,bytes32,bytes32,bytes32,bytes32)"; do
+		"AttestationRevealed(uint64,uint8,bytes32,bytes32,bytes32,bytes32,bytes32)"; do
 		topic=$(A chain keccak --text "$name")
 		rpc eth_getLogs "[{\"address\":\"$(deployment settlement)\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[\"$topic\"]}]" |
 			jq -r '.[] | "\(.topics[1]) \(.topics[2])"' |
