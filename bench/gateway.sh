@@ -166,7 +166,7 @@ gw_start cold
 read -r ttfb total < <(curl -s -o "$T/out" -w '%{time_starttransfer} %{time_total}\n' "$GW/v1/blobs/${ID[b64m]}")
 cmp -s "$T/out" "$T/b64m" || die "the cold 64 MiB read is not the blob"
 t0=$EPOCHREALTIME
-"$A" blob get "${ID[b64m]}" -o "$T/get.out" --committee "$T/committee.json" --log-level warn 2>/dev/null
+"$A" blob get -o "$T/get.out" --committee "$T/committee.json" --log-level warn -- "${ID[b64m]}" 2>/dev/null
 t_get=$(echo "$EPOCHREALTIME - $t0" | bc -l)
 cmp -s "$T/get.out" "$T/b64m" || die "blob get did not read the blob"
 # curl: the k_p primary slivers from their holders, 4 at a time, raw

@@ -163,6 +163,12 @@ void cli_parse(const struct command *cmd, const struct opt *local, int argc, cha
 		}
 		if (!o) {
 			free(pos);
+			/* A blob ID is URL-safe base64: one in 64 begins with '-'. */
+			if (a[1] != '-' && strlen(a) > 2)
+				cli_usage_error(cmd,
+						"unknown option '%s' (an argument that begins with '-', "
+						"such as a blob ID, goes after '--')",
+						a);
 			cli_usage_error(cmd, "unknown option '%s'", a);
 		}
 		if (o->type == OPT_BOOL && !value) {

@@ -511,7 +511,7 @@ pointers() { # what to look at next, one command a line
 	echo "$BUILD/assay evidence prove --epoch ${AUDITED[0]} --seq 0 --signing-key-file $sk | $BUILD/assay evidence verify -"
 	echo "$BUILD/assay epoch status --json"
 	echo "$BUILD/assay settle status --signing-key-file $sk"
-	echo "$BUILD/assay blob get $(jq -r '.blobs[0].blob_id' "$s") -o /tmp/blob0"
+	echo "$BUILD/assay blob get -o /tmp/blob0 -- $(jq -r '.blobs[0].blob_id' "$s")"
 	echo "curl $(jq -r .api "$s")/v1/epochs"
 	echo "curl -I $(cat "$STATE/gateway.url")/v1/blobs/$(jq -r '.blobs[0].blob_id' "$s")   # expired in epoch 4: 404"
 	echo "curl -o /tmp/published $(cat "$STATE/gateway.url")/v1/blobs/$(cat "$STATE/published.id")   # the gateway"

@@ -61,14 +61,14 @@ id=$(jq -r .blob_id "$T/put.json")
 st=$(jq -r '[.state, .start_epoch, .end_epoch] | @tsv' "$T/status.json")
 [ "$st" = "$(printf 'certified\t1\t3')" ] && ok "blob status: certified, epochs 1 to 2" ||
 	bad "blob status: $(cat "$T/status.json" "$T/status.err")"
-if "$A" blob get "$id" -o "$T/back.bin" --committee "$T/committee.json" 2>"$T/get.err" &&
+if "$A" blob get -o "$T/back.bin" --committee "$T/committee.json" -- "$id" 2>"$T/get.err" &&
 	cmp -s "$T/blob.bin" "$T/back.bin"; then
 	ok "blob get returns the same bytes"
 else
 	bad "blob get: $(cat "$T/get.err")"
 fi
 # No committee file: the committee comes from the chain (ASSAY_DEPLOYMENT, ASSAY_RPC_URL).
-if "$A" blob get "$id" -o "$T/back2.bin" 2>"$T/get2.err" && cmp -s "$T/blob.bin" "$T/back2.bin"; then
+if "$A" blob get -o "$T/back2.bin" -- "$id" 2>"$T/get2.err" && cmp -s "$T/blob.bin" "$T/back2.bin"; then
 	ok "blob get with the committee from the chain returns the same bytes"
 else
 	bad "blob get from the chain's committee: $(cat "$T/get2.err")"

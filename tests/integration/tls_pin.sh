@@ -129,7 +129,7 @@ rc=$?
 	bad "no pin: rc $rc: $out"
 
 # ---- reading a blob through https URLs and pins ----
-"$A" blob get "$id" -o "$T/back" --committee "$T/tls.json" 2>"$T/get.err" && cmp -s "$T/blob" "$T/back" &&
+"$A" blob get -o "$T/back" --committee "$T/tls.json" -- "$id" 2>"$T/get.err" && cmp -s "$T/blob" "$T/back" &&
 	ok "blob get over TLS with pins: the same bytes" || bad "blob get over TLS: $(cat "$T/get.err")"
 
 # ---- an epoch of challenges ----
