@@ -139,11 +139,8 @@ bool settle_archive_write(struct db *db, const char *dir, uint64_t epoch,
 			SETTLE_ARCHIVE_MAX_COMMITTEE);
 		goto out;
 	}
-	for (size_t i = 0; i < h.m; i++) {
-		struct settle_evidence_proof p;
-		settle_evidence_total_proof(ev, i, &p);
-		memcpy(h.committee[i], p.node, 20);
-	}
+	for (size_t i = 0; i < h.m; i++)
+		settle_evidence_member(ev, i, h.committee[i]);
 	h.epoch = epoch;
 	memcpy(h.auditor, auditor, 20);
 	h.decided = nrecs;

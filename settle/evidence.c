@@ -303,6 +303,12 @@ size_t settle_evidence_nodes(const struct settle_evidence *ev)
 	return ev->m;
 }
 
+void settle_evidence_member(const struct settle_evidence *ev, size_t index, uint8_t out[20])
+{
+	ASSAY_ASSERT(index < ev->m);
+	memcpy(out, ev->committee[index], 20);
+}
+
 void settle_evidence_root(const struct settle_evidence *ev, uint8_t root[32])
 {
 	memcpy(root, ev->root, 32);

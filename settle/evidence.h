@@ -61,6 +61,8 @@ void settle_evidence_free(struct settle_evidence *ev);
 size_t settle_evidence_count(const struct settle_evidence *ev);
 /* Committee size m (entries of the top tree). */
 size_t settle_evidence_nodes(const struct settle_evidence *ev);
+/* The committee member at position index (< settle_evidence_nodes). */
+void settle_evidence_member(const struct settle_evidence *ev, size_t index, uint8_t out[20]);
 void settle_evidence_root(const struct settle_evidence *ev, uint8_t root[32]);
 /* The record index (ascending seq) of seq, or false if seq has no decided record. */
 bool settle_evidence_find(const struct settle_evidence *ev, uint64_t seq, size_t *index);
