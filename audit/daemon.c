@@ -12,6 +12,7 @@
 
 #include "audit/challenge.h"
 #include "audit/metrics.h"
+#include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/reader.h"
 #include "chain/session.h"
@@ -115,6 +116,15 @@ bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *
 	bool cached = cache && cache->load;
 	memset(&v, 0, sizeof(v));
 	*ready = AUDIT_NOT_YET;
+	if (c->has_schedule && (in->params.min_per_node != c->min_per_node ||
+				in->params.per_shard != c->per_shard))
+		return err_set(e, "the schedule's min-per-node %lu and per-shard %lu differ from the "
+				  "Disputes contract's %lu and %lu, which every record is checked "
+				  "against: set --min-per-node %lu --per-shard %lu",
+			       (unsigned long)in->params.min_per_node,
+			       (unsigned long)in->params.per_shard, (unsigned long)c->min_per_node,
+			       (unsigned long)c->per_shard, (unsigned long)c->min_per_node,
+			       (unsigned long)c->per_shard);
 	if (cached) {
 		struct err ce = {{0}};
 		if (!cache->load(cache->ctx, epoch, c->session->dep.n_shards, &v, &cb, &ncb, &found,
@@ -649,6 +659,26 @@ bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t c
 		return false;
 	c->session = s;
 	c->confirmations = confirmations;
+	static const uint8_t none[20] = {0};
+	if (!memcmp(s->dep.disputes, none, 20))
+		return true;
+	static const char *const sigs[2] = {"minPerNode()(uint32)", "perShard()(uint32)"};
+	uint32_t *dst[2] = {&c->min_per_node, &c->per_shard};
+	for (int i = 0; i < 2; i++) {
+		struct chain_abi_value *ret = NULL;
+		uint64_t v = 0;
+		bool ok = chain_bind_call(s->bind, s->dep.disputes, sigs[i], NULL, &ret, e) &&
+			  chain_abi_get_u64(chain_abi_at(ret, 0), &v, e);
+		chain_abi_value_free(ret);
+		if (!ok) {
+			err_prefix(e, "reading the schedule's %s from Disputes: ",
+				   i ? "per_shard" : "min_per_node");
+			audit_chain_close(c);
+			return false;
+		}
+		*dst[i] = (uint32_t)v;
+	}
+	c->has_schedule = true;
 	return true;
 }
 
