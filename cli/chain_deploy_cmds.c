@@ -142,7 +142,8 @@ const struct command chain_deploy_commands[] = {
 	 "anvil). Then it writes the deployment file (chain id, addresses, start block, n,\n"
 	 "deployer) atomically to --out or --deployment.\n"
 	 "Parameters (n-shards, epoch-duration, min-stake, price-per-mib, r0-bps, penalty-bps,\n"
-	 "slash-bps, auditor-fa, commit/reveal/dispute-window, ...) come from flags, ASSAY_*\n"
+	 "slash-bps, auditor-fa, commit/reveal/dispute-window, min-per-node and per-shard, which\n"
+	 "Disputes fixes for the auditors' schedule, ...) come from flags, ASSAY_*\n"
 	 "variables or a --config file of KEY = VALUE lines; the defaults suit a local network.\n"
 	 "The contract bytecode is built into assay (chain/contracts, compiled with the pinned\n"
 	 "solc at build time); --contracts DIR deploys DIR/<Name>.json instead.",
