@@ -105,6 +105,19 @@ static void inputs_fill(struct audit_inputs *in, const struct chain_epoch_view *
 	}
 }
 
+bool audit_chain_schedule_check(const struct audit_chain *c, const struct audit_schedule_params *p,
+				struct err *e)
+{
+	if (!c->has_schedule || (p->min_per_node == c->min_per_node && p->per_shard == c->per_shard))
+		return true;
+	return err_set(e, "the schedule's min-per-node %lu and per-shard %lu differ from the "
+			  "Disputes contract's %lu and %lu, which every record is checked against: "
+			  "set --min-per-node %lu --per-shard %lu",
+		       (unsigned long)p->min_per_node, (unsigned long)p->per_shard,
+		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard,
+		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard);
+}
+
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
 			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
 			     uint64_t fin, enum audit_ready *ready, struct err *e)
@@ -116,15 +129,8 @@ bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *
 	bool cached = cache && cache->load;
 	memset(&v, 0, sizeof(v));
 	*ready = AUDIT_NOT_YET;
-	if (c->has_schedule && (in->params.min_per_node != c->min_per_node ||
-				in->params.per_shard != c->per_shard))
-		return err_set(e, "the schedule's min-per-node %lu and per-shard %lu differ from the "
-				  "Disputes contract's %lu and %lu, which every record is checked "
-				  "against: set --min-per-node %lu --per-shard %lu",
-			       (unsigned long)in->params.min_per_node,
-			       (unsigned long)in->params.per_shard, (unsigned long)c->min_per_node,
-			       (unsigned long)c->per_shard, (unsigned long)c->min_per_node,
-			       (unsigned long)c->per_shard);
+	if (!audit_chain_schedule_check(c, &in->params, e))
+		return false;
 	if (cached) {
 		struct err ce = {{0}};
 		if (!cache->load(cache->ctx, epoch, c->session->dep.n_shards, &v, &cb, &ncb, &found,
@@ -587,6 +593,10 @@ bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct aud
 		.explicit_target = first_given,
 	};
 	uint64_t poll = cfg->poll_ms ? cfg->poll_ms : 1000;
+	/* A schedule other than the contract's is a configuration error, not a chain outage:
+	 * refuse at once rather than retry. */
+	if (!audit_chain_schedule_check(c, &cfg->sched, e))
+		return false;
 	if (cfg->logs)
 		chain_reader_set_log_store(c->reader, cfg->logs);
 	for (;;) {

@@ -101,6 +101,11 @@ bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t c
 		      struct err *e) WARN_UNUSED;
 void audit_chain_close(struct audit_chain *c);
 
+/* Fails, saying which values to set, when p's min_per_node or per_shard differ from the
+ * Disputes contract's (c->has_schedule). */
+bool audit_chain_schedule_check(const struct audit_chain *c, const struct audit_schedule_params *p,
+				struct err *e) WARN_UNUSED;
+
 /* The current epoch as of the finalized block, and that block. */
 bool audit_chain_now(const struct audit_chain *c, uint64_t *cur, uint64_t *fin,
 		     struct err *e) WARN_UNUSED;

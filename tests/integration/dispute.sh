@@ -327,8 +327,13 @@ rc=$?
 "$A" audit plan --epoch 2 --key-file "$T/sign4.key" --min-per-node 100 >/dev/null 2>"$V/plan.err"
 rc=$?
 [ "$rc" = 1 ] && grep -q "min-per-node 100 and per-shard 2 differ from the Disputes contract's 200 and 2" "$V/plan.err" &&
-	ok "verdict: an auditor whose schedule is not the contract's refuses to run" ||
+	ok "verdict: an auditor whose schedule is not the contract's refuses to plan" ||
 	bad "verdict: audit plan --min-per-node 100 exited $rc: $(cat "$V/plan.err")"
+timeout 60 "$A" audit run --db "$VDB" --key-file "$T/sign4.key" --per-shard 3 >/dev/null 2>"$V/run.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "per-shard 3 differ from the Disputes contract's 200 and 2" "$V/run.err" &&
+	ok "verdict: the audit daemon refuses such a schedule at once, not retrying" ||
+	bad "verdict: audit run --per-shard 3 exited $rc: $(cat "$V/run.err")"
 
 # Auditor 0's settle run in the dispute window convicts the liar (kind 5).
 later 61
