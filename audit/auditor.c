@@ -17,8 +17,9 @@
 #include "core/err.h"
 #include "core/log.h"
 
-/* Most symbol ids in one request (keeps URLs short; a batch has 16 by default). */
-#define MAX_IDS_PER_REQUEST 64
+/* Most symbol ids in one request (keeps URLs short; a batch has 16 by default): the
+ * contract's item limit, so that an answer to all of them fits it. */
+#define MAX_IDS_PER_REQUEST AUDIT_MAX_IDS
 /* Most schedule batches of one node sent as one job (when that many are due). */
 #define JOB_BATCHES 4
 /* Verified metadata kept in memory (n = 1000 makes one about 66 KB). */
@@ -112,6 +113,9 @@ struct engine {
 	uint64_t last_answer_ms, canary_at;
 	bool canary_down;
 	char canary_why[256];
+	/* Test only (ASSAY_TEST_LIE_VERDICT): the committee position one passing answer of
+	 * which is recorded as invalid_proof, or -1. */
+	long lie_verdict;
 };
 
 uint64_t audit_unix_ms(void)
@@ -535,6 +539,7 @@ struct sym_req {
 	struct meta_req *meta;
 	const struct audit_metadata *md; /* cached when sent (no meta), or NULL */
 	bool checked;        /* a verifier filled outs[first..first+count) and detail */
+	bool no_hash;        /* the body is the metadata answer: record no response hash */
 	char detail[240];
 };
 
@@ -579,6 +584,8 @@ static int cmp_job(const void *a, const void *b)
 		return x->blob < y->blob ? -1 : 1;
 	if (x->axis != y->axis)
 		return x->axis < y->axis ? -1 : 1;
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -595,9 +602,11 @@ static size_t metadata_cap(uint32_t n)
 {
 	return 32 + 1 + 5 + 8 + 5 + (size_t)n * 66 + 64;
 }
-static size_t symbols_cap(uint16_t symbol_size, size_t count)
+static size_t symbols_cap(uint16_t symbol_size)
 {
-	return 5 + count * (1 + 2 + 5 + (size_t)symbol_size + 2 + 5 + AUDIT_MAX_PROOF_NODES * 33) + 64;
+	/* However many ids were asked: a longer body fails the contract's rule too, so a
+	 * recorded malformed on it can never be disputed (audit_check_symbols_response). */
+	return audit_symbols_body_limit(symbol_size, AUDIT_MAX_IDS);
 }
 
 /* One answer from the canary within 3 s, asked twice: a loaded machine (or canary) must not
@@ -662,6 +671,15 @@ static void job_free(struct job *j)
 	free(j->ch);
 	free(j->outs);
 	free(j);
+}
+
+/* The lie needs a body the node can rebuild: its request held the ids the schedule names. */
+static bool lie_verdict_fits(struct engine *g, uint64_t seq, size_t asked)
+{
+	struct audit_challenge run[MAX_IDS_PER_REQUEST];
+	size_t count, pos;
+	audit_schedule_request(&g->sched, seq, MAX_IDS_PER_REQUEST, run, &count, &pos);
+	return count == asked;
 }
 
 /* Every request of the job is answered (or failed): decide its challenges. */
@@ -746,8 +764,19 @@ static void job_finish(struct engine *g, struct job *j)
 			} else if (r.outcome != AUDIT_OUTCOME_PASS) {
 				snprintf(r.detail, sizeof(r.detail), "%.230s", detail);
 			}
+			if (r.outcome == AUDIT_OUTCOME_PASS && g->lie_verdict == (long)c->node &&
+			    decider == sr && r.attempt == 0 && lie_verdict_fits(g, seq, s->count)) {
+				r.outcome = AUDIT_OUTCOME_INVALID_PROOF;
+				snprintf(r.detail, sizeof(r.detail), "TEST ONLY: ASSAY_TEST_LIE_VERDICT");
+				log_warn("audit: epoch %" PRIu64 ": TEST ONLY: ASSAY_TEST_LIE_VERDICT: "
+					 "recording the passing answer to challenge %" PRIu64
+					 " (committee position %u) as invalid_proof",
+					 r.epoch, seq, c->node);
+				g->lie_verdict = -1;
+			}
 			if (decider && (decider->resp.transport == AUDIT_TRANSPORT_OK ||
-					decider->bytes_received > 0)) {
+					decider->bytes_received > 0) &&
+			    !(decider == sr && s->no_hash)) {
 				r.has_hash = true;
 				memcpy(r.response_hash, decider->body_hash, 32);
 			}
@@ -782,8 +811,16 @@ static void job_check(const struct verifier *v, struct job *j)
 			continue;
 		for (size_t t = 0; t < s->count; t++)
 			ids[t] = j->ch[s->first + t].symbol;
-		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
-					     j->outs + s->first, s->detail, sizeof(s->detail));
+		const struct audit_http_response *resp = &j->fr[s->fi].resp;
+		size_t passed = audit_check_symbols_response(resp, md, ids, s->count, s->axis,
+							     j->outs + s->first, s->detail,
+							     sizeof(s->detail));
+		/* Not a symbol answer, but the contract would take it for the metadata answer
+		 * and convict the auditor of its malformed: keep no hash of it. */
+		if (passed < s->count && resp->transport == AUDIT_TRANSPORT_OK &&
+		    audit_body_is_metadata_answer(resp->body, resp->body_len,
+						  v->cfg->blobs[s->blob].id, md))
+			s->no_hash = true;
 		s->checked = true;
 	}
 }
@@ -939,12 +976,15 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 			fr[j->nfr].max_body = metadata_cap(cfg->sched->n);
 			j->nfr++;
 		}
-		/* One request per (blob, axis), several ids each. */
+		/* One request per (blob, axis, batch), several ids each: the public schedule
+		 * names every request's ids (audit_schedule_request), so a node can rebuild the
+		 * body it answered for fraud proof 2. */
 		while (i < n && ch[i].blob == blob) {
 			enum audit_proof_axis axis = ch[i].axis;
+			uint32_t batch = ch[i].batch;
 			size_t k = i;
 			while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == blob &&
-			       ch[k].axis == axis)
+			       ch[k].axis == axis && ch[k].batch == batch)
 				k++;
 			struct sym_req *s = &j->syms[j->nsym++];
 			s->node = node;
@@ -963,7 +1003,7 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 				j->urls[j->nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
 				fr[j->nfr].url = j->urls[j->nfr];
 				fr[j->nfr].pinned_key = nd->pin;
-				fr[j->nfr].max_body = symbols_cap(g->symbol_size[blob], s->count);
+				fr[j->nfr].max_body = symbols_cap(g->symbol_size[blob]);
 				j->nfr++;
 			}
 			i = k;
@@ -1222,6 +1262,22 @@ bool audit_auditor_run(const struct audit_auditor_config *cfg_in,
 		g->retry_delay = 500;
 	bool ok = false;
 	g->retry_min = UINT64_MAX;
+	g->lie_verdict = -1;
+	const char *lie = getenv("ASSAY_TEST_LIE_VERDICT");
+	if (lie && *lie) {
+		uint64_t pos;
+		if (!parse_u64(lie, &pos) || pos >= cfg->nnodes) {
+			err_set(e, "ASSAY_TEST_LIE_VERDICT must be a committee position below %zu, not "
+				   "'%.40s'",
+				cfg->nnodes, lie);
+			goto out;
+		}
+		g->lie_verdict = (long)pos;
+		log_warn("audit: epoch %" PRIu64 ": TEST ONLY: ASSAY_TEST_LIE_VERDICT=%" PRIu64
+			 " is armed: one passing answer of committee position %" PRIu64
+			 " will be recorded as invalid_proof",
+			 sp->epoch, pos, pos);
+	}
 
 	if (!audit_auditor_schedule(sp, cfg->nodes, cfg->nnodes, cfg->blobs, cfg->nblobs, true,
 				    &g->sched, e))

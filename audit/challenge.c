@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "audit/blob.h"
+#include "audit/merkle.h"
 #include "core/buf.h"
 #include "core/encoding.h"
 #include "core/err.h"
@@ -363,11 +364,24 @@ size_t audit_check_symbols_response(const struct audit_http_response *resp,
 	}
 	struct err e = {{0}};
 	struct audit_recovery_symbols *list = NULL;
-	/* Checked in place: the body outlives the list. */
-	if (!audit_recovery_symbols_view(resp->body, resp->body_len, count, &list, &e)) {
+	struct audit_params p;
+	uint16_t ss;
+	if (!audit_metadata_params(md, &p, &ss, &e)) {
+		snprintf(detail, detail_len, "metadata: %s", e.msg);
+		for (size_t i = 0; i < count; i++)
+			outcomes[i] = AUDIT_OUTCOME_BAD_METADATA;
+		return 0;
+	}
+	/* Checked in place: the body outlives the list. The item limit is the contract's, not
+	 * the number asked: a node may pad its answer with well-formed items. */
+	if (!audit_recovery_symbols_view(resp->body, resp->body_len, AUDIT_MAX_IDS, &list, &e) ||
+	    (resp->body_len > audit_symbols_body_limit(ss, list->count) &&
+	     !err_set(&e, "%zu bytes is more than %zu symbols of %u bytes can take (%zu)",
+		      resp->body_len, list->count, ss, audit_symbols_body_limit(ss, list->count)))) {
 		snprintf(detail, detail_len, "recovery symbols: %s", e.msg);
 		for (size_t i = 0; i < count; i++)
 			outcomes[i] = AUDIT_OUTCOME_MALFORMED;
+		audit_recovery_symbols_free(list);
 		return 0;
 	}
 	enum audit_symbol_verdict *verdicts = xcalloc(count ? count : 1, sizeof(*verdicts));
@@ -390,6 +404,99 @@ size_t audit_check_symbols_response(const struct audit_http_response *resp,
 	free(errs);
 	audit_recovery_symbols_free(list);
 	return passed;
+}
+
+size_t audit_symbols_body_limit(uint16_t symbol_size, size_t count)
+{
+	return 5 + count * (15 + (size_t)symbol_size + AUDIT_MAX_PROOF_NODES * 33) + 64;
+}
+
+bool audit_body_is_metadata_answer(const uint8_t *body, size_t len,
+				   const uint8_t blob_id[AUDIT_DIGEST_LEN],
+				   const struct audit_metadata *md)
+{
+	if (len <= AUDIT_DIGEST_LEN || memcmp(body, blob_id, AUDIT_DIGEST_LEN))
+		return false;
+	/* Only canonical BCS parses, here and on chain: the bytes are md's own writing. */
+	struct buf b = BUF_INIT;
+	audit_metadata_write(&b, md);
+	bool same = b.len == len - AUDIT_DIGEST_LEN && !memcmp(b.data, body + AUDIT_DIGEST_LEN, b.len);
+	buf_free(&b);
+	return same;
+}
+
+bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_id[AUDIT_DIGEST_LEN],
+			   const struct audit_metadata *md, uint32_t n_shards,
+			   struct audit_symbol_id symbol, enum audit_proof_axis axis,
+			   bool *metadata_answer, struct err *e)
+{
+	struct audit_params p;
+	uint16_t ss;
+	struct audit_recovery_symbols *list = NULL;
+	bool ok = false;
+	*metadata_answer = false;
+	if (md->encoding_type != AUDIT_ENCODING_RS2 && md->encoding_type != AUDIT_ENCODING_ISAL_RS8)
+		return err_set(e, "the contract knows encoding types 1 and 2, not %lu",
+			       (unsigned long)md->encoding_type);
+	if (md->n_shards != n_shards)
+		return err_set(e, "the metadata has %lu shards, the deployment %lu",
+			       (unsigned long)md->n_shards, (unsigned long)n_shards);
+	if (!audit_metadata_params(md, &p, &ss, e) || !audit_metadata_verify_id(md, blob_id, e))
+		return false;
+	if (audit_body_is_metadata_answer(body, len, blob_id, md)) {
+		*metadata_answer = true;
+		return true;
+	}
+	if (symbol.primary >= p.n || symbol.secondary >= p.n)
+		return err_set(e, "symbol %u-%u is out of range for %lu shards", symbol.primary,
+			       symbol.secondary, (unsigned long)p.n);
+	if (!audit_recovery_symbols_view(body, len, AUDIT_MAX_IDS, &list, e))
+		return false;
+	if (len > audit_symbols_body_limit(ss, list->count)) {
+		err_set(e, "%zu bytes is more than %zu symbols of %u bytes can take", len,
+			list->count, ss);
+		goto out;
+	}
+	const struct audit_recovery_symbol *match = NULL;
+	for (size_t k = 0; k < list->count && !match; k++) {
+		struct audit_symbol_id got;
+		enum audit_proof_axis got_axis;
+		audit_recovery_symbol_id(&list->items[k], &got, &got_axis);
+		if (got_axis == axis && got.primary == symbol.primary &&
+		    got.secondary == symbol.secondary)
+			match = &list->items[k];
+	}
+	char idt[AUDIT_SYMBOL_ID_TEXT_MAX];
+	audit_symbol_id_text(idt, symbol);
+	if (!match) {
+		err_set(e, "the answer has no recovery symbol %s on the %s axis", idt,
+			audit_proof_axis_name(axis));
+		goto out;
+	}
+	if (match->data_len != ss) {
+		err_set(e, "recovery symbol %s has %zu bytes, not the symbol size %u", idt,
+			match->data_len, ss);
+		goto out;
+	}
+	if (match->proof_len != audit_merkle_depth(p.n)) {
+		err_set(e, "recovery symbol %s has a path of %zu nodes, not %u", idt,
+			match->proof_len, audit_merkle_depth(p.n));
+		goto out;
+	}
+	uint8_t root[AUDIT_DIGEST_LEN];
+	uint32_t pair = audit_proof_pair(p.n, symbol, axis);
+	audit_node_bytes(axis == AUDIT_AXIS_PRIMARY ? &md->hashes[pair].primary
+						    : &md->hashes[pair].secondary,
+			 root);
+	if (!audit_merkle_verify(root, p.n, match->target, match->data, match->data_len,
+				 match->proof, match->proof_len, e)) {
+		err_prefix(e, "recovery symbol %s: ", idt);
+		goto out;
+	}
+	ok = true;
+out:
+	audit_recovery_symbols_free(list);
+	return ok;
 }
 
 /* v in decimal, as %u writes it. */

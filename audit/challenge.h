@@ -148,13 +148,45 @@ enum audit_outcome audit_check_metadata_response(const struct audit_http_respons
 						 const uint8_t blob_id[AUDIT_DIGEST_LEN],
 						 struct audit_metadata **md, char *detail,
 						 size_t detail_len);
+/* Most recovery symbols one answer may hold, whatever was asked (Walrus.MAX_IDS of the
+ * contracts): the auditor never asks for more ids in one request. */
+#define AUDIT_MAX_IDS 64u
+/* The longest recoverySymbols body of `count` items the contract accepts for a blob of this
+ * symbol size: 5 + count·(15 + symbol_size + 16·33) + 64 (Walrus.checkSymbol). With
+ * count = AUDIT_MAX_IDS it is the auditor's download cap. */
+size_t audit_symbols_body_limit(uint16_t symbol_size, size_t count);
+
 /* Classify a recoverySymbols response to a request for ids[0..count) on one axis;
- * outcomes[i] for ids[i]. Returns the number of passes. */
+ * outcomes[i] for ids[i]. The answer is judged by the contract's rule (chain/contracts/
+ * INTERFACE.md, "What 'the answer verifies' means"): at most AUDIT_MAX_IDS well-formed
+ * items whatever count was asked, extra items allowed, no more bytes than
+ * audit_symbols_body_limit of its own count, and ids[i] passes when the first item with
+ * its tag and id verifies. Returns the number of passes. */
 size_t audit_check_symbols_response(const struct audit_http_response *resp,
 				    const struct audit_metadata *md,
 				    const struct audit_symbol_id *ids, size_t count,
 				    enum audit_proof_axis axis, enum audit_outcome *outcomes,
 				    char *detail, size_t detail_len);
+/* Fraud proof 2's rule, exactly as Disputes.disputeVerdict applies it: whether `body` (an
+ * answer the auditor hashed into a record) verifies for the challenge of `symbol` on `axis`
+ * of the blob blob_id whose metadata is md, in a deployment of n_shards shards. The
+ * metadata must hash to blob_id, have n = n_shards, encoding type 1 or 2 and a symbol size
+ * the contract accepts; the body then verifies if it is the metadata answer
+ * blob_id ‖ BlobMetadata (*metadata_answer set) or a recovery-symbol answer that parses
+ * within the limits above and whose first item with the asked tag and id has the symbol
+ * size and a path of exactly ⌈log₂ n⌉ nodes to the committed hash. False with the reason
+ * (the contract's Invalid(why) or WrongMetadata) in e. */
+bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_id[AUDIT_DIGEST_LEN],
+			   const struct audit_metadata *md, uint32_t n_shards,
+			   struct audit_symbol_id symbol, enum audit_proof_axis axis,
+			   bool *metadata_answer, struct err *e) WARN_UNUSED;
+/* Whether a recoverySymbols body is in fact the metadata answer blob_id ‖ md for the blob:
+ * it is not a symbol answer (malformed), but the contract's rule would take it as the
+ * metadata answer, so the auditor must not record its hash. */
+bool audit_body_is_metadata_answer(const uint8_t *body, size_t len,
+				   const uint8_t blob_id[AUDIT_DIGEST_LEN],
+				   const struct audit_metadata *md);
+
 /* The recoverySymbols URL for ids on an axis (malloc'd). */
 char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST_LEN],
 			    const struct audit_symbol_id *ids, size_t count,

@@ -12,6 +12,7 @@
 
 #include "audit/challenge.h"
 #include "audit/metrics.h"
+#include "chain/abi.h"
 #include "chain/bindings.h"
 #include "chain/reader.h"
 #include "chain/session.h"
@@ -104,6 +105,19 @@ static void inputs_fill(struct audit_inputs *in, const struct chain_epoch_view *
 	}
 }
 
+bool audit_chain_schedule_check(const struct audit_chain *c, const struct audit_schedule_params *p,
+				struct err *e)
+{
+	if (!c->has_schedule || (p->min_per_node == c->min_per_node && p->per_shard == c->per_shard))
+		return true;
+	return err_set(e, "the schedule's min-per-node %lu and per-shard %lu differ from the "
+			  "Disputes contract's %lu and %lu, which every record is checked against: "
+			  "set --min-per-node %lu --per-shard %lu",
+		       (unsigned long)p->min_per_node, (unsigned long)p->per_shard,
+		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard,
+		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard);
+}
+
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
 			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
 			     uint64_t fin, enum audit_ready *ready, struct err *e)
@@ -115,6 +129,8 @@ bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *
 	bool cached = cache && cache->load;
 	memset(&v, 0, sizeof(v));
 	*ready = AUDIT_NOT_YET;
+	if (!audit_chain_schedule_check(c, &in->params, e))
+		return false;
 	if (cached) {
 		struct err ce = {{0}};
 		if (!cache->load(cache->ctx, epoch, c->session->dep.n_shards, &v, &cb, &ncb, &found,
@@ -577,6 +593,10 @@ bool audit_daemon_follow(const struct audit_daemon_config *cfg, const struct aud
 		.explicit_target = first_given,
 	};
 	uint64_t poll = cfg->poll_ms ? cfg->poll_ms : 1000;
+	/* A schedule other than the contract's is a configuration error, not a chain outage:
+	 * refuse at once rather than retry. */
+	if (!audit_chain_schedule_check(c, &cfg->sched, e))
+		return false;
 	if (cfg->logs)
 		chain_reader_set_log_store(c->reader, cfg->logs);
 	for (;;) {
@@ -649,6 +669,26 @@ bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t c
 		return false;
 	c->session = s;
 	c->confirmations = confirmations;
+	static const uint8_t none[20] = {0};
+	if (!memcmp(s->dep.disputes, none, 20))
+		return true;
+	static const char *const sigs[2] = {"minPerNode()(uint32)", "perShard()(uint32)"};
+	uint32_t *dst[2] = {&c->min_per_node, &c->per_shard};
+	for (int i = 0; i < 2; i++) {
+		struct chain_abi_value *ret = NULL;
+		uint64_t v = 0;
+		bool ok = chain_bind_call(s->bind, s->dep.disputes, sigs[i], NULL, &ret, e) &&
+			  chain_abi_get_u64(chain_abi_at(ret, 0), &v, e);
+		chain_abi_value_free(ret);
+		if (!ok) {
+			err_prefix(e, "reading the schedule's %s from Disputes: ",
+				   i ? "per_shard" : "min_per_node");
+			audit_chain_close(c);
+			return false;
+		}
+		*dst[i] = (uint32_t)v;
+	}
+	c->has_schedule = true;
 	return true;
 }
 

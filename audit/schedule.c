@@ -281,6 +281,38 @@ void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
 	derive(s, i, seq - s->first_seq[i], seq, out);
 }
 
+void audit_schedule_request(const struct audit_schedule *s, uint64_t seq, size_t max_ids,
+			    struct audit_challenge *out, size_t *count, size_t *pos)
+{
+	ASSAY_ASSERT(max_ids > 0);
+	struct audit_challenge me;
+	audit_schedule_challenge(s, seq, &me);
+	uint32_t bs = s->params.batch_size;
+	uint64_t first = s->first_seq[me.node] + (uint64_t)me.batch * bs;
+	uint64_t end = s->first_seq[me.node] + s->per_node[me.node];
+	if (end > first + bs)
+		end = first + bs;
+	/* Runs of max_ids among the batch's challenges of this blob and axis, in seq order. */
+	size_t k = 0, mine = SIZE_MAX;
+	*count = 0;
+	for (uint64_t q = first; q < end; q++) {
+		struct audit_challenge c;
+		audit_schedule_challenge(s, q, &c);
+		if (c.blob != me.blob || c.axis != me.axis)
+			continue;
+		if (k == max_ids) {
+			if (mine != SIZE_MAX)
+				break;
+			k = 0;
+		}
+		if (q == seq)
+			mine = k;
+		out[k++] = c;
+	}
+	*count = k;
+	*pos = mine;
+}
+
 void audit_schedule_free(struct audit_schedule *s)
 {
 	if (!s)

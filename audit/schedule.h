@@ -100,6 +100,13 @@ uint32_t audit_schedule_node_of(const struct audit_schedule *s, uint64_t seq);
 /* Challenge seq (< nchallenges), from either kind of schedule. */
 void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
 			      struct audit_challenge *out);
+/* The challenges the auditor asks in the same recoverySymbols request as challenge seq
+ * (SCHEDULE.md, "Batches and timing"): those of seq's batch with its blob and axis, in seq
+ * order, cut into runs of max_ids (> 0). Fills out[0..*count) (room for max_ids) with seq's
+ * run and *pos with seq's place in it. The body a node answered for seq is its answer to
+ * those ids (node/answer.h), what fraud proof 2 rebuilds. */
+void audit_schedule_request(const struct audit_schedule *s, uint64_t seq, size_t max_ids,
+			    struct audit_challenge *out, size_t *count, size_t *pos);
 void audit_schedule_free(struct audit_schedule *s);
 
 /* The secret commitment published before the epoch: keccak256(secret). */

@@ -174,8 +174,10 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 	a = chain_abi_tuple_new();
 	chain_abi_push(a, chain_abi_address_new(d->settlement));
 	chain_abi_push(a, chain_abi_address_new(d->blob_registry));
-	chain_abi_push(a, chain_abi_uint_new(DEPLOY_SCHEDULE_MIN_PER_NODE));
-	chain_abi_push(a, chain_abi_uint_new(DEPLOY_SCHEDULE_PER_SHARD));
+	chain_abi_push(a, chain_abi_uint_new(p->min_per_node ? p->min_per_node
+							 : DEPLOY_SCHEDULE_MIN_PER_NODE));
+	chain_abi_push(a, chain_abi_uint_new(p->min_per_node ? p->per_shard
+							 : DEPLOY_SCHEDULE_PER_SHARD));
 	return deploy_one(s, p->contracts_dir, "Disputes", a, d->disputes, NULL, e);
 }
 

@@ -39,6 +39,9 @@ struct chain_deploy_params {
 	 * zero bond: none required (INTERFACE.md, "Bonds and disputes"). */
 	struct chain_u256 auditor_bond;
 	uint64_t disputer_bps;
+	/* The schedule's min_per_node and per_shard, fixed in Disputes (audit/SCHEDULE.md);
+	 * 0: the defaults, 200 and 2. Auditors must run with the same. */
+	uint32_t min_per_node, per_shard;
 	bool has_token;     /* an existing ERC-20; else a TestToken is deployed */
 	uint8_t token[20];
 	uint8_t governance[20], guardian[20];

@@ -14,6 +14,8 @@
 #include "audit/blob.h"
 #include "core/buf.h"
 #include "node/answer.h"
+#include "settle/verdict.h"
+#include "cli/settle_session.h"
 #include "node/encoder.h"
 #include "node/faults.h"
 #include "node/follow.h"
@@ -165,21 +167,71 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* `node answer --epoch E --auditor ID --seq K`: the body of an auditor's record, rebuilt
+ * from the store with the record's request taken from the public schedule. */
+static int answer_record(const struct command *cmd, const char *data, uint64_t epoch,
+			 uint64_t auditor, uint64_t seq, const char *out_path, bool json)
+{
+	struct settle_session s;
+	struct node_store *store = NULL;
+	struct settle_verdict *v = NULL;
+	struct err e = {{0}};
+	int rc = EXIT_FAIL;
+	if (!cli_settle_session_open(cmd, &s, 0))
+		return EXIT_FAIL;
+	struct settle_verdict_opts o = {settings.confirmations, 10000, NULL};
+	size_t len = 0;
+	if (!node_store_open(data, &store, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	o.store = store;
+	if (!settle_verdict_build(&s.pub, &o, epoch, (uint8_t)auditor, seq, &v, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	const uint8_t *body = settle_verdict_body(v, &len);
+	if (out_path && !write_file_atomic(out_path, body, len, 0644, &e)) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	settle_verdict_print(stdout, v, NULL, json);
+	rc = EXIT_OK;
+out:
+	settle_verdict_free(v);
+	node_store_free(store);
+	settle_session_close(&s);
+	return rc;
+}
+
 static int run_answer(const struct command *cmd, int argc, char **argv)
 {
 	static const char *data, *out_path;
-	static uint64_t shards;
+	static uint64_t shards, epoch = UINT64_MAX, auditor = 256, seq = UINT64_MAX;
 	static bool json;
 	static const struct opt local[] = {
 		{"data", 0, OPT_STRING, &data, "DIR", "directory of the sliver store", NULL, false},
 		{"shards", 0, OPT_U64, &shards, "N", "the network's shard count", NULL, false},
+		{"epoch", 0, OPT_U64, &epoch, "E", "with --auditor and --seq: an auditor's record",
+		 NULL, false},
+		{"auditor", 0, OPT_U64, &auditor, "ID", "the auditor whose record it is", NULL, false},
+		{"seq", 0, OPT_U64, &seq, "K", "the record's challenge seq", NULL, false},
 		{"out", 'o', OPT_STRING, &out_path, "FILE", "write the body there", NULL, false},
 		{"json", 0, OPT_BOOL, &json, NULL, "print the result as one JSON object", NULL, false},
 		OPT_END,
 	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 3, -1, &pos, &npos);
+	commands_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
+	if (epoch != UINT64_MAX || auditor != 256 || seq != UINT64_MAX) {
+		if (epoch == UINT64_MAX || auditor > 255 || seq == UINT64_MAX || npos || !data)
+			cli_usage_error(cmd, "a record needs --data DIR, --epoch E, --auditor ID (0 to "
+					     "255) and --seq K, and no BLOB_ID AXIS ID...");
+		free(pos);
+		return answer_record(cmd, data, epoch, auditor, seq, out_path, json);
+	}
+	if (npos < 3)
+		cli_usage_error(cmd, "BLOB_ID AXIS ID... (or --epoch E --auditor ID --seq K)");
 	if (!data || shards < 1 || shards > 65535)
 		cli_usage_error(cmd, "--data DIR and --shards N (1 to 65535) are required");
 	struct err e = {{0}};
@@ -253,12 +305,16 @@ const struct command node_commands[] = {
 	 "deployment.json",
 	 run_recover},
 	{"node", "answer", "rebuild the body this node answers for a recoverySymbols request",
-	 "--data DIR --shards N [-o FILE] [--json] BLOB_ID AXIS ID...",
+	 "--data DIR --shards N [-o FILE] [--json] BLOB_ID AXIS ID...\n"
+	 "       --data DIR --epoch E --auditor ID --seq K [-o FILE] [--json]",
 	 "From the sliver store alone, the exact body 'node serve' sends for\n"
 	 "GET /v1/blobs/BLOB_ID/recoverySymbols?id=ID...&proofAxis=AXIS (faults aside), and its\n"
-	 "BLAKE2b-256: the response hash an auditor records. A node disputing a failed verdict\n"
-	 "(fraud proof 2) rebuilds what it answered from the batch the public schedule names, so\n"
-	 "it keeps no log. Symbols it does not hold are left out, as the server does.",
+	 "BLAKE2b-256: the response hash an auditor records. Symbols it does not hold are left\n"
+	 "out, as the server does. With --epoch/--auditor/--seq, the body of that auditor's\n"
+	 "record: the record is read from its evidence blob, its request (the ids of its batch\n"
+	 "with its blob and axis) from the public schedule rebuilt with the revealed secret, so\n"
+	 "the node keeps no log; prints whether the body hashes to the record's response hash\n"
+	 "and verifies (fraud proof 2: 'assay dispute verdict' sends it).",
 	 "assay node answer --data /var/lib/assay/n0 --shards 1000 -o body.bcs BLOB_ID primary 3-7 "
 	 "3-9",
 	 run_answer},

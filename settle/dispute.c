@@ -17,9 +17,11 @@
 #include "settle/chainio.h"
 #include "settle/epoch.h"
 #include "settle/evblob.h"
+#include "settle/verdict.h"
 
 static const char *const kind_names[] = {"node_total", "evidence_root", "blob_header",
-					 "blob_counts", "blob_unreadable", "needs_node"};
+					 "blob_counts", "blob_unreadable", "needs_node",
+					 "verdict"};
 
 _Static_assert(ARRAY_LEN(kind_names) == SETTLE_DISPUTE_KINDS, "one name per finding kind");
 
@@ -32,6 +34,8 @@ void settle_dispute_report_clear(struct settle_dispute_report *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->n; i++)
+		settle_verdict_free(r->v[i].verdict);
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }
@@ -165,6 +169,19 @@ static void check_one(struct chain_session *reader, const struct settle_dispute_
 				rv->auditor_id, failed[i], node);
 			f->index = i;
 			f->records = failed[i];
+			struct settle_verdict *v = NULL;
+			struct settle_verdict_opts vo = {o->confirmations, o->timeout_ms, NULL};
+			if (o->ask_nodes &&
+			    !settle_verdict_find(reader, &vo, rv->epoch, rv->auditor_id, rv->secret, &b,
+						 ev, i, &v, &ee))
+				log_warn("dispute: epoch %" PRIu64 ": auditor %u: %s", rv->epoch,
+					 rv->auditor_id, ee.msg);
+			if (v) {
+				f = add(r, rv, SETTLE_FINDING_VERDICT, true, "%s", settle_verdict_what(v));
+				f->provable = true;
+				f->index = i;
+				f->verdict = v;
+			}
 		}
 	}
 	free(failed);
@@ -228,6 +245,8 @@ bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *
 	if (!f->provable)
 		return err_set(e, "no proof the contract takes for this finding (%s)",
 			       settle_finding_kind_name(f->kind));
+	if (f->kind == SETTLE_FINDING_VERDICT)
+		return settle_verdict_submit(c, f->verdict, e);
 	if (!settle_chain_reveals(c, f->epoch, false, &rv, &k, e))
 		return false;
 	const struct settle_reveal *r = NULL;
@@ -260,6 +279,12 @@ json_t *settle_finding_json(const struct settle_finding *f)
 		json_object_set_new(j, "needs", json_string("the revealed counts (from the chain) and "
 							    "this node-total proof: "
 							    "Settlement.disputeNodeTotal"));
+	} else if (f->kind == SETTLE_FINDING_VERDICT) {
+		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
+		json_object_set_new(j, "seq", json_integer((json_int_t)settle_verdict_seq(f->verdict)));
+		json_object_set_new(j, "needs", json_string("the record's proof, the blob's metadata "
+							    "and the body the node answered: "
+							    "Disputes.disputeVerdict"));
 	} else if (f->kind == SETTLE_FINDING_NEEDS_NODE) {
 		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
 		json_object_set_new(j, "records", json_integer((json_int_t)f->records));

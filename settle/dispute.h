@@ -20,14 +20,13 @@
  * audit_schedule_build, as `assay audit plan --secret` does) and the seqs and fields
  * compared with the blob's records.
  *
- * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
- * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
- * hashed into the record is audit_recovery_symbols_write over that batch's symbols in
- * order. node/answer.h (`assay node answer --data DIR --shards N BLOB AXIS ID...`)
- * rebuilds that body and its BLAKE2b-256 from the node's store alone. What is left: taking
- * the batch of a record from the public schedule (as above: the reveal's secret gives the
- * batches), `assay node answer --epoch E --auditor A --seq K` on top, and the contract side
- * of fraud proof 2. */
+ * Fraud proof 2 (settle/verdict.h): with ask_nodes (settle run), each committee position
+ * with failed verdicts is re-checked by asking the node again for each record's request
+ * (the public schedule names its ids: audit_schedule_request); the first record whose body
+ * hashes to its response hash and verifies is a VERDICT finding, provable
+ * (Disputes.disputeVerdict). `assay dispute verdict` does it for one record, from the node's
+ * store or over HTTP; `assay node answer --epoch E --auditor A --seq K` rebuilds the body
+ * from the node's store. */
 #ifndef ASSAY_SETTLE_DISPUTE_H
 #define ASSAY_SETTLE_DISPUTE_H
 
@@ -41,6 +40,7 @@
 
 struct err;
 struct settle_chain;
+struct settle_verdict;
 struct chain_session;
 
 enum settle_finding_kind {
@@ -50,6 +50,8 @@ enum settle_finding_kind {
 	SETTLE_FINDING_BLOB_COUNTS, /* the blob's own counts differ from its records' */
 	SETTLE_FINDING_UNREADABLE, /* the blob could not be read or decoded */
 	SETTLE_FINDING_NEEDS_NODE, /* failed verdicts only the node can dispute (not fraud) */
+	SETTLE_FINDING_VERDICT,    /* 2: a failed verdict on an answer that verifies (the node
+				    * asked again: settle/verdict.h) */
 };
 const char *settle_finding_kind_name(enum settle_finding_kind k);
 
@@ -65,6 +67,7 @@ struct settle_finding {
 	uint32_t attested_passed, attested_decided;
 	uint64_t records; /* NEEDS_NODE: how many */
 	struct settle_evidence_proof proof; /* NODE_TOTAL: the node-total proof */
+	struct settle_verdict *verdict;     /* VERDICT: the proof (owned by the report) */
 };
 
 struct settle_dispute_report {
@@ -81,6 +84,7 @@ struct settle_dispute_opts {
 	int skip_auditor;  /* < 0: none (settle run skips itself) */
 	uint64_t confirmations;
 	uint64_t timeout_ms; /* of each request to a storage node */
+	bool ask_nodes;      /* ask each node again for the bodies of failed verdicts (2) */
 };
 
 /* Checks every attestation of epoch still counted on chain (revealed and not convicted).

@@ -96,7 +96,7 @@ static bool watch(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err
 	struct settle_dispute_report r = {0};
 	struct settle_dispute_opts o = {.only_auditor = -1, .skip_auditor = x->auditor_id,
 					.confirmations = x->confirmations,
-					.timeout_ms = x->blob_timeout_ms};
+					.timeout_ms = x->blob_timeout_ms, .ask_nodes = true};
 	if (!settle_dispute_check(x->chain, x->publisher, epoch, &o, &r, e))
 		return false;
 	x->dispute_checked += r.checked;

@@ -213,5 +213,160 @@ st=$("$A" epoch status --epoch 2 --json)
 jq -e '.settlement.status == "voided" and .settlement.revealed == 2' <<<"$st" >/dev/null &&
 	ok "epoch 2, below quorum once the liar is out, is voided" || bad "epoch 2: $(jq -c .settlement <<<"$st")"
 
+
+# ==== fraud proof 2: a failed verdict on an answer that verifies (issue 13) =================
+# A deployment of its own (the one above has lost two auditors): four bonded auditors, four
+# nodes following it, one blob certified in epoch 1. Every auditor audits epoch 2 with
+# `audit run`; auditor 3 lies in a test-only mode (ASSAY_TEST_LIE_VERDICT=0: one passing
+# answer of committee position 0 recorded as invalid_proof, with the real body's hash).
+#   - the node rebuilds that body from its store and the public schedule
+#     (`node answer --epoch --auditor --seq`): it hashes to the record's response hash and
+#     verifies;
+#   - auditor 0's `settle run` in the dispute window re-asks the node, proves it on chain
+#     (Disputes.disputeVerdict, kind 5): the liar's bond is burned but the disputer's
+#     share, paid to auditor 0's gas key;
+#   - epoch 2 finalizes with the three honest attestations and their medians.
+V=$T/v
+mkdir -p "$V"
+export ASSAY_DEPLOYMENT="$V/deployment.json"
+for i in 4 5 6 7; do for k in op nk sign gas; do newkey "$k$i"; done; done
+for n in op4 op5 op6 op7 gas4 gas5 gas6 gas7; do fund "$n" || die_test "anvil_setBalance"; done
+vaud=()
+for a in 0 1 2 3; do vaud+=(--auditor "$a:$(addr "sign$((a + 4))"):$(addr "gas$((a + 4))")"); done
+"$A" chain deploy --key-file "$T/deployer.key" --out "$V/deployment.json" --n-shards "$N" \
+	--epoch-duration 60 --commit-window 60 --reveal-window 60 --dispute-window 120 \
+	--price-per-mib 1000000000000000 --auditor-fa 1 "${vaud[@]}" --json \
+	>"$V/deploy.out" 2>"$V/deploy.err" || die_test "verdict: chain deploy: $(cat "$V/deploy.err")"
+TOKEN=$(jq -r .token "$V/deployment.json")
+SETTLEMENT=$(jq -r .settlement "$V/deployment.json")
+DISPUTES=$(jq -r .disputes "$V/deployment.json")
+[ "$("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')" = 200 ] &&
+	ok "verdict: Disputes fixes the schedule's min-per-node the auditors run with" ||
+	bad "verdict: minPerNode is $("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')"
+for a in 4 5 6 7; do mint "$(addr "gas$a")" 1000000000000000000000000; done
+for i in 4 5 6 7; do node_register "$i"; done
+vdb="verdict_$(head -c6 /dev/urandom | xxd -p)"
+psql -q "$PGADMIN" -c "CREATE DATABASE $vdb" >/dev/null || die_test "verdict: create database"
+cleanup_extra() {
+	psql -q "$PGADMIN" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1
+	psql -q "$PGADMIN" -c "DROP DATABASE IF EXISTS $vdb" >/dev/null 2>&1
+}
+VDB=$(sed -E "s/dbname=postgres/dbname=$vdb/" <<<"$PGADMIN")
+"$A" db migrate --db "$VDB" >/dev/null || die_test "verdict: db migrate"
+vrun() { # AUDITOR(0-3): one settle run of the new deployment's auditor
+	local k=$(($1 + 4))
+	"$A" settle run --no-advance --db "$VDB" --signing-key-file "$T/sign$k.key" \
+		--gas-key-file "$T/gas$k.key" --warn-margin-s 0 \
+		--settle-metrics-file "$V/metrics$1.prom" >>"$V/settle$1.log" 2>&1
+}
+vrun_all() {
+	for a in 0 1 2 3; do vrun "$a" || bad "verdict: $1: settle run of auditor $a: $(tail -n 5 "$V/settle$a.log")"; done
+}
+vviews() { # E
+	"$A" epoch status --json >"$V/epoch$1.json" || die_test "verdict: epoch status"
+	for i in 4 5 6 7; do
+		wait_view "$i" "$1" "$(chain_shards "$V/epoch$1.json" "$i")" || die_test "verdict: node $i's view of epoch $1"
+	done
+}
+vrun_all "epoch 0 (secrets for epoch 1)"
+advance
+seed
+vviews 1
+head -c 20000 /dev/urandom >"$V/blob"
+"$A" blob put "$V/blob" --key-file "$T/gas4.key" --epochs 4 --json >"$V/put.json" 2>"$V/put.err" ||
+	die_test "verdict: blob put: $(cat "$V/put.err")"
+vrun_all "epoch 1 (secrets for epoch 2)"
+advance
+seed
+vviews 2
+for a in 0 1 2 3; do
+	lie_env=()
+	[ "$a" = 3 ] && lie_env=(ASSAY_TEST_LIE_VERDICT=0)
+	env "${lie_env[@]}" "$A" audit run --epoch 2 --once --db "$VDB" \
+		--key-file "$T/sign$((a + 4)).key" --epoch-start now --window-ms 1500 \
+		--retry-delay-ms 500 >"$V/audit$a.out" 2>"$V/audit$a.log" ||
+		bad "verdict: audit run of auditor $a: $(tail -n 5 "$V/audit$a.log")"
+done
+lie=$(sed -nE 's/.*recording the passing answer to challenge ([0-9]+) .*/\1/p' "$V/audit3.log")
+grep -q "ASSAY_TEST_LIE_VERDICT=0 is armed" "$V/audit3.log" && [ -n "$lie" ] &&
+	ok "verdict: auditor 3's lie is armed and told (challenge $lie recorded as invalid_proof)" ||
+	bad "verdict: the lie was not told: $(cat "$V/audit3.log")"
+vrun_all "epoch 2 (secrets for epoch 3)"
+advance
+seed
+vviews 3
+vrun_all "commit window of epoch 2"
+later 61
+vrun_all "reveal window of epoch 2"
+"$A" attestations --epoch 2 --json >"$V/att.json"
+[ "$(jq '[.attestations[] | select(.valid)] | length' "$V/att.json")" = 4 ] &&
+	ok "verdict: 4 reveals of epoch 2" || bad "verdict: reveals: $(cat "$V/att.json")"
+
+# The node side: the node of committee position 0 rebuilds the body it answered.
+nk0=$(jq -r '.committee[] | select(.index == 0) | .node_key | ascii_downcase' "$V/epoch2.json")
+for i in 4 5 6 7; do [ "$(addr "nk$i" | lc)" = "$nk0" ] && pos0=$i; done
+"$A" node answer --data "$T/n$pos0" --epoch 2 --auditor 3 --seq "$lie" --json -o "$V/body.bcs" \
+	>"$V/answer.json" 2>"$V/answer.err"
+rc=$?
+[ "$rc" = 0 ] && jq -e '.outcome == "invalid_proof" and .matches and .verifies and .provable and
+	.answer == "symbols" and .body_blake2b == .response_hash' "$V/answer.json" >/dev/null &&
+	[ "$(b2sum -l 256 "$V/body.bcs" | cut -d' ' -f1)" = "$(jq -r '.response_hash[2:]' "$V/answer.json")" ] &&
+	ok "verdict: node answer --epoch 2 --auditor 3 --seq $lie rebuilds the body of the record's hash, which verifies" ||
+	bad "verdict: node answer exited $rc: $(cat "$V/answer.json" "$V/answer.err")"
+"$A" node answer --data "$T/n$pos0" --epoch 2 --auditor 0 --seq "$lie" --json >"$V/answer0.json" 2>&1 &&
+	jq -e '.outcome == "pass" and .matches and (.provable | not)' "$V/answer0.json" >/dev/null &&
+	ok "verdict: the honest auditor's record of the same challenge rebuilds too, and proves nothing" ||
+	bad "verdict: node answer of auditor 0: $(cat "$V/answer0.json")"
+
+"$A" dispute verdict --epoch 2 --auditor 1 --seq "$lie" --db "$VDB" --gas-key-file "$T/gas5.key" \
+	>"$V/verdict1.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "nothing to prove: record $lie is pass" "$V/verdict1.out" &&
+	ok "verdict: dispute verdict against an honest record sends nothing (exit 1)" ||
+	bad "verdict: dispute verdict of auditor 1 exited $rc: $(cat "$V/verdict1.out")"
+"$A" audit plan --epoch 2 --key-file "$T/sign4.key" --min-per-node 100 >/dev/null 2>"$V/plan.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "min-per-node 100 and per-shard 2 differ from the Disputes contract's 200 and 2" "$V/plan.err" &&
+	ok "verdict: an auditor whose schedule is not the contract's refuses to plan" ||
+	bad "verdict: audit plan --min-per-node 100 exited $rc: $(cat "$V/plan.err")"
+timeout 60 "$A" audit run --db "$VDB" --key-file "$T/sign4.key" --per-shard 3 >/dev/null 2>"$V/run.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "per-shard 3 differ from the Disputes contract's 200 and 2" "$V/run.err" &&
+	ok "verdict: the audit daemon refuses such a schedule at once, not retrying" ||
+	bad "verdict: audit run --per-shard 3 exited $rc: $(cat "$V/run.err")"
+
+# Auditor 0's settle run in the dispute window convicts the liar (kind 5).
+later 61
+before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas4)")
+vrun 0 || bad "verdict: settle run of auditor 0 in the dispute window: $(tail -n 5 "$V/settle0.log")"
+after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas4)")
+topic=$("$A" chain keccak --text "AttestationDisputed(uint64,uint8,address,uint8,uint256,uint256)")
+evs=$(rpc eth_getLogs "[{\"address\":\"$SETTLEMENT\",\"fromBlock\":\"0x0\",\"topics\":[\"$topic\"]}]")
+[ "$(jq length <<<"$evs")" = 1 ] && [ "$(jq -r '.[0].topics[2]' <<<"$evs")" = "0x$(printf '%064x' 3)" ] &&
+	[ "$(( $(jq -r '.[0].data[2:66]' <<<"$evs" | sed 's/^/0x/') ))" = 5 ] &&
+	ok "verdict: AttestationDisputed(epoch 2, auditor 3, kind 5)" || bad "verdict: events: $evs"
+[ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND * 5000 // 10000)")" ] &&
+	ok "verdict: the disputer (auditor 0's gas key) was paid bond x disputerBps / 10^4" ||
+	bad "verdict: the disputer got $(python3 -c "print($after - $before)")"
+[ "$("$A" chain call --to "$SETTLEMENT" 'bonds(uint8)(uint256)' 3)" = 0 ] && ok "verdict: the liar's bond is gone" ||
+	bad "verdict: auditor 3's bond is $("$A" chain call --to "$SETTLEMENT" 'bonds(uint8)(uint256)' 3)"
+grep -q '^assay_dispute_found_total{kind="verdict"} 1$' "$V/metrics0.prom" &&
+	grep -q '^assay_dispute_submitted_total 1$' "$V/metrics0.prom" &&
+	ok "verdict: auditor 0's metrics: 1 verdict found, 1 submitted" || bad "verdict: metrics: $(grep dispute "$V/metrics0.prom")"
+
+# Past the window, epoch 2 finalizes with the three honest attestations.
+later 121
+vrun 0 || bad "verdict: settle run of auditor 0 after the window: $(tail -n 5 "$V/settle0.log")"
+st=$("$A" epoch status --epoch 2 --json)
+jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st" >/dev/null &&
+	ok "verdict: epoch 2 finalized with the 3 honest attestations" || bad "verdict: epoch 2: $(jq -c .settlement <<<"$st")"
+node0=$(jq -r '.committee[] | select(.index == 0) | .node' "$V/epoch2.json")
+"$A" payouts --node "$node0" --epochs 2..2 --db "$VDB" --signing-key-file "$T/sign4.key" --json \
+	>"$V/payouts.json" 2>&1 &&
+	jq -e '[.. | objects | select(has("median"))] | length == 1 and .[0].median == "100.00%" and
+		.[0].score == "100.00%"' "$V/payouts.json" >/dev/null &&
+	ok "verdict: the node lied about is paid at the honest median, 100 %" ||
+	bad "verdict: payouts: $(head -c 600 "$V/payouts.json")"
+
 [ "$fails" = 0 ] && echo "all dispute checks passed" || echo "$fails check(s) failed"
 exit "$fails"

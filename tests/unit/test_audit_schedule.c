@@ -194,6 +194,68 @@ START_TEST(test_weighting_and_coverage)
 }
 END_TEST
 
+/* The request of a challenge (what fraud proof 2 rebuilds): the challenges of its batch
+ * with its blob and axis, ascending, in runs of max_ids; the lazy schedule agrees. */
+START_TEST(test_request)
+{
+	struct audit_schedule_params p;
+	audit_schedule_params_defaults(&p);
+	p.n = 10;
+	p.epoch = 4;
+	p.window_ms = 1000;
+	p.min_per_node = 300;
+	p.batch_size = 40;
+	memset(p.seed, 3, 32);
+	memset(p.secret, 4, 32);
+	static const uint16_t a[] = {0, 1, 2, 3, 4};
+	static const uint16_t b[] = {5, 6, 7, 8, 9};
+	struct audit_schedule_node nodes[2] = {{{1}, a, 5}, {{2}, b, 5}};
+	struct audit_schedule_blob blobs[2] = {{{0xaa}, 100000}, {{0x11}, 100000}};
+	struct audit_schedule s, lz;
+	struct err e = {{0}};
+	ck_assert_msg(audit_schedule_build(&p, nodes, 2, blobs, 2, &s, &e), "%s", e.msg);
+	ck_assert_msg(audit_schedule_build_lazy(&p, nodes, 2, blobs, 2, &lz, &e), "%s", e.msg);
+	struct audit_challenge run[8], run2[8];
+	for (size_t max = 1; max <= 8; max += 7)
+		for (uint64_t seq = 0; seq < s.nchallenges; seq++) {
+			const struct audit_challenge *me = &s.challenges[seq];
+			size_t count, pos, count2, pos2;
+			audit_schedule_request(&s, seq, max, run, &count, &pos);
+			audit_schedule_request(&lz, seq, max, run2, &count2, &pos2);
+			ck_assert_uint_eq(count, count2);
+			ck_assert_uint_eq(pos, pos2);
+			ck_assert(!memcmp(run, run2, count * sizeof(run[0])));
+			ck_assert_uint_ge(count, 1);
+			ck_assert_uint_le(count, max);
+			ck_assert_uint_lt(pos, count);
+			ck_assert_uint_eq(run[pos].seq, seq);
+			for (size_t t = 0; t < count; t++) {
+				ck_assert_uint_eq(run[t].node, me->node);
+				ck_assert_uint_eq(run[t].batch, me->batch);
+				ck_assert_uint_eq(run[t].blob, me->blob);
+				ck_assert_int_eq(run[t].axis, me->axis);
+				if (t)
+					ck_assert_uint_gt(run[t].seq, run[t - 1].seq);
+			}
+			/* Every other challenge of the batch with this blob and axis is in one of
+			 * the runs: with max 8, the runs before hold 8 each. */
+			size_t same = 0, before = 0;
+			for (uint64_t q = 0; q < s.nchallenges; q++) {
+				const struct audit_challenge *c = &s.challenges[q];
+				if (c->node == me->node && c->batch == me->batch && c->blob == me->blob &&
+				    c->axis == me->axis) {
+					same++;
+					before += q < run[0].seq;
+				}
+			}
+			ck_assert_uint_eq(before % max, 0);
+			ck_assert_uint_eq(count, same - before < max ? same - before : max);
+		}
+	audit_schedule_free(&s);
+	audit_schedule_free(&lz);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	struct audit_schedule_params p;
@@ -232,6 +294,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("schedule");
 	tcase_add_test(tc, test_vectors);
 	tcase_add_test(tc, test_weighting_and_coverage);
+	tcase_add_test(tc, test_request);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_detection_power);
 	suite_add_tcase(s, tc);

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "audit/blob.h"
+#include "audit/challenge.h"
 #include "audit/merkle.h"
 #include "audit/symbol.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "tests/harness/harness.h"
 
@@ -271,6 +273,171 @@ START_TEST(test_blob_helpers)
 }
 END_TEST
 
+/* The auditor's judge (audit_check_symbols_response) and the contract's rule
+ * (audit_answer_verifies) on one body asked for ids[0..nids) on axis: the verdict of ids[0]
+ * and whether the rule takes the body for ids[0]. */
+static enum audit_outcome judge(const struct toy *t, const struct buf *body,
+				const struct audit_symbol_id *ids, size_t nids,
+				enum audit_proof_axis axis, bool *verifies)
+{
+	struct audit_http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	resp.transport = AUDIT_TRANSPORT_OK;
+	resp.status = 200;
+	resp.body = body->data;
+	resp.body_len = body->len;
+	enum audit_outcome out[AUDIT_MAX_IDS + 1];
+	char detail[512];
+	uint8_t blob[32];
+	struct err e = {{0}};
+	bool meta = false;
+	audit_check_symbols_response(&resp, t->md, ids, nids, axis, out, detail, sizeof(detail));
+	audit_blob_id(t->md, blob);
+	*verifies = audit_answer_verifies(body->data, body->len, blob, t->md, N, ids[0], axis, &meta,
+					  &e);
+	ck_assert(!meta);
+	return out[0];
+}
+
+static void write_list(struct buf *b, struct audit_recovery_symbol *items, size_t n)
+{
+	buf_reset(b);
+	audit_recovery_symbols_write(b, items, n);
+}
+
+START_TEST(test_contract_rule)
+{
+	struct toy t;
+	toy_init(&t);
+	enum audit_proof_axis ax = AUDIT_AXIS_PRIMARY;
+	struct audit_symbol_id want = {2, 3};
+	struct audit_recovery_symbol items[AUDIT_MAX_IDS + 1];
+	struct buf b = BUF_INIT;
+	bool ok;
+	toy_symbol(&t, want, ax, &items[0]);
+	for (size_t i = 1; i <= AUDIT_MAX_IDS; i++) {
+		struct audit_symbol_id other = {(uint16_t)(i % N), (uint16_t)(i / N % N)};
+		toy_symbol(&t, other, ax, &items[i]);
+	}
+
+	/* Asked for one id, answered with it and 63 more well-formed ones: a pass, as on chain
+	 * (the old item limit, the number asked, made it malformed). */
+	write_list(&b, items, AUDIT_MAX_IDS);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_PASS);
+	ck_assert(ok);
+	/* The symbol asked for after two others: still a pass. */
+	struct audit_recovery_symbol swapped[3] = {items[5], items[6], items[0]};
+	write_list(&b, swapped, 3);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_PASS);
+	ck_assert(ok);
+
+	/* Invalid(1) BCS: 65 items, a truncated body, a trailing byte, an unknown tag. */
+	write_list(&b, items, AUDIT_MAX_IDS + 1);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+	write_list(&b, items, 2);
+	b.len--;
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+	b.len++;
+	buf_append_byte(&b, 0);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+	write_list(&b, items, 1);
+	b.data[1] = 2; /* the first item's tag */
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+
+	/* Invalid(3) too large: a padding item far longer than a symbol pushes the body past
+	 * 5 + count·(15 + symbol size + 16·33) + 64. */
+	struct audit_recovery_symbol big = items[1];
+	uint8_t *fat = xcalloc(1, 2000);
+	big.data = fat;
+	big.data_len = 2000;
+	struct audit_recovery_symbol two[2] = {items[0], big};
+	write_list(&b, two, 2);
+	ck_assert_uint_gt(b.len, audit_symbols_body_limit(SS, 2));
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+	big.data_len = 40; /* within the limit: allowed padding */
+	two[1] = big;
+	write_list(&b, two, 2);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_PASS);
+	ck_assert(ok);
+	free(fat);
+
+	/* Invalid(4) no such symbol: another cell, or the right cell on the other axis. */
+	write_list(&b, &items[1], 1);
+	ck_assert_int_ne(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_PASS);
+	ck_assert(!ok);
+	struct audit_recovery_symbol other_axis;
+	toy_symbol(&t, want, AUDIT_AXIS_SECONDARY, &other_axis);
+	write_list(&b, &other_axis, 1);
+	ck_assert_int_ne(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_PASS);
+	ck_assert(!ok);
+	audit_recovery_symbol_clear(&other_axis);
+
+	/* Invalid(5) wrong size. */
+	struct audit_recovery_symbol s = items[0];
+	s.data_len = SS - 2;
+	write_list(&b, &s, 1);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_WRONG_SIZE);
+	ck_assert(!ok);
+
+	/* Invalid(6) bad proof: a flipped byte, a path one node short, one node long. */
+	s = items[0];
+	uint8_t flipped[SS];
+	memcpy(flipped, s.data, SS);
+	flipped[0] ^= 1;
+	s.data = flipped;
+	write_list(&b, &s, 1);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_INVALID_PROOF);
+	ck_assert(!ok);
+	s = items[0];
+	s.proof_len--;
+	write_list(&b, &s, 1);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_INVALID_PROOF);
+	ck_assert(!ok);
+	struct audit_node longer[AUDIT_MERKLE_MAX_DEPTH] = {{0}};
+	memcpy(longer, items[0].proof, items[0].proof_len * sizeof(longer[0]));
+	s = items[0];
+	s.proof = longer;
+	s.proof_len++;
+	write_list(&b, &s, 1);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_INVALID_PROOF);
+	ck_assert(!ok);
+
+	/* Invalid(2) type: metadata of an encoding the contract does not know is refused by the
+	 * rule whatever the body; an unknown one is bad_metadata for the auditor too. */
+	write_list(&b, items, 1);
+	t.md->encoding_type = 77;
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_BAD_METADATA);
+	ck_assert(!ok);
+	t.md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+
+	/* The metadata answer verifies by the rule, and is what the auditor must not hash when
+	 * a node sends it for symbols. */
+	uint8_t blob[32];
+	struct err e = {{0}};
+	bool meta = false;
+	audit_blob_id(t.md, blob);
+	buf_reset(&b);
+	audit_metadata_with_id_write(&b, blob, t.md);
+	ck_assert(audit_body_is_metadata_answer(b.data, b.len, blob, t.md));
+	ck_assert(audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, &meta, &e));
+	ck_assert(meta);
+	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N + 1, want, ax, &meta, &e));
+	blob[0] ^= 1;
+	ck_assert(!audit_body_is_metadata_answer(b.data, b.len, blob, t.md));
+	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, &meta, &e));
+
+	for (size_t i = 0; i <= AUDIT_MAX_IDS; i++)
+		audit_recovery_symbol_clear(&items[i]);
+	buf_free(&b);
+	audit_metadata_free(t.md);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit_symbol");
@@ -280,6 +447,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_list_matching);
 	tcase_add_test(tc, test_symbol_ids_and_axes);
 	tcase_add_test(tc, test_blob_helpers);
+	tcase_add_test(tc, test_contract_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

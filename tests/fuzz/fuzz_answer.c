@@ -1,0 +1,76 @@
+/* fuzz_answer.c: a recoverySymbols body judged by the auditor (audit_check_symbols_response)
+ * and by fraud proof 2's rule (audit_answer_verifies), against the metadata of a toy n = 4
+ * blob whose every symbol the seeds can carry with a valid proof. The two must agree for
+ * every symbol and axis: an answer the contract takes must never be a failed verdict, or an
+ * honest auditor could be convicted. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/blob.h"
+#include "audit/challenge.h"
+#include "audit/merkle.h"
+#include "core/util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum { N = 4, SS = 2 };
+
+/* Cell (i, j) of the toy's expanded matrix is {4i + j, 7} (what the seeds were made from). */
+static struct audit_metadata *metadata(uint8_t id[AUDIT_DIGEST_LEN])
+{
+	static struct audit_metadata *md;
+	static uint8_t blob[AUDIT_DIGEST_LEN];
+	if (!md) {
+		uint8_t m[N][N][SS];
+		for (int i = 0; i < N; i++)
+			for (int j = 0; j < N; j++) {
+				m[i][j][0] = (uint8_t)(4 * i + j);
+				m[i][j][1] = 7;
+			}
+		md = audit_metadata_new(N);
+		md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+		md->unencoded_length = 12; /* k_p = 2, k_s = 3: symbol size 2 */
+		for (int p = 0; p < N; p++) {
+			uint8_t col[N][SS];
+			for (int i = 0; i < N; i++)
+				memcpy(col[i], m[i][N - 1 - p], SS);
+			audit_merkle_root_fixed(md->hashes[p].primary.digest, &m[p][0][0], SS, N);
+			audit_merkle_root_fixed(md->hashes[p].secondary.digest, &col[0][0], SS, N);
+			md->hashes[p].primary.present = md->hashes[p].secondary.present = true;
+		}
+		audit_blob_id(md, blob);
+	}
+	memcpy(id, blob, AUDIT_DIGEST_LEN);
+	return md;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t blob[AUDIT_DIGEST_LEN];
+	const struct audit_metadata *md = metadata(blob);
+	struct audit_http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	resp.transport = AUDIT_TRANSPORT_OK;
+	resp.status = 200;
+	resp.body = (uint8_t *)(uintptr_t)data; /* only read */
+	resp.body_len = size;
+	for (uint16_t i = 0; i < N; i++)
+		for (uint16_t j = 0; j < N; j++)
+			for (int a = 0; a < 2; a++) {
+				struct audit_symbol_id id = {i, j};
+				enum audit_proof_axis axis = (enum audit_proof_axis)a;
+				enum audit_outcome o;
+				char detail[256];
+				bool meta = false;
+				bool verifies = audit_answer_verifies(data, size, blob, md, N, id, axis,
+								      &meta, NULL);
+				audit_check_symbols_response(&resp, md, &id, 1, axis, &o, detail,
+							     sizeof(detail));
+				if (meta)
+					ASSAY_ASSERT(audit_body_is_metadata_answer(data, size, blob, md));
+				else
+					ASSAY_ASSERT(verifies == (o == AUDIT_OUTCOME_PASS));
+			}
+	return 0;
+}
