@@ -11,14 +11,29 @@
  *     takes a whole blob, so it is evidence for governance (voidEpoch), not a conviction;
  *   - a committee position whose subtree totals differ from the revealed counts: fraud
  *     proof 1a, Settlement.disputeNodeTotal, provable from the tree the blob rebuilds;
+ *   - the schedule (fraud proof 3): the epoch's inputs are read from the chain once
+ *     (audit_inputs_from_chain, as `assay audit plan` does) and each auditor's schedule is
+ *     rebuilt with its revealed secret and signer (lazily: no array of challenges). A
+ *     record whose seq the schedule does not have, or whose node, blob, shard, axis or
+ *     symbol differ from the scheduled challenge, is a `schedule` fraud; the contract's own
+ *     view Disputes.scheduled says whether its checkable rules see it (then the record
+ *     proof goes to Disputes.disputeSchedule) or only the weighted blob draw differs,
+ *     which no proof on chain can show (reported, not provable). A position whose subtree
+ *     declares more decided records than its challenge count C_i is `too_many`
+ *     (Disputes.disputeTooMany when Disputes.challengesOf agrees). Scheduled challenges
+ *     with no record are `unrecorded`, a note: a challenge still undecided when the epoch
+ *     ended legitimately has none;
  *   - records with a failed verdict (invalid_proof, wrong_size, bad_metadata, malformed):
  *     only the node can supply the body it sent (fraud proof 2), so they are listed as
  *     needing the node, never as fraud found.
- * The schedule (records the schedule does not contain, challenges with no record) is not
- * checked yet: it needs the epoch's inputs rebuilt from the chain with the revealed secret
- * (audit_inputs_from_chain with an identity whose secret is the reveal's, then
- * audit_schedule_build, as `assay audit plan --secret` does) and the seqs and fields
- * compared with the blob's records.
+ * Fraud proofs 1b (Disputes.disputeSumNode, disputeRecord, disputeOrder) never arise from a
+ * blob that passes these checks: the blob holds records only, the decoder refuses a record
+ * of another epoch or auditor, an unknown axis or outcome, or records out of seq order or
+ * repeated, and the tree built from accepted records has every record under its own node,
+ * leaf totals from its outcome and every sum the sum of its children. So when the blob
+ * rebuilds the revealed root that tree holds no 1b lie, and when it does not, nobody can
+ * open the committed tree: a blob that does not decode is `blob_unreadable` and one that
+ * rebuilds another root is `evidence_root`, both frauds for governance, neither provable.
  *
  * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
  * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
@@ -50,6 +65,9 @@ enum settle_finding_kind {
 	SETTLE_FINDING_BLOB_COUNTS, /* the blob's own counts differ from its records' */
 	SETTLE_FINDING_UNREADABLE, /* the blob could not be read or decoded */
 	SETTLE_FINDING_NEEDS_NODE, /* failed verdicts only the node can dispute (not fraud) */
+	SETTLE_FINDING_SCHEDULE,   /* 3: a record the schedule does not contain */
+	SETTLE_FINDING_TOO_MANY,   /* 3: a node's decided records above its challenge count */
+	SETTLE_FINDING_UNRECORDED, /* scheduled challenges with no record (a note) */
 };
 const char *settle_finding_kind_name(enum settle_finding_kind k);
 
@@ -61,10 +79,13 @@ struct settle_finding {
 	bool provable; /* the contract takes its proof now (settle_dispute_submit) */
 	char what[400]; /* one sentence */
 	uint8_t evidence_blob[32];
-	size_t index;   /* committee position (NODE_TOTAL, NEEDS_NODE) */
+	size_t index;   /* committee position (NODE_TOTAL, NEEDS_NODE, SCHEDULE, TOO_MANY) */
 	uint32_t attested_passed, attested_decided;
-	uint64_t records; /* NEEDS_NODE: how many */
-	struct settle_evidence_proof proof; /* NODE_TOTAL: the node-total proof */
+	uint64_t records; /* NEEDS_NODE, SCHEDULE, UNRECORDED: how many */
+	uint64_t challenges; /* TOO_MANY: the node's challenge count C_i */
+	/* NODE_TOTAL, TOO_MANY: the node-total proof; SCHEDULE: the record proof of record */
+	struct settle_evidence_proof proof;
+	struct settle_record record; /* SCHEDULE: the first record not scheduled */
 };
 
 struct settle_dispute_report {
@@ -90,7 +111,18 @@ bool settle_dispute_check(struct settle_chain *c, struct chain_session *reader, 
 			  const struct settle_dispute_opts *o, struct settle_dispute_report *out,
 			  struct err *e) WARN_UNUSED;
 
-/* Sends the proof of a provable finding (through c's sender). */
+/* Whether the schedule s (built with the records' auditor and secret; lazy or not) has
+ * challenge r->seq with r's node, blob, shard, axis and symbol; blobs is the array s was
+ * built from. If not, why says which field differs (one phrase). */
+struct audit_schedule;
+struct audit_schedule_blob;
+bool settle_dispute_record_scheduled(const struct audit_schedule *s,
+				     const struct audit_schedule_blob *blobs,
+				     const struct settle_record *r, char *why, size_t why_len);
+
+/* Sends the proof of a provable finding (through c's sender): Settlement.disputeNodeTotal
+ * for NODE_TOTAL, Disputes.disputeSchedule (with the revealed secret) for SCHEDULE and
+ * Disputes.disputeTooMany for TOO_MANY. */
 bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *f,
 			   struct err *e) WARN_UNUSED;
 
@@ -108,7 +140,8 @@ void settle_dispute_report_print(FILE *f, const struct settle_dispute_report *r,
 				 uint64_t epoch, const bool *sent, bool json);
 
 /* {"epoch", "auditor_id", "kind", "fraud", "provable", "what", "evidence_blob", and per kind
- * "index", "attested" {passed, decided}, "proof" (settle_evidence_proof_json), "records"}. */
+ * "index", "attested" {passed, decided}, "proof" (settle_evidence_proof_json), "records",
+ * "challenges", "record" {seq, node, blob, shard, axis, row, col, outcome}, "needs"}. */
 json_t *settle_finding_json(const struct settle_finding *f);
 
 #endif

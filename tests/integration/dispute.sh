@@ -79,6 +79,11 @@ run_all "epoch 0 (secrets for epoch 1)"
 advance
 views 1
 run_all "epoch 1 (secrets for epoch 2)"
+# A blob certified in epoch 1 is in epoch 2's snapshot: epoch 2's records below are
+# challenges of the auditors' schedules, which the watcher checks (fraud proof 3).
+head -c 3000 /dev/urandom >"$T/data.bin"
+"$A" blob put "$T/data.bin" --key-file "$T/gas0.key" --epochs 20 >"$T/put.out" 2>"$T/put.err" ||
+	die_test "blob put: $(cat "$T/put.err")"
 advance
 views 2
 # Epoch 1 ended: its commit window. Everyone scores, stores its evidence blob, commits;
@@ -167,19 +172,27 @@ jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st"
 # convicts it; two attestations are left, below the quorum of three: the epoch is voided.
 advance
 views 3
-# Each auditor decided challenges of epoch 2 (inserted as the auditor would have): node 0
-# 3 passes, node 1 2 passes and an invalid_proof, node 2 a not_found, node 3 2 passes.
+# Each auditor decided challenges of epoch 2, the first of each node in its schedule
+# (inserted as the auditor would have): node 0 3 passes, node 1 2 passes and an
+# invalid_proof, node 2 a not_found, node 3 2 passes.
 for a in 0 1 2; do
-	python3 - "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
-import sys
-aud, nodes = sys.argv[1][2:], [n[2:] for n in sys.argv[2:]]
-plan = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
-rows, seq = [], 0
-for i, outcomes in enumerate(plan):
-    for o in outcomes:
-        rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
-                    f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, NULL, NULL)")
-        seq += 1
+	"$A" audit plan --epoch 2 --key-file "$T/sign$a.key" --json >"$T/plan$a.json" ||
+		die_test "audit plan of auditor $a for epoch 2"
+	python3 - "$(addr "sign$a" | lc)" "$T/plan$a.json" >"$T/rec$a.sql" <<'PY'
+import base64, json, sys
+aud, plan = sys.argv[1][2:], json.load(open(sys.argv[2]))
+nodes = [n["id"][2:] for n in plan["nodes"]]
+want = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
+rows = []
+for i, outcomes in enumerate(want):
+    chs = [c for c in plan["challenges"] if c["node"] == i][:len(outcomes)]
+    assert len(chs) == len(outcomes), f"node {i} has {len(chs)} challenges"
+    for c, o in zip(chs, outcomes):
+        blob = base64.urlsafe_b64decode(c["blob"] + "=" * (-len(c["blob"]) % 4)).hex()
+        row, col = c["symbol"].split("-")
+        rows.append(f"(2, decode('{aud}','hex'), {c['seq']}, 0, decode('{nodes[i]}','hex'), "
+                    f"decode('{blob}','hex'), {c['shard']}, {row}, {col}, '{c['axis']}', now(), 12, "
+                    f"'{o}', NULL, NULL, NULL)")
 print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
@@ -192,10 +205,11 @@ srun 2 ASSAY_TEST_LIE_COUNTS=1 || bad "epoch 2 commit: settle run of auditor 2: 
 later 61
 for a in 0 1 2; do srun "$a" || bad "epoch 2 reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
 "$A" dispute check --epoch 2 --auditor 0 --json >"$T/honest2.json" &&
-	jq -e '.checked == 1 and .frauds == 0 and (.findings | length) == 1 and
-		(.findings[0] | .kind == "needs_node" and .index == 1 and .records == 1 and (.fraud | not))' \
+	jq -e '.checked == 1 and .frauds == 0 and ([.findings[] | select(.kind != "unrecorded")] | length) == 1 and
+		(.findings[] | select(.kind != "unrecorded") | .kind == "needs_node" and .index == 1 and .records == 1 and (.fraud | not)) and
+		(.findings[] | select(.kind == "unrecorded") | .records > 0 and (.fraud | not))' \
 		"$T/honest2.json" >/dev/null &&
-	ok "an honest auditor's 9 records: no fraud, one failed verdict only node 1 can re-check" ||
+	ok "an honest auditor's 9 scheduled records: no fraud, one failed verdict only node 1 can re-check, the rest of its schedule unrecorded" ||
 	bad "honest epoch 2: $(cat "$T/honest2.json")"
 before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
 "$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
