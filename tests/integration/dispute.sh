@@ -227,5 +227,86 @@ st=$("$A" epoch status --epoch 2 --json)
 jq -e '.settlement.status == "voided" and .settlement.revealed == 2' <<<"$st" >/dev/null &&
 	ok "epoch 2, below quorum once the liar is out, is voided" || bad "epoch 2: $(jq -c .settlement <<<"$st")"
 
+# ---- fraud proof 3, an invented record (issue 13; self-contained: needs only the
+# deployment, the nodes, the database and the helpers above) ----
+# Every auditor back in the set (bonded again, activated by the owner: the timelock,
+# impersonated on anvil), secrets for the next epoch, then in that epoch auditor 3 adds to
+# its records a passed challenge of committee position 1 that its schedule does not
+# contain (ASSAY_TEST_LIE_RECORD=1), counted and stored in its evidence blob like the rest.
+# `dispute check` finds it (kind schedule, provable: the contract's own view agrees);
+# auditor 0's `settle run` in the dispute window proves it with Disputes.disputeSchedule
+# (AttestationDisputed kind 6), the liar's bond is burned but the disputer's share, and the
+# epoch finalizes with the three honest attestations.
+TIMELOCK=$(jq -r .timelock "$T/deployment.json")
+rpc anvil_impersonateAccount "[\"$TIMELOCK\"]" >/dev/null && rpc anvil_setBalance "[\"$TIMELOCK\",\"0x56BC75E2D63100000\"]" >/dev/null ||
+	die_test "impersonating the timelock"
+for a in 0 1 2 3; do
+	call 'auditors(uint8)(address,address,bool)' "$a" | tail -n 1 | grep -qx true && continue
+	have=$(call 'bonds(uint8)(uint256)' "$a")
+	need=$(python3 -c "print(max(0, $BOND - $have))")
+	if [ "$need" != 0 ]; then
+		mint "$(addr deployer)" "$need"
+		"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'approve(address,uint256)' "$SETTLEMENT" "$need" \
+			--wait >/dev/null 2>>"$T/rebond.err" &&
+			"$A" chain send --key-file "$T/deployer.key" --to "$SETTLEMENT" 'postBond(uint8,uint256)' "$a" "$need" \
+				--wait >/dev/null 2>>"$T/rebond.err" || die_test "bond of auditor $a: $(cat "$T/rebond.err")"
+	fi
+	data=$("$A" chain calldata 'setAuditor(uint8,address,address,bool)' "$a" "$(addr "sign$a")" "$(addr "gas$a")" true)
+	tx=$(rpc eth_sendTransaction "[{\"from\":\"$TIMELOCK\",\"to\":\"$SETTLEMENT\",\"data\":\"$data\"}]") ||
+		die_test "setAuditor $a from the timelock"
+	[ "$(rpc eth_getTransactionReceipt "[$tx]" | jq -r .status)" = 0x1 ] || die_test "setAuditor $a reverted"
+done
+rpc anvil_stopImpersonatingAccount "[\"$TIMELOCK\"]" >/dev/null
+active=0
+for a in 0 1 2 3; do call 'auditors(uint8)(address,address,bool)' "$a" | tail -n 1 | grep -qx true && active=$((active + 1)); done
+[ "$active" = 4 ] || die_test "only $active auditors active again"
+LE=$(( $("$A" epoch status --json | jq -r .current_epoch) + 1 )) # the lying epoch: its secrets are committed now
+for a in 0 1 2 3; do srun "$a" || bad "epoch $LE secrets: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+advance
+views "$LE"
+for a in 0 1 2 3; do srun "$a" || bad "epoch $((LE + 1)) secrets: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+advance
+views "$((LE + 1))"
+for a in 0 1 2; do srun "$a" || bad "epoch $LE commit: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+srun 3 ASSAY_TEST_LIE_RECORD=1 || bad "epoch $LE commit: settle run of auditor 3: $(tail -n 5 "$T/settle3.log")"
+grep -q "TEST ONLY: ASSAY_TEST_LIE_RECORD" "$T/settle3.log" && ok "auditor 3 invents a record of committee position 1" ||
+	bad "auditor 3's invented record was not armed"
+later 61
+for a in 0 1 2; do srun "$a" || bad "epoch $LE reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+srun 3 ASSAY_TEST_LIE_RECORD=1 || bad "epoch $LE reveal: settle run of auditor 3: $(tail -n 5 "$T/settle3.log")"
+"$A" dispute check --epoch "$LE" --json >"$T/check_rec.json"
+rc=$?
+[ "$rc" = 1 ] && jq -e '.checked == 4 and .frauds == 1 and
+	(.findings[] | select(.fraud) | .kind == "schedule" and .auditor_id == 3 and .provable and .index == 1
+	 and .records == 1 and .record.outcome == "pass" and .proof.index == 1 and .proof.pos == 0)' \
+	"$T/check_rec.json" >/dev/null && ok "dispute check finds auditor 3's invented record, provable (fraud proof 3)" ||
+	bad "dispute check exited $rc: $(cat "$T/check_rec.json")"
+for a in 0 1 2; do
+	"$A" dispute check --epoch "$LE" --auditor "$a" --json >"$T/honest_rec$a.json" ||
+		bad "dispute check of honest auditor $a in epoch $LE: $(cat "$T/honest_rec$a.json")"
+done
+[ "$(jq -s '[.[] | .findings[] | select(.fraud or .provable)] | length' "$T"/honest_rec[012].json)" = 0 ] &&
+	ok "the honest auditors' evidence of epoch $LE yields no fraud" || bad "honest: $(cat "$T"/honest_rec[012].json)"
+later 61
+BPS=$(call 'disputerBps()(uint16)')
+before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas0)")
+srun 0 || bad "settle run of auditor 0 in epoch $LE's dispute window: $(tail -n 5 "$T/settle0.log")"
+after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas0)")
+[ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND * $BPS // 10000)")" ] &&
+	ok "the disputer (auditor 0's gas key) was paid bond x disputerBps / 10^4" || bad "the disputer got $((after - before))"
+[ "$(call 'bonds(uint8)(uint256)' 3)" = 0 ] && ok "the inventor's bond is gone" ||
+	bad "auditor 3's bond is $(call 'bonds(uint8)(uint256)' 3)"
+"$A" attestations --epoch "$LE" --json >"$T/att_rec.json"
+jq -e '.attestations[] | select(.auditor_id == 3) | .disputed and .dispute.kind == 6' "$T/att_rec.json" >/dev/null &&
+	ok "AttestationDisputed on chain with kind 6 (schedule)" || bad "attestations: $(cat "$T/att_rec.json")"
+grep -q '^assay_dispute_found_total{kind="schedule"} 1$' "$T/metrics0.prom" &&
+	ok "auditor 0's metrics count the schedule finding" || bad "metrics: $(grep dispute "$T/metrics0.prom")"
+later 121
+srun 0 || bad "settle run of auditor 0 after epoch $LE's window: $(tail -n 5 "$T/settle0.log")"
+st=$("$A" epoch status --epoch "$LE" --json)
+jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st" >/dev/null &&
+	ok "epoch $LE finalized with the 3 honest attestations" || bad "epoch $LE: $(jq -c .settlement <<<"$st")"
+# ---- end of fraud proof 3 ----
+
 [ "$fails" = 0 ] && echo "all dispute checks passed" || echo "$fails check(s) failed"
 exit "$fails"
