@@ -26,14 +26,20 @@
  *   - records with a failed verdict (invalid_proof, wrong_size, bad_metadata, malformed):
  *     only the node can supply the body it sent (fraud proof 2), so they are listed as
  *     needing the node, never as fraud found.
- * Fraud proofs 1b (Disputes.disputeSumNode, disputeRecord, disputeOrder) never arise from a
- * blob that passes these checks: the blob holds records only, the decoder refuses a record
- * of another epoch or auditor, an unknown axis or outcome, or records out of seq order or
- * repeated, and the tree built from accepted records has every record under its own node,
- * leaf totals from its outcome and every sum the sum of its children. So when the blob
- * rebuilds the revealed root that tree holds no 1b lie, and when it does not, nobody can
- * open the committed tree: a blob that does not decode is `blob_unreadable` and one that
- * rebuilds another root is `evidence_root`, both frauds for governance, neither provable.
+ * Fraud proofs 1b: a blob the decoder refuses because a record is of another epoch or
+ * auditor, or its records are out of seq order or repeated, is read again as given
+ * (settle_evblob_decode_any) and its tree rebuilt as the liar built it, each node's subtree
+ * taking that node's records in blob order (settle_evidence_new_any). When that tree has
+ * the revealed root, the first such record is `record` (Disputes.disputeRecord) or the
+ * first pair of neighbours in a subtree whose seqs do not ascend is `order`
+ * (Disputes.disputeOrder), both provable; otherwise the blob is `blob_unreadable`. What the
+ * blob cannot express is not checked, because it cannot occur in a tree the blob
+ * rebuilds: a record under another node's subtree, leaf totals other than its outcome
+ * implies, a record with another tag or an unknown outcome (the decoder refuses it), and a
+ * sum node whose totals are not its children's (disputeSumNode): the blob holds records
+ * only, and the builder computes every leaf and sum from them. A liar that commits such a
+ * tree publishes a blob that rebuilds another root (`evidence_root`, for governance), and
+ * disputeTooMany bounds what its unopenable nodes can claim.
  *
  * For fraud proof 2 a node rebuilds the body it answered without keeping a log: the
  * auditor asked for one batch of symbols per request (audit_symbols_url_new), so the body
@@ -68,6 +74,8 @@ enum settle_finding_kind {
 	SETTLE_FINDING_SCHEDULE,   /* 3: a record the schedule does not contain */
 	SETTLE_FINDING_TOO_MANY,   /* 3: a node's decided records above its challenge count */
 	SETTLE_FINDING_UNRECORDED, /* scheduled challenges with no record (a note) */
+	SETTLE_FINDING_RECORD,     /* 1b: a record of another epoch or auditor in the tree */
+	SETTLE_FINDING_ORDER,      /* 1b: two records of a node out of seq order, or repeated */
 };
 const char *settle_finding_kind_name(enum settle_finding_kind k);
 
@@ -85,7 +93,10 @@ struct settle_finding {
 	uint64_t challenges; /* TOO_MANY: the node's challenge count C_i */
 	/* NODE_TOTAL, TOO_MANY: the node-total proof; SCHEDULE: the record proof of record */
 	struct settle_evidence_proof proof;
-	struct settle_record record; /* SCHEDULE: the first record not scheduled */
+	struct settle_record record; /* SCHEDULE: the first record not scheduled; RECORD, ORDER */
+	/* ORDER: the record right of `record` in the same subtree, and its proof */
+	struct settle_evidence_proof proof2;
+	struct settle_record record2;
 };
 
 struct settle_dispute_report {
@@ -120,9 +131,19 @@ bool settle_dispute_record_scheduled(const struct audit_schedule *s,
 				     const struct audit_schedule_blob *blobs,
 				     const struct settle_record *r, char *why, size_t why_len);
 
+/* Fraud proofs 1b from the bytes of an evidence blob the strict decoder refused (no
+ * chain): read as given, when the tree it rebuilds as given has rv's evidenceRoot (and its
+ * header is rv's epoch, signer and the committee nodes[m]), adds the first record of
+ * another epoch or auditor (RECORD) or else the first neighbours in a subtree whose seqs
+ * do not ascend (ORDER), with their proofs, and returns true; false: nothing shown so. */
+struct settle_reveal;
+bool settle_dispute_check_as_built(const struct settle_reveal *rv, const uint8_t signer[20],
+				   const uint8_t (*nodes)[20], size_t m, const uint8_t *data,
+				   size_t len, struct settle_dispute_report *r);
+
 /* Sends the proof of a provable finding (through c's sender): Settlement.disputeNodeTotal
  * for NODE_TOTAL, Disputes.disputeSchedule (with the revealed secret) for SCHEDULE and
- * Disputes.disputeTooMany for TOO_MANY. */
+ * Disputes.disputeTooMany for TOO_MANY, disputeRecord for RECORD, disputeOrder for ORDER. */
 bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *f,
 			   struct err *e) WARN_UNUSED;
 
@@ -141,7 +162,8 @@ void settle_dispute_report_print(FILE *f, const struct settle_dispute_report *r,
 
 /* {"epoch", "auditor_id", "kind", "fraud", "provable", "what", "evidence_blob", and per kind
  * "index", "attested" {passed, decided}, "proof" (settle_evidence_proof_json), "records",
- * "challenges", "record" {seq, node, blob, shard, axis, row, col, outcome}, "needs"}. */
+ * "challenges", "record" {seq, node, blob, shard, axis, row, col, outcome}, ORDER's "record2"
+ * and "proof2", "needs"}. */
 json_t *settle_finding_json(const struct settle_finding *f);
 
 #endif

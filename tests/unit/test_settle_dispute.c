@@ -2,12 +2,18 @@
  * exactly when its seq, node, blob, shard, axis and symbol are the schedule's challenge,
  * lazy schedule or not, and a change to any one field is named; the record proof of an
  * invented record (what Disputes.disputeSchedule takes) verifies against the evidence root
- * of the tree that holds it and not against a tree without it. */
+ * of the tree that holds it and not against a tree without it. A blob the strict decoder
+ * refuses (a record repeated, out of order, of another epoch or auditor) whose tree as
+ * given has the revealed root yields the 1b finding with proofs that verify; an honest blob
+ * or one of another root yields none. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/schedule.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "settle/chainio.h"
+#include "settle/evblob.h"
 #include "settle/dispute.h"
 #include "settle/evidence.h"
 #include "tests/harness/harness.h"
@@ -171,12 +177,103 @@ START_TEST(test_invented_record_proof)
 }
 END_TEST
 
+
+/* Four records of an epoch-7 auditor over the committee of `nodes`, changed by `lie`:
+ * 0 honest, 1 seq 1 repeated, 2 node 1's seqs 5 then 3, 3 a record of epoch 6. Encodes
+ * the blob, builds the tree as given and makes rv the reveal of that root. */
+static void liar_blob(int lie, struct buf *blob, struct settle_reveal *rv, uint8_t signer[20],
+		      uint8_t committee[NODES][20], struct settle_record recs[5], size_t *n)
+{
+	static const uint64_t seqs[4][5] = {{0, 1, 3, 7}, {0, 1, 1, 7}, {0, 5, 3, 7}, {0, 1, 3, 7}};
+	static const int node_of[5] = {0, 1, 1, 2};
+	struct err e = {{0}};
+	memset(signer, 0xa5, 20);
+	for (int i = 0; i < NODES; i++)
+		memcpy(committee[i], nodes[i].id, 20);
+	*n = 4;
+	for (size_t i = 0; i < *n; i++) {
+		memset(&recs[i], 0, sizeof(recs[i]));
+		recs[i].epoch = lie == 3 && i == 2 ? 6 : 7;
+		memcpy(recs[i].auditor, signer, 20);
+		recs[i].seq = seqs[lie][i];
+		memcpy(recs[i].node, committee[node_of[i]], 20);
+		recs[i].outcome = AUDIT_OUTCOME_PASS;
+	}
+	uint32_t passed[NODES] = {1, 2, 1}, decided[NODES] = {1, 2, 1};
+	settle_evblob_encode(blob, 7, signer, (const uint8_t(*)[20])committee, passed, decided,
+			     NODES, recs, *n);
+	struct settle_evidence *ev = NULL;
+	ck_assert_msg(settle_evidence_new_any(&ev, (const uint8_t(*)[20])committee, NODES, recs,
+					      *n, &e),
+		      "%s", e.msg);
+	memset(rv, 0, sizeof(*rv));
+	rv->epoch = 7;
+	rv->auditor_id = 3;
+	settle_evidence_root(ev, rv->evidence_root);
+	settle_evidence_free(ev);
+}
+
+START_TEST(test_as_built)
+{
+	static const enum settle_finding_kind want[] = {0, SETTLE_FINDING_ORDER,
+							SETTLE_FINDING_ORDER, SETTLE_FINDING_RECORD};
+	for (int lie = 0; lie < 4; lie++) {
+		struct buf blob = BUF_INIT;
+		struct settle_reveal rv;
+		uint8_t signer[20], committee[NODES][20];
+		struct settle_record recs[5];
+		size_t n = 0;
+		struct settle_evblob b;
+		struct settle_dispute_report r = {0};
+		struct err e = {{0}};
+		liar_blob(lie, &blob, &rv, signer, committee, recs, &n);
+		bool strict = settle_evblob_decode(blob.data, blob.len, &b, &e);
+		settle_evblob_clear(&b);
+		ck_assert_msg(strict == (lie == 0), "lie %d: strict decode %d", lie, strict);
+		ck_assert(settle_evblob_decode_any(blob.data, blob.len, &b, &e));
+		ck_assert_uint_eq(b.n, n);
+		settle_evblob_clear(&b);
+		bool found = settle_dispute_check_as_built(&rv, signer, (const uint8_t(*)[20])committee,
+							   NODES, blob.data, blob.len, &r);
+		ck_assert_msg(found == (lie != 0) && r.n == (lie != 0), "lie %d: %zu findings", lie,
+			      r.n);
+		if (lie) {
+			const struct settle_finding *f = &r.v[0];
+			ck_assert_int_eq(f->kind, want[lie]);
+			ck_assert(f->provable && f->fraud);
+			ck_assert_msg(settle_evidence_verify(rv.evidence_root, &f->record, &f->proof, &e),
+				      "lie %d: %s", lie, e.msg);
+			if (f->kind == SETTLE_FINDING_ORDER) {
+				ck_assert_uint_eq(f->index, 1);
+				ck_assert_msg(settle_evidence_verify(rv.evidence_root, &f->record2,
+								     &f->proof2, &e),
+					      "lie %d: %s", lie, e.msg);
+				ck_assert_uint_lt(f->proof.pos, f->proof2.pos);
+				ck_assert_uint_ge(f->record.seq, f->record2.seq);
+				ck_assert(strstr(f->what, lie == 1 ? "counted twice" : "out of order"));
+			} else {
+				ck_assert_uint_eq(f->record.epoch, 6);
+				ck_assert_uint_eq(f->index, 1);
+			}
+		}
+		settle_dispute_report_clear(&r);
+		/* another root: the tree as given is not what was revealed, nothing provable */
+		rv.evidence_root[0] ^= 1;
+		ck_assert(!settle_dispute_check_as_built(&rv, signer, (const uint8_t(*)[20])committee,
+							 NODES, blob.data, blob.len, &r));
+		ck_assert_uint_eq(r.n, 0);
+		buf_free(&blob);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("settle_dispute");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_record_scheduled);
 	tcase_add_test(tc, test_invented_record_proof);
+	tcase_add_test(tc, test_as_built);
 	suite_add_tcase(s, tc);
 	return s;
 }
