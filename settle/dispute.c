@@ -300,8 +300,8 @@ static void check_schedule(struct settle_chain *c, const struct sched_ctx *sc,
 			pos = 0;
 		struct settle_finding *f = add(
 			r, rv, SETTLE_FINDING_SCHEDULE, true,
-			"auditor %u recorded %" PRIu64 " challenge(s) its schedule does not contain, "
-			"e.g. seq %" PRIu64 " for node %s (position %zu): %s%s%s",
+			"auditor %u recorded %" PRIu64 " challenge(s) its schedule does not contain; "
+			"seq %" PRIu64 " for node %s (position %zu): %s%s%s",
 			rv->auditor_id, unscheduled, rec->seq, node, pos, first_why,
 			proven != SIZE_MAX ? "" : "; not provable on chain: ",
 			proven != SIZE_MAX ? "" : reason);
@@ -335,13 +335,16 @@ static void check_schedule(struct settle_chain *c, const struct sched_ctx *sc,
 		f->proof = tp;
 		f->provable = true;
 	}
-	if (matched < s.nchallenges)
-		add(r, rv, SETTLE_FINDING_UNRECORDED, false,
-		    "auditor %u has no record of %" PRIu64 " of its %zu scheduled challenges "
-		    "(undecided when the epoch ended, or never asked: no proof on chain tells them "
-		    "apart)",
-		    rv->auditor_id, (uint64_t)s.nchallenges - matched, s.nchallenges)
-			->records = (uint64_t)s.nchallenges - matched;
+	if (matched < s.nchallenges) {
+		uint64_t none = (uint64_t)s.nchallenges - matched;
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_UNRECORDED, false,
+			"auditor %u has no record of %" PRIu64 " of its %zu scheduled challenges "
+			"(undecided when the epoch ended, or never asked: no proof on chain tells "
+			"them apart)",
+			rv->auditor_id, none, s.nchallenges);
+		f->records = none;
+	}
 out:
 	audit_schedule_free(&s);
 }
