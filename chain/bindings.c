@@ -222,6 +222,11 @@ static const struct {
 	{"NoFraud", "the proof shows no fraud: the evidence agrees with the attestation"},
 	{"WrongEvidence", "the proof does not lead to that attestation's evidenceRoot"},
 	{"NotRevealed", "that auditor revealed no attestation for that epoch"},
+	{"BadRecord", "the record is not a well-formed record of that committee position's node"},
+	{"BadSecret", "the secret does not hash to the auditor's committed secret hash"},
+	{"NoSeed", "that epoch's seed is not recorded on chain"},
+	{"Unprovable", "the record's blob was registered again after that epoch: its state then "
+		       "is not on chain"},
 	{"NotGuardian", "only the guardian or the owner may pause"},
 	{"RenounceDisabled", "ownership cannot be renounced"},
 	{"EnforcedPause", "the contract is paused"},
@@ -364,8 +369,8 @@ struct chain_bind {
 	size_t nerrors;
 };
 
-static const char *const error_sources[] = {"Staking", "BlobRegistry", "Settlement", "TestToken",
-					    "AssayTimelock"};
+static const char *const error_sources[] = {"Staking",   "BlobRegistry",  "Settlement",
+					    "Disputes",  "TestToken",     "AssayTimelock"};
 
 bool chain_bind_new(struct chain_bind **out, struct chain_rpc *rpc, struct chain_sender *sender,
 		    const struct chain_deployment *d, const char *contracts_dir, struct err *e)

@@ -145,11 +145,15 @@ const struct command dispute_commands[] = {
 	{"dispute", "check", "check every revealed attestation of an epoch against its evidence blob",
 	 "--epoch E [--auditor ID] [--json]",
 	 "Reads each revealed attestation's evidence blob from the storage nodes (every byte "
-	 "verified against its blob ID), rebuilds the evidence tree (settle/EVIDENCE.md) and "
-	 "compares it with what the auditor revealed: the root, each node's totals against the "
-	 "attested counts (provable: Settlement.disputeNodeTotal), the blob's own header. Failed "
-	 "verdicts only the node can re-check are listed as notes. Exit 0: no fraud, 1: fraud "
-	 "found (or the chain could not be read), 2: usage.",
+	 "verified against its blob ID), rebuilds the evidence tree (settle/EVIDENCE.md) and the "
+	 "auditor's schedule from the chain with its revealed secret, and compares them with what "
+	 "the auditor revealed: the root, each node's totals against the attested counts "
+	 "(provable: Settlement.disputeNodeTotal), every record against the schedule (provable: "
+	 "Disputes.disputeSchedule, disputeTooMany), records repeated, out of order or of "
+	 "another epoch in the tree as committed (disputeOrder, disputeRecord), the blob's own "
+	 "header. Failed verdicts only the node can re-check and scheduled challenges with no "
+	 "record are listed as notes. Exit 0: no fraud, 1: fraud found (or the chain could not be "
+	 "read), 2: usage.",
 	 "assay dispute check --epoch 7 --json", run_check},
 	{"dispute", "submit", "check an epoch and send the proof of every provable fraud",
 	 "--epoch E [--auditor ID] [--json]",

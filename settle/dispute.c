@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/auditor.h"
 #include "audit/blob.h"
+#include "audit/daemon.h"
+#include "audit/schedule.h"
 #include "chain/abi.h"
 #include "chain/bindings.h"
+#include "chain/deployment.h"
 #include "chain/key.h"
 #include "core/encoding.h"
 #include "core/err.h"
@@ -19,9 +23,10 @@
 #include "settle/evblob.h"
 #include "settle/verdict.h"
 
-static const char *const kind_names[] = {"node_total", "evidence_root", "blob_header",
-					 "blob_counts", "blob_unreadable", "needs_node",
-					 "verdict"};
+static const char *const kind_names[] = {"node_total",      "evidence_root", "blob_header",
+					 "blob_counts",     "blob_unreadable", "needs_node",
+					 "schedule",        "too_many",      "unrecorded",
+					 "record",          "order",         "verdict"};
 
 _Static_assert(ARRAY_LEN(kind_names) == SETTLE_DISPUTE_KINDS, "one name per finding kind");
 
@@ -75,8 +80,355 @@ static bool failed_verdict(enum audit_outcome o)
 	       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
 }
 
+/* ---- the schedule (fraud proof 3) ---- */
+
+/* The epoch's schedule inputs, read from the chain once for every auditor checked: the
+ * committee with its challengeable shards, the seed and the blob snapshot. ready false:
+ * the schedule is not checked (why says so). */
+struct sched_ctx {
+	bool loaded, ready;
+	char why[sizeof(((struct err *)0)->msg) + 8];
+	struct audit_inputs in;
+};
+
+/* The secret is the reveal's, set per auditor: the inputs are read with a placeholder. */
+static bool no_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err *e)
+{
+	(void)arg;
+	(void)epoch;
+	(void)e;
+	memset(out, 0, 32);
+	return true;
+}
+
+/* The Disputes contract of c's deployment, or NULL when it has none. */
+static const uint8_t *disputes_of(struct settle_chain *c)
+{
+	static const uint8_t none[20];
+	const struct chain_deployment *d = chain_bind_deployment(settle_chain_bind(c));
+	return memcmp(d->disputes, none, 20) ? d->disputes : NULL;
+}
+
+/* A uint32 view of Disputes (minPerNode, perShard), or def when it cannot be read. */
+static uint32_t disputes_u32(struct settle_chain *c, const char *sig, uint32_t def)
+{
+	const uint8_t *to = disputes_of(c);
+	struct chain_abi_value *ret = NULL;
+	struct err e = {{0}};
+	uint64_t v = def;
+	if (to && chain_bind_call(settle_chain_bind(c), to, sig, NULL, &ret, &e) &&
+	    chain_abi_get_u64(chain_abi_at(ret, 0), &v, &e) && v <= UINT32_MAX && v > 0) {
+		chain_abi_value_free(ret);
+		return (uint32_t)v;
+	}
+	chain_abi_value_free(ret);
+	return def;
+}
+
+static void sched_load(struct sched_ctx *sc, struct settle_chain *c, struct chain_session *reader,
+		       uint64_t confirmations, uint64_t epoch)
+{
+	struct audit_chain ac;
+	struct audit_identity id = {.secret = no_secret};
+	struct audit_schedule_params tmpl;
+	struct err e = {{0}};
+	enum audit_ready ready = AUDIT_NOT_YET;
+	uint64_t cur = 0, fin = 0;
+	sc->loaded = true;
+	audit_schedule_params_defaults(&tmpl);
+	/* the deployment fixes them in Disputes (INTERFACE.md): the schedule anyone recomputes */
+	tmpl.min_per_node = disputes_u32(c, "minPerNode()(uint32)", tmpl.min_per_node);
+	tmpl.per_shard = disputes_u32(c, "perShard()(uint32)", tmpl.per_shard);
+	if (!audit_chain_open(&ac, reader, confirmations, &e)) {
+		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
+		return;
+	}
+	sc->ready = audit_chain_now(&ac, &cur, &fin, &e) &&
+		    audit_inputs_begin(&sc->in, &tmpl, &id, epoch, &e) &&
+		    audit_inputs_from_chain(&sc->in, &ac, NULL, epoch, cur, fin, &ready, &e) &&
+		    ready == AUDIT_READY;
+	if (!sc->ready)
+		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
+	audit_chain_close(&ac);
+}
+
+static void sched_clear(struct sched_ctx *sc)
+{
+	if (sc->loaded)
+		audit_inputs_clear(&sc->in);
+	memset(sc, 0, sizeof(*sc));
+}
+
+bool settle_dispute_record_scheduled(const struct audit_schedule *s,
+				     const struct audit_schedule_blob *blobs,
+				     const struct settle_record *r, char *why, size_t why_len)
+{
+	struct audit_challenge ch;
+	if (r->seq >= s->nchallenges) {
+		snprintf(why, why_len, "the schedule has %zu challenges, so no seq %" PRIu64,
+			 s->nchallenges, r->seq);
+		return false;
+	}
+	audit_schedule_challenge(s, r->seq, &ch);
+	const char *f = memcmp(s->nodes[ch.node].id, r->node, 20) ? "node"
+			: memcmp(blobs[ch.blob].id, r->blob, 32) ? "blob"
+			: ch.shard != r->shard			  ? "shard"
+			: ch.axis != r->axis			  ? "axis"
+			: ch.symbol.primary != r->row || ch.symbol.secondary != r->col ? "symbol"
+										: NULL;
+	if (f)
+		snprintf(why, why_len, "its %s is not that of scheduled challenge %" PRIu64, f,
+			 r->seq);
+	return !f;
+}
+
+/* Whether Disputes.scheduled (the rules the contract checks) has the record for committee
+ * position index: false with *reason when it cannot say (a revert: Unprovable, NoSeed). */
+static bool onchain_scheduled(struct settle_chain *c, uint64_t epoch, size_t index,
+			      const struct settle_record *r, const uint8_t secret[32],
+			      bool *scheduled, char *reason, size_t reason_len)
+{
+	const uint8_t *to = disputes_of(c);
+	uint8_t rec[SETTLE_EVIDENCE_RECORD_LEN];
+	struct chain_abi_value *ret = NULL;
+	struct err e = {{0}};
+	if (!to) {
+		snprintf(reason, reason_len, "the deployment has no Disputes contract");
+		return false;
+	}
+	settle_record_encode(r, rec);
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_uint_new(epoch));
+	chain_abi_push(a, chain_abi_uint_new(index));
+	chain_abi_push(a, chain_abi_bytes_new(rec, sizeof(rec)));
+	chain_abi_push(a, chain_abi_fixed_bytes_new(secret, 32));
+	chain_abi_push(a, chain_abi_address_new(r->auditor));
+	bool ok = chain_bind_call(settle_chain_bind(c), to,
+				  "scheduled(uint64,uint256,bytes,bytes32,address)(bool)", a, &ret,
+				  &e) &&
+		  chain_abi_get_bool(chain_abi_at(ret, 0), scheduled, &e);
+	chain_abi_value_free(ret);
+	if (!ok)
+		snprintf(reason, reason_len, "Disputes.scheduled cannot judge it: %s", e.msg);
+	return ok;
+}
+
+/* Disputes.challengesOf(epoch, index): C_i as the contract counts it. */
+static bool onchain_challenges(struct settle_chain *c, uint64_t epoch, size_t index,
+			       uint64_t *out)
+{
+	const uint8_t *to = disputes_of(c);
+	struct chain_abi_value *ret = NULL;
+	struct err e = {{0}};
+	if (!to)
+		return false;
+	struct chain_abi_value *a = chain_abi_tuple_new();
+	chain_abi_push(a, chain_abi_uint_new(epoch));
+	chain_abi_push(a, chain_abi_uint_new(index));
+	bool ok = chain_bind_call(settle_chain_bind(c), to, "challengesOf(uint64,uint256)(uint256)",
+				  a, &ret, &e) &&
+		  chain_abi_get_u64(chain_abi_at(ret, 0), out, &e);
+	chain_abi_value_free(ret);
+	if (!ok)
+		log_warn("dispute: epoch %" PRIu64 ": Disputes.challengesOf(%zu): %s", epoch, index,
+			 e.msg);
+	return ok;
+}
+
+/* How many records not scheduled are judged on chain before giving up on a provable one. */
+#define ONCHAIN_TRIES 16
+
+/* Compares the blob's records with the auditor's schedule rebuilt from the chain. */
+static void check_schedule(struct settle_chain *c, const struct sched_ctx *sc,
+			   const struct settle_reveal *rv, const struct settle_evblob *b,
+			   const struct settle_evidence *ev, struct settle_dispute_report *r)
+{
+	struct audit_schedule s;
+	struct audit_schedule_params p = sc->in.params;
+	struct err e = {{0}};
+	memset(&s, 0, sizeof(s));
+	memcpy(p.secret, rv->secret, 32);
+	memcpy(p.auditor, b->auditor, 20);
+	if (!audit_auditor_schedule(&p, sc->in.nodes, sc->in.nnodes, sc->in.blobs, sc->in.nblobs,
+				    true, &s, &e)) {
+		log_warn("dispute: epoch %" PRIu64 ": auditor %u's schedule: %s", rv->epoch,
+			 rv->auditor_id, e.msg);
+		goto out;
+	}
+	bool same = s.nnodes == b->m;
+	for (size_t i = 0; same && i < b->m; i++)
+		same = !memcmp(s.nodes[i].id, b->committee[i], 20);
+	if (!same) {
+		log_warn("dispute: epoch %" PRIu64 ": the committee read for the schedule is not the "
+			 "evidence's: schedule not checked",
+			 rv->epoch);
+		goto out;
+	}
+	uint64_t unscheduled = 0, matched = 0;
+	size_t first = SIZE_MAX, proven = SIZE_MAX, tries = 0, pos = 0, idx = 0;
+	char why[160] = "", first_why[160] = "", reason[sizeof(((struct err *)0)->msg) + 64] = "";
+	for (size_t i = 0; i < b->n; i++) {
+		const struct settle_record *rec = &b->records[i];
+		if (settle_dispute_record_scheduled(&s, sc->in.blobs, rec, why, sizeof(why))) {
+			matched++;
+			continue;
+		}
+		unscheduled++;
+		if (first == SIZE_MAX) {
+			first = i;
+			snprintf(first_why, sizeof(first_why), "%s", why);
+		}
+		bool on = true;
+		if (proven != SIZE_MAX || tries >= ONCHAIN_TRIES ||
+		    !settle_evidence_node_index(ev, rec->node, &pos))
+			continue;
+		tries++;
+		if (onchain_scheduled(c, rv->epoch, pos, rec, rv->secret, &on, reason,
+				      sizeof(reason)) &&
+		    !on) {
+			proven = i;
+			snprintf(first_why, sizeof(first_why), "%s", why);
+		} else if (on && !reason[0]) {
+			snprintf(reason, sizeof(reason),
+				 "only the weighted blob draw, which no proof on chain can check, "
+				 "tells it apart");
+		}
+	}
+	if (unscheduled) {
+		size_t k = proven != SIZE_MAX ? proven : first;
+		const struct settle_record *rec = &b->records[k];
+		char node[43];
+		chain_address_checksum(node, rec->node);
+		if (!settle_evidence_node_index(ev, rec->node, &pos))
+			pos = 0;
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_SCHEDULE, true,
+			"auditor %u recorded %" PRIu64 " challenge(s) its schedule does not contain; "
+			"seq %" PRIu64 " for node %s (position %zu): %s%s%s",
+			rv->auditor_id, unscheduled, rec->seq, node, pos, first_why,
+			proven != SIZE_MAX ? "" : "; not provable on chain: ",
+			proven != SIZE_MAX ? "" : reason);
+		f->index = pos;
+		f->records = unscheduled;
+		f->record = *rec;
+		if (proven != SIZE_MAX && settle_evidence_find(ev, rec->seq, &idx)) {
+			settle_evidence_proof(ev, idx, &f->proof);
+			f->provable = true;
+		}
+	}
+	/* More decided records than scheduled challenges means a record not scheduled (the
+	 * blob has no repeats), found above; what the contract takes without the secret is a
+	 * total above its own count, which leaves out the snapshot (never below ours). */
+	for (size_t i = 0; i < b->m; i++) {
+		struct settle_evidence_proof tp;
+		uint64_t onchain = 0;
+		char node[43];
+		settle_evidence_total_proof(ev, i, &tp);
+		if (tp.sub.decided <= s.per_node[i] ||
+		    !onchain_challenges(c, rv->epoch, i, &onchain) || tp.sub.decided <= onchain)
+			continue;
+		chain_address_checksum(node, b->committee[i]);
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_TOO_MANY, true,
+			"auditor %u's evidence holds %u decided record(s) of node %s (position %zu), "
+			"which has %" PRIu64 " challenge(s) (%" PRIu64 " in this epoch's schedule)",
+			rv->auditor_id, tp.sub.decided, node, i, onchain, s.per_node[i]);
+		f->index = i;
+		f->challenges = onchain;
+		f->proof = tp;
+		f->provable = true;
+	}
+	if (matched < s.nchallenges) {
+		uint64_t none = (uint64_t)s.nchallenges - matched;
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_UNRECORDED, false,
+			"auditor %u has no record of %" PRIu64 " of its %zu scheduled challenges "
+			"(undecided when the epoch ended, or never asked: no proof on chain tells "
+			"them apart)",
+			rv->auditor_id, none, s.nchallenges);
+		f->records = none;
+	}
+out:
+	audit_schedule_free(&s);
+}
+
+/* ---- the tree as the liar built it (fraud proofs 1b) ---- */
+
+bool settle_dispute_check_as_built(const struct settle_reveal *rv, const uint8_t signer[20],
+				   const uint8_t (*nodes)[20], size_t m, const uint8_t *data,
+				   size_t len, struct settle_dispute_report *r)
+{
+	char id[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	struct settle_evblob b;
+	struct settle_evidence *ev = NULL;
+	struct err ee = {{0}};
+	uint8_t root[32];
+	size_t *last = NULL;
+	bool found = false;
+	audit_blob_id_text(id, rv->evidence_blob);
+	if (!settle_evblob_decode_any(data, len, &b, &ee))
+		return false;
+	bool same = b.m == m && b.epoch == rv->epoch && !memcmp(b.auditor, signer, 20);
+	for (size_t i = 0; same && i < m; i++)
+		same = !memcmp(b.committee[i], nodes[i], 20);
+	if (!same || !settle_evidence_new_any(&ev, (const uint8_t(*)[20])b.committee, b.m,
+					      b.records, b.n, &ee))
+		goto out;
+	settle_evidence_root(ev, root);
+	if (memcmp(root, rv->evidence_root, 32))
+		goto out;
+	for (size_t i = 0; i < b.n && !found; i++) {
+		const struct settle_record *rec = &b.records[i];
+		if (rec->epoch == rv->epoch && !memcmp(rec->auditor, signer, 20))
+			continue;
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_RECORD, true,
+			"auditor %u's evidence (blob %s) holds record %zu (seq %" PRIu64 ") of epoch "
+			"%" PRIu64 " and %s auditor under its revealed root",
+			rv->auditor_id, id, i, rec->seq, rec->epoch,
+			memcmp(rec->auditor, signer, 20) ? "another" : "this");
+		settle_evidence_proof(ev, i, &f->proof);
+		f->index = f->proof.index;
+		f->record = *rec;
+		f->provable = found = true;
+	}
+	/* each node's previous record, in blob order (= its subtree's leaf order) */
+	last = xcalloc(m ? m : 1, sizeof(*last));
+	for (size_t i = 0; i < m; i++)
+		last[i] = SIZE_MAX;
+	for (size_t i = 0; i < b.n && !found; i++) {
+		struct settle_evidence_proof p;
+		settle_evidence_proof(ev, i, &p);
+		size_t prev = last[p.index];
+		last[p.index] = i;
+		if (prev == SIZE_MAX || b.records[prev].seq < b.records[i].seq)
+			continue;
+		char node[43];
+		chain_address_checksum(node, b.committee[p.index]);
+		struct settle_finding *f = add(
+			r, rv, SETTLE_FINDING_ORDER, true,
+			"auditor %u's evidence (blob %s) has seq %" PRIu64 " after seq %" PRIu64
+			" among node %s's records (position %zu): %s",
+			rv->auditor_id, id, b.records[i].seq, b.records[prev].seq, node, p.index,
+			b.records[prev].seq == b.records[i].seq ? "a record counted twice"
+								: "out of order");
+		settle_evidence_proof(ev, prev, &f->proof);
+		f->proof2 = p;
+		f->index = p.index;
+		f->record = b.records[prev];
+		f->record2 = b.records[i];
+		f->provable = found = true;
+	}
+out:
+	free(last);
+	settle_evidence_free(ev);
+	settle_evblob_clear(&b);
+	return found;
+}
+
 /* Compares one auditor's evidence blob with its reveal. */
-static void check_one(struct chain_session *reader, const struct settle_dispute_opts *o,
+static void check_one(struct settle_chain *c, struct chain_session *reader,
+		      const struct settle_dispute_opts *o, struct sched_ctx *sc,
 		      const struct settle_reveal *rv, const uint8_t signer[20],
 		      const uint8_t (*nodes)[20], size_t m, struct settle_dispute_report *r)
 {
@@ -95,6 +447,10 @@ static void check_one(struct chain_session *reader, const struct settle_dispute_
 		goto out;
 	}
 	if (!settle_evblob_decode(data, len, &b, &ee)) {
+		if (settle_dispute_check_as_built(rv, signer, nodes, m, data, len, r)) {
+			r->checked++;
+			goto out;
+		}
 		add(r, rv, SETTLE_FINDING_UNREADABLE, true,
 		    "auditor %u's evidence blob %s is not an evidence blob: %s", rv->auditor_id, id,
 		    ee.msg);
@@ -185,6 +541,14 @@ static void check_one(struct chain_session *reader, const struct settle_dispute_
 		}
 	}
 	free(failed);
+	if (!sc->loaded) {
+		sched_load(sc, c, reader, o->confirmations, rv->epoch);
+		if (!sc->ready)
+			log_warn("dispute: epoch %" PRIu64 ": the schedule is not checked: %s",
+				 rv->epoch, sc->why);
+	}
+	if (sc->ready)
+		check_schedule(c, sc, rv, &b, ev, r);
 out:
 	settle_evidence_free(ev);
 	settle_evblob_clear(&b);
@@ -201,8 +565,10 @@ bool settle_dispute_check(struct settle_chain *c, struct chain_session *reader, 
 	uint8_t h[32];
 	struct chain_epoch_state es;
 	struct chain_bind *b = settle_chain_bind(c);
+	struct sched_ctx sc;
 	bool ok = false;
 	memset(out, 0, sizeof(*out));
+	memset(&sc, 0, sizeof(sc));
 	if (!settle_chain_reveals(c, epoch, false, &rv, &k, e) ||
 	    !chain_settlement_epoch_state(b, epoch, &es, e) ||
 	    !settle_chain_committee(c, epoch, &nodes, NULL, &m, h, e))
@@ -226,15 +592,80 @@ bool settle_dispute_check(struct settle_chain *c, struct chain_session *reader, 
 		}
 		if (!chain_settlement_auditor(b, r->auditor_id, signer, payee, &active, e))
 			goto out;
-		check_one(reader, o, r, signer, (const uint8_t(*)[20])nodes, m, out);
+		check_one(c, reader, o, &sc, r, signer, (const uint8_t(*)[20])nodes, m, out);
 	}
 	ok = true;
 out:
 	if (!ok)
 		settle_dispute_report_clear(out);
+	sched_clear(&sc);
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;
+}
+
+/* ABI values of the Disputes proof types (Disputes.sol: SumNode, Entry, RecordProof). */
+#define SUM_T "(bytes32,uint32,uint32)"
+#define ENTRY_T "(uint256,address," SUM_T ",bytes32[])"
+#define RECORD_T "(" ENTRY_T ",bytes,uint32,uint32,uint256," SUM_T "[])"
+
+static struct chain_abi_value *sum_abi(const struct settle_sum *x)
+{
+	struct chain_abi_value *t = chain_abi_tuple_new();
+	chain_abi_push(t, chain_abi_fixed_bytes_new(x->h, 32));
+	chain_abi_push(t, chain_abi_uint_new(x->passed));
+	chain_abi_push(t, chain_abi_uint_new(x->decided));
+	return t;
+}
+
+static struct chain_abi_value *entry_abi(const struct settle_evidence_proof *p)
+{
+	struct chain_abi_value *t = chain_abi_tuple_new(), *path = chain_abi_array_new();
+	for (size_t i = 0; i < p->top_len; i++)
+		chain_abi_push(path, chain_abi_fixed_bytes_new(p->top_path[i], 32));
+	chain_abi_push(t, chain_abi_uint_new(p->index));
+	chain_abi_push(t, chain_abi_address_new(p->node));
+	chain_abi_push(t, sum_abi(&p->sub));
+	chain_abi_push(t, path);
+	return t;
+}
+
+static struct chain_abi_value *record_abi(const struct settle_record *r,
+					  const struct settle_evidence_proof *p)
+{
+	uint8_t rec[SETTLE_EVIDENCE_RECORD_LEN];
+	struct settle_sum leaf;
+	struct chain_abi_value *t = chain_abi_tuple_new(), *path = chain_abi_array_new();
+	settle_record_encode(r, rec);
+	settle_record_leaf(r, &leaf);
+	for (size_t i = 0; i < p->sub_len; i++)
+		chain_abi_push(path, sum_abi(&p->sub_path[i]));
+	chain_abi_push(t, entry_abi(p));
+	chain_abi_push(t, chain_abi_bytes_new(rec, sizeof(rec)));
+	chain_abi_push(t, chain_abi_uint_new(leaf.passed));
+	chain_abi_push(t, chain_abi_uint_new(leaf.decided));
+	chain_abi_push(t, chain_abi_uint_new(p->pos));
+	chain_abi_push(t, path);
+	return t;
+}
+
+/* A proof sent to the Disputes contract; args (stolen) after (epoch, auditorId). */
+static bool send_disputes(struct settle_chain *c, const struct settle_finding *f,
+			  const char *sig, struct chain_abi_value *args, struct err *e)
+{
+	const uint8_t *to = disputes_of(c);
+	char purpose[96];
+	if (!to) {
+		chain_abi_value_free(args);
+		return err_set(e, "the deployment names no Disputes contract to send the %s proof to",
+			       settle_finding_kind_name(f->kind));
+	}
+	snprintf(purpose, sizeof(purpose), "settle dispute epoch %" PRIu64 " auditor %u %s %zu",
+		 f->epoch, f->auditor_id, settle_finding_kind_name(f->kind), f->index);
+	if (!chain_bind_send(settle_chain_bind(c), to, sig, args, purpose, NULL, e))
+		return false;
+	log_info("settle: %s landed", purpose);
+	return true;
 }
 
 bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *f, struct err *e)
@@ -253,13 +684,64 @@ bool settle_dispute_submit(struct settle_chain *c, const struct settle_finding *
 	for (size_t i = 0; i < k && !r; i++)
 		if (rv[i].auditor_id == f->auditor_id)
 			r = &rv[i];
-	if (!r)
+	struct chain_abi_value *a = NULL;
+	if (!r) {
 		err_set(e, "auditor %u revealed nothing for epoch %" PRIu64, f->auditor_id, f->epoch);
-	else
+		goto out;
+	}
+	switch (f->kind) {
+	case SETTLE_FINDING_NODE_TOTAL:
 		ok = settle_chain_dispute_node_total(c, f->epoch, f->auditor_id, r->passed, r->decided,
 						     r->m, &f->proof, e);
+		break;
+	case SETTLE_FINDING_SCHEDULE:
+		a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_uint_new(f->epoch));
+		chain_abi_push(a, chain_abi_uint_new(f->auditor_id));
+		chain_abi_push(a, record_abi(&f->record, &f->proof));
+		chain_abi_push(a, chain_abi_fixed_bytes_new(r->secret, 32));
+		ok = send_disputes(c, f, "disputeSchedule(uint64,uint8," RECORD_T ",bytes32)", a, e);
+		break;
+	case SETTLE_FINDING_TOO_MANY:
+		a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_uint_new(f->epoch));
+		chain_abi_push(a, chain_abi_uint_new(f->auditor_id));
+		chain_abi_push(a, entry_abi(&f->proof));
+		ok = send_disputes(c, f, "disputeTooMany(uint64,uint8," ENTRY_T ")", a, e);
+		break;
+	case SETTLE_FINDING_RECORD:
+		a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_uint_new(f->epoch));
+		chain_abi_push(a, chain_abi_uint_new(f->auditor_id));
+		chain_abi_push(a, record_abi(&f->record, &f->proof));
+		ok = send_disputes(c, f, "disputeRecord(uint64,uint8," RECORD_T ")", a, e);
+		break;
+	case SETTLE_FINDING_ORDER:
+		a = chain_abi_tuple_new();
+		chain_abi_push(a, chain_abi_uint_new(f->epoch));
+		chain_abi_push(a, chain_abi_uint_new(f->auditor_id));
+		chain_abi_push(a, record_abi(&f->record, &f->proof));
+		chain_abi_push(a, record_abi(&f->record2, &f->proof2));
+		ok = send_disputes(c, f, "disputeOrder(uint64,uint8," RECORD_T "," RECORD_T ")", a, e);
+		break;
+	default:
+		err_set(e, "no proof the contract takes for this finding (%s)",
+			settle_finding_kind_name(f->kind));
+	}
+out:
 	settle_reveals_free(rv, k);
 	return ok;
+}
+
+static json_t *record_json(const struct settle_record *r)
+{
+	char node[43], blob[AUDIT_BLOB_ID_TEXT_LEN + 1];
+	chain_address_checksum(node, r->node);
+	audit_blob_id_text(blob, r->blob);
+	return json_pack("{sI ss ss si ss si si ss}", "seq", (json_int_t)r->seq, "node", node,
+			 "blob", blob, "shard", (int)r->shard, "axis",
+			 r->axis == AUDIT_AXIS_SECONDARY ? "secondary" : "primary", "row", (int)r->row,
+			 "col", (int)r->col, "outcome", audit_outcome_name(r->outcome));
 }
 
 json_t *settle_finding_json(const struct settle_finding *f)
@@ -285,6 +767,40 @@ json_t *settle_finding_json(const struct settle_finding *f)
 		json_object_set_new(j, "needs", json_string("the record's proof, the blob's metadata "
 							    "and the body the node answered: "
 							    "Disputes.disputeVerdict"));
+	} else if (f->kind == SETTLE_FINDING_SCHEDULE) {
+		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
+		json_object_set_new(j, "records", json_integer((json_int_t)f->records));
+		json_object_set_new(j, "record", record_json(&f->record));
+		if (f->provable)
+			json_object_set_new(j, "proof", settle_evidence_proof_json(&f->proof));
+		json_object_set_new(j, "needs", json_string(f->provable
+								    ? "this record proof and the "
+								      "revealed secret: "
+								      "Disputes.disputeSchedule"
+								    : "governance (voidEpoch): the "
+								      "contract cannot check it"));
+	} else if (f->kind == SETTLE_FINDING_TOO_MANY) {
+		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
+		json_object_set_new(j, "challenges", json_integer((json_int_t)f->challenges));
+		json_object_set_new(j, "proof", settle_evidence_proof_json(&f->proof));
+		json_object_set_new(j, "needs", json_string("this node-total proof as an Entry: "
+							    "Disputes.disputeTooMany"));
+	} else if (f->kind == SETTLE_FINDING_RECORD || f->kind == SETTLE_FINDING_ORDER) {
+		bool order = f->kind == SETTLE_FINDING_ORDER;
+		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
+		json_object_set_new(j, "record", record_json(&f->record));
+		json_object_set_new(j, "proof", settle_evidence_proof_json(&f->proof));
+		if (order) {
+			json_object_set_new(j, "record2", record_json(&f->record2));
+			json_object_set_new(j, "proof2", settle_evidence_proof_json(&f->proof2));
+		}
+		json_object_set_new(j, "needs",
+				    json_string(order ? "these two record proofs: Disputes.disputeOrder"
+						      : "this record proof: Disputes.disputeRecord"));
+	} else if (f->kind == SETTLE_FINDING_UNRECORDED) {
+		json_object_set_new(j, "records", json_integer((json_int_t)f->records));
+		json_object_set_new(j, "needs", json_string("nothing: a scheduled challenge with no "
+							    "record is not provable on chain"));
 	} else if (f->kind == SETTLE_FINDING_NEEDS_NODE) {
 		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
 		json_object_set_new(j, "records", json_integer((json_int_t)f->records));

@@ -8,6 +8,7 @@
 
 #include "chain/abi.h"
 #include "chain/bindings.h"
+#include "chain/keccak.h"
 #include "chain/key.h"
 #include "core/buf.h"
 #include "core/encoding.h"
@@ -109,6 +110,43 @@ static void test_lie(uint64_t epoch, struct settle_counts *c, size_t m)
 		 epoch, pos, c->passed[pos], c->decided[pos]);
 }
 
+/* Test only: ASSAY_TEST_LIE_RECORD=POS makes this auditor add to its records a challenge its
+ * schedule does not contain: a passed, well-formed record of committee position POS's node
+ * at the lowest seq it has no record of, for a blob that was never registered (so in no
+ * epoch's snapshot). It is counted and stored in the evidence blob like the real ones: the
+ * lie fraud proof 3 (Disputes.disputeSchedule) convicts (tests/integration/dispute.sh). */
+static void test_lie_record(struct settle_ctx *x, uint64_t epoch, const uint8_t (*nodes)[20],
+			    size_t m, struct settle_record **recs, size_t *n)
+{
+	const char *v = getenv("ASSAY_TEST_LIE_RECORD");
+	uint64_t pos = 0, seq = 0;
+	size_t at = 0;
+	if (!v || !*v || !parse_u64(v, &pos) || pos >= m)
+		return;
+	while (at < *n && (*recs)[at].seq == seq) { /* ascending seq: the first gap */
+		at++;
+		seq++;
+	}
+	struct settle_record r;
+	memset(&r, 0, sizeof(r));
+	r.epoch = epoch;
+	memcpy(r.auditor, x->signer, 20);
+	r.seq = seq;
+	memcpy(r.node, nodes[pos], 20);
+	chain_keccak256(r.blob, (const uint8_t *)"assay.test.lie-record", 21);
+	r.axis = AUDIT_AXIS_PRIMARY;
+	r.outcome = AUDIT_OUTCOME_PASS;
+	r.latency_ms = 1;
+	*recs = xrealloc(*recs, (*n + 1) * sizeof(**recs));
+	memmove(*recs + at + 1, *recs + at, (*n - at) * sizeof(**recs));
+	(*recs)[at] = r;
+	(*n)++;
+	log_warn("settle: epoch %" PRIu64 ": TEST ONLY: ASSAY_TEST_LIE_RECORD: recording an "
+		 "invented passed challenge seq %" PRIu64 " of committee position %" PRIu64
+		 ", which the schedule does not contain",
+		 epoch, seq, pos);
+}
+
 /* Scores the epoch from the decided records, stores the evidence blob when the contract
  * wants one and saves our signed attestation. */
 static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t dispute_end,
@@ -125,8 +163,10 @@ static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t d
 	bool ok = false;
 	memset(&a, 0, sizeof(a));
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
-	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e) ||
-	    !settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
+	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e))
+		goto out;
+	test_lie_record(x, epoch, (const uint8_t(*)[20])nodes, m, &recs, &n);
+	if (!settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
 	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e) ||
 	    !chain_settlement_evidence_registry(settle_chain_bind(x->chain), registry, e))
 		goto out;

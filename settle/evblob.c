@@ -65,8 +65,8 @@ static uint64_t get_be(const uint8_t **p, int bytes)
 	return v;
 }
 
-bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob *out,
-			  struct err *e)
+static bool decode(const uint8_t *data, size_t len, struct settle_evblob *out, bool strict,
+		   struct err *e)
 {
 	const size_t head = SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4;
 	memset(out, 0, sizeof(*out));
@@ -115,8 +115,8 @@ bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob 
 			settle_evblob_clear(out);
 			return err_prefix(e, "evidence blob record %zu: ", i);
 		}
-		if (r->epoch != out->epoch || memcmp(r->auditor, out->auditor, 20) ||
-		    (i && r->seq <= out->records[i - 1].seq)) {
+		if (strict && (r->epoch != out->epoch || memcmp(r->auditor, out->auditor, 20) ||
+			       (i && r->seq <= out->records[i - 1].seq))) {
 			settle_evblob_clear(out);
 			return err_set(e, "evidence blob record %zu is of another epoch or auditor, or "
 					  "not in ascending seq",
@@ -124,6 +124,18 @@ bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob 
 		}
 	}
 	return true;
+}
+
+bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob *out,
+			  struct err *e)
+{
+	return decode(data, len, out, true, e);
+}
+
+bool settle_evblob_decode_any(const uint8_t *data, size_t len, struct settle_evblob *out,
+			      struct err *e)
+{
+	return decode(data, len, out, false, e);
 }
 
 #define STORE_ATTEMPTS 30

@@ -42,6 +42,12 @@ void settle_evblob_encode(struct buf *out, uint64_t epoch, const uint8_t auditor
 bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob *out,
 			  struct err *e) WARN_UNUSED;
 
+/* The same without the checks on the records' epoch, auditor and order (every other check
+ * holds): what a disputer reads a liar's blob with, to rebuild the tree the liar committed
+ * (settle_evidence_new_any) and prove the record that breaks them (settle/dispute.h). */
+bool settle_evblob_decode_any(const uint8_t *data, size_t len, struct settle_evblob *out,
+			      struct err *e) WARN_UNUSED;
+
 /* Stores data as a blob with node_publish (the committee read from s's chain), paid by s's
  * key for `epochs` epochs from the current one; *id its blob ID. Storing the same bytes
  * again (a rerun after a crash) finds the same blob and pays nothing twice. */

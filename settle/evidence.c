@@ -198,10 +198,10 @@ bool settle_evidence_node_index(const struct settle_evidence *ev, const uint8_t 
 	return false;
 }
 
-bool settle_evidence_new(struct settle_evidence **out, const uint8_t (*committee)[20], size_t m,
-			 const struct settle_record *records, size_t n, struct err *e)
+static bool build(struct settle_evidence **out, const uint8_t (*committee)[20], size_t m,
+		  const struct settle_record *records, size_t n, bool strict, struct err *e)
 {
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; strict && i < n; i++) {
 		if (records[i].seq <= records[i - 1].seq)
 			return err_set(e, "evidence records must be in ascending seq order without "
 					  "repeats (seq %llu after %llu)",
@@ -312,6 +312,19 @@ void settle_evidence_member(const struct settle_evidence *ev, size_t index, uint
 void settle_evidence_root(const struct settle_evidence *ev, uint8_t root[32])
 {
 	memcpy(root, ev->root, 32);
+}
+
+bool settle_evidence_new(struct settle_evidence **out, const uint8_t (*committee)[20], size_t m,
+			 const struct settle_record *records, size_t n, struct err *e)
+{
+	return build(out, committee, m, records, n, true, e);
+}
+
+bool settle_evidence_new_any(struct settle_evidence **out, const uint8_t (*committee)[20],
+			     size_t m, const struct settle_record *records, size_t n,
+			     struct err *e)
+{
+	return build(out, committee, m, records, n, false, e);
 }
 
 bool settle_evidence_find(const struct settle_evidence *ev, uint64_t seq, size_t *index)

@@ -56,6 +56,13 @@ void settle_record_leaf(const struct settle_record *r, struct settle_sum *out);
 struct settle_evidence;
 bool settle_evidence_new(struct settle_evidence **out, const uint8_t (*committee)[20], size_t m,
 			 const struct settle_record *records, size_t n, struct err *e) WARN_UNUSED;
+/* The tree exactly as given, for a disputer rebuilding what a liar committed: records in
+ * any seq order, repeated, of any epoch or auditor, each node's subtree taking its records
+ * in the order given (only a node outside the committee is refused). Its record indices
+ * are the array's; settle_evidence_find needs a tree built by settle_evidence_new. */
+bool settle_evidence_new_any(struct settle_evidence **out, const uint8_t (*committee)[20],
+			     size_t m, const struct settle_record *records, size_t n,
+			     struct err *e) WARN_UNUSED;
 void settle_evidence_free(struct settle_evidence *ev);
 /* Records in the tree. */
 size_t settle_evidence_count(const struct settle_evidence *ev);
@@ -64,7 +71,8 @@ size_t settle_evidence_nodes(const struct settle_evidence *ev);
 /* The committee member at position index (< settle_evidence_nodes). */
 void settle_evidence_member(const struct settle_evidence *ev, size_t index, uint8_t out[20]);
 void settle_evidence_root(const struct settle_evidence *ev, uint8_t root[32]);
-/* The record index (ascending seq) of seq, or false if seq has no decided record. */
+/* The record index (ascending seq) of seq, or false if seq has no decided record (a tree of
+ * settle_evidence_new only). */
 bool settle_evidence_find(const struct settle_evidence *ev, uint64_t seq, size_t *index);
 /* The committee position whose subtree holds node's records, or false if not a member. */
 bool settle_evidence_node_index(const struct settle_evidence *ev, const uint8_t node[20],

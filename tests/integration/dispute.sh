@@ -79,6 +79,11 @@ run_all "epoch 0 (secrets for epoch 1)"
 advance
 views 1
 run_all "epoch 1 (secrets for epoch 2)"
+# A blob certified in epoch 1 is in epoch 2's snapshot: epoch 2's records below are
+# challenges of the auditors' schedules, which the watcher checks (fraud proof 3).
+head -c 3000 /dev/urandom >"$T/data.bin"
+"$A" blob put "$T/data.bin" --key-file "$T/gas0.key" --epochs 20 >"$T/put.out" 2>"$T/put.err" ||
+	die_test "blob put: $(cat "$T/put.err")"
 advance
 views 2
 # Epoch 1 ended: its commit window. Everyone scores, stores its evidence blob, commits;
@@ -167,19 +172,27 @@ jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st"
 # convicts it; two attestations are left, below the quorum of three: the epoch is voided.
 advance
 views 3
-# Each auditor decided challenges of epoch 2 (inserted as the auditor would have): node 0
-# 3 passes, node 1 2 passes and an invalid_proof, node 2 a not_found, node 3 2 passes.
+# Each auditor decided challenges of epoch 2, the first of each node in its schedule
+# (inserted as the auditor would have): node 0 3 passes, node 1 2 passes and an
+# invalid_proof, node 2 a not_found, node 3 2 passes.
 for a in 0 1 2; do
-	python3 - "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
-import sys
-aud, nodes = sys.argv[1][2:], [n[2:] for n in sys.argv[2:]]
-plan = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
-rows, seq = [], 0
-for i, outcomes in enumerate(plan):
-    for o in outcomes:
-        rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
-                    f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, NULL, NULL)")
-        seq += 1
+	"$A" audit plan --epoch 2 --key-file "$T/sign$a.key" --json >"$T/plan$a.json" ||
+		die_test "audit plan of auditor $a for epoch 2"
+	python3 - "$(addr "sign$a" | lc)" "$T/plan$a.json" >"$T/rec$a.sql" <<'PY'
+import base64, json, sys
+aud, plan = sys.argv[1][2:], json.load(open(sys.argv[2]))
+nodes = [n["id"][2:] for n in plan["nodes"]]
+want = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
+rows = []
+for i, outcomes in enumerate(want):
+    chs = [c for c in plan["challenges"] if c["node"] == i][:len(outcomes)]
+    assert len(chs) == len(outcomes), f"node {i} has {len(chs)} challenges"
+    for c, o in zip(chs, outcomes):
+        blob = base64.urlsafe_b64decode(c["blob"] + "=" * (-len(c["blob"]) % 4)).hex()
+        row, col = c["symbol"].split("-")
+        rows.append(f"(2, decode('{aud}','hex'), {c['seq']}, 0, decode('{nodes[i]}','hex'), "
+                    f"decode('{blob}','hex'), {c['shard']}, {row}, {col}, '{c['axis']}', now(), 12, "
+                    f"'{o}', NULL, NULL, NULL)")
 print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
@@ -192,10 +205,11 @@ srun 2 ASSAY_TEST_LIE_COUNTS=1 || bad "epoch 2 commit: settle run of auditor 2: 
 later 61
 for a in 0 1 2; do srun "$a" || bad "epoch 2 reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
 "$A" dispute check --epoch 2 --auditor 0 --json >"$T/honest2.json" &&
-	jq -e '.checked == 1 and .frauds == 0 and (.findings | length) == 1 and
-		(.findings[0] | .kind == "needs_node" and .index == 1 and .records == 1 and (.fraud | not))' \
+	jq -e '.checked == 1 and .frauds == 0 and ([.findings[] | select(.kind != "unrecorded")] | length) == 1 and
+		(.findings[] | select(.kind != "unrecorded") | .kind == "needs_node" and .index == 1 and .records == 1 and (.fraud | not)) and
+		(.findings[] | select(.kind == "unrecorded") | .records > 0 and (.fraud | not))' \
 		"$T/honest2.json" >/dev/null &&
-	ok "an honest auditor's 9 records: no fraud, one failed verdict only node 1 can re-check" ||
+	ok "an honest auditor's 9 scheduled records: no fraud, one failed verdict only node 1 can re-check, the rest of its schedule unrecorded" ||
 	bad "honest epoch 2: $(cat "$T/honest2.json")"
 before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
 "$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
@@ -212,6 +226,106 @@ srun 0 || bad "epoch 2 void: settle run of auditor 0: $(tail -n 5 "$T/settle0.lo
 st=$("$A" epoch status --epoch 2 --json)
 jq -e '.settlement.status == "voided" and .settlement.revealed == 2' <<<"$st" >/dev/null &&
 	ok "epoch 2, below quorum once the liar is out, is voided" || bad "epoch 2: $(jq -c .settlement <<<"$st")"
+
+# ---- fraud proof 3, an invented record (issue 13; self-contained: needs only the
+# deployment, the nodes, the database and the helpers above) ----
+# Every auditor back in the set (bonded again, activated by the owner: the timelock,
+# impersonated on anvil), secrets for the next epoch, which every auditor audits for real
+# (`audit run --once`); auditor 3 adds to its records a passed challenge of committee
+# position 1 that its schedule does not contain (ASSAY_TEST_LIE_RECORD=1), counted and
+# stored in its evidence blob like the rest. The honest auditors' real records all check.
+# `dispute check` finds it (kind schedule, provable: the contract's own view agrees);
+# auditor 0's `settle run` in the dispute window proves it with Disputes.disputeSchedule
+# (AttestationDisputed kind 6), the liar's bond is burned but the disputer's share, and the
+# epoch finalizes with the three honest attestations.
+TIMELOCK=$(jq -r .timelock "$T/deployment.json")
+rpc anvil_impersonateAccount "[\"$TIMELOCK\"]" >/dev/null && rpc anvil_setBalance "[\"$TIMELOCK\",\"0x56BC75E2D63100000\"]" >/dev/null ||
+	die_test "impersonating the timelock"
+for a in 0 1 2 3; do
+	call 'auditors(uint8)(address,address,bool)' "$a" | tail -n 1 | grep -qx true && continue
+	have=$(call 'bonds(uint8)(uint256)' "$a")
+	need=$(python3 -c "print(max(0, $BOND - $have))")
+	if [ "$need" != 0 ]; then
+		mint "$(addr deployer)" "$need"
+		"$A" chain send --key-file "$T/deployer.key" --to "$TOKEN" 'approve(address,uint256)' "$SETTLEMENT" "$need" \
+			--wait >/dev/null 2>>"$T/rebond.err" &&
+			"$A" chain send --key-file "$T/deployer.key" --to "$SETTLEMENT" 'postBond(uint8,uint256)' "$a" "$need" \
+				--wait >/dev/null 2>>"$T/rebond.err" || die_test "bond of auditor $a: $(cat "$T/rebond.err")"
+	fi
+	data=$("$A" chain calldata 'setAuditor(uint8,address,address,bool)' "$a" "$(addr "sign$a")" "$(addr "gas$a")" true)
+	tx=$(rpc eth_sendTransaction "[{\"from\":\"$TIMELOCK\",\"to\":\"$SETTLEMENT\",\"data\":\"$data\"}]") ||
+		die_test "setAuditor $a from the timelock"
+	[ "$(rpc eth_getTransactionReceipt "[$tx]" | jq -r .status)" = 0x1 ] || die_test "setAuditor $a reverted"
+done
+rpc anvil_stopImpersonatingAccount "[\"$TIMELOCK\"]" >/dev/null
+active=0
+for a in 0 1 2 3; do call 'auditors(uint8)(address,address,bool)' "$a" | tail -n 1 | grep -qx true && active=$((active + 1)); done
+[ "$active" = 4 ] || die_test "only $active auditors active again"
+LE=$(( $("$A" epoch status --json | jq -r .current_epoch) + 1 )) # the lying epoch: its secrets are committed now
+for a in 0 1 2 3; do srun "$a" || bad "epoch $LE secrets: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+advance
+views "$LE"
+# Every auditor audits epoch LE for real (its schedule against the nodes, records in the
+# database), so the honest evidence the watcher checks is a real schedule's.
+seed
+apids=()
+for a in 0 1 2 3; do
+	"$A" audit run --epoch "$LE" --once --key-file "$T/sign$a.key" --db "$DB" --epoch-start now \
+		--window-ms 2000 --log-level warn >"$T/audit$a.out" 2>"$T/audit$a.log" &
+	apids+=($!)
+done
+for a in 0 1 2 3; do wait "${apids[$a]}" || bad "audit run of auditor $a: $(tail -n 5 "$T/audit$a.log")"; done
+decided=$(psql -qAt "$DB" -c "SELECT count(DISTINCT (auditor, seq)) FROM challenges WHERE epoch = $LE")
+[ "$decided" -gt 0 ] && ok "the 4 auditors audited epoch $LE: $decided challenges recorded" ||
+	bad "no challenge of epoch $LE recorded: $(cat "$T"/audit*.out)"
+for a in 0 1 2 3; do srun "$a" || bad "epoch $((LE + 1)) secrets: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+advance
+views "$((LE + 1))"
+for a in 0 1 2; do srun "$a" || bad "epoch $LE commit: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+srun 3 ASSAY_TEST_LIE_RECORD=1 || bad "epoch $LE commit: settle run of auditor 3: $(tail -n 5 "$T/settle3.log")"
+grep -q "TEST ONLY: ASSAY_TEST_LIE_RECORD" "$T/settle3.log" && ok "auditor 3 invents a record of committee position 1" ||
+	bad "auditor 3's invented record was not armed"
+later 61
+for a in 0 1 2; do srun "$a" || bad "epoch $LE reveal: settle run of auditor $a: $(tail -n 5 "$T/settle$a.log")"; done
+srun 3 ASSAY_TEST_LIE_RECORD=1 || bad "epoch $LE reveal: settle run of auditor 3: $(tail -n 5 "$T/settle3.log")"
+"$A" dispute check --epoch "$LE" --json >"$T/check_rec.json"
+rc=$?
+# (with every challenge of position 1 decided, its 201 records also exceed its 200
+# challenges: a too_many finding besides)
+[ "$rc" = 1 ] && jq -e '.checked == 4 and ([.findings[] | select(.fraud) | .auditor_id] | unique) == [3] and
+	(.findings[0] | .kind == "schedule" and .auditor_id == 3 and .fraud and .provable and .index == 1
+	 and .records == 1 and .record.outcome == "pass" and .proof.index == 1) and
+	([.findings[] | select(.fraud) | .kind] - ["schedule", "too_many"]) == []' \
+	"$T/check_rec.json" >/dev/null && ok "dispute check finds auditor 3's invented record, provable (fraud proof 3)" ||
+	bad "dispute check exited $rc: $(cat "$T/check_rec.json")"
+for a in 0 1 2; do
+	"$A" dispute check --epoch "$LE" --auditor "$a" --json >"$T/honest_rec$a.json" ||
+		bad "dispute check of honest auditor $a in epoch $LE: $(cat "$T/honest_rec$a.json")"
+done
+[ "$(jq -s '[.[] | .checked] | add' "$T"/honest_rec[012].json)" = 3 ] &&
+	[ "$(jq -s '[.[] | .findings[]] | length' "$T"/honest_rec[012].json)" = 0 ] &&
+	ok "the honest auditors' real records of epoch $LE are their schedules': no finding" ||
+	bad "honest: $(cat "$T"/honest_rec[012].json)"
+later 61
+BPS=$(call 'disputerBps()(uint16)')
+before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas0)")
+srun 0 || bad "settle run of auditor 0 in epoch $LE's dispute window: $(tail -n 5 "$T/settle0.log")"
+after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas0)")
+[ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND * $BPS // 10000)")" ] &&
+	ok "the disputer (auditor 0's gas key) was paid bond x disputerBps / 10^4" || bad "the disputer got $((after - before))"
+[ "$(call 'bonds(uint8)(uint256)' 3)" = 0 ] && ok "the inventor's bond is gone" ||
+	bad "auditor 3's bond is $(call 'bonds(uint8)(uint256)' 3)"
+"$A" attestations --epoch "$LE" --json >"$T/att_rec.json"
+jq -e '.attestations[] | select(.auditor_id == 3) | .disputed and .dispute.kind == 6' "$T/att_rec.json" >/dev/null &&
+	ok "AttestationDisputed on chain with kind 6 (schedule)" || bad "attestations: $(cat "$T/att_rec.json")"
+grep -q '^assay_dispute_found_total{kind="schedule"} 1$' "$T/metrics0.prom" &&
+	ok "auditor 0's metrics count the schedule finding" || bad "metrics: $(grep dispute "$T/metrics0.prom")"
+later 121
+srun 0 || bad "settle run of auditor 0 after epoch $LE's window: $(tail -n 5 "$T/settle0.log")"
+st=$("$A" epoch status --epoch "$LE" --json)
+jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st" >/dev/null &&
+	ok "epoch $LE finalized with the 3 honest attestations" || bad "epoch $LE: $(jq -c .settlement <<<"$st")"
+# ---- end of fraud proof 3 ----
 
 
 # ==== fraud proof 2: a failed verdict on an answer that verifies (issue 13) =================
