@@ -20,11 +20,12 @@
 #include "audit/daemon.h"
 #include "audit/plan.h"
 #include "audit/schedule.h"
+#include "audit/settings.h"
 #include "chain/key.h"
 #include "chain/reader.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
@@ -32,6 +33,7 @@
 #include "node/committee.h"
 #include "settle/secret.h"
 #include "sql/auditstore.h"
+#include "sql/db.h"
 
 #define EPOCH_UNSET UINT64_MAX
 
@@ -63,22 +65,12 @@ struct input_opts {
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
 static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
-	struct settle_identity_cfg c = {o->key_file, o->auditor ? o->auditor : settings.auditor_address,
-					o->secret, settings.secret_file};
+	const char *auditor = o->auditor ? o->auditor : audit_settings.auditor_address;
+	struct settle_identity_cfg c = {o->key_file, auditor, o->secret, audit_settings.secret_file};
 	return settle_identity_open(x, &c, e);
 }
 
 /* ---- where the inputs come from ---- */
-
-/* The schedule's settings (rates, window, batch size). */
-static void sched_settings(struct audit_schedule_params *p)
-{
-	audit_schedule_params_defaults(p);
-	p->window_ms = settings.audit_window_ms;
-	p->min_per_node = (uint32_t)settings.audit_min_per_node;
-	p->per_shard = (uint32_t)settings.audit_per_shard;
-	p->batch_size = (uint32_t)settings.audit_batch_size;
-}
 
 /* A committee file, a blob list and a seed (nodes that are not on our chain). */
 static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
@@ -102,10 +94,10 @@ static bool chain_src_open(struct chain_src *c, struct err *e)
 	memset(&so, 0, sizeof(so));
 	memset(c, 0, sizeof(*c));
 	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
-	    !audit_chain_open(&c->c, &c->s, settings.confirmations, e))
+	    !audit_chain_open(&c->c, &c->s, chain_settings.confirmations, e))
 		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
 				     "(--rpc-url %s, --deployment %s): ",
-				  settings.rpc_url, settings.deployment);
+				  chain_settings.rpc_url, chain_settings.deployment);
 	return true;
 }
 
@@ -121,7 +113,7 @@ static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struc
 			struct db_auditstore *st, struct audit_inputs *in, struct err *e)
 {
 	struct audit_schedule_params tmpl;
-	sched_settings(&tmpl);
+	audit_schedule_params_from_settings(&tmpl);
 	if (io->committee)
 		return ident_open(id, io, e) &&
 		       audit_inputs_begin(in, &tmpl, &id->id,
@@ -164,9 +156,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 	struct audit_schedule s = {0};
 	struct chain_src src;
 	struct settle_identity id;
-	bool have_db = settings.db && *settings.db;
-	struct db_auditstore *st =
-		have_db ? db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s) : NULL;
+	struct db_auditstore *st = db_auditstore_new_settings();
 	int rc = EXIT_FAIL;
 	memset(&in, 0, sizeof(in));
 	memset(&src, 0, sizeof(src));
@@ -191,29 +181,6 @@ out:
 }
 
 /* ---- run ---- */
-
-/* The daemon's settings, from the settings table. */
-static void daemon_settings(struct audit_daemon_config *d)
-{
-	memset(d, 0, sizeof(*d));
-	sched_settings(&d->sched);
-	struct audit_auditor_config *c = &d->engine;
-	c->batch_timeout_ms = settings.audit_batch_timeout_ms;
-	c->retry_delay_ms = settings.audit_retry_delay_ms;
-	c->max_pending = (size_t)settings.audit_max_pending;
-	c->canary_url = settings.audit_canary_url && *settings.audit_canary_url
-				? settings.audit_canary_url
-				: NULL;
-	c->fanout.max_host_connections = (unsigned)settings.audit_max_host_connections;
-	c->fanout.max_inflight = (unsigned)settings.audit_max_inflight;
-	c->verify_threads = (unsigned)settings.audit_verify_threads;
-	c->flush_rows = (size_t)settings.audit_flush_rows;
-	d->epoch_ms = settings.audit_epoch_ms;
-	d->poll_ms = settings.audit_poll_ms;
-	d->stop = &commands_stop;
-	d->on_report = audit_daemon_report_print;
-	d->report_arg = stdout;
-}
 
 /* From the chain (--once: one epoch; else following it), or from the files. */
 static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, struct err *e)
@@ -277,11 +244,14 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 				     "the signing key (with --secret-file, audit one epoch at a time "
 				     "with --once)");
 	struct audit_daemon_config d;
-	daemon_settings(&d);
+	audit_daemon_config_from_settings(&d);
+	d.stop = &commands_stop;
+	d.on_report = audit_daemon_report_print;
+	d.report_arg = stdout;
 	d.once = once;
 	if (!audit_start_parse(start_text, &d.start, &d.start_at))
 		cli_usage_error(cmd, "--epoch-start must be unix milliseconds, \"now\" or \"chain\"");
-	if (settings.audit_window_ms == 0)
+	if (audit_settings.window_ms == 0)
 		cli_usage_error(cmd, "--window-ms must be positive");
 
 	struct err e = {{0}};
@@ -291,16 +261,16 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	audit_metrics_holder_init(&h);
 	d.metrics = &h;
-	if (!settings.db || !*settings.db) {
+	if (!db_settings_given()) {
 		rc = cli_fail(cmd, "no database configured: pass --db CONNINFO or set ASSAY_DB");
 		goto out;
 	}
-	if (settings.metrics_listen && *settings.metrics_listen &&
-	    !audit_metrics_serve(settings.metrics_listen, &h, &mhd, &e)) {
+	if (audit_settings.metrics_listen && *audit_settings.metrics_listen &&
+	    !audit_metrics_serve(audit_settings.metrics_listen, &h, &mhd, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	st = db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s);
+	st = db_auditstore_new_settings();
 	db_auditstore_records(st, &d.store);
 	db_auditstore_chaincache(st, &d.cache);
 	struct chain_log_store logs;

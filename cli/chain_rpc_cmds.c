@@ -9,17 +9,15 @@
 #include "chain/key.h"
 #include "chain/rpc.h"
 #include "chain/sender.h"
+#include "chain/settings.h"
 #include "chain/txstore.h"
 #include "chain/u256.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
-#include "sql/db.h"
 #include "sql/txstore.h"
 
 static const char *opt_key_file, *opt_key_env, *opt_to, *opt_value, *opt_data, *opt_from,
@@ -29,10 +27,11 @@ static bool opt_wait, opt_create;
 
 static struct chain_rpc *open_rpc(const struct command *cmd)
 {
-	struct chain_rpc_opts o = {.timeout_ms = (unsigned)settings.rpc_timeout_ms, .retries = 3};
+	struct chain_rpc_opts o = {.timeout_ms = (unsigned)chain_settings.rpc_timeout_ms,
+				   .retries = 3};
 	struct chain_rpc *rpc = NULL;
 	struct err e = {{0}};
-	if (!chain_rpc_new(&rpc, settings.rpc_url, &o, &e))
+	if (!chain_rpc_new(&rpc, chain_settings.rpc_url, &o, &e))
 		exit(cli_fail(cmd, "%s", e.msg));
 	return rpc;
 }
@@ -106,18 +105,14 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	build_calldata(cmd, pos, npos, &data, &sig);
 	free(pos);
 
-	struct chain_session_cfg c = {
-		.rpc_url = settings.rpc_url,
-		.rpc_timeout_ms = (unsigned)settings.rpc_timeout_ms,
-		.rpc_retries = 3,
-		.with_key = true,
-		.key_file = opt_key_file,
-		.key_env = opt_key_env,
-		.open_store = cli_store_open,
-		.open_store_arg = "no --db: the signed transaction is kept in memory only, so a "
-				  "crash would lose track of it",
-	};
-	cli_sender_cfg(&c.sender);
+	struct chain_session_cfg c;
+	chain_session_cfg_from_settings(&c, false);
+	c.with_key = true;
+	c.key_file = opt_key_file;
+	c.key_env = opt_key_env;
+	c.open_store = db_txstore_open_settings;
+	c.open_store_arg = "no --db: the signed transaction is kept in memory only, so a crash "
+			   "would lose track of it";
 	c.sender.wait_timeout_ms = opt_timeout_s * 1000;
 	int64_t id;
 	enum chain_txstate st;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -18,7 +17,7 @@ static int run_migrate(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int from = 0, to = 0;
-	if (!db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, &e))
+	if (!db_open(&db, db_settings.conninfo, (unsigned)db_settings.connect_timeout_s, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	bool ok = db_migrate(db, &from, &to, &e);
 	db_close(db);
@@ -38,7 +37,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int version = 0;
-	if (!db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, &e))
+	if (!db_open(&db, db_settings.conninfo, (unsigned)db_settings.connect_timeout_s, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	bool ok = db_schema_version(db, &version, &e);
 	db_close(db);

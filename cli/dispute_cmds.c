@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/settings.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -38,7 +38,7 @@ static bool check(const struct command *cmd, struct settle_session *s,
 	struct settle_dispute_opts o = {
 		.only_auditor = opt_auditor < 256 ? (int)opt_auditor : -1,
 		.skip_auditor = -1,
-		.confirmations = settings.confirmations,
+		.confirmations = chain_settings.confirmations,
 		.timeout_ms = opt_timeout_ms,
 	};
 	if (!settle_dispute_check(s->chain, &s->pub, opt_epoch, &o, r, &e)) {

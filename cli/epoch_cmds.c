@@ -7,9 +7,9 @@
 
 #include "chain/bindings.h"
 #include "chain/epoch_status.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
 

@@ -4,10 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/settings.h"
+#include "chain/settings.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "gateway/settings.h"
+#include "node/settings.h"
+#include "settle/settings.h"
+#include "sql/db.h"
 
 #ifndef ASSAY_VERSION
 #define ASSAY_VERSION "dev"
@@ -31,6 +36,20 @@ static const struct command *const tables[] = {
 	stake_commands,
 	blob_chain_commands,
 	gateway_commands,
+};
+
+/* The settings each layer reads (flags, ASSAY_* variables, --config FILE), in the order
+ * --help lists them. */
+static const struct opt *const settings_tables[] = {
+	log_settings_table,
+	db_settings_table,
+	chain_settings_table,
+	audit_settings_table,
+	chain_deploy_settings_table,
+	settle_api_settings_table,
+	settle_settings_table,
+	node_settings_table,
+	gateway_settings_table,
 };
 
 /* The order commands are listed in: from the chain up to what users look at. */
@@ -113,7 +132,8 @@ static void group_usage(FILE *f, const char *group)
 
 int main(int argc, char **argv)
 {
-	config_register(settings_table);
+	for (size_t t = 0; t < ARRAY_LEN(settings_tables); t++)
+		config_register(settings_tables[t]);
 	cli_set_help_filter(settings_relevant);
 	atexit(config_free_all);
 
@@ -179,7 +199,7 @@ void commands_parse(const struct command *cmd, const struct opt *local, int argc
 		    int min_pos, int max_pos, char ***pos, int *npos)
 {
 	cli_parse(cmd, local, argc, argv, min_pos, max_pos, pos, npos);
-	if (!settings_apply_logging(cli_name(cmd)))
+	if (!log_settings_apply(cli_name(cmd)))
 		exit(EXIT_USAGE);
 	if (cmd->group)
 		log_set_component(cmd->group);

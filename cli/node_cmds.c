@@ -5,19 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/blob.h"
+#include "chain/key.h"
+#include "chain/settings.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "chain/key.h"
-#include "audit/blob.h"
-#include "core/buf.h"
 #include "node/answer.h"
 #include "node/encoder.h"
 #include "node/faults.h"
 #include "node/follow.h"
 #include "node/server.h"
+#include "node/settings.h"
 #include "node/store.h"
 
 static const char *sv_listen, *sv_data, *sv_committee, *sv_key_file, *sv_offline;
@@ -102,12 +103,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.admin = sv_admin,
 		.recover_interval_s = sv_recover_interval,
 		.peer_timeout_ms = sv_peer_timeout,
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
-		.poll_ms = settings.node_poll_ms ? settings.node_poll_ms : 1,
 	};
+	node_server_config_from_settings(&cfg);
 	cfg.faults.seed = sv_seed;
 	cfg.faults.lose = sv_lose;
 	cfg.faults.corrupt = sv_corrupt;
@@ -148,10 +145,10 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct node_follow_summary sum;
 	struct node_follow_cfg fc = {
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
+		.rpc_url = chain_settings.rpc_url,
+		.deployment_path = chain_settings.deployment,
+		.rpc_timeout_ms = chain_settings.rpc_timeout_ms,
+		.confirmations = chain_settings.confirmations,
 		.data_dir = data,
 		.peer_timeout_ms = peer_timeout,
 	};

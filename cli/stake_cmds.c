@@ -12,9 +12,9 @@
 #include "chain/rpc.h"
 #include "chain/stake.h"
 #include "chain/u256.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
 

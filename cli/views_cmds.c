@@ -10,7 +10,6 @@
 #include "chain/bindings.h"
 #include "chain/key.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/buf.h"
 #include "core/config.h"

@@ -1,14 +1,20 @@
 /* fuzz_config.c: the config file parser (core/config.c, config_load_stream) with the real
- * settings table of the command line, on arbitrary bytes: it accepts or says why, and never
- * reads outside a line. */
+ * settings tables of the command line (one per layer, as cli/main.c registers them), on
+ * arbitrary bytes: it accepts or says why, and never reads outside a line. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/settings.h"
+#include "audit/settings.h"
+#include "chain/settings.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/util.h"
+#include "gateway/settings.h"
+#include "node/settings.h"
+#include "settle/settings.h"
+#include "sql/db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,7 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool registered;
 	if (!registered) {
-		config_register(settings_table);
+		const struct opt *const tables[] = {
+			log_settings_table,         db_settings_table,
+			chain_settings_table,       audit_settings_table,
+			chain_deploy_settings_table, settle_api_settings_table,
+			settle_settings_table,      node_settings_table,
+			gateway_settings_table,
+		};
+		for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+			config_register(tables[t]);
 		registered = true;
 	}
 	FILE *f = fmemopen((void *)(uintptr_t)data, size, "r");
@@ -27,13 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ASSAY_ASSERT(e.msg[0] != '\0');
 	fclose(f);
 	/* lists grow with each use: empty them so inputs are independent and nothing leaks */
-	for (const struct opt *o = settings_table; o->name; o++)
-		if (o->type == OPT_LIST) {
-			struct strlist *l = o->dst;
-			free(l->v);
-			l->v = NULL;
-			l->n = 0;
-		}
+	for (const struct opt *const *t = config_tables(); *t; t++)
+		for (const struct opt *o = *t; o->name; o++)
+			if (o->type == OPT_LIST) {
+				struct strlist *l = o->dst;
+				free(l->v);
+				l->v = NULL;
+				l->n = 0;
+			}
 	config_free_all();
 	return 0;
 }
