@@ -10,7 +10,8 @@ struct audit_settings audit_settings;
 
 const struct opt audit_settings_table[] = {
 	{"auditor-address", 0, OPT_STRING, &audit_settings.auditor_address, "ADDR",
-	 "audit: the auditor's signing address (20 bytes hex; --auditor on the command)", NULL, true},
+	 "audit: the auditor's signing address (20 bytes hex; --auditor on the command)", NULL,
+	 true},
 	{"secret-file", 0, OPT_STRING, &audit_settings.secret_file, "FILE",
 	 "audit: the epoch's secret (32 bytes hex, mode 0600), when not derived from --key-file",
 	 NULL, true},

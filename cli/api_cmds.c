@@ -19,14 +19,14 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_api_config cfg;
 	struct chain_deployment dep;
 	struct err e = {{0}};
 	if (!settle_api_config_from_settings(&cfg, listen, &dep, &e))
 		cli_usage_error(cmd, "%s", e.msg);
-	commands_catch_stop();
-	if (!settle_api_run(&cfg, &commands_stop, &e))
+	cli_catch_stop();
+	if (!settle_api_run(&cfg, &cli_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }

@@ -62,11 +62,25 @@ struct input_opts {
 	{"auditor", 0, OPT_STRING, &(o).auditor, "ADDR",                                        \
 	 "the auditor's signing address (default: the auditor-address setting)", NULL, false}
 
+/* Whether the inputs come from the chain; usage errors for --blobs and --seed without
+ * --committee, or --committee without them (run checks --seed when it reads the files). */
+static bool check_inputs(const struct command *cmd, const struct input_opts *io, bool need_seed)
+{
+	bool from_chain = !io->committee;
+	if (from_chain && (io->blobs || io->seed))
+		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
+				     "blobs and the seed are the chain's");
+	if (!from_chain && (!io->blobs || (need_seed && !io->seed)))
+		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	return from_chain;
+}
+
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
 static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
 	const char *auditor = o->auditor ? o->auditor : audit_settings.auditor_address;
-	struct settle_identity_cfg c = {o->key_file, auditor, o->secret, audit_settings.secret_file};
+	struct settle_identity_cfg c = {o->key_file, auditor, o->secret,
+					audit_settings.secret_file};
 	return settle_identity_open(x, &c, e);
 }
 
@@ -144,13 +158,8 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &json, NULL, "print every challenge as JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	bool from_chain = !io.committee;
-	if (from_chain && (io.blobs || io.seed))
-		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
-				     "blobs and the seed are the chain's");
-	if (!from_chain && (!io.blobs || !io.seed))
-		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	check_inputs(cmd, &io, true);
 	struct err e = {{0}};
 	struct audit_inputs in;
 	struct audit_schedule s = {0};
@@ -232,20 +241,15 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		 NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	bool from_chain = !io.committee;
-	if (from_chain && (io.blobs || io.seed))
-		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
-				     "blobs and the seed are the chain's");
-	if (!from_chain && !io.blobs)
-		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	bool from_chain = check_inputs(cmd, &io, false);
 	if (from_chain && !once && !io.key_file)
 		cli_usage_error(cmd, "the daemon needs --key-file: each epoch's secret derives from "
 				     "the signing key (with --secret-file, audit one epoch at a time "
 				     "with --once)");
 	struct audit_daemon_config d;
 	audit_daemon_config_from_settings(&d);
-	d.stop = &commands_stop;
+	d.stop = &cli_stop;
 	d.on_report = audit_daemon_report_print;
 	d.report_arg = stdout;
 	d.once = once;
@@ -276,7 +280,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	struct chain_log_store logs;
 	db_auditstore_logstore(st, &logs);
 	d.logs = &logs;
-	commands_catch_stop();
+	cli_catch_stop();
 	rc = run_daemon(&d, &io, &e) ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
 out:
 	if (mhd)

@@ -126,7 +126,7 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos;
 	int npos;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *file = pos[0];
 	free(pos);
 	bool chain = copts.key_file || copts.key_env;
@@ -199,7 +199,7 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos;
 	int npos;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *blob_text = pos[0];
 	free(pos);
 	if (!output)

@@ -28,7 +28,7 @@ static int run_deploy(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_FAIL;

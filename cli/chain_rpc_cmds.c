@@ -20,8 +20,8 @@
 #include "core/err.h"
 #include "sql/txstore.h"
 
-static const char *opt_key_file, *opt_key_env, *opt_to, *opt_value, *opt_data, *opt_from,
-	*opt_block, *opt_purpose;
+static struct chain_session_opts keys;
+static const char *opt_to, *opt_value, *opt_data, *opt_from, *opt_block, *opt_purpose;
 static uint64_t opt_gas_limit, opt_timeout_s;
 static bool opt_wait, opt_create;
 
@@ -58,10 +58,7 @@ static void build_calldata(const struct command *cmd, char **pos, int npos, stru
 }
 
 static const struct opt send_opts[] = {
-	{"key-file", 0, OPT_STRING, &opt_key_file, "FILE",
-	 "file holding the private key as 0x-hex (mode 0600)", NULL, false},
-	{"key-env", 0, OPT_STRING, &opt_key_env, "VAR",
-	 "environment variable holding the private key as 0x-hex", NULL, false},
+	CHAIN_SESSION_KEY_OPTS(keys),
 	{"to", 0, OPT_STRING, &opt_to, "ADDR", "recipient or contract called", NULL, false},
 	{"create", 0, OPT_BOOL, &opt_create, NULL, "deploy a contract: --data is its init code",
 	 NULL, false},
@@ -83,7 +80,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 {
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
+	cli_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
 	int rc = EXIT_FAIL;
 	struct err e = {{0}};
 	struct chain_session cs;
@@ -92,7 +89,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	struct chain_receipt rcpt;
 	memset(&rcpt, 0, sizeof(rcpt));
 
-	if (!opt_key_file == !opt_key_env)
+	if (!keys.key_file == !keys.key_env)
 		cli_usage_error(cmd, "give exactly one of --key-file FILE and --key-env VAR");
 	if (!opt_to == !opt_create)
 		cli_usage_error(cmd, "give exactly one of --to ADDR and --create");
@@ -108,8 +105,8 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	struct chain_session_cfg c;
 	chain_session_cfg_from_settings(&c, false);
 	c.with_key = true;
-	c.key_file = opt_key_file;
-	c.key_env = opt_key_env;
+	c.key_file = keys.key_file;
+	c.key_env = keys.key_env;
 	c.open_store = db_txstore_open_settings;
 	c.open_store_arg = "no --db: the signed transaction is kept in memory only, so a crash "
 			   "would lose track of it";
@@ -169,7 +166,7 @@ static int run_call(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
 	struct err e = {{0}};
 	if (!opt_to)
 		cli_usage_error(cmd, "--to ADDR is required");

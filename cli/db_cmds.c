@@ -13,7 +13,7 @@
 static int run_migrate(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {OPT_END};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int from = 0, to = 0;
@@ -33,7 +33,7 @@ static int run_migrate(const struct command *cmd, int argc, char **argv)
 static int run_status(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {OPT_END};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int version = 0;
@@ -61,7 +61,7 @@ static int run_prune(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (opt_keep == UINT64_MAX)
 		cli_usage_error(cmd, "--keep-epochs N is required");
 	struct settle_session s;

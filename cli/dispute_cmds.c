@@ -50,7 +50,7 @@ static bool check(const struct command *cmd, struct settle_session *s,
 
 static int run_check(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	struct settle_dispute_report r = {0};
 	if (!cli_settle_session_open(cmd, &s, 0))
@@ -67,7 +67,7 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 
 static int run_submit(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	struct settle_dispute_report r = {0};
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SENDER))

@@ -33,7 +33,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (!committee && !(chain_settings.deployment && *chain_settings.deployment))
 		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to follow the chain, or "
 				     "--committee FILE");
@@ -43,7 +43,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "%s", e.msg);
 	cfg.committee_path = committee;
 	cfg.contracts_dir = copts.contracts_dir;
-	commands_catch_stop();
+	cli_catch_stop();
 	struct chain_session s;
 	memset(&s, 0, sizeof(s));
 	struct gateway_publisher *pub = NULL;
@@ -71,7 +71,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cfg.publish = gateway_publisher_publish;
 		cfg.publish_cls = pub;
 	}
-	if (!gateway_serve(&cfg, &commands_stop, &e)) {
+	if (!gateway_serve(&cfg, &cli_stop, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}

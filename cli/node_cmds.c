@@ -77,7 +77,7 @@ static const struct opt serve_opts[] = {
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, serve_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, serve_opts, argc, argv, 0, 0, NULL, NULL);
 	if (!sv_data)
 		cli_usage_error(cmd, "--data DIR is required");
 	if (sv_committee && sv_index > 255)
@@ -118,8 +118,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "%s", e.msg);
 	if (node_faults_any(&cfg.faults))
 		log_warn("fault injection is on: this node misbehaves on purpose");
-	commands_catch_stop();
-	if (!node_server_run(&cfg, &commands_stop, &e))
+	cli_catch_stop();
+	if (!node_server_run(&cfg, &cli_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }
@@ -139,7 +139,7 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &json, NULL, "print the result as one JSON object", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (!data || !key_file)
 		cli_usage_error(cmd, "--data DIR and --key-file NODEKEY are required");
 	struct err e = {{0}};
@@ -176,7 +176,7 @@ static int run_answer(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 3, -1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 3, -1, &pos, &npos);
 	if (!data || shards < 1 || shards > 65535)
 		cli_usage_error(cmd, "--data DIR and --shards N (1 to 65535) are required");
 	struct err e = {{0}};

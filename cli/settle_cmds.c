@@ -30,7 +30,7 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		 "do not call advanceEpoch when the epoch's time is up", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING | SETTLE_NEED_SENDER))
 		return EXIT_FAIL;
@@ -56,7 +56,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;
