@@ -5,6 +5,8 @@
 
 #include "audit/daemon.h"
 #include "audit/schedule.h"
+#include "chain/settings.h"
+#include "core/err.h"
 
 struct audit_settings audit_settings;
 
@@ -78,4 +80,24 @@ void audit_daemon_config_from_settings(struct audit_daemon_config *d)
 	c->flush_rows = (size_t)s->flush_rows;
 	d->epoch_ms = s->epoch_ms;
 	d->poll_ms = s->poll_ms;
+}
+
+bool audit_chain_src_open_settings(struct audit_chain_src *c, struct err *e)
+{
+	struct chain_session_cfg cfg;
+	memset(c, 0, sizeof(*c));
+	chain_session_cfg_from_settings(&cfg, true);
+	if (!chain_session_open(&c->s, &cfg, e) ||
+	    !audit_chain_open(&c->c, &c->s, chain_settings.confirmations, e))
+		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
+				     "(--rpc-url %s, --deployment %s): ",
+				  chain_settings.rpc_url, chain_settings.deployment);
+	return true;
+}
+
+void audit_chain_src_close(struct audit_chain_src *c)
+{
+	audit_chain_close(&c->c);
+	chain_session_close(&c->s);
+	memset(c, 0, sizeof(*c));
 }

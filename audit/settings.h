@@ -6,10 +6,13 @@
 
 #include <stdint.h>
 
+#include "audit/daemon.h"
+#include "chain/session.h"
 #include "core/config.h"
+#include "core/util.h"
 
+struct err;
 struct audit_schedule_params;
-struct audit_daemon_config;
 
 struct audit_settings {
 	const char *auditor_address;  /* the auditor's signing address (--auditor overrides) */
@@ -37,5 +40,15 @@ extern const struct opt audit_settings_table[];
 void audit_schedule_params_from_settings(struct audit_schedule_params *p);
 /* The daemon's schedule, engine, epoch length and poll interval; the rest zero. */
 void audit_daemon_config_from_settings(struct audit_daemon_config *d);
+
+/* The auditor's chain from the chain's settings: a read-only session on the deployment
+ * and its reader, confirmations deep. The sentence of a failure says that the inputs
+ * were looked for there (no committee file); audit_chain_src_close either way. */
+struct audit_chain_src {
+	struct chain_session s;
+	struct audit_chain c;
+};
+bool audit_chain_src_open_settings(struct audit_chain_src *c, struct err *e) WARN_UNUSED;
+void audit_chain_src_close(struct audit_chain_src *c);
 
 #endif

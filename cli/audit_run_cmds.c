@@ -5,14 +5,11 @@
  * file (node/committee.h), a blob list and a seed. This file parses the options, builds
  * the auditor's identity (its key or secret), and prints the schedule and the reports. */
 
-#include <errno.h>
-#include <inttypes.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "audit/auditor.h"
 #include "audit/blob.h"
@@ -21,15 +18,11 @@
 #include "audit/plan.h"
 #include "audit/schedule.h"
 #include "audit/settings.h"
-#include "chain/key.h"
 #include "chain/reader.h"
-#include "chain/settings.h"
-#include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
 #include "node/committee.h"
 #include "settle/secret.h"
 #include "sql/auditstore.h"
@@ -96,35 +89,10 @@ static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
 	       audit_blobs_load(o->blobs, &in->blobs, &in->nblobs, e);
 }
 
-/* The chain: a read-only session on the deployment and a reader. */
-struct chain_src {
-	struct chain_session s;
-	struct audit_chain c;
-};
-
-static bool chain_src_open(struct chain_src *c, struct err *e)
-{
-	struct chain_session_opts so;
-	memset(&so, 0, sizeof(so));
-	memset(c, 0, sizeof(*c));
-	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
-	    !audit_chain_open(&c->c, &c->s, chain_settings.confirmations, e))
-		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
-				     "(--rpc-url %s, --deployment %s): ",
-				  chain_settings.rpc_url, chain_settings.deployment);
-	return true;
-}
-
-static void chain_src_close(struct chain_src *c)
-{
-	audit_chain_close(&c->c);
-	chain_session_close(&c->s);
-	memset(c, 0, sizeof(*c));
-}
-
 /* plan's inputs: from the chain (the epoch given, or the current one), or the files. */
-static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struct chain_src *src,
-			struct db_auditstore *st, struct audit_inputs *in, struct err *e)
+static bool plan_inputs(struct input_opts *io, struct settle_identity *id,
+			struct audit_chain_src *src, struct db_auditstore *st, struct audit_inputs *in,
+			struct err *e)
 {
 	struct audit_schedule_params tmpl;
 	audit_schedule_params_from_settings(&tmpl);
@@ -136,7 +104,7 @@ static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struc
 	struct audit_chaincache cache = {0};
 	if (st)
 		db_auditstore_chaincache(st, &cache);
-	return chain_src_open(src, e) && ident_open(id, io, e) &&
+	return audit_chain_src_open_settings(src, e) && ident_open(id, io, e) &&
 	       audit_inputs_plan(in, &tmpl, &id->id, &src->c, &cache, io->epoch != EPOCH_UNSET,
 				 io->epoch, e);
 }
@@ -163,7 +131,7 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 	struct err e = {{0}};
 	struct audit_inputs in;
 	struct audit_schedule s = {0};
-	struct chain_src src;
+	struct audit_chain_src src;
 	struct settle_identity id;
 	struct db_auditstore *st = db_auditstore_new_settings();
 	int rc = EXIT_FAIL;
@@ -184,7 +152,7 @@ out:
 	audit_schedule_free(&s);
 	audit_inputs_clear(&in);
 	settle_identity_close(&id);
-	chain_src_close(&src);
+	audit_chain_src_close(&src);
 	db_auditstore_free(st);
 	return rc;
 }
@@ -205,16 +173,16 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 		settle_identity_close(&id);
 		return ok;
 	}
-	struct chain_src src;
+	struct audit_chain_src src;
 	struct audit_inputs probe;
 	memset(&probe, 0, sizeof(probe));
 	/* A key or secret that cannot work is a mistake to say now, not to retry. */
-	ok = chain_src_open(&src, e) && ident_open(&id, io, e) &&
+	ok = audit_chain_src_open_settings(&src, e) && ident_open(&id, io, e) &&
 	     audit_inputs_begin(&probe, &d->sched, &id.id, io->epoch == EPOCH_UNSET ? 0 : io->epoch,
 				e);
 	audit_inputs_clear(&probe);
 	ok = ok && audit_daemon_follow(d, &src.c, io->epoch, io->epoch != EPOCH_UNSET, e);
-	chain_src_close(&src);
+	audit_chain_src_close(&src);
 	settle_identity_close(&id);
 	return ok;
 }
