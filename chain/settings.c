@@ -174,6 +174,7 @@ bool chain_deploy_addresses_from_settings(struct chain_deploy_params *p, const u
 					  struct chain_deploy_auditor **aud, struct err *e)
 {
 	const struct chain_deploy_settings *s = &chain_deploy_settings;
+	*aud = NULL;
 	memcpy(p->governance, me, 20);
 	memcpy(p->guardian, me, 20);
 	if (!address("--governance", s->governance, p->governance, e) ||

@@ -7,7 +7,6 @@
 
 #include "audit/blob.h"
 #include "chain/key.h"
-#include "chain/settings.h"
 #include "cli/commands.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -144,14 +143,8 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "--data DIR and --key-file NODEKEY are required");
 	struct err e = {{0}};
 	struct node_follow_summary sum;
-	struct node_follow_cfg fc = {
-		.rpc_url = chain_settings.rpc_url,
-		.deployment_path = chain_settings.deployment,
-		.rpc_timeout_ms = chain_settings.rpc_timeout_ms,
-		.confirmations = chain_settings.confirmations,
-		.data_dir = data,
-		.peer_timeout_ms = peer_timeout,
-	};
+	struct node_follow_cfg fc = {.data_dir = data, .peer_timeout_ms = peer_timeout};
+	node_follow_cfg_from_settings(&fc);
 	if (!node_recover_dir(&fc, key_file, &sum, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	node_follow_summary_print(stdout, &sum, json);
