@@ -25,6 +25,9 @@ extern const struct command stake_commands[];
 extern const struct command blob_chain_commands[];
 extern const struct command gateway_commands[];
 
+/* The settings tables of the layers, NULL-terminated (cli/settings_tables.c). */
+extern const struct opt *const settings_tables[];
+
 /* Whether a setting belongs in a command's --help (cli/settings_help.c). */
 bool settings_relevant(const struct command *cmd, const struct opt *o);
 

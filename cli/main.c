@@ -2,15 +2,8 @@
  * cli_main (core/cli.h), which finds the subcommand and runs it. */
 #include <stdlib.h>
 
-#include "audit/settings.h"
-#include "chain/settings.h"
 #include "cli/commands.h"
 #include "core/config.h"
-#include "core/log.h"
-#include "gateway/settings.h"
-#include "node/settings.h"
-#include "settle/settings.h"
-#include "sql/db.h"
 
 #ifndef ASSAY_VERSION
 #define ASSAY_VERSION "dev"
@@ -36,20 +29,6 @@ static const struct command *const tables[] = {
 	gateway_commands,
 };
 
-/* The settings each layer reads (flags, ASSAY_* variables, --config FILE), in the order
- * --help lists them. */
-static const struct opt *const settings_tables[] = {
-	log_settings_table,
-	db_settings_table,
-	chain_settings_table,
-	audit_settings_table,
-	chain_deploy_settings_table,
-	settle_api_settings_table,
-	settle_settings_table,
-	node_settings_table,
-	gateway_settings_table,
-};
-
 /* The order commands are listed in: from the chain up to what users look at. */
 static const char *const group_order[] = {"db", "chain", "epoch", "stake", "blob", "node",
 					  "audit", "settle", "evidence", "api",
@@ -57,8 +36,8 @@ static const char *const group_order[] = {"db", "chain", "epoch", "stake", "blob
 
 int main(int argc, char **argv)
 {
-	for (size_t t = 0; t < ARRAY_LEN(settings_tables); t++)
-		config_register(settings_tables[t]);
+	for (const struct opt *const *t = settings_tables; *t; t++)
+		config_register(*t);
 	cli_set_help_filter(settings_relevant);
 	atexit(config_free_all);
 	const struct cli_program program = {

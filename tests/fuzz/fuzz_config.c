@@ -1,20 +1,14 @@
 /* fuzz_config.c: the config file parser (core/config.c, config_load_stream) with the real
- * settings tables of the command line (one per layer, as cli/main.c registers them), on
+ * settings tables of the command line (one per layer, cli/settings_tables.c), on
  * arbitrary bytes: it accepts or says why, and never reads outside a line. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "audit/settings.h"
-#include "chain/settings.h"
+#include "cli/commands.h"
 #include "core/config.h"
 #include "core/err.h"
-#include "core/log.h"
 #include "core/util.h"
-#include "gateway/settings.h"
-#include "node/settings.h"
-#include "settle/settings.h"
-#include "sql/db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,15 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool registered;
 	if (!registered) {
-		const struct opt *const tables[] = {
-			log_settings_table,         db_settings_table,
-			chain_settings_table,       audit_settings_table,
-			chain_deploy_settings_table, settle_api_settings_table,
-			settle_settings_table,      node_settings_table,
-			gateway_settings_table,
-		};
-		for (size_t t = 0; t < ARRAY_LEN(tables); t++)
-			config_register(tables[t]);
+		for (const struct opt *const *t = settings_tables; *t; t++)
+			config_register(*t);
 		registered = true;
 	}
 	FILE *f = fmemopen((void *)(uintptr_t)data, size, "r");
