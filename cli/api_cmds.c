@@ -3,18 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain/deployment.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
-#include "chain/deployment.h"
-#include "core/log.h"
 #include "settle/api.h"
-
-static unsigned clamp_u(uint64_t v)
-{
-	return v > 1000000u ? 1000000u : (unsigned)v;
-}
+#include "settle/settings.h"
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
@@ -25,40 +19,14 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	if (settings.api_threads < 1 || settings.api_threads > 64)
-		cli_usage_error(cmd, "api-threads must be between 1 and 64");
-	if (settings.api_rate < 1 || settings.api_burst < 1)
-		cli_usage_error(cmd, "api-rate and api-burst must be at least 1");
-	if (settings.api_max_limit < 1 || settings.api_page_limit < 1 ||
-	    settings.api_page_limit > settings.api_max_limit)
-		cli_usage_error(cmd, "api-page-limit must be between 1 and api-max-limit");
-	struct settle_api_config cfg = {
-		.listen = listen ? listen : settings.api_listen,
-		.db_conninfo = settings.db,
-		.db_connect_timeout_s = clamp_u(settings.db_connect_timeout_s),
-		.statement_timeout_ms = settings.api_statement_timeout_ms,
-		.threads = clamp_u(settings.api_threads),
-		.max_connections = clamp_u(settings.api_max_connections),
-		.max_per_ip = clamp_u(settings.api_max_per_ip),
-		.timeout_s = clamp_u(settings.api_timeout_s),
-		.rate_per_s = settings.api_rate,
-		.burst = settings.api_burst,
-		.default_limit = settings.api_page_limit,
-		.max_limit = settings.api_max_limit,
-		.max_url = settings.api_max_url,
-		.rpc_url = settings.rpc_url,
-	};
-	/* The pages read the chain themselves; without a deployment they only show. */
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	struct settle_api_config cfg;
 	struct chain_deployment dep;
-	struct err de = {{0}};
-	if (settings.deployment && chain_deployment_load(settings.deployment, &dep, &de))
-		cfg.deployment = &dep;
-	else
-		log_info("no deployment (%s): the pages will not check the chain", de.msg);
-	commands_catch_stop();
 	struct err e = {{0}};
-	if (!settle_api_run(&cfg, &commands_stop, &e))
+	if (!settle_api_config_from_settings(&cfg, listen, &dep, &e))
+		cli_usage_error(cmd, "%s", e.msg);
+	cli_catch_stop();
+	if (!settle_api_run(&cfg, &cli_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }

@@ -29,7 +29,7 @@ static int run_challenge(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &json, NULL, "print one JSON object", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct audit_challenge_req c = {.node_url = node, .timeout_ms = timeout_ms, .pinned_key = pin};
 	if (!node || !blob || !symbol)

@@ -5,14 +5,11 @@
  * file (node/committee.h), a blob list and a seed. This file parses the options, builds
  * the auditor's identity (its key or secret), and prints the schedule and the reports. */
 
-#include <errno.h>
-#include <inttypes.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "audit/auditor.h"
 #include "audit/blob.h"
@@ -20,18 +17,16 @@
 #include "audit/daemon.h"
 #include "audit/plan.h"
 #include "audit/schedule.h"
-#include "chain/key.h"
+#include "audit/settings.h"
 #include "chain/reader.h"
-#include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
 #include "node/committee.h"
 #include "settle/secret.h"
 #include "sql/auditstore.h"
+#include "sql/db.h"
 
 #define EPOCH_UNSET UINT64_MAX
 
@@ -60,25 +55,29 @@ struct input_opts {
 	{"auditor", 0, OPT_STRING, &(o).auditor, "ADDR",                                        \
 	 "the auditor's signing address (default: the auditor-address setting)", NULL, false}
 
+/* Whether the inputs come from the chain; usage errors for --blobs and --seed without
+ * --committee, or --committee without them (run checks --seed when it reads the files). */
+static bool check_inputs(const struct command *cmd, const struct input_opts *io, bool need_seed)
+{
+	bool from_chain = !io->committee;
+	if (from_chain && (io->blobs || io->seed))
+		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
+				     "blobs and the seed are the chain's");
+	if (!from_chain && (!io->blobs || (need_seed && !io->seed)))
+		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	return from_chain;
+}
+
 /* --key-file, or --auditor with --secret, --secret-file (the setting). */
 static bool ident_open(struct settle_identity *x, const struct input_opts *o, struct err *e)
 {
-	struct settle_identity_cfg c = {o->key_file, o->auditor ? o->auditor : settings.auditor_address,
-					o->secret, settings.secret_file};
+	const char *auditor = o->auditor ? o->auditor : audit_settings.auditor_address;
+	struct settle_identity_cfg c = {o->key_file, auditor, o->secret,
+					audit_settings.secret_file};
 	return settle_identity_open(x, &c, e);
 }
 
 /* ---- where the inputs come from ---- */
-
-/* The schedule's settings (rates, window, batch size). */
-static void sched_settings(struct audit_schedule_params *p)
-{
-	audit_schedule_params_defaults(p);
-	p->window_ms = settings.audit_window_ms;
-	p->min_per_node = (uint32_t)settings.audit_min_per_node;
-	p->per_shard = (uint32_t)settings.audit_per_shard;
-	p->batch_size = (uint32_t)settings.audit_batch_size;
-}
 
 /* A committee file, a blob list and a seed (nodes that are not on our chain). */
 static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
@@ -90,38 +89,13 @@ static bool load_file_inputs(void *arg, struct audit_inputs *in, struct err *e)
 	       audit_blobs_load(o->blobs, &in->blobs, &in->nblobs, e);
 }
 
-/* The chain: a read-only session on the deployment and a reader. */
-struct chain_src {
-	struct chain_session s;
-	struct audit_chain c;
-};
-
-static bool chain_src_open(struct chain_src *c, struct err *e)
-{
-	struct chain_session_opts so;
-	memset(&so, 0, sizeof(so));
-	memset(c, 0, sizeof(*c));
-	if (!cli_chain_session_open(&c->s, &so, false, true, e) ||
-	    !audit_chain_open(&c->c, &c->s, settings.confirmations, e))
-		return err_prefix(e, "no --committee FILE, so the inputs come from the chain "
-				     "(--rpc-url %s, --deployment %s): ",
-				  settings.rpc_url, settings.deployment);
-	return true;
-}
-
-static void chain_src_close(struct chain_src *c)
-{
-	audit_chain_close(&c->c);
-	chain_session_close(&c->s);
-	memset(c, 0, sizeof(*c));
-}
-
 /* plan's inputs: from the chain (the epoch given, or the current one), or the files. */
-static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struct chain_src *src,
-			struct db_auditstore *st, struct audit_inputs *in, struct err *e)
+static bool plan_inputs(struct input_opts *io, struct settle_identity *id,
+			struct audit_chain_src *src, struct db_auditstore *st, struct audit_inputs *in,
+			struct err *e)
 {
 	struct audit_schedule_params tmpl;
-	sched_settings(&tmpl);
+	audit_schedule_params_from_settings(&tmpl);
 	if (io->committee)
 		return ident_open(id, io, e) &&
 		       audit_inputs_begin(in, &tmpl, &id->id,
@@ -130,7 +104,7 @@ static bool plan_inputs(struct input_opts *io, struct settle_identity *id, struc
 	struct audit_chaincache cache = {0};
 	if (st)
 		db_auditstore_chaincache(st, &cache);
-	return chain_src_open(src, e) && ident_open(id, io, e) &&
+	return audit_chain_src_open_settings(src, e) && ident_open(id, io, e) &&
 	       audit_inputs_plan(in, &tmpl, &id->id, &src->c, &cache, io->epoch != EPOCH_UNSET,
 				 io->epoch, e);
 }
@@ -152,21 +126,14 @@ static int run_plan(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &json, NULL, "print every challenge as JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	bool from_chain = !io.committee;
-	if (from_chain && (io.blobs || io.seed))
-		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
-				     "blobs and the seed are the chain's");
-	if (!from_chain && (!io.blobs || !io.seed))
-		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	check_inputs(cmd, &io, true);
 	struct err e = {{0}};
 	struct audit_inputs in;
 	struct audit_schedule s = {0};
-	struct chain_src src;
+	struct audit_chain_src src;
 	struct settle_identity id;
-	bool have_db = settings.db && *settings.db;
-	struct db_auditstore *st =
-		have_db ? db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s) : NULL;
+	struct db_auditstore *st = db_auditstore_new_settings();
 	int rc = EXIT_FAIL;
 	memset(&in, 0, sizeof(in));
 	memset(&src, 0, sizeof(src));
@@ -185,35 +152,12 @@ out:
 	audit_schedule_free(&s);
 	audit_inputs_clear(&in);
 	settle_identity_close(&id);
-	chain_src_close(&src);
+	audit_chain_src_close(&src);
 	db_auditstore_free(st);
 	return rc;
 }
 
 /* ---- run ---- */
-
-/* The daemon's settings, from the settings table. */
-static void daemon_settings(struct audit_daemon_config *d)
-{
-	memset(d, 0, sizeof(*d));
-	sched_settings(&d->sched);
-	struct audit_auditor_config *c = &d->engine;
-	c->batch_timeout_ms = settings.audit_batch_timeout_ms;
-	c->retry_delay_ms = settings.audit_retry_delay_ms;
-	c->max_pending = (size_t)settings.audit_max_pending;
-	c->canary_url = settings.audit_canary_url && *settings.audit_canary_url
-				? settings.audit_canary_url
-				: NULL;
-	c->fanout.max_host_connections = (unsigned)settings.audit_max_host_connections;
-	c->fanout.max_inflight = (unsigned)settings.audit_max_inflight;
-	c->verify_threads = (unsigned)settings.audit_verify_threads;
-	c->flush_rows = (size_t)settings.audit_flush_rows;
-	d->epoch_ms = settings.audit_epoch_ms;
-	d->poll_ms = settings.audit_poll_ms;
-	d->stop = &commands_stop;
-	d->on_report = audit_daemon_report_print;
-	d->report_arg = stdout;
-}
 
 /* From the chain (--once: one epoch; else following it), or from the files. */
 static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, struct err *e)
@@ -229,16 +173,16 @@ static bool run_daemon(struct audit_daemon_config *d, struct input_opts *io, str
 		settle_identity_close(&id);
 		return ok;
 	}
-	struct chain_src src;
+	struct audit_chain_src src;
 	struct audit_inputs probe;
 	memset(&probe, 0, sizeof(probe));
 	/* A key or secret that cannot work is a mistake to say now, not to retry. */
-	ok = chain_src_open(&src, e) && ident_open(&id, io, e) &&
+	ok = audit_chain_src_open_settings(&src, e) && ident_open(&id, io, e) &&
 	     audit_inputs_begin(&probe, &d->sched, &id.id, io->epoch == EPOCH_UNSET ? 0 : io->epoch,
 				e);
 	audit_inputs_clear(&probe);
 	ok = ok && audit_daemon_follow(d, &src.c, io->epoch, io->epoch != EPOCH_UNSET, e);
-	chain_src_close(&src);
+	audit_chain_src_close(&src);
 	settle_identity_close(&id);
 	return ok;
 }
@@ -265,23 +209,21 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		 NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	bool from_chain = !io.committee;
-	if (from_chain && (io.blobs || io.seed))
-		cli_usage_error(cmd, "--blobs and --seed go with --committee FILE; without it the "
-				     "blobs and the seed are the chain's");
-	if (!from_chain && !io.blobs)
-		cli_usage_error(cmd, "--committee FILE needs --blobs FILE and --seed HEX");
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	bool from_chain = check_inputs(cmd, &io, false);
 	if (from_chain && !once && !io.key_file)
 		cli_usage_error(cmd, "the daemon needs --key-file: each epoch's secret derives from "
 				     "the signing key (with --secret-file, audit one epoch at a time "
 				     "with --once)");
 	struct audit_daemon_config d;
-	daemon_settings(&d);
+	audit_daemon_config_from_settings(&d);
+	d.stop = &cli_stop;
+	d.on_report = audit_daemon_report_print;
+	d.report_arg = stdout;
 	d.once = once;
 	if (!audit_start_parse(start_text, &d.start, &d.start_at))
 		cli_usage_error(cmd, "--epoch-start must be unix milliseconds, \"now\" or \"chain\"");
-	if (settings.audit_window_ms == 0)
+	if (audit_settings.window_ms == 0)
 		cli_usage_error(cmd, "--window-ms must be positive");
 
 	struct err e = {{0}};
@@ -291,22 +233,22 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	audit_metrics_holder_init(&h);
 	d.metrics = &h;
-	if (!settings.db || !*settings.db) {
+	if (!db_settings_given()) {
 		rc = cli_fail(cmd, "no database configured: pass --db CONNINFO or set ASSAY_DB");
 		goto out;
 	}
-	if (settings.metrics_listen && *settings.metrics_listen &&
-	    !audit_metrics_serve(settings.metrics_listen, &h, &mhd, &e)) {
+	if (audit_settings.metrics_listen && *audit_settings.metrics_listen &&
+	    !audit_metrics_serve(audit_settings.metrics_listen, &h, &mhd, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
-	st = db_auditstore_new(settings.db, (unsigned)settings.db_connect_timeout_s);
+	st = db_auditstore_new_settings();
 	db_auditstore_records(st, &d.store);
 	db_auditstore_chaincache(st, &d.cache);
 	struct chain_log_store logs;
 	db_auditstore_logstore(st, &logs);
 	d.logs = &logs;
-	commands_catch_stop();
+	cli_catch_stop();
 	rc = run_daemon(&d, &io, &e) ? EXIT_OK : cli_fail(cmd, "%s", e.msg);
 out:
 	if (mhd)

@@ -11,9 +11,9 @@
 #include "chain/bindings.h"
 #include "chain/key.h"
 #include "chain/rpc.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/encoding.h"
@@ -55,7 +55,7 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	uint8_t id[32];
 	parse_blob_id(cmd, id);
 	if (!opt_epochs)
@@ -91,7 +91,7 @@ static int run_certify(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	uint8_t id[32];
 	parse_blob_id(cmd, id);
 	if (!opt_confirmations)
@@ -127,7 +127,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	uint8_t id[32];
 	parse_blob_id(cmd, id);
 	struct err e = {{0}};

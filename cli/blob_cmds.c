@@ -26,7 +26,7 @@ static int run_encode(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	char **pos = NULL;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, NULL);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, NULL);
 	const char *file = pos[0];
 	free(pos);
 	if (shards == 0)
@@ -58,7 +58,7 @@ static int run_id(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (!path || !*path)
 		cli_usage_error(cmd, "--metadata FILE is required");
 

@@ -11,9 +11,9 @@
 
 #include "audit/blob.h"
 #include "chain/abi.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/buf.h"
 #include "core/encoding.h"
 #include "core/config.h"
@@ -126,7 +126,7 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos;
 	int npos;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *file = pos[0];
 	free(pos);
 	bool chain = copts.key_file || copts.key_env;
@@ -150,7 +150,7 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	struct progress pr = {.forced = progress_flag, .what = "uploading"};
 	if ((chain && !cli_chain_session_open(&s, &copts, true, true, &e)) ||
 	    !node_committee_current(chain ? &s : NULL, committee_path, copts.contracts_dir,
-				    settings.confirmations, &cm, &e) ||
+				    chain_settings.confirmations, &cm, &e) ||
 	    !read_file(file, MAX_INPUT, &data, &len, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
@@ -199,12 +199,12 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos;
 	int npos;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *blob_text = pos[0];
 	free(pos);
 	if (!output)
 		cli_usage_error(cmd, "-o FILE is required");
-	if (!committee_path && !(settings.deployment && *settings.deployment))
+	if (!committee_path && !(chain_settings.deployment && *chain_settings.deployment))
 		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to read the committee "
 				     "from the chain, or --committee FILE");
 	struct err e = {{0}};
@@ -225,7 +225,7 @@ static int run_get(const struct command *cmd, int argc, char **argv)
 		if (!got)
 			err_prefix(&e, "the committee: ");
 		got = got && node_committee_current(&s, NULL, copts.contracts_dir,
-						    settings.confirmations, &cm, &e);
+						    chain_settings.confirmations, &cm, &e);
 		chain_session_close(&s);
 		if (!got)
 			goto fail;

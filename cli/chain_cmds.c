@@ -10,6 +10,7 @@
 #include "chain/key.h"
 #include "chain/tx.h"
 #include "chain/u256.h"
+#include "cli/chain_session.h"
 #include "cli/commands.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -33,7 +34,7 @@ static int run_keccak(const struct command *cmd, int argc, char **argv)
 	char **pos;
 	int npos;
 	text = false;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *in = pos[0];
 	free(pos);
 	struct buf b = BUF_INIT;
@@ -57,7 +58,7 @@ static int run_calldata(const struct command *cmd, int argc, char **argv)
 	static const struct opt local[] = {OPT_END};
 	char **pos;
 	int npos;
-	commands_parse(cmd, local, argc, argv, 1, -1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, -1, &pos, &npos);
 	struct err e = {{0}};
 	struct buf out = BUF_INIT;
 	bool bad_text;
@@ -74,26 +75,20 @@ static int run_calldata(const struct command *cmd, int argc, char **argv)
 	return rc;
 }
 
-static const char *key_file, *key_env;
-
-#define KEY_OPTS                                                                               \
-	{"key-file", 0, OPT_STRING, &key_file, "FILE",                                         \
-	 "file holding the private key as 0x-hex (mode 0600)", NULL, false},                   \
-	{"key-env", 0, OPT_STRING, &key_env, "VAR",                                            \
-	 "environment variable holding the private key as 0x-hex", NULL, false}
+static struct chain_session_opts keys;
 
 /* Loads the key named by --key-file or --key-env; exits 2 when neither or both are given. */
 static bool load_key(const struct command *cmd, struct chain_key **k, struct err *e)
 {
-	if (!key_file == !key_env)
+	if (!keys.key_file == !keys.key_env)
 		cli_usage_error(cmd, "give exactly one of --key-file FILE and --key-env VAR");
-	return chain_key_load(k, key_file, key_env, e);
+	return chain_key_load(k, keys.key_file, keys.key_env, e);
 }
 
 static int run_address(const struct command *cmd, int argc, char **argv)
 {
-	static const struct opt local[] = {KEY_OPTS, OPT_END};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	static const struct opt local[] = {CHAIN_SESSION_KEY_OPTS(keys), OPT_END};
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_key *k = NULL;
 	if (!load_key(cmd, &k, &e))
@@ -134,7 +129,7 @@ static void need_u256(const struct command *cmd, const char *flag, const char *v
 static int run_mktx(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {
-		KEY_OPTS,
+		CHAIN_SESSION_KEY_OPTS(keys),
 		{"chain-id", 0, OPT_STRING, &opt_chain_id, "N", "chain id (EIP-155)", NULL, false},
 		{"nonce", 0, OPT_STRING, &opt_nonce, "N", "sender's transaction count", NULL, false},
 		{"to", 0, OPT_STRING, &opt_to, "ADDR", "recipient or contract called", NULL, false},
@@ -146,7 +141,7 @@ static int run_mktx(const struct command *cmd, int argc, char **argv)
 		{"data", 0, OPT_STRING, &opt_data, "HEX", "calldata or init code, 0x-hex", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_tx tx;
 	struct chain_key *k = NULL;
@@ -184,7 +179,7 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 {
 	static bool no_hash, typed;
 	static const struct opt local[] = {
-		KEY_OPTS,
+		CHAIN_SESSION_KEY_OPTS(keys),
 		{"no-hash", 0, OPT_BOOL, &no_hash, NULL, "MESSAGE is a 32-byte 0x digest, signed as it is", NULL, false},
 		{"typed-data", 0, OPT_BOOL, &typed, NULL, "MESSAGE names a file of EIP-712 typed data (JSON)", NULL, false},
 		OPT_END,
@@ -192,7 +187,7 @@ static int run_sign(const struct command *cmd, int argc, char **argv)
 	char **pos;
 	int npos;
 	no_hash = typed = false;
-	commands_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 1, 1, &pos, &npos);
 	const char *msg = pos[0];
 	free(pos);
 	if (no_hash && typed)

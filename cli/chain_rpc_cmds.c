@@ -9,30 +9,29 @@
 #include "chain/key.h"
 #include "chain/rpc.h"
 #include "chain/sender.h"
+#include "chain/settings.h"
 #include "chain/txstore.h"
 #include "chain/u256.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
-#include "core/log.h"
-#include "sql/db.h"
 #include "sql/txstore.h"
 
-static const char *opt_key_file, *opt_key_env, *opt_to, *opt_value, *opt_data, *opt_from,
-	*opt_block, *opt_purpose;
+static struct chain_session_opts keys;
+static const char *opt_to, *opt_value, *opt_data, *opt_from, *opt_block, *opt_purpose;
 static uint64_t opt_gas_limit, opt_timeout_s;
 static bool opt_wait, opt_create;
 
 static struct chain_rpc *open_rpc(const struct command *cmd)
 {
-	struct chain_rpc_opts o = {.timeout_ms = (unsigned)settings.rpc_timeout_ms, .retries = 3};
+	struct chain_rpc_opts o = {.timeout_ms = (unsigned)chain_settings.rpc_timeout_ms,
+				   .retries = 3};
 	struct chain_rpc *rpc = NULL;
 	struct err e = {{0}};
-	if (!chain_rpc_new(&rpc, settings.rpc_url, &o, &e))
+	if (!chain_rpc_new(&rpc, chain_settings.rpc_url, &o, &e))
 		exit(cli_fail(cmd, "%s", e.msg));
 	return rpc;
 }
@@ -59,10 +58,7 @@ static void build_calldata(const struct command *cmd, char **pos, int npos, stru
 }
 
 static const struct opt send_opts[] = {
-	{"key-file", 0, OPT_STRING, &opt_key_file, "FILE",
-	 "file holding the private key as 0x-hex (mode 0600)", NULL, false},
-	{"key-env", 0, OPT_STRING, &opt_key_env, "VAR",
-	 "environment variable holding the private key as 0x-hex", NULL, false},
+	CHAIN_SESSION_KEY_OPTS(keys),
 	{"to", 0, OPT_STRING, &opt_to, "ADDR", "recipient or contract called", NULL, false},
 	{"create", 0, OPT_BOOL, &opt_create, NULL, "deploy a contract: --data is its init code",
 	 NULL, false},
@@ -84,7 +80,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 {
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
+	cli_parse(cmd, send_opts, argc, argv, 0, -1, &pos, &npos);
 	int rc = EXIT_FAIL;
 	struct err e = {{0}};
 	struct chain_session cs;
@@ -93,7 +89,7 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	struct chain_receipt rcpt;
 	memset(&rcpt, 0, sizeof(rcpt));
 
-	if (!opt_key_file == !opt_key_env)
+	if (!keys.key_file == !keys.key_env)
 		cli_usage_error(cmd, "give exactly one of --key-file FILE and --key-env VAR");
 	if (!opt_to == !opt_create)
 		cli_usage_error(cmd, "give exactly one of --to ADDR and --create");
@@ -106,18 +102,14 @@ static int run_send(const struct command *cmd, int argc, char **argv)
 	build_calldata(cmd, pos, npos, &data, &sig);
 	free(pos);
 
-	struct chain_session_cfg c = {
-		.rpc_url = settings.rpc_url,
-		.rpc_timeout_ms = (unsigned)settings.rpc_timeout_ms,
-		.rpc_retries = 3,
-		.with_key = true,
-		.key_file = opt_key_file,
-		.key_env = opt_key_env,
-		.open_store = cli_store_open,
-		.open_store_arg = "no --db: the signed transaction is kept in memory only, so a "
-				  "crash would lose track of it",
-	};
-	cli_sender_cfg(&c.sender);
+	struct chain_session_cfg c;
+	chain_session_cfg_from_settings(&c, false);
+	c.with_key = true;
+	c.key_file = keys.key_file;
+	c.key_env = keys.key_env;
+	c.open_store = db_txstore_open_settings;
+	c.open_store_arg = "no --db: the signed transaction is kept in memory only, so a crash "
+			   "would lose track of it";
 	c.sender.wait_timeout_ms = opt_timeout_s * 1000;
 	int64_t id;
 	enum chain_txstate st;
@@ -174,7 +166,7 @@ static int run_call(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
 	struct err e = {{0}};
 	if (!opt_to)
 		cli_usage_error(cmd, "--to ADDR is required");

@@ -52,14 +52,6 @@ struct chain_session_opts {
 bool cli_chain_session_open(struct chain_session *s, const struct chain_session_opts *o,
 			    bool with_key, bool with_deployment, struct err *e) WARN_UNUSED;
 
-/* The store of signed transactions (chain_session_cfg.open_store): PostgreSQL with --db,
- * its schema up to date; else memory, and memory_warning (a sentence, or NULL for the
- * contract commands' own) is logged. */
-bool cli_store_open(void *memory_warning, struct chain_session *s, struct err *e) WARN_UNUSED;
-
-/* The sender's settings (confirmations, stuck-after, fee cap, minimum tip) on its defaults. */
-void cli_sender_cfg(struct chain_sender_cfg *c);
-
 /* Parses a token amount (base units, decimal or 0x); usage error on a bad one. */
 void chain_session_amount(const struct command *cmd, const char *flag, const char *text,
 			  struct chain_u256 *out);

@@ -2,7 +2,6 @@
 #ifndef ASSAY_CLI_COMMANDS_H
 #define ASSAY_CLI_COMMANDS_H
 
-#include <signal.h>
 #include <stdio.h>
 
 #include "core/cli.h"
@@ -26,17 +25,10 @@ extern const struct command stake_commands[];
 extern const struct command blob_chain_commands[];
 extern const struct command gateway_commands[];
 
+/* The settings tables of the layers, NULL-terminated (cli/settings_tables.c). */
+extern const struct opt *const settings_tables[];
+
 /* Whether a setting belongs in a command's --help (cli/settings_help.c). */
 bool settings_relevant(const struct command *cmd, const struct opt *o);
-
-/* The servers' stop flag: commands_catch_stop() makes SIGINT and SIGTERM set it (and
- * ignores SIGPIPE, so a client that goes away is an error on its write, not a death). */
-extern volatile sig_atomic_t commands_stop;
-void commands_catch_stop(void);
-
-/* Parse the command line with the settings table and apply logging; for commands that
- * need nothing more. */
-void commands_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
-		    int min_pos, int max_pos, char ***pos, int *npos);
 
 #endif

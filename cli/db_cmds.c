@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -14,11 +13,11 @@
 static int run_migrate(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {OPT_END};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int from = 0, to = 0;
-	if (!db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, &e))
+	if (!db_open(&db, db_settings.conninfo, (unsigned)db_settings.connect_timeout_s, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	bool ok = db_migrate(db, &from, &to, &e);
 	db_close(db);
@@ -34,11 +33,11 @@ static int run_migrate(const struct command *cmd, int argc, char **argv)
 static int run_status(const struct command *cmd, int argc, char **argv)
 {
 	static const struct opt local[] = {OPT_END};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct db *db = NULL;
 	int version = 0;
-	if (!db_open(&db, settings.db, (unsigned)settings.db_connect_timeout_s, &e))
+	if (!db_open(&db, db_settings.conninfo, (unsigned)db_settings.connect_timeout_s, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	bool ok = db_schema_version(db, &version, &e);
 	db_close(db);
@@ -62,7 +61,7 @@ static int run_prune(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (opt_keep == UINT64_MAX)
 		cli_usage_error(cmd, "--keep-epochs N is required");
 	struct settle_session s;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/settings.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -40,7 +40,7 @@ static bool check(const struct command *cmd, struct settle_session *s,
 	struct settle_dispute_opts o = {
 		.only_auditor = opt_auditor < 256 ? (int)opt_auditor : -1,
 		.skip_auditor = -1,
-		.confirmations = settings.confirmations,
+		.confirmations = chain_settings.confirmations,
 		.timeout_ms = opt_timeout_ms,
 	};
 	if (!settle_dispute_check(s->chain, &s->pub, opt_epoch, &o, r, &e)) {
@@ -52,7 +52,7 @@ static bool check(const struct command *cmd, struct settle_session *s,
 
 static int run_check(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	struct settle_dispute_report r = {0};
 	if (!cli_settle_session_open(cmd, &s, 0))
@@ -69,7 +69,7 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 
 static int run_submit(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, dispute_opts, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	struct settle_dispute_report r = {0};
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SENDER))
@@ -106,7 +106,7 @@ static int run_verdict(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (opt_auditor > 255 || seq == UINT64_MAX)
 		cli_usage_error(cmd, "--auditor ID (0 to 255) and --seq K are required");
 	struct settle_session s;
@@ -116,7 +116,7 @@ static int run_verdict(const struct command *cmd, int argc, char **argv)
 	int rc = EXIT_FAIL;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SENDER))
 		return EXIT_FAIL;
-	struct settle_verdict_opts o = {settings.confirmations, opt_timeout_ms, NULL};
+	struct settle_verdict_opts o = {chain_settings.confirmations, opt_timeout_ms, NULL};
 	if (data && !node_store_open(data, &store, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;

@@ -7,23 +7,25 @@
 
 #include "chain/bindings.h"
 #include "chain/epoch_status.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
 
 static struct chain_session_opts opts;
 static const char *opt_epoch;
 
+/* advance and seed: a transaction from the key. */
+static const struct opt key_opts[] = {
+	CHAIN_SESSION_KEY_OPTS(opts),
+	CHAIN_SESSION_COMMON_OPTS(opts),
+	OPT_END,
+};
+
 static int run_advance(const struct command *cmd, int argc, char **argv)
 {
-	static const struct opt local[] = {
-		CHAIN_SESSION_KEY_OPTS(opts),
-		CHAIN_SESSION_COMMON_OPTS(opts),
-		OPT_END,
-	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, key_opts, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_OK;
@@ -40,12 +42,7 @@ static int run_advance(const struct command *cmd, int argc, char **argv)
 
 static int run_seed(const struct command *cmd, int argc, char **argv)
 {
-	static const struct opt local[] = {
-		CHAIN_SESSION_KEY_OPTS(opts),
-		CHAIN_SESSION_COMMON_OPTS(opts),
-		OPT_END,
-	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, key_opts, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
 	int rc = EXIT_OK;
@@ -69,7 +66,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	struct chain_session s;
 	struct chain_epoch_status st;

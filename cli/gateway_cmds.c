@@ -3,65 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain/settings.h"
+#include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
-#include "cli/chain_session.h"
 #include "core/util.h"
 #include "gateway/publish.h"
 #include "gateway/server.h"
-
-static unsigned clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
-{
-	return (unsigned)(v < lo ? lo : v > hi ? hi : v);
-}
-
-/* The gateway's limits from the settings, refused with a usage error when out of range. */
-static void check_limits(const struct command *cmd)
-{
-	if (settings.gateway_max_requests < 1 || settings.gateway_max_fetches < 1 ||
-	    settings.gateway_parallel < 1 || settings.gateway_parallel > 64)
-		cli_usage_error(cmd, "max-requests and max-fetches must be at least 1, "
-				     "fetch-parallel between 1 and 64");
-	if (settings.gateway_rate < 1 || settings.gateway_burst < 1)
-		cli_usage_error(cmd, "gateway-rate and gateway-burst must be at least 1");
-	if (settings.gateway_cache_mib < 1)
-		cli_usage_error(cmd, "cache-mib must be at least 1");
-	if (settings.gateway_threads > 256)
-		cli_usage_error(cmd, "gateway-threads must be at most 256 (0: one per CPU)");
-}
-
-/* The gateway's configuration from the settings and serve's options. */
-static void serve_config(struct gateway_config *c, const char *listen, const char *committee,
-			 const char *contracts_dir)
-{
-	*c = (struct gateway_config){
-		.listen = listen ? listen : settings.gateway_listen,
-		.committee_path = committee,
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.contracts_dir = contracts_dir,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
-		.poll_ms = settings.gateway_poll_ms,
-		.cache_dir = settings.gateway_cache_dir,
-		.cache_bytes = settings.gateway_cache_mib << 20,
-		.memory_cache_bytes = settings.gateway_memory_cache_mib << 20,
-		.threads = (unsigned)settings.gateway_threads,
-		.max_requests = clamp_u(settings.gateway_max_requests, 1, 100000),
-		.max_fetches = clamp_u(settings.gateway_max_fetches, 1, 10000),
-		.parallel = clamp_u(settings.gateway_parallel, 1, 64),
-		.client_timeout_s = settings.gateway_client_timeout_s,
-		.rate_per_s = settings.gateway_rate,
-		.burst = settings.gateway_burst,
-		.node_timeout_ms = settings.gateway_node_timeout_ms,
-		.hedge_ms = settings.gateway_hedge_ms,
-		.not_found_ttl_s = settings.gateway_not_found_ttl_s,
-		.max_age_s = settings.gateway_max_age_s,
-		.max_upload_bytes = settings.gateway_max_upload_mib << 20,
-	};
-}
+#include "gateway/settings.h"
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
@@ -83,15 +33,17 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		 false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
-	if (!committee && !(settings.deployment && *settings.deployment))
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	if (!committee && !(chain_settings.deployment && *chain_settings.deployment))
 		cli_usage_error(cmd, "give --deployment FILE (and --rpc-url) to follow the chain, or "
 				     "--committee FILE");
-	check_limits(cmd);
 	struct gateway_config cfg;
-	serve_config(&cfg, listen, committee, copts.contracts_dir);
-	commands_catch_stop();
 	struct err e = {{0}};
+	if (!gateway_config_from_settings(&cfg, listen, &e))
+		cli_usage_error(cmd, "%s", e.msg);
+	cfg.committee_path = committee;
+	cfg.contracts_dir = copts.contracts_dir;
+	cli_catch_stop();
 	struct chain_session s;
 	memset(&s, 0, sizeof(s));
 	struct gateway_publisher *pub = NULL;
@@ -114,12 +66,12 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 			rc = cli_fail(cmd, "the publisher's chain session: %s", e.msg);
 			goto out;
 		}
-		pub = gateway_publisher_new(&s, copts.contracts_dir, settings.confirmations,
-					    settings.gateway_node_timeout_ms);
+		pub = gateway_publisher_new(&s, copts.contracts_dir, chain_settings.confirmations,
+					    gateway_settings.node_timeout_ms);
 		cfg.publish = gateway_publisher_publish;
 		cfg.publish_cls = pub;
 	}
-	if (!gateway_serve(&cfg, &commands_stop, &e)) {
+	if (!gateway_serve(&cfg, &cli_stop, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}

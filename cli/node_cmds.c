@@ -5,21 +5,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/blob.h"
+#include "chain/key.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "chain/key.h"
-#include "audit/blob.h"
-#include "core/buf.h"
 #include "node/answer.h"
+#include "chain/settings.h"
 #include "settle/verdict.h"
 #include "cli/settle_session.h"
 #include "node/encoder.h"
 #include "node/faults.h"
 #include "node/follow.h"
 #include "node/server.h"
+#include "node/settings.h"
 #include "node/store.h"
 
 static const char *sv_listen, *sv_data, *sv_committee, *sv_key_file, *sv_offline;
@@ -78,7 +79,7 @@ static const struct opt serve_opts[] = {
 
 static int run_serve(const struct command *cmd, int argc, char **argv)
 {
-	commands_parse(cmd, serve_opts, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, serve_opts, argc, argv, 0, 0, NULL, NULL);
 	if (!sv_data)
 		cli_usage_error(cmd, "--data DIR is required");
 	if (sv_committee && sv_index > 255)
@@ -104,12 +105,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.admin = sv_admin,
 		.recover_interval_s = sv_recover_interval,
 		.peer_timeout_ms = sv_peer_timeout,
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
-		.poll_ms = settings.node_poll_ms ? settings.node_poll_ms : 1,
 	};
+	node_server_config_from_settings(&cfg);
 	cfg.faults.seed = sv_seed;
 	cfg.faults.lose = sv_lose;
 	cfg.faults.corrupt = sv_corrupt;
@@ -123,8 +120,8 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "%s", e.msg);
 	if (node_faults_any(&cfg.faults))
 		log_warn("fault injection is on: this node misbehaves on purpose");
-	commands_catch_stop();
-	if (!node_server_run(&cfg, &commands_stop, &e))
+	cli_catch_stop();
+	if (!node_server_run(&cfg, &cli_stop, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	return EXIT_OK;
 }
@@ -144,19 +141,13 @@ static int run_recover(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &json, NULL, "print the result as one JSON object", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	if (!data || !key_file)
 		cli_usage_error(cmd, "--data DIR and --key-file NODEKEY are required");
 	struct err e = {{0}};
 	struct node_follow_summary sum;
-	struct node_follow_cfg fc = {
-		.rpc_url = settings.rpc_url,
-		.deployment_path = settings.deployment,
-		.rpc_timeout_ms = settings.rpc_timeout_ms,
-		.confirmations = settings.confirmations,
-		.data_dir = data,
-		.peer_timeout_ms = peer_timeout,
-	};
+	struct node_follow_cfg fc = {.data_dir = data, .peer_timeout_ms = peer_timeout};
+	node_follow_cfg_from_settings(&fc);
 	if (!node_recover_dir(&fc, key_file, &sum, &e))
 		return cli_fail(cmd, "%s", e.msg);
 	node_follow_summary_print(stdout, &sum, json);
@@ -179,7 +170,7 @@ static int answer_record(const struct command *cmd, const char *data, uint64_t e
 	int rc = EXIT_FAIL;
 	if (!cli_settle_session_open(cmd, &s, 0))
 		return EXIT_FAIL;
-	struct settle_verdict_opts o = {settings.confirmations, 10000, NULL};
+	struct settle_verdict_opts o = {chain_settings.confirmations, 10000, NULL};
 	size_t len = 0;
 	if (!node_store_open(data, &store, &e)) {
 		rc = cli_fail(cmd, "%s", e.msg);
@@ -222,7 +213,7 @@ static int run_answer(const struct command *cmd, int argc, char **argv)
 	};
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
+	cli_parse(cmd, local, argc, argv, 0, -1, &pos, &npos);
 	if (epoch != UINT64_MAX || auditor != 256 || seq != UINT64_MAX) {
 		if (epoch == UINT64_MAX || auditor > 255 || seq == UINT64_MAX || npos || !data)
 			cli_usage_error(cmd, "a record needs --data DIR, --epoch E, --auditor ID (0 to "

@@ -1,8 +1,9 @@
 /* settings_help.c: which settings each command's --help lists.
  *
- * The settings table is one list for the whole program; a command uses a few sections of
- * it. A setting that no section names is listed everywhere (database, chain, logging), so
- * a new setting is never hidden by mistake. --help-all lists them all. */
+ * The settings tables (one per layer, registered in main.c) list every setting of the
+ * program; a command uses a few sections of them. A setting that no section names is
+ * listed everywhere (database, chain, logging), so a new setting is never hidden by
+ * mistake. --help-all lists them all. */
 #include <stdio.h>
 #include <string.h>
 

@@ -4,39 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/abi.h"
-#include "chain/bindings.h"
-#include "chain/key.h"
-#include "chain/rpc.h"
-#include "chain/sender.h"
-#include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
-#include "core/log.h"
 #include "settle/run.h"
-#include "sql/db.h"
-#include "sql/txstore.h"
+#include "settle/settings.h"
 
 bool cli_settle_session_open(const struct command *cmd, struct settle_session *s, int need)
 {
-	struct settle_session_cfg c = {
-		.deployment = settings.deployment,
-		.rpc_url = settings.rpc_url,
-		.rpc_timeout_ms = (unsigned)settings.rpc_timeout_ms,
-		.db = settings.db,
-		.db_connect_timeout_s = (unsigned)settings.db_connect_timeout_s,
-		.gas_key_file = settings.gas_key_file,
-		.signing_key_file = settings.signing_key_file,
-		.auditor_id = settings.settle_auditor_id,
-		.warn_margin_s = settings.settle_warn_margin_s,
-	};
-	cli_sender_cfg(&c.sender);
 	struct err e = {{0}};
-	if (settle_session_open(s, &c, need, &e))
+	if (settle_session_open_settings(s, need, &e))
 		return true;
 	cli_fail(cmd, "%s", e.msg);
 	return false;
@@ -51,19 +30,13 @@ static int run_run(const struct command *cmd, int argc, char **argv)
 		 "do not call advanceEpoch when the epoch's time is up", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING | SETTLE_NEED_SENDER))
 		return EXIT_FAIL;
 	struct err e = {{0}};
-	struct settle_run_opts o = {
-		.advance = !opt_no_advance,
-		.metrics_path = settings.settle_metrics_file && *settings.settle_metrics_file
-					? settings.settle_metrics_file
-					: NULL,
-		.stuck_after_s = settings.stuck_after_s,
-		.watch = settings.settle_watch,
-	};
+	struct settle_run_opts o = {.advance = !opt_no_advance};
+	settle_run_opts_from_settings(&o);
 	int rc = EXIT_OK;
 	if (!settle_run(&s.ctx, s.sender, &o, &e))
 		rc = cli_fail(cmd, "%s", e.msg);
@@ -83,7 +56,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, SETTLE_NEED_DB | SETTLE_NEED_SIGNING))
 		return EXIT_FAIL;

@@ -12,9 +12,9 @@
 #include "chain/rpc.h"
 #include "chain/stake.h"
 #include "chain/u256.h"
+#include "chain/settings.h"
 #include "cli/chain_session.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "core/config.h"
 #include "core/err.h"
 
@@ -65,7 +65,7 @@ static int run_register(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct chain_stake_req r = {.op = CHAIN_STAKE_REGISTER, .endpoint = opt_endpoint};
 	chain_session_address(cmd, "--node-key", opt_node_key, r.node_key);
 	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
@@ -87,7 +87,7 @@ static int run_delegate(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct chain_stake_req r = {.op = CHAIN_STAKE_DELEGATE};
 	chain_session_address(cmd, "--node", opt_node, r.node);
 	chain_session_amount(cmd, "--amount", opt_amount, &r.amount);
@@ -104,7 +104,7 @@ static int run_undelegate(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct chain_stake_req r = {.op = CHAIN_STAKE_UNDELEGATE, .all = opt_all};
 	chain_session_address(cmd, "--node", opt_node, r.node);
 	if (!opt_shares == !opt_all)
@@ -123,7 +123,7 @@ static int run_withdraw(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct chain_stake_req r = {.op = CHAIN_STAKE_WITHDRAW};
 	chain_session_address(cmd, "--node", opt_node, r.node);
 	return send_staking(cmd, &r, "withdrawn: every settled withdrawal paid out");
@@ -136,7 +136,7 @@ static int run_claim(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct chain_stake_req r = {.op = CHAIN_STAKE_CLAIM};
 	return send_staking(cmd, &r, "commission claimed by the operator");
 }
@@ -151,7 +151,7 @@ static int run_status(const struct command *cmd, int argc, char **argv)
 		CHAIN_SESSION_COMMON_OPTS(opts),
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	uint8_t node[20], del[20];
 	if (opt_node)
 		chain_session_address(cmd, "--node", opt_node, node);

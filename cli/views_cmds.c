@@ -10,7 +10,6 @@
 #include "chain/bindings.h"
 #include "chain/key.h"
 #include "cli/commands.h"
-#include "cli/settings.h"
 #include "cli/settle_session.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -32,7 +31,7 @@ static int run_payouts(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	uint8_t node[20];
 	struct err e = {{0}};
 	if (!opt_node || !chain_address_parse(node, opt_node, &e))
@@ -78,7 +77,7 @@ static int run_attestations(const struct command *cmd, int argc, char **argv)
 		{"json", 0, OPT_BOOL, &opt_json, NULL, "print JSON", NULL, false},
 		OPT_END,
 	};
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct settle_session s;
 	if (!cli_settle_session_open(cmd, &s, 0))
 		return EXIT_FAIL;
@@ -109,7 +108,7 @@ static int run_prove(const struct command *cmd, int argc, char **argv)
 		OPT_END,
 	};
 	opt_seq = UINT64_MAX; /* unset: 0 is a challenge */
-	commands_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
+	cli_parse(cmd, local, argc, argv, 0, 0, NULL, NULL);
 	struct err e = {{0}};
 	uint8_t node[20];
 	if ((opt_seq == UINT64_MAX) == !opt_node)
@@ -137,7 +136,7 @@ static int run_verify(const struct command *cmd, int argc, char **argv)
 {
 	char **pos = NULL;
 	int npos = 0;
-	commands_parse(cmd, NULL, argc, argv, 1, 1, &pos, &npos);
+	cli_parse(cmd, NULL, argc, argv, 1, 1, &pos, &npos);
 	struct err e = {{0}};
 	json_error_t je;
 	json_t *j = strcmp(pos[0], "-") ? json_load_file(pos[0], 0, &je) : json_loadf(stdin, 0, &je);

@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,10 +199,150 @@ void cli_parse(const struct command *cmd, const struct opt *local, int argc, cha
 		cli_usage_error(cmd, "too many arguments (usage: %s %s)", cli_name(cmd),
 				cmd->usage ? cmd->usage : "");
 	}
+	if (!log_settings_apply(cli_name(cmd))) {
+		free(pos);
+		exit(EXIT_USAGE);
+	}
+	if (cmd->group)
+		log_set_component(cmd->group);
 	if (pos_out)
 		*pos_out = pos;
 	else
 		free(pos);
 	if (npos_out)
 		*npos_out = npos;
+}
+
+volatile sig_atomic_t cli_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+void cli_catch_stop(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- the program: finding the command, the lists of commands ---- */
+
+static void usage_line(FILE *f, const struct command *c)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s%s", c->group ? c->group : "",
+		 c->group && c->name ? " " : "", c->name ? c->name : "");
+	fprintf(f, "  %-22s %s\n", name, c->summary);
+}
+
+static bool group_listed(const struct cli_program *p, const char *group)
+{
+	for (size_t g = 0; g < p->ngroups; g++)
+		if (!strcmp(group, p->group_order[g]))
+			return true;
+	return false;
+}
+
+static void usage(const struct cli_program *p, FILE *f)
+{
+	fprintf(f, "assay %s: %s\n\nUsage: assay COMMAND [SUBCOMMAND] [OPTIONS]\n\nCommands:\n",
+		p->version, p->about);
+	for (size_t g = 0; g < p->ngroups; g++) {
+		for (size_t t = 0; t < p->ntables; t++)
+			for (const struct command *c = p->tables[t]; c->run; c++)
+				if (c->group && !strcmp(c->group, p->group_order[g]))
+					usage_line(f, c);
+		if (!strcmp(p->group_order[g], p->views_after))
+			for (size_t t = 0; t < p->ntables; t++)
+				for (const struct command *c = p->tables[t]; c->run; c++)
+					if (!c->group)
+						usage_line(f, c);
+	}
+	for (size_t t = 0; t < p->ntables; t++)
+		for (const struct command *c = p->tables[t]; c->run; c++)
+			if (c->group && !group_listed(p, c->group))
+				usage_line(f, c);
+	fprintf(f, "\nRun 'assay COMMAND [SUBCOMMAND] --help' for the options and an example.\n"
+		   "Settings come from flags, ASSAY_* environment variables and --config FILE.\n");
+}
+
+static const struct command *find(const struct cli_program *p, const char *group,
+				  const char *name)
+{
+	for (size_t t = 0; t < p->ntables; t++)
+		for (const struct command *c = p->tables[t]; c->run; c++) {
+			if (c->group && group && !strcmp(c->group, group) && c->name && name &&
+			    !strcmp(c->name, name))
+				return c;
+			if (!c->group && c->name && group && !strcmp(c->name, group) && !name)
+				return c;
+		}
+	return NULL;
+}
+
+static bool group_exists(const struct cli_program *p, const char *group)
+{
+	for (size_t t = 0; t < p->ntables; t++)
+		for (const struct command *c = p->tables[t]; c->run; c++)
+			if (c->group && !strcmp(c->group, group))
+				return true;
+	return false;
+}
+
+static void group_usage(const struct cli_program *p, FILE *f, const char *group)
+{
+	fprintf(f, "Usage: assay %s SUBCOMMAND [OPTIONS]\n\nSubcommands:\n", group);
+	for (size_t t = 0; t < p->ntables; t++)
+		for (const struct command *c = p->tables[t]; c->run; c++)
+			if (c->group && !strcmp(c->group, group))
+				fprintf(f, "  %-14s %s\n", c->name, c->summary);
+	fprintf(f, "\nRun 'assay %s SUBCOMMAND --help' for its options and an example.\n", group);
+}
+
+int cli_main(const struct cli_program *p, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(p, stderr);
+		return EXIT_USAGE;
+	}
+	const char *first = argv[1];
+	if (!strcmp(first, "--help") || !strcmp(first, "-h") || !strcmp(first, "help")) {
+		usage(p, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(first, "--version") || !strcmp(first, "version")) {
+		printf("assay %s\n", p->version);
+		return EXIT_OK;
+	}
+	if (first[0] == '-') {
+		fprintf(stderr, "assay: unknown option '%s'\nTry 'assay --help'.\n", first);
+		return EXIT_USAGE;
+	}
+
+	/* A top-level command ("assay payouts ...") takes argv from its name on. */
+	const struct command *cmd = find(p, first, NULL);
+	if (cmd)
+		return cmd->run(cmd, argc - 1, argv + 1);
+
+	if (!group_exists(p, first)) {
+		fprintf(stderr, "assay: unknown command '%s'\nTry 'assay --help'.\n", first);
+		return EXIT_USAGE;
+	}
+	if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+		group_usage(p, argc < 3 ? stderr : stdout, first);
+		return argc < 3 ? EXIT_USAGE : EXIT_OK;
+	}
+	cmd = find(p, first, argv[2]);
+	if (!cmd) {
+		fprintf(stderr, "assay %s: unknown subcommand '%s'\nTry 'assay %s --help'.\n", first,
+			argv[2], first);
+		return EXIT_USAGE;
+	}
+	return cmd->run(cmd, argc - 2, argv + 2);
 }

@@ -6,6 +6,7 @@
 #ifndef ASSAY_CORE_CLI_H
 #define ASSAY_CORE_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "util.h"
@@ -24,11 +25,35 @@ struct command {
 	int (*run)(const struct command *cmd, int argc, char **argv);
 };
 
+/* The program: its command tables (each ends with a row whose run is NULL) and the order
+ * `assay --help` lists the groups in; top-level commands (group NULL) are listed after
+ * the group views_after, groups not in group_order last. */
+struct cli_program {
+	const char *about;   /* "the audit and settlement layer of ..." */
+	const char *version;
+	const struct command *const *tables;
+	size_t ntables;
+	const char *const *group_order;
+	size_t ngroups;
+	const char *views_after;
+};
+
+/* Finds the command of argv ("assay GROUP NAME ..." or "assay NAME ...") and runs it;
+ * --help, --version, unknown commands and a group without a subcommand are answered
+ * here. Returns the exit code. */
+int cli_main(const struct cli_program *p, int argc, char **argv);
+
+/* The servers' stop flag: cli_catch_stop() makes SIGINT and SIGTERM set it (and ignores
+ * SIGPIPE, so a client that goes away is an error on its write, not a death). */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(void);
+
 /* Parse argv (argv[0] is the command) against the command's local options and the
  * registered config tables. Handles --help (prints and exits 0), --config FILE, the
  * environment and flags; positional arguments are returned in order. Prints a clear
  * message and exits 2 on a usage error. min_pos/max_pos bound the positionals
- * (max_pos < 0: unbounded). */
+ * (max_pos < 0: unbounded). Then applies the logging settings (log_settings_apply) and
+ * names the log's component after the command's group. */
 void cli_parse(const struct command *cmd, const struct opt *local, int argc, char **argv,
 	       int min_pos, int max_pos, char ***pos, int *npos);
 /* Print the help of one command to stdout; `all` also lists the settings the help filter

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "config.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -129,4 +130,33 @@ void log_write(enum log_level level, const char *file, int line, const char *fmt
 	}
 	fflush(f);
 	pthread_mutex_unlock(&out_lock);
+}
+
+struct log_settings log_settings;
+
+const struct opt log_settings_table[] = {
+	{"log-level", 0, OPT_STRING, &log_settings.level, "LEVEL",
+	 "debug, info, warn, error", "info", true},
+	{"log-format", 0, OPT_STRING, &log_settings.format, "FORMAT",
+	 "plain, logfmt or json", "plain", true},
+	OPT_END,
+};
+
+bool log_settings_apply(const char *who)
+{
+	enum log_level level;
+	enum log_format format;
+	if (!log_parse_level(log_settings.level, &level)) {
+		fprintf(stderr, "%s: log-level must be debug, info, warn or error, not '%s'\n", who,
+			log_settings.level);
+		return false;
+	}
+	if (!log_parse_format(log_settings.format, &format)) {
+		fprintf(stderr, "%s: log-format must be plain, logfmt or json, not '%s'\n", who,
+			log_settings.format);
+		return false;
+	}
+	log_set_level(level);
+	log_set_format(format);
+	return true;
 }

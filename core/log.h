@@ -7,6 +7,7 @@
 #define ASSAY_CORE_LOG_H
 
 #include <stdbool.h>
+#include "config.h"
 #include "util.h"
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_BROKEN };
@@ -22,6 +23,17 @@ bool log_parse_format(const char *s, enum log_format *out) WARN_UNUSED;
 void log_set_context(const char *ctx);
 /* The component name printed on each line ("audit", "settle", ...). */
 void log_set_component(const char *name);
+
+/* The logging settings of the program (log-level, log-format: log_settings_table, a
+ * core/config.h table), applied by log_settings_apply. */
+struct log_settings {
+	const char *level;
+	const char *format;
+};
+extern struct log_settings log_settings;
+extern const struct opt log_settings_table[];
+/* Applies log_settings; a wrong value is one sentence on stderr after `who`, and false. */
+bool log_settings_apply(const char *who) WARN_UNUSED;
 
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
 	PRINTF_FMT(4, 5);

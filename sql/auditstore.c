@@ -32,6 +32,13 @@ struct db_auditstore *db_auditstore_new(const char *conninfo, unsigned connect_t
 	return s;
 }
 
+struct db_auditstore *db_auditstore_new_settings(void)
+{
+	if (!db_settings_given())
+		return NULL;
+	return db_auditstore_new(db_settings.conninfo, (unsigned)db_settings.connect_timeout_s);
+}
+
 void db_auditstore_free(struct db_auditstore *s)
 {
 	if (!s)

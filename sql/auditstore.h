@@ -18,6 +18,8 @@ struct db_auditstore;
 
 /* conninfo is lent and must outlive the store. */
 struct db_auditstore *db_auditstore_new(const char *conninfo, unsigned connect_timeout_s);
+/* The store on the database of the settings (db_settings); NULL when none is given. */
+struct db_auditstore *db_auditstore_new_settings(void);
 void db_auditstore_free(struct db_auditstore *s);
 /* Fill the interfaces with this store (lent: it must outlive their use). */
 void db_auditstore_records(struct db_auditstore *s, struct audit_store *out);

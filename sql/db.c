@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -257,4 +258,19 @@ out:
 		PQclear(res);
 	}
 	return ok;
+}
+
+struct db_settings db_settings;
+
+const struct opt db_settings_table[] = {
+	{"db", 0, OPT_STRING, &db_settings.conninfo, "CONNINFO",
+	 "PostgreSQL connection string (libpq conninfo or postgresql:// URL)", NULL, true},
+	{"db-connect-timeout", 0, OPT_U64, &db_settings.connect_timeout_s, "SECONDS",
+	 "give up connecting to PostgreSQL after this long", "10", true},
+	OPT_END,
+};
+
+bool db_settings_given(void)
+{
+	return db_settings.conninfo && *db_settings.conninfo;
 }

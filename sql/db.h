@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/config.h"
 #include "core/util.h"
 
 struct err;
@@ -31,6 +32,17 @@ bool db_open_current(struct db **out, const char *conninfo, unsigned connect_tim
 /* Apply every missing migration in one transaction. Refuses a database whose version is
  * newer than this program's (no downgrades). from/to may be NULL. */
 bool db_migrate(struct db *db, int *from, int *to, struct err *e) WARN_UNUSED;
+
+/* The database settings of the program (db, db-connect-timeout: db_settings_table, a
+ * core/config.h table). */
+struct db_settings {
+	const char *conninfo;         /* NULL or empty: none configured */
+	uint64_t connect_timeout_s;
+};
+extern struct db_settings db_settings;
+extern const struct opt db_settings_table[];
+/* Whether a database is configured. */
+bool db_settings_given(void);
 
 /* For sql/ modules: the libpq connection. */
 struct pg_conn;

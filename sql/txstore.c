@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/session.h"
 #include "chain/txstore.h"
 #include "core/buf.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "sql/db.h"
 #include "sql/db_internal.h"
 
 /* The advisory lock key of (chain, sender): FNV-1a over both, as one bigint. */
@@ -348,4 +351,26 @@ void db_txstore_init(struct chain_txstore *store, struct db *db)
 {
 	store->ops = &pg_ops;
 	store->ctx = db;
+}
+
+static void release_db(void *db)
+{
+	db_close(db);
+}
+
+bool db_txstore_open_settings(void *memory_warning, struct chain_session *s, struct err *e)
+{
+	if (!db_settings_given()) {
+		log_warn("%s", memory_warning ? (const char *)memory_warning
+					      : "no --db: signed transactions are kept in memory "
+						"only, so a crash would lose track of them");
+		return true;
+	}
+	struct db *db = NULL;
+	if (!db_open_current(&db, db_settings.conninfo, (unsigned)db_settings.connect_timeout_s, e))
+		return false;
+	s->store_owner = db;
+	s->store_release = release_db;
+	db_txstore_init(&s->store, db);
+	return true;
 }
