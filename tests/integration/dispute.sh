@@ -144,7 +144,8 @@ call 'auditors(uint8)(address,address,bool)' 3 | tail -n 1 | grep -qx false &&
 grep -q '^assay_dispute_submitted_total 1$' "$T/metrics0.prom" &&
 	grep -q '^assay_dispute_found_total{kind="node_total"} 1$' "$T/metrics0.prom" &&
 	grep -q '^assay_dispute_checked_total 3$' "$T/metrics0.prom" &&
-	ok "auditor 0's metrics: 3 checked, 1 node_total found, 1 submitted" || bad "metrics: $(grep dispute "$T/metrics0.prom")"
+	grep -q '^assay_dispute_convictions_seen{kind="node_total"} 1$' "$T/metrics0.prom" &&
+	ok "auditor 0's metrics: 3 checked, 1 node_total found, 1 submitted, 1 node_total conviction seen" || bad "metrics: $(grep dispute "$T/metrics0.prom")"
 "$A" attestations --epoch 1 >"$T/att1.txt"
 grep -A4 '^auditor 3 ' "$T/att1.txt" | grep -q '^  disputed: node_total, by ' && ok "assay attestations shows auditor 3 as disputed" ||
 	bad "attestations: $(cat "$T/att1.txt")"
