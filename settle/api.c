@@ -613,7 +613,11 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 	/* Each attestation's conviction, from the chain; when the chain cannot be read the
 	 * attestations are served without "dispute" and disputes_error says why. */
 	struct err ce = {{0}};
-	bool chain_ok = slot_chain(a, s, &ce) && settle_convictions_read(s->chain, epoch, &cvs, &ce);
+	bool chain_ok = slot_chain(a, s, &ce);
+	if (chain_ok && !settle_convictions_read(s->chain, epoch, &cvs, &ce)) {
+		log_warn("disputes of epoch %" PRIu64 ": %s", epoch, ce.msg);
+		chain_ok = false;
+	}
 	list = json_array();
 	for (size_t i = 0; i < nat; i++) {
 		const struct db_api_attestation *x = &at[i];

@@ -285,6 +285,22 @@ else
 	echo "# no Chromium or puppeteer-core: the epoch page is not checked here"
 fi
 stop_api
+# The same database, with a chain that does not answer: the attestations without their
+# disputes and why, the disputes route 502.
+api_port=$(free_port)
+ASSAY_RPC_URL="http://127.0.0.1:$(free_port)" "$A" api serve --listen "127.0.0.1:$api_port" --db "$DB" \
+	--api-rate 1000 --api-burst 1000 >"$T/api-nochain.log" 2>&1 </dev/null &
+api_pid=$!
+API="http://127.0.0.1:$api_port"
+for _ in $(seq 1 100); do curl -sf -m 1 "$API/v1/health" >/dev/null && break; sleep 0.1; done
+curl -sf "$API/v1/epochs/1/attestations" | jq -e '(.attestations | length) == 4 and
+	all(.attestations[]; has("dispute") | not) and (.disputes_error | test("."))' >/dev/null &&
+	ok "API, chain away: the attestations without \"dispute\", disputes_error says why" ||
+	bad "API, chain away: $(curl -s "$API/v1/epochs/1/attestations" | jq -c '{disputes_error, n: (.attestations | length)}')"
+code=$(curl -s -o "$T/api-502.json" -w '%{http_code}' "$API/v1/epochs/1/disputes")
+[ "$code" = 502 ] && jq -e '.error | test("chain could not be read")' "$T/api-502.json" >/dev/null &&
+	ok "API, chain away: /v1/epochs/1/disputes 502 with a sentence" || bad "disputes, chain away: $code $(cat "$T/api-502.json")"
+stop_api
 
 [ "$fails" = 0 ] && echo "all dispute checks passed" || echo "$fails check(s) failed"
 exit "$fails"
