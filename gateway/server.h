@@ -54,7 +54,7 @@ struct gateway_config {
 					most 256 MiB */
 	unsigned threads;            /* event loops answering requests; 0: one per CPU */
 	/* limits */
-	unsigned max_requests;       /* in flight; beyond: 503 + Retry-After; 0: 256 */
+	unsigned max_requests;       /* in flight but /metrics; beyond: 503 + Retry-After; 0: 256 */
 	unsigned max_fetches;        /* cold blobs being fetched at once; 0: 16 */
 	unsigned parallel;           /* pieces fetched at once per blob; 0: 4 */
 	uint64_t client_timeout_s;   /* an idle or slow client is dropped; 0: 30 */

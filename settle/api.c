@@ -20,12 +20,15 @@
 #include "audit/challenge.h"
 #include "chain/abi.h"
 #include "chain/deployment.h"
+#include "chain/rpc.h"
 #include "core/encoding.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "chain/u256.h"
 #include "core/net.h"
 #include "settle/apiroute.h"
+#include "settle/chainio.h"
+#include "settle/convict.h"
 #include "settle/evidence.h"
 #include "settle/payouts.h"
 #include "settle/score.h"
@@ -42,6 +45,9 @@
 struct slot {
 	struct db *db;
 	bool busy;
+	/* The chain, for what only the chain knows (disputes): opened on first use. */
+	struct chain_rpc *rpc;
+	struct settle_chain *chain;
 };
 
 struct api {
@@ -125,6 +131,29 @@ static bool slot_alive(struct slot *s)
 	db_close(s->db);
 	s->db = NULL;
 	return false;
+}
+
+/* The slot's chain, opened on first use: false with a sentence when this server has no
+ * deployment and RPC URL, or the client cannot be made. */
+static bool slot_chain(struct api *a, struct slot *s, struct err *e)
+{
+	if (!a->cfg.deployment || !a->cfg.rpc_url || !*a->cfg.rpc_url) {
+		err_set(e, "this server knows no chain (start it with --deployment and --rpc-url): "
+			   "disputes are read from the chain");
+		return false;
+	}
+	if (s->chain)
+		return true;
+	static const struct chain_rpc_opts opts = {.timeout_ms = 5000, .retries = 1};
+	if (!chain_rpc_new(&s->rpc, a->cfg.rpc_url, &opts, e))
+		return false;
+	if (!settle_chain_new(&s->chain, s->rpc, NULL, a->cfg.deployment, e)) {
+		chain_rpc_free(s->rpc);
+		s->rpc = NULL;
+		s->chain = NULL;
+		return false;
+	}
+	return true;
 }
 
 /* ---- responses ---- */
@@ -561,6 +590,7 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 	struct err e = {{0}};
 	struct db_api_attestation *at = NULL;
 	struct db_api_count *cnt = NULL;
+	struct settle_convictions cvs = {0};
 	size_t nat = 0, ncnt = 0;
 	bool known = false;
 	json_t *list = NULL;
@@ -579,6 +609,14 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 		ret = send_error(conn, MHD_HTTP_NOT_FOUND, "no epoch %" PRIu64 " in this database",
 				 epoch);
 		goto out;
+	}
+	/* Each attestation's conviction, from the chain; when the chain cannot be read the
+	 * attestations are served without "dispute" and disputes_error says why. */
+	struct err ce = {{0}};
+	bool chain_ok = slot_chain(a, s, &ce);
+	if (chain_ok && !settle_convictions_read(s->chain, epoch, &cvs, &ce)) {
+		log_warn("disputes of epoch %" PRIu64 ": %s", epoch, ce.msg);
+		chain_ok = false;
 	}
 	list = json_array();
 	for (size_t i = 0; i < nat; i++) {
@@ -601,15 +639,56 @@ static enum MHD_Result get_attestations(struct api *a, struct MHD_Connection *co
 				  (json_int_t)x->created_unix, "nodes", (json_int_t)x->nodes, "passed",
 				  (json_int_t)x->passed, "decided", (json_int_t)x->decided, "counts",
 				  counts));
+		if (chain_ok) {
+			const struct settle_conviction *cv =
+				settle_conviction_find(&cvs, -1, x->auditor);
+			json_object_set_new(json_array_get(list, i), "dispute",
+					    cv ? settle_conviction_json(cv) : json_null());
+		}
 	}
 	json_t *body = json_pack("{s:I,s:o}", "epoch", (json_int_t)epoch, "attestations", list);
 	list = NULL;
+	if (!chain_ok)
+		json_object_set_new(body, "disputes_error", json_string(ce.msg));
 	ret = send_json(conn, MHD_HTTP_OK, body, 0);
 out:
 	pool_release(a, s);
 	json_decref(list);
+	settle_convictions_clear(&cvs);
 	free(at);
 	free(cnt);
+	return ret;
+}
+
+/* The epoch's convictions, from the chain only (no database read). */
+static enum MHD_Result get_disputes(struct api *a, struct MHD_Connection *conn, uint64_t epoch,
+				    const struct settle_api_args *q)
+{
+	static const char *const allowed[] = {NULL};
+	char why[160];
+	if (!settle_api_args_check(q, allowed, why, sizeof(why)))
+		return send_error(conn, MHD_HTTP_BAD_REQUEST, "%s", why);
+	struct slot *s = pool_acquire(a);
+	struct settle_convictions cvs = {0};
+	struct err e = {{0}};
+	enum MHD_Result ret;
+	bool known = a->cfg.deployment && a->cfg.rpc_url && *a->cfg.rpc_url;
+	if (!known) {
+		ret = send_error(conn, MHD_HTTP_NOT_FOUND,
+				 "this server knows no chain (start it with --deployment and "
+				 "--rpc-url): disputes are read from the chain");
+	} else if (!slot_chain(a, s, &e) || !settle_convictions_read(s->chain, epoch, &cvs, &e)) {
+		log_warn("disputes of epoch %" PRIu64 ": %s", epoch, e.msg);
+		ret = send_error(conn, MHD_HTTP_BAD_GATEWAY, "the chain could not be read: %s", e.msg);
+	} else {
+		json_t *list = json_array();
+		for (size_t i = 0; i < cvs.n; i++)
+			json_array_append_new(list, settle_conviction_json(&cvs.v[i]));
+		ret = send_json(conn, MHD_HTTP_OK,
+				json_pack("{s:I,s:o}", "epoch", (json_int_t)epoch, "disputes", list), 0);
+	}
+	pool_release(a, s);
+	settle_convictions_clear(&cvs);
 	return ret;
 }
 
@@ -952,6 +1031,8 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *conn, const c
 		return get_outcomes(a, conn, r.node, q);
 	case SETTLE_API_ATTESTATIONS:
 		return get_attestations(a, conn, r.epoch, q);
+	case SETTLE_API_DISPUTES:
+		return get_disputes(a, conn, r.epoch, q);
 	case SETTLE_API_EVIDENCE:
 		return get_evidence(a, conn, r.epoch, r.node, q);
 	}
@@ -1030,8 +1111,11 @@ static void api_free(struct api *a)
 		return;
 	if (a->daemon)
 		MHD_stop_daemon(a->daemon);
-	for (unsigned i = 0; i < a->nslots; i++)
+	for (unsigned i = 0; a->slots && i < a->nslots; i++) {
 		db_close(a->slots[i].db);
+		settle_chain_free(a->slots[i].chain);
+		chain_rpc_free(a->slots[i].rpc);
+	}
 	free(a->slots);
 	net_limiter_destroy(&a->limiter);
 	pthread_mutex_destroy(&a->pool_lock);

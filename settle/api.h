@@ -3,13 +3,20 @@
  *   GET /v1/epochs?limit=&after=                         epochs, states, seeds, roots
  *   GET /v1/nodes/{node}/payouts?from=&to=&limit=        per epoch: counts, scores, median,
  *                                                        txs, reward and penalty paid
- *   GET /v1/epochs/{epoch}/attestations                  every auditor's attestation
+ *   GET /v1/epochs/{epoch}/attestations                  every auditor's attestation, each
+ *                                                        with "dispute": null or its conviction
+ *   GET /v1/epochs/{epoch}/disputes                      the epoch's convictions (chain only)
  *   GET /v1/epochs/{epoch}/nodes/{node}/evidence?limit=&after_seq=&auditor=
  *                                                        decided records with Merkle proofs
  *   GET /v1/health
  *   GET /v1/chain                                        rpc_url, chain id, contract addresses
  *   GET /v1/network                                      epoch totals paid, newest committee
  *   GET /, /nodes/…, /epochs/…, /assets/…                the pages (settle/web.h)
+ *
+ * Disputes live on the chain only (settle/convict.h: AttestationDisputed, the signer that
+ * revealed, the bond left): with a deployment and an RPC URL the server reads them per
+ * request; /disputes answers 404 without them and 502 when the chain cannot be read, and
+ * /attestations then leaves "dispute" out and says why in "disputes_error".
  *
  * Test only: ASSAY_TEST_TAMPER_ATTESTATION=1 in the environment flips one byte of the first
  * signature /v1/epochs/{epoch}/attestations serves, so that a browser test can see the

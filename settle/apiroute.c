@@ -153,14 +153,15 @@ bool settle_api_route_parse(const char *url, struct settle_api_route *r, unsigne
 		r->kind = seg[2][0] == 'o' ? SETTLE_API_OUTCOMES : SETTLE_API_PAYOUTS;
 		return true;
 	}
-	bool epoch_route = (n == 3 && !strcmp(seg[2], "attestations")) ||
-			   (n == 5 && !strcmp(seg[2], "nodes") && !strcmp(seg[4], "evidence"));
+	bool epoch_route =
+		(n == 3 && (!strcmp(seg[2], "attestations") || !strcmp(seg[2], "disputes"))) ||
+		(n == 5 && !strcmp(seg[2], "nodes") && !strcmp(seg[4], "evidence"));
 	if (!strcmp(seg[0], "epochs") && epoch_route) {
 		if (!settle_api_parse_number(seg[1], &r->epoch))
 			return refuse(status, 400, why, why_len,
 				      "the epoch must be a decimal number below 10^18");
 		if (n == 3) {
-			r->kind = SETTLE_API_ATTESTATIONS;
+			r->kind = seg[2][0] == 'd' ? SETTLE_API_DISPUTES : SETTLE_API_ATTESTATIONS;
 			return true;
 		}
 		if (!settle_api_parse_id(seg[3], r->node))

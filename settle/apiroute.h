@@ -49,12 +49,13 @@ enum settle_api_route_kind {
 	SETTLE_API_PAYOUTS,      /* /v1/nodes/{node}/payouts */
 	SETTLE_API_OUTCOMES,     /* /v1/nodes/{node}/outcomes */
 	SETTLE_API_ATTESTATIONS, /* /v1/epochs/{epoch}/attestations */
+	SETTLE_API_DISPUTES,     /* /v1/epochs/{epoch}/disputes */
 	SETTLE_API_EVIDENCE,     /* /v1/epochs/{epoch}/nodes/{node}/evidence */
 };
 
 struct settle_api_route {
 	enum settle_api_route_kind kind;
-	uint64_t epoch;   /* ATTESTATIONS, EVIDENCE */
+	uint64_t epoch;   /* ATTESTATIONS, DISPUTES, EVIDENCE */
 	uint8_t node[20]; /* PAYOUTS, OUTCOMES, EVIDENCE */
 };
 

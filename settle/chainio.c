@@ -329,6 +329,7 @@ bool settle_chain_disputes(struct settle_chain *c, uint64_t epoch,
 		v[i].auditor_id = (uint8_t)a;
 		v[i].kind = (uint8_t)k;
 		memcpy(v[i].tx_hash, l.v[i].tx_hash, 32);
+		v[i].block = l.v[i].block_number;
 	}
 	if (ok) {
 		*out = v;
@@ -338,6 +339,37 @@ bool settle_chain_disputes(struct settle_chain *c, uint64_t epoch,
 	}
 	chain_logs_clear(&l);
 	chain_abi_sig_free(sig);
+	return ok;
+}
+
+bool settle_chain_bond(struct settle_chain *c, uint8_t auditor_id, struct chain_u256 *bond,
+		       uint64_t *locked_until, struct err *e)
+{
+	struct chain_abi_value *r = NULL, *u = NULL;
+	bool ok = chain_bind_call(c->bind, c->d.settlement, "bonds(uint8)(uint256)",
+				  chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(auditor_id)),
+				  &r, e) &&
+		  chain_abi_get_u256(chain_abi_at(r, 0), bond, e) &&
+		  chain_bind_call(c->bind, c->d.settlement, "bondLockedUntil(uint8)(uint64)",
+				  chain_abi_push(chain_abi_tuple_new(), chain_abi_uint_new(auditor_id)),
+				  &u, e) &&
+		  chain_abi_get_u64(chain_abi_at(u, 0), locked_until, e);
+	chain_abi_value_free(r);
+	chain_abi_value_free(u);
+	return ok;
+}
+
+bool settle_chain_reveal_signer(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+				uint8_t signer[20], struct err *e)
+{
+	struct chain_abi_value *r = NULL;
+	bool ok = chain_bind_call(c->bind, c->d.settlement, "revealSigners(uint64,uint8)(address)",
+				  chain_abi_push(chain_abi_push(chain_abi_tuple_new(),
+								chain_abi_uint_new(epoch)),
+						 chain_abi_uint_new(auditor_id)),
+				  &r, e) &&
+		  chain_abi_get_address(chain_abi_at(r, 0), signer, e);
+	chain_abi_value_free(r);
 	return ok;
 }
 

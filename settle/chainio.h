@@ -68,9 +68,18 @@ struct settle_dispute_event {
 	uint8_t kind; /* 1a node total = Settlement.DISPUTE_NODE_TOTAL, ... */
 	struct chain_u256 reward, burned;
 	uint8_t tx_hash[32];
+	uint64_t block;
 };
+/* Every AttestationDisputed event of epoch, in chain order. */
 bool settle_chain_disputes(struct settle_chain *c, uint64_t epoch,
 			   struct settle_dispute_event **out, size_t *n, struct err *e) WARN_UNUSED;
+/* Settlement.bonds(id) (what is left of the auditor's bond) and bondLockedUntil(id) (when
+ * its payee may withdraw it; 0: it never revealed). */
+bool settle_chain_bond(struct settle_chain *c, uint8_t auditor_id, struct chain_u256 *bond,
+		       uint64_t *locked_until, struct err *e) WARN_UNUSED;
+/* Settlement.revealSigners(epoch, id): the signer that revealed (zeros: none). */
+bool settle_chain_reveal_signer(struct settle_chain *c, uint64_t epoch, uint8_t auditor_id,
+				uint8_t signer[20], struct err *e) WARN_UNUSED;
 struct settle_node_scored {
 	uint64_t epoch;
 	uint8_t node[20];

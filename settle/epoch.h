@@ -25,6 +25,8 @@ struct chain_session;
 
 /* enum settle_finding_kind's members (settle/dispute.h) */
 #define SETTLE_DISPUTE_KINDS 12
+/* AttestationDisputed.kind 0-7 (settle/convict.h; 0 unused) */
+#define SETTLE_CONVICTION_KINDS 8
 
 struct settle_ctx {
 	struct db *db;
@@ -42,6 +44,8 @@ struct settle_ctx {
 	/* the watcher's counts over the run (settle/dispute.h; kinds as its enum) */
 	uint64_t dispute_checked, dispute_submitted;
 	uint64_t dispute_found[SETTLE_DISPUTE_KINDS];
+	/* convictions on chain, by kind, of the epochs whose dispute window the run watched */
+	uint64_t convictions_seen[SETTLE_CONVICTION_KINDS];
 	unsigned warnings;      /* counted over the run */
 	unsigned errors;
 };

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "settle/chainio.h"
+#include "settle/convict.h"
 #include "settle/dispute.h"
 #include "settle/epoch.h"
 #include "sql/settle.h"
@@ -61,6 +62,10 @@ static bool write_metrics(struct settle_ctx *x, struct chain_sender *sender,
 			   settle_finding_kind_name((enum settle_finding_kind)k), x->dispute_found[k]);
 	buf_printf(&b, "# TYPE assay_dispute_submitted_total counter\n");
 	buf_printf(&b, "assay_dispute_submitted_total %" PRIu64 "\n", x->dispute_submitted);
+	buf_printf(&b, "# TYPE assay_dispute_convictions_seen gauge\n");
+	for (unsigned k = 1; k < SETTLE_CONVICTION_KINDS; k++)
+		buf_printf(&b, "assay_dispute_convictions_seen{kind=\"%s\"} %" PRIu64 "\n",
+			   settle_dispute_kind_name(k), x->convictions_seen[k]);
 	buf_printf(&b, "assay_settle_warnings %u\n", x->warnings);
 	buf_printf(&b, "assay_settle_errors %u\n", x->errors);
 	if (!strcmp(o->metrics_path, "-")) {
@@ -73,6 +78,19 @@ out:
 	free(p);
 	buf_free(&b);
 	return ok;
+}
+
+/* Counts what the chain recorded against epoch's attestations by now, whoever proved it
+ * (the metric assay_dispute_convictions_seen). */
+static bool convictions_seen(struct settle_ctx *x, uint64_t epoch, struct err *e)
+{
+	struct settle_convictions cv;
+	if (!settle_convictions_read(x->chain, epoch, &cv, e))
+		return false;
+	for (size_t i = 0; i < cv.n; i++)
+		x->convictions_seen[cv.v[i].kind < SETTLE_CONVICTION_KINDS ? cv.v[i].kind : 0]++;
+	settle_convictions_clear(&cv);
+	return true;
 }
 
 /* Checks the other auditors' evidence of epoch while its dispute window is open and sends
@@ -92,7 +110,7 @@ static bool watch(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err
 	if (!chain_settlement_epoch_state(b, epoch, &es, e))
 		return false;
 	if (es.status != 0 || es.revealed == 0)
-		return true;
+		return convictions_seen(x, epoch, e);
 	struct settle_dispute_report r = {0};
 	struct settle_dispute_opts o = {.only_auditor = -1, .skip_auditor = x->auditor_id,
 					.confirmations = x->confirmations,
@@ -129,7 +147,7 @@ static bool watch(struct settle_ctx *x, uint64_t epoch, uint64_t now, struct err
 		}
 	}
 	settle_dispute_report_clear(&r);
-	return true;
+	return convictions_seen(x, epoch, e);
 }
 
 bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct settle_run_opts *o,

@@ -13,6 +13,7 @@
 #include "core/encoding.h"
 #include "core/err.h"
 #include "settle/chainio.h"
+#include "settle/convict.h"
 #include "settle/evidence.h"
 #include "settle/archive.h"
 #include "settle/payouts.h"
@@ -100,38 +101,33 @@ void settle_payouts_print(FILE *f, const struct settle_payouts *p, bool json)
 
 /* ---- attestations ---- */
 
-/* One verified reveal, with its conviction if a fraud proof removed it: appended to arr
- * (JSON), or written to f. */
+/* One verified reveal, with its auditor's bond and its conviction if a fraud proof removed
+ * it: appended to arr (JSON), or written to f. */
 static void attestation(FILE *f, const struct settle_reveal *r, const uint8_t signer[20],
-			const char *problems, const struct settle_dispute_event *dv,
+			const char *problems, const struct settle_conviction *cv,
+			const struct chain_u256 *bond, uint64_t bond_locked_until,
 			const uint8_t (*nodes)[20], size_t m, json_t *arr)
 {
-	char sa[43], er[67], tx[67], eb[67], disputer[43] = "", reward[CHAIN_U256_STRLEN] = "",
-						 burned[CHAIN_U256_STRLEN] = "";
+	char sa[43], er[67], tx[67], eb[67];
 	chain_address_checksum(sa, signer);
 	hex0x(er, r->evidence_root, 32);
 	hex0x(eb, r->evidence_blob, 32);
 	hex0x(tx, r->tx_hash, 32);
-	if (dv) {
-		chain_address_checksum(disputer, dv->disputer);
-		chain_u256_to_dec(&dv->reward, reward);
-		chain_u256_to_dec(&dv->burned, burned);
-	}
 	if (arr) {
+		char bd[CHAIN_U256_STRLEN];
+		chain_u256_to_dec(bond, bd);
 		json_t *cnt = json_array();
 		for (size_t i = 0; i < r->m && i < m; i++)
 			json_array_append_new(cnt, json_pack("{s:o,s:I,s:I}", "node",
 							     chain_address_json(nodes[i]), "passed",
 							     (json_int_t)r->passed[i], "decided",
 							     (json_int_t)r->decided[i]));
-		json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:b}", "auditor_id",
-				      r->auditor_id, "signer", sa, "evidence_root", er, "evidence_blob",
-				      eb, "tx", tx, "valid", problems[0] == '\0', "problems", problems,
-				      "counts", cnt, "disputed", dv != NULL);
-		if (dv)
-			json_object_set_new(o, "dispute",
-					    json_pack("{s:s,s:i,s:s,s:s}", "disputer", disputer, "kind",
-						      dv->kind, "reward", reward, "burned", burned));
+		json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:b,s:o,s:s,s:I}",
+				      "auditor_id", r->auditor_id, "signer", sa, "evidence_root", er,
+				      "evidence_blob", eb, "tx", tx, "valid", problems[0] == '\0',
+				      "problems", problems, "counts", cnt, "disputed", cv != NULL,
+				      "dispute", cv ? settle_conviction_json(cv) : json_null(), "bond",
+				      bd, "bond_locked_until", (json_int_t)bond_locked_until);
 		json_array_append_new(arr, o);
 		return;
 	}
@@ -139,10 +135,17 @@ static void attestation(FILE *f, const struct settle_reveal *r, const uint8_t si
 		r->auditor_id, sa,
 		problems[0] ? problems : "signature, counts, committee, secret and commit verified",
 		er, eb, tx);
-	if (dv)
-		fprintf(f, "  DISPUTED: a fraud proof (kind %u) by %s convicted it: no longer counted; "
-			   "disputer paid %s, %s burned\n",
-			dv->kind, disputer, reward, burned);
+	if (cv) {
+		char disputer[43], reward[CHAIN_U256_STRLEN], burned[CHAIN_U256_STRLEN], dtx[67];
+		chain_address_checksum(disputer, cv->disputer);
+		chain_u256_to_dec(&cv->reward, reward);
+		chain_u256_to_dec(&cv->burned, burned);
+		hex0x(dtx, cv->tx_hash, 32);
+		fprintf(f,
+			"  disputed: %s, by %s, reward %s, burned %s (tx %s, block %" PRIu64
+			"): convicted, no longer counted\n",
+			settle_dispute_kind_name(cv->kind), disputer, reward, burned, dtx, cv->block);
+	}
 	for (size_t i = 0; i < r->m && i < m; i++) {
 		char na[43], p[16];
 		chain_address_checksum(na, nodes[i]);
@@ -155,8 +158,8 @@ bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct set
 			       uint64_t epoch, bool json, unsigned *bad, struct err *e)
 {
 	struct settle_reveal *rv = NULL;
-	struct settle_dispute_event *dis = NULL;
-	size_t k = 0, m = 0, nd = 0;
+	struct settle_convictions cvs = {0};
+	size_t k = 0, m = 0;
 	uint8_t(*nodes)[20] = NULL;
 	uint8_t ch[32];
 	bool ok = false;
@@ -164,7 +167,7 @@ bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct set
 	*bad = 0;
 	if (!settle_chain_reveals(c, epoch, true, &rv, &k, e) ||
 	    !settle_chain_committee(c, epoch, &nodes, NULL, &m, ch, e) ||
-	    !settle_chain_disputes(c, epoch, &dis, &nd, e))
+	    !settle_convictions_read(c, epoch, &cvs, e))
 		goto out;
 	if (!json)
 		fprintf(f, "epoch %" PRIu64 ": %zu attestation(s) revealed, committee of %zu\n", epoch,
@@ -172,15 +175,16 @@ bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct set
 	for (size_t j = 0; j < k; j++) {
 		uint8_t signer[20];
 		char *problems = NULL;
-		if (!settle_chain_verify_reveal(c, dom, epoch, &rv[j], ch, signer, &problems, e))
+		struct chain_u256 bond = {0};
+		uint64_t until = 0;
+		if ((json && !settle_chain_bond(c, rv[j].auditor_id, &bond, &until, e)) ||
+		    !settle_chain_verify_reveal(c, dom, epoch, &rv[j], ch, signer, &problems, e))
 			goto out;
-		const struct settle_dispute_event *dv = NULL;
-		for (size_t d = 0; d < nd && !dv; d++)
-			if (dis[d].auditor_id == rv[j].auditor_id)
-				dv = &dis[d];
+		const struct settle_conviction *cv = settle_conviction_find(&cvs, rv[j].auditor_id, NULL);
 		if (problems[0])
 			(*bad)++;
-		attestation(f, &rv[j], signer, problems, dv, (const uint8_t(*)[20])nodes, m, arr);
+		attestation(f, &rv[j], signer, problems, cv, &bond, until, (const uint8_t(*)[20])nodes,
+			    m, arr);
 		free(problems);
 	}
 	if (json) {
@@ -191,7 +195,7 @@ bool settle_attestations_print(FILE *f, struct settle_chain *c, const struct set
 	ok = true;
 out:
 	json_decref(arr);
-	free(dis);
+	settle_convictions_clear(&cvs);
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;

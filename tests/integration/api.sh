@@ -146,6 +146,11 @@ jqis "signature and counts" '[.attestations[0].signature[0:6], .attestations[2].
 get "attestations of an unknown epoch" 404 /v1/epochs/99/attestations; error_clean "unknown epoch"
 get "attestations of an epoch without any" 200 /v1/epochs/2/attestations
 jqis "none" '.attestations' '[]'
+# Disputes live on the chain; this server knows none (tests/integration/dispute.sh reads them).
+get "attestations without a chain" 200 /v1/epochs/3/attestations
+jqis "no dispute field, and why" '[(.disputes_error | test("knows no chain")), (.attestations[0] | has("dispute"))]' '[true,false]'
+get "disputes without a chain" 404 /v1/epochs/3/disputes; error_clean "disputes without a chain"
+get "disputes take no parameters" 400 "/v1/epochs/3/disputes?limit=1"
 
 # ---- payouts ----
 get "payouts" 200 "/v1/nodes/0x$N1/payouts"

@@ -15,7 +15,10 @@ export const TOPIC = {
   EpochFinalized: '0x5773c24e36dec659e750fb124a69526aac321fc6f7b5b9d5eb320ac97a9d2859',
   EpochVoided: '0x6357040632068ee4fb9806dbecc49e13c759c7a34b2400ef280191e513164253',
   NodeScored: '0x6bec1512b962a971b9dc190f064b1359387b31055c0aec9b3631153ecb4cbb6d',
+  AttestationDisputed: '0x3eb21b2fa02a9746ba94d32d68caadb2e7f9140ab21937ecdcfa4a4d192c6b2a',
 };
+// AttestationDisputed.kind (INTERFACE.md "Fraud proofs"), named as `assay attestations` does
+export const DISPUTE_KINDS = [null, 'node_total', 'sum_node', 'record', 'order', 'verdict', 'schedule', 'too_many'];
 
 export const topicU = (v) => hex(word(v));
 export const topicAddr = (a) => '0x' + '0'.repeat(24) + a.slice(2).toLowerCase();

@@ -1,7 +1,7 @@
 // main.js: the pages of `assay api serve` (settle/web.h). Numbers come from /v1/ (this
 // server's database); what can be checked is checked here against the chain by JSON-RPC.
 import uPlot from 'uplot';
-import { Chain, W, SEL, TOPIC, topicU, topicAddr } from './chain.js';
+import { Chain, W, SEL, TOPIC, DISPUTE_KINDS, topicU, topicAddr } from './chain.js';
 import { keccak, hex, bytes, domainSeparator, attestationDigest, recoverSigner, countsHash,
   secretHash, evidenceRoot, evidenceSubRoot, decodeRecord } from './verify.js';
 
@@ -389,10 +389,13 @@ async function epochPage(n) {
   $main.replaceChildren(sec);
   let ch = null;
   if (c) ch = await chainTry(async () => {
-    const [rev, com, fin, scored, comh, ph, st, cid] = await c.batch([c.logs(c.dep.settlement, [TOPIC.AttestationRevealed, topicU(n)]),
+    const [rev, com, fin, scored, comh, ph, st, cid, dis] = await c.batch([c.logs(c.dep.settlement, [TOPIC.AttestationRevealed, topicU(n)]),
       c.logs(c.dep.settlement, [TOPIC.AttestationCommitted, topicU(n)]), c.logs(c.dep.settlement, [TOPIC.EpochFinalized, topicU(n)]),
       c.logs(c.dep.settlement, [TOPIC.NodeScored, topicU(n)]), c.staking(SEL.committeeHash, n), c.settlement(SEL.phases, n),
-      c.settlement(SEL.epochStates, n), { method: 'eth_chainId', params: [] }]);
+      c.settlement(SEL.epochStates, n), { method: 'eth_chainId', params: [] }, c.logs(c.dep.settlement, [TOPIC.AttestationDisputed, topicU(n)])]);
+    // AttestationDisputed(epoch, auditorId, disputer indexed; kind, reward, burned)
+    const disputes = dis.map((l) => { const w = W(l.data); return { id: Number(BigInt(l.topics[2])), disputer: lc('0x' + l.topics[3].slice(26)),
+      kind: w.n(0), reward: w.u(1), burned: w.u(2), tx: l.transactionHash }; });
     const reveals = rev.map((l) => { const w = W(l.data); return { id: Number(BigInt(l.topics[2])), committeeHash: w.b32(0), countsHash: w.b32(1), evidenceRoot: w.b32(2), evidenceBlob: w.b32(3), secret: w.b32(4), tx: l.transactionHash, block: l.blockNumber }; });
     const commits = com.map((l) => ({ id: Number(BigInt(l.topics[2])), digest: W(l.data).b32(0), tx: l.transactionHash, block: l.blockNumber }));
     const ids = [...new Set([...reveals, ...commits].map((r) => r.id))];
@@ -404,7 +407,7 @@ async function epochPage(n) {
     const aud = new Map(ids.map((id, i) => [id, { signer: lc(W(res[i]).addr(0)), active: W(res[i]).bool(2), commit: W(res[k + i]).b32(0), secretHash: W(res[2 * k + i]).b32(0) }]));
     const time = new Map(blocks.map((b, i) => [b, Number(BigInt(res[3 * k + 1 + i].timestamp))]));
     return { reveals, commits, aud, time, committee: decodeCommittee(res[3 * k]), committeeHash: W(comh).b32(0), ph: W(ph), st: W(st),
-      fin: fin[0] || null, chainId: BigInt(cid),
+      fin: fin[0] || null, chainId: BigInt(cid), disputes,
       scored: scored.map((l) => { const w = W(l.data); return { node: lc('0x' + l.topics[2].slice(26)), score: w.u(0), reward: w.u(1), penalized: w.bool(2), slashed: w.u(3) }; }) };
   });
   const cards = h('div', { class: 'cards' });
@@ -417,16 +420,17 @@ async function epochPage(n) {
       card('commit window ends', when(ch.ph.n(1))), card('reveal window ends', when(ch.ph.n(2))), card('dispute window ends', when(ch.ph.n(3))),
       card('finalize tx', ch.fin ? txt(ch.fin.transactionHash) : '-', 'finalize_tx'));
   }
-  sec.append(h('h2', {}, 'Attestations'));
+  const summary = h('p', { class: 'muted', 'data-k': 'attestation_summary' });
+  sec.append(h('h2', {}, 'Attestations'), summary);
   const dom = ch ? domainSeparator(ch.chainId, c.dep.settlement) : null;
-  let verified = 0, failed = 0;
+  let verified = 0, failed = 0, convicted = 0;
   for (const a of atts) {
     const aud = lc(a.auditor);
     const id = ch ? [...ch.aud.entries()].find(([, v]) => v.signer === aud) : null;
     const rv = id && ch.reveals.find((r) => r.id === id[0]);
     const cm = id && ch.commits.find((r) => r.id === id[0]);
     const checks = [];
-    let digest = null;
+    let digest = null, conv = null;
     if (!ch) checks.push(mark(null, 'chain not read'));
     else if (!id) checks.push(mark(false, 'auditor registered on chain', 'no auditor on chain has this signing address'));
     else if (!rv) checks.push(mark(null, 'not revealed on chain'));
@@ -448,15 +452,24 @@ async function epochPage(n) {
       checks.push(mark(lc(a.evidence_root) === lc(rv.evidenceRoot), 'evidence root', 'the evidence root served is the one revealed on chain'));
       // a fraud proof takes the attestation out of revealedMask (AttestationDisputed)
       const counted = ((ch.st.u(0) >> BigInt(id[0])) & 1n) === 1n;
-      checks.push(mark(counted, counted ? 'not disputed' : 'disputed', counted ? 'still counted in the epoch (revealedMask)'
+      conv = ch.disputes.find((d) => d.id === id[0]) || null;
+      checks.push(mark(counted && !conv, counted && !conv ? 'not disputed' : 'disputed', counted && !conv ? 'still counted in the epoch (revealedMask)'
         : 'a fraud proof convicted this attestation on chain: it is no longer counted, the auditor lost its bond'));
     }
-    const ok = checks.length > 0 && checks.every((m) => m.dataset.ok === 'true');
-    const bad = checks.some((m) => m.dataset.ok === 'false');
+    // A convicted attestation is neither verified nor a failed check: it was proven a lie.
+    const ok = !conv && checks.length > 0 && checks.every((m) => m.dataset.ok === 'true');
+    const bad = !conv && checks.some((m) => m.dataset.ok === 'false');
     if (ok) verified++;
     if (bad) failed++;
-    sec.append(h('article', { class: 'att' + (bad ? ' bad' : ''), 'data-auditor': aud, 'data-source': a.source, 'data-verdict': ok ? 'verified' : bad ? 'failed' : 'unchecked' },
-      h('h3', {}, ok ? mark(true, 'verified') : bad ? mark(false, 'failed') : mark(null, 'not checked'), ' auditor ', h('span', { class: 'hash' }, checksum(aud)), id ? ` (id ${id[0]})` : '', ` — ${a.source}`),
+    if (conv) convicted++;
+    const kind = conv ? (DISPUTE_KINDS[conv.kind] || `kind ${conv.kind}`).replace('_', ' ') : '';
+    sec.append(h('article', { class: 'att' + (bad ? ' bad' : '') + (conv ? ' convicted' : ''), 'data-auditor': aud, 'data-source': a.source,
+      'data-verdict': conv ? 'convicted' : ok ? 'verified' : bad ? 'failed' : 'unchecked' },
+      h('h3', {}, conv ? mark(false, 'convicted') : ok ? mark(true, 'verified') : bad ? mark(false, 'failed') : mark(null, 'not checked'), ' ',
+        h('span', { class: 'who' }, 'auditor ', h('span', { class: 'hash' }, checksum(aud)), id ? ` (id ${id[0]})` : '', ` — ${a.source}`)),
+      conv ? h('p', { class: 'conviction', 'data-k': 'conviction', 'data-kind': DISPUTE_KINDS[conv.kind] || String(conv.kind), 'data-reward': conv.reward.toString(),
+        'data-disputer': conv.disputer }, `convicted: ${kind}, bond burned (${tokens(conv.burned.toString())} tokens), disputer `,
+      h('span', { class: 'hash' }, checksum(conv.disputer)), ` paid ${tokens(conv.reward.toString())} tokens; not counted in this epoch — `, txt(conv.tx)) : null,
       h('div', { class: 'checks' }, checks),
       h('dl', { class: 'kv' },
         h('dt', {}, 'commit'), h('dd', {}, cm ? [txt(cm.tx), ' at ', when(ch.time.get(cm.block))] : '-'),
@@ -472,6 +485,8 @@ async function epochPage(n) {
   if (!atts.length) sec.append(h('p', { class: 'muted' }, 'No attestation of this epoch in the database.'));
   sec.dataset.verified = String(verified);
   sec.dataset.failed = String(failed);
+  sec.dataset.convicted = String(convicted);
+  summary.textContent = ch ? `${verified} verified, ${failed} failed, ${convicted} convicted by a fraud proof (not counted)` : 'Not checked against the chain.';
   // medians
   sec.append(h('h2', {}, 'Medians (NodeScored on chain)'));
   const scored = ch ? ch.scored : [];

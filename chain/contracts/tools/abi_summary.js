@@ -16,7 +16,7 @@ function named(item) {
   return item.name + '(' + item.inputs.map((p) => typeOf(p) + (p.indexed ? ' indexed' : '') + (p.name ? ' ' + p.name : '')).join(', ') + ')';
 }
 const outDir = process.argv[2];
-for (const name of ['Staking', 'BlobRegistry', 'Settlement', 'TestToken']) {
+for (const name of ['Staking', 'BlobRegistry', 'Settlement', 'Disputes', 'TestToken']) {
   const j = JSON.parse(fs.readFileSync(path.join(outDir, name + '.json'), 'utf8'));
   const abi = j.abi;
   console.log('### ' + name + '\n');
