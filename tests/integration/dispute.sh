@@ -405,7 +405,7 @@ after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas0
 [ "$(call 'bonds(uint8)(uint256)' 3)" = 0 ] && ok "the inventor's bond is gone" ||
 	bad "auditor 3's bond is $(call 'bonds(uint8)(uint256)' 3)"
 "$A" attestations --epoch "$LE" --json >"$T/att_rec.json"
-jq -e '.attestations[] | select(.auditor_id == 3) | .disputed and .dispute.kind == 6' "$T/att_rec.json" >/dev/null &&
+jq -e '.attestations[] | select(.auditor_id == 3) | .disputed and .dispute.kind == "schedule" and .dispute.kind_code == 6' "$T/att_rec.json" >/dev/null &&
 	ok "AttestationDisputed on chain with kind 6 (schedule)" || bad "attestations: $(cat "$T/att_rec.json")"
 grep -q '^assay_dispute_found_total{kind="schedule"} 1$' "$T/metrics0.prom" &&
 	ok "auditor 0's metrics count the schedule finding" || bad "metrics: $(grep dispute "$T/metrics0.prom")"
