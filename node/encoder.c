@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -399,106 +400,89 @@ void node_blob_free(struct node_blob *b)
 	free(b);
 }
 
-/* Rows of M are computed this many at a time (bounded memory for large blobs). */
-#define ROW_CHUNK 8
+/* Rows of M are computed this many at a time (bounded memory for large blobs; ISA-L makes
+ * six parity vectors per pass over the sources). */
+#define ROW_CHUNK 6
 /* More threads than this stop paying: the work is n² leaf hashes and 2n² inner hashes. */
 #define MAX_THREADS 16
 
-/* What the threads of node_encode() share. Each worker owns its share (part of parts) of
- * M's systematic rows and of its parity rows in phase 1, and sliver indices [first, last)
- * in phase 2; nothing is written twice. */
+/* What the threads of node_encode() share. A step runs fn over [0, count) split into
+ * ranges [first, last), one per worker (part of parts); nothing is written twice.
+ *
+ * Memory: the primary slivers 0..k_p-1 are X's rows and, back to back, the zero-padded
+ * blob itself; the secondary slivers 0..k_s-1 are X's columns. Row r of Y = X G_sᵀ is
+ * X's row r (in primary sliver r) followed by z's row r, the transpose of the secondary
+ * parity slivers. Rows of M below k_p are Y's; the others are G_p's parity of Y's rows,
+ * computed in two parts: the first k_s symbols straight into their primary sliver, the
+ * rest into a scratch row. No copy of the blob is made that the slivers do not keep,
+ * except z (the secondary parity, (n - k_s) / k_s of the blob). */
 struct encode_job {
 	const struct node_codec *c;
 	struct node_blob *b;
-	uint8_t *y;                         /* Y = X G_sᵀ, k_p × n, row-major (step 3 writes it) */
-	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M */
+	uint8_t *z;                        /* k_p × (n - k_s) symbols, row-major */
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M, row-major */
+	uint8_t (*roots)[AUDIT_DIGEST_LEN]; /* n row roots, then n column roots */
 	size_t first, last;
-	unsigned part, parts;               /* this worker's number, of how many */
+	unsigned part, parts;
 };
 
-/* Phase 1: rows [first, last) of M = G_p Y. Rows below k_p are Y's; the others are parity
- * of Y's rows (vectors of n symbols). Primary sliver i is the first k_s symbols of row i.
- * Each cell is hashed once as a Merkle leaf; rows and columns share the leaf hashes. */
+/* Row i's leaves: its first k_s symbols at head, the other n - k_s at tail. */
+static void hash_row(const struct encode_job *j, size_t i, const uint8_t *head,
+		     const uint8_t *tail)
+{
+	const size_t n = j->c->params.n, ks = j->c->params.k_secondary, ss = j->b->symbol_size;
+	audit_merkle_leaf_hashes(j->leaf + i * n, head, ss, ks);
+	audit_merkle_leaf_hashes(j->leaf + i * n + ks, tail, ss, n - ks);
+}
+
+/* Rows of M with their leaf hashes; each worker takes an equal share of the systematic rows
+ * (hashing only) and of the parity rows (encoding and hashing), so that none waits. */
 static void *encode_rows(void *arg)
 {
 	struct encode_job *j = arg;
 	const struct node_codec *c = j->c;
 	struct node_blob *b = j->b;
-	const size_t n = c->params.n, kp = c->params.k_primary, ss = b->symbol_size;
-	uint8_t *src[NODE_MAX_SHARDS], *dst[ROW_CHUNK];
-	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss);
-	for (size_t r = 0; r < kp; r++)
-		src[r] = j->y + r * n * ss;
-	/* Each worker takes an equal share of the systematic rows (hashing only) and of the
-	 * parity rows (encoding and hashing), so that none waits for the others. */
-	const size_t from[2] = {kp * j->part / j->parts, kp + (n - kp) * j->part / j->parts};
-	const size_t to[2] = {kp * (j->part + 1) / j->parts,
-			      kp + (n - kp) * (j->part + 1) / j->parts};
-	for (size_t range = 0, i = from[0], end = to[0]; range < 2;
-	     range++, i = from[1], end = to[1])
-	for (; i < end;) {
-		size_t count;
-		const uint8_t *base;
-		if (i < kp) {
-			count = 1;
-			base = j->y + i * n * ss;
-		} else {
-			count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
-			for (size_t t = 0; t < count; t++)
-				dst[t] = rows + t * n * ss;
-			rs_parity(&c->primary, (int)(i - kp), (int)count, n * ss, src, dst);
-			base = rows;
-		}
+	const size_t n = c->params.n, kp = c->params.k_primary, ks = c->params.k_secondary;
+	const size_t ss = b->symbol_size, pl = b->primary_len, zl = (n - ks) * ss;
+	uint8_t *xs[NODE_MAX_SHARDS], *zs[NODE_MAX_SHARDS], *dp[ROW_CHUNK], *dz[ROW_CHUNK];
+	uint8_t *rows = xmalloc(ROW_CHUNK * zl + 1);
+	for (size_t r = 0; r < kp; r++) {
+		xs[r] = b->primary + r * pl;
+		zs[r] = j->z + r * zl;
+	}
+	for (size_t i = kp * j->part / j->parts; i < kp * (j->part + 1) / j->parts; i++)
+		hash_row(j, i, xs[i], zs[i]);
+	const size_t end = kp + (n - kp) * (j->part + 1) / j->parts;
+	for (size_t i = kp + (n - kp) * j->part / j->parts; i < end;) {
+		size_t count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
 		for (size_t t = 0; t < count; t++) {
-			const uint8_t *row = base + t * n * ss;
-			memcpy(b->primary + (i + t) * b->primary_len, row, b->primary_len);
-			/* most of the encoder's time: the row's n leaves, side by side */
-			audit_merkle_leaf_hashes(j->leaf + (i + t) * n, row, ss, n);
+			dp[t] = b->primary + (i + t) * pl;
+			dz[t] = rows + t * zl;
 		}
+		rs_parity(&c->primary, (int)(i - kp), (int)count, pl, xs, dp);
+		rs_parity(&c->primary, (int)(i - kp), (int)count, zl, zs, dz);
+		for (size_t t = 0; t < count; t++)
+			hash_row(j, i + t, dp[t], dz[t]);
 		i += count;
 	}
 	free(rows);
 	return NULL;
 }
 
-/* Phase 2: hashes of primary slivers [first, last) (over rows of M) and of secondary
- * slivers [first, last) (over columns), into the pairs that hold them. */
-static void *encode_roots(void *arg)
-{
-	struct encode_job *j = arg;
-	const size_t n = j->c->params.n;
-	struct audit_metadata *md = j->b->metadata;
-	uint8_t (*col)[AUDIT_DIGEST_LEN] = xmalloc(n * AUDIT_DIGEST_LEN);
-	for (size_t i = j->first; i < j->last; i++) {
-		audit_merkle_root_from_hashes(md->hashes[i].primary.digest,
-					      (const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf[i * n], n);
-		md->hashes[i].primary.present = true;
-	}
-	for (size_t c = j->first; c < j->last; c++) {
-		for (size_t i = 0; i < n; i++)
-			memcpy(col[i], j->leaf[i * n + c], AUDIT_DIGEST_LEN);
-		struct audit_node *h = &md->hashes[n - 1 - c].secondary;
-		audit_merkle_root_from_hashes(h->digest, (const uint8_t(*)[AUDIT_DIGEST_LEN])col, n);
-		h->present = true;
-	}
-	free(col);
-	return NULL;
-}
-
-/* Runs fn over [0, n) split into `threads` ranges; falls back to the calling thread when
- * a thread cannot be started (the work gets done either way). */
-static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
+/* Runs fn over [0, count) split into `threads` ranges; falls back to the calling thread
+ * when a thread cannot be started (the work gets done either way). */
+static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t count,
 			 unsigned threads)
 {
 	struct encode_job jobs[MAX_THREADS];
 	pthread_t tid[MAX_THREADS];
 	bool started[MAX_THREADS] = {false};
-	if (threads > n)
-		threads = n ? (unsigned)n : 1;
+	if (threads > count)
+		threads = count ? (unsigned)count : 1;
 	for (unsigned t = 0; t < threads; t++) {
 		jobs[t] = *tmpl;
-		jobs[t].first = n * t / threads;
-		jobs[t].last = n * (t + 1) / threads;
+		jobs[t].first = count * t / threads;
+		jobs[t].last = count * (t + 1) / threads;
 		jobs[t].part = t;
 		jobs[t].parts = threads;
 		if (t > 0)
@@ -513,8 +497,40 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 	}
 }
 
-/* Step 2 of node_encode(): a byte range of every secondary sliver's parity (RS works
- * symbol position by symbol position, so the threads split the sliver length). */
+/* The 2n roots, trees [first, last) of: n rows of M (primary slivers), then n columns
+ * (secondary slivers), hashed level by level across trees. */
+static void *encode_roots(void *arg)
+{
+	struct encode_job *j = arg;
+	const size_t n = j->c->params.n;
+	const size_t rows_to = j->last < n ? j->last : n, cols_from = j->first > n ? j->first : n;
+	if (j->first < rows_to)
+		audit_merkle_roots_many(j->roots + j->first,
+					(const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf + j->first * n, n,
+					rows_to - j->first, n, 1);
+	if (cols_from < j->last)
+		audit_merkle_roots_many(j->roots + cols_from,
+					(const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf + (cols_from - n),
+					n, j->last - cols_from, 1, n);
+	return NULL;
+}
+
+/* Secondary slivers [first, last) below k_s: the columns of X (in the primary slivers). */
+static void *encode_columns(void *arg)
+{
+	struct encode_job *j = arg;
+	const struct node_blob *b = j->b;
+	const size_t kp = j->c->params.k_primary, ss = b->symbol_size;
+	for (size_t col = j->first; col < j->last; col++) {
+		uint8_t *s = b->secondary + col * b->secondary_len;
+		for (size_t r = 0; r < kp; r++)
+			memcpy(s + r * ss, b->primary + r * b->primary_len + col * ss, ss);
+	}
+	return NULL;
+}
+
+/* A byte range of every secondary parity sliver (RS works symbol position by symbol
+ * position, so the threads split the sliver length). */
 #define SPLIT_UNIT 64u
 static void *encode_secondary(void *arg)
 {
@@ -536,17 +552,15 @@ static void *encode_secondary(void *arg)
 	return NULL;
 }
 
-/* Step 3: Y row-major is the transpose of the secondary slivers; here slivers [first,
- * last). */
+/* z's rows [first, last): row r is symbol r of each secondary parity sliver. */
 static void *encode_transpose(void *arg)
 {
 	struct encode_job *j = arg;
-	const size_t n = j->c->params.n, kp = j->c->params.k_primary, ss = j->b->symbol_size;
-	uint8_t *y = j->y;
-	for (size_t c = j->first; c < j->last; c++)
-		for (size_t r = 0; r < kp; r++)
-			memcpy(y + (r * n + c) * ss, j->b->secondary + c * j->b->secondary_len + r * ss,
-			       ss);
+	const size_t n = j->c->params.n, ks = j->c->params.k_secondary, ss = j->b->symbol_size;
+	const size_t zl = (n - ks) * ss, sl = j->b->secondary_len;
+	for (size_t r = j->first; r < j->last; r++)
+		for (size_t c = ks; c < n; c++)
+			memcpy(j->z + r * zl + (c - ks) * ss, j->b->secondary + c * sl + r * ss, ss);
 	return NULL;
 }
 
@@ -555,6 +569,23 @@ void node_codec_set_threads(struct node_codec *c, unsigned threads)
 	c->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	if (c->alt)
 		node_codec_set_threads(c->alt, threads);
+}
+
+/* A buffer of the encoder's size: in 2 MiB pages where the kernel gives them on request
+ * (transparent huge pages, "madvise" mode), since faulting in the slivers 4 KiB at a time
+ * costs as much as encoding small blobs. Freed with free(). */
+static void *big_alloc(size_t len)
+{
+	enum { HUGE = 2u << 20 };
+	if (len < 2 * HUGE)
+		return xmalloc(len ? len : 1);
+	void *p = NULL;
+	if (posix_memalign(&p, HUGE, len) != 0)
+		return xmalloc(len);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len - len % HUGE, MADV_HUGEPAGE); /* a hint: 4 KiB pages otherwise */
+#endif
+	return p;
 }
 
 bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
@@ -572,41 +603,45 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 	b->symbol_size = ss16;
 	b->primary_len = ks * ss;
 	b->secondary_len = kp * ss;
-	b->primary = xmalloc(n * b->primary_len);
-	b->secondary = xmalloc(n * b->secondary_len);
+	b->primary = big_alloc(n * b->primary_len);
+	b->secondary = big_alloc(n * b->secondary_len);
 	b->metadata = audit_metadata_new(p->n);
 	b->metadata->encoding_type = c->encoding_type;
 	b->metadata->unencoded_length = len;
 
-	uint8_t *y = xmalloc(kp * n * ss);
-	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = xmalloc(n * n * AUDIT_DIGEST_LEN);
+	uint8_t *z = big_alloc(kp * (n - ks) * ss + 1);
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = big_alloc(n * n * AUDIT_DIGEST_LEN);
+	uint8_t (*roots)[AUDIT_DIGEST_LEN] = xmalloc(2 * n * AUDIT_DIGEST_LEN);
+	struct encode_job job = {c, b, z, leaf, roots, 0, 0, 0, 1};
 
-	/* 1. Secondary slivers 0..k_s-1 are the columns of X (the zero-padded blob). */
-	memset(b->secondary, 0, ks * b->secondary_len);
-	for (size_t r = 0; r < kp; r++)
-		for (size_t col = 0; col < ks; col++) {
-			size_t off = (r * ks + col) * ss;
-			if (off >= len)
-				break;
-			size_t take = len - off < ss ? len - off : ss;
-			memcpy(b->secondary + col * b->secondary_len + r * ss, blob + off, take);
-		}
+	/* 1. Primary slivers 0..k_p-1 are X's rows: the blob, zero-padded. Secondary slivers
+	 *    0..k_s-1 are X's columns. */
+	if (len)
+		memcpy(b->primary, blob, len);
+	memset(b->primary + len, 0, kp * b->primary_len - len);
+	run_parallel(encode_columns, &job, ks, c->threads);
 	/* 2. Secondary slivers k_s..n-1: the rows' parity, all rows at once (each secondary
-	 *    sliver is a contiguous vector of k_p symbols and RS works position by position), split over
-	 *    the threads by byte range. 3. Y row-major is the transpose of the secondary
-	 *    slivers, split by sliver. */
-	struct encode_job job = {c, b, y, leaf, 0, 0, 0, 1};
+	 *    sliver is a contiguous vector of k_p symbols), split by byte range. 3. z, their
+	 *    transpose, split by row. */
 	run_parallel(encode_secondary, &job, (b->secondary_len + SPLIT_UNIT - 1) / SPLIT_UNIT,
 		     c->threads);
-	run_parallel(encode_transpose, &job, n, c->threads);
+	run_parallel(encode_transpose, &job, kp, c->threads);
 	/* 4. M row by row with its leaf hashes, then the 2n roots: the BLAKE2b work, which
 	 *    dominates, split over the codec's threads. */
 	run_parallel(encode_rows, &job, n, c->threads);
-	run_parallel(encode_roots, &job, n, c->threads);
+	run_parallel(encode_roots, &job, 2 * n, c->threads);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(b->metadata->hashes[i].primary.digest, roots[i], AUDIT_DIGEST_LEN);
+		b->metadata->hashes[i].primary.present = true;
+		memcpy(b->metadata->hashes[n - 1 - i].secondary.digest, roots[n + i],
+		       AUDIT_DIGEST_LEN);
+		b->metadata->hashes[n - 1 - i].secondary.present = true;
+	}
 	audit_blob_id(b->metadata, b->blob_id);
 
-	free(y);
+	free(z);
 	free(leaf);
+	free(roots);
 	*out = b;
 	return true;
 }
