@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/b2many.h"
 #include "audit/bcs.h"
 #include "audit/merkle.h"
 #include "core/buf.h"
@@ -435,6 +436,14 @@ static void hash_row(const struct encode_job *j, size_t i, const uint8_t *head,
 	audit_merkle_leaf_hashes(j->leaf + i * n + ks, tail, ss, n - ks);
 }
 
+/* Cache blocking of the parity rows of M: over GF(2^8) each pass takes a band of columns
+ * whose k_p source symbols fill about BAND_BYTES (so that they stay in the core's cache
+ * while ISA-L makes every parity row of the band, six at a time), and computes up to
+ * SCRATCH_BYTES of parity before hashing it. The GF(2^16) tables are larger than the
+ * sources, so there a band is a whole part of the row. */
+#define BAND_BYTES (256u << 10)
+#define SCRATCH_BYTES (1u << 20)
+
 /* Rows of M with their leaf hashes; each worker takes an equal share of the systematic rows
  * (hashing only) and of the parity rows (encoding and hashing), so that none waits. */
 static void *encode_rows(void *arg)
@@ -444,28 +453,50 @@ static void *encode_rows(void *arg)
 	struct node_blob *b = j->b;
 	const size_t n = c->params.n, kp = c->params.k_primary, ks = c->params.k_secondary;
 	const size_t ss = b->symbol_size, pl = b->primary_len, zl = (n - ks) * ss;
-	uint8_t *xs[NODE_MAX_SHARDS], *zs[NODE_MAX_SHARDS], *dp[ROW_CHUNK], *dz[ROW_CHUNK];
-	uint8_t *rows = xmalloc(ROW_CHUNK * zl + 1);
+	uint8_t *xs[NODE_MAX_SHARDS], *zs[NODE_MAX_SHARDS], *src[NODE_MAX_SHARDS];
 	for (size_t r = 0; r < kp; r++) {
 		xs[r] = b->primary + r * pl;
 		zs[r] = j->z + r * zl;
 	}
 	for (size_t i = kp * j->part / j->parts; i < kp * (j->part + 1) / j->parts; i++)
 		hash_row(j, i, xs[i], zs[i]);
+
+	const size_t first = kp + (n - kp) * j->part / j->parts;
 	const size_t end = kp + (n - kp) * (j->part + 1) / j->parts;
-	for (size_t i = kp + (n - kp) * j->part / j->parts; i < end;) {
-		size_t count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
-		for (size_t t = 0; t < count; t++) {
-			dp[t] = b->primary + (i + t) * pl;
-			dz[t] = rows + t * zl;
+	size_t band = c->primary.gf16 ? n : BAND_BYTES / (kp * ss);
+	band = band < 1 ? 1 : band;
+	size_t group = SCRATCH_BYTES / (band * ss);
+	group = group < ROW_CHUNK ? ROW_CHUNK : group;
+	const size_t scratch_syms = group * (band < n - ks ? band : n - ks);
+	uint8_t *scratch = xmalloc(scratch_syms * ss + 1);
+	uint8_t **dst = xmalloc(group * sizeof(*dst));
+	struct audit_b2_msg *m = xmalloc(group * band * sizeof(*m) + 1);
+	/* The columns in two parts: [0, k_s) lands in the primary slivers, [k_s, n) in the
+	 * scratch (its sources are z's rows). */
+	for (size_t c0 = 0; c0 < n;) {
+		const bool head = c0 < ks;
+		const size_t part_end = head ? ks : n;
+		const size_t c1 = part_end - c0 < band ? part_end : c0 + band, w = c1 - c0;
+		for (size_t r = 0; r < kp; r++)
+			src[r] = head ? xs[r] + c0 * ss : zs[r] + (c0 - ks) * ss;
+		for (size_t i = first; i < end;) {
+			const size_t count = end - i < group ? end - i : group;
+			size_t k = 0;
+			for (size_t t = 0; t < count; t++)
+				dst[t] = head ? b->primary + (i + t) * pl + c0 * ss : scratch + t * w * ss;
+			rs_parity(&c->primary, (int)(i - kp), (int)count, w * ss, src, dst);
+			for (size_t t = 0; t < count; t++)
+				for (size_t col = 0; col < w; col++)
+					m[k++] = (struct audit_b2_msg){dst[t] + col * ss, ss, true, 0x00,
+								       j->leaf[(i + t) * n + c0 + col]};
+			audit_b2_many(m, k);
+			i += count;
 		}
-		rs_parity(&c->primary, (int)(i - kp), (int)count, pl, xs, dp);
-		rs_parity(&c->primary, (int)(i - kp), (int)count, zl, zs, dz);
-		for (size_t t = 0; t < count; t++)
-			hash_row(j, i + t, dp[t], dz[t]);
-		i += count;
+		c0 = c1;
 	}
-	free(rows);
+	free(scratch);
+	free(dst);
+	free(m);
 	return NULL;
 }
 
@@ -544,11 +575,17 @@ static void *encode_secondary(void *arg)
 	uint8_t *src[NODE_MAX_SHARDS], *dst[NODE_MAX_SHARDS];
 	if (from >= to)
 		return NULL;
-	for (size_t i = 0; i < ks; i++)
-		src[i] = j->b->secondary + i * sl + from;
-	for (size_t i = ks; i < n; i++)
-		dst[i - ks] = j->b->secondary + i * sl + from;
-	rs_parity(&j->c->secondary, 0, (int)(n - ks), to - from, src, dst);
+	/* Over GF(2^8), a band of the range at a time, its k_s sources in BAND_BYTES. */
+	size_t step = j->c->secondary.gf16 ? to - from : BAND_BYTES / ks / SPLIT_UNIT * SPLIT_UNIT;
+	step = step < SPLIT_UNIT ? SPLIT_UNIT : step;
+	for (size_t at = from; at < to; at += step) {
+		for (size_t i = 0; i < ks; i++)
+			src[i] = j->b->secondary + i * sl + at;
+		for (size_t i = ks; i < n; i++)
+			dst[i - ks] = j->b->secondary + i * sl + at;
+		rs_parity(&j->c->secondary, 0, (int)(n - ks), to - at < step ? to - at : step, src,
+			  dst);
+	}
 	return NULL;
 }
 
@@ -577,13 +614,14 @@ void node_codec_set_threads(struct node_codec *c, unsigned threads)
 static void *big_alloc(size_t len)
 {
 	enum { HUGE = 2u << 20 };
-	if (len < 2 * HUGE)
+	if (len < HUGE)
 		return xmalloc(len ? len : 1);
+	len += (HUGE - len % HUGE) % HUGE; /* whole pages: the last one too */
 	void *p = NULL;
 	if (posix_memalign(&p, HUGE, len) != 0)
 		return xmalloc(len);
 #ifdef MADV_HUGEPAGE
-	(void)madvise(p, len - len % HUGE, MADV_HUGEPAGE); /* a hint: 4 KiB pages otherwise */
+	(void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages otherwise */
 #endif
 	return p;
 }
