@@ -3,6 +3,7 @@
 #include "node/encoder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <isa-l/erasure_code.h>
 #include <limits.h>
 #include <pthread.h>
@@ -1084,6 +1085,376 @@ bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err 
 	return ok;
 }
 
+/* ---- node_encode_file_stream: the blob never in memory ----
+ *
+ * Two passes, each holding a bounded batch (about STREAM_BATCH bytes) plus the n² leaf
+ * hashes:
+ *   A. X's rows in file order: row r of Y = X G_sᵀ (the row and its parity) is hashed as
+ *      row r of M, written as primary sliver r, and its symbols go to the secondary slivers
+ *      (symbol r of each), which wait in one scratch file of n · k_p symbols;
+ *   B. the secondary slivers from the scratch file, a batch of columns at a time: each is
+ *      written as its sliver file and expanded with G_p into column c of M, whose parity
+ *      cells are hashed and, for c < k_s, are symbol c of the primary parity slivers
+ *      k_p..n-1 (written in place into their files, created with header and trailer).
+ * The 2n roots come from the leaf hashes at the end; every file is written as NAME.part,
+ * synced, and renamed once all are complete, metadata.bcs last. */
+#define STREAM_BATCH (16u << 20)
+
+struct stream_job {
+	const struct node_codec *c;
+	uint16_t ss;
+	uint8_t *buf;                       /* the batch: vectors of n symbols */
+	size_t base;                        /* first row (pass A) or column (pass B) */
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN];  /* n × n */
+};
+
+struct stream_part {
+	struct stream_job *j;
+	size_t first, last;
+};
+
+/* Pass A, rows [first, last) of the batch: Y's parity, then row base + t of M's leaves. */
+static void *stream_rows(void *arg)
+{
+	struct stream_part *p = arg;
+	const struct node_codec *c = p->j->c;
+	const size_t n = c->params.n, ks = c->params.k_secondary, ss = p->j->ss;
+	uint8_t *src[NODE_MAX_SHARDS];
+	for (size_t t = p->first; t < p->last; t++) {
+		uint8_t *row = p->j->buf + t * n * ss;
+		for (size_t q = 0; q < n; q++)
+			src[q] = row + q * ss;
+		rs_parity(&c->secondary, 0, (int)(n - ks), ss, src, src + ks);
+		audit_merkle_leaf_hashes(p->j->leaf + (p->j->base + t) * n, row, ss, n);
+	}
+	return NULL;
+}
+
+/* Pass B, columns [first, last) of the batch: the expansion and its parity cells' leaves. */
+static void *stream_cols(void *arg)
+{
+	enum { BATCH = 64 };
+	struct stream_part *p = arg;
+	const struct node_codec *c = p->j->c;
+	const size_t n = c->params.n, kp = c->params.k_primary, ss = p->j->ss;
+	uint8_t *src[NODE_MAX_SHARDS];
+	struct audit_b2_msg m[BATCH];
+	for (size_t t = p->first; t < p->last; t++) {
+		uint8_t *col = p->j->buf + t * n * ss;
+		for (size_t q = 0; q < n; q++)
+			src[q] = col + q * ss;
+		rs_parity(&c->primary, 0, (int)(n - kp), ss, src, src + kp);
+		for (size_t i = kp; i < n;) {
+			size_t k = 0;
+			for (; k < BATCH && i < n; k++, i++)
+				m[k] = (struct audit_b2_msg){col + i * ss, ss, true, 0x00,
+							     p->j->leaf[i * n + p->j->base + t]};
+			audit_b2_many(m, k);
+		}
+	}
+	return NULL;
+}
+
+/* fn over the batch's [0, count) on the codec's threads (the caller's thread too). */
+static void stream_parallel(void *(*fn)(void *), struct stream_job *j, size_t count)
+{
+	unsigned threads = j->c->threads;
+	struct stream_part parts[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS] = {false};
+	if (threads > count)
+		threads = count ? (unsigned)count : 1;
+	for (unsigned t = 0; t < threads; t++) {
+		parts[t] = (struct stream_part){j, count * t / threads, count * (t + 1) / threads};
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], NULL, fn, &parts[t]) == 0;
+	}
+	fn(&parts[0]);
+	for (unsigned t = 1; t < threads; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn(&parts[t]);
+	}
+}
+
+static bool pwrite_all(int fd, const uint8_t *p, size_t len, off_t off, const char *path,
+		       struct err *e)
+{
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, "cannot write %s: %s", path, w < 0 ? strerror(errno) :
+				       "no space written");
+		p += w;
+		len -= (size_t)w;
+		off += w;
+	}
+	return true;
+}
+
+/* Reads up to len bytes at off; what lies past the end of the file reads as zeros. */
+static bool pread_all(int fd, uint8_t *p, size_t len, off_t off, const char *path,
+		      struct err *e)
+{
+	while (len) {
+		ssize_t r = pread(fd, p, len, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, "cannot read %s: %s", path, strerror(errno));
+		if (r == 0) {
+			memset(p, 0, len);
+			return true;
+		}
+		p += r;
+		len -= (size_t)r;
+		off += r;
+	}
+	return true;
+}
+
+static char *sliver_path(const char *dir, enum audit_proof_axis axis, size_t i, bool part)
+{
+	return xasprintf("%s/%s-%zu.bcs%s", dir, audit_proof_axis_name(axis), i, part ? ".part" : "");
+}
+
+/* The BCS SliverData around len symbol bytes: its head (ULEB128 length) and its tail. */
+static void sliver_frame(size_t len, uint16_t ss, size_t index, struct buf *head,
+			 uint8_t tail[4])
+{
+	buf_reset(head);
+	audit_bcs_write_uleb128(head, (uint32_t)len);
+	tail[0] = (uint8_t)ss;
+	tail[1] = (uint8_t)(ss >> 8);
+	tail[2] = (uint8_t)index;
+	tail[3] = (uint8_t)(index >> 8);
+}
+
+/* Opens path (O_CREAT | flags), or says why not. */
+static int open_part(const char *path, int flags, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	if (fd < 0)
+		err_set(e, "cannot create %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* A whole sliver file: head, the symbols, tail; synced. */
+static bool write_sliver_part(const char *dir, enum audit_proof_axis axis, size_t index,
+			      const uint8_t *symbols, size_t len, uint16_t ss, struct buf *head,
+			      struct err *e)
+{
+	uint8_t tail[4];
+	char *path = sliver_path(dir, axis, index, true);
+	int fd = open_part(path, O_TRUNC, e);
+	sliver_frame(len, ss, index, head, tail);
+	bool ok = fd >= 0 && pwrite_all(fd, head->data, head->len, 0, path, e) &&
+		  pwrite_all(fd, symbols, len, (off_t)head->len, path, e) &&
+		  pwrite_all(fd, tail, 4, (off_t)(head->len + len), path, e);
+	if (ok && fsync(fd) != 0)
+		ok = err_set(e, "cannot fsync %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ok;
+}
+
+/* Syncs the primary parity sliver files (written in place) and renames every .part. */
+static bool stream_finish_files(const char *dir, size_t n, size_t kp, struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int a = 0; a < 2; a++) {
+			enum audit_proof_axis axis = (enum audit_proof_axis)a;
+			char *part = sliver_path(dir, axis, i, true), *path = sliver_path(dir, axis, i, false);
+			bool ok = true;
+			if (axis == AUDIT_AXIS_PRIMARY && i >= kp) {
+				int fd = open(part, O_WRONLY | O_CLOEXEC);
+				ok = fd >= 0 && fsync(fd) == 0;
+				if (!ok)
+					err_set(e, "cannot sync %s: %s", part, strerror(errno));
+				if (fd >= 0)
+					close(fd);
+			}
+			if (ok && rename(part, path) != 0)
+				ok = err_set(e, "cannot rename %s to %s: %s", part, path, strerror(errno));
+			free(part);
+			free(path);
+			if (!ok)
+				return false;
+		}
+	return true;
+}
+
+static void stream_remove_parts(const char *dir, size_t n, const char *raw)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int a = 0; a < 2; a++) {
+			char *part = sliver_path(dir, (enum audit_proof_axis)a, i, true);
+			(void)unlink(part);
+			free(part);
+		}
+	(void)unlink(raw);
+}
+
+bool node_encode_file_stream(const struct node_codec *c, const char *path, const char *dir,
+			     uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
+{
+	const struct audit_params *p = &c->params;
+	const size_t n = p->n, kp = p->k_primary, ks = p->k_secondary;
+	struct stream_job j = {c, 0, NULL, 0, NULL};
+	struct audit_metadata *md = NULL;
+	struct buf head = BUF_INIT;
+	uint8_t (*roots)[AUDIT_DIGEST_LEN] = NULL;
+	uint8_t *gather = NULL;
+	char *raw = xasprintf("%s/.secondary.raw.part", dir);
+	int in = -1, rawfd = -1;
+	bool ok = false, made = false;
+	struct stat st;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) != 0) {
+		err_set(e, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s is not a regular file (streaming reads it twice)", path);
+		goto out;
+	}
+	const uint64_t len = (uint64_t)st.st_size, max = audit_max_blob_size(p);
+	if (len > max) {
+		err_set(e, "%s has %llu bytes, and a blob for %zu shards holds at most %llu", path,
+			(unsigned long long)len, n, (unsigned long long)max);
+		goto out;
+	}
+	if (!audit_symbol_size(p, len, &j.ss, e))
+		goto out;
+	const size_t ss = j.ss, pl = ks * ss, sl = kp * ss, vec = n * ss;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		err_set(e, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	made = true;
+	if ((rawfd = open(raw, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		err_set(e, "cannot create %s: %s", raw, strerror(errno));
+		goto out;
+	}
+	const size_t batch = STREAM_BATCH / vec ? STREAM_BATCH / vec : 1;
+	j.buf = xmalloc(batch * vec);
+	j.leaf = xmalloc(n * n * AUDIT_DIGEST_LEN);
+	gather = xmalloc(batch * ss);
+
+	/* A. X's rows: Y's rows, primary slivers 0..k_p-1, symbols of the secondary ones. */
+	for (size_t r0 = 0; r0 < kp; r0 += batch) {
+		const size_t rows = kp - r0 < batch ? kp - r0 : batch;
+		for (size_t t = 0; t < rows; t++)
+			if (!pread_all(in, j.buf + t * vec, pl, (off_t)((r0 + t) * pl), path, e))
+				goto out;
+		/* the file's last row may hold bytes past the blob if it changed meanwhile */
+		for (size_t t = 0; t < rows; t++) {
+			uint64_t off = (uint64_t)(r0 + t) * pl;
+			if (off + pl > len)
+				memset(j.buf + t * vec + (off < len ? len - off : 0), 0,
+				       off < len ? pl - (size_t)(len - off) : pl);
+		}
+		j.base = r0;
+		stream_parallel(stream_rows, &j, rows);
+		for (size_t t = 0; t < rows; t++)
+			if (!write_sliver_part(dir, AUDIT_AXIS_PRIMARY, r0 + t, j.buf + t * vec, pl,
+					       j.ss, &head, e))
+				goto out;
+		for (size_t col = 0; col < n; col++) {
+			for (size_t t = 0; t < rows; t++)
+				memcpy(gather + t * ss, j.buf + t * vec + col * ss, ss);
+			if (!pwrite_all(rawfd, gather, rows * ss, (off_t)(col * sl + r0 * ss), raw, e))
+				goto out;
+		}
+	}
+
+	/* B. The primary parity slivers' files first get their frame, then the columns. */
+	for (size_t i = kp; i < n; i++) {
+		uint8_t tail[4];
+		char *part = sliver_path(dir, AUDIT_AXIS_PRIMARY, i, true);
+		int fd = open_part(part, O_TRUNC, e);
+		sliver_frame(pl, j.ss, i, &head, tail);
+		bool w = fd >= 0 && pwrite_all(fd, head.data, head.len, 0, part, e) &&
+			 pwrite_all(fd, tail, 4, (off_t)(head.len + pl), part, e);
+		if (fd >= 0)
+			close(fd);
+		free(part);
+		if (!w)
+			goto out;
+	}
+	const size_t phead = head.len;
+	for (size_t c0 = 0; c0 < n; c0 += batch) {
+		const size_t cols = n - c0 < batch ? n - c0 : batch;
+		for (size_t t = 0; t < cols; t++)
+			if (!pread_all(rawfd, j.buf + t * vec, sl, (off_t)((c0 + t) * sl), raw, e) ||
+			    !write_sliver_part(dir, AUDIT_AXIS_SECONDARY, c0 + t, j.buf + t * vec, sl,
+					       j.ss, &head, e))
+				goto out;
+		j.base = c0;
+		stream_parallel(stream_cols, &j, cols);
+		if (c0 >= ks)
+			continue;
+		const size_t in_primary = ks - c0 < cols ? ks - c0 : cols;
+		for (size_t i = kp; i < n; i++) {
+			char *part = sliver_path(dir, AUDIT_AXIS_PRIMARY, i, true);
+			int fd = open_part(part, 0, e);
+			for (size_t t = 0; t < in_primary; t++)
+				memcpy(gather + t * ss, j.buf + t * vec + i * ss, ss);
+			bool w = fd >= 0 && pwrite_all(fd, gather, in_primary * ss,
+						       (off_t)(phead + c0 * ss), part, e);
+			if (fd >= 0)
+				close(fd);
+			free(part);
+			if (!w)
+				goto out;
+		}
+	}
+
+	/* The roots, the metadata, and the files under their names. */
+	roots = xmalloc(2 * n * AUDIT_DIGEST_LEN);
+	audit_merkle_roots_many(roots, (const uint8_t(*)[AUDIT_DIGEST_LEN])j.leaf, n, n, n, 1);
+	audit_merkle_roots_many(roots + n, (const uint8_t(*)[AUDIT_DIGEST_LEN])j.leaf, n, n, 1, n);
+	md = audit_metadata_new(p->n);
+	md->encoding_type = c->encoding_type;
+	md->unencoded_length = len;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(md->hashes[i].primary.digest, roots[i], AUDIT_DIGEST_LEN);
+		md->hashes[i].primary.present = true;
+		memcpy(md->hashes[n - 1 - i].secondary.digest, roots[n + i], AUDIT_DIGEST_LEN);
+		md->hashes[n - 1 - i].secondary.present = true;
+	}
+	audit_blob_id(md, id);
+	buf_reset(&head);
+	audit_metadata_write(&head, md);
+	if (!stream_finish_files(dir, n, kp, e) ||
+	    !write_out(dir, "metadata.bcs", head.data, head.len, e))
+		goto out;
+	log_info("encoded %llu bytes for %zu shards in two passes: symbol size %zu, %zu pairs "
+		 "written to %s", (unsigned long long)len, n, ss, n, dir);
+	ok = true;
+out:
+	if (!ok && made)
+		stream_remove_parts(dir, n, raw);
+	else if (made)
+		(void)unlink(raw);
+	if (in >= 0)
+		close(in);
+	if (rawfd >= 0)
+		close(rawfd);
+	free(raw);
+	free(j.buf);
+	free(j.leaf);
+	free(gather);
+	free(roots);
+	buf_free(&head);
+	audit_metadata_free(md);
+	return ok;
+}
+
 bool node_encode_file(uint32_t n, const char *path, const char *dir,
 		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
 {
@@ -1094,6 +1465,11 @@ bool node_encode_file(uint32_t n, const char *path, const char *dir,
 	bool ok = false;
 	if (!node_codec_new(n, &codec, e))
 		return false;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= NODE_STREAM_MIN) {
+		ok = node_encode_file_stream(codec, path, dir, id, e);
+		goto out;
+	}
 	uint64_t max = audit_max_blob_size(node_codec_params(codec));
 	struct err re = {{0}};
 	if (!read_file(path, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &re)) {
