@@ -402,9 +402,11 @@ void node_blob_free(struct node_blob *b)
 	free(b);
 }
 
-/* Rows of M are computed this many at a time (bounded memory for large blobs; ISA-L makes
- * six parity vectors per pass over the sources). */
-#define ROW_CHUNK 6
+/* Rows of M are computed at least this many at a time, a multiple of the rows the kernel
+ * makes per pass over the sources: six for ISA-L, four for node/gf16.h (a leftover row
+ * would take a pass of its own). */
+#define ROW_CHUNK_RS8 6
+#define ROW_CHUNK_RS16 8
 /* More threads than this stop paying: the work is n² leaf hashes and 2n² inner hashes. */
 #define MAX_THREADS 16
 
@@ -466,8 +468,9 @@ static void *encode_rows(void *arg)
 	const size_t end = kp + (n - kp) * (j->part + 1) / j->parts;
 	size_t band = c->primary.gf16 ? n : BAND_BYTES / (kp * ss);
 	band = band < 1 ? 1 : band;
+	const size_t chunk = c->primary.gf16 ? ROW_CHUNK_RS16 : ROW_CHUNK_RS8;
 	size_t group = SCRATCH_BYTES / (band * ss);
-	group = group < ROW_CHUNK ? ROW_CHUNK : group;
+	group = group < chunk ? chunk : group - group % chunk;
 	const size_t scratch_syms = group * (band < n - ks ? band : n - ks);
 	uint8_t *scratch = xmalloc(scratch_syms * ss + 1);
 	uint8_t **dst = xmalloc(group * sizeof(*dst));
