@@ -442,8 +442,8 @@ static void hash_row(const struct encode_job *j, size_t i, const uint8_t *head,
 /* Cache blocking of the parity rows of M: over GF(2^8) each pass takes a band of columns
  * whose k_p source symbols fill about BAND_BYTES (so that they stay in the core's cache
  * while ISA-L makes every parity row of the band, six at a time), and computes up to
- * SCRATCH_BYTES of parity before hashing it. The GF(2^16) tables are larger than the
- * sources, so there a band is a whole part of the row. */
+ * SCRATCH_BYTES of parity before hashing it. Over GF(2^16) a band is a whole part of the
+ * row, since each band would read the coefficient tables of every parity row again. */
 #define BAND_BYTES (256u << 10)
 #define SCRATCH_BYTES (1u << 20)
 
