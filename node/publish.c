@@ -273,14 +273,13 @@ static bool put_sliver(const struct node_client *cl, const struct blob_src *src,
 	uint8_t *data = NULL;
 	size_t len = 0;
 	struct audit_sliver *sl = NULL;
-	bool ok = read_file(path, (size_t)AUDIT_MAX_SLIVER_BYTES + 16, &data, &len, e) &&
-		  audit_sliver_parse(data, len, &sl, e);
+	bool ok = read_file(path, (size_t)AUDIT_MAX_SLIVER_BYTES + 16, &data, &len, e);
+	if (ok && !(ok = audit_sliver_parse(data, len, &sl, e)))
+		err_prefix(e, "%s: ", path);
 	free(data);
 	if (ok)
 		ok = node_client_put_sliver(cl, src->id, pair, axis, index, sl->symbols, sl->len,
 					    sl->symbol_size, e);
-	else
-		err_prefix(e, "%s: ", path);
 	audit_sliver_free(sl);
 	free(path);
 	return ok;
