@@ -199,6 +199,69 @@ void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
 	free(buf);
 }
 
+void audit_merkle_roots_many(uint8_t (*roots)[AUDIT_DIGEST_LEN],
+			     const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n, size_t count,
+			     size_t tree_stride, size_t leaf_stride)
+{
+	/* Trees per group: enough that a level of one node per tree fills the lanes, few
+	 * enough that a group's levels stay in cache. */
+	enum { GROUP = 32, BATCH = 256 };
+	if (n <= 1) {
+		for (size_t t = 0; t < count; t++)
+			memcpy(roots[t], n ? leaf_hashes[t * tree_stride] : zeros, AUDIT_DIGEST_LEN);
+		return;
+	}
+	/* A level of m nodes is kept with an even stride per tree, the odd level's last slot
+	 * zero (the empty sibling), so that both children of a parent are one 64-byte run. */
+	const size_t stride0 = n + n % 2;
+	uint8_t (*a)[AUDIT_DIGEST_LEN] = xmalloc(GROUP * stride0 * AUDIT_DIGEST_LEN);
+	uint8_t (*b)[AUDIT_DIGEST_LEN] = xmalloc(GROUP * stride0 * AUDIT_DIGEST_LEN);
+	struct audit_b2_msg *m = xmalloc(BATCH * sizeof(*m));
+	for (size_t g = 0; g < count; g += GROUP) {
+		size_t trees = count - g < GROUP ? count - g : GROUP;
+		for (size_t t = 0; t < trees; t++) {
+			const uint8_t (*in)[AUDIT_DIGEST_LEN] = leaf_hashes + (g + t) * tree_stride;
+			if (leaf_stride == 1) {
+				memcpy(a[t * stride0], in, n * AUDIT_DIGEST_LEN);
+			} else {
+				for (size_t j = 0; j < n; j++)
+					memcpy(a[t * stride0 + j], in[j * leaf_stride], AUDIT_DIGEST_LEN);
+			}
+			if (n % 2)
+				memset(a[t * stride0 + n], 0, AUDIT_DIGEST_LEN);
+		}
+		size_t level = n, stride = stride0;
+		while (level > 1) {
+			size_t parents = (level + 1) / 2, next = parents + parents % 2;
+			if (parents == 1)
+				next = 1;
+			size_t total = trees * parents, k = 0;
+			for (size_t i = 0; i < total; i++) {
+				size_t t = i / parents, q = i % parents;
+				m[k++] = (struct audit_b2_msg){a[t * stride + 2 * q], 2 * AUDIT_DIGEST_LEN,
+							       true, 0x01, b[t * next + q]};
+				if (k == BATCH || i + 1 == total) {
+					audit_b2_many(m, k);
+					k = 0;
+				}
+			}
+			if (parents % 2 && parents > 1)
+				for (size_t t = 0; t < trees; t++)
+					memset(b[t * next + parents], 0, AUDIT_DIGEST_LEN);
+			uint8_t (*swap)[AUDIT_DIGEST_LEN] = a;
+			a = b;
+			b = swap;
+			level = parents;
+			stride = next;
+		}
+		for (size_t t = 0; t < trees; t++)
+			memcpy(roots[g + t], a[t * stride], AUDIT_DIGEST_LEN);
+	}
+	free(a);
+	free(b);
+	free(m);
+}
+
 void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
 			     size_t leaf_len, size_t n)
 {

@@ -31,6 +31,13 @@ unsigned audit_merkle_depth(size_t n_leaves);
 /* Root over n leaf hashes, without keeping the tree. n may be 0 (root = zeros). */
 void audit_merkle_root_from_hashes(uint8_t root[AUDIT_DIGEST_LEN],
 				   const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n);
+/* Roots of `count` trees of n leaves each, tree t's leaf j hash at
+ * leaf_hashes[t · tree_stride + j · leaf_stride] (rows of a matrix of leaf hashes: strides n
+ * and 1; its columns: 1 and n), into roots[t]. The trees are hashed level by level side by
+ * side, a group at a time, so that even the top levels fill the lanes of audit/b2many.h. */
+void audit_merkle_roots_many(uint8_t (*roots)[AUDIT_DIGEST_LEN],
+			     const uint8_t (*leaf_hashes)[AUDIT_DIGEST_LEN], size_t n, size_t count,
+			     size_t tree_stride, size_t leaf_stride);
 /* Root over n leaves of leaf_len bytes each, stored back to back (symbols of a sliver). */
 void audit_merkle_root_fixed(uint8_t root[AUDIT_DIGEST_LEN], const uint8_t *leaves,
 			     size_t leaf_len, size_t n);

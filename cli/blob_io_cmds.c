@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <inttypes.h>
 
@@ -21,6 +22,7 @@
 #include "node/client.h"
 #include "node/committee.h"
 #include "node/confirmations.h"
+#include "node/encoder.h"
 #include "node/publish.h"
 #include "node/read.h"
 
@@ -148,10 +150,15 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 	struct node_publish_result r;
 	memset(&r, 0, sizeof(r));
 	struct progress pr = {.forced = progress_flag, .what = "uploading"};
+	/* A large file is encoded in two passes through a scratch directory and never held in
+	 * memory (node_publish_req.path). */
+	struct stat st;
+	bool stream = stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+		      (uint64_t)st.st_size >= NODE_STREAM_MIN;
 	if ((chain && !cli_chain_session_open(&s, &copts, true, true, &e)) ||
 	    !node_committee_current(chain ? &s : NULL, committee_path, copts.contracts_dir,
 				    chain_settings.confirmations, &cm, &e) ||
-	    !read_file(file, MAX_INPUT, &data, &len, &e)) {
+	    (!stream && !read_file(file, MAX_INPUT, &data, &len, &e))) {
 		rc = cli_fail(cmd, "%s", e.msg);
 		goto out;
 	}
@@ -160,6 +167,7 @@ static int run_put(const struct command *cmd, int argc, char **argv)
 		.committee = cm,
 		.data = data,
 		.len = len,
+		.path = stream ? file : NULL,
 		.epochs = epochs,
 		.timeout_ms = timeout_ms,
 		.progress = {progress_step, progress_end, &pr},
@@ -257,7 +265,10 @@ const struct command blob_io_commands[] = {
 	 "Prints the blob ID (--json: also the transactions and shard counts). A blob already\n"
 	 "registered is not paid for again, so a failed put can simply be run again.\n"
 	 "Without a key: only stores FILE on the nodes of the committee file; succeeds when\n"
-	 "nodes holding n - f shards stored it.",
+	 "nodes holding n - f shards stored it.\n"
+	 "A file of 64 MiB or more is never held in memory: it is encoded in two passes into a\n"
+	 "scratch directory in $TMPDIR (or /tmp; about six times the file's size, removed\n"
+	 "after) and uploaded from there one sliver at a time.",
 	 "assay blob put photo.jpg --key-file me.key --epochs 5", run_put},
 	{"blob", "get", "read a blob back from the storage nodes, verifying every sliver",
 	 "BLOB_ID -o FILE [--committee FILE] [--progress]",

@@ -3,15 +3,18 @@
 #include "node/encoder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <isa-l/erasure_code.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/b2many.h"
 #include "audit/bcs.h"
 #include "audit/merkle.h"
 #include "core/buf.h"
@@ -399,106 +402,122 @@ void node_blob_free(struct node_blob *b)
 	free(b);
 }
 
-/* Rows of M are computed this many at a time (bounded memory for large blobs). */
-#define ROW_CHUNK 8
+/* Rows of M are computed at least this many at a time, a multiple of the rows the kernel
+ * makes per pass over the sources: six for ISA-L, four for node/gf16.h (a leftover row
+ * would take a pass of its own). */
+#define ROW_CHUNK_RS8 6
+#define ROW_CHUNK_RS16 8
 /* More threads than this stop paying: the work is n² leaf hashes and 2n² inner hashes. */
 #define MAX_THREADS 16
 
-/* What the threads of node_encode() share. Each worker owns its share (part of parts) of
- * M's systematic rows and of its parity rows in phase 1, and sliver indices [first, last)
- * in phase 2; nothing is written twice. */
+/* What the threads of node_encode() share. A step runs fn over [0, count) split into
+ * ranges [first, last), one per worker (part of parts); nothing is written twice.
+ *
+ * Memory: the primary slivers 0..k_p-1 are X's rows and, back to back, the zero-padded
+ * blob itself; the secondary slivers 0..k_s-1 are X's columns. Row r of Y = X G_sᵀ is
+ * X's row r (in primary sliver r) followed by z's row r, the transpose of the secondary
+ * parity slivers. Rows of M below k_p are Y's; the others are G_p's parity of Y's rows,
+ * computed in two parts: the first k_s symbols straight into their primary sliver, the
+ * rest into a scratch row. No copy of the blob is made that the slivers do not keep,
+ * except z (the secondary parity, (n - k_s) / k_s of the blob). */
 struct encode_job {
 	const struct node_codec *c;
 	struct node_blob *b;
-	uint8_t *y;                         /* Y = X G_sᵀ, k_p × n, row-major (step 3 writes it) */
-	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M */
+	uint8_t *z;                        /* k_p × (n - k_s) symbols, row-major */
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN]; /* n × n leaf hashes of M, row-major */
+	uint8_t (*roots)[AUDIT_DIGEST_LEN]; /* n row roots, then n column roots */
 	size_t first, last;
-	unsigned part, parts;               /* this worker's number, of how many */
+	unsigned part, parts;
 };
 
-/* Phase 1: rows [first, last) of M = G_p Y. Rows below k_p are Y's; the others are parity
- * of Y's rows (vectors of n symbols). Primary sliver i is the first k_s symbols of row i.
- * Each cell is hashed once as a Merkle leaf; rows and columns share the leaf hashes. */
+/* Row i's leaves: its first k_s symbols at head, the other n - k_s at tail. */
+static void hash_row(const struct encode_job *j, size_t i, const uint8_t *head,
+		     const uint8_t *tail)
+{
+	const size_t n = j->c->params.n, ks = j->c->params.k_secondary, ss = j->b->symbol_size;
+	audit_merkle_leaf_hashes(j->leaf + i * n, head, ss, ks);
+	audit_merkle_leaf_hashes(j->leaf + i * n + ks, tail, ss, n - ks);
+}
+
+/* Cache blocking of the parity rows of M: over GF(2^8) each pass takes a band of columns
+ * whose k_p source symbols fill about BAND_BYTES (so that they stay in the core's cache
+ * while ISA-L makes every parity row of the band, six at a time), and computes up to
+ * SCRATCH_BYTES of parity before hashing it. Over GF(2^16) a band is a whole part of the
+ * row, since each band would read the coefficient tables of every parity row again. */
+#define BAND_BYTES (256u << 10)
+#define SCRATCH_BYTES (1u << 20)
+
+/* Rows of M with their leaf hashes; each worker takes an equal share of the systematic rows
+ * (hashing only) and of the parity rows (encoding and hashing), so that none waits. */
 static void *encode_rows(void *arg)
 {
 	struct encode_job *j = arg;
 	const struct node_codec *c = j->c;
 	struct node_blob *b = j->b;
-	const size_t n = c->params.n, kp = c->params.k_primary, ss = b->symbol_size;
-	uint8_t *src[NODE_MAX_SHARDS], *dst[ROW_CHUNK];
-	uint8_t *rows = xmalloc(ROW_CHUNK * n * ss);
-	for (size_t r = 0; r < kp; r++)
-		src[r] = j->y + r * n * ss;
-	/* Each worker takes an equal share of the systematic rows (hashing only) and of the
-	 * parity rows (encoding and hashing), so that none waits for the others. */
-	const size_t from[2] = {kp * j->part / j->parts, kp + (n - kp) * j->part / j->parts};
-	const size_t to[2] = {kp * (j->part + 1) / j->parts,
-			      kp + (n - kp) * (j->part + 1) / j->parts};
-	for (size_t range = 0, i = from[0], end = to[0]; range < 2;
-	     range++, i = from[1], end = to[1])
-	for (; i < end;) {
-		size_t count;
-		const uint8_t *base;
-		if (i < kp) {
-			count = 1;
-			base = j->y + i * n * ss;
-		} else {
-			count = end - i < ROW_CHUNK ? end - i : ROW_CHUNK;
+	const size_t n = c->params.n, kp = c->params.k_primary, ks = c->params.k_secondary;
+	const size_t ss = b->symbol_size, pl = b->primary_len, zl = (n - ks) * ss;
+	uint8_t *xs[NODE_MAX_SHARDS], *zs[NODE_MAX_SHARDS], *src[NODE_MAX_SHARDS];
+	for (size_t r = 0; r < kp; r++) {
+		xs[r] = b->primary + r * pl;
+		zs[r] = j->z + r * zl;
+	}
+	for (size_t i = kp * j->part / j->parts; i < kp * (j->part + 1) / j->parts; i++)
+		hash_row(j, i, xs[i], zs[i]);
+
+	const size_t first = kp + (n - kp) * j->part / j->parts;
+	const size_t end = kp + (n - kp) * (j->part + 1) / j->parts;
+	size_t band = c->primary.gf16 ? n : BAND_BYTES / (kp * ss);
+	band = band < 1 ? 1 : band;
+	const size_t chunk = c->primary.gf16 ? ROW_CHUNK_RS16 : ROW_CHUNK_RS8;
+	size_t group = SCRATCH_BYTES / (band * ss);
+	group = group < chunk ? chunk : group - group % chunk;
+	const size_t scratch_syms = group * (band < n - ks ? band : n - ks);
+	uint8_t *scratch = xmalloc(scratch_syms * ss + 1);
+	uint8_t **dst = xmalloc(group * sizeof(*dst));
+	struct audit_b2_msg *m = xmalloc(group * band * sizeof(*m) + 1);
+	/* The columns in two parts: [0, k_s) lands in the primary slivers, [k_s, n) in the
+	 * scratch (its sources are z's rows). */
+	for (size_t c0 = 0; c0 < n;) {
+		const bool head = c0 < ks;
+		const size_t part_end = head ? ks : n;
+		const size_t c1 = part_end - c0 < band ? part_end : c0 + band, w = c1 - c0;
+		for (size_t r = 0; r < kp; r++)
+			src[r] = head ? xs[r] + c0 * ss : zs[r] + (c0 - ks) * ss;
+		for (size_t i = first; i < end;) {
+			const size_t count = end - i < group ? end - i : group;
+			size_t k = 0;
 			for (size_t t = 0; t < count; t++)
-				dst[t] = rows + t * n * ss;
-			rs_parity(&c->primary, (int)(i - kp), (int)count, n * ss, src, dst);
-			base = rows;
+				dst[t] = head ? b->primary + (i + t) * pl + c0 * ss : scratch + t * w * ss;
+			rs_parity(&c->primary, (int)(i - kp), (int)count, w * ss, src, dst);
+			for (size_t t = 0; t < count; t++)
+				for (size_t col = 0; col < w; col++)
+					m[k++] = (struct audit_b2_msg){dst[t] + col * ss, ss, true, 0x00,
+								       j->leaf[(i + t) * n + c0 + col]};
+			audit_b2_many(m, k);
+			i += count;
 		}
-		for (size_t t = 0; t < count; t++) {
-			const uint8_t *row = base + t * n * ss;
-			memcpy(b->primary + (i + t) * b->primary_len, row, b->primary_len);
-			/* most of the encoder's time: the row's n leaves, side by side */
-			audit_merkle_leaf_hashes(j->leaf + (i + t) * n, row, ss, n);
-		}
-		i += count;
+		c0 = c1;
 	}
-	free(rows);
+	free(scratch);
+	free(dst);
+	free(m);
 	return NULL;
 }
 
-/* Phase 2: hashes of primary slivers [first, last) (over rows of M) and of secondary
- * slivers [first, last) (over columns), into the pairs that hold them. */
-static void *encode_roots(void *arg)
-{
-	struct encode_job *j = arg;
-	const size_t n = j->c->params.n;
-	struct audit_metadata *md = j->b->metadata;
-	uint8_t (*col)[AUDIT_DIGEST_LEN] = xmalloc(n * AUDIT_DIGEST_LEN);
-	for (size_t i = j->first; i < j->last; i++) {
-		audit_merkle_root_from_hashes(md->hashes[i].primary.digest,
-					      (const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf[i * n], n);
-		md->hashes[i].primary.present = true;
-	}
-	for (size_t c = j->first; c < j->last; c++) {
-		for (size_t i = 0; i < n; i++)
-			memcpy(col[i], j->leaf[i * n + c], AUDIT_DIGEST_LEN);
-		struct audit_node *h = &md->hashes[n - 1 - c].secondary;
-		audit_merkle_root_from_hashes(h->digest, (const uint8_t(*)[AUDIT_DIGEST_LEN])col, n);
-		h->present = true;
-	}
-	free(col);
-	return NULL;
-}
-
-/* Runs fn over [0, n) split into `threads` ranges; falls back to the calling thread when
- * a thread cannot be started (the work gets done either way). */
-static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
+/* Runs fn over [0, count) split into `threads` ranges; falls back to the calling thread
+ * when a thread cannot be started (the work gets done either way). */
+static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t count,
 			 unsigned threads)
 {
 	struct encode_job jobs[MAX_THREADS];
 	pthread_t tid[MAX_THREADS];
 	bool started[MAX_THREADS] = {false};
-	if (threads > n)
-		threads = n ? (unsigned)n : 1;
+	if (threads > count)
+		threads = count ? (unsigned)count : 1;
 	for (unsigned t = 0; t < threads; t++) {
 		jobs[t] = *tmpl;
-		jobs[t].first = n * t / threads;
-		jobs[t].last = n * (t + 1) / threads;
+		jobs[t].first = count * t / threads;
+		jobs[t].last = count * (t + 1) / threads;
 		jobs[t].part = t;
 		jobs[t].parts = threads;
 		if (t > 0)
@@ -513,8 +532,40 @@ static void run_parallel(void *(*fn)(void *), struct encode_job *tmpl, size_t n,
 	}
 }
 
-/* Step 2 of node_encode(): a byte range of every secondary sliver's parity (RS works
- * symbol position by symbol position, so the threads split the sliver length). */
+/* The 2n roots, trees [first, last) of: n rows of M (primary slivers), then n columns
+ * (secondary slivers), hashed level by level across trees. */
+static void *encode_roots(void *arg)
+{
+	struct encode_job *j = arg;
+	const size_t n = j->c->params.n;
+	const size_t rows_to = j->last < n ? j->last : n, cols_from = j->first > n ? j->first : n;
+	if (j->first < rows_to)
+		audit_merkle_roots_many(j->roots + j->first,
+					(const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf + j->first * n, n,
+					rows_to - j->first, n, 1);
+	if (cols_from < j->last)
+		audit_merkle_roots_many(j->roots + cols_from,
+					(const uint8_t(*)[AUDIT_DIGEST_LEN])j->leaf + (cols_from - n),
+					n, j->last - cols_from, 1, n);
+	return NULL;
+}
+
+/* Secondary slivers [first, last) below k_s: the columns of X (in the primary slivers). */
+static void *encode_columns(void *arg)
+{
+	struct encode_job *j = arg;
+	const struct node_blob *b = j->b;
+	const size_t kp = j->c->params.k_primary, ss = b->symbol_size;
+	for (size_t col = j->first; col < j->last; col++) {
+		uint8_t *s = b->secondary + col * b->secondary_len;
+		for (size_t r = 0; r < kp; r++)
+			memcpy(s + r * ss, b->primary + r * b->primary_len + col * ss, ss);
+	}
+	return NULL;
+}
+
+/* A byte range of every secondary parity sliver (RS works symbol position by symbol
+ * position, so the threads split the sliver length). */
 #define SPLIT_UNIT 64u
 static void *encode_secondary(void *arg)
 {
@@ -528,25 +579,29 @@ static void *encode_secondary(void *arg)
 	uint8_t *src[NODE_MAX_SHARDS], *dst[NODE_MAX_SHARDS];
 	if (from >= to)
 		return NULL;
-	for (size_t i = 0; i < ks; i++)
-		src[i] = j->b->secondary + i * sl + from;
-	for (size_t i = ks; i < n; i++)
-		dst[i - ks] = j->b->secondary + i * sl + from;
-	rs_parity(&j->c->secondary, 0, (int)(n - ks), to - from, src, dst);
+	/* Over GF(2^8), a band of the range at a time, its k_s sources in BAND_BYTES. */
+	size_t step = j->c->secondary.gf16 ? to - from : BAND_BYTES / ks / SPLIT_UNIT * SPLIT_UNIT;
+	step = step < SPLIT_UNIT ? SPLIT_UNIT : step;
+	for (size_t at = from; at < to; at += step) {
+		for (size_t i = 0; i < ks; i++)
+			src[i] = j->b->secondary + i * sl + at;
+		for (size_t i = ks; i < n; i++)
+			dst[i - ks] = j->b->secondary + i * sl + at;
+		rs_parity(&j->c->secondary, 0, (int)(n - ks), to - at < step ? to - at : step, src,
+			  dst);
+	}
 	return NULL;
 }
 
-/* Step 3: Y row-major is the transpose of the secondary slivers; here slivers [first,
- * last). */
+/* z's rows [first, last): row r is symbol r of each secondary parity sliver. */
 static void *encode_transpose(void *arg)
 {
 	struct encode_job *j = arg;
-	const size_t n = j->c->params.n, kp = j->c->params.k_primary, ss = j->b->symbol_size;
-	uint8_t *y = j->y;
-	for (size_t c = j->first; c < j->last; c++)
-		for (size_t r = 0; r < kp; r++)
-			memcpy(y + (r * n + c) * ss, j->b->secondary + c * j->b->secondary_len + r * ss,
-			       ss);
+	const size_t n = j->c->params.n, ks = j->c->params.k_secondary, ss = j->b->symbol_size;
+	const size_t zl = (n - ks) * ss, sl = j->b->secondary_len;
+	for (size_t r = j->first; r < j->last; r++)
+		for (size_t c = ks; c < n; c++)
+			memcpy(j->z + r * zl + (c - ks) * ss, j->b->secondary + c * sl + r * ss, ss);
 	return NULL;
 }
 
@@ -555,6 +610,24 @@ void node_codec_set_threads(struct node_codec *c, unsigned threads)
 	c->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	if (c->alt)
 		node_codec_set_threads(c->alt, threads);
+}
+
+/* A buffer of the encoder's size: in 2 MiB pages where the kernel gives them on request
+ * (transparent huge pages, "madvise" mode), since faulting in the slivers 4 KiB at a time
+ * costs as much as encoding small blobs. Freed with free(). */
+static void *big_alloc(size_t len)
+{
+	enum { HUGE = 2u << 20 };
+	if (len < HUGE)
+		return xmalloc(len ? len : 1);
+	len += (HUGE - len % HUGE) % HUGE; /* whole pages: the last one too */
+	void *p = NULL;
+	if (posix_memalign(&p, HUGE, len) != 0)
+		return xmalloc(len);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages otherwise */
+#endif
+	return p;
 }
 
 bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
@@ -572,41 +645,45 @@ bool node_encode(const struct node_codec *c, const uint8_t *blob, size_t len,
 	b->symbol_size = ss16;
 	b->primary_len = ks * ss;
 	b->secondary_len = kp * ss;
-	b->primary = xmalloc(n * b->primary_len);
-	b->secondary = xmalloc(n * b->secondary_len);
+	b->primary = big_alloc(n * b->primary_len);
+	b->secondary = big_alloc(n * b->secondary_len);
 	b->metadata = audit_metadata_new(p->n);
 	b->metadata->encoding_type = c->encoding_type;
 	b->metadata->unencoded_length = len;
 
-	uint8_t *y = xmalloc(kp * n * ss);
-	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = xmalloc(n * n * AUDIT_DIGEST_LEN);
+	uint8_t *z = big_alloc(kp * (n - ks) * ss + 1);
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN] = big_alloc(n * n * AUDIT_DIGEST_LEN);
+	uint8_t (*roots)[AUDIT_DIGEST_LEN] = xmalloc(2 * n * AUDIT_DIGEST_LEN);
+	struct encode_job job = {c, b, z, leaf, roots, 0, 0, 0, 1};
 
-	/* 1. Secondary slivers 0..k_s-1 are the columns of X (the zero-padded blob). */
-	memset(b->secondary, 0, ks * b->secondary_len);
-	for (size_t r = 0; r < kp; r++)
-		for (size_t col = 0; col < ks; col++) {
-			size_t off = (r * ks + col) * ss;
-			if (off >= len)
-				break;
-			size_t take = len - off < ss ? len - off : ss;
-			memcpy(b->secondary + col * b->secondary_len + r * ss, blob + off, take);
-		}
+	/* 1. Primary slivers 0..k_p-1 are X's rows: the blob, zero-padded. Secondary slivers
+	 *    0..k_s-1 are X's columns. */
+	if (len)
+		memcpy(b->primary, blob, len);
+	memset(b->primary + len, 0, kp * b->primary_len - len);
+	run_parallel(encode_columns, &job, ks, c->threads);
 	/* 2. Secondary slivers k_s..n-1: the rows' parity, all rows at once (each secondary
-	 *    sliver is a contiguous vector of k_p symbols and RS works position by position), split over
-	 *    the threads by byte range. 3. Y row-major is the transpose of the secondary
-	 *    slivers, split by sliver. */
-	struct encode_job job = {c, b, y, leaf, 0, 0, 0, 1};
+	 *    sliver is a contiguous vector of k_p symbols), split by byte range. 3. z, their
+	 *    transpose, split by row. */
 	run_parallel(encode_secondary, &job, (b->secondary_len + SPLIT_UNIT - 1) / SPLIT_UNIT,
 		     c->threads);
-	run_parallel(encode_transpose, &job, n, c->threads);
+	run_parallel(encode_transpose, &job, kp, c->threads);
 	/* 4. M row by row with its leaf hashes, then the 2n roots: the BLAKE2b work, which
 	 *    dominates, split over the codec's threads. */
 	run_parallel(encode_rows, &job, n, c->threads);
-	run_parallel(encode_roots, &job, n, c->threads);
+	run_parallel(encode_roots, &job, 2 * n, c->threads);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(b->metadata->hashes[i].primary.digest, roots[i], AUDIT_DIGEST_LEN);
+		b->metadata->hashes[i].primary.present = true;
+		memcpy(b->metadata->hashes[n - 1 - i].secondary.digest, roots[n + i],
+		       AUDIT_DIGEST_LEN);
+		b->metadata->hashes[n - 1 - i].secondary.present = true;
+	}
 	audit_blob_id(b->metadata, b->blob_id);
 
-	free(y);
+	free(z);
 	free(leaf);
+	free(roots);
 	*out = b;
 	return true;
 }
@@ -1011,6 +1088,376 @@ bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err 
 	return ok;
 }
 
+/* ---- node_encode_file_stream: the blob never in memory ----
+ *
+ * Two passes, each holding a bounded batch (about STREAM_BATCH bytes) plus the n² leaf
+ * hashes:
+ *   A. X's rows in file order: row r of Y = X G_sᵀ (the row and its parity) is hashed as
+ *      row r of M, written as primary sliver r, and its symbols go to the secondary slivers
+ *      (symbol r of each), which wait in one scratch file of n · k_p symbols;
+ *   B. the secondary slivers from the scratch file, a batch of columns at a time: each is
+ *      written as its sliver file and expanded with G_p into column c of M, whose parity
+ *      cells are hashed and, for c < k_s, are symbol c of the primary parity slivers
+ *      k_p..n-1 (written in place into their files, created with header and trailer).
+ * The 2n roots come from the leaf hashes at the end; every file is written as NAME.part,
+ * synced, and renamed once all are complete, metadata.bcs last. */
+#define STREAM_BATCH (16u << 20)
+
+struct stream_job {
+	const struct node_codec *c;
+	uint16_t ss;
+	uint8_t *buf;                       /* the batch: vectors of n symbols */
+	size_t base;                        /* first row (pass A) or column (pass B) */
+	uint8_t (*leaf)[AUDIT_DIGEST_LEN];  /* n × n */
+};
+
+struct stream_part {
+	struct stream_job *j;
+	size_t first, last;
+};
+
+/* Pass A, rows [first, last) of the batch: Y's parity, then row base + t of M's leaves. */
+static void *stream_rows(void *arg)
+{
+	struct stream_part *p = arg;
+	const struct node_codec *c = p->j->c;
+	const size_t n = c->params.n, ks = c->params.k_secondary, ss = p->j->ss;
+	uint8_t *src[NODE_MAX_SHARDS];
+	for (size_t t = p->first; t < p->last; t++) {
+		uint8_t *row = p->j->buf + t * n * ss;
+		for (size_t q = 0; q < n; q++)
+			src[q] = row + q * ss;
+		rs_parity(&c->secondary, 0, (int)(n - ks), ss, src, src + ks);
+		audit_merkle_leaf_hashes(p->j->leaf + (p->j->base + t) * n, row, ss, n);
+	}
+	return NULL;
+}
+
+/* Pass B, columns [first, last) of the batch: the expansion and its parity cells' leaves. */
+static void *stream_cols(void *arg)
+{
+	enum { BATCH = 64 };
+	struct stream_part *p = arg;
+	const struct node_codec *c = p->j->c;
+	const size_t n = c->params.n, kp = c->params.k_primary, ss = p->j->ss;
+	uint8_t *src[NODE_MAX_SHARDS];
+	struct audit_b2_msg m[BATCH];
+	for (size_t t = p->first; t < p->last; t++) {
+		uint8_t *col = p->j->buf + t * n * ss;
+		for (size_t q = 0; q < n; q++)
+			src[q] = col + q * ss;
+		rs_parity(&c->primary, 0, (int)(n - kp), ss, src, src + kp);
+		for (size_t i = kp; i < n;) {
+			size_t k = 0;
+			for (; k < BATCH && i < n; k++, i++)
+				m[k] = (struct audit_b2_msg){col + i * ss, ss, true, 0x00,
+							     p->j->leaf[i * n + p->j->base + t]};
+			audit_b2_many(m, k);
+		}
+	}
+	return NULL;
+}
+
+/* fn over the batch's [0, count) on the codec's threads (the caller's thread too). */
+static void stream_parallel(void *(*fn)(void *), struct stream_job *j, size_t count)
+{
+	unsigned threads = j->c->threads;
+	struct stream_part parts[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS] = {false};
+	if (threads > count)
+		threads = count ? (unsigned)count : 1;
+	for (unsigned t = 0; t < threads; t++) {
+		parts[t] = (struct stream_part){j, count * t / threads, count * (t + 1) / threads};
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], NULL, fn, &parts[t]) == 0;
+	}
+	fn(&parts[0]);
+	for (unsigned t = 1; t < threads; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn(&parts[t]);
+	}
+}
+
+static bool pwrite_all(int fd, const uint8_t *p, size_t len, off_t off, const char *path,
+		       struct err *e)
+{
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, "cannot write %s: %s", path, w < 0 ? strerror(errno) :
+				       "no space written");
+		p += w;
+		len -= (size_t)w;
+		off += w;
+	}
+	return true;
+}
+
+/* Reads up to len bytes at off; what lies past the end of the file reads as zeros. */
+static bool pread_all(int fd, uint8_t *p, size_t len, off_t off, const char *path,
+		      struct err *e)
+{
+	while (len) {
+		ssize_t r = pread(fd, p, len, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, "cannot read %s: %s", path, strerror(errno));
+		if (r == 0) {
+			memset(p, 0, len);
+			return true;
+		}
+		p += r;
+		len -= (size_t)r;
+		off += r;
+	}
+	return true;
+}
+
+static char *sliver_path(const char *dir, enum audit_proof_axis axis, size_t i, bool part)
+{
+	return xasprintf("%s/%s-%zu.bcs%s", dir, audit_proof_axis_name(axis), i, part ? ".part" : "");
+}
+
+/* The BCS SliverData around len symbol bytes: its head (ULEB128 length) and its tail. */
+static void sliver_frame(size_t len, uint16_t ss, size_t index, struct buf *head,
+			 uint8_t tail[4])
+{
+	buf_reset(head);
+	audit_bcs_write_uleb128(head, (uint32_t)len);
+	tail[0] = (uint8_t)ss;
+	tail[1] = (uint8_t)(ss >> 8);
+	tail[2] = (uint8_t)index;
+	tail[3] = (uint8_t)(index >> 8);
+}
+
+/* Opens path (O_CREAT | flags), or says why not. */
+static int open_part(const char *path, int flags, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	if (fd < 0)
+		err_set(e, "cannot create %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* A whole sliver file: head, the symbols, tail; synced. */
+static bool write_sliver_part(const char *dir, enum audit_proof_axis axis, size_t index,
+			      const uint8_t *symbols, size_t len, uint16_t ss, struct buf *head,
+			      struct err *e)
+{
+	uint8_t tail[4];
+	char *path = sliver_path(dir, axis, index, true);
+	int fd = open_part(path, O_TRUNC, e);
+	sliver_frame(len, ss, index, head, tail);
+	bool ok = fd >= 0 && pwrite_all(fd, head->data, head->len, 0, path, e) &&
+		  pwrite_all(fd, symbols, len, (off_t)head->len, path, e) &&
+		  pwrite_all(fd, tail, 4, (off_t)(head->len + len), path, e);
+	if (ok && fsync(fd) != 0)
+		ok = err_set(e, "cannot fsync %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ok;
+}
+
+/* Syncs the primary parity sliver files (written in place) and renames every .part. */
+static bool stream_finish_files(const char *dir, size_t n, size_t kp, struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int a = 0; a < 2; a++) {
+			enum audit_proof_axis axis = (enum audit_proof_axis)a;
+			char *part = sliver_path(dir, axis, i, true), *path = sliver_path(dir, axis, i, false);
+			bool ok = true;
+			if (axis == AUDIT_AXIS_PRIMARY && i >= kp) {
+				int fd = open(part, O_WRONLY | O_CLOEXEC);
+				ok = fd >= 0 && fsync(fd) == 0;
+				if (!ok)
+					err_set(e, "cannot sync %s: %s", part, strerror(errno));
+				if (fd >= 0)
+					close(fd);
+			}
+			if (ok && rename(part, path) != 0)
+				ok = err_set(e, "cannot rename %s to %s: %s", part, path, strerror(errno));
+			free(part);
+			free(path);
+			if (!ok)
+				return false;
+		}
+	return true;
+}
+
+static void stream_remove_parts(const char *dir, size_t n, const char *raw)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int a = 0; a < 2; a++) {
+			char *part = sliver_path(dir, (enum audit_proof_axis)a, i, true);
+			(void)unlink(part);
+			free(part);
+		}
+	(void)unlink(raw);
+}
+
+bool node_encode_file_stream(const struct node_codec *c, const char *path, const char *dir,
+			     uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
+{
+	const struct audit_params *p = &c->params;
+	const size_t n = p->n, kp = p->k_primary, ks = p->k_secondary;
+	struct stream_job j = {c, 0, NULL, 0, NULL};
+	struct audit_metadata *md = NULL;
+	struct buf head = BUF_INIT;
+	uint8_t (*roots)[AUDIT_DIGEST_LEN] = NULL;
+	uint8_t *gather = NULL;
+	char *raw = xasprintf("%s/.secondary.raw.part", dir);
+	int in = -1, rawfd = -1;
+	bool ok = false, made = false;
+	struct stat st;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) != 0) {
+		err_set(e, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s is not a regular file (streaming reads it twice)", path);
+		goto out;
+	}
+	const uint64_t len = (uint64_t)st.st_size, max = audit_max_blob_size(p);
+	if (len > max) {
+		err_set(e, "%s has %llu bytes, and a blob for %zu shards holds at most %llu", path,
+			(unsigned long long)len, n, (unsigned long long)max);
+		goto out;
+	}
+	if (!audit_symbol_size(p, len, &j.ss, e))
+		goto out;
+	const size_t ss = j.ss, pl = ks * ss, sl = kp * ss, vec = n * ss;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		err_set(e, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	made = true;
+	if ((rawfd = open(raw, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		err_set(e, "cannot create %s: %s", raw, strerror(errno));
+		goto out;
+	}
+	const size_t batch = STREAM_BATCH / vec ? STREAM_BATCH / vec : 1;
+	j.buf = xmalloc(batch * vec);
+	j.leaf = xmalloc(n * n * AUDIT_DIGEST_LEN);
+	gather = xmalloc(batch * ss);
+
+	/* A. X's rows: Y's rows, primary slivers 0..k_p-1, symbols of the secondary ones. */
+	for (size_t r0 = 0; r0 < kp; r0 += batch) {
+		const size_t rows = kp - r0 < batch ? kp - r0 : batch;
+		for (size_t t = 0; t < rows; t++)
+			if (!pread_all(in, j.buf + t * vec, pl, (off_t)((r0 + t) * pl), path, e))
+				goto out;
+		/* the file's last row may hold bytes past the blob if it changed meanwhile */
+		for (size_t t = 0; t < rows; t++) {
+			uint64_t off = (uint64_t)(r0 + t) * pl;
+			if (off + pl > len)
+				memset(j.buf + t * vec + (off < len ? len - off : 0), 0,
+				       off < len ? pl - (size_t)(len - off) : pl);
+		}
+		j.base = r0;
+		stream_parallel(stream_rows, &j, rows);
+		for (size_t t = 0; t < rows; t++)
+			if (!write_sliver_part(dir, AUDIT_AXIS_PRIMARY, r0 + t, j.buf + t * vec, pl,
+					       j.ss, &head, e))
+				goto out;
+		for (size_t col = 0; col < n; col++) {
+			for (size_t t = 0; t < rows; t++)
+				memcpy(gather + t * ss, j.buf + t * vec + col * ss, ss);
+			if (!pwrite_all(rawfd, gather, rows * ss, (off_t)(col * sl + r0 * ss), raw, e))
+				goto out;
+		}
+	}
+
+	/* B. The primary parity slivers' files first get their frame, then the columns. */
+	for (size_t i = kp; i < n; i++) {
+		uint8_t tail[4];
+		char *part = sliver_path(dir, AUDIT_AXIS_PRIMARY, i, true);
+		int fd = open_part(part, O_TRUNC, e);
+		sliver_frame(pl, j.ss, i, &head, tail);
+		bool w = fd >= 0 && pwrite_all(fd, head.data, head.len, 0, part, e) &&
+			 pwrite_all(fd, tail, 4, (off_t)(head.len + pl), part, e);
+		if (fd >= 0)
+			close(fd);
+		free(part);
+		if (!w)
+			goto out;
+	}
+	const size_t phead = head.len;
+	for (size_t c0 = 0; c0 < n; c0 += batch) {
+		const size_t cols = n - c0 < batch ? n - c0 : batch;
+		for (size_t t = 0; t < cols; t++)
+			if (!pread_all(rawfd, j.buf + t * vec, sl, (off_t)((c0 + t) * sl), raw, e) ||
+			    !write_sliver_part(dir, AUDIT_AXIS_SECONDARY, c0 + t, j.buf + t * vec, sl,
+					       j.ss, &head, e))
+				goto out;
+		j.base = c0;
+		stream_parallel(stream_cols, &j, cols);
+		if (c0 >= ks)
+			continue;
+		const size_t in_primary = ks - c0 < cols ? ks - c0 : cols;
+		for (size_t i = kp; i < n; i++) {
+			char *part = sliver_path(dir, AUDIT_AXIS_PRIMARY, i, true);
+			int fd = open_part(part, 0, e);
+			for (size_t t = 0; t < in_primary; t++)
+				memcpy(gather + t * ss, j.buf + t * vec + i * ss, ss);
+			bool w = fd >= 0 && pwrite_all(fd, gather, in_primary * ss,
+						       (off_t)(phead + c0 * ss), part, e);
+			if (fd >= 0)
+				close(fd);
+			free(part);
+			if (!w)
+				goto out;
+		}
+	}
+
+	/* The roots, the metadata, and the files under their names. */
+	roots = xmalloc(2 * n * AUDIT_DIGEST_LEN);
+	audit_merkle_roots_many(roots, (const uint8_t(*)[AUDIT_DIGEST_LEN])j.leaf, n, n, n, 1);
+	audit_merkle_roots_many(roots + n, (const uint8_t(*)[AUDIT_DIGEST_LEN])j.leaf, n, n, 1, n);
+	md = audit_metadata_new(p->n);
+	md->encoding_type = c->encoding_type;
+	md->unencoded_length = len;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(md->hashes[i].primary.digest, roots[i], AUDIT_DIGEST_LEN);
+		md->hashes[i].primary.present = true;
+		memcpy(md->hashes[n - 1 - i].secondary.digest, roots[n + i], AUDIT_DIGEST_LEN);
+		md->hashes[n - 1 - i].secondary.present = true;
+	}
+	audit_blob_id(md, id);
+	buf_reset(&head);
+	audit_metadata_write(&head, md);
+	if (!stream_finish_files(dir, n, kp, e) ||
+	    !write_out(dir, "metadata.bcs", head.data, head.len, e))
+		goto out;
+	log_info("encoded %llu bytes for %zu shards in two passes: symbol size %zu, %zu pairs "
+		 "written to %s", (unsigned long long)len, n, ss, n, dir);
+	ok = true;
+out:
+	if (!ok && made)
+		stream_remove_parts(dir, n, raw);
+	else if (made)
+		(void)unlink(raw);
+	if (in >= 0)
+		close(in);
+	if (rawfd >= 0)
+		close(rawfd);
+	free(raw);
+	free(j.buf);
+	free(j.leaf);
+	free(gather);
+	free(roots);
+	buf_free(&head);
+	audit_metadata_free(md);
+	return ok;
+}
+
 bool node_encode_file(uint32_t n, const char *path, const char *dir,
 		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e)
 {
@@ -1021,6 +1468,11 @@ bool node_encode_file(uint32_t n, const char *path, const char *dir,
 	bool ok = false;
 	if (!node_codec_new(n, &codec, e))
 		return false;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= NODE_STREAM_MIN) {
+		ok = node_encode_file_stream(codec, path, dir, id, e);
+		goto out;
+	}
 	uint64_t max = audit_max_blob_size(node_codec_params(codec));
 	struct err re = {{0}};
 	if (!read_file(path, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, &data, &len, &re)) {

@@ -116,10 +116,20 @@ bool node_blob_write_dir(const struct node_blob *b, const char *dir, struct err 
  * node_blob_write_dir writes it); the error does not name the file. */
 bool node_metadata_file_id(const char *path, uint8_t id[AUDIT_DIGEST_LEN],
 			   struct err *e) WARN_UNUSED;
-/* `assay blob encode`: reads the file at path (at most what n shards hold), encodes it for
- * n shards and writes dir as node_blob_write_dir does; id is the blob ID. */
+/* `assay blob encode`: encodes the file at path (at most what n shards hold) for n shards
+ * and writes dir as node_blob_write_dir does; id is the blob ID. A regular file of
+ * NODE_STREAM_MIN bytes or more goes through node_encode_file_stream(), smaller ones are
+ * read whole and go through node_encode(). */
+#define NODE_STREAM_MIN (64ull << 20)
 bool node_encode_file(uint32_t n, const char *path, const char *dir,
 		      uint8_t id[AUDIT_DIGEST_LEN], struct err *e) WARN_UNUSED;
+/* The same files, byte for byte, with the blob never in memory: X's rows are read once in
+ * file order and the secondary slivers wait in a scratch file in dir (removed after), so
+ * memory stays about one 16 MiB batch (at least one vector of n symbols) plus the
+ * n² leaf hashes (32 bytes each), whatever the file's size. Every file appears under its
+ * name only once all are written (metadata.bcs last); a failure removes what was begun. */
+bool node_encode_file_stream(const struct node_codec *c, const char *path, const char *dir,
+			     uint8_t id[AUDIT_DIGEST_LEN], struct err *e) WARN_UNUSED;
 
 /* Expand a sliver (node_sliver_len bytes) into its n symbols (n·ss bytes at out): row
  * `index` of M for a primary sliver, column `index` for a secondary one. */

@@ -2,11 +2,13 @@
  * confirmations, certify. */
 #include "node/publish.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/blob.h"
 #include "chain/abi.h"
@@ -245,10 +247,48 @@ static bool cancelled(const atomic_bool *cancel, struct err *e)
 	return false;
 }
 
+/* Where the slivers come from: the encoded blob in memory, or the files
+ * node_encode_file_stream() wrote into dir (read one at a time). */
+struct blob_src {
+	const struct node_blob *mem;
+	const char *dir;
+	const struct audit_metadata *md;
+	uint8_t id[32];
+	uint32_t n;
+};
+
+/* PUTs one sliver from the source. */
+static bool put_sliver(const struct node_client *cl, const struct blob_src *src, uint32_t pair,
+		       enum audit_proof_axis axis, uint16_t index, struct err *e)
+{
+	if (src->mem) {
+		const struct node_blob *b = src->mem;
+		return node_client_put_sliver(cl, b->blob_id, pair, axis, index,
+					      node_blob_sliver(b, axis, index),
+					      axis == AUDIT_AXIS_PRIMARY ? b->primary_len
+									 : b->secondary_len,
+					      b->symbol_size, e);
+	}
+	char *path = xasprintf("%s/%s-%u.bcs", src->dir, audit_proof_axis_name(axis), index);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct audit_sliver *sl = NULL;
+	bool ok = read_file(path, (size_t)AUDIT_MAX_SLIVER_BYTES + 16, &data, &len, e);
+	if (ok && !(ok = audit_sliver_parse(data, len, &sl, e)))
+		err_prefix(e, "%s: ", path);
+	free(data);
+	if (ok)
+		ok = node_client_put_sliver(cl, src->id, pair, axis, index, sl->symbols, sl->len,
+					    sl->symbol_size, e);
+	audit_sliver_free(sl);
+	free(path);
+	return ok;
+}
+
 struct upload_job {
 	const struct node_committee *cm;
 	size_t member;
-	const struct node_blob *blob;
+	const struct blob_src *blob;
 	uint64_t timeout_ms;
 	struct progress *progress;
 	const atomic_bool *cancel;
@@ -261,23 +301,18 @@ static void *upload_member(void *arg)
 	struct upload_job *j = arg;
 	const struct node_member *m = &j->cm->members[j->member];
 	struct node_client cl = {m->url, m->pin, j->timeout_ms};
-	const struct node_blob *b = j->blob;
+	const struct blob_src *b = j->blob;
 	j->ok = !cancelled(j->cancel, &j->e) &&
-		node_client_put_metadata(&cl, b->blob_id, b->metadata, &j->e);
+		node_client_put_metadata(&cl, b->id, b->md, &j->e);
 	for (size_t k = 0; j->ok && k < m->shard_count; k++) {
-		uint32_t pair = audit_pair_of_shard(b->blob_id, b->n, m->shards[k]);
+		uint32_t pair = audit_pair_of_shard(b->id, b->n, m->shards[k]);
 		uint16_t sec = (uint16_t)audit_secondary_sliver_of_pair(b->n, pair);
 		j->ok = !cancelled(j->cancel, &j->e) &&
-			node_client_put_sliver(&cl, b->blob_id, pair, AUDIT_AXIS_PRIMARY,
-					       (uint16_t)pair,
-					       node_blob_sliver(b, AUDIT_AXIS_PRIMARY, pair),
-					       b->primary_len, b->symbol_size, &j->e);
+			put_sliver(&cl, b, pair, AUDIT_AXIS_PRIMARY, (uint16_t)pair, &j->e);
 		progress_step(j->progress);
 		if (j->ok)
 			j->ok = !cancelled(j->cancel, &j->e) &&
-				node_client_put_sliver(&cl, b->blob_id, pair, AUDIT_AXIS_SECONDARY,
-						       sec, node_blob_sliver(b, AUDIT_AXIS_SECONDARY, sec),
-						       b->secondary_len, b->symbol_size, &j->e);
+				put_sliver(&cl, b, pair, AUDIT_AXIS_SECONDARY, sec, &j->e);
 		progress_step(j->progress);
 	}
 	return NULL;
@@ -285,12 +320,12 @@ static void *upload_member(void *arg)
 
 /* Uploads to every member at once (one thread each), then asks each member that stored
  * its slivers for its signed confirmation. */
-static void upload_and_confirm(const struct node_publish_req *req, const struct node_blob *blob,
+static void upload_and_confirm(const struct node_publish_req *req, const struct blob_src *blob,
 			       struct node_publish_result *out)
 {
 	const struct node_committee *cm = req->committee;
 	struct progress pr = {.p = &req->progress, .total = 2 * (size_t)cm->n,
-			      .blob_len = req->len};
+			      .blob_len = out->size};
 	pthread_mutex_init(&pr.lock, NULL);
 	if (req->progress.step)
 		req->progress.step(req->progress.arg, 0, pr.total, pr.blob_len);
@@ -318,7 +353,7 @@ static void upload_and_confirm(const struct node_publish_req *req, const struct 
 		out->stored_shards += mem->shard_count;
 		struct node_client cl = {mem->url, mem->pin, req->timeout_ms};
 		struct err ce = {{0}};
-		if (node_client_get_confirmation(&cl, blob->blob_id, cm->chain_id, cm->blob_registry,
+		if (node_client_get_confirmation(&cl, blob->id, cm->chain_id, cm->blob_registry,
 						 mem->has_address ? mem->address : NULL,
 						 &out->confirmations[out->nconfirmations], &ce)) {
 			out->confirmed_shards += mem->shard_count;
@@ -358,10 +393,50 @@ static bool register_once(const struct node_publish_req *req, uint32_t encoding_
 		out->cert.block = bi.certified_block;
 		return true;
 	}
-	if (!node_blob_register(s, out->blob_id, req->len, encoding_type, req->epochs,
+	if (!node_blob_register(s, out->blob_id, out->size, encoding_type, req->epochs,
 				&out->reg, e))
 		return err_prefix(e, "registering blob %s: ", out->blob_id_text);
 	return true;
+}
+
+/* A new empty directory under work_dir ($TMPDIR or /tmp by default) for a streamed encode. */
+static char *scratch_dir_new(const char *work_dir, struct err *e)
+{
+	const char *base = work_dir ? work_dir : getenv("TMPDIR");
+	char *dir = xasprintf("%s/assay-put-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir)) {
+		err_set(e, "cannot create a scratch directory in %s: %s",
+			base && *base ? base : "/tmp", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* Removes what node_encode_file_stream() writes into dir, and dir. */
+static void scratch_dir_remove(const char *dir, uint32_t n)
+{
+	for (uint32_t i = 0; i <= 2 * n; i++) {
+		char *path = i == 2 * n ? xasprintf("%s/metadata.bcs", dir)
+				 : xasprintf("%s/%s-%u.bcs", dir, i % 2 ? "secondary" : "primary",
+					     i / 2);
+		(void)unlink(path);
+		free(path);
+	}
+	if (rmdir(dir) != 0)
+		log_warn("cannot remove the scratch directory %s: %s", dir, strerror(errno));
+}
+
+static bool read_metadata(const char *dir, struct audit_metadata **md, struct err *e)
+{
+	char *path = xasprintf("%s/metadata.bcs", dir);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool ok = read_file(path, (size_t)1 << 26, &data, &len, e) &&
+		  audit_metadata_parse(data, len, md, e);
+	free(data);
+	free(path);
+	return ok;
 }
 
 bool node_publish(const struct node_publish_req *req, struct node_publish_result *out,
@@ -370,6 +445,9 @@ bool node_publish(const struct node_publish_req *req, struct node_publish_result
 	const struct node_committee *cm = req->committee;
 	struct node_codec *codec = NULL;
 	struct node_blob *blob = NULL;
+	struct audit_metadata *md = NULL;
+	struct blob_src src = {0};
+	char *scratch = NULL;
 	bool ok = false;
 	memset(out, 0, sizeof(*out));
 	out->stage = NODE_PUBLISH_FAILED_EARLY;
@@ -377,17 +455,32 @@ bool node_publish(const struct node_publish_req *req, struct node_publish_result
 	out->n_shards = cm->n;
 	out->nodes = cm->count;
 	struct audit_params p;
-	if (!node_codec_new(cm->n, &codec, e) || !node_encode(codec, req->data, req->len, &blob, e) ||
-	    !audit_params_init(&p, cm->n, e))
+	if (!node_codec_new(cm->n, &codec, e) || !audit_params_init(&p, cm->n, e))
 		goto out;
-	memcpy(out->blob_id, blob->blob_id, 32);
-	audit_blob_id_text(out->blob_id_text, blob->blob_id);
+	src.n = cm->n;
+	if (req->path) {
+		if (!(scratch = scratch_dir_new(req->work_dir, e)) ||
+		    !node_encode_file_stream(codec, req->path, scratch, src.id, e) ||
+		    !read_metadata(scratch, &md, e))
+			goto out;
+		src.dir = scratch;
+		src.md = md;
+		out->size = md->unencoded_length;
+	} else {
+		if (!node_encode(codec, req->data, req->len, &blob, e))
+			goto out;
+		src.mem = blob;
+		src.md = blob->metadata;
+		memcpy(src.id, blob->blob_id, 32);
+	}
+	memcpy(out->blob_id, src.id, 32);
+	audit_blob_id_text(out->blob_id_text, src.id);
 	out->needed_shards = cm->n - p.f;
 	if (cancelled(req->cancel, e) || (req->chain &&
-					     !register_once(req, blob->metadata->encoding_type, out, e)))
+					     !register_once(req, src.md->encoding_type, out, e)))
 		goto out;
 	/* A blob is certifiable once nodes holding n - f shards confirm. */
-	upload_and_confirm(req, blob, out);
+	upload_and_confirm(req, &src, out);
 	if (!req->chain) {
 		if (out->stored_shards < out->needed_shards) {
 			out->stage = NODE_PUBLISH_TOO_FEW_STORED;
@@ -419,6 +512,10 @@ bool node_publish(const struct node_publish_req *req, struct node_publish_result
 	ok = true;
 out:
 	node_blob_free(blob);
+	audit_metadata_free(md);
+	if (scratch)
+		scratch_dir_remove(scratch, cm->n);
+	free(scratch);
 	node_codec_free(codec);
 	return ok;
 }

@@ -90,6 +90,13 @@ struct node_publish_req {
 	const struct node_committee *committee; /* from node_committee_current */
 	const uint8_t *data;
 	size_t len;
+	/* Instead of data and len: a regular file, encoded in two passes into a scratch
+	 * directory under work_dir (NULL: $TMPDIR, else /tmp; it needs about six times the
+	 * file's size) and uploaded from there one sliver at a time, so that memory stays
+	 * bounded whatever the file's size (node_encode_file_stream, node/encoder.h). The
+	 * scratch directory is removed at the end. */
+	const char *path;
+	const char *work_dir;
 	uint64_t epochs;     /* paid for: the current epoch and epochs - 1 more (>= 1) */
 	uint64_t timeout_ms; /* of each request to a node */
 	struct node_progress progress; /* optional */

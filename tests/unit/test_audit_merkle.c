@@ -191,6 +191,48 @@ START_TEST(test_roots_match_one_at_a_time)
 }
 END_TEST
 
+/* Roots of the rows and of the columns of a matrix of leaf hashes, all trees at once, are
+ * the roots built one tree at a time from naive hashing (odd sizes, groups of trees that
+ * do not divide the count). */
+START_TEST(test_roots_many_rows_and_columns)
+{
+	static const size_t sizes[] = {0, 1, 2, 3, 5, 33, 64, 100, 129};
+	enum { LEN = 9 };
+	for (size_t s = 0; s < ARRAY_LEN(sizes); s++) {
+		size_t n = sizes[s], trees = n ? n : 3;
+		uint8_t *cells = xmalloc(trees * (n ? n : 1) * LEN + 1);
+		for (size_t i = 0; i < trees * n * LEN; i++)
+			cells[i] = (uint8_t)(i * 29 + n);
+		uint8_t (*h)[AUDIT_DIGEST_LEN] = xmalloc((trees * n + 1) * AUDIT_DIGEST_LEN);
+		audit_merkle_leaf_hashes(h, cells, LEN, trees * n);
+		uint8_t (*rows)[AUDIT_DIGEST_LEN] = xmalloc(trees * AUDIT_DIGEST_LEN);
+		uint8_t (*cols)[AUDIT_DIGEST_LEN] = xmalloc(trees * AUDIT_DIGEST_LEN);
+		audit_merkle_roots_many(rows, (const uint8_t(*)[AUDIT_DIGEST_LEN])h, n, trees, n, 1);
+		if (n == trees)
+			audit_merkle_roots_many(cols, (const uint8_t(*)[AUDIT_DIGEST_LEN])h, n, n, 1, n);
+		uint8_t *col = xmalloc(n * LEN + 1);
+		for (size_t t = 0; t < trees; t++) {
+			uint8_t want[AUDIT_DIGEST_LEN];
+			naive_root(want, cells + t * n * LEN, LEN, n);
+			ck_assert_msg(memcmp(rows[t], want, AUDIT_DIGEST_LEN) == 0,
+				      "row root %zu differs at n = %zu", t, n);
+			if (n != trees)
+				continue;
+			for (size_t i = 0; i < n; i++)
+				memcpy(col + i * LEN, cells + (i * n + t) * LEN, LEN);
+			naive_root(want, col, LEN, n);
+			ck_assert_msg(memcmp(cols[t], want, AUDIT_DIGEST_LEN) == 0,
+				      "column root %zu differs at n = %zu", t, n);
+		}
+		free(cells);
+		free(h);
+		free(rows);
+		free(cols);
+		free(col);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit_merkle");
@@ -201,6 +243,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_empty_and_single);
 	tcase_add_test(tc, test_b2_many_matches_libb2);
 	tcase_add_test(tc, test_roots_match_one_at_a_time);
+	tcase_add_test(tc, test_roots_many_rows_and_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }

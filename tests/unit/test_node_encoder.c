@@ -568,6 +568,81 @@ START_TEST(test_blob_commands)
 }
 END_TEST
 
+/* Two directories hold the same files, byte for byte: metadata.bcs and n × 2 slivers. */
+static void check_same_dir(const char *a, const char *b, uint32_t n)
+{
+	for (uint32_t i = 0; i <= 2 * n; i++) {
+		char *name = i == 2 * n ? xstrdup("metadata.bcs")
+				 : xasprintf("%s-%u.bcs", i % 2 ? "secondary" : "primary", i / 2);
+		char *pa = xasprintf("%s/%s", a, name), *pb = xasprintf("%s/%s", b, name);
+		uint8_t *da = NULL, *db = NULL;
+		size_t la = 0, lb = 0;
+		struct err e = {{0}};
+		ck_assert_msg(read_file(pa, 1u << 30, &da, &la, &e), "%s", e.msg);
+		ck_assert_msg(read_file(pb, 1u << 30, &db, &lb, &e), "%s", e.msg);
+		ck_assert_msg(la == lb && memcmp(da, db, la) == 0, "%s differs (n = %u)", name, n);
+		free(da);
+		free(db);
+		free(pa);
+		free(pb);
+		free(name);
+	}
+}
+
+/* The streaming encoder writes what node_encode() and node_blob_write_dir() write, for
+ * both codes, the empty blob, and a blob whose rows and columns take several batches. */
+START_TEST(test_stream_matches_memory)
+{
+	static const struct {
+		uint32_t n, type;
+		size_t len;
+	} cases[] = {
+		{4, NODE_ENCODING_RS8, 0},         {7, NODE_ENCODING_RS8, 5000},
+		{10, NODE_ENCODING_RS16, 99999},  {100, NODE_ENCODING_RS8, 12u << 20},
+		{255, NODE_ENCODING_RS8, 3u << 20}, {300, NODE_ENCODING_RS16, 1u << 20},
+	};
+	char dir[] = "/tmp/assay-stream-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *file = xasprintf("%s/blob.bin", dir), *mem = xasprintf("%s/mem", dir);
+	char *str = xasprintf("%s/stream", dir);
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+		struct node_codec *c = NULL;
+		struct node_blob *b = NULL;
+		struct err e = {{0}};
+		uint8_t *blob = random_blob(cases[k].len);
+		uint8_t id[AUDIT_DIGEST_LEN];
+		ck_assert(write_file_atomic(file, blob, cases[k].len, 0600, &e));
+		ck_assert(node_codec_new_type(cases[k].n, cases[k].type, &c, &e));
+		ck_assert(node_encode(c, blob, cases[k].len, &b, &e));
+		ck_assert_msg(node_blob_write_dir(b, mem, &e), "%s", e.msg);
+		ck_assert_msg(node_encode_file_stream(c, file, str, id, &e), "%s", e.msg);
+		ck_assert_mem_eq(id, b->blob_id, AUDIT_DIGEST_LEN);
+		check_same_dir(mem, str, cases[k].n);
+		ck_assert_int_eq(harness_run(NULL, "rm -rf %s %s", mem, str), 0);
+		free(blob);
+		node_blob_free(b);
+		node_codec_free(c);
+	}
+	/* Bad input: a missing file, a directory, a file too large for n shards. */
+	struct node_codec *c = NULL;
+	struct err e = {{0}};
+	uint8_t id[AUDIT_DIGEST_LEN];
+	ck_assert(node_codec_new(4, &c, &e));
+	ck_assert(!node_encode_file_stream(c, mem, str, id, &e));
+	ck_assert(!node_encode_file_stream(c, dir, str, id, &e));
+	ck_assert_msg(strstr(e.msg, "not a regular file") != NULL, "%s", e.msg);
+	ck_assert_int_eq(harness_run(NULL, "truncate -s %llu %s", (unsigned long long)
+				     audit_max_blob_size(node_codec_params(c)) + 1, file), 0);
+	ck_assert(!node_encode_file_stream(c, file, str, id, &e));
+	ck_assert_msg(strstr(e.msg, "holds at most") != NULL, "%s", e.msg);
+	node_codec_free(c);
+	ck_assert_int_eq(harness_run(NULL, "rm -rf %s", dir), 0);
+	free(file);
+	free(mem);
+	free(str);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("node_encoder");
@@ -586,6 +661,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_inconsistent_encoding_is_caught);
 	tcase_add_test(tc, test_blob_commands);
+	tcase_add_test(tc, test_stream_matches_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
