@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/b2many.h"
 #include "audit/blob.h"
 #include "audit/metrics.h"
 #include "audit/schedule.h"
@@ -762,17 +763,20 @@ static void job_finish(struct engine *g, struct job *j)
 }
 
 /* On a verifier thread: hashes the bodies and checks what the job's answers say, touching
- * only the job. */
+ * only the job. The bodies and every symbol of the job are hashed in one pass, side by
+ * side: a response's few symbols alone would leave most lanes of audit/b2many.h idle. */
 static void job_check(const struct verifier *v, struct job *j)
 {
-	audit_fanout_requests_hash(j->fr, j->nfr);
 	for (size_t k = 0; k < j->nmeta; k++) {
 		struct meta_req *m = &j->metas[k];
 		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
 							   v->cfg->blobs[m->blob].id, &m->md,
 							   m->detail, sizeof(m->detail));
 	}
-	struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
+	struct audit_symbol_id *ids = xmalloc((j->nseqs ? j->nseqs : 1) * sizeof(*ids));
+	struct audit_symbols_check *cs = xcalloc(j->nsym ? j->nsym : 1, sizeof(*cs));
+	struct audit_b2_msg *bodies = xmalloc((j->nfr ? j->nfr : 1) * sizeof(*bodies));
+	size_t ncs = 0;
 	for (size_t k = 0; k < j->nsym; k++) {
 		struct sym_req *s = &j->syms[k];
 		if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
@@ -781,11 +785,17 @@ static void job_check(const struct verifier *v, struct job *j)
 		if (!md)
 			continue;
 		for (size_t t = 0; t < s->count; t++)
-			ids[t] = j->ch[s->first + t].symbol;
-		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
-					     j->outs + s->first, s->detail, sizeof(s->detail));
+			ids[s->first + t] = j->ch[s->first + t].symbol;
+		cs[ncs++] = (struct audit_symbols_check){&j->fr[s->fi].resp, md, ids + s->first,
+							 s->count, s->axis, j->outs + s->first,
+							 s->detail, sizeof(s->detail)};
 		s->checked = true;
 	}
+	size_t nbodies = audit_fanout_requests_hash_msgs(j->fr, j->nfr, bodies);
+	audit_check_symbols_responses(cs, ncs, bodies, nbodies);
+	free(bodies);
+	free(cs);
+	free(ids);
 }
 
 static void *verifier_main(void *arg)

@@ -339,18 +339,24 @@ void audit_fanout_request_hash(struct audit_fanout_request *req)
 	req->hash_pending = false;
 }
 
-void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n)
+size_t audit_fanout_requests_hash_msgs(struct audit_fanout_request *reqs, size_t n,
+				       struct audit_b2_msg *out)
 {
-	struct audit_b2_msg stack[16] = {{0}}, *m = n <= 16 ? stack : xcalloc(n, sizeof(*m));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!reqs[i].hash_pending)
 			continue;
-		m[k++] = (struct audit_b2_msg){reqs[i].resp.body, reqs[i].resp.body_len, false, 0,
-					       reqs[i].body_hash};
+		out[k++] = (struct audit_b2_msg){reqs[i].resp.body, reqs[i].resp.body_len, false, 0,
+						 reqs[i].body_hash};
 		reqs[i].hash_pending = false;
 	}
-	audit_b2_many(m, k);
+	return k;
+}
+
+void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n)
+{
+	struct audit_b2_msg stack[16] = {{0}}, *m = n <= 16 ? stack : xcalloc(n, sizeof(*m));
+	audit_b2_many(m, audit_fanout_requests_hash_msgs(reqs, n, m));
 	if (m != stack)
 		free(m);
 }

@@ -23,6 +23,7 @@
 #include "core/util.h"
 
 struct err;
+struct audit_b2_msg;
 struct audit_fanout;
 
 struct audit_fanout_config {
@@ -56,6 +57,11 @@ struct audit_fanout_request {
 void audit_fanout_request_hash(struct audit_fanout_request *req);
 /* The same for reqs[0..n), the bodies hashed side by side (audit/b2many.h). */
 void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n);
+/* The same left to the caller: out[k] (room for n) is the message whose digest fills a
+ * deferred body_hash, to hash with other messages (audit_b2_many); the requests count as
+ * hashed from here on. Returns how many it wrote. */
+size_t audit_fanout_requests_hash_msgs(struct audit_fanout_request *reqs, size_t n,
+				       struct audit_b2_msg *out);
 
 bool audit_fanout_new(const struct audit_fanout_config *cfg, struct audit_fanout **out,
 		      struct err *e) WARN_UNUSED;
