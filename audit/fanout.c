@@ -90,7 +90,9 @@ struct hconn {
 	size_t out_len, out_off, out_cap;
 	struct hconn *next_idle;
 	struct audit_http1 p;
-	uint8_t in[16384];  /* the head, and body bytes that come with it */
+	/* The head, and the body bytes that come with it (copied into the body): small, as
+	 * the rest of a Content-Length body is received in place. */
+	uint8_t in[4096];
 };
 
 #define HOST_BUCKETS 256

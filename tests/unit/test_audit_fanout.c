@@ -323,6 +323,23 @@ START_TEST(test_plain_http_queue_and_close)
 	}
 	ck_assert_uint_eq(hostile_http_requests(h), R);
 	ck_assert_uint_eq(hostile_http_connections(h), R);
+
+	/* A kept-alive connection the node closed while the fan-out was idle: the next
+	 * request finds it closed before any answer and goes again on a fresh one. */
+	static const char keep[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	hostile_http_set_raw(h, keep, strlen(keep));
+	uint64_t conns0 = hostile_http_connections(h);
+	for (int run = 0; run < 3; run++) {
+		memset(r, 0, sizeof(r));
+		r[0].url = url;
+		r[0].max_body = 100;
+		ck_assert(audit_fanout_run(f, r, 1, now_ms() + 5000, &e));
+		ck_assert_msg(r[0].resp.transport == AUDIT_TRANSPORT_OK, "%s", r[0].resp.detail);
+		ck_assert_int_eq(r[0].resp.status, 200);
+		audit_http_response_clear(&r[0].resp);
+	}
+	ck_assert_uint_eq(hostile_http_requests(h), R + 3);
+	ck_assert_uint_eq(hostile_http_connections(h), conns0 + 3);
 	audit_fanout_free(f);
 	hostile_http_stop(h);
 }
