@@ -762,36 +762,51 @@ static void job_finish(struct engine *g, struct job *j)
 	job_free(j);
 }
 
-/* On a verifier thread: hashes the bodies and checks what the job's answers say, touching
- * only the job. The bodies and every symbol of the job are hashed in one pass, side by
- * side: a response's few symbols alone would leave most lanes of audit/b2many.h idle. */
-static void job_check(const struct verifier *v, struct job *j)
+/* Most jobs a verifier checks in one pass (when that many wait). */
+#define CHECK_JOBS 4
+
+/* On a verifier thread: hashes the bodies and checks what the answers of jobs (a list
+ * through next) say, touching only the jobs. The bodies and every symbol of them are
+ * hashed in one pass, side by side: a response's few symbols alone would leave most lanes
+ * of audit/b2many.h idle, and the more messages share a pass the less its tail costs. */
+static void jobs_check(const struct verifier *v, struct job *jobs)
 {
-	for (size_t k = 0; k < j->nmeta; k++) {
-		struct meta_req *m = &j->metas[k];
-		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
-							   v->cfg->blobs[m->blob].id, &m->md,
-							   m->detail, sizeof(m->detail));
+	size_t nseqs = 0, nsym = 0, nfr = 0;
+	for (struct job *j = jobs; j; j = j->next) {
+		nseqs += j->nseqs;
+		nsym += j->nsym;
+		nfr += j->nfr;
+		for (size_t k = 0; k < j->nmeta; k++) {
+			struct meta_req *m = &j->metas[k];
+			m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
+								   v->cfg->blobs[m->blob].id, &m->md,
+								   m->detail, sizeof(m->detail));
+		}
 	}
-	struct audit_symbol_id *ids = xmalloc((j->nseqs ? j->nseqs : 1) * sizeof(*ids));
-	struct audit_symbols_check *cs = xcalloc(j->nsym ? j->nsym : 1, sizeof(*cs));
-	struct audit_b2_msg *bodies = xmalloc((j->nfr ? j->nfr : 1) * sizeof(*bodies));
-	size_t ncs = 0;
-	for (size_t k = 0; k < j->nsym; k++) {
-		struct sym_req *s = &j->syms[k];
-		if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
-			continue;
-		const struct audit_metadata *md = s->meta ? s->meta->md : s->md;
-		if (!md)
-			continue;
-		for (size_t t = 0; t < s->count; t++)
-			ids[s->first + t] = j->ch[s->first + t].symbol;
-		cs[ncs++] = (struct audit_symbols_check){&j->fr[s->fi].resp, md, ids + s->first,
-							 s->count, s->axis, j->outs + s->first,
-							 s->detail, sizeof(s->detail)};
-		s->checked = true;
+	struct audit_symbol_id *ids = xmalloc((nseqs ? nseqs : 1) * sizeof(*ids));
+	struct audit_symbols_check *cs = xcalloc(nsym ? nsym : 1, sizeof(*cs));
+	struct audit_b2_msg *bodies = xmalloc((nfr ? nfr : 1) * sizeof(*bodies));
+	size_t ncs = 0, nbodies = 0, idoff = 0;
+	for (struct job *j = jobs; j; j = j->next) {
+		struct audit_symbol_id *jids = ids + idoff;
+		idoff += j->nseqs;
+		for (size_t k = 0; k < j->nsym; k++) {
+			struct sym_req *s = &j->syms[k];
+			if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
+				continue;
+			const struct audit_metadata *md = s->meta ? s->meta->md : s->md;
+			if (!md)
+				continue;
+			for (size_t t = 0; t < s->count; t++)
+				jids[s->first + t] = j->ch[s->first + t].symbol;
+			cs[ncs++] = (struct audit_symbols_check){&j->fr[s->fi].resp, md,
+								 jids + s->first, s->count, s->axis,
+								 j->outs + s->first, s->detail,
+								 sizeof(s->detail)};
+			s->checked = true;
+		}
+		nbodies += audit_fanout_requests_hash_msgs(j->fr, j->nfr, bodies + nbodies);
 	}
-	size_t nbodies = audit_fanout_requests_hash_msgs(j->fr, j->nfr, bodies);
 	audit_check_symbols_responses(cs, ncs, bodies, nbodies);
 	free(bodies);
 	free(cs);
@@ -807,19 +822,22 @@ static void *verifier_main(void *arg)
 			pthread_cond_wait(&v->cond, &v->lock);
 		if (v->quit)
 			break;
-		struct job *j = v->todo_head;
-		v->todo_head = j->next;
+		/* Up to CHECK_JOBS waiting jobs, checked together. */
+		struct job *first = v->todo_head, *last = first;
+		for (int k = 1; k < CHECK_JOBS && last->next; k++)
+			last = last->next;
+		v->todo_head = last->next;
 		if (!v->todo_head)
 			v->todo_tail = NULL;
+		last->next = NULL;
 		pthread_mutex_unlock(&v->lock);
-		job_check(v, j);
+		jobs_check(v, first);
 		pthread_mutex_lock(&v->lock);
-		j->next = NULL;
 		if (v->done_tail)
-			v->done_tail->next = j;
+			v->done_tail->next = first;
 		else
-			v->done_head = j;
-		v->done_tail = j;
+			v->done_head = first;
+		v->done_tail = last;
 		audit_fanout_wakeup(v->fan);
 	}
 	pthread_mutex_unlock(&v->lock);
