@@ -944,10 +944,23 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 	j->seqs = seqs;
 	j->ch = ch;
 	j->nseqs = n;
-	j->metas = xcalloc(n, sizeof(*j->metas));
-	j->syms = xcalloc(n, sizeof(*j->syms));
-	j->fr = xcalloc(2 * n, sizeof(*j->fr));
-	j->urls = xcalloc(2 * n, sizeof(*j->urls));
+	/* As many as the loop below can use: a request for each blob's metadata and one per
+	 * (blob, axis) and MAX_IDS_PER_REQUEST ids (a request is some 500 bytes: zeroing room
+	 * for 2 n of them cost more than the requests it was for). */
+	size_t nblobs = 0, ngroups = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+		while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == ch[i].blob &&
+		       ch[k].axis == ch[i].axis)
+			k++;
+		nblobs += i == 0 || ch[i].blob != ch[i - 1].blob;
+		ngroups++;
+		i = k;
+	}
+	j->metas = xcalloc(nblobs, sizeof(*j->metas));
+	j->syms = xcalloc(ngroups, sizeof(*j->syms));
+	j->fr = xcalloc(nblobs + ngroups, sizeof(*j->fr));
+	j->urls = xcalloc(nblobs + ngroups, sizeof(*j->urls));
 	j->outs = xcalloc(n, sizeof(*j->outs));
 	struct audit_fanout_request *fr = j->fr;
 
