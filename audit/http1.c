@@ -72,14 +72,15 @@ static enum audit_http1_step body_add(struct audit_http1 *p, const uint8_t *d, s
 }
 
 /* Gathers a line into p->line: 1 when one is complete (CR LF or LF stripped, NUL-ended,
- * p->line_len its length), 0 when in[*i..len) ended first, -1 when it is too long. Lines of
- * the head count toward its bound. */
+ * p->line_len its length), 0 when in[*i..len) ended first, -1 when it is longer than
+ * AUDIT_HTTP1_MAX_LINE, -2 when the head (or trailer) passes AUDIT_HTTP1_MAX_HEAD. */
 static int take_line(struct audit_http1 *p, const uint8_t *in, size_t len, size_t *i, bool head)
 {
 	const uint8_t *nl = memchr(in + *i, '\n', len - *i);
 	size_t n = (nl ? (size_t)(nl - in) : len) - *i;
-	if (p->line_len + n >= sizeof(p->line) ||
-	    (head && p->head_len + n + 1 > AUDIT_HTTP1_MAX_HEAD))
+	if (head && p->head_len + n + 1 > AUDIT_HTTP1_MAX_HEAD)
+		return -2;
+	if (p->line_len + n >= sizeof(p->line))
 		return -1;
 	memcpy(p->line + p->line_len, in + *i, n);
 	p->line_len += n;
@@ -262,9 +263,14 @@ enum audit_http1_step audit_http1_feed(struct audit_http1 *p, const uint8_t *in,
 			bool head = p->state == S_STATUS || p->state == S_HEADER ||
 				    p->state == S_TRAILER;
 			int r = take_line(p, in, len, &i, head);
+			if (r == -2) {
+				st = bad(p, "the response's headers are larger than the auditor "
+					    "accepts (16 KiB)");
+				break;
+			}
 			if (r < 0) {
-				st = bad(p, head ? "the response's headers are larger than the "
-						   "auditor accepts (16 KiB)"
+				st = bad(p, head ? "the response has a header line longer than the "
+						   "auditor accepts (4 KiB)"
 						 : "the response's chunked coding has an overlong line");
 				break;
 			}

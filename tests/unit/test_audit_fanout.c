@@ -245,23 +245,31 @@ START_TEST(test_plain_http_hostile)
 		audit_http_response_clear(&r[0].resp);
 	}
 
-	/* Headers past 16 KiB end the response. */
-	struct buf big = BUF_INIT;
-	buf_printf(&big, "HTTP/1.1 200 OK\r\nX-Padding: ");
-	for (int i = 0; i < 20000; i++)
-		buf_append_byte(&big, 'a');
-	buf_printf(&big, "\r\nContent-Length: 2\r\n\r\nok");
-	hostile_http_set_raw(h, big.data, big.len);
-	buf_free(&big);
+	/* A header line past 4 KiB, and headers past 16 KiB, end the response. */
 	struct audit_fanout_request r[1];
 	struct err e;
-	memset(r, 0, sizeof(r));
-	r[0].url = url;
-	r[0].max_body = 1000;
-	ck_assert(audit_fanout_run(f, r, 1, now_ms() + 3000, &e));
-	ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_UNREACHABLE);
-	ck_assert_ptr_nonnull(strstr(r[0].resp.detail, "headers are larger"));
-	audit_http_response_clear(&r[0].resp);
+	for (int many = 0; many < 2; many++) {
+		struct buf big = BUF_INIT;
+		buf_printf(&big, "HTTP/1.1 200 OK\r\n");
+		for (int l = 0; l < (many ? 100 : 1); l++) {
+			buf_printf(&big, "X-Padding-%d: ", l);
+			for (int i = 0; i < (many ? 200 : 5000); i++)
+				buf_append_byte(&big, 'a');
+			buf_printf(&big, "\r\n");
+		}
+		buf_printf(&big, "Content-Length: 2\r\n\r\nok");
+		hostile_http_set_raw(h, big.data, big.len);
+		buf_free(&big);
+		memset(r, 0, sizeof(r));
+		r[0].url = url;
+		r[0].max_body = 1000;
+		ck_assert(audit_fanout_run(f, r, 1, now_ms() + 3000, &e));
+		ck_assert_int_eq(r[0].resp.transport, AUDIT_TRANSPORT_UNREACHABLE);
+		ck_assert_msg(strstr(r[0].resp.detail, many ? "headers are larger than"
+							    : "header line longer than"),
+			      "%s", r[0].resp.detail);
+		audit_http_response_clear(&r[0].resp);
+	}
 
 	/* A trickle ends at the deadline. */
 	hostile_http_set_mode(h, HOSTILE_TRICKLE);
