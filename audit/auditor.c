@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/b2many.h"
 #include "audit/blob.h"
 #include "audit/metrics.h"
 #include "audit/schedule.h"
@@ -790,39 +791,70 @@ static void job_finish(struct engine *g, struct job *j)
 	job_free(j);
 }
 
-/* On a verifier thread: hashes the bodies and checks what the job's answers say, touching
- * only the job. */
-static void job_check(const struct verifier *v, struct job *j)
+/* Most jobs a verifier checks in one pass (when that many wait). */
+#define CHECK_JOBS 4
+
+/* On a verifier thread: hashes the bodies and checks what the answers of jobs (a list
+ * through next) say, touching only the jobs. The bodies and every symbol of them are
+ * hashed in one pass, side by side: a response's few symbols alone would leave most lanes
+ * of audit/b2many.h idle, and the more messages share a pass the less its tail costs. */
+static void jobs_check(const struct verifier *v, struct job *jobs)
 {
-	audit_fanout_requests_hash(j->fr, j->nfr);
-	for (size_t k = 0; k < j->nmeta; k++) {
-		struct meta_req *m = &j->metas[k];
-		m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
-							   v->cfg->blobs[m->blob].id, &m->md,
-							   m->detail, sizeof(m->detail));
+	size_t nseqs = 0, nsym = 0, nfr = 0;
+	for (struct job *j = jobs; j; j = j->next) {
+		nseqs += j->nseqs;
+		nsym += j->nsym;
+		nfr += j->nfr;
+		for (size_t k = 0; k < j->nmeta; k++) {
+			struct meta_req *m = &j->metas[k];
+			m->outcome = audit_check_metadata_response(&j->fr[m->fi].resp,
+								   v->cfg->blobs[m->blob].id, &m->md,
+								   m->detail, sizeof(m->detail));
+		}
 	}
-	struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
-	for (size_t k = 0; k < j->nsym; k++) {
-		struct sym_req *s = &j->syms[k];
-		if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
-			continue;
-		const struct audit_metadata *md = s->meta ? s->meta->md : s->md;
-		if (!md)
-			continue;
-		for (size_t t = 0; t < s->count; t++)
-			ids[t] = j->ch[s->first + t].symbol;
-		const struct audit_http_response *resp = &j->fr[s->fi].resp;
-		size_t passed = audit_check_symbols_response(resp, md, ids, s->count, s->axis,
-							     j->outs + s->first, s->detail,
-							     sizeof(s->detail));
+	struct audit_symbol_id *ids = xmalloc((nseqs ? nseqs : 1) * sizeof(*ids));
+	struct audit_symbols_check *cs = xcalloc(nsym ? nsym : 1, sizeof(*cs));
+	struct audit_b2_msg *bodies = xmalloc((nfr ? nfr : 1) * sizeof(*bodies));
+	struct sym_req **sr = xmalloc((nsym ? nsym : 1) * sizeof(*sr));
+	size_t ncs = 0, nbodies = 0, idoff = 0;
+	for (struct job *j = jobs; j; j = j->next) {
+		struct audit_symbol_id *jids = ids + idoff;
+		idoff += j->nseqs;
+		for (size_t k = 0; k < j->nsym; k++) {
+			struct sym_req *s = &j->syms[k];
+			if (s->fi == SIZE_MAX || (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS))
+				continue;
+			const struct audit_metadata *md = s->meta ? s->meta->md : s->md;
+			if (!md)
+				continue;
+			for (size_t t = 0; t < s->count; t++)
+				jids[s->first + t] = j->ch[s->first + t].symbol;
+			sr[ncs] = s;
+			cs[ncs++] = (struct audit_symbols_check){&j->fr[s->fi].resp, md,
+								 jids + s->first, s->count, s->axis,
+								 j->outs + s->first, s->detail,
+								 sizeof(s->detail)};
+			s->checked = true;
+		}
+		nbodies += audit_fanout_requests_hash_msgs(j->fr, j->nfr, bodies + nbodies);
+	}
+	audit_check_symbols_responses(cs, ncs, bodies, nbodies);
+	for (size_t k = 0; k < ncs; k++) {
+		const struct audit_symbols_check *c = &cs[k];
+		bool failed = false;
+		for (size_t t = 0; t < c->count; t++)
+			failed |= c->outcomes[t] != AUDIT_OUTCOME_PASS;
 		/* Not a symbol answer, but the contract would take it for the metadata answer
 		 * and convict the auditor of its malformed: keep no hash of it. */
-		if (passed < s->count && resp->transport == AUDIT_TRANSPORT_OK &&
-		    audit_body_is_metadata_answer(resp->body, resp->body_len,
-						  v->cfg->blobs[s->blob].id, md))
-			s->no_hash = true;
-		s->checked = true;
+		if (failed && c->resp->transport == AUDIT_TRANSPORT_OK &&
+		    audit_body_is_metadata_answer(c->resp->body, c->resp->body_len,
+						  v->cfg->blobs[sr[k]->blob].id, c->md))
+			sr[k]->no_hash = true;
 	}
+	free(sr);
+	free(bodies);
+	free(cs);
+	free(ids);
 }
 
 static void *verifier_main(void *arg)
@@ -834,19 +866,22 @@ static void *verifier_main(void *arg)
 			pthread_cond_wait(&v->cond, &v->lock);
 		if (v->quit)
 			break;
-		struct job *j = v->todo_head;
-		v->todo_head = j->next;
+		/* Up to CHECK_JOBS waiting jobs, checked together. */
+		struct job *first = v->todo_head, *last = first;
+		for (int k = 1; k < CHECK_JOBS && last->next; k++)
+			last = last->next;
+		v->todo_head = last->next;
 		if (!v->todo_head)
 			v->todo_tail = NULL;
+		last->next = NULL;
 		pthread_mutex_unlock(&v->lock);
-		job_check(v, j);
+		jobs_check(v, first);
 		pthread_mutex_lock(&v->lock);
-		j->next = NULL;
 		if (v->done_tail)
-			v->done_tail->next = j;
+			v->done_tail->next = first;
 		else
-			v->done_head = j;
-		v->done_tail = j;
+			v->done_head = first;
+		v->done_tail = last;
 		audit_fanout_wakeup(v->fan);
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -953,10 +988,23 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 	j->seqs = seqs;
 	j->ch = ch;
 	j->nseqs = n;
-	j->metas = xcalloc(n, sizeof(*j->metas));
-	j->syms = xcalloc(n, sizeof(*j->syms));
-	j->fr = xcalloc(2 * n, sizeof(*j->fr));
-	j->urls = xcalloc(2 * n, sizeof(*j->urls));
+	/* As many as the loop below can use: a request for each blob's metadata and one per
+	 * (blob, axis) and MAX_IDS_PER_REQUEST ids (a request is some 500 bytes: zeroing room
+	 * for 2 n of them cost more than the requests it was for). */
+	size_t nblobs = 0, ngroups = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+		while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == ch[i].blob &&
+		       ch[k].axis == ch[i].axis)
+			k++;
+		nblobs += i == 0 || ch[i].blob != ch[i - 1].blob;
+		ngroups++;
+		i = k;
+	}
+	j->metas = xcalloc(nblobs, sizeof(*j->metas));
+	j->syms = xcalloc(ngroups, sizeof(*j->syms));
+	j->fr = xcalloc(nblobs + ngroups, sizeof(*j->fr));
+	j->urls = xcalloc(nblobs + ngroups, sizeof(*j->urls));
 	j->outs = xcalloc(n, sizeof(*j->outs));
 	struct audit_fanout_request *fr = j->fr;
 

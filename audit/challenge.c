@@ -356,53 +356,89 @@ size_t audit_check_symbols_response(const struct audit_http_response *resp,
 				    enum audit_proof_axis axis, enum audit_outcome *outcomes,
 				    char *detail, size_t detail_len)
 {
-	enum audit_outcome o = audit_classify_transport(resp, detail, detail_len);
-	if (o != AUDIT_OUTCOME_PASS) {
-		for (size_t i = 0; i < count; i++)
-			outcomes[i] = o;
-		return 0;
-	}
-	struct err e = {{0}};
-	struct audit_recovery_symbols *list = NULL;
-	struct audit_params p;
-	uint16_t ss;
-	if (!audit_metadata_params(md, &p, &ss, &e)) {
-		snprintf(detail, detail_len, "metadata: %s", e.msg);
-		for (size_t i = 0; i < count; i++)
-			outcomes[i] = AUDIT_OUTCOME_BAD_METADATA;
-		return 0;
-	}
-	/* Checked in place: the body outlives the list. The item limit is the contract's, not
-	 * the number asked: a node may pad its answer with well-formed items. */
-	if (!audit_recovery_symbols_view(resp->body, resp->body_len, AUDIT_MAX_IDS, &list, &e) ||
-	    (resp->body_len > audit_symbols_body_limit(ss, list->count) &&
-	     !err_set(&e, "%zu bytes is more than %zu symbols of %u bytes can take (%zu)",
-		      resp->body_len, list->count, ss, audit_symbols_body_limit(ss, list->count)))) {
-		snprintf(detail, detail_len, "recovery symbols: %s", e.msg);
-		for (size_t i = 0; i < count; i++)
-			outcomes[i] = AUDIT_OUTCOME_MALFORMED;
-		audit_recovery_symbols_free(list);
-		return 0;
-	}
-	enum audit_symbol_verdict *verdicts = xcalloc(count ? count : 1, sizeof(*verdicts));
-	/* Written where a symbol fails, read only then (zeroing 512 bytes a symbol showed). */
-	struct err *errs = xmalloc((count ? count : 1) * sizeof(*errs));
-	for (size_t i = 0; i < count; i++)
-		errs[i].msg[0] = '\0';
-	size_t passed = audit_symbols_verify_list(md, ids, count, axis, list, verdicts, errs);
-	bool first = true;
-	for (size_t i = 0; i < count; i++) {
-		outcomes[i] = audit_outcome_of_verdict(verdicts[i]);
-		if (outcomes[i] != AUDIT_OUTCOME_PASS && first) {
-			char idt[AUDIT_SYMBOL_ID_TEXT_MAX];
-			audit_symbol_id_text(idt, ids[i]);
-			snprintf(detail, detail_len, "symbol %s: %s", idt, errs[i].msg);
-			first = false;
+	struct audit_symbols_check c = {resp, md, ids, count, axis, outcomes, detail, detail_len};
+	return audit_check_symbols_responses(&c, 1, NULL, 0);
+}
+
+/* A response being checked: its list (a view of its body) and the symbols' verdicts. */
+struct checking {
+	struct audit_recovery_symbols *list; /* NULL: decided without checking symbols */
+	enum audit_symbol_verdict *verdicts;
+	struct err *errs;
+};
+
+size_t audit_check_symbols_responses(struct audit_symbols_check *cs, size_t n,
+				     const struct audit_b2_msg *extra, size_t nextra)
+{
+	struct checking *ck = xcalloc(n ? n : 1, sizeof(*ck));
+	struct audit_symbols_batch *batch = audit_symbols_batch_new();
+	for (size_t r = 0; r < n; r++) {
+		const struct audit_symbols_check *c = &cs[r];
+		size_t count = c->count;
+		enum audit_outcome o = audit_classify_transport(c->resp, c->detail, c->detail_len);
+		if (o != AUDIT_OUTCOME_PASS) {
+			for (size_t i = 0; i < count; i++)
+				c->outcomes[i] = o;
+			continue;
 		}
+		struct err e = {{0}};
+		struct audit_params p;
+		uint16_t ss;
+		if (!audit_metadata_params(c->md, &p, &ss, &e)) {
+			snprintf(c->detail, c->detail_len, "metadata: %s", e.msg);
+			for (size_t i = 0; i < count; i++)
+				c->outcomes[i] = AUDIT_OUTCOME_BAD_METADATA;
+			continue;
+		}
+		/* Checked in place: the body outlives the list. The item limit is the contract's,
+		 * not the number asked: a node may pad its answer with well-formed items. */
+		const struct audit_http_response *resp = c->resp;
+		if (!audit_recovery_symbols_view(resp->body, resp->body_len, AUDIT_MAX_IDS,
+						 &ck[r].list, &e) ||
+		    (resp->body_len > audit_symbols_body_limit(ss, ck[r].list->count) &&
+		     !err_set(&e, "%zu bytes is more than %zu symbols of %u bytes can take (%zu)",
+			      resp->body_len, ck[r].list->count, ss,
+			      audit_symbols_body_limit(ss, ck[r].list->count)))) {
+			snprintf(c->detail, c->detail_len, "recovery symbols: %s", e.msg);
+			for (size_t i = 0; i < count; i++)
+				c->outcomes[i] = AUDIT_OUTCOME_MALFORMED;
+			audit_recovery_symbols_free(ck[r].list);
+			ck[r].list = NULL;
+			continue;
+		}
+		ck[r].verdicts = xcalloc(count ? count : 1, sizeof(*ck[r].verdicts));
+		/* Written where a symbol fails, read only then (zeroing 512 bytes a symbol showed). */
+		ck[r].errs = xmalloc((count ? count : 1) * sizeof(*ck[r].errs));
+		for (size_t i = 0; i < count; i++)
+			ck[r].errs[i].msg[0] = '\0';
+		audit_symbols_batch_add(batch, c->md, c->ids, count, c->axis, ck[r].list,
+					ck[r].verdicts, ck[r].errs);
 	}
-	free(verdicts);
-	free(errs);
-	audit_recovery_symbols_free(list);
+	audit_symbols_batch_run(batch, extra, nextra);
+	size_t passed = 0;
+	for (size_t r = 0; r < n; r++) {
+		const struct audit_symbols_check *c = &cs[r];
+		if (!ck[r].list)
+			continue;
+		bool first = true;
+		for (size_t i = 0; i < c->count; i++) {
+			c->outcomes[i] = audit_outcome_of_verdict(ck[r].verdicts[i]);
+			if (c->outcomes[i] == AUDIT_OUTCOME_PASS) {
+				passed++;
+			} else if (first) {
+				char idt[AUDIT_SYMBOL_ID_TEXT_MAX];
+				audit_symbol_id_text(idt, c->ids[i]);
+				snprintf(c->detail, c->detail_len, "symbol %s: %s", idt,
+					 ck[r].errs[i].msg);
+				first = false;
+			}
+		}
+		free(ck[r].verdicts);
+		free(ck[r].errs);
+		audit_recovery_symbols_free(ck[r].list);
+	}
+	audit_symbols_batch_free(batch);
+	free(ck);
 	return passed;
 }
 

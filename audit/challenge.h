@@ -25,6 +25,7 @@
 #include "core/util.h"
 
 struct err;
+struct audit_b2_msg;
 
 enum audit_outcome {
 	AUDIT_OUTCOME_PASS,
@@ -187,6 +188,23 @@ bool audit_body_is_metadata_answer(const uint8_t *body, size_t len,
 				   const uint8_t blob_id[AUDIT_DIGEST_LEN],
 				   const struct audit_metadata *md);
 
+/* One recoverySymbols response for audit_check_symbols_responses(): the arguments of
+ * audit_check_symbols_response(). */
+struct audit_symbols_check {
+	const struct audit_http_response *resp;
+	const struct audit_metadata *md;
+	const struct audit_symbol_id *ids;
+	size_t count;
+	enum audit_proof_axis axis;
+	enum audit_outcome *outcomes; /* out: [count] */
+	char *detail;                 /* out */
+	size_t detail_len;
+};
+/* Classifies cs[0..n) as audit_check_symbols_response() does each, hashing the symbols of
+ * all of them, and extra[0..nextra) (the bodies, say), side by side in one pass
+ * (audit_symbols_batch_run). Returns the number of passes over all of them. */
+size_t audit_check_symbols_responses(struct audit_symbols_check *cs, size_t n,
+				     const struct audit_b2_msg *extra, size_t nextra);
 /* The recoverySymbols URL for ids on an axis (malloc'd). */
 char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST_LEN],
 			    const struct audit_symbol_id *ids, size_t count,

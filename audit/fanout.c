@@ -5,12 +5,26 @@
  * for each one not told which of its sockets are ready, polls that socket itself (one
  * poll(2) per transfer per call: 3.4 polls per request in a profile of the auditor under
  * load). socket_action only touches the transfers whose socket has an event, and passes
- * the event along, so libcurl does not ask the kernel again. */
+ * the event along, so libcurl does not ask the kernel again.
+ *
+ * Plain http:// to an IP address (what nodes on a private network, and the bench, are)
+ * skips libcurl: our own keep-alive HTTP/1.1 connections on the same epoll set, the request
+ * written from the URL's target and a header block made once per host, the response read
+ * by audit/http1.h with the body received in place (one buffer, reserved once from its
+ * Content-Length). libcurl's per-transfer bookkeeping, its allocations and its extra
+ * polls and recvs cost the auditor more CPU than verifying the symbols. https:// (pinned
+ * TLS) and host names (resolving would block the loop) stay on libcurl. Both paths classify
+ * failures the same way: a refused or reset connection, a response cut short or not
+ * well-formed is UNREACHABLE, silence past the deadline TIMEOUT, a body past its cap
+ * TOO_LARGE, the auditor's own errno (no descriptors, no route) LOCAL. */
 #include "audit/fanout.h"
 
+#include <arpa/inet.h>
 #include <blake2.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +32,11 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "audit/b2many.h"
+#include "audit/http1.h"
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -37,7 +53,52 @@ struct xfer {
 	blake2b_state hash;
 	uint64_t submitted_ms, deadline_ms;
 	struct xfer *prev, *next; /* in the waiting or the running list */
+	/* Plain http:// on our own connections (easy is NULL). */
+	struct host *host;
+	const char *target;  /* the path and query, in url */
+	struct hconn *conn;  /* carrying it, or NULL while it waits in host's queue */
+	struct xfer *qnext;  /* in host's queue */
+	uint64_t started_ms;
+	bool retried;        /* sent again once after a kept-alive connection had closed */
 };
+
+/* A node reached over plain HTTP: its address, connections and the requests waiting for
+ * one. */
+struct host {
+	char authority[128];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char head[256]; /* the request's header block after the request line */
+	size_t head_len;
+	size_t nconns;
+	struct hconn *idle;
+	struct xfer *qhead, *qtail;
+	struct host *next; /* in its hash bucket */
+};
+
+enum { C_CONNECTING, C_SENDING, C_RECEIVING, C_IDLE };
+
+struct hconn {
+	int fd;
+	int state;
+	struct host *h;
+	struct xfer *x;     /* the request it carries (not C_IDLE) */
+	bool reused;        /* it carried a request before this one */
+	bool got_any;       /* a byte of the current response came */
+	uint64_t connect_deadline;
+	char *out;          /* the request */
+	size_t out_len, out_off, out_cap;
+	struct hconn *next_idle;
+	struct audit_http1 p;
+	/* The head, and the body bytes that come with it (copied into the body): small, as
+	 * the rest of a Content-Length body is received in place. */
+	uint8_t in[4096];
+};
+
+#define HOST_BUCKETS 256
+/* epoll data of our own connections: the pointer with the top bit set (libcurl's sockets
+ * and the eventfd carry their descriptor). */
+#define CONN_TAG (1ull << 63)
 
 struct xlist {
 	struct xfer *head, *tail;
@@ -55,7 +116,16 @@ struct audit_fanout {
 	int wakefd;      /* audit_fanout_wakeup() writes here, from any thread */
 	bool timer_set;  /* libcurl asked to be called back at timer_at (now_ms() clock) */
 	uint64_t timer_at;
+	/* plain http:// */
+	struct host *hosts[HOST_BUCKETS];
+	size_t plain_conns;
+	struct xlist finished;  /* completed, to be reported by drain() */
+	uint64_t plain_next;    /* the earliest deadline of a running plain request, or 0 */
+	bool freeing;           /* freeing or failing everything: start nothing more */
 };
+
+static void plain_abandon(struct audit_fanout *f, struct xfer *x);
+static void plain_free(struct audit_fanout *f);
 
 static void xlist_push(struct xlist *l, struct xfer *x)
 {
@@ -185,13 +255,24 @@ void audit_fanout_free(struct audit_fanout *f)
 	if (!f)
 		return;
 	struct xfer *x, *next;
+	f->freeing = true;
 	for (x = f->running.head; x; x = next) {
 		next = x->next;
-		curl_multi_remove_handle(f->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		if (x->host) {
+			plain_abandon(f, x);
+		} else {
+			curl_multi_remove_handle(f->multi, x->easy);
+			curl_easy_cleanup(x->easy);
+		}
 		buf_free(&x->body);
 		free(x);
 	}
+	for (x = f->finished.head; x; x = next) {
+		next = x->next;
+		audit_http_response_clear(&x->req->resp);
+		free(x);
+	}
+	plain_free(f);
 	for (x = f->waiting.head; x; x = next) {
 		next = x->next;
 		buf_free(&x->body);
@@ -339,18 +420,24 @@ void audit_fanout_request_hash(struct audit_fanout_request *req)
 	req->hash_pending = false;
 }
 
-void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n)
+size_t audit_fanout_requests_hash_msgs(struct audit_fanout_request *reqs, size_t n,
+				       struct audit_b2_msg *out)
 {
-	struct audit_b2_msg stack[16] = {{0}}, *m = n <= 16 ? stack : xcalloc(n, sizeof(*m));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!reqs[i].hash_pending)
 			continue;
-		m[k++] = (struct audit_b2_msg){reqs[i].resp.body, reqs[i].resp.body_len, false, 0,
-					       reqs[i].body_hash};
+		out[k++] = (struct audit_b2_msg){reqs[i].resp.body, reqs[i].resp.body_len, false, 0,
+						 reqs[i].body_hash};
 		reqs[i].hash_pending = false;
 	}
-	audit_b2_many(m, k);
+	return k;
+}
+
+void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n)
+{
+	struct audit_b2_msg stack[16] = {{0}}, *m = n <= 16 ? stack : xcalloc(n, sizeof(*m));
+	audit_b2_many(m, audit_fanout_requests_hash_msgs(reqs, n, m));
 	if (m != stack)
 		free(m);
 }
@@ -417,6 +504,474 @@ static void setup(struct audit_fanout *f, struct xfer *x, uint64_t timeout_ms)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->req->pinned_key ? 0L : 2L);
 }
 
+/* ---- plain http:// on our own connections ---- */
+
+static uint32_t str_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* The authority as an IP address and port: false for a host name (or anything odd). */
+static bool parse_ip_authority(const char *a, size_t n, struct sockaddr_storage *ss,
+			       socklen_t *len)
+{
+	char host[64];
+	const char *port = NULL;
+	size_t hl;
+	if (n && a[0] == '[') {
+		const char *rb = memchr(a, ']', n);
+		if (!rb)
+			return false;
+		hl = (size_t)(rb - a) - 1;
+		if (hl >= sizeof(host))
+			return false;
+		memcpy(host, a + 1, hl);
+		if (rb + 1 < a + n) {
+			if (rb[1] != ':')
+				return false;
+			port = rb + 2;
+		}
+	} else {
+		const char *colon = memchr(a, ':', n);
+		hl = colon ? (size_t)(colon - a) : n;
+		if (hl >= sizeof(host))
+			return false;
+		memcpy(host, a, hl);
+		if (colon)
+			port = colon + 1;
+	}
+	host[hl] = '\0';
+	unsigned long pv = 80;
+	if (port) {
+		size_t pl = (size_t)(a + n - port);
+		if (pl == 0 || pl > 5)
+			return false;
+		pv = 0;
+		for (size_t i = 0; i < pl; i++) {
+			if (port[i] < '0' || port[i] > '9')
+				return false;
+			pv = pv * 10 + (unsigned long)(port[i] - '0');
+		}
+		if (pv == 0 || pv > 65535)
+			return false;
+	}
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	if (a[0] != '[' && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)pv);
+		*len = sizeof(*v4);
+		return true;
+	}
+	if (a[0] == '[' && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)pv);
+		*len = sizeof(*v6);
+		return true;
+	}
+	return false;
+}
+
+/* The host a plain request goes to, and its target; NULL when it goes through libcurl
+ * (https, a host name, userinfo, or a target libcurl would rewrite). */
+static struct host *plain_host(struct audit_fanout *f, const char *url, const char **target)
+{
+	if (strncmp(url, "http://", 7))
+		return NULL;
+	const char *a = url + 7, *t = strchr(a, '/');
+	if (!t || t == a || (size_t)(t - a) >= sizeof(((struct host *)0)->authority) ||
+	    memchr(a, '@', (size_t)(t - a)) || strpbrk(t, "# \t\r\n") || strstr(t, "/."))
+		return NULL;
+	size_t n = (size_t)(t - a);
+	uint32_t b = str_hash(a, n) % HOST_BUCKETS;
+	for (struct host *h = f->hosts[b]; h; h = h->next)
+		if (!strncmp(h->authority, a, n) && h->authority[n] == '\0') {
+			*target = t;
+			return h;
+		}
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!parse_ip_authority(a, n, &ss, &sl))
+		return NULL;
+	struct host *h = xcalloc(1, sizeof(*h));
+	memcpy(h->authority, a, n);
+	h->authority[n] = '\0';
+	h->sa = ss;
+	h->salen = sl;
+	int hl = snprintf(h->head, sizeof(h->head),
+			  " HTTP/1.1\r\nHost: %s\r\nUser-Agent: assay/" ASSAY_VERSION
+			  "\r\nAccept: */*\r\n\r\n",
+			  h->authority);
+	ASSAY_ASSERT(hl > 0 && (size_t)hl < sizeof(h->head));
+	h->head_len = (size_t)hl;
+	h->next = f->hosts[b];
+	f->hosts[b] = h;
+	*target = t;
+	return h;
+}
+
+static void conn_close(struct audit_fanout *f, struct hconn *c)
+{
+	struct host *h = c->h;
+	if (c->state == C_IDLE) {
+		struct hconn **pp = &h->idle;
+		while (*pp && *pp != c)
+			pp = &(*pp)->next_idle;
+		if (*pp)
+			*pp = c->next_idle;
+	}
+	if (c->x)
+		c->x->conn = NULL;
+	epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	audit_http1_clear(&c->p);
+	free(c->out);
+	free(c);
+	h->nconns--;
+	f->plain_conns--;
+}
+
+/* The request is answered or failed: its response filled, it waits for drain(). */
+static void plain_finish(struct audit_fanout *f, struct xfer *x, enum audit_transport t,
+			 struct audit_http1 *p, const char *why)
+{
+	struct audit_fanout_request *req = x->req;
+	struct audit_http_response *r = &req->resp;
+	r->transport = t;
+	r->latency_ms = now_ms() - x->started_ms;
+	if (p) {
+		r->status = t == AUDIT_TRANSPORT_OK || t == AUDIT_TRANSPORT_TOO_LARGE ? p->status : 0;
+		memcpy(r->content_type, p->content_type, sizeof(r->content_type));
+		memcpy(r->retry_after, p->retry_after, sizeof(r->retry_after));
+		req->bytes_received = p->body_bytes;
+		if (p->body) {
+			if (t != AUDIT_TRANSPORT_OK)
+				p->body[p->body_len] = '\0'; /* DONE ended it; room is reserved */
+			r->body = p->body;
+			r->body_len = p->body_len;
+			p->body = NULL;
+			p->body_len = p->body_cap = 0;
+		}
+	}
+	if (t != AUDIT_TRANSPORT_OK)
+		snprintf(r->detail, sizeof(r->detail), "GET %.100s: %.140s", req->url, why);
+	if (req->defer_hash && t == AUDIT_TRANSPORT_OK)
+		req->hash_pending = true;
+	else
+		blake2b(req->body_hash, r->body, NULL, sizeof(req->body_hash), r->body_len, 0);
+	if (x->conn)
+		x->conn->x = NULL;
+	x->conn = NULL;
+	xlist_remove(&f->running, x);
+	xlist_push(&f->finished, x);
+}
+
+static void conn_io(struct audit_fanout *f, struct hconn *c, uint32_t events);
+
+/* Gives c the request x, and starts sending it. */
+static void conn_assign(struct audit_fanout *f, struct hconn *c, struct xfer *x)
+{
+	struct host *h = c->h;
+	size_t tl = strlen(x->target), need = 4 + tl + h->head_len;
+	if (need > c->out_cap) {
+		c->out_cap = need + 256;
+		c->out = xrealloc(c->out, c->out_cap);
+	}
+	memcpy(c->out, "GET ", 4);
+	memcpy(c->out + 4, x->target, tl);
+	memcpy(c->out + 4 + tl, h->head, h->head_len);
+	c->out_len = need;
+	c->out_off = 0;
+	c->x = x;
+	c->got_any = false;
+	x->conn = c;
+	audit_http1_clear(&c->p);
+	audit_http1_init(&c->p, x->req->max_body);
+	if (c->state == C_CONNECTING)
+		return; /* sent once connected */
+	c->state = C_SENDING;
+	conn_io(f, c, EPOLLOUT);
+}
+
+static void dispatch(struct audit_fanout *f, struct xfer *x);
+static void host_kick(struct audit_fanout *f, struct host *h);
+
+/* A connection that ends for the request it carries: a kept-alive one the node closed
+ * before answering gets the request again once on a fresh one (the node may close idle
+ * connections whenever it likes); otherwise the request fails with why. */
+static void conn_fail(struct audit_fanout *f, struct hconn *c, enum audit_transport t,
+		      const char *why)
+{
+	struct xfer *x = c->x;
+	bool again = x && c->reused && !c->got_any && !x->retried && t == AUDIT_TRANSPORT_UNREACHABLE;
+	struct host *h = c->h;
+	char w[160];
+	snprintf(w, sizeof(w), "%s", why); /* it may be c's own, freed below */
+	why = w;
+	c->x = NULL;
+	if (x)
+		x->conn = NULL;
+	conn_close(f, c);
+	if (x && again) {
+		x->retried = true;
+		dispatch(f, x);
+	} else if (x) {
+		plain_finish(f, x, t, NULL, why);
+	}
+	host_kick(f, h);
+}
+
+/* The transport class of a failed connect(), as libcurl's would be. */
+static enum audit_transport connect_class(int err)
+{
+	return audit_transport_of_curl(CURLE_COULDNT_CONNECT, err, false);
+}
+
+static struct hconn *conn_open(struct audit_fanout *f, struct host *h, int *err)
+{
+	int fd = socket(h->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	bool now = connect(fd, (const struct sockaddr *)&h->sa, h->salen) == 0;
+	if (!now && errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return NULL;
+	}
+	struct hconn *c = xmalloc(sizeof(*c));
+	memset(c, 0, offsetof(struct hconn, in));
+	c->fd = fd;
+	c->h = h;
+	c->state = now ? C_SENDING : C_CONNECTING;
+	c->connect_deadline = now_ms() + f->cfg.connect_timeout_ms;
+	struct epoll_event ev = {0};
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.u64 = (uint64_t)(uintptr_t)c | CONN_TAG;
+	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		*err = errno;
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	h->nconns++;
+	f->plain_conns++;
+	f->connections++;
+	return c;
+}
+
+/* Starts x on an idle connection to its host, a new one, or queues it for the next free. */
+static void dispatch(struct audit_fanout *f, struct xfer *x)
+{
+	struct host *h = x->host;
+	struct hconn *c = h->idle;
+	if (c) {
+		h->idle = c->next_idle;
+		c->next_idle = NULL;
+		c->state = C_SENDING;
+		conn_assign(f, c, x);
+		return;
+	}
+	if (h->nconns >= f->cfg.max_host_connections ||
+	    f->plain_conns >= f->cfg.max_total_connections) {
+		x->qnext = NULL;
+		if (h->qtail)
+			h->qtail->qnext = x;
+		else
+			h->qhead = x;
+		h->qtail = x;
+		return;
+	}
+	int err = 0;
+	c = conn_open(f, h, &err);
+	if (!c) {
+		char why[160];
+		snprintf(why, sizeof(why), "could not connect: %s", strerror(err));
+		plain_finish(f, x, connect_class(err), NULL, why);
+		return;
+	}
+	conn_assign(f, c, x);
+}
+
+/* Starts what waits for a connection to h while it may open one (after one closed). */
+static void host_kick(struct audit_fanout *f, struct host *h)
+{
+	while (h->qhead && h->nconns < f->cfg.max_host_connections &&
+	       f->plain_conns < f->cfg.max_total_connections) {
+		struct xfer *x = h->qhead;
+		h->qhead = x->qnext;
+		if (!h->qhead)
+			h->qtail = NULL;
+		x->qnext = NULL;
+		dispatch(f, x);
+	}
+}
+
+/* c's request is done and c may carry another: the next waiting, or it idles. */
+static void conn_idle(struct audit_fanout *f, struct hconn *c)
+{
+	struct host *h = c->h;
+	c->reused = true;
+	c->x = NULL;
+	struct xfer *x = h->qhead;
+	if (x) {
+		h->qhead = x->qnext;
+		if (!h->qhead)
+			h->qtail = NULL;
+		c->state = C_SENDING;
+		conn_assign(f, c, x);
+		return;
+	}
+	c->state = C_IDLE;
+	c->next_idle = h->idle;
+	h->idle = c;
+}
+
+/* Moves c along after events (edge-triggered: it reads and writes until the kernel says
+ * EAGAIN). */
+static void conn_io(struct audit_fanout *f, struct hconn *c, uint32_t events)
+{
+	if (c->state == C_IDLE) {
+		/* Nothing is asked: the node closed it, or sent what nobody asked for. */
+		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+			conn_close(f, c);
+		return;
+	}
+	if (c->state == C_CONNECTING) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+			err = errno;
+		if (err) {
+			char why[160];
+			snprintf(why, sizeof(why), "could not connect: %s", strerror(err));
+			conn_fail(f, c, connect_class(err), why);
+			return;
+		}
+		c->state = C_SENDING;
+	}
+	if (c->state == C_SENDING) {
+		while (c->out_off < c->out_len) {
+			ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+					 MSG_NOSIGNAL);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN)
+				return;
+			if (n <= 0) {
+				char why[160];
+				snprintf(why, sizeof(why), "sending the request failed: %s",
+					 strerror(errno));
+				conn_fail(f, c, AUDIT_TRANSPORT_UNREACHABLE, why);
+				return;
+			}
+			c->out_off += (size_t)n;
+		}
+		c->state = C_RECEIVING;
+	}
+	for (;;) {
+		size_t room = 0;
+		uint8_t *dst = audit_http1_room(&c->p, &room);
+		ssize_t n = dst ? recv(c->fd, dst, room, 0) : recv(c->fd, c->in, sizeof(c->in), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		enum audit_http1_step st;
+		bool leftover = false;
+		if (n < 0) {
+			char why[160];
+			snprintf(why, sizeof(why), "receiving the response failed: %s",
+				 strerror(errno));
+			conn_fail(f, c, AUDIT_TRANSPORT_UNREACHABLE, why);
+			return;
+		}
+		if (n == 0) {
+			st = audit_http1_eof(&c->p);
+			if (st == AUDIT_HTTP1_BAD && !c->got_any) {
+				conn_fail(f, c, AUDIT_TRANSPORT_UNREACHABLE, c->p.why);
+				return;
+			}
+		} else {
+			c->got_any = true;
+			if (dst) {
+				st = audit_http1_wrote(&c->p, (size_t)n);
+			} else {
+				size_t used = 0;
+				st = audit_http1_feed(&c->p, c->in, (size_t)n, &used);
+				leftover = used < (size_t)n;
+			}
+		}
+		if (st == AUDIT_HTTP1_MORE)
+			continue;
+		struct xfer *x = c->x;
+		enum audit_transport t = st == AUDIT_HTTP1_DONE	     ? AUDIT_TRANSPORT_OK
+					 : st == AUDIT_HTTP1_TOO_LARGE ? AUDIT_TRANSPORT_TOO_LARGE
+								       : AUDIT_TRANSPORT_UNREACHABLE;
+		/* Bytes past the response (no pipelining was asked for) spoil the connection. */
+		bool reuse = st == AUDIT_HTTP1_DONE && c->p.keep_alive && !leftover && n > 0;
+		plain_finish(f, x, t, &c->p, c->p.why);
+		if (reuse) {
+			conn_idle(f, c);
+		} else {
+			struct host *h = c->h;
+			conn_close(f, c);
+			host_kick(f, h);
+		}
+		return;
+	}
+}
+
+/* A plain request leaves without an answer (deadline, or the fan-out failing): its
+ * connection, if it has one, closes (it is mid-response). */
+static void plain_abandon(struct audit_fanout *f, struct xfer *x)
+{
+	if (x->conn) {
+		struct hconn *c = x->conn;
+		c->x = NULL;
+		x->conn = NULL;
+		conn_close(f, c);
+		if (!f->freeing)
+			host_kick(f, x->host);
+		return;
+	}
+	struct host *h = x->host;
+	struct xfer **pp = &h->qhead, *prev = NULL;
+	while (*pp && *pp != x) {
+		prev = *pp;
+		pp = &(*pp)->qnext;
+	}
+	if (*pp) {
+		*pp = x->qnext;
+		if (h->qtail == x)
+			h->qtail = prev;
+	}
+	x->qnext = NULL;
+}
+
+static void plain_free(struct audit_fanout *f)
+{
+	for (size_t b = 0; b < HOST_BUCKETS; b++) {
+		struct host *h = f->hosts[b];
+		while (h) {
+			while (h->idle)
+				conn_close(f, h->idle);
+			struct host *next = h->next;
+			free(h);
+			h = next;
+		}
+	}
+}
+
 void audit_fanout_submit(struct audit_fanout *f, struct audit_fanout_request *req,
 			 uint64_t deadline_ms)
 {
@@ -442,7 +997,7 @@ void audit_fanout_wakeup(struct audit_fanout *f)
 
 size_t audit_fanout_pending(const struct audit_fanout *f)
 {
-	return f->waiting.n + f->running.n;
+	return f->waiting.n + f->running.n + f->finished.n;
 }
 
 /* Fills free slots from the waiting list, oldest first. */
@@ -455,6 +1010,13 @@ static void start_waiting(struct audit_fanout *f, audit_fanout_done_fn done, voi
 		if (now >= x->deadline_ms) {
 			fail_xfer(x, AUDIT_TRANSPORT_TIMEOUT, "no answer by the deadline");
 			complete(x, done, arg);
+			continue;
+		}
+		x->host = plain_host(f, x->req->url, &x->target);
+		if (x->host) {
+			x->started_ms = now;
+			xlist_push(&f->running, x);
+			dispatch(f, x);
 			continue;
 		}
 		x->easy = easy_get(f);
@@ -474,10 +1036,23 @@ static void start_waiting(struct audit_fanout *f, audit_fanout_done_fn done, voi
 	}
 }
 
-/* Reports the transfers libcurl has finished; returns how many. */
-static size_t drain(struct audit_fanout *f, audit_fanout_done_fn done, void *arg)
+/* Reports the plain requests that are done; returns how many. */
+static size_t drain_finished(struct audit_fanout *f, audit_fanout_done_fn done, void *arg)
 {
 	size_t n = 0;
+	while (f->finished.head) {
+		struct xfer *x = f->finished.head;
+		xlist_remove(&f->finished, x);
+		complete(x, done, arg);
+		n++;
+	}
+	return n;
+}
+
+/* Reports the transfers libcurl has finished (and the plain ones); returns how many. */
+static size_t drain(struct audit_fanout *f, audit_fanout_done_fn done, void *arg)
+{
+	size_t n = drain_finished(f, done, arg);
 	CURLMsg *msg;
 	int left;
 	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
@@ -501,8 +1076,29 @@ static void expire(struct audit_fanout *f, audit_fanout_done_fn done, void *arg)
 {
 	uint64_t now = now_ms();
 	struct xfer *x = f->running.head, *next;
+	f->plain_next = 0;
 	for (; x; x = next) {
 		next = x->next;
+		if (x->host) {
+			/* Ours: no one else keeps the deadline. */
+			bool connecting = x->conn && x->conn->state == C_CONNECTING;
+			uint64_t d = x->deadline_ms;
+			if (connecting && x->conn->connect_deadline < d)
+				d = x->conn->connect_deadline;
+			if (now < d) {
+				if (!f->plain_next || d < f->plain_next)
+					f->plain_next = d;
+				continue;
+			}
+			plain_abandon(f, x);
+			plain_finish(f, x, AUDIT_TRANSPORT_TIMEOUT, NULL,
+				     connecting ? "could not connect by the deadline"
+						: "no answer by the deadline");
+			/* Its connection's end may have started (or failed) others: look again. */
+			next = f->running.head;
+			f->plain_next = 0;
+			continue;
+		}
 		if (now < x->deadline_ms + 1000)
 			continue;
 		curl_multi_remove_handle(f->multi, x->easy);
@@ -511,6 +1107,7 @@ static void expire(struct audit_fanout *f, audit_fanout_done_fn done, void *arg)
 		fail_xfer(x, AUDIT_TRANSPORT_TIMEOUT, "no answer by the deadline");
 		complete(x, done, arg);
 	}
+	drain_finished(f, done, arg);
 }
 
 /* Calls libcurl back if its timer is due. */
@@ -534,8 +1131,19 @@ static CURLMcode wait_events(struct audit_fanout *f, uint64_t wait_ms)
 		if (until < wait_ms)
 			wait_ms = until;
 	}
+	if (f->plain_next) {
+		uint64_t now = now_ms();
+		uint64_t until = f->plain_next > now ? f->plain_next - now : 0;
+		if (until < wait_ms)
+			wait_ms = until;
+	}
 	int nev = epoll_wait(f->epfd, ev, 64, wait_ms > 60000 ? 60000 : (int)wait_ms);
 	for (int i = 0; i < nev; i++) {
+		if (ev[i].data.u64 & CONN_TAG) {
+			conn_io(f, (struct hconn *)(uintptr_t)(ev[i].data.u64 & ~CONN_TAG),
+				ev[i].events);
+			continue;
+		}
 		int fd = ev[i].data.fd, running = 0;
 		if (fd == f->wakefd) {
 			uint64_t v;
@@ -576,9 +1184,14 @@ bool audit_fanout_perform(struct audit_fanout *f, uint64_t wait_ms, audit_fanout
 	return true;
 fail:
 	err_set(e, "HTTP fan-out failed: %s", curl_multi_strerror(mc));
+	drain_finished(f, done, arg);
+	f->freeing = true; /* an abandoned request's connection must not start the next */
 	while (f->running.head || f->waiting.head) {
 		struct xfer *x = f->running.head;
-		if (x) {
+		if (x && x->host) {
+			plain_abandon(f, x);
+			xlist_remove(&f->running, x);
+		} else if (x) {
 			curl_multi_remove_handle(f->multi, x->easy);
 			curl_easy_cleanup(x->easy);
 			xlist_remove(&f->running, x);
@@ -589,6 +1202,7 @@ fail:
 		fail_xfer(x, AUDIT_TRANSPORT_LOCAL, e ? e->msg : "the fan-out failed");
 		complete(x, done, arg);
 	}
+	f->freeing = false;
 	return false;
 }
 

@@ -1,4 +1,6 @@
-/* fanout.h: many HTTP GETs at once on one libcurl multi handle, as a pipeline.
+/* fanout.h: many HTTP GETs at once, as a pipeline: plain http:// to an IP address on the
+ * fan-out's own keep-alive HTTP/1.1 connections (audit/http1.h), the rest (https with its
+ * pinned key, host names) on one libcurl multi handle, both on one epoll loop.
  *
  * The auditor sends a batch of challenges to a node as several requests (one per blob and
  * proof axis, plus metadata it has not checked yet). Requests are submitted one by one,
@@ -7,8 +9,9 @@
  * fan-out object lives for the whole run: easy handles are reused and connections to a
  * node are kept alive from one request to the next (libcurl's connection cache is the
  * multi handle's). Each request has its own body cap (a hostile node's endless body ends
- * at the cap) and a low-speed limit (a node trickling bytes ends there or at its
- * deadline), so one node can stall neither the others nor memory.
+ * at the cap) and, on libcurl, a low-speed limit (a node trickling bytes ends there or at
+ * its deadline; on our own connections at its deadline), so one node can stall neither
+ * the others nor memory.
  *
  * Responses come back as struct audit_http_response (audit/challenge.h), with the
  * transport classified the same way as audit_http_request() does, so the classification
@@ -23,15 +26,16 @@
 #include "core/util.h"
 
 struct err;
+struct audit_b2_msg;
 struct audit_fanout;
 
 struct audit_fanout_config {
-	unsigned max_host_connections;  /* per node (host:port); 0: 8 */
-	unsigned max_total_connections; /* 0: 512 */
+	unsigned max_host_connections;  /* per node (host:port), on each path; 0: 8 */
+	unsigned max_total_connections; /* on each path; 0: 512 */
 	unsigned max_inflight;          /* transfers running at once; 0: 256 */
 	uint64_t connect_timeout_ms;    /* 0: 5000 (capped by the deadline) */
-	/* A transfer slower than low_speed_bytes per second for low_speed_s is abandoned
-	 * (as a timeout). 0: 1 byte/s over 10 s. */
+	/* A libcurl transfer slower than low_speed_bytes per second for low_speed_s is
+	 * abandoned (as a timeout). 0: 1 byte/s over 10 s. */
 	unsigned low_speed_bytes;
 	unsigned low_speed_s;
 };
@@ -47,7 +51,9 @@ struct audit_fanout_request {
 	bool defer_hash;
 	/* out */
 	struct audit_http_response resp;
-	uint8_t body_hash[32];  /* BLAKE2b-256 of the bytes received (even past a failure) */
+	/* BLAKE2b-256 of the body received (past a failure: of what was kept; a body past
+	 * its cap, with libcurl, also of the piece that passed it) */
+	uint8_t body_hash[32];
 	size_t bytes_received;
 	bool hash_pending;      /* defer_hash: body_hash waits for audit_fanout_request_hash() */
 };
@@ -56,6 +62,11 @@ struct audit_fanout_request {
 void audit_fanout_request_hash(struct audit_fanout_request *req);
 /* The same for reqs[0..n), the bodies hashed side by side (audit/b2many.h). */
 void audit_fanout_requests_hash(struct audit_fanout_request *reqs, size_t n);
+/* The same left to the caller: out[k] (room for n) is the message whose digest fills a
+ * deferred body_hash, to hash with other messages (audit_b2_many); the requests count as
+ * hashed from here on. Returns how many it wrote. */
+size_t audit_fanout_requests_hash_msgs(struct audit_fanout_request *reqs, size_t n,
+				       struct audit_b2_msg *out);
 
 bool audit_fanout_new(const struct audit_fanout_config *cfg, struct audit_fanout **out,
 		      struct err *e) WARN_UNUSED;

@@ -310,14 +310,26 @@ bool audit_merkle_verify(const uint8_t root[AUDIT_DIGEST_LEN], size_t n_leaves, 
 	return true;
 }
 
+static int cmp_longer(const void *a, const void *b)
+{
+	size_t x = ((const struct audit_b2_msg *)a)->len, y = ((const struct audit_b2_msg *)b)->len;
+	return x > y ? -1 : x < y;
+}
+
 void audit_merkle_climb_many(struct audit_merkle_climb *c, size_t n)
 {
-	if (n == 0)
+	audit_merkle_climb_many_with(c, n, NULL, 0);
+}
+
+void audit_merkle_climb_many_with(struct audit_merkle_climb *c, size_t n,
+				  const struct audit_b2_msg *extra, size_t nextra)
+{
+	if (n + nextra == 0)
 		return;
-	struct audit_b2_msg *m = xcalloc(n, sizeof(*m));
+	struct audit_b2_msg *m = xmalloc((n + nextra) * sizeof(*m));
 	/* Per proof: left ‖ right of the node being hashed. */
-	uint8_t (*pair)[2 * AUDIT_DIGEST_LEN] = xmalloc(n * sizeof(*pair));
-	size_t *idx = xmalloc(n * sizeof(*idx));
+	uint8_t (*pair)[2 * AUDIT_DIGEST_LEN] = xmalloc((n ? n : 1) * sizeof(*pair));
+	size_t *idx = xmalloc((n ? n : 1) * sizeof(*idx));
 	size_t levels = 0;
 	for (size_t i = 0; i < n; i++) {
 		m[i] = (struct audit_b2_msg){c[i].data, c[i].len, true, 0x00, c[i].root};
@@ -325,7 +337,13 @@ void audit_merkle_climb_many(struct audit_merkle_climb *c, size_t n)
 		if (c[i].path_len > levels)
 			levels = c[i].path_len;
 	}
-	audit_b2_many(m, n);
+	if (nextra) {
+		memcpy(m + n, extra, nextra * sizeof(*m));
+		/* Longest first: a lane that ends takes the next message, so the lanes end
+		 * together rather than one long message finishing alone. */
+		qsort(m, n + nextra, sizeof(*m), cmp_longer);
+	}
+	audit_b2_many(m, n + nextra);
 	for (size_t l = 0; l < levels; l++) {
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,8 @@
 #include "audit/bcs.h"
 #include "core/util.h"
 
+struct audit_b2_msg;
+
 struct err;
 
 /* Deepest path we ever build or accept (trees of up to 2^32 leaves). */
@@ -80,5 +82,9 @@ struct audit_merkle_climb {
 /* Hashes every leaf up its path (shapes already checked), all proofs side by side
  * (audit/b2many.h): what audit_merkle_verify() computes before comparing roots. */
 void audit_merkle_climb_many(struct audit_merkle_climb *c, size_t n);
+/* The same, with extra[0..nextra) (any messages, a response's whole body say) hashed in
+ * the leaves' pass: the lanes stay full only with many messages, longest first. */
+void audit_merkle_climb_many_with(struct audit_merkle_climb *c, size_t n,
+				  const struct audit_b2_msg *extra, size_t nextra);
 
 #endif

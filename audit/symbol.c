@@ -178,22 +178,51 @@ enum audit_symbol_verdict audit_symbol_verify(const struct audit_metadata *md,
 	return AUDIT_SYMBOL_PASS;
 }
 
+/* A proof waiting for its hashes: the verdict slot it decides. */
+struct pending_proof {
+	enum audit_symbol_verdict *verdict;
+	struct err *err; /* or NULL */
+	struct audit_symbol_id id;
+	enum audit_proof_axis axis;
+	uint8_t root[AUDIT_DIGEST_LEN]; /* the committed one */
+};
+
+struct audit_symbols_batch {
+	struct audit_merkle_climb *climb;
+	struct pending_proof *proof;
+	size_t n, cap;
+};
+
+struct audit_symbols_batch *audit_symbols_batch_new(void)
+{
+	return xcalloc(1, sizeof(struct audit_symbols_batch));
+}
+
+void audit_symbols_batch_free(struct audit_symbols_batch *b)
+{
+	if (!b)
+		return;
+	free(b->climb);
+	free(b->proof);
+	free(b);
+}
+
 /* The symbols of one answer are checked together: their leaves and paths are hashed side
  * by side (audit_merkle_climb_many), the verdicts and sentences are audit_symbol_verify's. */
-size_t audit_symbols_verify_list(const struct audit_metadata *md,
-				 const struct audit_symbol_id *ids, size_t count,
-				 enum audit_proof_axis axis,
-				 const struct audit_recovery_symbols *list,
-				 enum audit_symbol_verdict *verdicts, struct err *errs)
+void audit_symbols_batch_add(struct audit_symbols_batch *b, const struct audit_metadata *md,
+			     const struct audit_symbol_id *ids, size_t count,
+			     enum audit_proof_axis axis, const struct audit_recovery_symbols *list,
+			     enum audit_symbol_verdict *verdicts, struct err *errs)
 {
-	size_t passed = 0, nc = 0;
 	struct audit_params p;
 	uint16_t symbol_size = 0;
 	struct err pe = {{0}};
 	bool params_ok = audit_metadata_params(md, &p, &symbol_size, &pe);
-	struct audit_merkle_climb *climb = xcalloc(count ? count : 1, sizeof(*climb));
-	size_t *of = xcalloc(count ? count : 1, sizeof(*of));
-	uint8_t (*roots)[AUDIT_DIGEST_LEN] = xcalloc(count ? count : 1, sizeof(*roots));
+	if (b->n + count > b->cap) {
+		b->cap = (b->n + count) * 2;
+		b->climb = xrealloc(b->climb, b->cap * sizeof(*b->climb));
+		b->proof = xrealloc(b->proof, b->cap * sizeof(*b->proof));
+	}
 	for (size_t i = 0; i < count; i++) {
 		struct err local; /* written before it is read */
 		struct err *e = errs ? &errs[i] : &local;
@@ -220,31 +249,55 @@ size_t audit_symbols_verify_list(const struct audit_metadata *md,
 			verdicts[i] = AUDIT_SYMBOL_BAD_METADATA;
 			continue;
 		}
-		verdicts[i] = check_symbol(md, &p, symbol_size, ids[i], axis, match, roots[i], e);
+		struct pending_proof *pp = &b->proof[b->n];
+		verdicts[i] = check_symbol(md, &p, symbol_size, ids[i], axis, match, pp->root, e);
 		if (verdicts[i] != AUDIT_SYMBOL_PASS)
 			continue;
 		if (!audit_merkle_check_shape(p.n, match->target, match->proof_len, e)) {
 			verdicts[i] = invalid_proof(e, ids[i], axis);
 			continue;
 		}
-		climb[nc] = (struct audit_merkle_climb){match->data, match->data_len, match->target,
-							match->proof, match->proof_len, {0}};
-		of[nc++] = i;
+		b->climb[b->n] = (struct audit_merkle_climb){match->data, match->data_len,
+							     match->target, match->proof,
+							     match->proof_len, {0}};
+		pp->verdict = &verdicts[i];
+		pp->err = errs ? &errs[i] : NULL;
+		pp->id = ids[i];
+		pp->axis = axis;
+		b->n++;
 	}
-	audit_merkle_climb_many(climb, nc);
-	for (size_t c = 0; c < nc; c++) {
-		size_t i = of[c];
-		if (!memcmp(climb[c].root, roots[i], AUDIT_DIGEST_LEN)) {
+}
+
+size_t audit_symbols_batch_run(struct audit_symbols_batch *b, const struct audit_b2_msg *extra,
+			       size_t nextra)
+{
+	size_t passed = 0;
+	audit_merkle_climb_many_with(b->climb, b->n, extra, nextra);
+	for (size_t c = 0; c < b->n; c++) {
+		struct pending_proof *pp = &b->proof[c];
+		if (!memcmp(b->climb[c].root, pp->root, AUDIT_DIGEST_LEN)) {
 			passed++;
 			continue;
 		}
 		struct err local = {{0}};
-		struct err *e = errs ? &errs[i] : &local;
+		struct err *e = pp->err ? pp->err : &local;
 		err_set(e, "Merkle proof: the path does not lead to the committed root");
-		verdicts[i] = invalid_proof(e, ids[i], axis);
+		*pp->verdict = invalid_proof(e, pp->id, pp->axis);
 	}
-	free(roots);
-	free(of);
-	free(climb);
+	b->n = 0;
+	return passed;
+}
+
+size_t audit_symbols_verify_list(const struct audit_metadata *md,
+				 const struct audit_symbol_id *ids, size_t count,
+				 enum audit_proof_axis axis,
+				 const struct audit_recovery_symbols *list,
+				 enum audit_symbol_verdict *verdicts, struct err *errs)
+{
+	struct audit_symbols_batch b = {0};
+	audit_symbols_batch_add(&b, md, ids, count, axis, list, verdicts, errs);
+	size_t passed = audit_symbols_batch_run(&b, NULL, 0);
+	free(b.climb);
+	free(b.proof);
 	return passed;
 }

@@ -35,6 +35,7 @@
 #include "core/util.h"
 
 struct err;
+struct audit_b2_msg;
 
 enum audit_proof_axis {
 	AUDIT_AXIS_PRIMARY = 0,   /* "primary": proof against a primary sliver's hash */
@@ -92,5 +93,23 @@ size_t audit_symbols_verify_list(const struct audit_metadata *md,
 				 enum audit_proof_axis axis,
 				 const struct audit_recovery_symbols *list,
 				 enum audit_symbol_verdict *verdicts, struct err *errs);
+
+/* Several list responses verified together, as audit_symbols_verify_list() verifies each:
+ * the leaves and paths of all of them, and any other messages the caller has (the
+ * responses' body hashes), hashed side by side in one pass (the lanes of audit/b2many.h
+ * stay full only with many messages). */
+struct audit_symbols_batch;
+struct audit_symbols_batch *audit_symbols_batch_new(void);
+void audit_symbols_batch_free(struct audit_symbols_batch *b);
+/* Queues one list response's checks (the arguments of audit_symbols_verify_list(), kept
+ * alive until the run): verdicts[i] and errs[i] are final only after the run. */
+void audit_symbols_batch_add(struct audit_symbols_batch *b, const struct audit_metadata *md,
+			     const struct audit_symbol_id *ids, size_t count,
+			     enum audit_proof_axis axis, const struct audit_recovery_symbols *list,
+			     enum audit_symbol_verdict *verdicts, struct err *errs);
+/* Hashes what is queued, with extra[0..nextra) in the leaves' pass, and writes the
+ * verdicts; the batch is then empty, ready for more. Returns the PASS verdicts of the run. */
+size_t audit_symbols_batch_run(struct audit_symbols_batch *b, const struct audit_b2_msg *extra,
+			       size_t nextra);
 
 #endif

@@ -28,6 +28,9 @@ struct hostile_http {
 	_Atomic uint64_t connections;
 	_Atomic uint64_t huge_sent;
 	_Atomic int live; /* connection threads still running */
+	pthread_mutex_t raw_lock;
+	char *raw; /* HOSTILE_RAW's answer */
+	size_t raw_len;
 	pthread_t acceptor;
 };
 
@@ -263,6 +266,26 @@ static void *conn_main(void *arg)
 			stream_huge(h, c->fd, mode == HOSTILE_HUGE_CHUNKED);
 			break;
 		}
+		if (mode == HOSTILE_RAW) {
+			pthread_mutex_lock(&h->raw_lock);
+			char *raw = h->raw_len ? xmalloc(h->raw_len) : NULL;
+			size_t rl = h->raw_len;
+			if (rl)
+				memcpy(raw, h->raw, rl);
+			pthread_mutex_unlock(&h->raw_lock);
+			send_all(c->fd, raw, rl);
+			free(raw);
+			break;
+		}
+		if (mode == HOSTILE_TRICKLE) {
+			static const char slow[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+			bool ok = true;
+			for (size_t i = 0; i < sizeof(slow) - 1 && ok && !atomic_load(&h->stop); i++) {
+				ok = send_all(c->fd, slow + i, 1);
+				usleep(200000);
+			}
+			break;
+		}
 		if (mode == HOSTILE_HTTP500) {
 			respond(c->fd, 500, "Internal Server Error", "upstream exploded", 17);
 			continue;
@@ -313,6 +336,7 @@ struct hostile_http *hostile_http_start(const char *upstream)
 {
 	struct hostile_http *h = xcalloc(1, sizeof(*h));
 	h->upstream = upstream ? xstrdup(upstream) : NULL;
+	pthread_mutex_init(&h->raw_lock, NULL);
 	h->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	ASSAY_ASSERT(h->lfd >= 0);
 	int one = 1;
@@ -332,6 +356,17 @@ struct hostile_http *hostile_http_start(const char *upstream)
 void hostile_http_set_mode(struct hostile_http *h, enum hostile_mode mode)
 {
 	atomic_store(&h->mode, (int)mode);
+}
+
+void hostile_http_set_raw(struct hostile_http *h, const void *bytes, size_t len)
+{
+	pthread_mutex_lock(&h->raw_lock);
+	free(h->raw);
+	h->raw = xmalloc(len ? len : 1);
+	memcpy(h->raw, bytes, len);
+	h->raw_len = len;
+	pthread_mutex_unlock(&h->raw_lock);
+	atomic_store(&h->mode, (int)HOSTILE_RAW);
 }
 
 const char *hostile_http_url(const struct hostile_http *h)
@@ -364,5 +399,7 @@ void hostile_http_stop(struct hostile_http *h)
 	while (atomic_load(&h->live) > 0)
 		usleep(10000);
 	free(h->upstream);
+	free(h->raw);
+	pthread_mutex_destroy(&h->raw_lock);
 	free(h);
 }

@@ -7,6 +7,7 @@
 #ifndef ASSAY_TESTS_HOSTILE_HTTP_H
 #define ASSAY_TESTS_HOSTILE_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum hostile_mode {
@@ -22,6 +23,8 @@ enum hostile_mode {
 	HOSTILE_PROXY,         /* forwards to the upstream node */
 	HOSTILE_PROXY_NO_SEND, /* forwards, but HTTP 500 for any eth_sendRawTransaction */
 	HOSTILE_PROXY_LOG_LIMIT, /* forwards, but refuses eth_getLogs over more than 10 blocks */
+	HOSTILE_RAW,           /* sends the bytes of hostile_http_set_raw(), then closes */
+	HOSTILE_TRICKLE,       /* a valid response, one byte every 200 ms (slow loris) */
 };
 
 struct hostile_http;
@@ -29,6 +32,8 @@ struct hostile_http;
 /* Start on a free port; upstream (may be NULL) is the node for the proxy modes. */
 struct hostile_http *hostile_http_start(const char *upstream);
 void hostile_http_set_mode(struct hostile_http *h, enum hostile_mode mode);
+/* HOSTILE_RAW with these bytes (copied) as the whole answer to every request. */
+void hostile_http_set_raw(struct hostile_http *h, const void *bytes, size_t len);
 /* "http://127.0.0.1:PORT" */
 const char *hostile_http_url(const struct hostile_http *h);
 /* HTTP requests received so far. */

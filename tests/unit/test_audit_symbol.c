@@ -1,8 +1,10 @@
 /* test_audit_symbol.c: recovery-symbol verdicts on a toy blob (a random n × n symbol matrix:
  * checking proofs needs no real code), symbol ids, and the blob helpers' edge cases. */
+#include <blake2.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/b2many.h"
 #include "audit/blob.h"
 #include "audit/challenge.h"
 #include "audit/merkle.h"
@@ -194,6 +196,73 @@ START_TEST(test_list_matching)
 	for (int i = 0; i < 3; i++)
 		audit_recovery_symbol_clear(&list.items[i]);
 	free(list.items);
+	audit_metadata_free(t.md);
+}
+END_TEST
+
+/* Lists verified in one batch, with other messages hashed in the same pass, get the
+ * verdicts and sentences each gets alone; the extra digests are BLAKE2b's. */
+START_TEST(test_batch_matches_one_by_one)
+{
+	struct toy t;
+	toy_init(&t);
+	enum { L = 5, K = 4 };
+	struct audit_recovery_symbols lists[L];
+	struct audit_symbol_id ids[L][K];
+	enum audit_symbol_verdict alone[L][K], together[L][K];
+	struct err ea[L][K], et[L][K];
+	for (int l = 0; l < L; l++) {
+		enum audit_proof_axis axis = l % 2 ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+		lists[l] = (struct audit_recovery_symbols){
+			xcalloc(K, sizeof(struct audit_recovery_symbol)), K, false};
+		for (int k = 0; k < K; k++) {
+			ids[l][k] = (struct audit_symbol_id){(uint16_t)((l + k) % N),
+							     (uint16_t)((3 * l + 2 * k) % N)};
+			toy_symbol(&t, ids[l][k], axis, &lists[l].items[k]);
+		}
+	}
+	lists[1].items[2].data[0] ^= 1; /* a leaf that does not hash to the committed root */
+	lists[3].items[0].proof[1].digest[5] ^= 1; /* a sibling off the path */
+	lists[4].count = 3;                        /* one missing */
+	uint8_t big[5000], digest[2][32], want[32];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13);
+	struct audit_b2_msg extra[2] = {{big, sizeof(big), false, 0, digest[0]},
+					{big, 129, false, 0, digest[1]}};
+	size_t passed_alone = 0;
+	struct audit_symbols_batch *b = audit_symbols_batch_new();
+	for (int round = 0; round < 2; round++) { /* the batch is reusable after a run */
+		for (int l = 0; l < L; l++) {
+			enum audit_proof_axis axis = l % 2 ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+			if (round == 0)
+				passed_alone += audit_symbols_verify_list(t.md, ids[l], K, axis, &lists[l],
+									  alone[l], ea[l]);
+			audit_symbols_batch_add(b, t.md, ids[l], K, axis, &lists[l], together[l], et[l]);
+		}
+		memset(digest, 0, sizeof(digest));
+		ck_assert_uint_eq(audit_symbols_batch_run(b, extra, 2), passed_alone);
+		ck_assert_uint_eq(passed_alone, L * K - 3);
+		for (int l = 0; l < L; l++)
+			for (int k = 0; k < K; k++) {
+				ck_assert_int_eq(together[l][k], alone[l][k]);
+				if (alone[l][k] != AUDIT_SYMBOL_PASS)
+					ck_assert_str_eq(et[l][k].msg, ea[l][k].msg);
+			}
+		ck_assert_int_eq(together[1][2], AUDIT_SYMBOL_INVALID_PROOF);
+		ck_assert_int_eq(together[3][0], AUDIT_SYMBOL_INVALID_PROOF);
+		ck_assert_int_eq(together[4][3], AUDIT_SYMBOL_MISSING);
+		blake2b(want, big, NULL, 32, sizeof(big), 0);
+		ck_assert_mem_eq(digest[0], want, 32);
+		blake2b(want, big, NULL, 32, 129, 0);
+		ck_assert_mem_eq(digest[1], want, 32);
+	}
+	audit_symbols_batch_free(b);
+	for (int l = 0; l < L; l++) {
+		lists[l].count = K;
+		for (int k = 0; k < K; k++)
+			audit_recovery_symbol_clear(&lists[l].items[k]);
+		free(lists[l].items);
+	}
 	audit_metadata_free(t.md);
 }
 END_TEST
@@ -445,6 +514,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_every_cell_both_axes_pass);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_list_matching);
+	tcase_add_test(tc, test_batch_matches_one_by_one);
 	tcase_add_test(tc, test_symbol_ids_and_axes);
 	tcase_add_test(tc, test_blob_helpers);
 	tcase_add_test(tc, test_contract_rule);
