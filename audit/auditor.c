@@ -969,8 +969,16 @@ static void on_done(void *arg, struct audit_fanout_request *req)
 		verifier_push(g->ver, j);
 }
 
+/* Whether two challenges (sorted by cmp_job) go in one recoverySymbols request: one per
+ * (blob, axis, batch), so that the public schedule names every request's ids
+ * (audit_schedule_request) and a node can rebuild the body it answered (fraud proof 2). */
+static bool same_request(const struct audit_challenge *a, const struct audit_challenge *b)
+{
+	return a->blob == b->blob && a->axis == b->axis && a->batch == b->batch;
+}
+
 /* Sends seqs[0..n) of one node (taken over) as one job: metadata it has not checked, then
- * one request per (blob, axis) with several ids each, all under one deadline. */
+ * one request per (blob, axis, batch) with several ids each, all under one deadline. */
 static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
@@ -989,13 +997,12 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 	j->ch = ch;
 	j->nseqs = n;
 	/* As many as the loop below can use: a request for each blob's metadata and one per
-	 * (blob, axis) and MAX_IDS_PER_REQUEST ids (a request is some 500 bytes: zeroing room
+	 * (blob, axis, batch) and MAX_IDS_PER_REQUEST ids (a request is some 500 bytes: zeroing room
 	 * for 2 n of them cost more than the requests it was for). */
 	size_t nblobs = 0, ngroups = 0;
 	for (size_t i = 0; i < n;) {
 		size_t k = i;
-		while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == ch[i].blob &&
-		       ch[k].axis == ch[i].axis)
+		while (k < n && k - i < MAX_IDS_PER_REQUEST && same_request(&ch[k], &ch[i]))
 			k++;
 		nblobs += i == 0 || ch[i].blob != ch[i - 1].blob;
 		ngroups++;
@@ -1029,10 +1036,8 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 		 * body it answered for fraud proof 2. */
 		while (i < n && ch[i].blob == blob) {
 			enum audit_proof_axis axis = ch[i].axis;
-			uint32_t batch = ch[i].batch;
 			size_t k = i;
-			while (k < n && k - i < MAX_IDS_PER_REQUEST && ch[k].blob == blob &&
-			       ch[k].axis == axis && ch[k].batch == batch)
+			while (k < n && k - i < MAX_IDS_PER_REQUEST && same_request(&ch[k], &ch[i]))
 				k++;
 			struct sym_req *s = &j->syms[j->nsym++];
 			s->node = node;
