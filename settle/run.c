@@ -61,6 +61,9 @@ static bool write_metrics(struct settle_ctx *x, struct chain_sender *sender,
 			   settle_finding_kind_name((enum settle_finding_kind)k), x->dispute_found[k]);
 	buf_printf(&b, "# TYPE assay_dispute_submitted_total counter\n");
 	buf_printf(&b, "assay_dispute_submitted_total %" PRIu64 "\n", x->dispute_submitted);
+	buf_printf(&b, "# TYPE assay_settle_log_blocks_scanned gauge\n");
+	buf_printf(&b, "assay_settle_log_blocks_scanned %" PRIu64 "\n",
+		   chain_bind_log_blocks_scanned(settle_chain_bind(x->chain)));
 	buf_printf(&b, "assay_settle_warnings %u\n", x->warnings);
 	buf_printf(&b, "assay_settle_errors %u\n", x->errors);
 	if (!strcmp(o->metrics_path, "-")) {
@@ -183,6 +186,8 @@ bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct 
 			log_error("settle: epoch %" PRIu64 ": %s", ep, ee.msg);
 		}
 	}
+	log_info("settle: this run read the logs of %" PRIu64 " blocks",
+		 chain_bind_log_blocks_scanned(b));
 	if (o->metrics_path && !write_metrics(x, sender, o, cur, now, e))
 		return false;
 	return true;
