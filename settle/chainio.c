@@ -530,10 +530,12 @@ bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t id,
 }
 
 bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
-			   const struct settle_reveal *rv, size_t k, size_t m, struct err *e)
+			   const struct settle_reveal *rv, size_t k, size_t from, size_t to,
+			   struct err *e)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "settle finalize epoch %" PRIu64, epoch);
+	char p[96];
+	snprintf(p, sizeof(p), "settle finalize epoch %" PRIu64 " positions %zu..%zu", epoch, from,
+		 to - 1);
 	struct chain_abi_value *ids = chain_abi_array_new(), *ps = chain_abi_array_new(),
 			       *ds = chain_abi_array_new();
 	for (size_t j = 0; j < k; j++) {
@@ -545,7 +547,7 @@ bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
 	chain_abi_push(a, ids);
 	chain_abi_push(a, ps);
 	chain_abi_push(a, ds);
-	chain_abi_push(a, chain_abi_uint_new(m));
+	chain_abi_push(a, chain_abi_uint_new(to));
 	return send(c, "finalize", c->d.settlement,
 		    "finalizeEpoch(uint64,uint8[],uint32[][],uint32[][],uint256)", a, p, e);
 }

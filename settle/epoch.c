@@ -21,6 +21,10 @@
 #include "sql/node_scores.h"
 #include "sql/settle.h"
 
+/* Committee positions per finalizeEpoch call: 128 keep 7 auditors under the 15M gas
+ * budget (chain/contracts/INTERFACE.md section 11). */
+#define SETTLE_FINALIZE_PAGE 128
+
 static const char *const state_names[] = {"planned",   "auditing", "audited",   "scored",
 					  "committed", "revealed", "finalized", "voided"};
 
@@ -308,8 +312,24 @@ static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
 			rv[i] = t;
 		}
 	}
-	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
-	     settle_chain_finalize(x->chain, epoch, rv, kept, m, e);
+	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e);
+	/* A page of committee positions per transaction: finalize costs ~90k gas a position
+	 * (chain/contracts/INTERFACE.md section 11), and a 256-member committee in one call
+	 * would pass the 15M budget. Progress is on chain: a rerun goes on from it. */
+	for (size_t from = es.progress; ok && from < m;) {
+		size_t to = m - from > SETTLE_FINALIZE_PAGE ? from + SETTLE_FINALIZE_PAGE : m;
+		ok = settle_chain_finalize(x->chain, epoch, rv, kept, from, to, e) &&
+		     chain_settlement_epoch_state(settle_chain_bind(x->chain), epoch, &es, e);
+		if (ok && es.status != 1)
+			break; /* finalized (by this page or by another auditor's) */
+		if (ok && es.progress != to) {
+			err_set(e, "finalizing epoch %" PRIu64 ": positions up to %zu sent, the chain's "
+				   "progress is %u",
+				epoch, to, es.progress);
+			ok = false;
+		}
+		from = to;
+	}
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;
