@@ -316,8 +316,13 @@ static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
 	/* A page of committee positions per transaction: finalize costs ~90k gas a position
 	 * (chain/contracts/INTERFACE.md section 11), and a 256-member committee in one call
 	 * would pass the 15M budget. Progress is on chain: a rerun goes on from it. */
+	size_t page = SETTLE_FINALIZE_PAGE;
+	uint64_t tp = 0; /* test only: smaller pages over a small committee */
+	const char *tv = getenv("ASSAY_TEST_FINALIZE_PAGE");
+	if (tv && *tv && parse_u64(tv, &tp) && tp > 0 && tp < page)
+		page = (size_t)tp;
 	for (size_t from = es.progress; ok && from < m;) {
-		size_t to = m - from > SETTLE_FINALIZE_PAGE ? from + SETTLE_FINALIZE_PAGE : m;
+		size_t to = m - from > page ? from + page : m;
 		ok = settle_chain_finalize(x->chain, epoch, rv, kept, from, to, e) &&
 		     chain_settlement_epoch_state(settle_chain_bind(x->chain), epoch, &es, e);
 		if (ok && es.status != 1)

@@ -10,7 +10,8 @@
 #     finalize signed but not sent, finalize sent but not mined), then run again:
 #     exactly one commit and one reveal on chain, one saved transaction per step, and the
 #     same NodeScored results as the undisturbed run;
-#   - four auditors, quorum three, one reporting false counts: no median moves;
+#   - four auditors, quorum three, one reporting false counts: no median moves (finalized
+#     in pages of two committee positions);
 #   - a signing key that is not an auditor and a reveal that does not match its
 #     commitment are refused by assay, and, with assay's checks skipped
 #     (ASSAY_TEST_SKIP_LOCAL_CHECKS), by the contract: BadSignature and CommitMismatch,
@@ -407,8 +408,13 @@ done
 # ---- four auditors, quorum three, auditor 3 lies ----
 d4=$work/four
 if setup "$d4" 4 1; then
-	flow "$d4" 4 "" 3
+	# finalize in pages of 2 committee positions (3 nodes: two transactions)
+	ASSAY_TEST_FINALIZE_PAGE=2 flow "$d4" 4 "" 3
 	check_once "$d4" 4
+	pages=$(psql -At "$(cat "$d4/db")" -c "SELECT string_agg(purpose, ',' ORDER BY id) FROM transactions WHERE purpose LIKE 'settle finalize epoch 1 %' AND replaces IS NULL")
+	[ "$pages" = "settle finalize epoch 1 positions 0..1,settle finalize epoch 1 positions 2..2" ] &&
+		pass "finalize in pages: one transaction per page of committee positions ($pages)" ||
+		fail "finalize in pages of 2 over 3 nodes sent [$pages]"
 	scored "$d4" >"$work/four.scored"
 	if cmp -s "$work/base.scored" "$work/four.scored"; then
 		pass "four auditors, one liar: every median and reward as with honest counts"
