@@ -16,8 +16,10 @@
 # a table extrapolating to 1000 nodes that says what grows with what.
 #
 # Usage: bench/scale.sh [--nodes N] [--shards N] [--blobs N] [--auditors N]
-#                       [--challenges N] [--build DIR] [--keep]
-#   defaults: 100 nodes, 1000 shards, 300 blobs, 4 auditors, 1000000 challenges per auditor
+#                       [--challenges N] [--put-lanes N] [--build DIR] [--keep]
+#   defaults: 100 nodes, 1000 shards, 300 blobs, 4 auditors, 1000000 challenges per auditor,
+#   blobs stored 4 at a time (--put-lanes: each lane its own publisher key, so that every
+#   key keeps one writer of its nonces)
 #   (the goal: one epoch of 10^6 challenges per auditor audited and settled in < 3 min).
 #   SHARDS above 255 needs the reference encoder's GF(2^16) code. A quick check of the
 #   script itself: bench/scale.sh --nodes 10 --shards 40 --blobs 10 --challenges 20000
@@ -25,9 +27,9 @@ set -euo pipefail
 . "$(dirname "$0")/../deploy/lib.sh"
 cd "$ASSAY_ROOT"
 
-S_NODES=100 S_SHARDS=1000 S_BLOBS=300 S_AUDITORS=4 S_CHALLENGES=1000000
+S_NODES=100 S_SHARDS=1000 S_BLOBS=300 S_AUDITORS=4 S_CHALLENGES=1000000 S_LANES=4
 BUILD=${ASSAY_BUILD_DIR:-build} keep=0
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 num() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "$1 needs a positive whole number, got '$2'"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--blobs) num "$1" "${2:-}"; S_BLOBS=$2; shift 2 ;;
 	--auditors) num "$1" "${2:-}"; S_AUDITORS=$2; shift 2 ;;
 	--challenges) num "$1" "${2:-}"; S_CHALLENGES=$2; shift 2 ;;
+	--put-lanes) num "$1" "${2:-}"; S_LANES=$2; shift 2 ;;
 	--build) BUILD=${2:?--build needs a directory}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$S_NODES" -ge 4 ] || die "--nodes must be at least 4"
 [ "$S_SHARDS" -ge "$S_NODES" ] || die "--shards must be at least --nodes (every node holds a shard)"
+[ "$S_LANES" -le 16 ] || die "--put-lanes must be 1 to 16"
 [ "$S_AUDITORS" -ge 3 ] && [ "$S_AUDITORS" -le 16 ] || die "--auditors must be 3 to 16 (a quorum of 2f+1 with f = 1)"
 case "$BUILD" in /*) ASSAY="$BUILD/assay" ;; *) ASSAY="$ASSAY_ROOT/$BUILD/assay" ;; esac
 [ -x "$ASSAY" ] || die "no assay program at $ASSAY: build first (cmake --build $BUILD)"
@@ -82,16 +86,62 @@ do_gen_blobs() { # sizes from 1 KiB to 1 MiB, seeded
 	done
 	du -sb "$STATE/blobs" | awk '{ print $1 " bytes of blobs" }'
 }
-do_blobs_scale() { # blob put, a few at a time
-	local b f
+# Publisher keys for the lanes after the first (which uses the main command's publisher),
+# each with gas and tokens.
+do_fund_lanes() {
+	local l k a token
+	token=$(deployment token)
+	for l in $(seq 1 $((S_LANES - 1))); do
+		k=$(A chain keccak --text "assay-demo/publisher$l")
+		(umask 077; echo "$k" >"$STATE/keys/publisher$l.key")
+		a=$(A chain address --key-file "$STATE/keys/publisher$l.key")
+		rpc anvil_setBalance "[\"$a\",\"0x56BC75E2D63100000\"]" >/dev/null
+		A chain send --key-file "$STATE/keys/deployer.key" --to "$token" \
+			'mint(address,uint256)' "$a" 1000000000000000000000000 --wait >/dev/null
+		echo "funded publisher$l $a"
+	done
+}
+lane_key() { if [ "$1" = 0 ]; then echo "$STATE/keys/publisher.key"; else echo "$STATE/keys/publisher$1.key"; fi; }
+# put_lane L: blob put of blobs L, L+LANES, ... one after the other with lane L's key,
+# each timed (seconds in put$b.secs).
+put_lane() {
+	local l=$1 b f t0
+	for ((b = l; b < NBLOBS; b += S_LANES)); do
+		f="$STATE/blobs/blob$b.bin"
+		t0=$EPOCHREALTIME
+		A blob put "$f" --key-file "$(lane_key "$l")" --epochs 4 --json \
+			--log-level warn >"$STATE/blobs/put$b.json" 2>"$STATE/blobs/put$b.log" ||
+			{ echo "blob put of blob $b (lane $l) failed:" >&2; tail -n 5 "$STATE/blobs/put$b.log" >&2; return 1; }
+		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", b - a }' >"$STATE/blobs/put$b.secs"
+	done
+}
+do_blobs_scale() { # blob put, LANES at a time; the first failure stops the other lanes
+	local l b pids=() rc=0 left
+	for l in $(seq 0 $((S_LANES - 1))); do
+		put_lane "$l" &
+		pids+=($!)
+	done
+	left=${#pids[@]}
+	while [ "$left" -gt 0 ]; do
+		if ! wait -n "${pids[@]}"; then
+			rc=1
+			break
+		fi
+		left=$((left - 1))
+	done
+	if [ "$rc" != 0 ]; then
+		for l in "${pids[@]}"; do kill_tree "$l"; done
+		wait || true
+		return 1
+	fi
 	: >"$STATE/blobs.txt"
 	for b in $(seq 0 $((NBLOBS - 1))); do
-		f="$STATE/blobs/blob$b.bin"
-		A blob put "$f" --key-file "$STATE/keys/publisher.key" --epochs 4 --json \
-			--log-level warn >"$STATE/blobs/put$b.json"
-		echo "$(jq -r .blob_id "$STATE/blobs/put$b.json") $(stat -c %s "$f")" >>"$STATE/blobs.txt"
+		echo "$(jq -r .blob_id "$STATE/blobs/put$b.json") $(stat -c %s "$STATE/blobs/blob$b.bin")" >>"$STATE/blobs.txt"
 	done
-	echo "$(wc -l <"$STATE/blobs.txt") blobs certified"
+	echo "$(wc -l <"$STATE/blobs.txt") blobs certified, $S_LANES at a time;" \
+		"seconds per put min / mean / max: $(cat "$STATE"/blobs/put*.secs |
+		awk '{ s += $1; if (n == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1; n++ }
+		     END { printf "%.1f / %.1f / %.1f", lo, s / n, hi }')"
 }
 # audit_epoch E PER_AUDITOR: every auditor audits E with at least PER_AUDITOR challenges,
 # in parallel, each under GNU time (peak RSS).
@@ -137,17 +187,30 @@ advance_scale() { # E: advance, then every auditor settles (scores and commits E
 
 # ---- stages: timed, with the chain's gas used over each ---------------------------------
 declare -a st_name=() st_secs=() st_gas=()
+# kill_tree PID: PID and every process under it (children first listed, then it), by id.
+kill_tree() {
+	local p=$1 c
+	for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill_tree "$c"; done
+	kill "$p" 2>/dev/null || true
+}
+STAGE_PID=
 stage() {
 	local title=$1 t0 b0 b1 gas=0 b log
 	shift
 	log="$STATE/logs/$(printf '%02d' "${#st_name[@]}")-$(tr -c 'a-z0-9\n' '-' <<<"${title,,}" | cut -c1-40).log"
 	b0=$(block_number)
 	t0=$EPOCHREALTIME
-	if ! ( set -euo pipefail; "$@" ) >"$log" 2>&1 </dev/null; then
+	# In the background and waited for, so that a signal to this script runs cleanup at
+	# once (which stops the stage's processes too).
+	( set -euo pipefail; "$@" ) >"$log" 2>&1 </dev/null &
+	STAGE_PID=$!
+	if ! wait "$STAGE_PID"; then
+		STAGE_PID=
 		echo "scale.sh: stage '$title' failed; last lines of $log:" >&2
 		tail -n 20 "$log" | sed 's/^/  | /' >&2
 		exit 1
 	fi
+	STAGE_PID=
 	local secs
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	b1=$(block_number)
@@ -159,7 +222,12 @@ stage() {
 }
 cleanup() {
 	local rc=$?
-	if [ "$keep" = 0 ] || [ "$rc" != 0 ]; then stop_all >/dev/null 2>&1 || true; fi
+	trap - EXIT INT TERM
+	if [ -n "$STAGE_PID" ]; then kill_tree "$STAGE_PID"; wait "$STAGE_PID" 2>/dev/null || true; fi
+	if [ "$keep" = 0 ] || [ "$rc" != 0 ]; then
+		stop_all >/dev/null 2>&1 || true
+		[ "$rc" = 0 ] || echo "scale.sh: failed (exit $rc); every process it started is stopped; logs in $STATE/logs" >&2
+	fi
 	exit "$rc"
 }
 
@@ -171,7 +239,8 @@ trap 'exit 130' INT TERM
 
 SMALL=$((S_CHALLENGES / 10))
 echo "scale run: ${S_NODES} nodes, ${S_SHARDS} shards, ${S_BLOBS} blobs, ${S_AUDITORS} auditors," \
-	"${S_CHALLENGES} challenges per auditor (and ${SMALL} in a first epoch); state in $STATE"
+	"${S_CHALLENGES} challenges per auditor (and ${SMALL} in a first epoch), blobs put" \
+	"${S_LANES} at a time; state in $STATE"
 do_pg >/dev/null
 do_anvil >/dev/null
 load_env
@@ -180,12 +249,13 @@ do_migrate >/dev/null
 stage "keys (${S_NODES} operators and node keys, ${S_AUDITORS} auditors)" do_keys
 stage "deploy contracts (n=${S_SHARDS})" do_deploy
 stage "fund operators, auditors, publisher" do_fund
+if [ "$S_LANES" -gt 1 ]; then stage "fund $((S_LANES - 1)) more publisher keys (one per put lane)" do_fund_lanes; fi
 stage "register and stake ${S_NODES} nodes" do_register
 stage "auditors commit secrets for epoch 1" settle_all
 stage "advance to epoch 1 (shard assignment of ${S_SHARDS} shards)" advance_epoch 1
 stage "start ${S_NODES} storage nodes (following the chain)" do_nodes_scale
 stage "generate ${S_BLOBS} blobs" do_gen_blobs
-stage "store, pay for and certify ${S_BLOBS} blobs" do_blobs_scale
+stage "store, pay for and certify ${S_BLOBS} blobs (${S_LANES} at a time)" do_blobs_scale
 stage "epoch 1 seed; secrets for epoch 2" eval 'do_seed 1 && settle_all'
 stage "advance to epoch 2; settle epoch 1 (nothing decided)" eval 'advance_scale 2 && settle_timed e1'
 stage "epoch 2 seed" do_seed 2
@@ -240,37 +310,43 @@ printf '  %-58s %s\n' "settle job peak RSS max / mean (epoch 3 score+commit)" "$
 printf '  %-58s %s\n' "PostgreSQL bytes per 10^6 challenge records" "$per_m ($bytes_all bytes for $rows_all rows, indexes included)"
 printf '  %-58s %s\n' "gas: commit / reveal / finalize / advanceEpoch" "$g_commit / $g_reveal / $g_final / $g_adv"
 
-# Extrapolation to 1000 nodes: per-node quantities scale by 1000 / NODES; what is per
-# auditor or per epoch stays. Records follow challenges (min-per-node x nodes).
-f=$(awk -v n="$S_NODES" 'BEGIN { printf "%.4f", 1000 / n }')
+# Extrapolation to 1000 nodes. The contracts cap the committee at 256 members
+# (Staking.MAX_COMMITTEE; DESIGN.md), so what follows committee members (challenges, with a
+# floor per member; records; reveal counts; finalize, a median and a payout per member)
+# grows by min(1000, 256) / min(NODES, 256), and stops growing at 256 nodes; what each node
+# process holds stays per node; what is per auditor or per epoch stays.
+cm=$(( S_NODES < 256 ? S_NODES : 256 ))
+fc=$(awk -v c="$cm" 'BEGIN { printf "%.4f", 256 / c }')
 x() { awk -v v="$1" -v f="$2" 'BEGIN { printf "%.0f", v * f }'; }
 echo
-echo "extrapolated to 1000 nodes (x$f where it grows with nodes):"
+echo "extrapolated to 1000 nodes (256 of them in the committee: x$fc where it grows with members):"
 printf '  %-44s %-16s %-16s %s\n' quantity "at ${S_NODES}" "at 1000" "grows with"
-printf '  %-44s %-16s %-16s %s\n' "challenges per auditor per epoch" "$S_CHALLENGES" "$(x "$S_CHALLENGES" "$f")" "nodes (a floor per node; SCHEDULE.md)"
-printf '  %-44s %-16s %-16s %s\n' "PostgreSQL bytes per epoch" "$bytes_all" "$(x "$bytes_all" "$f")" "challenges (one row per attempt)"
-printf '  %-44s %-16s %-16s %s\n' "audit time per epoch (s)" "$t_audit" "$(x "$t_audit" "$f")" "challenges (each auditor on its own machine)"
-printf '  %-44s %-16s %-16s %s\n' "score+commit time (s)" "$t_commit" "$(x "$t_commit" "$f")" "records (evidence tree: n log n hashing)"
-printf '  %-44s %-16s %-16s %s\n' "auditor peak RSS (MiB, max)" "$(aud_rss 3 | cut -d' ' -f1)" "~ same" "connections (per node), not challenges"
+printf '  %-44s %-16s %-16s %s\n' "challenges per auditor per epoch" "$S_CHALLENGES" "$(x "$S_CHALLENGES" "$fc")" "committee members (a floor each; SCHEDULE.md)"
+printf '  %-44s %-16s %-16s %s\n' "PostgreSQL bytes per epoch" "$bytes_all" "$(x "$bytes_all" "$fc")" "challenges (one row per attempt)"
+printf '  %-44s %-16s %-16s %s\n' "audit time per epoch (s)" "$t_audit" "$(x "$t_audit" "$fc")" "challenges (each auditor on its own machine)"
+printf '  %-44s %-16s %-16s %s\n' "score+commit time (s)" "$t_commit" "$(x "$t_commit" "$fc")" "records (evidence tree and blob)"
+printf '  %-44s %-16s %-16s %s\n' "settle job peak RSS (MiB, max)" "$(cut -d' ' -f1 <<<"$settle_rss")" "$(x "$(cut -d' ' -f1 <<<"$settle_rss")" "$fc")" "records (the evidence blob is encoded whole)"
+printf '  %-44s %-16s %-16s %s\n' "auditor peak RSS (MiB, max)" "$(aud_rss 3 | cut -d' ' -f1)" "~ same" "connections (per member), not challenges"
 printf '  %-44s %-16s %-16s %s\n' "node peak RSS (MiB, max)" "$(rss_stats "${node_rss[@]}" | cut -d' ' -f1)" "same per node" "its own shards and blobs"
 printf '  %-44s %-16s %-16s %s\n' "gas: commit" "$g_commit" "$g_commit" "constant (one hash per auditor)"
-printf '  %-44s %-16s %-16s %s\n' "gas: reveal" "$g_reveal" "$(x "$g_reveal" "$f")" "nodes (per-node counts in calldata), at most"
-printf '  %-44s %-16s %-16s %s\n' "gas: finalize" "$g_final" "$(x "$g_final" "$f")" "nodes (a median and a payout each)"
-printf '  %-44s %-16s %-16s %s\n' "gas: advanceEpoch" "$g_adv" "$(x "$g_adv" "$f")" "nodes and shards moved"
-# What does not fit as it grows: one transaction's gas against a block's limit, and the
-# committee cap of the contracts (DESIGN.md: at most 256 members, whatever the shards).
+printf '  %-44s %-16s %-16s %s\n' "gas: reveal" "$g_reveal" "$(x "$g_reveal" "$fc")" "members (per-member counts in calldata)"
+printf '  %-44s %-16s %-16s %s\n' "gas: finalize" "$g_final" "$(x "$g_final" "$fc")" "members (a median and a payout each; 128 per tx)"
+printf '  %-44s %-16s %-16s %s\n' "gas: advanceEpoch" "$g_adv" "$(x "$g_adv" "$fc")" "members and shards moved"
+# What does not fit as it grows: one transaction's gas against a block's limit.
 glimit=$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .gasLimit); glimit=$((glimit))
 echo
 for kind in reveal finalize advanceEpoch; do
-	case $kind in reveal) g=$g_reveal ;; finalize) g=$g_final ;; advanceEpoch) g=$g_adv ;; esac
-	per_tx=$g
-	[ "$kind" = advanceEpoch ] || per_tx=$((g / ${#AUDITORS[@]})) # one per auditor (finalize: by one of them)
-	[ "$kind" = finalize ] && per_tx=$g
-	x1000=$(x "$per_tx" "$f")
+	case $kind in # one transaction of each at 1000 nodes (256 members)
+	reveal) x1000=$(x "$((g_reveal / ${#AUDITORS[@]}))" "$fc") ;;         # one per auditor
+	finalize) x1000=$(x "$g_final" "$(awk -v c="$cm" 'BEGIN { print 128 / c }')") ;; # a page: 128 members
+	advanceEpoch) x1000=$(x "$g_adv" "$fc") ;;
+	esac
 	if [ "$x1000" -gt "$glimit" ]; then
 		echo "  note: one $kind transaction at 1000 nodes (~$x1000 gas) would not fit a block ($glimit gas): it needs batching"
+	else
+		echo "  one $kind transaction at 1000 nodes: ~$x1000 gas (block limit $glimit)"
 	fi
 done
-echo "  note: the contracts cap the committee at 256 members; a 1000-node network would have at most 256 of them in the committee at once"
+echo "  note: the contracts cap the committee at 256 members: the other 744 of 1000 nodes wait as candidates, unchallenged and unpaid"
 [ "$keep" = 1 ] && { echo; echo "left running; state in $STATE; stop with: ASSAY_NETWORK_STATE=$STATE deploy/network.sh --stop"; }
 exit 0
