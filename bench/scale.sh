@@ -121,13 +121,9 @@ do_blobs_scale() { # blob put, LANES at a time; the first failure stops the othe
 		put_lane "$l" &
 		pids+=($!)
 	done
-	left=${#pids[@]}
-	while [ "$left" -gt 0 ]; do
-		if ! wait -n "${pids[@]}"; then
-			rc=1
-			break
-		fi
-		left=$((left - 1))
+	# the lanes are this subshell's only jobs: wait -n takes each as it ends
+	for ((left = ${#pids[@]}; left > 0; left--)); do
+		wait -n || { rc=1; break; }
 	done
 	if [ "$rc" != 0 ]; then
 		for l in "${pids[@]}"; do kill_tree "$l"; done

@@ -74,10 +74,8 @@ static bool zero32(const uint8_t h[32])
  * checks the same bound) may come an epoch later. The bytes depend only on the records,
  * so a rerun after a crash stores the same blob: node_publish finds it registered or
  * certified and pays nothing twice. */
-static bool store_evidence(struct settle_ctx *x, uint64_t epoch, const uint8_t (*nodes)[20],
-			   size_t m, const struct settle_counts *c, const struct settle_record *recs,
-			   size_t n, uint64_t now, uint64_t dispute_end, uint8_t id[32],
-			   struct err *e)
+static bool store_evidence(struct settle_ctx *x, const struct buf *blob, uint64_t now,
+			   uint64_t dispute_end, uint8_t id[32], struct err *e)
 {
 	uint64_t dur = 0;
 	if (!x->publisher)
@@ -86,11 +84,8 @@ static bool store_evidence(struct settle_ctx *x, uint64_t epoch, const uint8_t (
 	if (!chain_staking_epoch_duration(settle_chain_bind(x->chain), &dur, e))
 		return false;
 	uint64_t left = dispute_end > now ? dispute_end - now : 0;
-	struct buf blob = BUF_INIT;
-	settle_evblob_encode(&blob, epoch, x->signer, nodes, c->passed, c->decided, m, recs, n);
-	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob.data,
-				      blob.len, left / (dur ? dur : 1) + 3, id, e);
-	buf_free(&blob);
+	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob->data,
+				      blob->len, left / (dur ? dur : 1) + 3, id, e);
 	if (ok)
 		settle_crash_point("after_evidence_blob");
 	return ok;
@@ -128,22 +123,35 @@ static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t d
 	uint8_t registry[20], blob_id[32] = {0};
 	bool ok = false;
 	memset(&a, 0, sizeof(a));
+	uint8_t root[32];
+	struct buf blob = BUF_INIT;
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
 	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e) ||
 	    !settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
 	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e) ||
 	    !chain_settlement_evidence_registry(settle_chain_bind(x->chain), registry, e))
 		goto out;
+	/* What follows needs the root and the blob's bytes only: the tree and the records go
+	 * before the blob is encoded for the network, which holds it several times over. */
+	settle_evidence_root(ev, root);
+	settle_evidence_free(ev);
+	ev = NULL;
 	static const uint8_t none[20];
-	if (memcmp(registry, none, 20) &&
-	    !store_evidence(x, epoch, (const uint8_t(*)[20])nodes, m, &c, recs, n, now, dispute_end,
-			    blob_id, e))
-		goto out;
+	if (memcmp(registry, none, 20)) {
+		settle_evblob_encode(&blob, epoch, x->signer, (const uint8_t(*)[20])nodes, c.passed,
+				     c.decided, m, recs, n);
+		free(recs);
+		recs = NULL;
+		bool stored = store_evidence(x, &blob, now, dispute_end, blob_id, e);
+		buf_free(&blob);
+		if (!stored)
+			goto out;
+	}
 	test_lie(epoch, &c, m);
 	struct settle_attest_input in = {.epoch = epoch, .auditor_id = x->auditor_id,
 					 .committee = (const uint8_t(*)[20])nodes, .m = m,
 					 .passed = c.passed, .decided = c.decided};
-	settle_evidence_root(ev, in.evidence_root);
+	memcpy(in.evidence_root, root, 32);
 	memcpy(in.evidence_blob, blob_id, 32);
 	if (!settle_attest_build(&x->dom, x->signing, &in, &a, digest, sig, e))
 		goto out;
