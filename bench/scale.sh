@@ -7,7 +7,8 @@
 # shards, NODES `assay node serve` processes (each its own key, data directory and port,
 # following the chain), BLOBS blobs stored, paid for and certified, then AUDITORS auditors
 # auditing one epoch with at least CHALLENGES challenges each (`audit run --once`), and that
-# epoch settled on chain (score and commit, reveal, finalize). A first, smaller audited
+# epoch settled on chain (score and commit, reveal: every auditor's settle job at once, as
+# on machines of their own; then finalize). A first, smaller audited
 # epoch (CHALLENGES / 10 per auditor) shows whether the auditor's memory depends on the
 # number of challenges.
 #
@@ -30,7 +31,7 @@ cd "$ASSAY_ROOT"
 
 S_NODES=100 S_SHARDS=1000 S_BLOBS=300 S_AUDITORS=4 S_CHALLENGES=1000000 S_LANES=8
 BUILD=${ASSAY_BUILD_DIR:-build} keep=0
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 num() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || die "$1 needs a positive whole number, got '$2'"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -158,21 +159,47 @@ audit_epoch() {
 	for a in "${AUDITORS[@]}"; do head -n 1 "$STATE/audit$e-$a.out"; done
 	return $rc
 }
-# settle_timed TAG: settle run by every auditor under GNU time
+settle_one() { # TAG AUDITOR: one settle run under GNU time
+	/usr/bin/time -f '%M %e %U %S' -o "$STATE/rss-settle-$1-$2" \
+		"$ASSAY" settle run --no-advance --signing-key-file "$STATE/keys/auditor$2-sign.key" \
+		--gas-key-file "$STATE/keys/auditor$2-gas.key" --warn-margin-s 0 --log-level warn \
+		--settle-metrics-file "$STATE/settle-metrics-$2.prom"
+}
+# settle_timed TAG: settle run by every auditor, one after the other
 settle_timed() {
-	local tag=$1 a
+	local a
+	for a in "${AUDITORS[@]}"; do settle_one "$1" "$a"; done
+}
+# settle_par TAG: the same, all at once, as auditors on machines of their own run it
+# (scoring, storing the evidence blob, committing; revealing and checking the others'
+# evidence). Finalizing stays in turn: one auditor's call finalizes for all.
+settle_par() {
+	local a pids=() rc=0
 	for a in "${AUDITORS[@]}"; do
-		/usr/bin/time -f '%M %e %U %S' -o "$STATE/rss-settle-$tag-$a" \
-			"$ASSAY" settle run --no-advance --signing-key-file "$STATE/keys/auditor$a-sign.key" \
-			--gas-key-file "$STATE/keys/auditor$a-gas.key" --warn-margin-s 0 --log-level warn \
-			--settle-metrics-file "$STATE/settle-metrics-$a.prom"
+		settle_one "$1" "$a" >"$STATE/settle-$1-$a.log" 2>&1 &
+		pids+=($!)
+	done
+	for a in "${AUDITORS[@]}"; do
+		wait "${pids[$a]}" || { rc=1; echo "auditor $a: settle run failed:" >&2; tail -n 5 "$STATE/settle-$1-$a.log" >&2; }
+	done
+	return $rc
+}
+# watch_par TAG: every auditor's settle run at once after the reveals, each checking the
+# others' evidence (fetching their blobs, rebuilding their trees); fails when none did.
+watch_par() {
+	local a n
+	settle_par "$1" || return 1
+	for a in "${AUDITORS[@]}"; do
+		n=$(sed -n 's/^assay_dispute_checked_total \([0-9]*\)$/\1/p' "$STATE/settle-metrics-$a.prom")
+		[ "${n:-0}" -gt 0 ] || { echo "auditor $a checked no other auditor's evidence" >&2; return 1; }
+		echo "auditor $a checked $n attestations' evidence"
 	done
 }
-settle_at_timed() { # E PHASE TAG
+settle_at_timed() { # E PHASE TAG [par]
 	local t
 	t=$(A epoch status --epoch "$1" --json | jq ".phases.$2")
 	warp_to "$t" >/dev/null
-	settle_timed "$3"
+	if [ "${4:-}" = par ]; then settle_par "$3"; else settle_timed "$3"; fi
 }
 advance_scale() { # E: advance, then every auditor settles (scores and commits E-1)
 	local st
@@ -259,13 +286,14 @@ stage "epoch 2 seed" do_seed 2
 stage "audit epoch 2: >= ${SMALL} challenges per auditor" audit_epoch 2 "$SMALL"
 stage "epoch 1 reveal and finalize" eval 'settle_at_timed 1 commit_end e1r && settle_at_timed 1 dispute_end e1f'
 stage "advance to epoch 3" advance_scale 3
-stage "score and commit epoch 2" settle_timed e2c
+stage "score and commit epoch 2 (auditors at once)" settle_par e2c
 stage "epoch 3 seed" do_seed 3
 stage "audit epoch 3: >= ${S_CHALLENGES} challenges per auditor" audit_epoch 3 "$S_CHALLENGES"
-stage "epoch 2 reveal and finalize" eval 'settle_at_timed 2 commit_end e2r && settle_at_timed 2 dispute_end e2f'
+stage "epoch 2 reveal (auditors at once) and finalize" eval 'settle_at_timed 2 commit_end e2r par && settle_at_timed 2 dispute_end e2f'
 stage "advance to epoch 4" advance_scale 4
-stage "score and commit epoch 3 (the big epoch)" settle_timed e3c
-stage "epoch 3 reveal" settle_at_timed 3 commit_end e3r
+stage "score and commit epoch 3 (the big epoch; auditors at once)" settle_par e3c
+stage "epoch 3 reveal (auditors at once)" settle_at_timed 3 commit_end e3r par
+stage "epoch 3 evidence: each auditor checks the others' (at once)" watch_par e3w
 stage "epoch 3 finalize" settle_at_timed 3 dispute_end e3f
 
 # ---- figures -------------------------------------------------------------------------------
@@ -286,11 +314,12 @@ rss_stats() { # values (KiB) -> "max MiB / mean MiB"
 aud_rss() { local e=$1; rss_stats $(for a in "${AUDITORS[@]}"; do awk '{ print $1 }' "$STATE/rss-audit$e-$a"; done); }
 aud_cpu() { local e=$1; for a in "${AUDITORS[@]}"; do awk '{ print $3 + $4 }' "$STATE/rss-audit$e-$a"; done | awk '{ s += $1 } END { printf "%.1f", s }'; }
 settle_rss=$(rss_stats $(cat "$STATE"/rss-settle-e3c-* | awk '{ print $1 }'))
+watch_rss=$(rss_stats $(cat "$STATE"/rss-settle-e3w-* | awk '{ print $1 }'))
 t_of() { local i; for i in "${!st_name[@]}"; do [[ "${st_name[$i]}" == $1* ]] && { echo "${st_secs[$i]}"; return; }; done; echo 0; }
 g_of() { local i; for i in "${!st_name[@]}"; do [[ "${st_name[$i]}" == $1* ]] && { echo "${st_gas[$i]}"; return; }; done; echo 0; }
 t_audit=$(t_of "audit epoch 3"); t_commit=$(t_of "score and commit epoch 3")
-t_reveal=$(t_of "epoch 3 reveal"); t_final=$(t_of "epoch 3 finalize")
-t_epoch=$(awk -v a="$t_audit" -v b="$t_commit" -v c="$t_reveal" -v d="$t_final" 'BEGIN { printf "%.1f", a + b + c + d }')
+t_reveal=$(t_of "epoch 3 reveal"); t_final=$(t_of "epoch 3 finalize"); t_watch=$(t_of "epoch 3 evidence")
+t_epoch=$(awk -v a="$t_audit" -v b="$t_commit" -v c="$t_reveal" -v d="$t_final" -v w="$t_watch" 'BEGIN { printf "%.1f", a + b + c + w + d }')
 g_commit=$(g_of "score and commit epoch 3"); g_reveal=$(g_of "epoch 3 reveal")
 g_final=$(g_of "epoch 3 finalize"); g_adv=$(g_of "advance to epoch 4")
 per_m=$(awk -v b="$bytes_all" -v r="$rows_all" 'BEGIN { if (r) printf "%.0f", b / r * 1e6; else print 0 }')
@@ -298,12 +327,13 @@ per_m=$(awk -v b="$bytes_all" -v r="$rows_all" 'BEGIN { if (r) printf "%.0f", b 
 echo
 echo "figures (${S_NODES} nodes, ${S_SHARDS} shards, ${S_AUDITORS} auditors; 2 shared cores):"
 printf '  %-58s %s\n' "challenge records, epoch 2 / epoch 3 (all auditors)" "$rows2 / $rows3"
-printf '  %-58s %s\n' "epoch 3 audited and settled (audit + commit + reveal + finalize)" "${t_epoch} s (goal < 180 s), state: $state3"
-printf '  %-58s %s\n' "  audit / score+commit / reveal / finalize" "$t_audit / $t_commit / $t_reveal / $t_final s"
+printf '  %-58s %s\n' "epoch 3 audited and settled (audit to finalize)" "${t_epoch} s (goal < 180 s), state: $state3"
+printf '  %-58s %s\n' "  audit / score+commit / reveal / evidence checks / finalize" "$t_audit / $t_commit / $t_reveal / $t_watch / $t_final s"
 printf '  %-58s %s\n' "auditor peak RSS max / mean, epoch 2 ($SMALL per auditor)" "$(aud_rss 2) MiB (CPU $(aud_cpu 2) s)"
 printf '  %-58s %s\n' "auditor peak RSS max / mean, epoch 3 ($S_CHALLENGES per auditor)" "$(aud_rss 3) MiB (CPU $(aud_cpu 3) s)"
 printf '  %-58s %s\n' "node peak RSS max / mean" "$(rss_stats "${node_rss[@]}") MiB"
 printf '  %-58s %s\n' "settle job peak RSS max / mean (epoch 3 score+commit)" "$settle_rss MiB"
+printf '  %-58s %s\n' "settle job peak RSS max / mean (checking the others' evidence)" "$watch_rss MiB"
 printf '  %-58s %s\n' "PostgreSQL bytes per 10^6 challenge records" "$per_m ($bytes_all bytes for $rows_all rows, indexes included)"
 printf '  %-58s %s\n' "gas: commit / reveal / finalize / advanceEpoch" "$g_commit / $g_reveal / $g_final / $g_adv"
 
