@@ -1138,7 +1138,8 @@ static bool scan_logs(struct chain_bind *b, const struct chain_log_filter *f0, u
 	b->log_blocks += to - from + 1;
 	log_debug("chain logs: read blocks %" PRIu64 "-%" PRIu64 " (%zu logs)", from, to, got.n);
 	out->v = xrealloc(out->v, (out->n + got.n + 1) * sizeof(*out->v));
-	memcpy(out->v + out->n, got.v, got.n * sizeof(*got.v));
+	if (got.n)
+		memcpy(out->v + out->n, got.v, got.n * sizeof(*got.v));
 	out->n += got.n;
 	free(got.v);
 	return true;
