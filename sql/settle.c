@@ -46,9 +46,11 @@ bool db_settle_attempts_each(struct db *db, uint64_t epoch, const uint8_t audito
 	hex_encode(aud, auditor, 20);
 	const char *p[] = {ep, aud};
 	PGresult *r = NULL;
-	/* A cursor inside a transaction of our own, read a chunk at a time: the client holds
-	 * one chunk of rows, never the epoch's (10^6 rows as text is about 400 MB). */
-	if (!db_command(db, "BEGIN", 0, NULL, e, "reading challenge records"))
+	/* A cursor read a chunk at a time, in a transaction of our own unless the caller has
+	 * one: the client holds one chunk of rows, never the epoch's (10^6 rows as text is
+	 * about 400 MB). */
+	bool own = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	if (own && !db_command(db, "BEGIN", 0, NULL, e, "reading challenge records"))
 		return false;
 	if (!db_command(db,
 			"DECLARE settle_attempts NO SCROLL CURSOR FOR "
@@ -75,11 +77,16 @@ bool db_settle_attempts_each(struct db *db, uint64_t epoch, const uint8_t audito
 		r = NULL;
 	}
 	PQclear(r);
-	return db_command(db, "COMMIT", 0, NULL, e, "reading challenge records");
+	r = NULL;
+	if (!db_command(db, "CLOSE settle_attempts", 0, NULL, e, "reading challenge records"))
+		goto fail;
+	return !own || db_command(db, "COMMIT", 0, NULL, e, "reading challenge records");
 fail:
 	PQclear(r);
-	r = PQexec(db->conn, "ROLLBACK");
-	PQclear(r);
+	if (own) {
+		r = PQexec(db->conn, "ROLLBACK");
+		PQclear(r);
+	}
 	return false;
 }
 
