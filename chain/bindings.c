@@ -1,8 +1,10 @@
 /* bindings.c: typed wrappers for the assay contracts (see bindings.h). */
 #include "chain/bindings.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/abi.h"
@@ -367,6 +369,9 @@ struct chain_bind {
 	uint64_t at_block; /* 0: latest */
 	struct chain_abi_sig **errors;
 	size_t nerrors;
+	const struct chain_event_store *events; /* NULL: scan from the start block */
+	uint64_t keep_back, log_chunk;
+	uint64_t log_blocks; /* blocks asked for logs, all calls */
 };
 
 static const char *const error_sources[] = {"Staking",   "BlobRegistry",  "Settlement",
@@ -1109,6 +1114,110 @@ void chain_topic_address(uint8_t t[32], const uint8_t a[20])
 	memcpy(t + 12, a, 20);
 }
 
+void chain_bind_set_event_store(struct chain_bind *b, const struct chain_event_store *s,
+				uint64_t keep_back, uint64_t log_chunk)
+{
+	b->events = s;
+	b->keep_back = keep_back;
+	b->log_chunk = log_chunk;
+}
+
+uint64_t chain_bind_log_blocks_scanned(const struct chain_bind *b)
+{
+	return b->log_blocks;
+}
+
+/* eth_getLogs over [from, to] (nothing when to < from), appended to *out. */
+static bool scan_logs(struct chain_bind *b, const struct chain_log_filter *f0, uint64_t from,
+		      uint64_t to, struct chain_logs *out, struct err *e)
+{
+	if (to < from)
+		return true;
+	struct chain_log_filter f = *f0;
+	struct chain_logs got = {0, NULL};
+	f.from_block = from;
+	f.to_block = to;
+	f.chunk = b->log_chunk;
+	if (!chain_rpc_get_logs(b->rpc, &f, &got, e))
+		return false;
+	b->log_blocks += to - from + 1;
+	log_debug("chain logs: read blocks %" PRIu64 "-%" PRIu64 " (%zu logs)", from, to, got.n);
+	out->v = xrealloc(out->v, (out->n + got.n + 1) * sizeof(*out->v));
+	if (got.n)
+		memcpy(out->v + out->n, got.v, got.n * sizeof(*got.v));
+	out->n += got.n;
+	free(got.v);
+	return true;
+}
+
+/* Brings the store's copy of address's logs up to `safe` (the blocks after its cursor,
+ * every event); *kept: the block it now covers through (0 with *have false: none). */
+static bool events_sync(struct chain_bind *b, const uint8_t address[20], uint64_t safe,
+			bool *have, uint64_t *kept, struct err *e)
+{
+	const struct chain_event_store *st = b->events;
+	uint64_t cid = b->dep.chain_id;
+	/* Two tries: another reader sharing the store may move the cursor meanwhile. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool found = false;
+		uint64_t through = 0;
+		if (!st->cursor(st->ctx, cid, address, &found, &through, e))
+			return false;
+		*have = found;
+		*kept = through;
+		if (found && through >= safe)
+			return true;
+		uint64_t from = found ? through + 1 : b->dep.start_block;
+		if (safe < from) /* nothing final to keep yet */
+			return true;
+		struct chain_log_filter f;
+		memset(&f, 0, sizeof(f));
+		f.address = address;
+		struct chain_logs fresh = {0, NULL};
+		if (!scan_logs(b, &f, from, safe, &fresh, e))
+			return false;
+		size_t k = 0;
+		for (size_t i = 0; i < fresh.n; i++) {
+			if (fresh.v[i].removed)
+				chain_log_clear(&fresh.v[i]);
+			else
+				fresh.v[k++] = fresh.v[i];
+		}
+		fresh.n = k;
+		bool ok = st->append(st->ctx, cid, address, found, through, safe, &fresh, e);
+		chain_logs_clear(&fresh);
+		if (ok) {
+			*have = true;
+			*kept = safe;
+			return true;
+		}
+		log_info("chain logs: keeping blocks %" PRIu64 "-%" PRIu64 ": %s", from, safe, e->msg);
+	}
+	return false;
+}
+
+/* With the event store: the kept logs matching f, then the blocks after them read live. */
+static bool logs_with_store(struct chain_bind *b, const struct chain_log_filter *f,
+			    struct chain_logs *out, struct err *e)
+{
+	uint64_t to = f->to_block;
+	uint64_t safe = to > b->keep_back ? to - b->keep_back : 0;
+	bool have = false;
+	uint64_t kept = 0;
+	if (!events_sync(b, f->address, safe, &have, &kept, e))
+		return false;
+	uint64_t live_from = f->from_block;
+	if (have && kept >= f->from_block) {
+		uint64_t upto = kept < to ? kept : to;
+		const uint8_t *const topics[3] = {f->topics[0], f->topics[1], f->topics[2]};
+		if (!b->events->query(b->events->ctx, b->dep.chain_id, f->address, topics,
+				      f->from_block, upto, out, e))
+			return false;
+		live_from = upto + 1;
+	}
+	return scan_logs(b, f, live_from, to, out, e);
+}
+
 bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char *event,
 		     const uint8_t *t1, const uint8_t *t2, struct chain_abi_sig **sig,
 		     struct chain_logs *out, struct err *e)
@@ -1128,7 +1237,19 @@ bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char
 	f.topics[0] = (*sig)->topic;
 	f.topics[1] = t1;
 	f.topics[2] = t2;
-	if (!chain_rpc_get_logs(b->rpc, &f, out, e)) {
+	bool got = false;
+	if (b->events) {
+		struct err se = {{0}};
+		got = logs_with_store(b, &f, out, &se);
+		if (!got) {
+			chain_logs_clear(out);
+			memset(out, 0, sizeof(*out));
+			log_warn("chain logs: the kept %s events are unusable, reading the chain "
+				 "from its start: %s",
+				 (*sig)->name, se.msg);
+		}
+	}
+	if (!got && !scan_logs(b, &f, f.from_block, to, out, e)) {
 		err_prefix(e, "reading %s events: ", (*sig)->name);
 		goto fail;
 	}
@@ -1144,6 +1265,7 @@ bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char
 	out->n = k;
 	return true;
 fail:
+	chain_logs_clear(out);
 	chain_abi_sig_free(*sig);
 	*sig = NULL;
 	return false;

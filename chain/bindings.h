@@ -220,6 +220,36 @@ struct chain_logs;
 bool chain_bind_logs(struct chain_bind *b, const uint8_t address[20], const char *event,
 		     const uint8_t *t1, const uint8_t *t2, struct chain_abi_sig **sig,
 		     struct chain_logs *out, struct err *e) WARN_UNUSED;
+/* Where chain_bind_logs keeps every log of a contract it has read and the block it has
+ * read them through, so that each read, in this process or the next, asks the node only
+ * for the blocks since (in ranges of at most log_chunk blocks) instead of the chain from
+ * the deployment's start. The last keep_back blocks before the block read to are never
+ * kept (read each time), so what is kept is as final as the caller's confirmations make
+ * it. sql/chainevents.h keeps it in PostgreSQL; chain/ only declares it. A store that
+ * fails is logged and the read scans the node as without one. */
+struct chain_event_store {
+	void *ctx;
+	/* *found false when nothing is kept for the contract yet; else *through. */
+	bool (*cursor)(void *ctx, uint64_t chain_id, const uint8_t contract[20], bool *found,
+		       uint64_t *through, struct err *e);
+	/* Keeps logs (of the blocks after `prev`, none when !found_prev) and moves the cursor
+	 * to `through`, all or nothing; fails, changing nothing, if the cursor is no longer
+	 * `prev` (another reader moved it). */
+	bool (*append)(void *ctx, uint64_t chain_id, const uint8_t contract[20], bool found_prev,
+		       uint64_t prev, uint64_t through, const struct chain_logs *logs,
+		       struct err *e);
+	/* The kept logs in blocks [from, to] whose topics 0..2 match (NULL: any), in chain
+	 * order, appended to *out. */
+	bool (*query)(void *ctx, uint64_t chain_id, const uint8_t contract[20],
+		      const uint8_t *const topics[3], uint64_t from, uint64_t to,
+		      struct chain_logs *out, struct err *e);
+};
+/* s is lent (NULL: scan from the start block each time); log_chunk 0: 2000. */
+void chain_bind_set_event_store(struct chain_bind *b, const struct chain_event_store *s,
+				uint64_t keep_back, uint64_t log_chunk);
+/* Blocks this binding has asked the node for logs of, over all chain_bind_logs calls. */
+uint64_t chain_bind_log_blocks_scanned(const struct chain_bind *b);
+
 /* A topic holding an unsigned integer / an address. */
 void chain_topic_u64(uint8_t t[32], uint64_t v);
 void chain_topic_address(uint8_t t[32], const uint8_t a[20]);

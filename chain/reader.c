@@ -401,40 +401,23 @@ bool chain_reader_certified(struct chain_reader *r, uint64_t from, uint64_t to,
 	return true;
 }
 
-bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
-			   struct err *e)
+bool chain_auditors_from_logs(const struct chain_abi_sig *sig, const struct chain_logs *logs,
+			      struct chain_auditor **out, size_t *n, struct err *e)
 {
-	struct chain_logs logs = {0, NULL};
-	struct chain_abi_sig *sig = NULL;
-	struct chain_auditor *a = NULL;
+	struct chain_auditor *a = xcalloc(logs->n + 1, sizeof(*a));
 	size_t na = 0;
-	bool ok = false;
 	*out = NULL;
 	*n = 0;
-	uint64_t fin;
-	if (!chain_reader_finalized(r, &fin, e) ||
-	    !chain_abi_sig_parse("event AuditorSet(uint8 indexed auditorId, address signer, "
-				 "address payee, bool active)",
-				 &sig, e))
-		goto out;
-	struct chain_log_filter f;
-	memset(&f, 0, sizeof(f));
-	f.from_block = r->dep.start_block;
-	f.to_block = fin;
-	f.address = r->dep.settlement;
-	f.topics[0] = sig->topic;
-	f.chunk = r->log_chunk;
-	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
-		goto out;
-	a = xcalloc(logs.n + 1, sizeof(*a));
 	/* Logs come in chain order: the last event of an id is its state. */
-	for (size_t i = 0; i < logs.n; i++) {
-		const struct chain_log *l = &logs.v[i];
+	for (size_t i = 0; i < logs->n; i++) {
+		const struct chain_log *l = &logs->v[i];
 		struct chain_abi_value *v;
 		if (l->removed)
 			continue;
-		if (!chain_abi_decode_log(sig, l->topics, l->ntopics, l->data, l->data_len, &v, e))
-			goto out;
+		if (!chain_abi_decode_log(sig, l->topics, l->ntopics, l->data, l->data_len, &v, e)) {
+			free(a);
+			return false;
+		}
 		uint64_t id;
 		struct chain_auditor cur;
 		memset(&cur, 0, sizeof(cur));
@@ -444,8 +427,8 @@ bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, s
 			   chain_abi_get_bool(chain_abi_at(v, 3), &cur.active, e);
 		chain_abi_value_free(v);
 		if (!got) {
-			err_prefix(e, "an AuditorSet event: ");
-			goto out;
+			free(a);
+			return err_prefix(e, "an AuditorSet event: ");
 		}
 		cur.id = (uint8_t)id;
 		size_t k = 0;
@@ -464,12 +447,34 @@ bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, s
 		}
 	*out = a;
 	*n = na;
-	a = NULL;
-	ok = true;
+	return true;
+}
+
+bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
+			   struct err *e)
+{
+	struct chain_logs logs = {0, NULL};
+	struct chain_abi_sig *sig = NULL;
+	bool ok = false;
+	*out = NULL;
+	*n = 0;
+	uint64_t fin;
+	if (!chain_reader_finalized(r, &fin, e) ||
+	    !chain_abi_sig_parse(CHAIN_AUDITOR_SET_EVENT, &sig, e))
+		goto out;
+	struct chain_log_filter f;
+	memset(&f, 0, sizeof(f));
+	f.from_block = r->dep.start_block;
+	f.to_block = fin;
+	f.address = r->dep.settlement;
+	f.topics[0] = sig->topic;
+	f.chunk = r->log_chunk;
+	if (!chain_rpc_get_logs(r->rpc, &f, &logs, e))
+		goto out;
+	ok = chain_auditors_from_logs(sig, &logs, out, n, e);
 out:
 	chain_abi_sig_free(sig);
 	chain_logs_clear(&logs);
-	free(a);
 	return ok;
 }
 

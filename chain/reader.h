@@ -116,6 +116,14 @@ bool chain_reader_blobs(struct chain_reader *r, const struct chain_epoch_view *v
 /* Auditors as last set (AuditorSet events up to the finalized block), by id. */
 bool chain_reader_auditors(struct chain_reader *r, struct chain_auditor **out, size_t *n,
 			   struct err *e) WARN_UNUSED;
+/* The event chain_reader_auditors reads, and the auditors as last set by its logs (chain
+ * order; removed ones skipped), by id: for a caller that reads the logs its own way. */
+#define CHAIN_AUDITOR_SET_EVENT \
+	"event AuditorSet(uint8 indexed auditorId, address signer, address payee, bool active)"
+struct chain_abi_sig;
+struct chain_logs;
+bool chain_auditors_from_logs(const struct chain_abi_sig *sig, const struct chain_logs *logs,
+			      struct chain_auditor **out, size_t *n, struct err *e) WARN_UNUSED;
 
 /* Blobs with a BlobCertified event in blocks [from, to] (to at most the finalized block),
  * each checked against blobInfo as of the finalized block: only those still registered and

@@ -118,21 +118,24 @@ bool settle_chain_committee(struct settle_chain *c, uint64_t epoch, uint8_t (**n
 bool settle_chain_find_auditor(struct settle_chain *c, const uint8_t signer[20], uint8_t *id,
 			       bool *found, struct err *e)
 {
-	struct chain_reader *r = NULL;
+	struct chain_abi_sig *sig = NULL;
+	struct chain_logs l = {0, NULL};
 	struct chain_auditor *a = NULL;
 	size_t n = 0;
 	*found = false;
-	/* confirmations 1: as of the head, like every other read of the settle job */
-	if (!chain_reader_new(&r, c->rpc, &c->d, NULL, 1, 0, e))
-		return false;
-	bool ok = chain_reader_auditors(r, &a, &n, e);
+	/* As of the head, like every other read of the settle job, through the event store
+	 * when there is one (the same AuditorSet events chain_reader_auditors reads). */
+	bool ok = chain_bind_logs(c->bind, c->d.settlement, CHAIN_AUDITOR_SET_EVENT, NULL, NULL,
+				  &sig, &l, e) &&
+		  chain_auditors_from_logs(sig, &l, &a, &n, e);
 	for (size_t i = 0; ok && i < n; i++)
 		if (!memcmp(a[i].signer, signer, 20) && (!*found || a[i].active)) {
 			*id = a[i].id; /* an active id wins over an old one */
 			*found = true;
 		}
 	free(a);
-	chain_reader_free(r);
+	chain_logs_clear(&l);
+	chain_abi_sig_free(sig);
 	return ok;
 }
 
@@ -559,10 +562,12 @@ bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t id,
 }
 
 bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
-			   const struct settle_reveal *rv, size_t k, size_t m, struct err *e)
+			   const struct settle_reveal *rv, size_t k, size_t from, size_t to,
+			   struct err *e)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "settle finalize epoch %" PRIu64, epoch);
+	char p[96];
+	snprintf(p, sizeof(p), "settle finalize epoch %" PRIu64 " positions %zu..%zu", epoch, from,
+		 to - 1);
 	struct chain_abi_value *ids = chain_abi_array_new(), *ps = chain_abi_array_new(),
 			       *ds = chain_abi_array_new();
 	for (size_t j = 0; j < k; j++) {
@@ -574,7 +579,7 @@ bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
 	chain_abi_push(a, ids);
 	chain_abi_push(a, ps);
 	chain_abi_push(a, ds);
-	chain_abi_push(a, chain_abi_uint_new(m));
+	chain_abi_push(a, chain_abi_uint_new(to));
 	return send(c, "finalize", c->d.settlement,
 		    "finalizeEpoch(uint64,uint8[],uint32[][],uint32[][],uint256)", a, p, e);
 }

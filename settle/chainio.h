@@ -129,8 +129,10 @@ bool settle_chain_reveal(struct settle_chain *c, uint64_t epoch, uint8_t auditor
 			 const uint32_t *decided, size_t m, const uint8_t evidence_root[32],
 			 const uint8_t evidence_blob[32], const uint8_t secret[32], const uint8_t sig[65],
 			 struct err *e) WARN_UNUSED;
+/* finalizeEpoch for committee positions [from, to) (from: the epoch's progress on
+ * chain); the epoch is finalized by the call whose `to` is the committee's size. */
 bool settle_chain_finalize(struct settle_chain *c, uint64_t epoch,
-			   const struct settle_reveal *reveals, size_t k, size_t m,
+			   const struct settle_reveal *reveals, size_t k, size_t from, size_t to,
 			   struct err *e) WARN_UNUSED;
 bool settle_chain_void(struct settle_chain *c, uint64_t epoch, struct err *e) WARN_UNUSED;
 /* Fraud proof 1a (Settlement.disputeNodeTotal): auditor_id's revealed counts (passed,

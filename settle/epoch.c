@@ -22,6 +22,10 @@
 #include "sql/node_scores.h"
 #include "sql/settle.h"
 
+/* Committee positions per finalizeEpoch call: 128 keep 7 auditors under the 15M gas
+ * budget (chain/contracts/INTERFACE.md section 11). */
+#define SETTLE_FINALIZE_PAGE 128
+
 static const char *const state_names[] = {"planned",   "auditing", "audited",   "scored",
 					  "committed", "revealed", "finalized", "voided"};
 
@@ -71,10 +75,8 @@ static bool zero32(const uint8_t h[32])
  * checks the same bound) may come an epoch later. The bytes depend only on the records,
  * so a rerun after a crash stores the same blob: node_publish finds it registered or
  * certified and pays nothing twice. */
-static bool store_evidence(struct settle_ctx *x, uint64_t epoch, const uint8_t (*nodes)[20],
-			   size_t m, const struct settle_counts *c, const struct settle_record *recs,
-			   size_t n, uint64_t now, uint64_t dispute_end, uint8_t id[32],
-			   struct err *e)
+static bool store_evidence(struct settle_ctx *x, const struct buf *blob, uint64_t now,
+			   uint64_t dispute_end, uint8_t id[32], struct err *e)
 {
 	uint64_t dur = 0;
 	if (!x->publisher)
@@ -83,11 +85,8 @@ static bool store_evidence(struct settle_ctx *x, uint64_t epoch, const uint8_t (
 	if (!chain_staking_epoch_duration(settle_chain_bind(x->chain), &dur, e))
 		return false;
 	uint64_t left = dispute_end > now ? dispute_end - now : 0;
-	struct buf blob = BUF_INIT;
-	settle_evblob_encode(&blob, epoch, x->signer, nodes, c->passed, c->decided, m, recs, n);
-	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob.data,
-				      blob.len, left / (dur ? dur : 1) + 3, id, e);
-	buf_free(&blob);
+	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob->data,
+				      blob->len, left / (dur ? dur : 1) + 3, id, e);
 	if (ok)
 		settle_crash_point("after_evidence_blob");
 	return ok;
@@ -162,6 +161,8 @@ static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t d
 	uint8_t registry[20], blob_id[32] = {0};
 	bool ok = false;
 	memset(&a, 0, sizeof(a));
+	uint8_t root[32];
+	struct buf blob = BUF_INIT;
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
 	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e))
 		goto out;
@@ -170,16 +171,27 @@ static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t d
 	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e) ||
 	    !chain_settlement_evidence_registry(settle_chain_bind(x->chain), registry, e))
 		goto out;
+	/* What follows needs the root and the blob's bytes only: the tree and the records go
+	 * before the blob is encoded for the network, which holds it several times over. */
+	settle_evidence_root(ev, root);
+	settle_evidence_free(ev);
+	ev = NULL;
 	static const uint8_t none[20];
-	if (memcmp(registry, none, 20) &&
-	    !store_evidence(x, epoch, (const uint8_t(*)[20])nodes, m, &c, recs, n, now, dispute_end,
-			    blob_id, e))
-		goto out;
+	if (memcmp(registry, none, 20)) {
+		settle_evblob_encode(&blob, epoch, x->signer, (const uint8_t(*)[20])nodes, c.passed,
+				     c.decided, m, recs, n);
+		free(recs);
+		recs = NULL;
+		bool stored = store_evidence(x, &blob, now, dispute_end, blob_id, e);
+		buf_free(&blob);
+		if (!stored)
+			goto out;
+	}
 	test_lie(epoch, &c, m);
 	struct settle_attest_input in = {.epoch = epoch, .auditor_id = x->auditor_id,
 					 .committee = (const uint8_t(*)[20])nodes, .m = m,
 					 .passed = c.passed, .decided = c.decided};
-	settle_evidence_root(ev, in.evidence_root);
+	memcpy(in.evidence_root, root, 32);
 	memcpy(in.evidence_blob, blob_id, 32);
 	if (!settle_attest_build(&x->dom, x->signing, &in, &a, digest, sig, e))
 		goto out;
@@ -348,8 +360,29 @@ static bool finalize(struct settle_ctx *x, uint64_t epoch, struct err *e)
 			rv[i] = t;
 		}
 	}
-	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e) &&
-	     settle_chain_finalize(x->chain, epoch, rv, kept, m, e);
+	ok = ok && settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, h, e);
+	/* A page of committee positions per transaction: finalize costs ~90k gas a position
+	 * (chain/contracts/INTERFACE.md section 11), and a 256-member committee in one call
+	 * would pass the 15M budget. Progress is on chain: a rerun goes on from it. */
+	size_t page = SETTLE_FINALIZE_PAGE;
+	uint64_t tp = 0; /* test only: smaller pages over a small committee */
+	const char *tv = getenv("ASSAY_TEST_FINALIZE_PAGE");
+	if (tv && *tv && parse_u64(tv, &tp) && tp > 0 && tp < page)
+		page = (size_t)tp;
+	for (size_t from = es.progress; ok && from < m;) {
+		size_t to = m - from > page ? from + page : m;
+		ok = settle_chain_finalize(x->chain, epoch, rv, kept, from, to, e) &&
+		     chain_settlement_epoch_state(settle_chain_bind(x->chain), epoch, &es, e);
+		if (ok && es.status != 1)
+			break; /* finalized (by this page or by another auditor's) */
+		if (ok && es.progress != to) {
+			err_set(e, "finalizing epoch %" PRIu64 ": positions up to %zu sent, the chain's "
+				   "progress is %u",
+				epoch, to, es.progress);
+			ok = false;
+		}
+		from = to;
+	}
 	free(nodes);
 	settle_reveals_free(rv, k);
 	return ok;

@@ -66,6 +66,9 @@ static bool write_metrics(struct settle_ctx *x, struct chain_sender *sender,
 	for (unsigned k = 1; k < SETTLE_CONVICTION_KINDS; k++)
 		buf_printf(&b, "assay_dispute_convictions_seen{kind=\"%s\"} %" PRIu64 "\n",
 			   settle_dispute_kind_name(k), x->convictions_seen[k]);
+	buf_printf(&b, "# TYPE assay_settle_log_blocks_scanned gauge\n");
+	buf_printf(&b, "assay_settle_log_blocks_scanned %" PRIu64 "\n",
+		   chain_bind_log_blocks_scanned(settle_chain_bind(x->chain)));
 	buf_printf(&b, "assay_settle_warnings %u\n", x->warnings);
 	buf_printf(&b, "assay_settle_errors %u\n", x->errors);
 	if (!strcmp(o->metrics_path, "-")) {
@@ -201,6 +204,8 @@ bool settle_run(struct settle_ctx *x, struct chain_sender *sender, const struct 
 			log_error("settle: epoch %" PRIu64 ": %s", ep, ee.msg);
 		}
 	}
+	log_info("settle: this run read the logs of %" PRIu64 " blocks",
+		 chain_bind_log_blocks_scanned(b));
 	if (o->metrics_path && !write_metrics(x, sender, o, cur, now, e))
 		return false;
 	return true;

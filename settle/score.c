@@ -99,18 +99,81 @@ bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (
 	return true;
 }
 
+/* One attempt as the evidence's record of (epoch, auditor). */
+static bool record_from_attempt(uint64_t epoch, const uint8_t auditor[20],
+				const struct db_settle_attempt *a, struct settle_record *r,
+				struct err *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->epoch = epoch;
+	memcpy(r->auditor, auditor, 20);
+	r->seq = a->seq;
+	if (a->attempt > 255 || a->shard > 65535 || a->row > 65535 || a->col > 65535)
+		return err_set(e, "challenge seq %llu has a field out of range for evidence",
+			       (unsigned long long)a->seq);
+	r->attempt = (uint8_t)a->attempt;
+	memcpy(r->node, a->node, 20);
+	memcpy(r->blob, a->blob, 32);
+	r->shard = (uint16_t)a->shard;
+	r->row = (uint16_t)a->row;
+	r->col = (uint16_t)a->col;
+	r->axis = a->secondary ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
+	if (!audit_outcome_parse(a->outcome, &r->outcome))
+		return err_set(e, "challenge seq %llu has an unknown outcome",
+			       (unsigned long long)a->seq);
+	r->latency_ms = a->latency_ms;
+	if (a->has_hash)
+		memcpy(r->response_hash, a->response_hash, 32);
+	return true;
+}
+
+/* settle_records_load's reader: rows come by seq then attempt, so the decided record of a
+ * seq is the last row of it (settle_decided_select's rule, without holding the attempts). */
+struct decided_load {
+	uint64_t epoch;
+	const uint8_t *auditor;
+	struct settle_record *v;
+	size_t n, cap;
+};
+
+static bool decided_push(void *ctx, const struct db_settle_attempt *a, struct err *e)
+{
+	struct decided_load *l = ctx;
+	struct settle_record r;
+	if (!record_from_attempt(l->epoch, l->auditor, a, &r, e))
+		return false;
+	if (l->n && l->v[l->n - 1].seq == r.seq) {
+		if (l->v[l->n - 1].attempt == r.attempt)
+			return err_set(e, "challenge seq %llu has attempt %u twice",
+				       (unsigned long long)r.seq, r.attempt);
+		l->v[l->n - 1] = r; /* a later attempt decides */
+		return true;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap + l->cap / 2 : 4096;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = r;
+	return true;
+}
+
 bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 struct settle_record **out, size_t *n, struct err *e)
 {
-	struct db_settle_attempt *rows = NULL;
-	size_t nrows = 0;
+	struct decided_load l = {.epoch = epoch, .auditor = auditor};
 	*out = NULL;
 	*n = 0;
-	if (!db_settle_attempts(db, epoch, auditor, &rows, &nrows, e))
+	if (!db_settle_attempts_each(db, epoch, auditor, decided_push, &l, e)) {
+		free(l.v);
 		return false;
-	bool ok = settle_records_from_attempts(epoch, auditor, rows, nrows, out, n, e);
-	free(rows);
-	return ok;
+	}
+	if (l.n == 0) {
+		free(l.v);
+		return true;
+	}
+	*out = l.v;
+	*n = l.n;
+	return true;
 }
 
 bool settle_records_from_attempts(uint64_t epoch, const uint8_t auditor[20],
@@ -122,32 +185,9 @@ bool settle_records_from_attempts(uint64_t epoch, const uint8_t auditor[20],
 	*out = NULL;
 	*n = 0;
 	recs = xcalloc(nrows ? nrows : 1, sizeof(*recs));
-	for (size_t i = 0; i < nrows; i++) {
-		struct settle_record *r = &recs[i];
-		const struct db_settle_attempt *a = &rows[i];
-		r->epoch = epoch;
-		memcpy(r->auditor, auditor, 20);
-		r->seq = a->seq;
-		if (a->attempt > 255 || a->shard > 65535 || a->row > 65535 || a->col > 65535) {
-			err_set(e, "challenge seq %llu has a field out of range for evidence",
-				(unsigned long long)a->seq);
+	for (size_t i = 0; i < nrows; i++)
+		if (!record_from_attempt(epoch, auditor, &rows[i], &recs[i], e))
 			goto out;
-		}
-		r->attempt = (uint8_t)a->attempt;
-		memcpy(r->node, a->node, 20);
-		memcpy(r->blob, a->blob, 32);
-		r->shard = (uint16_t)a->shard;
-		r->row = (uint16_t)a->row;
-		r->col = (uint16_t)a->col;
-		r->axis = a->secondary ? AUDIT_AXIS_SECONDARY : AUDIT_AXIS_PRIMARY;
-		if (!audit_outcome_parse(a->outcome, &r->outcome)) {
-			err_set(e, "challenge seq %llu has an unknown outcome", (unsigned long long)a->seq);
-			goto out;
-		}
-		r->latency_ms = a->latency_ms;
-		if (a->has_hash)
-			memcpy(r->response_hash, a->response_hash, 32);
-	}
 	ok = settle_decided_select(recs, nrows, out, n, e);
 out:
 	free(recs);

@@ -8,6 +8,7 @@
 #include "chain/rpc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "sql/chainevents.h"
 #include "sql/db.h"
 #include "sql/txstore.h"
 
@@ -60,6 +61,13 @@ bool settle_session_open(struct settle_session *s, const struct settle_session_c
 	}
 	if (!settle_chain_new(&s->chain, s->rpc, s->sender, &s->dep, e))
 		goto fail;
+	if (s->db) {
+		/* The settlement contract's events are read once and kept: each run asks the
+		 * node for the blocks since the last (all but the unconfirmed tail). */
+		db_chainevents_store(s->db, &s->events);
+		chain_bind_set_event_store(settle_chain_bind(s->chain), &s->events,
+					   c->sender.confirmations, 0);
+	}
 	s->ctx.db = s->db;
 	s->ctx.chain = s->chain;
 	s->ctx.warn_margin_s = c->warn_margin_s;

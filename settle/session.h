@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain/bindings.h"
 #include "chain/deployment.h"
 #include "chain/session.h"
 #include "chain/sender.h"
@@ -30,6 +31,7 @@ struct settle_session {
 	bool have_store;
 	struct chain_sender *sender;
 	struct settle_chain *chain;
+	struct chain_event_store events; /* on db, for the settlement contract's logs */
 	struct chain_session pub; /* a view on the parts above: node_publish (with the gas
 				     key and sender) and node_read */
 	struct settle_ctx ctx;

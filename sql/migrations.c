@@ -280,6 +280,26 @@ const struct migration db_migrations[] = {
 	 "ALTER TABLE attestations ADD COLUMN evidence_blob bytea NOT NULL"
 	 "  DEFAULT '\\x0000000000000000000000000000000000000000000000000000000000000000'"
 	 "  CHECK (octet_length(evidence_blob) = 32);"},
+	{"chain events: every log of a contract read so far (the settle job's settlement reads)",
+	 /* chain/bindings.h's event store (sql/chainevents.c): the logs of the settlement
+	  * contract through the block in chain_log_cursors (event '*'), which stays
+	  * confirmations behind the head, so that each settle run asks the node only for the
+	  * blocks since the last one. */
+	 "CREATE TABLE chain_events ("
+	 "  chain_id bigint NOT NULL CHECK (chain_id > 0),"
+	 "  contract bytea NOT NULL CHECK (octet_length(contract) = 20),"
+	 "  block_number bigint NOT NULL CHECK (block_number >= 0),"
+	 "  log_index bigint NOT NULL CHECK (log_index >= 0),"
+	 "  block_hash bytea NOT NULL CHECK (octet_length(block_hash) = 32),"
+	 "  tx_hash bytea NOT NULL CHECK (octet_length(tx_hash) = 32),"
+	 "  topic0 bytea CHECK (octet_length(topic0) = 32),"
+	 "  topic1 bytea CHECK (octet_length(topic1) = 32),"
+	 "  topic2 bytea CHECK (octet_length(topic2) = 32),"
+	 "  topic3 bytea CHECK (octet_length(topic3) = 32),"
+	 "  data bytea NOT NULL,"
+	 "  PRIMARY KEY (chain_id, contract, block_number, log_index)"
+	 ");"
+	 "CREATE INDEX chain_events_topics ON chain_events (chain_id, contract, topic0, topic1);"},
 };
 
 const size_t db_migrations_count = ARRAY_LEN(db_migrations);

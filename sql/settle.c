@@ -11,52 +11,114 @@
 #include "core/err.h"
 #include "sql/db_internal.h"
 
-bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20],
-			struct db_settle_attempt **out, size_t *n, struct err *e)
+/* Row i of a challenges SELECT (the columns db_settle_attempts_each names) into *a. */
+static bool attempt_parse(const PGresult *r, int i, struct db_settle_attempt *a, struct err *e)
+{
+	uint64_t at, sh, ro, co, lat;
+	memset(a, 0, sizeof(*a));
+	if (!db_cell_u64(r, i, 0, &a->seq) || !db_cell_u64(r, i, 1, &at) ||
+	    !db_cell_hex(r, i, 2, a->node, 20) || !db_cell_hex(r, i, 3, a->blob, 32) ||
+	    !db_cell_u64(r, i, 4, &sh) || !db_cell_u64(r, i, 5, &ro) || !db_cell_u64(r, i, 6, &co) ||
+	    !db_cell_u64(r, i, 8, &lat) || strlen(PQgetvalue(r, i, 9)) >= sizeof(a->outcome))
+		return err_set(e, "reading challenge records: a row does not parse");
+	a->attempt = (uint32_t)at;
+	a->shard = (uint32_t)sh;
+	a->row = (uint32_t)ro;
+	a->col = (uint32_t)co;
+	a->latency_ms = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+	a->secondary = !strcmp(PQgetvalue(r, i, 7), "t");
+	snprintf(a->outcome, sizeof(a->outcome), "%s", PQgetvalue(r, i, 9));
+	a->has_hash = PQgetvalue(r, i, 10)[0] != 0;
+	if (a->has_hash && !db_cell_hex(r, i, 10, a->response_hash, 32))
+		return err_set(e, "reading challenge records: a response hash does not parse");
+	return true;
+}
+
+#define ATTEMPTS_CHUNK "20000"
+
+bool db_settle_attempts_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			     bool (*fn)(void *ctx, const struct db_settle_attempt *a,
+					struct err *e),
+			     void *ctx, struct err *e)
 {
 	char ep[24], aud[41];
 	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
 	hex_encode(aud, auditor, 20);
 	const char *p[] = {ep, aud};
-	*out = NULL;
-	*n = 0;
-	PGresult *r = db_exec(db,
-			      "SELECT seq, attempt, encode(node_id, 'hex'), encode(blob_id, 'hex'), "
-			      "shard, symbol_row, symbol_col, axis = 'secondary', latency_ms, outcome, "
-			      "coalesce(encode(response_hash, 'hex'), '') FROM challenges "
-			      "WHERE epoch = $1 AND auditor = decode($2, 'hex') ORDER BY seq, attempt",
-			      2, p, PGRES_TUPLES_OK, e, "reading challenge records");
-	if (!r)
+	PGresult *r = NULL;
+	/* A cursor read a chunk at a time, in a transaction of our own unless the caller has
+	 * one: the client holds one chunk of rows, never the epoch's (10^6 rows as text is
+	 * about 400 MB). */
+	bool own = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	if (own && !db_command(db, "BEGIN", 0, NULL, e, "reading challenge records"))
 		return false;
-	int rows = PQntuples(r);
-	struct db_settle_attempt *v = xcalloc(rows ? (size_t)rows : 1, sizeof(*v));
-	for (int i = 0; i < rows; i++) {
-		uint64_t a, sh, ro, co, lat;
-		if (!db_cell_u64(r, i, 0, &v[i].seq) || !db_cell_u64(r, i, 1, &a) ||
-		    !db_cell_hex(r, i, 2, v[i].node, 20) || !db_cell_hex(r, i, 3, v[i].blob, 32) ||
-		    !db_cell_u64(r, i, 4, &sh) || !db_cell_u64(r, i, 5, &ro) || !db_cell_u64(r, i, 6, &co) ||
-		    !db_cell_u64(r, i, 8, &lat) || strlen(PQgetvalue(r, i, 9)) >= sizeof(v[i].outcome)) {
-			PQclear(r);
-			free(v);
-			return err_set(e, "reading challenge records: a row does not parse");
+	if (!db_command(db,
+			"DECLARE settle_attempts NO SCROLL CURSOR FOR "
+			"SELECT seq, attempt, encode(node_id, 'hex'), encode(blob_id, 'hex'), "
+			"shard, symbol_row, symbol_col, axis = 'secondary', latency_ms, outcome, "
+			"coalesce(encode(response_hash, 'hex'), '') FROM challenges "
+			"WHERE epoch = $1 AND auditor = decode($2, 'hex') ORDER BY seq, attempt",
+			2, p, e, "reading challenge records"))
+		goto fail;
+	for (;;) {
+		r = db_exec(db, "FETCH " ATTEMPTS_CHUNK " FROM settle_attempts", 0, NULL,
+			    PGRES_TUPLES_OK, e, "reading challenge records");
+		if (!r)
+			goto fail;
+		int rows = PQntuples(r);
+		if (rows == 0)
+			break;
+		for (int i = 0; i < rows; i++) {
+			struct db_settle_attempt a;
+			if (!attempt_parse(r, i, &a, e) || !fn(ctx, &a, e))
+				goto fail;
 		}
-		v[i].attempt = (uint32_t)a;
-		v[i].shard = (uint32_t)sh;
-		v[i].row = (uint32_t)ro;
-		v[i].col = (uint32_t)co;
-		v[i].latency_ms = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
-		v[i].secondary = !strcmp(PQgetvalue(r, i, 7), "t");
-		snprintf(v[i].outcome, sizeof(v[i].outcome), "%s", PQgetvalue(r, i, 9));
-		v[i].has_hash = PQgetvalue(r, i, 10)[0] != 0;
-		if (v[i].has_hash && !db_cell_hex(r, i, 10, v[i].response_hash, 32)) {
-			PQclear(r);
-			free(v);
-			return err_set(e, "reading challenge records: a response hash does not parse");
-		}
+		PQclear(r);
+		r = NULL;
 	}
 	PQclear(r);
-	*out = v;
-	*n = (size_t)rows;
+	r = NULL;
+	if (!db_command(db, "CLOSE settle_attempts", 0, NULL, e, "reading challenge records"))
+		goto fail;
+	return !own || db_command(db, "COMMIT", 0, NULL, e, "reading challenge records");
+fail:
+	PQclear(r);
+	if (own) {
+		r = PQexec(db->conn, "ROLLBACK");
+		PQclear(r);
+	}
+	return false;
+}
+
+struct attempts_all {
+	struct db_settle_attempt *v;
+	size_t n, cap;
+};
+
+static bool attempts_push(void *ctx, const struct db_settle_attempt *a, struct err *e)
+{
+	struct attempts_all *l = ctx;
+	(void)e;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = *a;
+	return true;
+}
+
+bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			struct db_settle_attempt **out, size_t *n, struct err *e)
+{
+	struct attempts_all l = {NULL, 0, 0};
+	*out = NULL;
+	*n = 0;
+	if (!db_settle_attempts_each(db, epoch, auditor, attempts_push, &l, e)) {
+		free(l.v);
+		return false;
+	}
+	*out = l.v ? l.v : xcalloc(1, sizeof(*l.v));
+	*n = l.n;
 	return true;
 }
 

@@ -28,6 +28,13 @@ struct db_settle_attempt {
 /* Every attempt of (epoch, auditor), by seq then attempt. *out malloc'd. */
 bool db_settle_attempts(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			struct db_settle_attempt **out, size_t *n, struct err *e) WARN_UNUSED;
+/* The same rows handed to fn one at a time, read from a cursor a chunk at a time (in a
+ * transaction of its own), so that the caller's memory need not follow the records; fn
+ * returning false stops the read with its error. */
+bool db_settle_attempts_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			     bool (*fn)(void *ctx, const struct db_settle_attempt *a,
+					struct err *e),
+			     void *ctx, struct err *e) WARN_UNUSED;
 
 /* epoch_progress: *found false when the auditor has no row for epoch. state holds one of
  * planned, auditing, audited, scored, committed, revealed, finalized, voided. */

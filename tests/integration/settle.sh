@@ -10,7 +10,8 @@
 #     finalize signed but not sent, finalize sent but not mined), then run again:
 #     exactly one commit and one reveal on chain, one saved transaction per step, and the
 #     same NodeScored results as the undisturbed run;
-#   - four auditors, quorum three, one reporting false counts: no median moves;
+#   - four auditors, quorum three, one reporting false counts: no median moves (finalized
+#     in pages of two committee positions);
 #   - a signing key that is not an auditor and a reveal that does not match its
 #     commitment are refused by assay, and, with assay's checks skipped
 #     (ASSAY_TEST_SKIP_LOCAL_CHECKS), by the contract: BadSignature and CommitMismatch,
@@ -351,6 +352,44 @@ out=$(view payouts --node "$(addr "${NODE_KEYS[0]}")" --epochs 1..1 2>&1)
 [ $? = 1 ] && grep -q "DISAGREE" <<<"$out" && pass "an altered database row is reported: $(grep DISAGREE <<<"$out" | head -1)" ||
 	fail "an altered database row was not reported: $out"
 
+# ---- the settlement contract's events, kept: a run reads only the blocks since ----
+# Each run keeps the settlement contract's logs in PostgreSQL (chain_events, cursor
+# event '*' in chain_log_cursors) up to `confirmations` behind the head and asks the node
+# only for the blocks after them. Measured by assay_settle_log_blocks_scanned: after 300
+# blocks mined, one run reads them (and a few unconfirmed heads); a second run, 3 blocks
+# later, reads those and the heads only; the answers of the views are those of a full
+# rescan (the kept events deleted).
+scanned() { sed -n 's/^assay_settle_log_blocks_scanned \([0-9]*\)$/\1/p' "$base/metrics0.prom"; }
+cursor() { psql -At "$(cat "$base/db")" -c "SELECT through_block FROM chain_log_cursors WHERE event = '*'"; }
+head_block() { "$CAST" block-number --rpc-url "$RPC"; }
+start_block=$(jq .start_block "$base/deployment.json")
+"$CAST" rpc --rpc-url "$RPC" anvil_mine 300 >/dev/null
+c0=$(cursor)
+[ "$(srun "$base" 0)" = 0 ] || fail "events: a settle run after 300 blocks failed"
+s1=$(scanned); c1=$(cursor); h1=$(head_block)
+"$CAST" rpc --rpc-url "$RPC" anvil_mine 3 >/dev/null
+[ "$(srun "$base" 0)" = 0 ] || fail "events: a second settle run failed"
+s2=$(scanned); c2=$(cursor); h2=$(head_block)
+echo "events: cursor $c0 -> $c1 -> $c2, heads $h1 $h2, blocks read $s1 then $s2 (a full scan: $((h2 - start_block + 1)))"
+[ -n "$c0" ] && [ "$c1" -ge $((c0 + 300)) ] && [ "$c2" -gt "$c1" ] && [ "$c2" -lt "$h2" ] ||
+	fail "events: the cursor did not follow the head ($c0 -> $c1 -> $c2, head $h2)"
+# the first run: the 300 new blocks and a little; the second: the 3 since and a little
+[ "$s1" -ge 300 ] && [ "$s1" -lt 340 ] && [ "$s2" -ge 3 ] && [ "$s2" -lt 40 ] &&
+	pass "a settle run reads only the blocks since the last one ($s1 after 300 mined, $s2 after 3; a full scan is $((h2 - start_block + 1)))" ||
+	fail "events: blocks read $s1 after 300 mined and $s2 after 3 (want 300..339 and 3..39)"
+grep -q "this run read the logs of $s2 blocks" "$base/log" || fail "events: no log line saying the run read $s2 blocks"
+kept_views() { view attestations --epoch 1 --json && view payouts --node "$(addr "${NODE_KEYS[0]}")" --epochs 1..1 --json; }
+kept=$(kept_views 2>&1)
+psql -q "$(cat "$base/db")" -c "DELETE FROM chain_events; DELETE FROM chain_log_cursors WHERE event = '*'"
+fresh=$(kept_views 2>&1)
+[ -n "$kept" ] && [ "$kept" = "$fresh" ] &&
+	pass "the views read from the kept events answer as after a full rescan" ||
+	fail "events: the views differ with the kept events: [$kept] vs a full rescan: [$fresh]"
+psql -q "$(cat "$base/db")" -c "DELETE FROM chain_events; DELETE FROM chain_log_cursors WHERE event = '*'"
+[ "$(srun "$base" 0)" = 0 ] && [ "$(scanned)" -ge $((h2 - start_block)) ] &&
+	pass "with the kept events gone, a run reads the chain from the deployment's start again ($(scanned) blocks)" ||
+	fail "events: after deleting the kept events a run read $(scanned) blocks (want >= $((h2 - start_block)))"
+
 # ---- crash points ----
 for cp in ${ASSAY_SETTLE_CRASHES:-after_score commit:after_save commit:after_broadcast reveal:after_broadcast before_finalize finalize:after_save finalize:after_broadcast}; do
 	d=$work/crash_${cp//:/_}
@@ -369,8 +408,13 @@ done
 # ---- four auditors, quorum three, auditor 3 lies ----
 d4=$work/four
 if setup "$d4" 4 1; then
-	flow "$d4" 4 "" 3
+	# finalize in pages of 2 committee positions (3 nodes: two transactions)
+	ASSAY_TEST_FINALIZE_PAGE=2 flow "$d4" 4 "" 3
 	check_once "$d4" 4
+	pages=$(psql -At "$(cat "$d4/db")" -c "SELECT string_agg(purpose, ',' ORDER BY id) FROM transactions WHERE purpose LIKE 'settle finalize epoch 1 %' AND replaces IS NULL")
+	[ "$pages" = "settle finalize epoch 1 positions 0..1,settle finalize epoch 1 positions 2..2" ] &&
+		pass "finalize in pages: one transaction per page of committee positions ($pages)" ||
+		fail "finalize in pages of 2 over 3 nodes sent [$pages]"
 	scored "$d4" >"$work/four.scored"
 	if cmp -s "$work/base.scored" "$work/four.scored"; then
 		pass "four auditors, one liar: every median and reward as with honest counts"
