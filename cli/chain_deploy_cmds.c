@@ -36,10 +36,11 @@ static void deploy_settings(const struct command *cmd, struct chain_deploy_param
 	    settings.seed_delay > 200 || settings.r0_bps > 10000 || settings.penalty_bps > 10000 ||
 	    settings.slash_bps > 10000 || settings.auditor_bps > 10000 || settings.auditor_fa > 255 ||
 	    settings.disputer_bps > 10000 || settings.audit_min_per_node == 0 ||
-	    settings.audit_min_per_node > UINT32_MAX || settings.audit_per_shard > UINT32_MAX)
+	    settings.audit_min_per_node > UINT32_MAX || settings.audit_per_shard > UINT32_MAX ||
+	    settings.audit_batch_size == 0 || settings.audit_batch_size > UINT32_MAX)
 		cli_usage_error(cmd, "a deployment parameter is out of range (bps at most 10000, "
-				     "seed delay at most 200, f_a at most 255, min-per-node 1 to "
-				     "2^32-1)");
+				     "seed delay at most 200, f_a at most 255, min-per-node and "
+				     "batch-size 1 to 2^32-1)");
 	p->n_shards = (uint32_t)settings.n_shards;
 	p->committee_cap = settings.committee_cap;
 	p->max_candidates = settings.max_candidates;
@@ -59,6 +60,7 @@ static void deploy_settings(const struct command *cmd, struct chain_deploy_param
 	p->disputer_bps = settings.disputer_bps;
 	p->min_per_node = (uint32_t)settings.audit_min_per_node;
 	p->per_shard = (uint32_t)settings.audit_per_shard;
+	p->batch_size = (uint32_t)settings.audit_batch_size;
 	p->contracts_dir = opts.contracts_dir;
 }
 
@@ -142,8 +144,8 @@ const struct command chain_deploy_commands[] = {
 	 "anvil). Then it writes the deployment file (chain id, addresses, start block, n,\n"
 	 "deployer) atomically to --out or --deployment.\n"
 	 "Parameters (n-shards, epoch-duration, min-stake, price-per-mib, r0-bps, penalty-bps,\n"
-	 "slash-bps, auditor-fa, commit/reveal/dispute-window, min-per-node and per-shard, which\n"
-	 "Disputes fixes for the auditors' schedule, ...) come from flags, ASSAY_*\n"
+	 "slash-bps, auditor-fa, commit/reveal/dispute-window, min-per-node, per-shard and\n"
+	 "batch-size, which Disputes fixes for the auditors' schedule, ...) come from flags, ASSAY_*\n"
 	 "variables or a --config file of KEY = VALUE lines; the defaults suit a local network.\n"
 	 "The contract bytecode is built into assay (chain/contracts, compiled with the pinned\n"
 	 "solc at build time); --contracts DIR deploys DIR/<Name>.json instead.",
