@@ -54,6 +54,9 @@ struct md_slot {
 	uint64_t key; /* node << 32 | blob, +1 so 0 is free */
 	uint8_t state;
 	char *detail; /* MD_BAD: why */
+	/* MD_BAD: BLAKE2b-256 of the metadata answer judged bad, which decides (and is the
+	 * response hash of) the node's later challenges on the blob (settle/EVIDENCE.md). */
+	uint8_t body_hash[32];
 };
 
 /* A node's challenges that are due and not yet sent, oldest first: a ring that grows when
@@ -539,7 +542,7 @@ struct sym_req {
 	struct meta_req *meta;
 	const struct audit_metadata *md; /* cached when sent (no meta), or NULL */
 	bool checked;        /* a verifier filled outs[first..first+count) and detail */
-	bool no_hash;        /* the body is the metadata answer: record no response hash */
+	uint8_t bad_md_hash[32]; /* not sent: the hash of the metadata answer judged bad */
 	char detail[240];
 };
 
@@ -703,6 +706,7 @@ static void job_finish(struct engine *g, struct job *j)
 			slot->state = MD_BAD;
 			free(slot->detail);
 			slot->detail = xstrdup(m->detail);
+			memcpy(slot->body_hash, fr[m->fi].body_hash, 32);
 		}
 	}
 
@@ -711,6 +715,7 @@ static void job_finish(struct engine *g, struct job *j)
 		struct sym_req *s = &j->syms[k];
 		const struct audit_fanout_request *sr = s->fi != SIZE_MAX ? &fr[s->fi] : NULL;
 		const struct audit_fanout_request *decider = sr;
+		const uint8_t *bad_md_hash = NULL; /* decided by an earlier metadata answer */
 		char detail[512] = "";
 		if (!sr) {
 			struct md_slot *slot = md_slot(g, s->node, s->blob, false);
@@ -718,6 +723,7 @@ static void job_finish(struct engine *g, struct job *j)
 				outs[t] = AUDIT_OUTCOME_BAD_METADATA;
 			snprintf(detail, sizeof(detail), "%s",
 				 slot && slot->detail ? slot->detail : "bad metadata");
+			bad_md_hash = s->bad_md_hash;
 		} else if (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS) {
 			/* Nothing to check the symbols against: the metadata answer decides. */
 			for (size_t t = 0; t < s->count; t++)
@@ -774,12 +780,19 @@ static void job_finish(struct engine *g, struct job *j)
 					 r.epoch, seq, c->node);
 				g->lie_verdict = -1;
 			}
-			if (decider && (decider->resp.transport == AUDIT_TRANSPORT_OK ||
-					decider->bytes_received > 0) &&
-			    !(decider == sr && s->no_hash)) {
+			/* Every verdict on a body (invalid_proof, wrong_size, bad_metadata,
+			 * malformed) carries the hash of the body it judged: one without is a
+			 * malformed record (Disputes.disputeRecord). A body over the cap is judged
+			 * by the bytes received, more than any answer that verifies can have. */
+			if (bad_md_hash) {
+				r.has_hash = true;
+				memcpy(r.response_hash, bad_md_hash, 32);
+			} else if (decider && (decider->resp.transport == AUDIT_TRANSPORT_OK ||
+					       decider->bytes_received > 0)) {
 				r.has_hash = true;
 				memcpy(r.response_hash, decider->body_hash, 32);
 			}
+			ASSAY_ASSERT(r.has_hash || !audit_outcome_on_body(r.outcome));
 			settle_attempt(g, &r, audit_unix_ms());
 		}
 	}
@@ -811,16 +824,8 @@ static void job_check(const struct verifier *v, struct job *j)
 			continue;
 		for (size_t t = 0; t < s->count; t++)
 			ids[t] = j->ch[s->first + t].symbol;
-		const struct audit_http_response *resp = &j->fr[s->fi].resp;
-		size_t passed = audit_check_symbols_response(resp, md, ids, s->count, s->axis,
-							     j->outs + s->first, s->detail,
-							     sizeof(s->detail));
-		/* Not a symbol answer, but the contract would take it for the metadata answer
-		 * and convict the auditor of its malformed: keep no hash of it. */
-		if (passed < s->count && resp->transport == AUDIT_TRANSPORT_OK &&
-		    audit_body_is_metadata_answer(resp->body, resp->body_len,
-						  v->cfg->blobs[s->blob].id, md))
-			s->no_hash = true;
+		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
+					     j->outs + s->first, s->detail, sizeof(s->detail));
 		s->checked = true;
 	}
 }
@@ -995,7 +1000,9 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 			s->meta = m;
 			s->md = m ? NULL : g->md[blob];
 			s->fi = SIZE_MAX;
-			if (state != MD_BAD) {
+			if (state == MD_BAD)
+				memcpy(s->bad_md_hash, md_slot(g, node, blob, false)->body_hash, 32);
+			else {
 				struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
 				for (size_t t = 0; t < s->count; t++)
 					ids[t] = ch[i + t].symbol;

@@ -21,7 +21,7 @@
 
 static const char *const kind_names[] = {"node_total", "evidence_root", "blob_header",
 					 "blob_counts", "blob_unreadable", "needs_node",
-					 "verdict"};
+					 "verdict", "record"};
 
 _Static_assert(ARRAY_LEN(kind_names) == SETTLE_DISPUTE_KINDS, "one name per finding kind");
 
@@ -67,12 +67,6 @@ static struct settle_finding *add(struct settle_dispute_report *r, const struct 
 	vsnprintf(f->what, sizeof(f->what), fmt, ap);
 	va_end(ap);
 	return f;
-}
-
-static bool failed_verdict(enum audit_outcome o)
-{
-	return o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
-	       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
 }
 
 /* Compares one auditor's evidence blob with its reveal. */
@@ -131,11 +125,26 @@ static void check_one(struct chain_session *reader, const struct settle_dispute_
 		goto out; /* our tree's proofs would not lead to its root */
 	}
 	uint64_t *failed = xcalloc(m ? m : 1, sizeof(uint64_t));
+	bool unhashed = false;
 	for (size_t i = 0; i < b.n; i++) {
 		size_t pos = 0;
-		if (failed_verdict(b.records[i].outcome) &&
-		    settle_evidence_node_index(ev, b.records[i].node, &pos))
+		const struct settle_record *rec = &b.records[i];
+		if (settle_record_hash_missing(rec) && !unhashed) {
+			/* The first is enough: one conviction removes the attestation. */
+			struct settle_finding *f = add(
+				r, rv, SETTLE_FINDING_RECORD, true,
+				"auditor %u recorded challenge %" PRIu64 " as %s with no response hash: "
+				"a malformed record (Disputes.disputeRecord)",
+				rv->auditor_id, rec->seq, audit_outcome_name(rec->outcome));
+			settle_evidence_proof(ev, i, &f->proof);
+			f->index = f->proof.index;
+			f->record = *rec;
+			unhashed = true;
+		} else if (audit_outcome_on_body(rec->outcome) &&
+			   !settle_record_hash_missing(rec) &&
+			   settle_evidence_node_index(ev, rec->node, &pos)) {
 			failed[pos]++;
+		}
 	}
 	for (size_t i = 0; i < m && i < rv->m; i++) {
 		struct settle_evidence_proof p;
@@ -285,6 +294,12 @@ json_t *settle_finding_json(const struct settle_finding *f)
 		json_object_set_new(j, "needs", json_string("the record's proof, the blob's metadata "
 							    "and the body the node answered: "
 							    "Disputes.disputeVerdict"));
+	} else if (f->kind == SETTLE_FINDING_RECORD) {
+		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
+		json_object_set_new(j, "seq", json_integer((json_int_t)f->record.seq));
+		json_object_set_new(j, "proof", settle_evidence_proof_json(&f->proof));
+		json_object_set_new(j, "needs", json_string("the record's proof: "
+							    "Disputes.disputeRecord"));
 	} else if (f->kind == SETTLE_FINDING_NEEDS_NODE) {
 		json_object_set_new(j, "index", json_integer((json_int_t)f->index));
 		json_object_set_new(j, "records", json_integer((json_int_t)f->records));

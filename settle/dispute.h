@@ -13,7 +13,8 @@
  *     proof 1a, Settlement.disputeNodeTotal, provable from the tree the blob rebuilds;
  *   - records with a failed verdict (invalid_proof, wrong_size, bad_metadata, malformed):
  *     only the node can supply the body it sent (fraud proof 2), so they are listed as
- *     needing the node, never as fraud found.
+ *     needing the node, never as fraud found; one without the body's hash is a `record`
+ *     fraud (settle_record_hash_missing; Disputes.disputeRecord, not sent from here yet).
  * The schedule (records the schedule does not contain, challenges with no record) is not
  * checked yet: it needs the epoch's inputs rebuilt from the chain with the revealed secret
  * (audit_inputs_from_chain with an identity whose secret is the reveal's, then
@@ -52,6 +53,8 @@ enum settle_finding_kind {
 	SETTLE_FINDING_NEEDS_NODE, /* failed verdicts only the node can dispute (not fraud) */
 	SETTLE_FINDING_VERDICT,    /* 2: a failed verdict on an answer that verifies (the node
 				    * asked again: settle/verdict.h) */
+	SETTLE_FINDING_RECORD,     /* 1b: a record the contract calls malformed (a verdict on a
+				    * body without its hash: settle_record_hash_missing) */
 };
 const char *settle_finding_kind_name(enum settle_finding_kind k);
 
@@ -66,7 +69,8 @@ struct settle_finding {
 	size_t index;   /* committee position (NODE_TOTAL, NEEDS_NODE) */
 	uint32_t attested_passed, attested_decided;
 	uint64_t records; /* NEEDS_NODE: how many */
-	struct settle_evidence_proof proof; /* NODE_TOTAL: the node-total proof */
+	struct settle_evidence_proof proof; /* NODE_TOTAL: the node-total proof; RECORD: record's */
+	struct settle_record record;        /* RECORD */
 	struct settle_verdict *verdict;     /* VERDICT: the proof (owned by the report) */
 };
 

@@ -24,7 +24,7 @@ struct settle_chain;
 struct chain_session;
 
 /* enum settle_finding_kind's members (settle/dispute.h) */
-#define SETTLE_DISPUTE_KINDS 7
+#define SETTLE_DISPUTE_KINDS 8
 
 struct settle_ctx {
 	struct db *db;

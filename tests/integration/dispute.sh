@@ -241,8 +241,9 @@ TOKEN=$(jq -r .token "$V/deployment.json")
 SETTLEMENT=$(jq -r .settlement "$V/deployment.json")
 DISPUTES=$(jq -r .disputes "$V/deployment.json")
 [ "$("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')" = 200 ] &&
-	ok "verdict: Disputes fixes the schedule's min-per-node the auditors run with" ||
-	bad "verdict: minPerNode is $("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')"
+	[ "$("$A" chain call --to "$DISPUTES" 'batchSize()(uint32)')" = 16 ] &&
+	ok "verdict: Disputes fixes the schedule's min-per-node and batch size the auditors run with" ||
+	bad "verdict: minPerNode, batchSize are $("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)'), $("$A" chain call --to "$DISPUTES" 'batchSize()(uint32)')"
 for a in 4 5 6 7; do mint "$(addr "gas$a")" 1000000000000000000000000; done
 for i in 4 5 6 7; do node_register "$i"; done
 vdb="verdict_$(head -c6 /dev/urandom | xxd -p)"
@@ -326,14 +327,19 @@ rc=$?
 	bad "verdict: dispute verdict of auditor 1 exited $rc: $(cat "$V/verdict1.out")"
 "$A" audit plan --epoch 2 --key-file "$T/sign4.key" --min-per-node 100 >/dev/null 2>"$V/plan.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "min-per-node 100 and per-shard 2 differ from the Disputes contract's 200 and 2" "$V/plan.err" &&
+[ "$rc" = 1 ] && grep -q "min-per-node 100, per-shard 2 and batch-size 16 differ from the Disputes contract's 200, 2 and 16" "$V/plan.err" &&
 	ok "verdict: an auditor whose schedule is not the contract's refuses to plan" ||
 	bad "verdict: audit plan --min-per-node 100 exited $rc: $(cat "$V/plan.err")"
 timeout 60 "$A" audit run --db "$VDB" --key-file "$T/sign4.key" --per-shard 3 >/dev/null 2>"$V/run.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "per-shard 3 differ from the Disputes contract's 200 and 2" "$V/run.err" &&
+[ "$rc" = 1 ] && grep -q "per-shard 3 and batch-size 16 differ from the Disputes contract's 200, 2 and 16" "$V/run.err" &&
 	ok "verdict: the audit daemon refuses such a schedule at once, not retrying" ||
 	bad "verdict: audit run --per-shard 3 exited $rc: $(cat "$V/run.err")"
+"$A" audit plan --epoch 2 --key-file "$T/sign4.key" --batch-size 8 >/dev/null 2>"$V/plan8.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "set --min-per-node 200 --per-shard 2 --batch-size 16" "$V/plan8.err" &&
+	ok "verdict: an auditor whose batch size is not the contract's refuses to plan (proof 2 rebuilds requests with it)" ||
+	bad "verdict: audit plan --batch-size 8 exited $rc: $(cat "$V/plan8.err")"
 
 # Auditor 0's settle run in the dispute window convicts the liar (kind 5).
 later 61
