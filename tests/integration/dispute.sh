@@ -168,7 +168,8 @@ jq -e '.settlement.status == "finalized" and .settlement.revealed == 3' <<<"$st"
 advance
 views 3
 # Each auditor decided challenges of epoch 2 (inserted as the auditor would have): node 0
-# 3 passes, node 1 2 passes and an invalid_proof, node 2 a not_found, node 3 2 passes.
+# 3 passes, node 1 2 passes and an invalid_proof (with the hash of the body it judged, as
+# every verdict on a body has), node 2 a not_found, node 3 2 passes.
 for a in 0 1 2; do
 	python3 - "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
 import sys
@@ -178,7 +179,8 @@ rows, seq = [], 0
 for i, outcomes in enumerate(plan):
     for o in outcomes:
         rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
-                    f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, NULL, NULL)")
+                    f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, "
+                    + ("decode('" + "ab" * 32 + "','hex')" if o == "invalid_proof" else "NULL") + ", NULL)")
         seq += 1
 print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
