@@ -169,18 +169,21 @@ advance
 views 3
 # Each auditor decided challenges of epoch 2 (inserted as the auditor would have): node 0
 # 3 passes, node 1 2 passes and an invalid_proof (with the hash of the body it judged, as
-# every verdict on a body has), node 2 a not_found, node 3 2 passes.
+# every verdict on a body has), node 2 a not_found, node 3 2 passes. Auditor 2, the liar,
+# leaves that hash out (a malformed record, Disputes.disputeRecord).
 for a in 0 1 2; do
-	python3 - "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
+	python3 - "$a" "$(addr "sign$a" | lc)" $(jq -r '.committee[].node' "$T/epoch2.json" | lc) >"$T/rec$a.sql" <<'PY'
 import sys
-aud, nodes = sys.argv[1][2:], [n[2:] for n in sys.argv[2:]]
+liar = sys.argv[1] == "2"
+aud, nodes = sys.argv[2][2:], [n[2:] for n in sys.argv[3:]]
 plan = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
 rows, seq = [], 0
 for i, outcomes in enumerate(plan):
     for o in outcomes:
         rows.append(f"(2, decode('{aud}','hex'), {seq}, 0, decode('{nodes[i]}','hex'), "
                     f"decode('{seq:064x}','hex'), {i}, 1, 2, 'primary', now(), 12, '{o}', NULL, "
-                    + ("decode('" + "ab" * 32 + "','hex')" if o == "invalid_proof" else "NULL") + ", NULL)")
+                    + ("decode('" + "ab" * 32 + "','hex')" if o == "invalid_proof" and not liar else "NULL")
+                    + ", NULL)")
         seq += 1
 print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
@@ -203,9 +206,12 @@ before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas
 "$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
 rc=$?
 after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
-[ "$rc" = 0 ] && jq -e '.frauds == 1 and ([.findings[] | select(.submitted)] | length) == 1 and
-	(.findings[] | select(.submitted) | .auditor_id == 2 and .index == 1)' "$T/submit2.json" >/dev/null &&
-	ok "dispute submit sent the proof against auditor 2" || bad "dispute submit exited $rc: $(cat "$T/submit2.json")"
+[ "$rc" = 0 ] && jq -e '.frauds == 2 and ([.findings[] | select(.submitted)] | length) == 1 and
+	(.findings[] | select(.submitted) | .auditor_id == 2 and .index == 1) and
+	([.findings[] | select(.kind == "record") | select(.auditor_id == 2 and .seq == 4 and .fraud)] | length) == 1' \
+	"$T/submit2.json" >/dev/null &&
+	ok "dispute submit sent the proof against auditor 2 (and found its invalid_proof without a response hash)" ||
+	bad "dispute submit exited $rc: $(cat "$T/submit2.json")"
 [ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND // 2)")" ] &&
 	[ "$(call 'bonds(uint8)(uint256)' 2)" = 0 ] && ok "auditor 2's bond burned, auditor 1's gas key paid half" ||
 	bad "epoch 2: disputer got $((after - before)), bond left $(call 'bonds(uint8)(uint256)' 2)"
