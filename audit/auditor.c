@@ -543,6 +543,7 @@ struct sym_req {
 	const struct audit_metadata *md; /* cached when sent (no meta), or NULL */
 	bool checked;        /* a verifier filled outs[first..first+count) and detail */
 	uint8_t bad_md_hash[32]; /* not sent: the hash of the metadata answer judged bad */
+	size_t cap;          /* the body cap it was sent with */
 	char detail[240];
 };
 
@@ -610,6 +611,17 @@ static size_t symbols_cap(uint16_t symbol_size)
 	/* However many ids were asked: a longer body fails the contract's rule too, so a
 	 * recorded malformed on it can never be disputed (audit_check_symbols_response). */
 	return audit_symbols_body_limit(symbol_size, AUDIT_MAX_IDS);
+}
+/* The rule's limit is the metadata's symbol size: use it when the metadata is known; else
+ * the size the chain registered, which nothing binds to the blob ID (job_check). */
+static size_t symbols_cap_for(const struct engine *g, uint32_t blob, const struct audit_metadata *md)
+{
+	struct audit_params p;
+	uint16_t ss;
+	struct err e = {{0}};
+	if (md && audit_metadata_params(md, &p, &ss, &e))
+		return symbols_cap(ss);
+	return symbols_cap(g->symbol_size[blob]);
 }
 
 /* One answer from the canary within 3 s, asked twice: a loaded machine (or canary) must not
@@ -824,8 +836,20 @@ static void job_check(const struct verifier *v, struct job *j)
 			continue;
 		for (size_t t = 0; t < s->count; t++)
 			ids[t] = j->ch[s->first + t].symbol;
-		audit_check_symbols_response(&j->fr[s->fi].resp, md, ids, s->count, s->axis,
-					     j->outs + s->first, s->detail, sizeof(s->detail));
+		const struct audit_http_response *resp = &j->fr[s->fi].resp;
+		audit_check_symbols_response(resp, md, ids, s->count, s->axis, j->outs + s->first,
+					     s->detail, sizeof(s->detail));
+		/* Cut off below the rule's limit (the registered size is smaller than the
+		 * metadata's): the bytes received might be an answer that verifies, so no
+		 * verdict; asked again with the metadata's cap. */
+		if (resp->transport == AUDIT_TRANSPORT_TOO_LARGE &&
+		    symbols_cap_for(j->g, s->blob, md) > s->cap) {
+			for (size_t t = 0; t < s->count; t++)
+				j->outs[s->first + t] = AUDIT_OUTCOME_AUDITOR_ERROR;
+			snprintf(s->detail, sizeof(s->detail),
+				 "the answer passed a cap below the metadata's symbol size (the blob's "
+				 "registered size is smaller): asked again");
+		}
 		s->checked = true;
 	}
 }
@@ -1010,7 +1034,8 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 				j->urls[j->nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
 				fr[j->nfr].url = j->urls[j->nfr];
 				fr[j->nfr].pinned_key = nd->pin;
-				fr[j->nfr].max_body = symbols_cap(g->symbol_size[blob]);
+				s->cap = symbols_cap_for(g, blob, g->md[blob]);
+				fr[j->nfr].max_body = s->cap;
 				j->nfr++;
 			}
 			i = k;
