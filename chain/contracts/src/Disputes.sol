@@ -174,10 +174,9 @@ contract Disputes {
             // the metadata answer carries the metadata itself: it need not be sent twice
             bytes calldata md = metadata.length == 0 && body.length > 32 ? body[32:] : metadata;
             Walrus.Meta memory m = _metadataOf(rec, md);
-            if (body.length != 32 + md.length || bytes32(body[0:32]) != m.blobId || keccak256(body[32:]) != keccak256(md))
-            {
-                revert Walrus.Invalid(Walrus.BAD_BCS);
-            }
+            bool metadataAnswer = body.length == 32 + md.length && bytes32(body[0:32]) == m.blobId
+                && keccak256(body[32:]) == keccak256(md);
+            if (!metadataAnswer) revert Walrus.Invalid(Walrus.BAD_BCS);
         } else {
             Walrus.Meta memory m = _metadataOf(rec, metadata);
             Walrus.checkSymbol(body, m, uint8(rec[112]), uint16(bytes2(rec[108:110])), uint16(bytes2(rec[110:112])));
