@@ -55,6 +55,9 @@ struct md_slot {
 	uint64_t key; /* node << 32 | blob, +1 so 0 is free */
 	uint8_t state;
 	char *detail; /* MD_BAD: why */
+	/* MD_BAD: BLAKE2b-256 of the metadata answer judged bad, which decides (and is the
+	 * response hash of) the node's later challenges on the blob (settle/EVIDENCE.md). */
+	uint8_t body_hash[32];
 };
 
 /* A node's challenges that are due and not yet sent, oldest first: a ring that grows when
@@ -540,7 +543,8 @@ struct sym_req {
 	struct meta_req *meta;
 	const struct audit_metadata *md; /* cached when sent (no meta), or NULL */
 	bool checked;        /* a verifier filled outs[first..first+count) and detail */
-	bool no_hash;        /* the body is the metadata answer: record no response hash */
+	uint8_t bad_md_hash[32]; /* not sent: the hash of the metadata answer judged bad */
+	size_t cap;          /* the body cap it was sent with */
 	char detail[240];
 };
 
@@ -608,6 +612,17 @@ static size_t symbols_cap(uint16_t symbol_size)
 	/* However many ids were asked: a longer body fails the contract's rule too, so a
 	 * recorded malformed on it can never be disputed (audit_check_symbols_response). */
 	return audit_symbols_body_limit(symbol_size, AUDIT_MAX_IDS);
+}
+/* The rule's limit is the metadata's symbol size: use it when the metadata is known; else
+ * the size the chain registered, which nothing binds to the blob ID (job_check). */
+static size_t symbols_cap_for(const struct engine *g, uint32_t blob, const struct audit_metadata *md)
+{
+	struct audit_params p;
+	uint16_t ss;
+	struct err e = {{0}};
+	if (md && audit_metadata_params(md, &p, &ss, &e))
+		return symbols_cap(ss);
+	return symbols_cap(g->symbol_size[blob]);
 }
 
 /* One answer from the canary within 3 s, asked twice: a loaded machine (or canary) must not
@@ -704,6 +719,7 @@ static void job_finish(struct engine *g, struct job *j)
 			slot->state = MD_BAD;
 			free(slot->detail);
 			slot->detail = xstrdup(m->detail);
+			memcpy(slot->body_hash, fr[m->fi].body_hash, 32);
 		}
 	}
 
@@ -712,6 +728,7 @@ static void job_finish(struct engine *g, struct job *j)
 		struct sym_req *s = &j->syms[k];
 		const struct audit_fanout_request *sr = s->fi != SIZE_MAX ? &fr[s->fi] : NULL;
 		const struct audit_fanout_request *decider = sr;
+		const uint8_t *bad_md_hash = NULL; /* decided by an earlier metadata answer */
 		char detail[512] = "";
 		if (!sr) {
 			struct md_slot *slot = md_slot(g, s->node, s->blob, false);
@@ -719,6 +736,7 @@ static void job_finish(struct engine *g, struct job *j)
 				outs[t] = AUDIT_OUTCOME_BAD_METADATA;
 			snprintf(detail, sizeof(detail), "%s",
 				 slot && slot->detail ? slot->detail : "bad metadata");
+			bad_md_hash = s->bad_md_hash;
 		} else if (s->meta && s->meta->outcome != AUDIT_OUTCOME_PASS) {
 			/* Nothing to check the symbols against: the metadata answer decides. */
 			for (size_t t = 0; t < s->count; t++)
@@ -775,12 +793,19 @@ static void job_finish(struct engine *g, struct job *j)
 					 r.epoch, seq, c->node);
 				g->lie_verdict = -1;
 			}
-			if (decider && (decider->resp.transport == AUDIT_TRANSPORT_OK ||
-					decider->bytes_received > 0) &&
-			    !(decider == sr && s->no_hash)) {
+			/* Every verdict on a body (invalid_proof, wrong_size, bad_metadata,
+			 * malformed) carries the hash of the body it judged: one without is a
+			 * malformed record (Disputes.disputeRecord). A body over the cap is judged
+			 * by the bytes received, more than any answer that verifies can have. */
+			if (bad_md_hash) {
+				r.has_hash = true;
+				memcpy(r.response_hash, bad_md_hash, 32);
+			} else if (decider && (decider->resp.transport == AUDIT_TRANSPORT_OK ||
+					       decider->bytes_received > 0)) {
 				r.has_hash = true;
 				memcpy(r.response_hash, decider->body_hash, 32);
 			}
+			ASSAY_ASSERT(r.has_hash || !audit_outcome_on_body(r.outcome));
 			settle_attempt(g, &r, audit_unix_ms());
 		}
 	}
@@ -841,15 +866,18 @@ static void jobs_check(const struct verifier *v, struct job *jobs)
 	audit_check_symbols_responses(cs, ncs, bodies, nbodies);
 	for (size_t k = 0; k < ncs; k++) {
 		const struct audit_symbols_check *c = &cs[k];
-		bool failed = false;
-		for (size_t t = 0; t < c->count; t++)
-			failed |= c->outcomes[t] != AUDIT_OUTCOME_PASS;
-		/* Not a symbol answer, but the contract would take it for the metadata answer
-		 * and convict the auditor of its malformed: keep no hash of it. */
-		if (failed && c->resp->transport == AUDIT_TRANSPORT_OK &&
-		    audit_body_is_metadata_answer(c->resp->body, c->resp->body_len,
-						  v->cfg->blobs[sr[k]->blob].id, c->md))
-			sr[k]->no_hash = true;
+		struct sym_req *s = sr[k];
+		/* Cut off below the rule's limit (the registered size is smaller than the
+		 * metadata's): the bytes received might be an answer that verifies, so no
+		 * verdict; asked again with the metadata's cap. */
+		if (c->resp->transport == AUDIT_TRANSPORT_TOO_LARGE &&
+		    symbols_cap_for(jobs->g, s->blob, c->md) > s->cap) {
+			for (size_t t = 0; t < s->count; t++)
+				c->outcomes[t] = AUDIT_OUTCOME_AUDITOR_ERROR;
+			snprintf(s->detail, sizeof(s->detail),
+				 "the answer passed a cap below the metadata's symbol size (the blob's "
+				 "registered size is smaller): asked again");
+		}
 	}
 	free(sr);
 	free(bodies);
@@ -1048,7 +1076,9 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 			s->meta = m;
 			s->md = m ? NULL : g->md[blob];
 			s->fi = SIZE_MAX;
-			if (state != MD_BAD) {
+			if (state == MD_BAD)
+				memcpy(s->bad_md_hash, md_slot(g, node, blob, false)->body_hash, 32);
+			else {
 				struct audit_symbol_id ids[MAX_IDS_PER_REQUEST];
 				for (size_t t = 0; t < s->count; t++)
 					ids[t] = ch[i + t].symbol;
@@ -1056,7 +1086,8 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 				j->urls[j->nfr] = audit_symbols_url_new(nd->url, bid, ids, s->count, axis);
 				fr[j->nfr].url = j->urls[j->nfr];
 				fr[j->nfr].pinned_key = nd->pin;
-				fr[j->nfr].max_body = symbols_cap(g->symbol_size[blob]);
+				s->cap = symbols_cap_for(g, blob, g->md[blob]);
+				fr[j->nfr].max_body = s->cap;
 				j->nfr++;
 			}
 			i = k;

@@ -317,6 +317,11 @@ enum audit_outcome audit_check_metadata_response(const struct audit_http_respons
 {
 	*md = NULL;
 	enum audit_outcome o = audit_classify_transport(resp, detail, detail_len);
+	/* Every verdict on a metadata answer is bad_metadata, a body over the cap and one that
+	 * does not parse included: fraud proof 2 tells the answer a record judged by its
+	 * outcome, and takes only blob_id ‖ metadata for this one (audit_answer_verifies). */
+	if (o == AUDIT_OUTCOME_MALFORMED)
+		return AUDIT_OUTCOME_BAD_METADATA;
 	if (o != AUDIT_OUTCOME_PASS)
 		return o;
 	struct err e = {{0}};
@@ -324,7 +329,7 @@ enum audit_outcome audit_check_metadata_response(const struct audit_http_respons
 	struct audit_metadata *m = NULL;
 	if (!audit_metadata_with_id_parse(resp->body, resp->body_len, sent_id, &m, &e)) {
 		snprintf(detail, detail_len, "metadata: %s", e.msg);
-		return AUDIT_OUTCOME_MALFORMED;
+		return AUDIT_OUTCOME_BAD_METADATA;
 	}
 	if (memcmp(sent_id, blob_id, AUDIT_DIGEST_LEN)) {
 		char a[AUDIT_BLOB_ID_TEXT_LEN + 1], b[AUDIT_BLOB_ID_TEXT_LEN + 1];
@@ -384,10 +389,12 @@ size_t audit_check_symbols_responses(struct audit_symbols_check *cs, size_t n,
 		struct err e = {{0}};
 		struct audit_params p;
 		uint16_t ss;
+		/* md passed audit_check_metadata_response: metadata it cannot use is the
+		 * auditor's fault, and bad_metadata is a verdict on a metadata answer only. */
 		if (!audit_metadata_params(c->md, &p, &ss, &e)) {
 			snprintf(c->detail, c->detail_len, "metadata: %s", e.msg);
 			for (size_t i = 0; i < count; i++)
-				c->outcomes[i] = AUDIT_OUTCOME_BAD_METADATA;
+				c->outcomes[i] = AUDIT_OUTCOME_AUDITOR_ERROR;
 			continue;
 		}
 		/* Checked in place: the body outlives the list. The item limit is the contract's,
@@ -423,6 +430,8 @@ size_t audit_check_symbols_responses(struct audit_symbols_check *cs, size_t n,
 		bool first = true;
 		for (size_t i = 0; i < c->count; i++) {
 			c->outcomes[i] = audit_outcome_of_verdict(ck[r].verdicts[i]);
+			if (c->outcomes[i] == AUDIT_OUTCOME_BAD_METADATA)
+				c->outcomes[i] = AUDIT_OUTCOME_AUDITOR_ERROR; /* as above */
 			if (c->outcomes[i] == AUDIT_OUTCOME_PASS) {
 				passed++;
 			} else if (first) {
@@ -461,16 +470,21 @@ bool audit_body_is_metadata_answer(const uint8_t *body, size_t len,
 	return same;
 }
 
+bool audit_outcome_on_body(enum audit_outcome o)
+{
+	return o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
+	       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
+}
+
 bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_id[AUDIT_DIGEST_LEN],
 			   const struct audit_metadata *md, uint32_t n_shards,
 			   struct audit_symbol_id symbol, enum audit_proof_axis axis,
-			   bool *metadata_answer, struct err *e)
+			   bool metadata_answer, struct err *e)
 {
 	struct audit_params p;
 	uint16_t ss;
 	struct audit_recovery_symbols *list = NULL;
 	bool ok = false;
-	*metadata_answer = false;
 	if (md->encoding_type != AUDIT_ENCODING_RS2 && md->encoding_type != AUDIT_ENCODING_ISAL_RS8)
 		return err_set(e, "the contract knows encoding types 1 and 2, not %lu",
 			       (unsigned long)md->encoding_type);
@@ -479,8 +493,9 @@ bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_i
 			       (unsigned long)md->n_shards, (unsigned long)n_shards);
 	if (!audit_metadata_params(md, &p, &ss, e) || !audit_metadata_verify_id(md, blob_id, e))
 		return false;
-	if (audit_body_is_metadata_answer(body, len, blob_id, md)) {
-		*metadata_answer = true;
+	if (metadata_answer) {
+		if (!audit_body_is_metadata_answer(body, len, blob_id, md))
+			return err_set(e, "the body is not the metadata answer blob_id ‖ metadata");
 		return true;
 	}
 	if (symbol.primary >= p.n || symbol.secondary >= p.n)

@@ -144,7 +144,8 @@ void audit_challenge_req_print(FILE *f, const struct audit_challenge_req *c,
 enum audit_outcome audit_classify_transport(const struct audit_http_response *resp,
 					    char *detail, size_t detail_len);
 /* Parses and checks a metadata response against the blob ID. On anything but PASS, *md is
- * NULL and detail says why. */
+ * NULL and detail says why; a body judged (one that does not parse, is over the cap, or is
+ * not the blob's) is bad_metadata, never malformed (audit_outcome_on_body). */
 enum audit_outcome audit_check_metadata_response(const struct audit_http_response *resp,
 						 const uint8_t blob_id[AUDIT_DIGEST_LEN],
 						 struct audit_metadata **md, char *detail,
@@ -162,28 +163,33 @@ size_t audit_symbols_body_limit(uint16_t symbol_size, size_t count);
  * INTERFACE.md, "What 'the answer verifies' means"): at most AUDIT_MAX_IDS well-formed
  * items whatever count was asked, extra items allowed, no more bytes than
  * audit_symbols_body_limit of its own count, and ids[i] passes when the first item with
- * its tag and id verifies. Returns the number of passes. */
+ * its tag and id verifies. Never bad_metadata (metadata md the auditor cannot use is its
+ * own error). Returns the number of passes. */
 size_t audit_check_symbols_response(const struct audit_http_response *resp,
 				    const struct audit_metadata *md,
 				    const struct audit_symbol_id *ids, size_t count,
 				    enum audit_proof_axis axis, enum audit_outcome *outcomes,
 				    char *detail, size_t detail_len);
+/* Whether o is a verdict on a body received whole (invalid_proof, wrong_size, bad_metadata,
+ * malformed): such a record must carry the body's BLAKE2b-256 (Disputes.disputeRecord
+ * convicts one without). bad_metadata is the verdict on a metadata answer
+ * (audit_check_metadata_response), the others on a recoverySymbols answer. */
+bool audit_outcome_on_body(enum audit_outcome o);
 /* Fraud proof 2's rule, exactly as Disputes.disputeVerdict applies it: whether `body` (an
  * answer the auditor hashed into a record) verifies for the challenge of `symbol` on `axis`
  * of the blob blob_id whose metadata is md, in a deployment of n_shards shards. The
  * metadata must hash to blob_id, have n = n_shards, encoding type 1 or 2 and a symbol size
- * the contract accepts; the body then verifies if it is the metadata answer
- * blob_id ‖ BlobMetadata (*metadata_answer set) or a recovery-symbol answer that parses
- * within the limits above and whose first item with the asked tag and id has the symbol
- * size and a path of exactly ⌈log₂ n⌉ nodes to the committed hash. False with the reason
- * (the contract's Invalid(why) or WrongMetadata) in e. */
+ * the contract accepts. The record's outcome says which answer it judged: with
+ * metadata_answer (outcome bad_metadata) the body verifies if it is blob_id ‖ BlobMetadata;
+ * otherwise if it is a recovery-symbol answer that parses within the limits above and whose
+ * first item with the asked tag and id has the symbol size and a path of exactly ⌈log₂ n⌉
+ * nodes to the committed hash (the metadata answer is no answer to a symbols request). False
+ * with the reason (the contract's Invalid(why) or WrongMetadata) in e. */
 bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_id[AUDIT_DIGEST_LEN],
 			   const struct audit_metadata *md, uint32_t n_shards,
 			   struct audit_symbol_id symbol, enum audit_proof_axis axis,
-			   bool *metadata_answer, struct err *e) WARN_UNUSED;
-/* Whether a recoverySymbols body is in fact the metadata answer blob_id ‖ md for the blob:
- * it is not a symbol answer (malformed), but the contract's rule would take it as the
- * metadata answer, so the auditor must not record its hash. */
+			   bool metadata_answer, struct err *e) WARN_UNUSED;
+/* Whether body is the metadata answer blob_id ‖ md for the blob (md's own canonical BCS). */
 bool audit_body_is_metadata_answer(const uint8_t *body, size_t len,
 				   const uint8_t blob_id[AUDIT_DIGEST_LEN],
 				   const struct audit_metadata *md);

@@ -108,14 +108,17 @@ static void inputs_fill(struct audit_inputs *in, const struct chain_epoch_view *
 bool audit_chain_schedule_check(const struct audit_chain *c, const struct audit_schedule_params *p,
 				struct err *e)
 {
-	if (!c->has_schedule || (p->min_per_node == c->min_per_node && p->per_shard == c->per_shard))
+	if (!c->has_schedule || (p->min_per_node == c->min_per_node && p->per_shard == c->per_shard &&
+				 p->batch_size == c->batch_size))
 		return true;
-	return err_set(e, "the schedule's min-per-node %lu and per-shard %lu differ from the "
-			  "Disputes contract's %lu and %lu, which every record is checked against: "
-			  "set --min-per-node %lu --per-shard %lu",
+	return err_set(e, "the schedule's min-per-node %lu, per-shard %lu and batch-size %lu differ "
+			  "from the Disputes contract's %lu, %lu and %lu, which every record is "
+			  "checked against: set --min-per-node %lu --per-shard %lu --batch-size %lu",
 		       (unsigned long)p->min_per_node, (unsigned long)p->per_shard,
+		       (unsigned long)p->batch_size, (unsigned long)c->min_per_node,
+		       (unsigned long)c->per_shard, (unsigned long)c->batch_size,
 		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard,
-		       (unsigned long)c->min_per_node, (unsigned long)c->per_shard);
+		       (unsigned long)c->batch_size);
 }
 
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
@@ -672,17 +675,18 @@ bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t c
 	static const uint8_t none[20] = {0};
 	if (!memcmp(s->dep.disputes, none, 20))
 		return true;
-	static const char *const sigs[2] = {"minPerNode()(uint32)", "perShard()(uint32)"};
-	uint32_t *dst[2] = {&c->min_per_node, &c->per_shard};
-	for (int i = 0; i < 2; i++) {
+	static const char *const sigs[3] = {"minPerNode()(uint32)", "perShard()(uint32)",
+					    "batchSize()(uint32)"};
+	static const char *const names[3] = {"min_per_node", "per_shard", "batch_size"};
+	uint32_t *dst[3] = {&c->min_per_node, &c->per_shard, &c->batch_size};
+	for (int i = 0; i < 3; i++) {
 		struct chain_abi_value *ret = NULL;
 		uint64_t v = 0;
 		bool ok = chain_bind_call(s->bind, s->dep.disputes, sigs[i], NULL, &ret, e) &&
 			  chain_abi_get_u64(chain_abi_at(ret, 0), &v, e);
 		chain_abi_value_free(ret);
 		if (!ok) {
-			err_prefix(e, "reading the schedule's %s from Disputes: ",
-				   i ? "per_shard" : "min_per_node");
+			err_prefix(e, "reading the schedule's %s from Disputes: ", names[i]);
 			audit_chain_close(c);
 			return false;
 		}

@@ -88,21 +88,22 @@ struct audit_chain {
 	struct chain_session *session;
 	struct chain_reader *reader;
 	uint64_t confirmations; /* the reader's depth, for messages */
-	/* The schedule's min_per_node and per_shard fixed in the Disputes contract (the fraud
-	 * proofs check records against them); has_schedule false on a deployment without it. */
+	/* The schedule's min_per_node, per_shard and batch_size fixed in the Disputes contract
+	 * (the fraud proofs check records against them and rebuild requests with them);
+	 * has_schedule false on a deployment without it. */
 	bool has_schedule;
-	uint32_t min_per_node, per_shard;
+	uint32_t min_per_node, per_shard, batch_size;
 };
 
 /* c on the session s (lent) with a reader of its own, confirmations blocks deep (0: 1);
- * reads Disputes.minPerNode() and perShard() when the deployment has Disputes.
+ * reads Disputes.minPerNode(), perShard() and batchSize() when the deployment has Disputes.
  * audit_chain_close frees the reader. */
 bool audit_chain_open(struct audit_chain *c, struct chain_session *s, uint64_t confirmations,
 		      struct err *e) WARN_UNUSED;
 void audit_chain_close(struct audit_chain *c);
 
-/* Fails, saying which values to set, when p's min_per_node or per_shard differ from the
- * Disputes contract's (c->has_schedule). */
+/* Fails, saying which values to set, when p's min_per_node, per_shard or batch_size differ
+ * from the Disputes contract's (c->has_schedule). */
 bool audit_chain_schedule_check(const struct audit_chain *c, const struct audit_schedule_params *p,
 				struct err *e) WARN_UNUSED;
 
@@ -119,8 +120,8 @@ enum audit_ready {
 /* Epoch `epoch`'s inputs (after audit_inputs_begin): from the cache (when given, ops
  * non-NULL) if it holds the epoch with a final seed, else from the chain (then kept in
  * the cache); cur and fin from audit_chain_now. Fails on a broken chain read, and when the
- * params' min_per_node or per_shard differ from the chain's (a schedule the contract would
- * convict); *ready says whether there is something to audit yet. */
+ * params' min_per_node, per_shard or batch_size differ from the chain's (a schedule the
+ * contract would convict, or requests no one could rebuild); *ready says whether there is something to audit yet. */
 bool audit_inputs_from_chain(struct audit_inputs *in, const struct audit_chain *c,
 			     const struct audit_chaincache *cache, uint64_t epoch, uint64_t cur,
 			     uint64_t fin, enum audit_ready *ready, struct err *e) WARN_UNUSED;

@@ -18,6 +18,7 @@
 /* The schedule's defaults (audit/schedule.h), fixed in Disputes at deployment. */
 #define DEPLOY_SCHEDULE_MIN_PER_NODE 200
 #define DEPLOY_SCHEDULE_PER_SHARD 2
+#define DEPLOY_SCHEDULE_BATCH_SIZE 16
 
 /* "ID:SIGNER[:PAYEE]" */
 bool chain_deploy_parse_auditor(const char *text, const uint8_t deflt_payee[20],
@@ -170,7 +171,8 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 	if (!deploy_one(s, p->contracts_dir, "BlobRegistry", a, d->blob_registry, NULL, e))
 		return false;
 	/* The fraud proofs; the schedule's min_per_node and per_shard are fixed on chain so
-	 * that anyone can tell which node a challenge belongs to (audit/SCHEDULE.md). */
+	 * that anyone can tell which node a challenge belongs to, its batch_size so that
+	 * anyone can tell which ids a request held (audit/SCHEDULE.md). */
 	a = chain_abi_tuple_new();
 	chain_abi_push(a, chain_abi_address_new(d->settlement));
 	chain_abi_push(a, chain_abi_address_new(d->blob_registry));
@@ -178,6 +180,8 @@ static bool deploy_core(struct chain_session *s, const struct chain_deploy_param
 							 : DEPLOY_SCHEDULE_MIN_PER_NODE));
 	chain_abi_push(a, chain_abi_uint_new(p->min_per_node ? p->per_shard
 							 : DEPLOY_SCHEDULE_PER_SHARD));
+	chain_abi_push(a, chain_abi_uint_new(p->batch_size ? p->batch_size
+							   : DEPLOY_SCHEDULE_BATCH_SIZE));
 	return deploy_one(s, p->contracts_dir, "Disputes", a, d->disputes, NULL, e);
 }
 

@@ -42,6 +42,8 @@ struct chain_deploy_params {
 	/* The schedule's min_per_node and per_shard, fixed in Disputes (audit/SCHEDULE.md);
 	 * 0: the defaults, 200 and 2. Auditors must run with the same. */
 	uint32_t min_per_node, per_shard;
+	/* The schedule's batch_size, fixed in Disputes; 0: the default, 16. */
+	uint32_t batch_size;
 	bool has_token;     /* an existing ERC-20; else a TestToken is deployed */
 	uint8_t token[20];
 	uint8_t governance[20], guardian[20];

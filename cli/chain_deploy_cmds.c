@@ -40,11 +40,13 @@ static int run_deploy(const struct command *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "%s", e.msg);
 	/* Disputes fixes the auditors' schedule (audit/SCHEDULE.md): the audit settings' */
 	if (!audit_settings.min_per_node || audit_settings.min_per_node > UINT32_MAX ||
-	    audit_settings.per_shard > UINT32_MAX)
-		cli_usage_error(cmd, "a deployment parameter is out of range (min-per-node 1 to "
-				     "2^32-1, per-shard at most 2^32-1)");
+	    audit_settings.per_shard > UINT32_MAX || !audit_settings.batch_size ||
+	    audit_settings.batch_size > UINT32_MAX)
+		cli_usage_error(cmd, "a deployment parameter is out of range (min-per-node and "
+				     "batch-size 1 to 2^32-1, per-shard at most 2^32-1)");
 	p.min_per_node = (uint32_t)audit_settings.min_per_node;
 	p.per_shard = (uint32_t)audit_settings.per_shard;
+	p.batch_size = (uint32_t)audit_settings.batch_size;
 	p.contracts_dir = opts.contracts_dir;
 	if (!cli_chain_session_open(&s, &opts, true, false, &e)) {
 		cli_fail(cmd, "%s", e.msg);
@@ -85,8 +87,8 @@ const struct command chain_deploy_commands[] = {
 	 "anvil). Then it writes the deployment file (chain id, addresses, start block, n,\n"
 	 "deployer) atomically to --out or --deployment.\n"
 	 "Parameters (n-shards, epoch-duration, min-stake, price-per-mib, r0-bps, penalty-bps,\n"
-	 "slash-bps, auditor-fa, commit/reveal/dispute-window, min-per-node and per-shard, which\n"
-	 "Disputes fixes for the auditors' schedule, ...) come from flags, ASSAY_*\n"
+	 "slash-bps, auditor-fa, commit/reveal/dispute-window, min-per-node, per-shard and\n"
+	 "batch-size, which Disputes fixes for the auditors' schedule, ...) come from flags, ASSAY_*\n"
 	 "variables or a --config file of KEY = VALUE lines; the defaults suit a local network.\n"
 	 "The contract bytecode is built into assay (chain/contracts, compiled with the pinned\n"
 	 "solc at build time); --contracts DIR deploys DIR/<Name>.json instead.",

@@ -74,12 +74,6 @@ static struct settle_finding *add(struct settle_dispute_report *r, const struct 
 	return f;
 }
 
-static bool failed_verdict(enum audit_outcome o)
-{
-	return o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
-	       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
-}
-
 /* ---- the schedule (fraud proof 3) ---- */
 
 /* The epoch's schedule inputs, read from the chain once for every auditor checked: the
@@ -487,11 +481,27 @@ static void check_one(struct settle_chain *c, struct chain_session *reader,
 		goto out; /* our tree's proofs would not lead to its root */
 	}
 	uint64_t *failed = xcalloc(m ? m : 1, sizeof(uint64_t));
+	bool unhashed = false;
 	for (size_t i = 0; i < b.n; i++) {
 		size_t pos = 0;
-		if (failed_verdict(b.records[i].outcome) &&
-		    settle_evidence_node_index(ev, b.records[i].node, &pos))
+		const struct settle_record *rec = &b.records[i];
+		if (settle_record_hash_missing(rec) && !unhashed) {
+			/* The first is enough: one conviction removes the attestation. */
+			struct settle_finding *f = add(
+				r, rv, SETTLE_FINDING_RECORD, true,
+				"auditor %u recorded challenge %" PRIu64 " as %s with no response hash: "
+				"a malformed record (Disputes.disputeRecord)",
+				rv->auditor_id, rec->seq, audit_outcome_name(rec->outcome));
+			settle_evidence_proof(ev, i, &f->proof);
+			f->index = f->proof.index;
+			f->record = *rec;
+			f->provable = true;
+			unhashed = true;
+		} else if (audit_outcome_on_body(rec->outcome) &&
+			   !settle_record_hash_missing(rec) &&
+			   settle_evidence_node_index(ev, rec->node, &pos)) {
 			failed[pos]++;
+		}
 	}
 	for (size_t i = 0; i < m && i < rv->m; i++) {
 		struct settle_evidence_proof p;

@@ -25,7 +25,8 @@
  *     ended legitimately has none;
  *   - records with a failed verdict (invalid_proof, wrong_size, bad_metadata, malformed):
  *     only the node can supply the body it sent (fraud proof 2), so they are listed as
- *     needing the node, never as fraud found.
+ *     needing the node, never as fraud found; one without the body's hash is a `record`
+ *     fraud (settle_record_hash_missing; Disputes.disputeRecord).
  * Fraud proofs 1b: a blob the decoder refuses because a record is of another epoch or
  * auditor, or its records are out of seq order or repeated, is read again as given
  * (settle_evblob_decode_any) and its tree rebuilt as the liar built it, each node's subtree
@@ -74,7 +75,9 @@ enum settle_finding_kind {
 	SETTLE_FINDING_SCHEDULE,   /* 3: a record the schedule does not contain */
 	SETTLE_FINDING_TOO_MANY,   /* 3: a node's decided records above its challenge count */
 	SETTLE_FINDING_UNRECORDED, /* scheduled challenges with no record (a note) */
-	SETTLE_FINDING_RECORD,     /* 1b: a record of another epoch or auditor in the tree */
+	SETTLE_FINDING_RECORD,     /* 1b: a record of another epoch or auditor in the tree, or
+				    * one the contract calls malformed (a verdict on a body
+				    * without its hash: settle_record_hash_missing) */
 	SETTLE_FINDING_ORDER,      /* 1b: two records of a node out of seq order, or repeated */
 	SETTLE_FINDING_VERDICT,    /* 2: a failed verdict on an answer that verifies (the node
 				    * asked again: settle/verdict.h) */

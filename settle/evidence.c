@@ -89,6 +89,12 @@ bool settle_record_decode(const uint8_t *data, size_t len, struct settle_record 
 	return true;
 }
 
+bool settle_record_hash_missing(const struct settle_record *r)
+{
+	static const uint8_t zero[32];
+	return audit_outcome_on_body(r->outcome) && !memcmp(r->response_hash, zero, 32);
+}
+
 void settle_record_leaf(const struct settle_record *r, struct settle_sum *out)
 {
 	uint8_t buf[1 + SETTLE_EVIDENCE_RECORD_LEN];

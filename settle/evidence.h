@@ -47,6 +47,10 @@ struct settle_sum {
 void settle_record_encode(const struct settle_record *r, uint8_t out[SETTLE_EVIDENCE_RECORD_LEN]);
 bool settle_record_decode(const uint8_t *data, size_t len, struct settle_record *r,
 			  struct err *e) WARN_UNUSED;
+/* Whether r is a verdict on a body (audit_outcome_on_body: invalid_proof, wrong_size,
+ * bad_metadata, malformed) without the body's hash: a malformed record, which
+ * Disputes.disputeRecord convicts (settle/EVIDENCE.md, "The record"). */
+bool settle_record_hash_missing(const struct settle_record *r);
 /* The record's leaf: (H(0x00 ‖ record), outcome is pass, outcome is not auditor_error). */
 void settle_record_leaf(const struct settle_record *r, struct settle_sum *out);
 

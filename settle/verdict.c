@@ -32,7 +32,7 @@ struct settle_verdict {
 	struct settle_record rec;
 	struct settle_evidence_proof proof;
 	size_t nids;            /* ids in the record's request */
-	bool metadata_answer;   /* the body is blob_id ‖ metadata */
+	bool metadata_answer;   /* bad_metadata: the body is the metadata answer blob_id ‖ metadata */
 	bool matches;           /* BLAKE2b-256(body) is the record's response hash */
 	bool failed;            /* the record is a failed verdict with a response hash */
 	bool verifies;          /* the body verifies by the contract's rule */
@@ -48,12 +48,6 @@ void settle_verdict_free(struct settle_verdict *v)
 	buf_free(&v->metadata);
 	buf_free(&v->body);
 	free(v);
-}
-
-static bool failed_verdict(enum audit_outcome o)
-{
-	return o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
-	       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
 }
 
 static bool has_hash(const struct settle_record *r)
@@ -88,7 +82,8 @@ static void sched_close(struct sched *x)
 }
 
 /* What `assay audit plan --secret` schedules: the epoch's inputs from the chain, the
- * chain's min_per_node and per_shard, the default batch size. */
+ * chain's min_per_node, per_shard and batch_size (the defaults on a deployment without
+ * Disputes). */
 static bool sched_open(struct sched *x, struct chain_session *s, uint64_t confirmations,
 		       uint64_t epoch, const uint8_t signer[20], const uint8_t secret[32],
 		       struct err *e)
@@ -105,6 +100,7 @@ static bool sched_open(struct sched *x, struct chain_session *s, uint64_t confir
 	if (x->ac.has_schedule) {
 		tmpl.min_per_node = x->ac.min_per_node;
 		tmpl.per_shard = x->ac.per_shard;
+		tmpl.batch_size = x->ac.batch_size;
 	}
 	memset(&id, 0, sizeof(id));
 	memcpy(id.auditor, signer, 20);
@@ -237,7 +233,7 @@ static bool prove(struct chain_session *s, const struct settle_verdict_opts *o,
 	v->epoch = epoch;
 	v->auditor_id = auditor_id;
 	v->rec = *r;
-	v->failed = failed_verdict(r->outcome) && has_hash(r);
+	v->failed = audit_outcome_on_body(r->outcome) && has_hash(r);
 	settle_evidence_proof(ev, index, &v->proof);
 
 	if (r->seq >= sc->s.nchallenges) {
@@ -261,27 +257,29 @@ static bool prove(struct chain_session *s, const struct settle_verdict_opts *o,
 	const struct audit_auditor_node *nd = &sc->in.nodes[c.node];
 	if (!get_metadata(o, nd, r->blob, &md, e))
 		goto out;
-	audit_metadata_with_id_write(&meta_answer, r->blob, md);
-	/* The node may hold none of them now (a node that lost them answered 404 then). */
-	have_sym = get_symbols(o, nd, r->blob, md, r->axis, ids, count, &sym, &se);
-	uint8_t hs[32], hm[32];
-	if (have_sym)
-		b2(hs, &sym);
-	b2(hm, &meta_answer);
-	if (have_sym && !memcmp(hs, r->response_hash, 32)) {
-		buf_append(&v->body, sym.data, sym.len);
-		v->matches = true;
-	} else if (!memcmp(hm, r->response_hash, 32)) {
+	/* The outcome says which answer decided the record (the contract's rule too):
+	 * bad_metadata the metadata request's, the others the symbols request's. */
+	v->metadata_answer = r->outcome == AUDIT_OUTCOME_BAD_METADATA;
+	uint8_t h[32];
+	if (v->metadata_answer) {
+		audit_metadata_with_id_write(&meta_answer, r->blob, md);
+		b2(h, &meta_answer);
+		v->matches = !memcmp(h, r->response_hash, 32);
 		buf_append(&v->body, meta_answer.data, meta_answer.len);
-		v->matches = true;
-	} else if (have_sym) {
-		buf_append(&v->body, sym.data, sym.len); /* for the record: what it hashes to */
+	} else {
+		/* The node may hold none of them now (a node that lost them answered 404 then). */
+		have_sym = get_symbols(o, nd, r->blob, md, r->axis, ids, count, &sym, &se);
+		if (have_sym) {
+			b2(h, &sym);
+			v->matches = !memcmp(h, r->response_hash, 32);
+			buf_append(&v->body, sym.data, sym.len);
+		}
 	}
 	struct err ve = {{0}};
 	if (v->matches)
 		v->verifies = audit_answer_verifies(v->body.data, v->body.len, r->blob, md,
 						    s->dep.n_shards, c.symbol, c.axis,
-						    &v->metadata_answer, &ve);
+						    v->metadata_answer, &ve);
 	if (!v->metadata_answer)
 		audit_metadata_write(&v->metadata, md);
 	char sid[AUDIT_SYMBOL_ID_TEXT_MAX];
@@ -292,11 +290,12 @@ static bool prove(struct chain_session *s, const struct settle_verdict_opts *o,
 			 audit_outcome_name(r->outcome), has_hash(r) ? "" : " with no response hash");
 	else if (!v->matches)
 		snprintf(v->what, sizeof(v->what),
-			 "record %" PRIu64 " (%s, symbol %s %s): neither the node's answer to its "
-			 "request of %zu id(s)%s%.200s%s nor its metadata answer hashes to the "
-			 "record's response hash",
+			 "record %" PRIu64 " (%s, symbol %s %s): the node's %s%s%.200s%s does not "
+			 "hash to the record's response hash",
 			 r->seq, audit_outcome_name(r->outcome), sid, audit_proof_axis_name(r->axis),
-			 count, have_sym ? "" : " (", have_sym ? "" : se.msg, have_sym ? "" : ")");
+			 v->metadata_answer ? "metadata answer" : "answer to the record's request",
+			 have_sym || v->metadata_answer ? "" : " (", have_sym || v->metadata_answer ? "" : se.msg,
+			 have_sym || v->metadata_answer ? "" : ")");
 	else if (!v->verifies)
 		snprintf(v->what, sizeof(v->what),
 			 "record %" PRIu64 " (%s, symbol %s %s): the body it hashed does not verify "
@@ -413,7 +412,7 @@ bool settle_verdict_find(struct chain_session *s, const struct settle_verdict_op
 	for (size_t i = 0; i < b->n && !*out; i++) {
 		const struct settle_record *r = &b->records[i];
 		size_t at = 0, ri = 0;
-		if (!failed_verdict(r->outcome) || !has_hash(r) ||
+		if (!audit_outcome_on_body(r->outcome) || !has_hash(r) ||
 		    !settle_evidence_node_index(ev, r->node, &at) || at != index ||
 		    !settle_evidence_find(ev, r->seq, &ri))
 			continue;

@@ -7,11 +7,11 @@
  * request is taken from the public schedule, rebuilt from the chain with the revealed
  * secret (audit_schedule_request: the ids of its batch with its blob and axis); the body
  * is rebuilt either from a node's own store (node/answer.h: `assay node answer|dispute`)
- * or by asking the node again over HTTP (the watcher in `settle run`); the body whose
- * BLAKE2b-256 is the record's response hash (the symbols answer, or the metadata answer
- * blob_id ‖ metadata) is checked by the contract's rule (audit_answer_verifies) before
- * anything is sent. The batch size is not on chain: the schedule is rebuilt with the
- * default (AUDIT_SCHEDULE_BATCH_SIZE), which an auditor that changed it breaks. */
+ * or by asking the node again over HTTP (the watcher in `settle run`); the answer of the
+ * form the record's outcome names (bad_metadata: the metadata answer blob_id ‖ metadata;
+ * the others: the symbols answer) must hash to the record's response hash, and is checked
+ * by the contract's rule (audit_answer_verifies) before anything is sent. The schedule is
+ * rebuilt with the deployment's min_per_node, per_shard and batch_size (Disputes). */
 #ifndef ASSAY_SETTLE_VERDICT_H
 #define ASSAY_SETTLE_VERDICT_H
 

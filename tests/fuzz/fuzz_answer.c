@@ -2,7 +2,9 @@
  * and by fraud proof 2's rule (audit_answer_verifies), against the metadata of a toy n = 4
  * blob whose every symbol the seeds can carry with a valid proof. The two must agree for
  * every symbol and axis: an answer the contract takes must never be a failed verdict, or an
- * honest auditor could be convicted. */
+ * honest auditor could be convicted. The symbols judge never says bad_metadata, and the body
+ * judged as a metadata answer is bad_metadata unless it passes, which it does whenever the
+ * rule takes it for a bad_metadata record. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +64,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				enum audit_proof_axis axis = (enum audit_proof_axis)a;
 				enum audit_outcome o;
 				char detail[256];
-				bool meta = false;
 				bool verifies = audit_answer_verifies(data, size, blob, md, N, id, axis,
-								      &meta, NULL);
+								      false, NULL);
 				audit_check_symbols_response(&resp, md, &id, 1, axis, &o, detail,
 							     sizeof(detail));
-				if (meta)
-					ASSAY_ASSERT(audit_body_is_metadata_answer(data, size, blob, md));
-				else
-					ASSAY_ASSERT(verifies == (o == AUDIT_OUTCOME_PASS));
+				ASSAY_ASSERT(verifies == (o == AUDIT_OUTCOME_PASS));
+				ASSAY_ASSERT(o == AUDIT_OUTCOME_PASS || o == AUDIT_OUTCOME_NOT_FOUND ||
+					     audit_outcome_on_body(o));
+				ASSAY_ASSERT(o != AUDIT_OUTCOME_BAD_METADATA);
+
 			}
+	/* The same body as the answer to the metadata request: a record of bad_metadata on
+	 * it is disputable only when the auditor's metadata judge passes it. */
+	struct audit_symbol_id id0 = {0, 0};
+	bool verifies = audit_answer_verifies(data, size, blob, md, N, id0, AUDIT_AXIS_PRIMARY, true,
+					      NULL);
+	ASSAY_ASSERT(verifies == audit_body_is_metadata_answer(data, size, blob, md));
+	struct audit_metadata *got = NULL;
+	char detail[256];
+	enum audit_outcome o = audit_check_metadata_response(&resp, blob, &got, detail, sizeof(detail));
+	ASSAY_ASSERT(o == AUDIT_OUTCOME_PASS || o == AUDIT_OUTCOME_BAD_METADATA);
+	ASSAY_ASSERT(!verifies || o == AUDIT_OUTCOME_PASS);
+	audit_metadata_free(got);
 	return 0;
 }

@@ -116,6 +116,10 @@ def check(name, cond, extra=""):
 attempts = collections.defaultdict(list)
 last = {}
 records = collections.defaultdict(collections.Counter)
+verdicts = ("invalid_proof", "wrong_size", "bad_metadata", "malformed")
+unhashed = [r for r in rows if r[3] in verdicts and r[5] != "t"]
+check("every verdict on a body carries its response hash (Disputes.disputeRecord)",
+      not unhashed, str(unhashed[:3]))
 for node, seq, att, outcome, status, has_hash in rows:
     seq, att = int(seq), int(att)
     attempts[seq].append(att)
@@ -146,7 +150,8 @@ if mode == "faults":
     check("node 4 (offline, then back): decided pass (a few timeouts under load at most), unreachable attempts recorded",
           set(dec[4]) <= {"pass", "timeout"} and dec[4]["pass"] >= 0.9 * sum(dec[4].values())
           and records[4]["unreachable"] > 0, str(records[4]))
-    check("node 5 (garbage): malformed", set(dec[5]) == {"malformed"}, str(dec[5]))
+    # garbage for the metadata too: a verdict on the metadata answer is bad_metadata
+    check("node 5 (garbage): bad_metadata", set(dec[5]) == {"bad_metadata"}, str(dec[5]))
     # A genuine symbol of another blob: its size differs (wrong_size) or its proof does not
     # lead to this blob's hash (invalid_proof); never a pass. When the other blob's symbols
     # are much larger, the answer exceeds the body cap a correct answer fits in

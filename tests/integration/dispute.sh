@@ -175,13 +175,16 @@ advance
 views 3
 # Each auditor decided challenges of epoch 2, the first of each node in its schedule
 # (inserted as the auditor would have): node 0 3 passes, node 1 2 passes and an
-# invalid_proof, node 2 a not_found, node 3 2 passes.
+# invalid_proof (with the hash of the body it judged, as every verdict on a body has), node
+# 2 a not_found, node 3 2 passes. Auditor 2, the liar, leaves that hash out (a malformed
+# record, Disputes.disputeRecord).
 for a in 0 1 2; do
 	"$A" audit plan --epoch 2 --key-file "$T/sign$a.key" --json >"$T/plan$a.json" ||
 		die_test "audit plan of auditor $a for epoch 2"
-	python3 - "$(addr "sign$a" | lc)" "$T/plan$a.json" >"$T/rec$a.sql" <<'PY'
+	python3 - "$a" "$(addr "sign$a" | lc)" "$T/plan$a.json" >"$T/rec$a.sql" <<'PY'
 import base64, json, sys
-aud, plan = sys.argv[1][2:], json.load(open(sys.argv[2]))
+liar = sys.argv[1] == "2"
+aud, plan = sys.argv[2][2:], json.load(open(sys.argv[3]))
 nodes = [n["id"][2:] for n in plan["nodes"]]
 want = [["pass"] * 3, ["pass", "invalid_proof", "pass"], ["not_found"], ["pass"] * 2]
 rows = []
@@ -193,7 +196,9 @@ for i, outcomes in enumerate(want):
         row, col = c["symbol"].split("-")
         rows.append(f"(2, decode('{aud}','hex'), {c['seq']}, 0, decode('{nodes[i]}','hex'), "
                     f"decode('{blob}','hex'), {c['shard']}, {row}, {col}, '{c['axis']}', now(), 12, "
-                    f"'{o}', NULL, NULL, NULL)")
+                    f"'{o}', NULL, "
+                    + ("decode('" + "ab" * 32 + "','hex')" if o == "invalid_proof" and not liar else "NULL")
+                    + ", NULL)")
 print("SELECT challenges_partition_ensure(2);")
 print("INSERT INTO challenges (epoch, auditor, seq, attempt, node_id, blob_id, shard, symbol_row,"
       " symbol_col, axis, issued_at, latency_ms, outcome, http_status, response_hash, detail) VALUES\n"
@@ -216,9 +221,12 @@ before=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas
 "$A" dispute submit --epoch 2 --db "$DB" --gas-key-file "$T/gas1.key" --json >"$T/submit2.json"
 rc=$?
 after=$("$A" chain call --to "$TOKEN" 'balanceOf(address)(uint256)' "$(addr gas1)")
-[ "$rc" = 0 ] && jq -e '.frauds == 1 and ([.findings[] | select(.submitted)] | length) == 1 and
-	(.findings[] | select(.submitted) | .auditor_id == 2 and .index == 1)' "$T/submit2.json" >/dev/null &&
-	ok "dispute submit sent the proof against auditor 2" || bad "dispute submit exited $rc: $(cat "$T/submit2.json")"
+[ "$rc" = 0 ] && jq -e '.frauds == 2 and ([.findings[] | select(.submitted)] | length) == 1 and
+	(.findings[] | select(.submitted) | .auditor_id == 2 and .index == 1) and
+	([.findings[] | select(.kind == "record") | select(.auditor_id == 2 and .record.outcome == "invalid_proof" and .fraud)] | length) == 1' \
+	"$T/submit2.json" >/dev/null &&
+	ok "dispute submit sent the proof against auditor 2 (and found its invalid_proof without a response hash)" ||
+	bad "dispute submit exited $rc: $(cat "$T/submit2.json")"
 [ "$(python3 -c "print($after - $before)")" = "$(python3 -c "print($BOND // 2)")" ] &&
 	[ "$(call 'bonds(uint8)(uint256)' 2)" = 0 ] && ok "auditor 2's bond burned, auditor 1's gas key paid half" ||
 	bad "epoch 2: disputer got $((after - before)), bond left $(call 'bonds(uint8)(uint256)' 2)"
@@ -444,8 +452,9 @@ TOKEN=$(jq -r .token "$V/deployment.json")
 SETTLEMENT=$(jq -r .settlement "$V/deployment.json")
 DISPUTES=$(jq -r .disputes "$V/deployment.json")
 [ "$("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')" = 200 ] &&
-	ok "verdict: Disputes fixes the schedule's min-per-node the auditors run with" ||
-	bad "verdict: minPerNode is $("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)')"
+	[ "$("$A" chain call --to "$DISPUTES" 'batchSize()(uint32)')" = 16 ] &&
+	ok "verdict: Disputes fixes the schedule's min-per-node and batch size the auditors run with" ||
+	bad "verdict: minPerNode, batchSize are $("$A" chain call --to "$DISPUTES" 'minPerNode()(uint32)'), $("$A" chain call --to "$DISPUTES" 'batchSize()(uint32)')"
 for a in 4 5 6 7; do mint "$(addr "gas$a")" 1000000000000000000000000; done
 for i in 4 5 6 7; do node_register "$i"; done
 vdb="verdict_$(head -c6 /dev/urandom | xxd -p)"
@@ -530,14 +539,19 @@ rc=$?
 	bad "verdict: dispute verdict of auditor 1 exited $rc: $(cat "$V/verdict1.out")"
 "$A" audit plan --epoch 2 --key-file "$T/sign4.key" --min-per-node 100 >/dev/null 2>"$V/plan.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "min-per-node 100 and per-shard 2 differ from the Disputes contract's 200 and 2" "$V/plan.err" &&
+[ "$rc" = 1 ] && grep -q "min-per-node 100, per-shard 2 and batch-size 16 differ from the Disputes contract's 200, 2 and 16" "$V/plan.err" &&
 	ok "verdict: an auditor whose schedule is not the contract's refuses to plan" ||
 	bad "verdict: audit plan --min-per-node 100 exited $rc: $(cat "$V/plan.err")"
 timeout 60 "$A" audit run --db "$VDB" --key-file "$T/sign4.key" --per-shard 3 >/dev/null 2>"$V/run.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "per-shard 3 differ from the Disputes contract's 200 and 2" "$V/run.err" &&
+[ "$rc" = 1 ] && grep -q "per-shard 3 and batch-size 16 differ from the Disputes contract's 200, 2 and 16" "$V/run.err" &&
 	ok "verdict: the audit daemon refuses such a schedule at once, not retrying" ||
 	bad "verdict: audit run --per-shard 3 exited $rc: $(cat "$V/run.err")"
+"$A" audit plan --epoch 2 --key-file "$T/sign4.key" --batch-size 8 >/dev/null 2>"$V/plan8.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "set --min-per-node 200 --per-shard 2 --batch-size 16" "$V/plan8.err" &&
+	ok "verdict: an auditor whose batch size is not the contract's refuses to plan (proof 2 rebuilds requests with it)" ||
+	bad "verdict: audit plan --batch-size 8 exited $rc: $(cat "$V/plan8.err")"
 
 # Auditor 0's settle run in the dispute window convicts the liar (kind 5).
 later 61

@@ -191,7 +191,7 @@ fault lose not_found -- --fault-lose 1
 fault corrupt invalid_proof -- --fault-corrupt 1
 fault slow timeout --timeout-ms 500 -- --fault-slow-ms 3000
 fault offline unreachable -- --fault-offline 0-100000
-fault garbage malformed -- --fault-garbage
+fault garbage bad_metadata -- --fault-garbage
 fault other-blob invalid_proof -- --fault-other-blob
 # Partial shares: with the same seed the same symbols fail, run after run.
 stop m3

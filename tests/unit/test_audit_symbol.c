@@ -359,12 +359,10 @@ static enum audit_outcome judge(const struct toy *t, const struct buf *body,
 	char detail[512];
 	uint8_t blob[32];
 	struct err e = {{0}};
-	bool meta = false;
 	audit_check_symbols_response(&resp, t->md, ids, nids, axis, out, detail, sizeof(detail));
 	audit_blob_id(t->md, blob);
-	*verifies = audit_answer_verifies(body->data, body->len, blob, t->md, N, ids[0], axis, &meta,
+	*verifies = audit_answer_verifies(body->data, body->len, blob, t->md, N, ids[0], axis, false,
 					  &e);
-	ck_assert(!meta);
 	return out[0];
 }
 
@@ -477,31 +475,104 @@ START_TEST(test_contract_rule)
 	ck_assert(!ok);
 
 	/* Invalid(2) type: metadata of an encoding the contract does not know is refused by the
-	 * rule whatever the body; an unknown one is bad_metadata for the auditor too. */
+	 * rule whatever the body. The auditor never checks symbols against metadata it cannot
+	 * use (the metadata request judged it): its own error, never bad_metadata, which is a
+	 * verdict on a metadata answer. */
 	write_list(&b, items, 1);
 	t.md->encoding_type = 77;
-	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_BAD_METADATA);
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_AUDITOR_ERROR);
 	ck_assert(!ok);
 	t.md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
 
-	/* The metadata answer verifies by the rule, and is what the auditor must not hash when
-	 * a node sends it for symbols. */
+	/* The metadata answer verifies as the answer of a bad_metadata record only: sent for
+	 * symbols it is malformed, hashed like any body, and the rule does not take it. */
 	uint8_t blob[32];
 	struct err e = {{0}};
-	bool meta = false;
 	audit_blob_id(t.md, blob);
 	buf_reset(&b);
 	audit_metadata_with_id_write(&b, blob, t.md);
 	ck_assert(audit_body_is_metadata_answer(b.data, b.len, blob, t.md));
-	ck_assert(audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, &meta, &e));
-	ck_assert(meta);
-	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N + 1, want, ax, &meta, &e));
+	ck_assert(audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, true, &e));
+	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_MALFORMED);
+	ck_assert(!ok);
+	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N + 1, want, ax, true, &e));
+	/* and a symbol answer is not the metadata answer */
+	write_list(&b, items, 1);
+	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, true, &e));
+	buf_reset(&b);
+	audit_metadata_with_id_write(&b, blob, t.md);
 	blob[0] ^= 1;
 	ck_assert(!audit_body_is_metadata_answer(b.data, b.len, blob, t.md));
-	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, &meta, &e));
+	ck_assert(!audit_answer_verifies(b.data, b.len, blob, t.md, N, want, ax, true, &e));
 
 	for (size_t i = 0; i <= AUDIT_MAX_IDS; i++)
 		audit_recovery_symbol_clear(&items[i]);
+	buf_free(&b);
+	audit_metadata_free(t.md);
+}
+END_TEST
+
+/* Which answer a record judged shows in its outcome (fraud proof 2 takes the answer of that
+ * form only): every verdict on a metadata answer is bad_metadata, whether the body does not
+ * parse, is over the cap, or is another blob's; transport failures stay what they are. */
+START_TEST(test_metadata_verdicts)
+{
+	struct toy t;
+	toy_init(&t);
+	uint8_t blob[32];
+	audit_blob_id(t.md, blob);
+	struct buf b = BUF_INIT;
+	audit_metadata_with_id_write(&b, blob, t.md);
+	struct audit_http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	resp.transport = AUDIT_TRANSPORT_OK;
+	resp.status = 200;
+	resp.body = b.data;
+	resp.body_len = b.len;
+	struct audit_metadata *md = NULL;
+	char detail[256];
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_PASS);
+	audit_metadata_free(md);
+	/* a trailing byte: does not parse */
+	buf_append_byte(&b, 0);
+	resp.body = b.data;
+	resp.body_len = b.len;
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_BAD_METADATA);
+	ck_assert_ptr_null(md);
+	/* garbage */
+	uint8_t junk[100];
+	memset(junk, 0xab, sizeof(junk));
+	resp.body = junk;
+	resp.body_len = sizeof(junk);
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_BAD_METADATA);
+	/* another blob's ID in front */
+	resp.body = b.data;
+	resp.body_len = b.len - 1;
+	b.data[0] ^= 1;
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_BAD_METADATA);
+	/* over the cap (the transport's verdict) */
+	resp.transport = AUDIT_TRANSPORT_TOO_LARGE;
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_BAD_METADATA);
+	/* no body judged: not a verdict */
+	resp.transport = AUDIT_TRANSPORT_TIMEOUT;
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_TIMEOUT);
+	resp.transport = AUDIT_TRANSPORT_OK;
+	resp.status = 404;
+	ck_assert_int_eq(audit_check_metadata_response(&resp, blob, &md, detail, sizeof(detail)),
+			 AUDIT_OUTCOME_NOT_FOUND);
+
+	/* the verdicts on a body, which must carry its hash */
+	for (int o = 0; o < AUDIT_OUTCOME_COUNT; o++)
+		ck_assert_int_eq(audit_outcome_on_body((enum audit_outcome)o),
+				 o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
+					 o == AUDIT_OUTCOME_BAD_METADATA ||
+					 o == AUDIT_OUTCOME_MALFORMED);
 	buf_free(&b);
 	audit_metadata_free(t.md);
 }
@@ -518,6 +589,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_symbol_ids_and_axes);
 	tcase_add_test(tc, test_blob_helpers);
 	tcase_add_test(tc, test_contract_rule);
+	tcase_add_test(tc, test_metadata_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
 }

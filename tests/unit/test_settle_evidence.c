@@ -256,12 +256,31 @@ START_TEST(test_rejects_bad_input)
 }
 END_TEST
 
+/* A verdict on a body without the body's hash is what Disputes._wellFormed refuses
+ * (disputeRecord convicts it); any other outcome may go without one. */
+START_TEST(test_hash_missing)
+{
+	struct settle_record r;
+	memset(&r, 0, sizeof(r));
+	for (int o = 0; o < AUDIT_OUTCOME_COUNT; o++) {
+		r.outcome = (enum audit_outcome)o;
+		memset(r.response_hash, 0, 32);
+		bool verdict = o == AUDIT_OUTCOME_INVALID_PROOF || o == AUDIT_OUTCOME_WRONG_SIZE ||
+			       o == AUDIT_OUTCOME_BAD_METADATA || o == AUDIT_OUTCOME_MALFORMED;
+		ck_assert_int_eq(settle_record_hash_missing(&r), verdict);
+		r.response_hash[31] = 1;
+		ck_assert(!settle_record_hash_missing(&r));
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("settle_evidence");
 	TCase *tc = tcase_create("evidence");
 	tcase_add_test(tc, test_vectors);
 	tcase_add_test(tc, test_rejects_bad_input);
+	tcase_add_test(tc, test_hash_missing);
 	suite_add_tcase(s, tc);
 	return s;
 }

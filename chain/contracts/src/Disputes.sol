@@ -40,6 +40,10 @@ contract Disputes {
     /// deployment so that anyone can recompute which node a sequence number belongs to.
     uint32 public immutable minPerNode;
     uint32 public immutable perShard;
+    /// The schedule's batch_size: challenges j·batchSize … of a node go out together, and a
+    /// recoverySymbols request holds the ids of one batch, blob and axis (audit/SCHEDULE.md),
+    /// so the body a failed verdict hashed can be rebuilt from the public schedule (proof 2).
+    uint32 public immutable batchSize;
 
     /// A node's entry in the evidence top tree: committee position `index`, the node, its
     /// sum subtree's root `sub` and the sibling path to the evidence root.
@@ -81,14 +85,23 @@ contract Disputes {
     error Unprovable();
     error BadParam();
 
-    constructor(Settlement settlement_, BlobRegistry registry_, uint32 minPerNode_, uint32 perShard_) {
-        if (address(registry_.settlement()) != address(settlement_) || minPerNode_ == 0) revert BadParam();
+    constructor(
+        Settlement settlement_,
+        BlobRegistry registry_,
+        uint32 minPerNode_,
+        uint32 perShard_,
+        uint32 batchSize_
+    ) {
+        if (address(registry_.settlement()) != address(settlement_) || minPerNode_ == 0 || batchSize_ == 0) {
+            revert BadParam();
+        }
         settlement = settlement_;
         staking = settlement_.staking();
         registry = registry_;
         nShards = staking.nShards();
         minPerNode = minPerNode_;
         perShard = perShard_;
+        batchSize = batchSize_;
     }
 
     // ---------------------------------------------------------------- 1b: the evidence tree
@@ -110,9 +123,10 @@ contract Disputes {
     }
 
     /// A record leaf that is not a decided record of this node by this auditor: not 150
-    /// bytes, another tag, epoch, auditor or node, an unknown outcome, or leaf totals other
-    /// than (outcome = pass, outcome ≠ auditor_error). The attempt number is not checked
-    /// (auditors may configure more re-asks).
+    /// bytes, another tag, epoch, auditor or node, an unknown outcome, leaf totals other
+    /// than (outcome = pass, outcome ≠ auditor_error), or a verdict on a body
+    /// (invalid_proof, wrong_size, bad_metadata, malformed) without the body's hash. The
+    /// attempt number is not checked (auditors may configure more re-asks).
     function disputeRecord(uint64 epoch, uint8 auditorId, RecordProof calldata rp) external {
         _checkRecord(epoch, auditorId, rp);
         if (_wellFormed(epoch, auditorId, rp)) revert NoFraud();
@@ -137,10 +151,12 @@ contract Disputes {
 
     /// A record whose outcome is invalid_proof, wrong_size, bad_metadata or malformed while
     /// the answer it hashed (`body`, BLAKE2b-256 = the record's response_hash) verifies
-    /// against `metadata` (bare BCS BlobMetadata whose blob ID is the record's blob): either
-    /// the metadata answer blob_id ‖ metadata, or a recovery-symbol answer holding the
-    /// record's symbol with the right size and a valid proof (Walrus.checkSymbol). With an
-    /// empty `metadata` the body's tail (after 32 bytes) is taken as the metadata.
+    /// against `metadata` (bare BCS BlobMetadata whose blob ID is the record's blob). The
+    /// outcome says which answer decided the record: bad_metadata the metadata request's,
+    /// whose answer verifies if it is blob_id ‖ metadata (`metadata` may then be empty: the
+    /// body's tail after 32 bytes is taken); the others the recoverySymbols request's, whose
+    /// answer verifies if it holds the record's symbol with the right size and a valid proof
+    /// (Walrus.checkSymbol). A body of the other form is not an answer to that request.
     function disputeVerdict(
         uint64 epoch,
         uint8 auditorId,
@@ -150,28 +166,27 @@ contract Disputes {
     ) external {
         _checkRecord(epoch, auditorId, rp);
         if (!_wellFormed(epoch, auditorId, rp)) revert BadRecord();
-        _checkVerdict(rp.record, body);
-        // a metadata answer carries the metadata itself: it need not be sent twice
-        bytes calldata md = metadata.length == 0 && body.length > 32 ? body[32:] : metadata;
-        Walrus.Meta memory m = _metadataOf(rp.record, md);
-        bool metadataAnswer = body.length == 32 + md.length && bytes32(body[0:32]) == m.blobId
-            && keccak256(body[32:]) == keccak256(md);
-        if (!metadataAnswer) {
-            bytes calldata rec = rp.record;
+        bytes calldata rec = rp.record;
+        uint8 outcome = uint8(rec[113]);
+        if (!_isVerdict(outcome)) revert NoFraud();
+        if (Blake2b.hashCalldata(body) != bytes32(rec[118:150])) revert BodyMismatch();
+        if (outcome == BAD_METADATA) {
+            // the metadata answer carries the metadata itself: it need not be sent twice
+            bytes calldata md = metadata.length == 0 && body.length > 32 ? body[32:] : metadata;
+            Walrus.Meta memory m = _metadataOf(rec, md);
+            bool metadataAnswer = body.length == 32 + md.length && bytes32(body[0:32]) == m.blobId
+                && keccak256(body[32:]) == keccak256(md);
+            if (!metadataAnswer) revert Walrus.Invalid(Walrus.BAD_BCS);
+        } else {
+            Walrus.Meta memory m = _metadataOf(rec, metadata);
             Walrus.checkSymbol(body, m, uint8(rec[112]), uint16(bytes2(rec[108:110])), uint16(bytes2(rec[110:112])));
         }
         settlement.convict(epoch, auditorId, DISPUTE_VERDICT, msg.sender);
     }
 
-    /// A failed verdict with a response hash, and `body` is what it hashed.
-    function _checkVerdict(bytes calldata rec, bytes calldata body) internal view {
-        uint8 outcome = uint8(rec[113]);
-        bytes32 h = bytes32(rec[118:150]);
-        if (
-            (outcome != INVALID_PROOF && outcome != WRONG_SIZE && outcome != BAD_METADATA && outcome != MALFORMED)
-                || h == bytes32(0)
-        ) revert NoFraud();
-        if (Blake2b.hashCalldata(body) != h) revert BodyMismatch();
+    /// invalid_proof, wrong_size, bad_metadata, malformed: a verdict on a body received whole.
+    function _isVerdict(uint8 outcome) internal pure returns (bool) {
+        return outcome == INVALID_PROOF || outcome == WRONG_SIZE || outcome == BAD_METADATA || outcome == MALFORMED;
     }
 
     /// The metadata of the record's blob, with the sliver hash that proves its symbol.
@@ -349,11 +364,14 @@ contract Disputes {
     }
 
     /// The leaf is a record of this epoch, auditor (its signer at the reveal) and node, with
-    /// a known outcome and the leaf totals its outcome implies.
+    /// a known outcome, the leaf totals its outcome implies, and, when the outcome is a
+    /// verdict on a body, the body's hash (fraud proof 2 opens it; settle/EVIDENCE.md says
+    /// why an honest auditor always has one).
     function _wellFormed(uint64 epoch, uint8 auditorId, RecordProof calldata rp) internal view returns (bool) {
         bytes calldata r = rp.record;
         if (r.length != RECORD_LEN || bytes17(r[0:17]) != TAG) return false;
         uint8 outcome = uint8(r[113]);
+        if (_isVerdict(outcome) && bytes32(r[118:150]) == bytes32(0)) return false;
         return uint64(bytes8(r[17:25])) == epoch && address(bytes20(r[25:45])) == settlement.revealSigners(epoch, auditorId)
             && address(bytes20(r[54:74])) == rp.entry.node && outcome <= AUDITOR_ERROR
             && rp.passed == (outcome == PASS ? 1 : 0) && rp.decided == (outcome != AUDITOR_ERROR ? 1 : 0);

@@ -16,12 +16,15 @@ contract FraudProofsTest is Fixture {
     uint64 E = 2; // the disputed epoch
     uint32 constant MIN_PER_NODE = 6;
     uint32 constant PER_SHARD = 1;
+    uint32 constant BATCH = 16;
     uint64 constant BLOB_LEN = 1000;
     uint256 constant SS = 10; // symbol size of 1000 bytes at n = 20 (k_p = 8, k_s = 14)
     uint256 constant NONE = type(uint256).max;
     uint8 constant PASS = 0;
     uint8 constant INVALID_PROOF = 1;
+    uint8 constant WRONG_SIZE = 2;
     uint8 constant BAD_METADATA = 3;
+    uint8 constant MALFORMED = 6;
     uint8 constant AUDITOR_ERROR = 9;
     address disputer = address(0xD15);
 
@@ -42,7 +45,7 @@ contract FraudProofsTest is Fixture {
     function setUp() public {
         _deploy();
         for (uint256 i = 0; i < 5; i++) _registerNode(100e18 + i * 100e18);
-        disputes = new Disputes(settlement, registry, MIN_PER_NODE, PER_SHARD);
+        disputes = new Disputes(settlement, registry, MIN_PER_NODE, PER_SHARD, BATCH);
         settlement.bindDisputes(address(disputes));
         _commitSecrets(1);
         _advance(); // epoch 1
@@ -537,6 +540,78 @@ contract FraudProofsTest is Fixture {
         disputes.disputeVerdict(E, 0, pass, metadata, body);
     }
 
+    /// The metadata answer blob_id ‖ metadata hashed into a record of a recoverySymbols
+    /// verdict (invalid_proof, wrong_size, malformed) is not an answer to that request: the
+    /// auditor that judged it malformed cannot be convicted, however the metadata is sent.
+    function testFuzz_metadataBodyForSymbolsHonest(uint256 seed, uint256 node, uint256 o) public {
+        node %= 5;
+        uint8[3] memory outs = [INVALID_PROOF, WRONG_SIZE, MALFORMED];
+        bytes memory body = abi.encodePacked(blob, metadata);
+        Disputes.RecordProof memory rp = _verdictCase(seed, node, outs[o % 3], body);
+        vm.expectRevert(abi.encodeWithSelector(Walrus.Invalid.selector, uint8(1)));
+        disputes.disputeVerdict(E, 0, rp, metadata, body);
+        vm.expectRevert(abi.encodeWithSelector(Walrus.Invalid.selector, uint8(1)));
+        disputes.disputeVerdict(E, 0, rp, "", body);
+        (uint256 mask,,,,,,,,) = settlement.epochStates(E);
+        assertEq(mask & 1, 1, "attestation kept");
+    }
+
+    /// The reverse: a valid symbol answer hashed into a bad_metadata record (the metadata
+    /// request decided it) is not the metadata answer.
+    function testFuzz_symbolsBodyForMetadataHonest(uint256 seed, uint256 node) public {
+        node %= 5;
+        _honestAll(seed);
+        uint256 j = recs[node].length;
+        delete recs;
+        recs = new bytes[][](staking.committeeSize(E));
+        bytes memory body = _answerTo(node, j, false, 0);
+        Disputes.RecordProof memory rp = _verdictCase(seed, node, BAD_METADATA, body);
+        vm.expectRevert(abi.encodeWithSelector(Walrus.Invalid.selector, uint8(1)));
+        disputes.disputeVerdict(E, 0, rp, metadata, body);
+    }
+
+    /// A verdict on a body (invalid_proof, wrong_size, bad_metadata, malformed) recorded
+    /// without the body's hash is a malformed record (disputeRecord); proof 2 refuses it.
+    function testFuzz_verdictWithoutHashCaught(uint256 seed, uint256 node, uint256 o) public {
+        node %= 5;
+        uint8[4] memory outs = [INVALID_PROOF, WRONG_SIZE, BAD_METADATA, MALFORMED];
+        _honestAll(seed);
+        uint256 k = recs[node].length;
+        recs[node].push(_record(node, _challenge(node, k), outs[o % 4], bytes32(0)));
+        _attest();
+        Disputes.RecordProof memory rp = _proof(node, k);
+        vm.expectRevert(Disputes.BadRecord.selector);
+        disputes.disputeVerdict(E, 0, rp, metadata, abi.encodePacked(blob, metadata));
+        vm.prank(disputer);
+        disputes.disputeRecord(E, 0, rp);
+        _convicted(disputes.DISPUTE_RECORD());
+    }
+
+    /// Outcomes that are no verdict on a body may carry no hash (and a verdict may carry
+    /// one): such records are not disputable.
+    function testFuzz_noHashHonest(uint256 seed, uint256 node, uint256 o) public {
+        node %= 5;
+        uint8[6] memory outs = [PASS, 4, 5, 7, 8, AUDITOR_ERROR];
+        _honestAll(seed);
+        uint256 k = recs[node].length;
+        recs[node].push(_record(node, _challenge(node, k), outs[o % 6], bytes32(0)));
+        recs[node].push(_record(node, _challenge(node, k + 1), MALFORMED, bytes32(seed | 1)));
+        _attest();
+        Disputes.RecordProof memory none = _proof(node, k);
+        Disputes.RecordProof memory hashed = _proof(node, k + 1);
+        _noFraud();
+        disputes.disputeRecord(E, 0, none);
+        _noFraud();
+        disputes.disputeRecord(E, 0, hashed);
+    }
+
+    /// The batch size is fixed at deployment, never 0.
+    function test_batchSize() public {
+        assertEq(disputes.batchSize(), BATCH, "batch size");
+        vm.expectRevert(Disputes.BadParam.selector);
+        new Disputes(settlement, registry, MIN_PER_NODE, PER_SHARD, 0);
+    }
+
     // ------------------------------------------------------------ 3: the schedule
 
     /// Records the schedule does not produce are caught: a seq past the node's challenges,
@@ -658,7 +733,7 @@ contract ScheduleVectorsTest is Fixture {
 
     function setUp() public {
         _deploy();
-        disputes = new Disputes(settlement, registry, 200, 2);
+        disputes = new Disputes(settlement, registry, 200, 2, 16);
     }
 
     function _check(bytes32 seed, bytes32 secret, address auditor, uint64 epoch, uint256 n, uint256[6] memory c)

@@ -70,7 +70,7 @@ contract GasBenchDisputes is GasBenchBase {
         for (uint256 i = 0; i < nCand; i++) {
             _registerNode(100e18 + (nCand - i) * 1e18);
         }
-        disputes = new Disputes(settlement, registry, 200, 2);
+        disputes = new Disputes(settlement, registry, 200, 2, 16);
         settlement.bindDisputes(address(disputes));
         meter = new GasMeter();
         _commitSecrets(1);
