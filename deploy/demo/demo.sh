@@ -139,7 +139,8 @@ do_deploy() {
 	A chain deploy --key-file "$STATE/keys/deployer.key" --out "$STATE/deployment.json" \
 		--n-shards "$N_SHARDS" --epoch-duration "$EPOCH_S" --commit-window "$WINDOW_S" \
 		--reveal-window "$WINDOW_S" --dispute-window "$WINDOW_S" --seed-delay "$SEED_DELAY" \
-		--price-per-mib "$PRICE_PER_MIB" --r0-bps "$R0_BPS" --penalty-bps "$PENALTY_BPS" --auditor-fa 1 "${aud[@]}" --json
+		--price-per-mib "$PRICE_PER_MIB" --r0-bps "$R0_BPS" --penalty-bps "$PENALTY_BPS" --auditor-fa 1 "${aud[@]}" \
+		${DEPLOY_EXTRA[@]+"${DEPLOY_EXTRA[@]}"} --json
 }
 
 do_fund() {
