@@ -10,6 +10,7 @@
 #include "chain/rpc.h"
 #include "core/encoding.h"
 #include "core/err.h"
+#include "sql/chainlogs.h"
 #include "sql/db_internal.h"
 
 #define ALL_EVENTS "*"
@@ -17,60 +18,20 @@
 bool db_chainevents_cursor(struct db *db, uint64_t chain_id, const uint8_t contract[20],
 			   bool *found, uint64_t *through, struct err *e)
 {
-	char cid[24], addr[41];
-	snprintf(cid, sizeof(cid), "%" PRIu64, chain_id);
-	hex_encode(addr, contract, 20);
-	const char *p[] = {cid, addr, ALL_EVENTS};
-	*found = false;
-	*through = 0;
-	PGresult *r = db_exec(db,
-			      "SELECT through_block FROM chain_log_cursors WHERE chain_id = $1"
-			      " AND contract = decode($2, 'hex') AND event = $3",
-			      3, p, PGRES_TUPLES_OK, e, "reading the chain event cursor");
-	if (!r)
-		return false;
-	bool ok = PQntuples(r) == 0 || db_cell_u64(r, 0, 0, through);
-	*found = PQntuples(r) == 1;
-	PQclear(r);
-	return ok || err_set(e, "reading the chain event cursor: unexpected value");
+	return db_log_cursor_get(db, chain_id, contract, ALL_EVENTS, found, through, e);
 }
 
 bool db_chainevents_append(struct db *db, uint64_t chain_id, const uint8_t contract[20],
 			   bool found_prev, uint64_t prev, uint64_t through,
 			   const struct chain_logs *logs, struct err *e)
 {
-	char cid[24], addr[41], pv[24], th[24];
+	char cid[24], addr[41];
 	snprintf(cid, sizeof(cid), "%" PRIu64, chain_id);
-	snprintf(pv, sizeof(pv), "%" PRIu64, prev);
-	snprintf(th, sizeof(th), "%" PRIu64, through);
 	hex_encode(addr, contract, 20);
 	char *data = NULL;
 	size_t data_cap = 0;
-	bool ok = false;
-	if (!db_command(db, "BEGIN", 0, NULL, e, "keeping chain events"))
+	if (!db_log_cursor_begin(db, chain_id, contract, ALL_EVENTS, found_prev, prev, e))
 		return false;
-	/* As in sql/chainlogs.c: readers sharing the database take turns, and one whose
-	 * cursor was moved meanwhile changes nothing. */
-	const char *pl[] = {cid, addr};
-	PGresult *r = db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2 || ':*'))",
-			      2, pl, PGRES_TUPLES_OK, e, "locking the chain event cursor");
-	if (!r)
-		goto out;
-	PQclear(r);
-	const char *pc[] = {cid, addr, ALL_EVENTS};
-	r = db_exec(db,
-		    "SELECT through_block FROM chain_log_cursors WHERE chain_id = $1"
-		    " AND contract = decode($2, 'hex') AND event = $3 FOR UPDATE",
-		    3, pc, PGRES_TUPLES_OK, e, "locking the chain event cursor");
-	if (!r)
-		goto out;
-	bool same = found_prev ? PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), pv)
-			       : PQntuples(r) == 0;
-	PQclear(r);
-	if (!same) {
-		err_set(e, "the chain event cursor was moved by another reader");
-		goto out;
-	}
 	for (size_t i = 0; i < logs->n; i++) {
 		const struct chain_log *l = &logs->v[i];
 		char bn[24], li[24], bh[65], tx[65], t[4][65];
@@ -95,24 +56,14 @@ bool db_chainevents_append(struct db *db, uint64_t chain_id, const uint8_t contr
 				" VALUES ($1, decode($2, 'hex'), $3, $4, decode($5, 'hex'),"
 				" decode($6, 'hex'), decode($7, 'hex'), decode($8, 'hex'),"
 				" decode($9, 'hex'), decode($10, 'hex'), decode($11, 'hex'))",
-				11, pi, e, "keeping a chain event"))
-			goto out;
+				11, pi, e, "keeping a chain event")) {
+			db_log_cursor_abort(db);
+			free(data);
+			return false;
+		}
 	}
-	const char *pu[] = {cid, addr, ALL_EVENTS, th};
-	if (!db_command(db,
-			"INSERT INTO chain_log_cursors (chain_id, contract, event, through_block)"
-			" VALUES ($1, decode($2, 'hex'), $3, $4) ON CONFLICT (chain_id, contract, event)"
-			" DO UPDATE SET through_block = excluded.through_block, updated_at = now()",
-			4, pu, e, "moving the chain event cursor") ||
-	    !db_command(db, "COMMIT", 0, NULL, e, "keeping chain events"))
-		goto out;
 	free(data);
-	return true;
-out:
-	r = PQexec(db->conn, "ROLLBACK");
-	PQclear(r);
-	free(data);
-	return ok;
+	return db_log_cursor_commit(db, chain_id, contract, ALL_EVENTS, through, e);
 }
 
 bool db_chainevents_query(struct db *db, uint64_t chain_id, const uint8_t contract[20],
