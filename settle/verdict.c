@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "node/answer.h"
+#include "node/client.h"
 #include "node/store.h"
 #include "settle/chainio.h"
 #include "settle/evblob.h"
@@ -160,28 +161,11 @@ static bool get_metadata(const struct settle_verdict_opts *o, const struct audit
 		}
 		return true;
 	}
-	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1], detail[512] = "";
-	audit_blob_id_text(idt, blob);
-	char *url = xasprintf("%s/v1/blobs/%s/metadata", nd->url, idt);
-	struct audit_http_response resp = {0};
-	bool ok = false;
-	struct audit_http_request req = {0};
-	req.url = url;
-	req.pinned_key = nd->pin;
-	req.max_body = AUDIT_HTTP_MAX_METADATA;
-	req.timeout_ms = o->timeout_ms;
-	if (!audit_http_request(&req, &resp, e))
-		goto out;
-	if (audit_check_metadata_response(&resp, blob, md, detail, sizeof(detail)) !=
-	    AUDIT_OUTCOME_PASS) {
-		err_set(e, "the node's metadata of the record's blob: %s", detail);
-		goto out;
-	}
-	ok = true;
-out:
-	audit_http_response_clear(&resp);
-	free(url);
-	return ok;
+	struct node_client nc = {nd->url, nd->pin, o->timeout_ms};
+	if (node_client_get_metadata(&nc, blob, md, e))
+		return true;
+	err_prefix(e, "the node's metadata of the record's blob: ");
+	return false;
 }
 
 /* The node's answer to the record's request (ids on axis); false with e when it has none. */
