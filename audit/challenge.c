@@ -485,8 +485,11 @@ bool audit_answer_verifies(const uint8_t *body, size_t len, const uint8_t blob_i
 	uint16_t ss;
 	struct audit_recovery_symbols *list = NULL;
 	bool ok = false;
-	if (md->encoding_type != AUDIT_ENCODING_RS2 && md->encoding_type != AUDIT_ENCODING_ISAL_RS8)
-		return err_set(e, "the contract knows encoding types 1 and 2, not %lu",
+	/* The contract knows the encoding types 1 to 3 (Walrus.metadata), one symbol size rule
+	 * for all three, as audit_metadata_params. */
+	if (md->encoding_type != AUDIT_ENCODING_RS2 && md->encoding_type != AUDIT_ENCODING_ISAL_RS8 &&
+	    md->encoding_type != AUDIT_ENCODING_CAUCHY_RS16)
+		return err_set(e, "the contract knows encoding types 1 to 3, not %lu",
 			       (unsigned long)md->encoding_type);
 	if (md->n_shards != n_shards)
 		return err_set(e, "the metadata has %lu shards, the deployment %lu",

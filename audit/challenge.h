@@ -178,7 +178,7 @@ bool audit_outcome_on_body(enum audit_outcome o);
 /* Fraud proof 2's rule, exactly as Disputes.disputeVerdict applies it: whether `body` (an
  * answer the auditor hashed into a record) verifies for the challenge of `symbol` on `axis`
  * of the blob blob_id whose metadata is md, in a deployment of n_shards shards. The
- * metadata must hash to blob_id, have n = n_shards, encoding type 1 or 2 and a symbol size
+ * metadata must hash to blob_id, have n = n_shards, encoding type 1, 2 or 3 and a symbol size
  * the contract accepts. The record's outcome says which answer it judged: with
  * metadata_answer (outcome bad_metadata) the body verifies if it is blob_id ‖ BlobMetadata;
  * otherwise if it is a recovery-symbol answer that parses within the limits above and whose

@@ -1,6 +1,7 @@
 /* fuzz_answer.c: a recoverySymbols body judged by the auditor (audit_check_symbols_response)
  * and by fraud proof 2's rule (audit_answer_verifies), against the metadata of a toy n = 4
- * blob whose every symbol the seeds can carry with a valid proof. The two must agree for
+ * blob whose every symbol the seeds can carry with a valid proof, once as a blob of
+ * encoding type 2 and once of type 3 (the same slivers, another blob ID). The two must agree for
  * every symbol and axis: an answer the contract takes must never be a failed verdict, or an
  * honest auditor could be convicted. The symbols judge never says bad_metadata, and the body
  * judged as a metadata answer is bad_metadata unless it passes, which it does whenever the
@@ -18,11 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { N = 4, SS = 2 };
 
-/* Cell (i, j) of the toy's expanded matrix is {4i + j, 7} (what the seeds were made from). */
-static struct audit_metadata *metadata(uint8_t id[AUDIT_DIGEST_LEN])
+static const uint32_t types[] = {AUDIT_ENCODING_ISAL_RS8, AUDIT_ENCODING_CAUCHY_RS16};
+enum { NTYPES = sizeof(types) / sizeof(types[0]) };
+
+/* Cell (i, j) of the toy's expanded matrix is {4i + j, 7} (what the seeds were made from);
+ * the metadata of encoding types[t]. */
+static struct audit_metadata *metadata(size_t t, uint8_t id[AUDIT_DIGEST_LEN])
 {
-	static struct audit_metadata *md;
-	static uint8_t blob[AUDIT_DIGEST_LEN];
+	static struct audit_metadata *mds[NTYPES];
+	static uint8_t blobs[NTYPES][AUDIT_DIGEST_LEN];
+	struct audit_metadata *md = mds[t];
+	uint8_t *blob = blobs[t];
 	if (!md) {
 		uint8_t m[N][N][SS];
 		for (int i = 0; i < N; i++)
@@ -31,7 +38,7 @@ static struct audit_metadata *metadata(uint8_t id[AUDIT_DIGEST_LEN])
 				m[i][j][1] = 7;
 			}
 		md = audit_metadata_new(N);
-		md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+		md->encoding_type = types[t];
 		md->unencoded_length = 12; /* k_p = 2, k_s = 3: symbol size 2 */
 		for (int p = 0; p < N; p++) {
 			uint8_t col[N][SS];
@@ -42,15 +49,16 @@ static struct audit_metadata *metadata(uint8_t id[AUDIT_DIGEST_LEN])
 			md->hashes[p].primary.present = md->hashes[p].secondary.present = true;
 		}
 		audit_blob_id(md, blob);
+		mds[t] = md;
 	}
 	memcpy(id, blob, AUDIT_DIGEST_LEN);
 	return md;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void judge(const uint8_t *data, size_t size, size_t t)
 {
 	uint8_t blob[AUDIT_DIGEST_LEN];
-	const struct audit_metadata *md = metadata(blob);
+	const struct audit_metadata *md = metadata(t, blob);
 	struct audit_http_response resp;
 	memset(&resp, 0, sizeof(resp));
 	resp.transport = AUDIT_TRANSPORT_OK;
@@ -86,5 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ASSAY_ASSERT(o == AUDIT_OUTCOME_PASS || o == AUDIT_OUTCOME_BAD_METADATA);
 	ASSAY_ASSERT(!verifies || o == AUDIT_OUTCOME_PASS);
 	audit_metadata_free(got);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	for (size_t t = 0; t < NTYPES; t++)
+		judge(data, size, t);
 	return 0;
 }

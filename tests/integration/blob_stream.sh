@@ -18,20 +18,6 @@ if ldd "$A" 2>/dev/null | grep -q -E 'libasan|libtsan'; then
 fi
 command -v prlimit >/dev/null || { echo "SKIP: no prlimit (util-linux)"; exit 0; }
 T=$(mktemp -d /tmp/assay-stream-test.XXXXXX)
-declare -A PID PORT
-fails=0
-passes=0
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ok() { echo "ok   $1 (${SECONDS}s)"; passes=$((passes + 1)); }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME WANTED GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: wanted '$2', got '$3'"; fi
-}
 # shellcheck source=lib/nodes.sh
 source "$SRC/tests/integration/lib/nodes.sh"
 

@@ -16,29 +16,14 @@ SRC=${ASSAY_SOURCE_DIR:?run through ctest}
 # shellcheck source=../../deploy/lib.sh
 source "$SRC/deploy/lib.sh"
 T=$(mktemp -d /tmp/assay-gateway-test.XXXXXX)
-PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
-declare -A PID PORT
-fails=0
-passes=0
-GW_PID=
-GW_NAME=
-
-cleanup() {
-	[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	[ -n "$GW_PID" ] && wait "$GW_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $1 (${SECONDS}s)"; passes=$((passes + 1)); }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME WANTED GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: wanted '$2', got '$3'"; fi
-}
 # shellcheck source=lib/nodes.sh
 source "$SRC/tests/integration/lib/nodes.sh"
+cleanup_extra() { # the gateway, before the nodes it reads from
+	[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
+}
+PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+GW_PID=
+GW_NAME=
 
 N=20
 K=7

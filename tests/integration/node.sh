@@ -10,28 +10,10 @@ SRC=${ASSAY_SOURCE_DIR:?run through ctest}
 # shellcheck source=../../deploy/lib.sh
 source "$SRC/deploy/lib.sh"
 T=$(mktemp -d /tmp/assay-node-test.XXXXXX)
-# The system interpreter: a pyenv shim costs seconds per call on a busy machine.
-PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
-declare -A PID PORT
-fails=0
-passes=0
-
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $1 (${SECONDS}s)"; passes=$((passes + 1)); }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME WANTED GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: wanted '$2', got '$3'"; fi
-}
-
-# committee, start, stop, cluster: the shared committee-file cluster helpers
 # shellcheck source=lib/nodes.sh
 source "$SRC/tests/integration/lib/nodes.sh"
+# The system interpreter: a pyenv shim costs seconds per call on a busy machine.
+PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
 
 # holder ID N K PAIR: the node index holding the pair (shard s = (pair + r) mod n goes to
 # node s mod k; r = blob ID as a big-endian integer mod n)

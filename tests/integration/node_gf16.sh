@@ -12,25 +12,9 @@ SRC=${ASSAY_SOURCE_DIR:?run through ctest}
 # shellcheck source=../../deploy/lib.sh
 source "$SRC/deploy/lib.sh"
 T=$(mktemp -d /tmp/assay-gf16-test.XXXXXX)
-PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
-declare -A PID PORT
-fails=0
-passes=0
-
-cleanup() {
-	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $1 (${SECONDS}s)"; passes=$((passes + 1)); }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME WANTED GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: wanted '$2', got '$3'"; fi
-}
 # shellcheck source=lib/nodes.sh
 source "$SRC/tests/integration/lib/nodes.sh"
+PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
 
 N=1000
 K=4

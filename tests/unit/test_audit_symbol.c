@@ -372,10 +372,17 @@ static void write_list(struct buf *b, struct audit_recovery_symbol *items, size_
 	audit_recovery_symbols_write(b, items, n);
 }
 
+/* The rule on the contract's three encoding types (the same symbol size rule, the same
+ * proofs): every case below agrees with the auditor's judge whichever the blob's type. */
+static const uint32_t rule_types[] = {AUDIT_ENCODING_ISAL_RS8, AUDIT_ENCODING_CAUCHY_RS16,
+				      AUDIT_ENCODING_RS2};
+
 START_TEST(test_contract_rule)
 {
 	struct toy t;
 	toy_init(&t);
+	const uint32_t type = rule_types[_i];
+	t.md->encoding_type = type;
 	enum audit_proof_axis ax = AUDIT_AXIS_PRIMARY;
 	struct audit_symbol_id want = {2, 3};
 	struct audit_recovery_symbol items[AUDIT_MAX_IDS + 1];
@@ -482,7 +489,7 @@ START_TEST(test_contract_rule)
 	t.md->encoding_type = 77;
 	ck_assert_int_eq(judge(&t, &b, &want, 1, ax, &ok), AUDIT_OUTCOME_AUDITOR_ERROR);
 	ck_assert(!ok);
-	t.md->encoding_type = AUDIT_ENCODING_ISAL_RS8;
+	t.md->encoding_type = type;
 
 	/* The metadata answer verifies as the answer of a bad_metadata record only: sent for
 	 * symbols it is malformed, hashed like any body, and the rule does not take it. */
@@ -588,7 +595,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_batch_matches_one_by_one);
 	tcase_add_test(tc, test_symbol_ids_and_axes);
 	tcase_add_test(tc, test_blob_helpers);
-	tcase_add_test(tc, test_contract_rule);
+	tcase_add_loop_test(tc, test_contract_rule, 0,
+			    (int)(sizeof(rule_types) / sizeof(rule_types[0])));
 	tcase_add_test(tc, test_metadata_verdicts);
 	suite_add_tcase(s, tc);
 	return s;

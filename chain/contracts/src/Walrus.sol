@@ -106,7 +106,8 @@ library Walrus {
     /// Parses a bare BCS BlobMetadata (V1) and computes its blob ID:
     /// BLAKE2b-256(encoding_type ‖ unencoded_length u64 LE ‖ root over n leaves
     /// H(0x00 ‖ primary_hash ‖ secondary_hash)). The encoding type must be one the auditor
-    /// knows (1 = RS2, 2 = the reference encoder's). `root` is the sliver hash that proves
+    /// knows (1 = RS2; the reference encoder's 2 = RS over GF(2^8), 3 = Cauchy RS over
+    /// GF(2^16)); all three share symbolSize (audit/blob.c). `root` is the sliver hash that proves
     /// symbol row-col on `axis`: hashes[row].primary (0) or hashes[n-1-col].secondary (1).
     function metadata(bytes calldata md, uint8 axis, uint256 row, uint256 col)
         internal
@@ -116,7 +117,7 @@ library Walrus {
         (uint256 version, uint256 off) = uleb(md, 0, type(uint32).max);
         uint256 enc;
         (enc, off) = uleb(md, off, type(uint32).max);
-        if (version != 0 || (enc != 1 && enc != 2)) revert Invalid(BAD_TYPE);
+        if (version != 0 || enc == 0 || enc > 3) revert Invalid(BAD_TYPE);
         if (off + 8 > md.length) revert Invalid(BAD_BCS);
         uint256 len;
         for (uint256 i = 0; i < 8; i++) {

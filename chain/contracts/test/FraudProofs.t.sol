@@ -92,10 +92,11 @@ contract FraudProofsTest is Fixture {
         return _levelsOfSliver(axis, sliver)[5][0];
     }
 
-    /// Metadata: pair p holds primary sliver p and secondary sliver n-1-p.
-    function _makeBlob() internal {
+    /// Metadata of encoding type `enc` and its blob ID: pair p holds primary sliver p and
+    /// secondary sliver n-1-p. The types share the symbol size rule, so the slivers serve all.
+    function _metadataOfType(uint8 enc) internal view returns (bytes memory md, bytes32 id) {
         uint256 n = nShards;
-        bytes memory md = abi.encodePacked(uint8(0), uint8(1), _le64(BLOB_LEN), uint8(n));
+        md = abi.encodePacked(uint8(0), enc, _le64(BLOB_LEN), uint8(n));
         bytes32[] memory leaves = new bytes32[](n);
         for (uint256 p = 0; p < n; p++) {
             bytes32 a = _sliverRoot(0, p);
@@ -103,7 +104,6 @@ contract FraudProofsTest is Fixture {
             md = abi.encodePacked(md, uint8(1), a, uint8(1), b);
             leaves[p] = Blake2b.hash(abi.encodePacked(uint8(0), a, b));
         }
-        metadata = md;
         while (leaves.length > 1) {
             bytes32[] memory up = new bytes32[]((leaves.length + 1) / 2);
             for (uint256 j = 0; j < up.length; j++) {
@@ -112,7 +112,11 @@ contract FraudProofsTest is Fixture {
             }
             leaves = up;
         }
-        blob = Blake2b.hash(abi.encodePacked(uint8(1), _le64(BLOB_LEN), leaves[0]));
+        id = Blake2b.hash(abi.encodePacked(enc, _le64(BLOB_LEN), leaves[0]));
+    }
+
+    function _makeBlob() internal {
+        (metadata, blob) = _metadataOfType(1);
         token.mint(user, 1e24);
         vm.startPrank(user);
         token.approve(address(registry), type(uint256).max);
@@ -484,6 +488,10 @@ contract FraudProofsTest is Fixture {
 
     /// A valid answer recorded as invalid_proof, wrong_size or malformed is caught.
     function testFuzz_verdictLiarCaught(uint256 seed, uint256 node, uint256 o) public {
+        _verdictLiarCaught(seed, node, o);
+    }
+
+    function _verdictLiarCaught(uint256 seed, uint256 node, uint256 o) internal {
         node %= 5;
         uint8[3] memory outs = [INVALID_PROOF, 2, 6];
         _honestAll(seed);
@@ -500,6 +508,10 @@ contract FraudProofsTest is Fixture {
 
     /// A valid metadata answer recorded as bad_metadata is caught.
     function testFuzz_metadataVerdictLiarCaught(uint256 seed, uint256 node) public {
+        _metadataVerdictLiarCaught(seed, node);
+    }
+
+    function _metadataVerdictLiarCaught(uint256 seed, uint256 node) internal {
         node %= 5;
         bytes memory body = abi.encodePacked(blob, metadata);
         Disputes.RecordProof memory rp = _verdictCase(seed, node, BAD_METADATA, body);
@@ -513,6 +525,10 @@ contract FraudProofsTest is Fixture {
     /// corrupted metadata answer (bad_metadata) cannot be disputed; nor can a pass, nor a
     /// body that is not the one hashed, nor metadata of another blob.
     function testFuzz_verdictHonest(uint256 seed, uint256 node, uint256 which) public {
+        _verdictHonest(seed, node, which);
+    }
+
+    function _verdictHonest(uint256 seed, uint256 node, uint256 which) internal {
         node %= 5;
         which %= 3;
         _honestAll(seed);
@@ -538,6 +554,61 @@ contract FraudProofsTest is Fixture {
         Disputes.RecordProof memory pass = _proof(node, 0);
         _noFraud();
         disputes.disputeVerdict(E, 0, pass, metadata, body);
+    }
+
+    /// The records of the tests that call it name the blob as encoding type 3 (the reference
+    /// encoder's Cauchy RS over GF(2^16), what it uses above 255 shards): same slivers and
+    /// symbol size, another blob ID. Proof 2 reads no registry, so it is not registered.
+    function _useType3() internal {
+        (metadata, blob) = _metadataOfType(3);
+        assertEq(uint8(metadata[1]), 3, "encoding type 3");
+    }
+
+    /// Proof 2 covers blobs of encoding type 3: a lie about a valid symbol answer or a valid
+    /// metadata answer is caught; honest verdicts on such a blob revert as for type 1.
+    function testFuzz_type3VerdictLiarCaught(uint256 seed, uint256 node, uint256 o) public {
+        _useType3();
+        _verdictLiarCaught(seed, node, o);
+    }
+
+    function testFuzz_type3MetadataVerdictLiarCaught(uint256 seed, uint256 node) public {
+        _useType3();
+        _metadataVerdictLiarCaught(seed, node);
+    }
+
+    function testFuzz_type3VerdictHonest(uint256 seed, uint256 node, uint256 which) public {
+        _useType3();
+        _verdictHonest(seed, node, which);
+    }
+
+    /// The encoding type is part of the blob ID: the type-3 blob's metadata sent as type 2
+    /// hashes to another blob (WrongMetadata), and a type the auditor does not know (0, 4,
+    /// 128 as a two-byte ULEB128) is refused before any hashing (Invalid(2)).
+    function testFuzz_type3OtherTypeRefused(uint256 seed, uint256 node) public {
+        _useType3();
+        node %= 5;
+        _honestAll(seed);
+        uint256 j = recs[node].length;
+        delete recs;
+        recs = new bytes[][](staking.committeeSize(E));
+        bytes memory body = _answerTo(node, j, false, 0);
+        Disputes.RecordProof memory rp = _verdictCase(seed, node, INVALID_PROOF, body);
+        bytes memory md = metadata;
+        md[1] = bytes1(uint8(2));
+        vm.expectRevert(Disputes.WrongMetadata.selector);
+        disputes.disputeVerdict(E, 0, rp, md, body);
+        md[1] = bytes1(uint8(seed % 2 == 0 ? 0 : 4));
+        vm.expectRevert(abi.encodeWithSelector(Walrus.Invalid.selector, uint8(2)));
+        disputes.disputeVerdict(E, 0, rp, md, body);
+        bytes memory good = metadata;
+        bytes memory wide = new bytes(good.length + 1);
+        (wide[1], wide[2]) = (bytes1(uint8(0x80)), bytes1(uint8(0x01)));
+        for (uint256 i = 2; i < good.length; i++) wide[i + 1] = good[i];
+        vm.expectRevert(abi.encodeWithSelector(Walrus.Invalid.selector, uint8(2)));
+        disputes.disputeVerdict(E, 0, rp, wide, body);
+        vm.prank(disputer);
+        disputes.disputeVerdict(E, 0, rp, metadata, body);
+        _convicted(disputes.DISPUTE_VERDICT());
     }
 
     /// The metadata answer blob_id ‖ metadata hashed into a record of a recoverySymbols

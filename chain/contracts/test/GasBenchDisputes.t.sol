@@ -30,11 +30,13 @@ contract GasMeter {
 
 /// Gas of every dispute call (bench/gas.sh) at n = 1000 shards, a committee of 256 and a
 /// 10^6-record epoch: the disputed node's sum subtree holds 2^20 records (sum paths of 20
-/// siblings), the top tree 256 entries (paths of 8). Seven auditors each lie one way and
+/// siblings), the top tree 256 entries (paths of 8). Eight auditors each lie one way and
 /// each lie is proven once; the worst case of each proof is measured (the disputed node is
 /// the last committee position, the symbol answer holds 16 symbols with the asked one last,
 /// the metadata answer is the whole n = 1000 metadata, the schedule check fails only at the
-/// last rule).
+/// last rule). The symbol answer is proven for the blob as encoding type 1 (Walrus RS2, the
+/// snapshot's blob) and as type 3 (the reference encoder's code at n = 1000: same slivers,
+/// another blob ID; proof 2 reads no registry).
 contract GasBenchDisputes is GasBenchBase {
     uint64 constant E = 2;
     uint256 constant DEPTH = 20;
@@ -48,6 +50,8 @@ contract GasBenchDisputes is GasBenchBase {
     GasMeter meter;
     bytes32 blob;
     bytes metadata;
+    bytes32 blob3; // the same blob as encoding type 3
+    bytes metadata3;
     uint256 ss;
     bytes32[] entries;
     EvidenceTree.SumNode[] subs; // per auditor: the disputed node's subtree root
@@ -55,7 +59,7 @@ contract GasBenchDisputes is GasBenchBase {
     function setUp() public {
         mNodes = 256;
         nCand = 256;
-        nAuditors = 7;
+        nAuditors = 8;
         fA = 2;
     }
 
@@ -65,7 +69,7 @@ contract GasBenchDisputes is GasBenchBase {
         maxCand = uint16(nCand);
         maxMoves = 100;
         _deploy();
-        _log("CASE|dispute calls: 256 committee nodes x 7 auditors, n = 1000 shards, 10^6 records");
+        _log("CASE|dispute calls: 256 committee nodes x 8 auditors, n = 1000 shards, 10^6 records");
         vm.pauseGasMetering();
         for (uint256 i = 0; i < nCand; i++) {
             _registerNode(100e18 + (nCand - i) * 1e18);
@@ -131,6 +135,8 @@ contract GasBenchDisputes is GasBenchBase {
             leaves[p] = Blake2b.hash(abi.encodePacked(uint8(0), a, b));
         }
         metadata = md;
+        metadata3 = md;
+        metadata3[1] = bytes1(uint8(3));
         while (leaves.length > 1) {
             bytes32[] memory up = new bytes32[]((leaves.length + 1) / 2);
             for (uint256 j = 0; j < up.length; j++) {
@@ -140,6 +146,7 @@ contract GasBenchDisputes is GasBenchBase {
             leaves = up;
         }
         blob = Blake2b.hash(abi.encodePacked(uint8(1), _le64(BLOB_LEN), leaves[0]));
+        blob3 = Blake2b.hash(abi.encodePacked(uint8(3), _le64(BLOB_LEN), leaves[0]));
         token.mint(user, 1e30);
         vm.startPrank(user);
         token.approve(address(registry), type(uint256).max);
@@ -193,7 +200,8 @@ contract GasBenchDisputes is GasBenchBase {
         returns (bytes memory)
     {
         bytes memory head = abi.encodePacked(bytes17("assay.evidence.v2"), E, vm.addr(auditorPks[a]), uint64(c[0]));
-        head = abi.encodePacked(head, uint8(0), _member(node), blob, uint16(c[1]), uint16(c[3]), uint16(c[4]));
+        bytes32 b = a == 7 ? blob3 : blob;
+        head = abi.encodePacked(head, uint8(0), _member(node), b, uint16(c[1]), uint16(c[3]), uint16(c[4]));
         return abi.encodePacked(head, uint8(c[2]), outcome, uint32(25), hash);
     }
 
@@ -243,7 +251,7 @@ contract GasBenchDisputes is GasBenchBase {
         if (a == 2) {
             (bytes memory o,) = (_record(a, P - 1, c, 0, bytes32(0)), 0); // another node's record
             r = o;
-        } else if (a == 4) {
+        } else if (a == 4 || a == 7) {
             r = _record(a, P, [c[0], c[1], 0, ROW, COL], 1, Blake2b.hash(_answer()));
         } else if (a == 5) {
             r = _record(a, P, [c[0], c[1], 0, ROW, COL], 3, Blake2b.hash(abi.encodePacked(blob, metadata)));
@@ -326,8 +334,8 @@ contract GasBenchDisputes is GasBenchBase {
 
     function _attestAll() internal {
         bytes32 ch = staking.committeeHash(E);
-        bytes32[] memory roots = new bytes32[](7);
-        for (uint8 a = 0; a < 7; a++) {
+        bytes32[] memory roots = new bytes32[](nAuditors);
+        for (uint8 a = 0; a < nAuditors; a++) {
             subs.push(_sub(a));
             _entries(a);
             roots[a] = _root();
@@ -335,7 +343,7 @@ contract GasBenchDisputes is GasBenchBase {
             _commitRaw(E, a, settlement.attestationDigest(E, ch, keccak256(abi.encode(p, d)), roots[a], bytes32(0), _secret(a, E)));
         }
         _toRevealPhase(E);
-        for (uint8 a = 0; a < 7; a++) {
+        for (uint8 a = 0; a < nAuditors; a++) {
             (uint32[] memory p, uint32[] memory d) = _counts(a);
             bytes32 digest = settlement.attestationDigest(E, ch, keccak256(abi.encode(p, d)), roots[a], bytes32(0), _secret(a, E));
             settlement.revealAttestation(E, a, ch, p, d, roots[a], bytes32(0), _secret(a, E), _sig(auditorPks[a], digest));
@@ -428,6 +436,14 @@ contract GasBenchDisputes is GasBenchBase {
         _measureD("disputeVerdict (2), 16-symbol answer, n = 1000",
             address(disputes),
             abi.encodeCall(Disputes.disputeVerdict, (E, 4, rp, md, body))
+        );
+        vm.pauseGasMetering();
+        rp = _recordProof(7, POS);
+        md = metadata3;
+        vm.resumeGasMetering();
+        _measureD("disputeVerdict (2), 16-symbol answer, type 3, n = 1000",
+            address(disputes),
+            abi.encodeCall(Disputes.disputeVerdict, (E, 7, rp, md, body))
         );
         vm.pauseGasMetering();
         rp = _recordProof(5, POS);

@@ -1,6 +1,23 @@
 # nodes.sh: storage nodes from a committee file, for the shell tests (sourced).
-# Needs: A (the assay binary), T (the test's temp dir), PID and PORT (associative arrays),
-# and a bad() that records a failure.
+# Needs: A (the assay binary) and T (the test's temp dir). Gives the test's scaffolding too:
+# PID and PORT (associative arrays: the nodes started), the counters fails and passes with
+# ok/bad/expect, and an EXIT trap that stops every node (after cleanup_extra, when the test
+# defines one for what else it started) and removes T.
+declare -gA PID PORT
+fails=0
+passes=0
+ok() { echo "ok   $1 (${SECONDS}s)"; passes=$((passes + 1)); }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+expect() { # expect NAME WANTED GOT
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: wanted '$2', got '$3'"; fi
+}
+nodes_cleanup() {
+	if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+	for k in "${!PID[@]}"; do kill "${PID[$k]}" 2>/dev/null; done
+	for k in "${!PID[@]}"; do wait "${PID[$k]}" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap nodes_cleanup EXIT
 
 # committee FILE N PORT... : shard s goes to node s mod (number of ports)
 committee() {
