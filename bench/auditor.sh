@@ -174,7 +174,8 @@ print("CPU per request, auditor path: nodes %.0f us + auditor %.0f us + PostgreS
       % (a_node, a_aud, a_pg, a_node + a_aud + a_pg))
 print("CPU per request, wrk path:     nodes %.0f us + wrk %.0f us = %.0f us" % (w_node, w_wrk, w_node + w_wrk))
 print("client CPU per request, auditor / wrk: %.1f (goal <= 2; the auditor also parses, verifies"
-      " and hands every record to its writer)" % (a_aud / max(w_wrk, 1e-9)))
+      " and hands every record to its writer; %.1f ids a request, auditor %.1f us a challenge)"
+      % (a_aud / max(w_wrk, 1e-9), total / max(nurls, 1), us(aa, total)))
 if a_node + a_aud + a_pg > 0:
     print("with both saturating the same cores, the auditor's ratio is bounded by %.2f"
           % ((w_node + w_wrk) / (a_node + a_aud + a_pg)))
