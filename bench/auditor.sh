@@ -86,7 +86,7 @@ served() {
 	local p sum=0 v
 	for p in "${ports[@]}"; do
 		v=$(curl -fs "http://127.0.0.1:$p/metrics" | awk '/kind="symbol_requests"/ {print $NF}')
-		sum=$((sum + v))
+		sum=$((sum + ${v:-0}))
 	done
 	echo "$sum"
 }
