@@ -1011,9 +1011,8 @@ static void job_start(struct engine *g, uint32_t node, uint64_t *seqs, size_t n)
 {
 	const struct audit_auditor_config *cfg = g->cfg;
 	const struct audit_auditor_node *nd = &cfg->nodes[node];
-	struct audit_challenge *ch = xcalloc(n, sizeof(*ch));
-	for (size_t i = 0; i < n; i++)
-		audit_schedule_challenge(&g->sched, seqs[i], &ch[i]);
+	struct audit_challenge *ch = xmalloc(n * sizeof(*ch));
+	audit_schedule_challenges(&g->sched, seqs, n, ch);
 	qsort(ch, n, sizeof(*ch), cmp_job);
 	for (size_t i = 0; i < n; i++)
 		seqs[i] = ch[i].seq;

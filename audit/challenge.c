@@ -571,10 +571,18 @@ char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST
 {
 	char idt[AUDIT_BLOB_ID_TEXT_LEN + 1];
 	audit_blob_id_text(idt, blob_id);
+	static const char path[] = "/v1/blobs/", query[] = "/recoverySymbols?";
+	const char *axis_name = audit_proof_axis_name(axis);
+	size_t base_len = strlen(base), axis_len = strlen(axis_name);
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/v1/blobs/%s/recoverySymbols?", base, idt);
-	/* Room for every id at once, written by hand (a printf per id showed in a profile). */
-	buf_reserve(&b, count * (3 + 5 + 1 + 5 + 1) + 32);
+	/* Room for all of it at once, written by hand (a printf per id, and then the two left
+	 * for the rest, showed in a profile: a request has 2-3 ids). */
+	buf_reserve(&b, base_len + sizeof(path) + AUDIT_BLOB_ID_TEXT_LEN + sizeof(query) +
+				count * (3 + 5 + 1 + 5 + 1) + sizeof("proofAxis=") + axis_len);
+	buf_append(&b, base, base_len);
+	buf_append(&b, path, sizeof(path) - 1);
+	buf_append(&b, idt, AUDIT_BLOB_ID_TEXT_LEN);
+	buf_append(&b, query, sizeof(query) - 1);
 	for (size_t i = 0; i < count; i++) {
 		buf_append(&b, "id=", 3);
 		append_u16(&b, ids[i].primary);
@@ -582,7 +590,8 @@ char *audit_symbols_url_new(const char *base, const uint8_t blob_id[AUDIT_DIGEST
 		append_u16(&b, ids[i].secondary);
 		buf_append_byte(&b, '&');
 	}
-	buf_printf(&b, "proofAxis=%s", audit_proof_axis_name(axis));
+	buf_append(&b, "proofAxis=", sizeof("proofAxis=") - 1);
+	buf_append(&b, axis_name, axis_len);
 	buf_cstr(&b);
 	return (char *)buf_steal(&b, NULL);
 }

@@ -50,7 +50,10 @@ struct xfer {
 	CURL *easy;
 	struct buf body;
 	bool too_large;
+	/* libcurl's transfers hash the body as it comes (initialized when one starts: our own
+	 * connections hash the body whole, at the end, and never touch it). */
 	blake2b_state hash;
+	bool hashing;
 	uint64_t submitted_ms, deadline_ms;
 	struct xfer *prev, *next; /* in the waiting or the running list */
 	/* Plain http:// on our own connections (easy is NULL). */
@@ -449,6 +452,8 @@ static void fail_xfer(struct xfer *x, enum audit_transport t, const char *why)
 	r->transport = t;
 	r->status = 0;
 	snprintf(r->detail, sizeof(r->detail), "GET %.100s: %.140s", x->req->url, why);
+	if (!x->hashing)
+		blake2b_init(&x->hash, sizeof(x->req->body_hash));
 	if (x->req->defer_hash && !x->too_large && x->body.len)
 		blake2b_update(&x->hash, x->body.data, x->body.len); /* the body goes unkept */
 	blake2b_final(&x->hash, x->req->body_hash, sizeof(x->req->body_hash));
@@ -981,7 +986,6 @@ void audit_fanout_submit(struct audit_fanout *f, struct audit_fanout_request *re
 	req->hash_pending = false;
 	struct xfer *x = xcalloc(1, sizeof(*x));
 	x->req = req;
-	blake2b_init(&x->hash, sizeof(req->body_hash));
 	x->submitted_ms = now_ms();
 	x->deadline_ms = deadline_ms;
 	xlist_push(&f->waiting, x);
@@ -1025,6 +1029,8 @@ static void start_waiting(struct audit_fanout *f, audit_fanout_done_fn done, voi
 			complete(x, done, arg);
 			continue;
 		}
+		blake2b_init(&x->hash, sizeof(x->req->body_hash));
+		x->hashing = true;
 		setup(f, x, x->deadline_ms - now);
 		if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK) {
 			curl_easy_cleanup(x->easy);

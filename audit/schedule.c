@@ -98,14 +98,34 @@ static const struct sorted_blob *pick_blob(const struct sorted_blob *v, size_t n
 	return &v[lo];
 }
 
-/* Challenge j of node i (seq = its number in the schedule), as SCHEDULE.md derives it. */
-static void derive(const struct audit_schedule *s, size_t i, uint64_t j, uint64_t seq,
-		   struct audit_challenge *ch)
+/* The challenge PRF's message for seq (prf with no extra, in one piece): one Keccak block,
+ * so many are hashed side by side (chain_keccak256_many). */
+#define CHALLENGE_MSG_LEN (sizeof(CHALLENGE_TAG) - 1 + 32 + 32 + 20 + 8 + 8)
+_Static_assert(CHALLENGE_MSG_LEN < CHAIN_KECCAK_RATE, "a challenge's PRF input is one block");
+
+static void challenge_msg(const struct audit_schedule_params *p, uint64_t seq,
+			  uint8_t m[CHALLENGE_MSG_LEN])
+{
+	uint8_t *w = m;
+	memcpy(w, CHALLENGE_TAG, sizeof(CHALLENGE_TAG) - 1);
+	w += sizeof(CHALLENGE_TAG) - 1;
+	memcpy(w, p->seed, 32);
+	w += 32;
+	memcpy(w, p->secret, 32);
+	w += 32;
+	memcpy(w, p->auditor, 20);
+	w += 20;
+	put_be64(w, p->epoch);
+	put_be64(w + 8, seq);
+}
+
+/* Challenge j of node i (seq = its number in the schedule) from its PRF output h, as
+ * SCHEDULE.md derives it. */
+static void derive_from(const struct audit_schedule *s, size_t i, uint64_t j, uint64_t seq,
+			const uint8_t h[32], struct audit_challenge *ch)
 {
 	const struct audit_schedule_params *p = &s->params;
 	const struct audit_schedule_node *nd = &s->nodes[i];
-	uint8_t h[32];
-	prf(p, CHALLENGE_TAG, NULL, 0, seq, h);
 	ch->seq = seq;
 	ch->node = (uint32_t)i;
 	ch->shard = s->shards[i][j % nd->nshards];
@@ -123,6 +143,37 @@ static void derive(const struct audit_schedule *s, size_t i, uint64_t j, uint64_
 		ch->symbol.secondary = (uint16_t)(p->n - 1 - ch->pair);
 	}
 	ch->batch = (uint32_t)(j / p->batch_size);
+}
+
+static void derive(const struct audit_schedule *s, size_t i, uint64_t j, uint64_t seq,
+		   struct audit_challenge *ch)
+{
+	uint8_t h[32];
+	prf(&s->params, CHALLENGE_TAG, NULL, 0, seq, h);
+	derive_from(s, i, j, seq, h, ch);
+}
+
+/* Challenges seqs[0..n) into out, their PRF hashed in lanes 64 at a time. */
+static void derive_many(const struct audit_schedule *s, const uint64_t *seqs, size_t n,
+			struct audit_challenge *out)
+{
+	enum { CHUNK = 64 };
+	uint8_t msg[CHUNK][CHALLENGE_MSG_LEN], h[CHUNK][32];
+	struct chain_keccak_msg m[CHUNK];
+	for (size_t first = 0; first < n; first += CHUNK) {
+		size_t cnt = n - first < CHUNK ? n - first : CHUNK;
+		for (size_t k = 0; k < cnt; k++) {
+			ASSAY_ASSERT(seqs[first + k] < s->nchallenges);
+			challenge_msg(&s->params, seqs[first + k], msg[k]);
+			m[k] = (struct chain_keccak_msg){msg[k], CHALLENGE_MSG_LEN, h[k]};
+		}
+		chain_keccak256_many(m, cnt);
+		for (size_t k = 0; k < cnt; k++) {
+			uint64_t seq = seqs[first + k];
+			uint32_t i = audit_schedule_node_of(s, seq);
+			derive_from(s, i, seq - s->first_seq[i], seq, h[k], &out[first + k]);
+		}
+	}
 }
 
 static bool build(const struct audit_schedule_params *p, const struct audit_schedule_node *nodes,
@@ -206,10 +257,15 @@ static bool build(const struct audit_schedule_params *p, const struct audit_sche
 	out->nchallenges = nch;
 
 	if (materialize) {
-		out->challenges = xcalloc(nch ? nch : 1, sizeof(*out->challenges));
-		for (size_t i = 0; i < nnodes; i++)
-			for (uint64_t j = 0; j < out->per_node[i]; j++)
-				derive(out, i, j, out->first_seq[i] + j, &out->challenges[out->first_seq[i] + j]);
+		struct audit_challenge *ch = xcalloc(nch ? nch : 1, sizeof(*ch));
+		uint64_t seqs[256];
+		for (uint64_t q = 0; q < nch; q += 256) {
+			size_t cnt = nch - q < 256 ? (size_t)(nch - q) : 256;
+			for (size_t k = 0; k < cnt; k++)
+				seqs[k] = q + k;
+			derive_many(out, seqs, cnt, ch + q);
+		}
+		out->challenges = ch;
 	}
 	out->batches = xcalloc(nbt ? nbt : 1, sizeof(*out->batches));
 	for (size_t i = 0; i < nnodes; i++) {
@@ -279,6 +335,19 @@ void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
 	}
 	uint32_t i = audit_schedule_node_of(s, seq);
 	derive(s, i, seq - s->first_seq[i], seq, out);
+}
+
+void audit_schedule_challenges(const struct audit_schedule *s, const uint64_t *seqs, size_t n,
+			       struct audit_challenge *out)
+{
+	if (s->challenges) {
+		for (size_t k = 0; k < n; k++) {
+			ASSAY_ASSERT(seqs[k] < s->nchallenges);
+			out[k] = s->challenges[seqs[k]];
+		}
+		return;
+	}
+	derive_many(s, seqs, n, out);
 }
 
 void audit_schedule_request(const struct audit_schedule *s, uint64_t seq, size_t max_ids,

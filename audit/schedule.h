@@ -100,6 +100,11 @@ uint32_t audit_schedule_node_of(const struct audit_schedule *s, uint64_t seq);
 /* Challenge seq (< nchallenges), from either kind of schedule. */
 void audit_schedule_challenge(const struct audit_schedule *s, uint64_t seq,
 			      struct audit_challenge *out);
+/* Challenges seqs[0..n) (each < nchallenges) into out[0..n): the same as
+ * audit_schedule_challenge on each, with the PRF of a lazy schedule hashed in vector lanes
+ * (the auditor derives a job's challenges at once). */
+void audit_schedule_challenges(const struct audit_schedule *s, const uint64_t *seqs, size_t n,
+			       struct audit_challenge *out);
 /* The challenges the auditor asks in the same recoverySymbols request as challenge seq
  * (SCHEDULE.md, "Batches and timing"): those of seq's batch with its blob and axis, in seq
  * order, cut into runs of max_ids (> 0). Fills out[0..*count) (room for max_ids) with seq's

@@ -80,7 +80,18 @@ child_ticks() { # sets CT: the ended children of this shell, user + sys, in cloc
 	CT=$(tail -1 "$T/times" | awk -v hz="$(getconf CLK_TCK)" \
 		'{ s = 0; for (i = 1; i <= NF; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%d\n", s * hz + 0.5 }')
 }
+# recoverySymbols requests the nodes served, all together (their /metrics): read outside the
+# CPU windows below (curl is this shell's child too).
+served() {
+	local p sum=0 v
+	for p in "${ports[@]}"; do
+		v=$(curl -fs "http://127.0.0.1:$p/metrics" | awk '/kind="symbol_requests"/ {print $NF}')
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
 echo "== 1. challenges per second, end to end, 7 nodes, $CONC connections each"
+s0=$(served)
 n0=$(proc_ticks "${pids[@]}"); p0=$(pg_ticks); child_ticks; c0=$CT
 # A 1 ms window: every batch is due at once, so the fan-out runs flat out.
 # AUDITOR_WRAP (e.g. "perf record -g -o /tmp/auditor.perf") runs the auditor under a profiler.
@@ -91,11 +102,12 @@ t1=$(date +%s%N)
 # The shell's children first: the command substitutions below are children too (ps reads
 # all of /proc), and counted after this point they would be billed to the auditor.
 child_ticks; c1=$CT; n1=$(proc_ticks "${pids[@]}"); p1=$(pg_ticks)
+s1=$(served)
 total=$(head -1 "$T/run.out" | awk '{print $3}')
 # The requests the auditor sent (audit/auditor.c, issue and job_start): with every batch
 # due at once, each node's challenges in batch order go out in jobs of 4 batches (64
-# challenges), and a job as one recoverySymbols request per (blob, axis), ids in seq
-# order, at most 64 each.
+# challenges), and a job as one recoverySymbols request per (blob, axis, batch)
+# (same_request), ids in seq order, at most 64 each.
 "$A" audit plan --epoch 1 "${common[@]}" --window-ms 1 --json >"$T/plan.json"
 python3 - "$T/plan.json" "$T/committee.json" >"$T/urls.txt" <<'PY2'
 import base64, json, sys
@@ -110,14 +122,17 @@ for node, seqs in sorted(queue.items()):
         groups = {}
         for seq in seqs[j:j + JOB]:
             c = ch[seq]
-            groups.setdefault((c["blob"], c["axis"]), []).append((seq, c["symbol"]))
-        for (blob, axis), v in groups.items():
+            groups.setdefault((c["blob"], c["axis"], c["batch"]), []).append((seq, c["symbol"]))
+        for (blob, axis, _), v in sorted(groups.items()):
             v.sort()
             for i in range(0, len(v), 64):
                 ids = "".join("id=%s&" % s for _, s in v[i:i + 64])
                 print("%s/v1/blobs/%s/recoverySymbols?%sproofAxis=%s" % (com["nodes"][node]["url"], blob, ids, axis))
 PY2
 nurls=$(wc -l <"$T/urls.txt")
+# The per-request figures divide by nurls: it must be what the auditor sent.
+[ "$((s1 - s0))" = "$nurls" ] ||
+	echo "warning: the nodes served $((s1 - s0)) recoverySymbols requests, the plan names $nurls"
 ms=$(( (t1 - t0) / 1000000 ))
 python3 -c "print('assay audit run: %d challenges (%d recoverySymbols requests) in %d ms: %.0f challenges/s, %.0f requests/s' % ($total, $nurls, $ms, $total / ($ms / 1e3), $nurls / ($ms / 1e3)))"
 # wrk on the same URLs, the same connections per node, for as long as the auditor ran.
@@ -159,7 +174,8 @@ print("CPU per request, auditor path: nodes %.0f us + auditor %.0f us + PostgreS
       % (a_node, a_aud, a_pg, a_node + a_aud + a_pg))
 print("CPU per request, wrk path:     nodes %.0f us + wrk %.0f us = %.0f us" % (w_node, w_wrk, w_node + w_wrk))
 print("client CPU per request, auditor / wrk: %.1f (goal <= 2; the auditor also parses, verifies"
-      " and hands every record to its writer)" % (a_aud / max(w_wrk, 1e-9)))
+      " and hands every record to its writer; %.1f ids a request, auditor %.1f us a challenge)"
+      % (a_aud / max(w_wrk, 1e-9), total / max(nurls, 1), us(aa, total)))
 if a_node + a_aud + a_pg > 0:
     print("with both saturating the same cores, the auditor's ratio is bounded by %.2f"
           % ((w_node + w_wrk) / (a_node + a_aud + a_pg)))

@@ -112,6 +112,16 @@ START_TEST(test_vectors)
 			ck_assert_mem_eq(&got, &s.challenges[k], sizeof(got));
 			ck_assert_uint_eq(audit_schedule_node_of(&lz, k), s.challenges[k].node);
 		}
+		/* ... and many at once, in any order (the PRF in vector lanes). */
+		uint64_t *seqs = xmalloc((s.nchallenges + 1) * sizeof(*seqs));
+		struct audit_challenge *many = xcalloc(s.nchallenges + 1, sizeof(*many));
+		for (size_t k = 0; k < s.nchallenges; k++)
+			seqs[k] = s.nchallenges - 1 - k;
+		audit_schedule_challenges(&lz, seqs, s.nchallenges, many);
+		for (size_t k = 0; k < s.nchallenges; k++)
+			ck_assert_mem_eq(&many[k], &s.challenges[seqs[k]], sizeof(*many));
+		free(many);
+		free(seqs);
 		audit_schedule_free(&lz);
 		/* Batches: the same set, in issue order. */
 		json_t *wb = json_object_get(c, "batches");

@@ -299,6 +299,24 @@ START_TEST(test_symbol_ids_and_axes)
 }
 END_TEST
 
+/* The recoverySymbols URL, byte for byte (written by hand, without printf). */
+START_TEST(test_symbols_url)
+{
+	uint8_t id[AUDIT_DIGEST_LEN];
+	memset(id, 0xff, sizeof(id));
+	struct audit_symbol_id ids[3] = {{0, 0}, {65535, 12}, {7, 65534}};
+	char *url = audit_symbols_url_new("http://127.0.0.1:9", id, ids, 3, AUDIT_AXIS_SECONDARY);
+	ck_assert_str_eq(url, "http://127.0.0.1:9/v1/blobs/"
+			      "__________________________________________8/recoverySymbols?"
+			      "id=0-0&id=65535-12&id=7-65534&proofAxis=secondary");
+	free(url);
+	url = audit_symbols_url_new("http://h", id, ids, 1, AUDIT_AXIS_PRIMARY);
+	ck_assert_str_eq(url, "http://h/v1/blobs/__________________________________________8/"
+			      "recoverySymbols?id=0-0&proofAxis=primary");
+	free(url);
+}
+END_TEST
+
 START_TEST(test_blob_helpers)
 {
 	struct audit_params p;
@@ -594,6 +612,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_list_matching);
 	tcase_add_test(tc, test_batch_matches_one_by_one);
 	tcase_add_test(tc, test_symbol_ids_and_axes);
+	tcase_add_test(tc, test_symbols_url);
 	tcase_add_test(tc, test_blob_helpers);
 	tcase_add_loop_test(tc, test_contract_rule, 0,
 			    (int)(sizeof(rule_types) / sizeof(rule_types[0])));

@@ -64,6 +64,51 @@ START_TEST(keccak_vectors)
 }
 END_TEST
 
+/* Many one-block messages side by side: every path (1, 4, 8 lanes, as the CPU allows) gives
+ * chain_keccak256's digests, for every length a block holds and for counts that leave
+ * lanes idle. */
+START_TEST(keccak_many_lanes)
+{
+	enum { N = 2 * CHAIN_KECCAK_RATE + 3 };
+	uint8_t *data = malloc((size_t)N * CHAIN_KECCAK_RATE);
+	uint8_t(*want)[32] = malloc((size_t)N * 32), (*got)[32] = malloc((size_t)N * 32);
+	struct chain_keccak_msg *m = malloc((size_t)N * sizeof(*m));
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < (size_t)N * CHAIN_KECCAK_RATE; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		data[i] = (uint8_t)x;
+	}
+	for (size_t i = 0; i < N; i++) {
+		m[i] = (struct chain_keccak_msg){data + i * CHAIN_KECCAK_RATE,
+						  i % CHAIN_KECCAK_RATE, got[i]};
+		chain_keccak256(want[i], m[i].data, m[i].len);
+	}
+	static const unsigned lanes[] = {1, 4, 8};
+	static const size_t counts[] = {0, 1, 2, 3, 5, 8, 9, 17, N};
+	for (size_t l = 0; l < ARRAY_LEN(lanes); l++)
+		for (size_t c = 0; c < ARRAY_LEN(counts); c++) {
+			memset(got, 0, (size_t)N * 32);
+			unsigned used = chain_keccak256_many_lanes(m, counts[c], lanes[l]);
+			ck_assert_uint_le(used, lanes[l]);
+			for (size_t i = 0; i < counts[c]; i++)
+				ck_assert_msg(!memcmp(got[i], want[i], 32),
+					      "lanes %u, %zu messages: message %zu differs", used,
+					      counts[c], i);
+		}
+	/* One known digest through the lanes: "abc" among others. */
+	uint8_t h[2][32];
+	struct chain_keccak_msg two[2] = {{(const uint8_t *)"abc", 3, h[0]},
+					  {(const uint8_t *)"", 0, h[1]}};
+	chain_keccak256_many(two, 2);
+	check_hash(h[0], "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+	check_hash(h[1], "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+	free(m);
+	free(got);
+	free(want);
+	free(data);
+}
+END_TEST
+
 START_TEST(u256_text)
 {
 	struct chain_u256 v, w;
@@ -368,6 +413,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("chain_primitives");
 	TCase *tc = tcase_create("primitives");
 	tcase_add_test(tc, keccak_vectors);
+	tcase_add_test(tc, keccak_many_lanes);
 	tcase_add_test(tc, u256_text);
 	tcase_add_test(tc, u256_arith);
 	tcase_add_test(tc, rlp_encode_vectors);
