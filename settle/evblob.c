@@ -240,7 +240,7 @@ bool settle_evblob_decode_any(const uint8_t *data, size_t len, struct settle_evb
 
 #define STORE_ATTEMPTS 30
 
-/* req without its chain and committee: the bytes or the file, epochs, timeout. */
+/* req without its chain and committee: the file, epochs, timeout. */
 static bool store(struct chain_session *s, uint64_t confirmations, struct node_publish_req req,
 		  uint8_t id[32], struct err *e)
 {
@@ -280,15 +280,6 @@ out:
 	node_publish_result_clear(&r);
 	node_committee_free(cm);
 	return ok;
-}
-
-bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
-			 const uint8_t *data, size_t len, uint64_t epochs, uint8_t id[32],
-			 struct err *e)
-{
-	struct node_publish_req req = {
-		.data = data, .len = len, .epochs = epochs, .timeout_ms = timeout_ms};
-	return store(s, confirmations, req, id, e);
 }
 
 bool settle_evblob_store_file(struct chain_session *s, uint64_t confirmations,

@@ -65,16 +65,12 @@ bool settle_evblob_decode(const uint8_t *data, size_t len, struct settle_evblob 
 bool settle_evblob_decode_any(const uint8_t *data, size_t len, struct settle_evblob *out,
 			      struct err *e) WARN_UNUSED;
 
-/* Stores data as a blob with node_publish (the committee read from s's chain), paid by s's
- * key for `epochs` epochs from the current one; *id its blob ID. Storing the same bytes
- * again (a rerun after a crash) finds the same blob and pays nothing twice. */
-bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
-			 const uint8_t *data, size_t len, uint64_t epochs, uint8_t id[32],
-			 struct err *e) WARN_UNUSED;
-
-/* The same for the blob in the file at path, encoded and uploaded from a scratch directory
- * under work_dir (NULL: $TMPDIR, else /tmp) one sliver at a time (node_publish_req.path),
- * so that memory does not follow the blob's size. */
+/* Stores the blob in the file at path (settle_evblob_file) with node_publish (the
+ * committee read from s's chain), paid by s's key for `epochs` epochs from the current
+ * one; *id its blob ID. The file is encoded and uploaded from a scratch directory under
+ * work_dir (NULL: $TMPDIR, else /tmp) one sliver at a time (node_publish_req.path), so that
+ * memory does not follow the blob's size. Storing the same bytes again (a rerun after a
+ * crash) finds the same blob and pays nothing twice. */
 bool settle_evblob_store_file(struct chain_session *s, uint64_t confirmations,
 			      uint64_t timeout_ms, const char *path, const char *work_dir,
 			      uint64_t epochs, uint8_t id[32], struct err *e) WARN_UNUSED;
