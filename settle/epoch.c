@@ -110,9 +110,10 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 }
 
 /* The settle job's scratch directory for the evidence blob's file and its encode:
- * $TMPDIR (else /tmp)/assay-settle-AUDITOR, this user's alone (0700), locked (*lock, the
- * caller closes it) so that a second run of the same auditor at once fails rather than
- * remove the first one's files, and emptied of what a killed run left there. */
+ * $TMPDIR (else /tmp)/assay-settle-AUDITOR, this user's alone (0700), locked (*lock: the
+ * caller removes the lock file and the directory, then closes it) so that a second run of
+ * the same auditor at once fails rather than remove the first one's files, and emptied of
+ * what a killed run left there. */
 static char *scratch_dir(struct settle_ctx *x, int *lock, struct err *e)
 {
 	const char *base = getenv("TMPDIR");
@@ -138,10 +139,14 @@ static char *scratch_dir(struct settle_ctx *x, int *lock, struct err *e)
 		err_set(e, "creating %s: %s", lp, strerror(errno));
 		goto fail;
 	}
-	if (flock(*lock, LOCK_EX | LOCK_NB) != 0) {
+	struct stat held, named;
+	errno = 0;
+	if (flock(*lock, LOCK_EX | LOCK_NB) != 0 || fstat(*lock, &held) != 0 ||
+	    stat(lp, &named) != 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+		/* locked, or removed by the run that held it (the next run goes on) */
 		err_set(e, "%s: %s (is another settle run of this auditor storing its evidence "
 			   "blob?)",
-			lp, strerror(errno));
+			lp, errno ? strerror(errno) : "replaced meanwhile");
 		goto fail;
 	}
 	if (nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS) != 0) {
@@ -339,8 +344,13 @@ out:
 	settle_evblob_file_free(st.file);
 	if (path && unlink(path) != 0 && errno != ENOENT)
 		log_warn("settle: cannot remove %s: %s", path, strerror(errno));
-	if (lock >= 0)
-		close(lock); /* the directory and its lock stay, empty, for the next run */
+	if (lock >= 0) { /* the lock goes while held: a run that opened it sees it replaced */
+		char *lp = xasprintf("%s/lock", dir);
+		if (unlink(lp) != 0 || rmdir(dir) != 0)
+			log_warn("settle: cannot remove %s: %s", dir, strerror(errno));
+		free(lp);
+		close(lock);
+	}
 	free(path);
 	free(dir);
 	settle_counts_clear(&c);

@@ -97,7 +97,7 @@ scratch1="$T/assay-settle-$(addr sign1 | lc | cut -c3-)"
 	ok "the killed run left its evidence blob's file in its own directory (0700)" ||
 	bad "no evidence-1.blob left in $scratch1: $(ls -la "$scratch1" 2>&1)"
 run_all "commit window of epoch 1"
-[ "$(ls -A "$scratch1")" = lock ] && ok "the rerun removed what the killed run left" ||
+[ ! -e "$scratch1" ] && ok "the rerun removed what the killed run left, and its own directory" ||
 	bad "$scratch1 holds $(ls -A "$scratch1" | tr '\n' ' ')"
 REGISTRY=$(jq -r .blob_registry "$T/deployment.json")
 topic0=$("$A" chain keccak --text "BlobRegistered(bytes32,address,uint64,uint64,uint64,uint8,uint64,uint256)")
