@@ -355,7 +355,7 @@ printf '  %-44s %-16s %-16s %s\n' "challenges per auditor per epoch" "$S_CHALLEN
 printf '  %-44s %-16s %-16s %s\n' "PostgreSQL bytes per epoch" "$bytes_all" "$(x "$bytes_all" "$fc")" "challenges (one row per attempt)"
 printf '  %-44s %-16s %-16s %s\n' "audit time per epoch (s)" "$t_audit" "$(x "$t_audit" "$fc")" "challenges (each auditor on its own machine)"
 printf '  %-44s %-16s %-16s %s\n' "score+commit time (s)" "$t_commit" "$(x "$t_commit" "$fc")" "records (evidence tree and blob)"
-printf '  %-44s %-16s %-16s %s\n' "settle job peak RSS (MiB, max)" "$(cut -d' ' -f1 <<<"$settle_rss")" "$(x "$(cut -d' ' -f1 <<<"$settle_rss")" "$fc")" "records (the evidence blob is encoded whole)"
+printf '  %-44s %-16s %-16s %s\n' "settle job peak RSS (MiB, max)" "$(cut -d' ' -f1 <<<"$settle_rss")" "$(x "$(cut -d' ' -f1 <<<"$settle_rss")" "$fc")" "records / n x members (a sliver in upload per member; EVIDENCE.md Memory)"
 printf '  %-44s %-16s %-16s %s\n' "auditor peak RSS (MiB, max)" "$(aud_rss 3 | cut -d' ' -f1)" "~ same" "connections (per member), not challenges"
 printf '  %-44s %-16s %-16s %s\n' "node peak RSS (MiB, max)" "$(rss_stats "${node_rss[@]}" | cut -d' ' -f1)" "same per node" "its own shards and blobs"
 printf '  %-44s %-16s %-16s %s\n' "gas: commit, with the evidence blobs stored" "$g_commit" "$(x "$g_commit" "$fc")" "members, at most (certify checks n-f shards' confirmations; commit itself is constant)"

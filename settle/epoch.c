@@ -1,10 +1,16 @@
 /* epoch.c: the per-(epoch, auditor) state machine (see epoch.h). */
 #include "settle/epoch.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "chain/abi.h"
 #include "chain/bindings.h"
@@ -69,27 +75,93 @@ static bool zero32(const uint8_t h[32])
 	return true;
 }
 
-/* Stores the evidence blob of the scored epoch (settle/EVIDENCE.md, "The evidence blob"),
- * paid until past the dispute window: with epochs of at least dur seconds, the epoch
- * current when the window closes is at most now's + left / dur + 1, and the reveal (which
- * checks the same bound) may come an epoch later. The bytes depend only on the records,
- * so a rerun after a crash stores the same blob: node_publish finds it registered or
- * certified and pays nothing twice. */
-static bool store_evidence(struct settle_ctx *x, const struct buf *blob, uint64_t now,
-			   uint64_t dispute_end, uint8_t id[32], struct err *e)
+/* Stores the evidence blob of the scored epoch (settle/EVIDENCE.md, "The evidence blob")
+ * from the file at path, paid until past the dispute window: with epochs of at least dur
+ * seconds, the epoch current when the window closes is at most now's + left / dur + 1, and
+ * the reveal (which checks the same bound) may come an epoch later. The bytes depend only
+ * on the records, so a rerun after a crash stores the same blob: node_publish finds it
+ * registered or certified and pays nothing twice. */
+static bool store_evidence(struct settle_ctx *x, const char *path, const char *work_dir,
+			   uint64_t now, uint64_t dispute_end, uint8_t id[32], struct err *e)
 {
 	uint64_t dur = 0;
-	if (!x->publisher)
-		return err_set(e, "the Settlement contract takes only attestations whose evidence "
-				  "blob is certified, and this run has no gas key to store one with");
 	if (!chain_staking_epoch_duration(settle_chain_bind(x->chain), &dur, e))
 		return false;
 	uint64_t left = dispute_end > now ? dispute_end - now : 0;
-	bool ok = settle_evblob_store(x->publisher, x->confirmations, x->blob_timeout_ms, blob->data,
-				      blob->len, left / (dur ? dur : 1) + 3, id, e);
+	bool ok = settle_evblob_store_file(x->publisher, x->confirmations, x->blob_timeout_ms,
+					   path, work_dir, left / (dur ? dur : 1) + 3, id, e);
 	if (ok)
 		settle_crash_point("after_evidence_blob");
 	return ok;
+}
+
+/* Removes everything under dir but its lock (the blob files and node_publish's scratch
+ * directories with theirs), dir staying: what a killed run left. */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level == 0 || (ftw->level == 1 && !strcmp(path + ftw->base, "lock")))
+		return 0;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0)
+		log_warn("settle: cannot remove %s: %s", path, strerror(errno));
+	else
+		log_info("settle: removed %s, left by an earlier run", path);
+	return 0;
+}
+
+/* The settle job's scratch directory for the evidence blob's file and its encode:
+ * $TMPDIR (else /tmp)/assay-settle-AUDITOR, this user's alone (0700), locked (*lock: the
+ * caller removes the lock file and the directory, then closes it) so that a second run of
+ * the same auditor at once fails rather than remove the first one's files, and emptied of
+ * what a killed run left there. */
+static char *scratch_dir(struct settle_ctx *x, int *lock, struct err *e)
+{
+	const char *base = getenv("TMPDIR");
+	char hex[41];
+	hex_encode(hex, x->signer, 20);
+	char *dir = xasprintf("%s/assay-settle-%s", base && *base ? base : "/tmp", hex);
+	char *lp = xasprintf("%s/lock", dir);
+	struct stat st;
+	*lock = -1;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		err_set(e, "creating %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (lstat(dir, &st) != 0) {
+		err_set(e, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		err_set(e, "%s is not a directory of this user's alone (mode 0700)", dir);
+		goto fail;
+	}
+	if ((*lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		err_set(e, "creating %s: %s", lp, strerror(errno));
+		goto fail;
+	}
+	struct stat held, named;
+	errno = 0;
+	if (flock(*lock, LOCK_EX | LOCK_NB) != 0 || fstat(*lock, &held) != 0 ||
+	    stat(lp, &named) != 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+		/* locked, or removed by the run that held it (the next run goes on) */
+		err_set(e, "%s: %s (is another settle run of this auditor storing its evidence "
+			   "blob?)",
+			lp, errno ? strerror(errno) : "replaced meanwhile");
+		goto fail;
+	}
+	if (nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS) != 0) {
+		err_set(e, "emptying %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	free(lp);
+	return dir;
+fail:
+	if (*lock >= 0)
+		close(*lock);
+	*lock = -1;
+	free(lp);
+	free(dir);
+	return NULL;
 }
 
 /* Test only: ASSAY_TEST_LIE_COUNTS=POS makes this auditor attest committee position POS as
@@ -114,77 +186,121 @@ static void test_lie(uint64_t epoch, struct settle_counts *c, size_t m)
  * at the lowest seq it has no record of, for a blob that was never registered (so in no
  * epoch's snapshot). It is counted and stored in the evidence blob like the real ones: the
  * lie fraud proof 3 (Disputes.disputeSchedule) convicts (tests/integration/dispute.sh). */
-static void test_lie_record(struct settle_ctx *x, uint64_t epoch, const uint8_t (*nodes)[20],
-			    size_t m, struct settle_record **recs, size_t *n)
+static bool test_lie_record_pos(size_t m, uint64_t *pos)
 {
 	const char *v = getenv("ASSAY_TEST_LIE_RECORD");
-	uint64_t pos = 0, seq = 0;
-	size_t at = 0;
-	if (!v || !*v || !parse_u64(v, &pos) || pos >= m)
-		return;
-	while (at < *n && (*recs)[at].seq == seq) { /* ascending seq: the first gap */
-		at++;
-		seq++;
-	}
-	struct settle_record r;
-	memset(&r, 0, sizeof(r));
-	r.epoch = epoch;
-	memcpy(r.auditor, x->signer, 20);
-	r.seq = seq;
-	memcpy(r.node, nodes[pos], 20);
-	chain_keccak256(r.blob, (const uint8_t *)"assay.test.lie-record", 21);
-	r.axis = AUDIT_AXIS_PRIMARY;
-	r.outcome = AUDIT_OUTCOME_PASS;
-	r.latency_ms = 1;
-	*recs = xrealloc(*recs, (*n + 1) * sizeof(**recs));
-	memmove(*recs + at + 1, *recs + at, (*n - at) * sizeof(**recs));
-	(*recs)[at] = r;
-	(*n)++;
+	return v && *v && parse_u64(v, pos) && *pos < m;
+}
+
+static void test_lie_record(struct settle_ctx *x, uint64_t epoch, const uint8_t node[20],
+			    uint64_t seq, struct settle_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->epoch = epoch;
+	memcpy(r->auditor, x->signer, 20);
+	r->seq = seq;
+	memcpy(r->node, node, 20);
+	chain_keccak256(r->blob, (const uint8_t *)"assay.test.lie-record", 21);
+	r->axis = AUDIT_AXIS_PRIMARY;
+	r->outcome = AUDIT_OUTCOME_PASS;
+	r->latency_ms = 1;
 	log_warn("settle: epoch %" PRIu64 ": TEST ONLY: ASSAY_TEST_LIE_RECORD: recording an "
-		 "invented passed challenge seq %" PRIu64 " of committee position %" PRIu64
-		 ", which the schedule does not contain",
-		 epoch, seq, pos);
+		 "invented passed challenge seq %" PRIu64 ", which the schedule does not contain",
+		 epoch, seq);
+}
+
+/* score()'s reader: each decided record, as the cursor gives it, goes into the counts, the
+ * tree's root and the blob's file, and none is kept (settle/EVIDENCE.md, "Memory"). */
+struct score_stream {
+	struct settle_ctx *x;
+	uint64_t epoch;
+	struct settle_counts *c;
+	struct settle_evidence_stream *tree;
+	struct settle_evblob_file *file; /* NULL: the contract wants no blob */
+	const uint8_t *lie_node;         /* ASSAY_TEST_LIE_RECORD's node, until recorded */
+	uint64_t next_seq;               /* the lowest seq with no record, until then */
+};
+
+static bool score_one(struct score_stream *s, const struct settle_record *r, struct err *e)
+{
+	size_t j = 0;
+	return settle_evidence_stream_add(s->tree, r, &j, e) && settle_counts_add(s->c, j, r, e) &&
+	       (!s->file || settle_evblob_file_add(s->file, r, e));
+}
+
+static bool score_record(void *ctx, const struct settle_record *r, struct err *e)
+{
+	struct score_stream *s = ctx;
+	if (s->lie_node && r->seq != s->next_seq) {
+		struct settle_record lie;
+		test_lie_record(s->x, s->epoch, s->lie_node, s->next_seq, &lie);
+		s->lie_node = NULL;
+		if (!score_one(s, &lie, e))
+			return false;
+	}
+	s->next_seq = r->seq + 1;
+	return score_one(s, r, e);
 }
 
 /* Scores the epoch from the decided records, stores the evidence blob when the contract
- * wants one and saves our signed attestation. */
+ * wants one and saves our signed attestation. The records are read once, in ascending
+ * seq, and go into the counts, the evidence root and the blob's file as they come: memory
+ * follows the committee, not the records; the blob is encoded from its file. */
 static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t dispute_end,
 		  struct err *e)
 {
 	uint8_t(*nodes)[20] = NULL;
-	size_t m = 0, n = 0;
+	size_t m = 0;
 	uint8_t chain_hash[32], digest[32], sig[65];
-	struct settle_record *recs = NULL;
 	struct settle_counts c = {0};
-	struct settle_evidence *ev = NULL;
 	struct settle_attestation a;
 	uint8_t registry[20], blob_id[32] = {0};
 	bool ok = false;
 	memset(&a, 0, sizeof(a));
 	uint8_t root[32];
-	struct buf blob = BUF_INIT;
+	char *dir = NULL, *path = NULL;
+	int lock = -1;
+	struct score_stream st = {.x = x, .epoch = epoch, .c = &c};
+	static const uint8_t none[20];
 	if (!settle_chain_committee(x->chain, epoch, &nodes, NULL, &m, chain_hash, e) ||
-	    !settle_records_load(x->db, epoch, x->signer, &recs, &n, e))
-		goto out;
-	test_lie_record(x, epoch, (const uint8_t(*)[20])nodes, m, &recs, &n);
-	if (!settle_score(recs, n, (const uint8_t(*)[20])nodes, m, &c, e) ||
-	    !settle_evidence_new(&ev, (const uint8_t(*)[20])nodes, m, recs, n, e) ||
 	    !chain_settlement_evidence_registry(settle_chain_bind(x->chain), registry, e))
 		goto out;
-	/* What follows needs the root and the blob's bytes only: the tree and the records go
-	 * before the blob is encoded for the network, which holds it several times over. */
-	settle_evidence_root(ev, root);
-	settle_evidence_free(ev);
-	ev = NULL;
-	static const uint8_t none[20];
-	if (memcmp(registry, none, 20)) {
-		settle_evblob_encode(&blob, epoch, x->signer, (const uint8_t(*)[20])nodes, c.passed,
-				     c.decided, m, recs, n);
-		free(recs);
-		recs = NULL;
-		bool stored = store_evidence(x, &blob, now, dispute_end, blob_id, e);
-		buf_free(&blob);
-		if (!stored)
+	bool want_blob = memcmp(registry, none, 20) != 0;
+	if (want_blob && !x->publisher) {
+		err_set(e, "the Settlement contract takes only attestations whose evidence blob is "
+			   "certified, and this run has no gas key to store one with");
+		goto out;
+	}
+	if (want_blob) {
+		if (!(dir = scratch_dir(x, &lock, e)))
+			goto out;
+		path = xasprintf("%s/evidence-%" PRIu64 ".blob", dir, epoch);
+		if (!settle_evblob_file_new(path, epoch, x->signer, (const uint8_t(*)[20])nodes, m,
+					    &st.file, e))
+			goto out;
+	}
+	uint64_t lie_pos = 0;
+	if (test_lie_record_pos(m, &lie_pos))
+		st.lie_node = nodes[lie_pos];
+	settle_counts_init(&c, m);
+	st.tree = settle_evidence_stream_new((const uint8_t(*)[20])nodes, m);
+	if (!settle_records_each(x->db, epoch, x->signer, score_record, &st, e))
+		goto out;
+	if (st.lie_node) { /* no gap: the lie goes after the last record */
+		struct settle_record lie;
+		test_lie_record(x, epoch, st.lie_node, st.next_seq, &lie);
+		if (!score_one(&st, &lie, e))
+			goto out;
+	}
+	settle_evidence_stream_root(st.tree, root);
+	/* the blob's bytes are those of the complete file only: a run killed before this
+	 * point leaves a file the next run removes, never one it stores */
+	if (want_blob) {
+		struct settle_evblob_file *f = st.file;
+		st.file = NULL;
+		bool written = settle_evblob_file_finish(f, c.passed, c.decided, e);
+		settle_evblob_file_free(f);
+		if (!written || !store_evidence(x, path, dir, now, dispute_end, blob_id, e))
 			goto out;
 	}
 	test_lie(epoch, &c, m);
@@ -224,9 +340,20 @@ static bool score(struct settle_ctx *x, uint64_t epoch, uint64_t now, uint64_t d
 			 epoch, c.records, m, c.auditor_errors);
 out:
 	wipe(a.secret, 32);
-	settle_evidence_free(ev);
+	settle_evidence_stream_free(st.tree);
+	settle_evblob_file_free(st.file);
+	if (path && unlink(path) != 0 && errno != ENOENT)
+		log_warn("settle: cannot remove %s: %s", path, strerror(errno));
+	if (lock >= 0) { /* the lock goes while held: a run that opened it sees it replaced */
+		char *lp = xasprintf("%s/lock", dir);
+		if (unlink(lp) != 0 || rmdir(dir) != 0)
+			log_warn("settle: cannot remove %s: %s", dir, strerror(errno));
+		free(lp);
+		close(lock);
+	}
+	free(path);
+	free(dir);
 	settle_counts_clear(&c);
-	free(recs);
 	free(nodes);
 	return ok;
 }

@@ -1,10 +1,14 @@
 /* evblob.c: the evidence blob's codec, and storing and reading it on the network. */
 #include "settle/evblob.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain/session.h"
 #include "core/buf.h"
@@ -55,6 +59,102 @@ void settle_evblob_encode(struct buf *out, uint64_t epoch, const uint8_t auditor
 		settle_record_encode(&records[i], r);
 		buf_append(out, r, sizeof(r));
 	}
+}
+
+struct settle_evblob_file {
+	FILE *f;
+	char *path;
+	size_t m;
+	uint64_t n;
+	off_t counts_at; /* the counts, then the record count */
+};
+
+static bool file_failed(struct settle_evblob_file *f, const char *what, struct err *e)
+{
+	return err_set(e, "%s the evidence blob file %s: %s", what, f->path, strerror(errno));
+}
+
+bool settle_evblob_file_new(const char *path, uint64_t epoch, const uint8_t auditor[20],
+			    const uint8_t (*committee)[20], size_t m,
+			    struct settle_evblob_file **out, struct err *e)
+{
+	ASSAY_ASSERT(m <= UINT32_MAX);
+	*out = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(e, "creating the evidence blob file %s: %s", path, strerror(errno));
+	struct settle_evblob_file *f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(path);
+	f->m = m;
+	f->f = fdopen(fd, "wb");
+	if (!f->f) {
+		close(fd);
+		file_failed(f, "opening", e);
+		settle_evblob_file_free(f);
+		return false;
+	}
+	/* the header as settle_evblob_encode writes it, counts and record count zero */
+	struct buf h = BUF_INIT;
+	settle_evblob_encode(&h, epoch, auditor, committee, NULL, NULL, 0, NULL, 0);
+	h.len -= 8; /* m = 0 and n = 0: written again below */
+	put_be(&h, m, 4);
+	for (size_t i = 0; i < m; i++)
+		buf_append(&h, committee[i], 20);
+	f->counts_at = (off_t)h.len;
+	for (size_t i = 0; i < m; i++)
+		put_be(&h, 0, 8);
+	put_be(&h, 0, 4);
+	bool ok = fwrite(h.data, 1, h.len, f->f) == h.len;
+	buf_free(&h);
+	if (!ok) {
+		file_failed(f, "writing", e);
+		settle_evblob_file_free(f);
+		return false;
+	}
+	*out = f;
+	return true;
+}
+
+bool settle_evblob_file_add(struct settle_evblob_file *f, const struct settle_record *r,
+			    struct err *e)
+{
+	uint8_t b[SETTLE_EVIDENCE_RECORD_LEN];
+	ASSAY_ASSERT(f->f && f->n < UINT32_MAX);
+	settle_record_encode(r, b);
+	if (fwrite(b, 1, sizeof(b), f->f) != sizeof(b))
+		return file_failed(f, "writing", e);
+	f->n++;
+	return true;
+}
+
+bool settle_evblob_file_finish(struct settle_evblob_file *f, const uint32_t *passed,
+			       const uint32_t *decided, struct err *e)
+{
+	ASSAY_ASSERT(f->f);
+	struct buf t = BUF_INIT;
+	for (size_t i = 0; i < f->m; i++) {
+		put_be(&t, passed[i], 4);
+		put_be(&t, decided[i], 4);
+	}
+	put_be(&t, f->n, 4);
+	bool ok = fflush(f->f) == 0 && fseeko(f->f, f->counts_at, SEEK_SET) == 0 &&
+		  fwrite(t.data, 1, t.len, f->f) == t.len;
+	buf_free(&t);
+	FILE *fp = f->f;
+	f->f = NULL;
+	if (fclose(fp) != 0)
+		ok = false;
+	return ok || file_failed(f, "writing", e);
+}
+
+void settle_evblob_file_free(struct settle_evblob_file *f)
+{
+	if (!f)
+		return;
+	if (f->f)
+		fclose(f->f);
+	free(f->path);
+	free(f);
 }
 
 static uint64_t get_be(const uint8_t **p, int bytes)
@@ -140,9 +240,9 @@ bool settle_evblob_decode_any(const uint8_t *data, size_t len, struct settle_evb
 
 #define STORE_ATTEMPTS 30
 
-bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
-			 const uint8_t *data, size_t len, uint64_t epochs, uint8_t id[32],
-			 struct err *e)
+/* req without its chain and committee: the file, epochs, timeout. */
+static bool store(struct chain_session *s, uint64_t confirmations, struct node_publish_req req,
+		  uint8_t id[32], struct err *e)
 {
 	struct node_committee *cm = NULL;
 	struct node_publish_result r;
@@ -150,14 +250,8 @@ bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64
 	bool ok = false;
 	if (!node_committee_current(s, NULL, NULL, confirmations, &cm, e))
 		goto out;
-	struct node_publish_req req = {
-		.chain = s,
-		.committee = cm,
-		.data = data,
-		.len = len,
-		.epochs = epochs,
-		.timeout_ms = timeout_ms,
-	};
+	req.chain = s;
+	req.committee = cm;
 	/* Just after an epoch change the nodes, which follow the chain, may still sign
 	 * confirmations for the epoch before, which certifyBlob refuses: the blob is registered,
 	 * paid and stored by then, so ask again (nothing is paid twice) for a bounded while. */
@@ -177,7 +271,7 @@ bool settle_evblob_store(struct chain_session *s, uint64_t confirmations, uint64
 	}
 	memcpy(id, r.blob_id, 32);
 	log_info("settle: evidence blob %s (%zu bytes) %s, stored until epoch %" PRIu64,
-		 r.blob_id_text, len, r.already_certified ? "was already certified" : "certified",
+		 r.blob_id_text, r.size, r.already_certified ? "was already certified" : "certified",
 		 r.reg.end_epoch);
 	ok = true;
 out:
@@ -186,6 +280,15 @@ out:
 	node_publish_result_clear(&r);
 	node_committee_free(cm);
 	return ok;
+}
+
+bool settle_evblob_store_file(struct chain_session *s, uint64_t confirmations,
+			      uint64_t timeout_ms, const char *path, const char *work_dir,
+			      uint64_t epochs, uint8_t id[32], struct err *e)
+{
+	struct node_publish_req req = {.path = path, .work_dir = work_dir, .epochs = epochs,
+				       .timeout_ms = timeout_ms};
+	return store(s, confirmations, req, id, e);
 }
 
 bool settle_evblob_fetch(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,

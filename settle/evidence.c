@@ -429,6 +429,132 @@ bool settle_evidence_verify(const uint8_t root[32], const struct settle_record *
 	return settle_evidence_verify_total(root, p, e);
 }
 
+/* ---- the root as records come ---- */
+
+#define STREAM_LEVELS 33 /* a subtree of fewer than 2^32 leaves */
+
+/* One node's subtree in the making: pending[l] is a complete level-l sum node waiting for
+ * its right sibling, set exactly where bit l of count is. */
+struct stream_sub {
+	uint64_t count;
+	struct settle_sum pending[STREAM_LEVELS];
+};
+
+struct settle_evidence_stream {
+	size_t m;
+	uint8_t (*committee)[20];
+	struct stream_sub *subs;
+	bool any;
+	struct settle_record first; /* its epoch and auditor bind the rest */
+	uint64_t last_seq;
+};
+
+struct settle_evidence_stream *settle_evidence_stream_new(const uint8_t (*committee)[20],
+							  size_t m)
+{
+	struct settle_evidence_stream *s = xcalloc(1, sizeof(*s));
+	s->m = m;
+	s->committee = xcalloc(m ? m : 1, 20);
+	if (m)
+		memcpy(s->committee, committee, m * 20);
+	s->subs = xcalloc(m ? m : 1, sizeof(*s->subs));
+	return s;
+}
+
+void settle_evidence_stream_free(struct settle_evidence_stream *s)
+{
+	if (!s)
+		return;
+	free(s->committee);
+	free(s->subs);
+	free(s);
+}
+
+bool settle_evidence_stream_add(struct settle_evidence_stream *s, const struct settle_record *r,
+				size_t *index, struct err *e)
+{
+	if (s->any && r->seq <= s->last_seq)
+		return err_set(e, "evidence records must be in ascending seq order without repeats "
+				  "(seq %llu after %llu)",
+			       (unsigned long long)r->seq, (unsigned long long)s->last_seq);
+	if (s->any && (r->epoch != s->first.epoch || memcmp(r->auditor, s->first.auditor, 20)))
+		return err_set(e, "evidence records of one tree must share epoch and auditor");
+	size_t j = 0;
+	while (j < s->m && memcmp(s->committee[j], r->node, 20))
+		j++;
+	if (j == s->m)
+		return err_set(e, "challenge seq %llu names a node that is not in the committee",
+			       (unsigned long long)r->seq);
+	struct stream_sub *t = &s->subs[j];
+	if (t->count == UINT32_MAX)
+		return err_set(e, "more than 2^32 - 1 evidence records for one node");
+	if (!s->any)
+		s->first = *r;
+	s->any = true;
+	s->last_seq = r->seq;
+	struct settle_sum cur;
+	settle_record_leaf(r, &cur);
+	unsigned l = 0;
+	for (; (t->count >> l) & 1; l++) {
+		struct settle_sum up;
+		combine(&up, &t->pending[l], &cur);
+		cur = up;
+	}
+	t->pending[l] = cur;
+	t->count++;
+	if (index)
+		*index = j;
+	return true;
+}
+
+/* The subtree's root as subtree_build makes it: every level padded on the right with the
+ * zero sum node, so a partial node left over below level l pairs with pending[l] when bit
+ * l is set and with the zero sum node when it is not. */
+static void stream_sub_root(const struct stream_sub *t, struct settle_sum *out)
+{
+	if (t->count == 0) {
+		*out = zero_sum;
+		return;
+	}
+	unsigned depth = ceil_log2((size_t)t->count);
+	bool carry = false;
+	struct settle_sum c;
+	for (unsigned l = 0; l < depth; l++) {
+		struct settle_sum up;
+		bool have = (t->count >> l) & 1;
+		if (have && carry)
+			combine(&up, &t->pending[l], &c);
+		else if (have)
+			combine(&up, &t->pending[l], &zero_sum);
+		else if (carry)
+			combine(&up, &c, &zero_sum);
+		else
+			continue;
+		c = up;
+		carry = true;
+	}
+	*out = carry ? c : t->pending[depth];
+}
+
+void settle_evidence_stream_root(const struct settle_evidence_stream *s, uint8_t root[32])
+{
+	size_t m = s->m;
+	memset(root, 0, 32);
+	if (!m)
+		return;
+	uint8_t(*level)[32] = xcalloc(m, 32);
+	for (size_t j = 0; j < m; j++) {
+		struct settle_sum sub;
+		stream_sub_root(&s->subs[j], &sub);
+		entry(level[j], s->committee[j], &sub);
+	}
+	for (size_t len = m; len > 1; len = (len + 1) / 2)
+		for (size_t i = 0; i < (len + 1) / 2; i++)
+			top_inner(level[i], level[2 * i], 2 * i + 1 < len ? level[2 * i + 1] : zeros);
+	memcpy(root, level[0], 32);
+	free(level);
+}
+
 /* ---- JSON ---- */
 
 static json_t *jhex(const uint8_t *b, size_t len)

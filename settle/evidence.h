@@ -68,6 +68,21 @@ bool settle_evidence_new_any(struct settle_evidence **out, const uint8_t (*commi
 			     size_t m, const struct settle_record *records, size_t n,
 			     struct err *e) WARN_UNUSED;
 void settle_evidence_free(struct settle_evidence *ev);
+/* The root alone, built as the records come (ascending seq, one epoch and auditor, nodes of
+ * the committee: settle_evidence_new's checks), holding per committee node one pending sum
+ * node per level (at most 33 × 40 bytes) instead of its leaves: what the settle job needs
+ * to attest an epoch without the records in memory. The root and each node's totals are
+ * settle_evidence_new's over the same records. */
+struct settle_evidence_stream;
+struct settle_evidence_stream *settle_evidence_stream_new(const uint8_t (*committee)[20],
+							  size_t m);
+void settle_evidence_stream_free(struct settle_evidence_stream *s);
+/* Adds the next record; *index (may be NULL) its committee position. */
+bool settle_evidence_stream_add(struct settle_evidence_stream *s, const struct settle_record *r,
+				size_t *index, struct err *e) WARN_UNUSED;
+/* The root over the records added so far (more may follow). */
+void settle_evidence_stream_root(const struct settle_evidence_stream *s, uint8_t root[32]);
+
 /* Records in the tree. */
 size_t settle_evidence_count(const struct settle_evidence *ev);
 /* Committee size m (entries of the top tree). */

@@ -60,13 +60,35 @@ bool settle_decided_select(const struct settle_record *attempts, size_t n,
 	return true;
 }
 
+void settle_counts_init(struct settle_counts *c, size_t m)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->passed = xcalloc(m ? m : 1, sizeof(uint32_t));
+	c->decided = xcalloc(m ? m : 1, sizeof(uint32_t));
+}
+
+bool settle_counts_add(struct settle_counts *c, size_t j, const struct settle_record *r,
+		       struct err *e)
+{
+	ASSAY_ASSERT(j < c->m);
+	c->records++;
+	if (r->outcome == AUDIT_OUTCOME_AUDITOR_ERROR) {
+		c->auditor_errors++;
+		return true;
+	}
+	if (c->decided[j] == UINT32_MAX)
+		return err_set(e, "more than 2^32-1 decided challenges for one node");
+	c->decided[j]++;
+	if (r->outcome == AUDIT_OUTCOME_PASS)
+		c->passed[j]++;
+	return true;
+}
+
 bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (*committee)[20],
 		  size_t m, struct settle_counts *out, struct err *e)
 {
-	memset(out, 0, sizeof(*out));
-	out->m = m;
-	out->passed = xcalloc(m ? m : 1, sizeof(uint32_t));
-	out->decided = xcalloc(m ? m : 1, sizeof(uint32_t));
+	settle_counts_init(out, m);
 	for (size_t i = 0; i < n; i++) {
 		const struct settle_record *r = &decided[i];
 		if (i > 0 && r->seq <= decided[i - 1].seq) {
@@ -83,18 +105,10 @@ bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (
 					  "of epoch %llu",
 				       (unsigned long long)r->seq, (unsigned long long)r->epoch);
 		}
-		out->records++;
-		if (r->outcome == AUDIT_OUTCOME_AUDITOR_ERROR) {
-			out->auditor_errors++;
-			continue;
-		}
-		if (out->decided[j] == UINT32_MAX) {
+		if (!settle_counts_add(out, j, r, e)) {
 			settle_counts_clear(out);
-			return err_set(e, "more than 2^32-1 decided challenges for one node");
+			return false;
 		}
-		out->decided[j]++;
-		if (r->outcome == AUDIT_OUTCOME_PASS)
-			out->passed[j]++;
 	}
 	return true;
 }
@@ -127,43 +141,71 @@ static bool record_from_attempt(uint64_t epoch, const uint8_t auditor[20],
 	return true;
 }
 
-/* settle_records_load's reader: rows come by seq then attempt, so the decided record of a
- * seq is the last row of it (settle_decided_select's rule, without holding the attempts). */
-struct decided_load {
+/* settle_records_each's reader: rows come by seq then attempt, so the decided record of a
+ * seq is the last row of it (settle_decided_select's rule): one record waits until the
+ * next seq shows it was the last. */
+struct decided_each {
 	uint64_t epoch;
 	const uint8_t *auditor;
+	bool (*fn)(void *ctx, const struct settle_record *r, struct err *e);
+	void *ctx;
+	bool waiting;
+	struct settle_record r;
+};
+
+static bool decided_row(void *ctx, const struct db_settle_attempt *a, struct err *e)
+{
+	struct decided_each *d = ctx;
+	struct settle_record r;
+	if (!record_from_attempt(d->epoch, d->auditor, a, &r, e))
+		return false;
+	if (d->waiting && d->r.seq == r.seq) {
+		if (d->r.attempt == r.attempt)
+			return err_set(e, "challenge seq %llu has attempt %u twice",
+				       (unsigned long long)r.seq, r.attempt);
+		d->r = r; /* a later attempt decides */
+		return true;
+	}
+	if (d->waiting && !d->fn(d->ctx, &d->r, e))
+		return false;
+	d->r = r;
+	d->waiting = true;
+	return true;
+}
+
+bool settle_records_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			 bool (*fn)(void *ctx, const struct settle_record *r, struct err *e),
+			 void *ctx, struct err *e)
+{
+	struct decided_each d = {.epoch = epoch, .auditor = auditor, .fn = fn, .ctx = ctx};
+	return db_settle_attempts_each(db, epoch, auditor, decided_row, &d, e) &&
+	       (!d.waiting || fn(ctx, &d.r, e));
+}
+
+struct decided_load {
 	struct settle_record *v;
 	size_t n, cap;
 };
 
-static bool decided_push(void *ctx, const struct db_settle_attempt *a, struct err *e)
+static bool decided_push(void *ctx, const struct settle_record *r, struct err *e)
 {
 	struct decided_load *l = ctx;
-	struct settle_record r;
-	if (!record_from_attempt(l->epoch, l->auditor, a, &r, e))
-		return false;
-	if (l->n && l->v[l->n - 1].seq == r.seq) {
-		if (l->v[l->n - 1].attempt == r.attempt)
-			return err_set(e, "challenge seq %llu has attempt %u twice",
-				       (unsigned long long)r.seq, r.attempt);
-		l->v[l->n - 1] = r; /* a later attempt decides */
-		return true;
-	}
+	(void)e;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap + l->cap / 2 : 4096;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = r;
+	l->v[l->n++] = *r;
 	return true;
 }
 
 bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 struct settle_record **out, size_t *n, struct err *e)
 {
-	struct decided_load l = {.epoch = epoch, .auditor = auditor};
+	struct decided_load l = {0};
 	*out = NULL;
 	*n = 0;
-	if (!db_settle_attempts_each(db, epoch, auditor, decided_push, &l, e)) {
+	if (!settle_records_each(db, epoch, auditor, decided_push, &l, e)) {
 		free(l.v);
 		return false;
 	}

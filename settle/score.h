@@ -26,6 +26,11 @@ struct settle_counts {
 	uint64_t auditor_errors;
 };
 void settle_counts_clear(struct settle_counts *c);
+/* Zero counts over a committee of m. */
+void settle_counts_init(struct settle_counts *c, size_t m);
+/* Counts decided record r at committee position j (settle_score's rule for one record). */
+bool settle_counts_add(struct settle_counts *c, size_t j, const struct settle_record *r,
+		       struct err *e) WARN_UNUSED;
 
 /* The decided records from attempts in any order: the last attempt of each seq, in
  * ascending seq. *out is malloc'd (NULL when n is 0). Refuses two rows with the same
@@ -38,6 +43,13 @@ bool settle_decided_select(const struct settle_record *attempts, size_t n,
 bool settle_score(const struct settle_record *decided, size_t n, const uint8_t (*committee)[20],
 		  size_t m, struct settle_counts *out, struct err *e) WARN_UNUSED;
 
+/* The decided records of (epoch, auditor) from the database handed to fn one at a time in
+ * ascending seq (settle_decided_select's rule over every attempt, read from a cursor), so
+ * that the caller's memory need not follow the records; fn returning false stops the read
+ * with its error. */
+bool settle_records_each(struct db *db, uint64_t epoch, const uint8_t auditor[20],
+			 bool (*fn)(void *ctx, const struct settle_record *r, struct err *e),
+			 void *ctx, struct err *e) WARN_UNUSED;
 /* Every attempt of (epoch, auditor) from the database, then settle_decided_select. */
 bool settle_records_load(struct db *db, uint64_t epoch, const uint8_t auditor[20],
 			 struct settle_record **out, size_t *n, struct err *e) WARN_UNUSED;

@@ -23,6 +23,7 @@ SRC=${ASSAY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATE_DIR=${ASSAY_TEST_STATE:?run through ctest}
 # shellcheck source=lib/chain.sh
 source "$SRC/tests/integration/lib/chain.sh" dispute
+export TMPDIR="$T" # the settle jobs' scratch directories, checked below
 
 N=10
 STAKE=1000000000000000000000
@@ -91,7 +92,13 @@ views 2
 srun 1 ASSAY_TEST_CRASH_AT=after_evidence_blob && bad "the crash point did not kill the run"
 grep -q "ASSAY_TEST_CRASH_AT=after_evidence_blob: killing" "$T/settle1.log" ||
 	bad "auditor 1's run did not reach its blob: $(tail -n 5 "$T/settle1.log")"
+scratch1="$T/assay-settle-$(addr sign1 | lc | cut -c3-)"
+[ -f "$scratch1/evidence-1.blob" ] && [ "$(stat -c %a "$scratch1")" = 700 ] &&
+	ok "the killed run left its evidence blob's file in its own directory (0700)" ||
+	bad "no evidence-1.blob left in $scratch1: $(ls -la "$scratch1" 2>&1)"
 run_all "commit window of epoch 1"
+[ ! -e "$scratch1" ] && ok "the rerun removed what the killed run left, and its own directory" ||
+	bad "$scratch1 holds $(ls -A "$scratch1" | tr '\n' ' ')"
 REGISTRY=$(jq -r .blob_registry "$T/deployment.json")
 topic0=$("$A" chain keccak --text "BlobRegistered(bytes32,address,uint64,uint64,uint64,uint8,uint64,uint256)")
 payer="0x000000000000000000000000$(addr gas1 | lc | cut -c3-)"

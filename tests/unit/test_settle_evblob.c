@@ -3,9 +3,11 @@
  * same evidence root, and the decoder refuses every malformed variant. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "settle/evblob.h"
 #include "settle/evidence.h"
 #include "tests/harness/harness.h"
@@ -123,12 +125,55 @@ START_TEST(test_refuses_malformed)
 }
 END_TEST
 
+/* The file the settle job writes as the records come holds settle_evblob_encode's bytes:
+ * the blob stored from it is the one the in-memory encoding would have stored. */
+static void file_same_as_encode(size_t m, size_t n)
+{
+	char dir[] = "/tmp/assay-evblob-XXXXXX";
+	ck_assert(mkdtemp(dir));
+	char *path = xasprintf("%s/blob", dir);
+	struct settle_evblob_file *f = NULL;
+	struct err e = {{0}};
+	ck_assert_msg(settle_evblob_file_new(path, 9, auditor, (const uint8_t(*)[20])committee, m,
+					     &f, &e),
+		      "%s", e.msg);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(settle_evblob_file_add(f, &recs[i], &e), "%s", e.msg);
+	ck_assert_msg(settle_evblob_file_finish(f, passed, decided, &e), "%s", e.msg);
+	settle_evblob_file_free(f);
+	struct buf b = BUF_INIT;
+	settle_evblob_encode(&b, 9, auditor, (const uint8_t(*)[20])committee, passed, decided, m,
+			     recs, n);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	ck_assert_msg(read_file(path, 1 << 20, &data, &len, &e), "%s", e.msg);
+	ck_assert_uint_eq(len, b.len);
+	ck_assert(!memcmp(data, b.data, len));
+	/* never an existing file: a run's file is its own from the first byte */
+	ck_assert(!settle_evblob_file_new(path, 9, auditor, (const uint8_t(*)[20])committee, m,
+					  &f, &e));
+	ck_assert(unlink(path) == 0 && rmdir(dir) == 0);
+	free(data);
+	free(path);
+	buf_free(&b);
+}
+
+START_TEST(test_file_writer)
+{
+	setup_records();
+	file_same_as_encode(M, N);
+	file_same_as_encode(M, 0);
+	file_same_as_encode(0, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("settle_evblob");
 	TCase *tc = tcase_create("evblob");
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_refuses_malformed);
+	tcase_add_test(tc, test_file_writer);
 	suite_add_tcase(s, tc);
 	return s;
 }

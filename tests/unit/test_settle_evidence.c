@@ -167,6 +167,14 @@ START_TEST(test_vectors)
 		settle_evidence_root(ev, got);
 		hexf(want, 32, json_object_get(c, "root"));
 		ck_assert_mem_eq(got, want, 32);
+		/* the root built as the records come is the referee's too */
+		struct settle_evidence_stream *st =
+			settle_evidence_stream_new((const uint8_t(*)[20])committee, m);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_msg(settle_evidence_stream_add(st, &r[i], NULL, &e), "%s", e.msg);
+		settle_evidence_stream_root(st, got);
+		settle_evidence_stream_free(st);
+		ck_assert_mem_eq(got, want, 32);
 		json_t *totals = json_object_get(c, "totals");
 		ck_assert_uint_eq(json_array_size(totals), m);
 		for (size_t i = 0; i < m; i++) {
@@ -274,6 +282,63 @@ START_TEST(test_hash_missing)
 }
 END_TEST
 
+/* The streamed root is settle_evidence_new's over every subtree shape: empty nodes, one
+ * leaf, powers of two and the sizes around them (each level's zero padding), and it refuses
+ * what the builder refuses. */
+START_TEST(test_stream_root)
+{
+	static const size_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 100, 257};
+	static const size_t ms[] = {1, 2, 3, 5, 8};
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	for (size_t a = 0; a < ARRAY_LEN(ms); a++) {
+		size_t m = ms[a];
+		uint8_t committee[8][20];
+		memset(committee, 0, sizeof(committee));
+		for (size_t j = 0; j < m; j++)
+			committee[j][0] = (uint8_t)(0x40 + j);
+		for (size_t b = 0; b < ARRAY_LEN(sizes); b++) {
+			size_t n = sizes[b];
+			struct settle_record *r = calloc(n + 1, sizeof(*r));
+			struct settle_evidence_stream *st =
+				settle_evidence_stream_new((const uint8_t(*)[20])committee, m);
+			struct err e = {{0}};
+			for (size_t i = 0; i < n; i++) {
+				rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+				r[i].epoch = 4;
+				r[i].seq = 2 * i + (rng >> 63);
+				/* node 0 takes most records, the last node none when m > 1 */
+				size_t j = (rng >> 33) % (m > 1 ? 2 * (m - 1) : 1);
+				memcpy(r[i].node, committee[j < m - 1 ? j : 0], 20);
+				r[i].outcome = (enum audit_outcome)((rng >> 40) % AUDIT_OUTCOME_COUNT);
+				r[i].latency_ms = (uint32_t)i;
+				ck_assert_msg(settle_evidence_stream_add(st, &r[i], NULL, &e), "%s", e.msg);
+			}
+			struct settle_evidence *ev = NULL;
+			ck_assert_msg(settle_evidence_new(&ev, (const uint8_t(*)[20])committee, m, r, n,
+							  &e),
+				      "%s", e.msg);
+			uint8_t got[32], want[32];
+			settle_evidence_stream_root(st, got);
+			settle_evidence_root(ev, want);
+			ck_assert_msg(!memcmp(got, want, 32), "m %zu n %zu: another root", m, n);
+			if (n) {
+				struct settle_record bad = r[n - 1];
+				ck_assert(!settle_evidence_stream_add(st, &bad, NULL, &e)); /* repeat */
+				bad.seq += 10;
+				bad.node[19] = 0xee;
+				ck_assert(!settle_evidence_stream_add(st, &bad, NULL, &e)); /* stranger */
+				memcpy(bad.node, committee[0], 20);
+				bad.epoch = 5;
+				ck_assert(!settle_evidence_stream_add(st, &bad, NULL, &e)); /* epoch */
+			}
+			settle_evidence_stream_free(st);
+			settle_evidence_free(ev);
+			free(r);
+		}
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("settle_evidence");
@@ -281,6 +346,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vectors);
 	tcase_add_test(tc, test_rejects_bad_input);
 	tcase_add_test(tc, test_hash_missing);
+	tcase_add_test(tc, test_stream_root);
 	suite_add_tcase(s, tc);
 	return s;
 }
