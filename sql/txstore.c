@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain/session.h"
 #include "chain/txstore.h"
@@ -39,14 +40,22 @@ static bool lock_sender(void *ctx, uint64_t chain_id, const uint8_t sender[20], 
 	char key[24];
 	snprintf(key, sizeof(key), "%" PRId64, lock_key(chain_id, sender));
 	const char *p[] = {key};
-	PGresult *r = db_exec(db,
-			      wait ? "SELECT pg_advisory_lock($1::bigint), true"
-				   : "SELECT true, pg_try_advisory_lock($1::bigint)",
-			      1, p, PGRES_TUPLES_OK, e, "locking the sender");
-	if (!r)
-		return false;
-	bool got = !strcmp(PQgetvalue(r, 0, 1), "t");
-	PQclear(r);
+	bool got = false;
+	/* A holder killed a moment ago keeps the lock until its server process sees the
+	 * connection close: a restart right after a crash tries for a while before saying
+	 * that another process sends (2 s; a live holder keeps it that long and more). */
+	for (int tries = 0; !got && tries < 20; tries++) {
+		if (tries)
+			usleep(100 * 1000);
+		PGresult *r = db_exec(db,
+				      wait ? "SELECT pg_advisory_lock($1::bigint), true"
+					   : "SELECT true, pg_try_advisory_lock($1::bigint)",
+				      1, p, PGRES_TUPLES_OK, e, "locking the sender");
+		if (!r)
+			return false;
+		got = !strcmp(PQgetvalue(r, 0, 1), "t");
+		PQclear(r);
+	}
 	if (!got) {
 		char addr[41];
 		hex_encode(addr, sender, 20);
