@@ -69,6 +69,10 @@ load_env() {
 	ASSAY_RPC_URL=$CHAIN_URL
 	if [ -f "$STATE/proxy/url" ]; then ASSAY_RPC_URL=$(cat "$STATE/proxy/url"); fi
 	ASSAY_DEPLOYMENT="$STATE/deployment.json"
+	# Scratch files (the settle job's evidence blob and its encode, locked per auditor) in
+	# this network's state, on disk: two networks on one machine may use the same keys.
+	mkdir -p "$STATE/tmp"
+	export TMPDIR="$STATE/tmp"
 }
 # A free port (deploy/lib.sh) no other node of this network was given: the nodes' ports
 # are fixed on chain at registration, some seconds before the nodes listen.
