@@ -3,6 +3,7 @@
  * lanes with plain vector adds, xors and rotations (GCC/Clang vector extensions, compiled
  * for AVX-512 or AVX2 by function attribute and picked at run time). A lane whose message
  * ends takes the next message; the last one left finishes on the scalar compression. */
+#include "core/util.h"
 #include "audit/b2many.h"
 
 #include <blake2.h>
@@ -242,21 +243,9 @@ static const uint8_t zero_block[128];
 B2_LANES(lanes8, 8, "avx512f")
 B2_LANES(lanes4, 4, "avx2")
 
-static unsigned cpu_lanes(void)
-{
-	static int cached; /* 0: not yet known */
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (!c) {
-		__builtin_cpu_init();
-		c = __builtin_cpu_supports("avx512f") ? 8 : __builtin_cpu_supports("avx2") ? 4 : 1;
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return (unsigned)c;
-}
-
 unsigned audit_b2_many_lanes(const struct audit_b2_msg *msgs, size_t n, unsigned lanes)
 {
-	unsigned have = cpu_lanes();
+	unsigned have = cpu_u64_lanes();
 	if (lanes > have)
 		lanes = have;
 	/* One message gains nothing from lanes. */

@@ -169,22 +169,10 @@ static void block_words(const struct chain_keccak_msg *m, uint64_t w[CHAIN_KECCA
 K_LANES(klanes8, 8, "avx512f")
 K_LANES(klanes4, 4, "avx2")
 
-static unsigned cpu_lanes(void)
-{
-	static int cached; /* 0: not yet known */
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (!c) {
-		__builtin_cpu_init();
-		c = __builtin_cpu_supports("avx512f") ? 8 : __builtin_cpu_supports("avx2") ? 4 : 1;
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return (unsigned)c;
-}
-
 unsigned chain_keccak256_many_lanes(const struct chain_keccak_msg *msgs, size_t n,
 				    unsigned lanes)
 {
-	unsigned have = cpu_lanes();
+	unsigned have = cpu_u64_lanes();
 	if (lanes > have)
 		lanes = have;
 	if (n < 2 || lanes < 4) {

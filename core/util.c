@@ -271,3 +271,15 @@ bool thread_start_detached(void *(*fn)(void *), void *arg)
 	pthread_attr_destroy(&attr);
 	return rc == 0;
 }
+
+unsigned cpu_u64_lanes(void)
+{
+	static int cached; /* 0: not yet known */
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (!c) {
+		__builtin_cpu_init();
+		c = __builtin_cpu_supports("avx512f") ? 8 : __builtin_cpu_supports("avx2") ? 4 : 1;
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return (unsigned)c;
+}

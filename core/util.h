@@ -52,4 +52,8 @@ int open_private_file(const char *path, const char *what, struct err *e);
 bool read_secret_file(const char *path, const char *what, size_t max, char **out,
 		      struct err *e) WARN_UNUSED;
 
+/* How many 64-bit lanes the widest vector unit this CPU has holds: 8 (AVX-512F), 4 (AVX2)
+ * or 1; the multi-lane BLAKE2b (audit/b2many.c) and keccak (chain/keccak.c) pick by it. */
+unsigned cpu_u64_lanes(void);
+
 #endif
