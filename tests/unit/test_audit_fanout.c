@@ -282,7 +282,10 @@ START_TEST(test_plain_http_hostile)
 	audit_http_response_clear(&r[0].resp);
 
 	/* A closed port: unreachable. */
-	uint16_t port = (uint16_t)atoi(strrchr(hostile_http_url(h), ':') + 1);
+	char *end = NULL;
+	unsigned long lport = strtoul(strrchr(hostile_http_url(h), ':') + 1, &end, 10);
+	ck_assert(end && (*end == '\0' || *end == '/') && lport > 0 && lport <= 65535);
+	uint16_t port = (uint16_t)lport;
 	hostile_http_stop(h);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/health", (unsigned)port);
 	memset(r, 0, sizeof(r));
