@@ -82,7 +82,8 @@ static size_t merkle_level(uint8_t (*out)[AUDIT_DIGEST_LEN], const uint8_t (*in)
  * count with an all-zero node (so padding siblings are recognizable for proofs). */
 struct audit_merkle_tree {
 	size_t n_leaves;
-	size_t n_nodes;
+	unsigned skip;   /* the lowest levels not kept (audit_merkle_tree_drop_levels) */
+	size_t n_nodes;  /* kept: from level `skip` up */
 	uint8_t (*nodes)[AUDIT_DIGEST_LEN];
 	bool *padding; /* nodes[i] is a padding node (Empty on the wire) */
 };
@@ -157,11 +158,75 @@ void audit_merkle_tree_root(const struct audit_merkle_tree *t, uint8_t root[AUDI
 		memcpy(root, t->nodes[t->n_nodes - 1], AUDIT_DIGEST_LEN);
 }
 
+void audit_merkle_tree_drop_levels(struct audit_merkle_tree *t, unsigned levels)
+{
+	unsigned depth = audit_merkle_depth(t->n_leaves);
+	if (levels > AUDIT_MERKLE_MAX_SKIP)
+		levels = AUDIT_MERKLE_MAX_SKIP;
+	if (levels > depth)
+		levels = depth;
+	if (levels <= t->skip)
+		return;
+	/* The kept levels start where the dropped ones end, each of those padded to even. */
+	size_t drop = 0, level = t->n_leaves;
+	for (unsigned l = 0; l < depth; l++, level = (level + 1) / 2) {
+		if (l < t->skip)
+			continue;
+		if (l == levels)
+			break;
+		drop += level + level % 2;
+	}
+	t->n_nodes -= drop;
+	memmove(t->nodes, t->nodes + drop, t->n_nodes * AUDIT_DIGEST_LEN);
+	memmove(t->padding, t->padding + drop, t->n_nodes * sizeof(bool));
+	t->nodes = xrealloc(t->nodes, t->n_nodes * AUDIT_DIGEST_LEN);
+	t->padding = xrealloc(t->padding, t->n_nodes * sizeof(bool));
+	t->skip = levels;
+}
+
+size_t audit_merkle_tree_bytes(const struct audit_merkle_tree *t)
+{
+	return sizeof(*t) + t->n_nodes * (AUDIT_DIGEST_LEN + sizeof(bool));
+}
+
 void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
 			     struct audit_node *path, size_t *path_len)
 {
+	ASSAY_ASSERT(t->skip == 0);
+	audit_merkle_tree_proof_fixed(t, NULL, 0, index, path, path_len);
+}
+
+void audit_merkle_tree_proof_fixed(const struct audit_merkle_tree *t, const uint8_t *leaves,
+				   size_t leaf_len, size_t index, struct audit_node *path,
+				   size_t *path_len)
+{
 	ASSAY_ASSERT(index < t->n_leaves);
-	size_t len = 0, base = 0, level = t->n_leaves, idx = index;
+	size_t len = 0, level = t->n_leaves, idx = index;
+	if (t->skip) {
+		/* The dropped levels of index's aligned block of 2^skip leaves, hashed again
+		 * from the leaves: h[] holds the block's nodes of the current level, all real
+		 * (a block is cut short only by its level's end, where the padding is). */
+		ASSAY_ASSERT(leaves != NULL);
+		uint8_t h[1u << AUDIT_MERKLE_MAX_SKIP][AUDIT_DIGEST_LEN];
+		size_t span = (size_t)1 << t->skip, first = index & ~(span - 1);
+		size_t have = t->n_leaves - first < span ? t->n_leaves - first : span;
+		audit_merkle_leaf_hashes(h, leaves + first * leaf_len, leaf_len, have);
+		for (unsigned l = 0; l < t->skip; l++) {
+			size_t sib = idx ^ 1u;
+			path[len].present = sib < level;
+			memcpy(path[len].digest, sib < level ? h[sib - first] : zeros,
+			       AUDIT_DIGEST_LEN);
+			len++;
+			for (size_t p = 0; 2 * p < have; p++)
+				audit_merkle_inner_hash(h[p], h[2 * p],
+							2 * p + 1 < have ? h[2 * p + 1] : zeros);
+			have = (have + 1) / 2;
+			first /= 2;
+			idx /= 2;
+			level = (level + 1) / 2;
+		}
+	}
+	size_t base = 0;
 	while (level > 1) {
 		level += level % 2;
 		size_t sib = base + (idx % 2 ? idx - 1 : idx + 1);

@@ -58,6 +58,20 @@ void audit_merkle_tree_root(const struct audit_merkle_tree *t, uint8_t root[AUDI
 void audit_merkle_tree_proof(const struct audit_merkle_tree *t, size_t index,
 			     struct audit_node *path, size_t *path_len);
 
+/* The most levels a tree may drop: a proof then hashes at most 2^6 leaves again. */
+#define AUDIT_MERKLE_MAX_SKIP 6u
+/* Frees the lowest `levels` levels (at most AUDIT_MERKLE_MAX_SKIP, at most the depth): a
+ * tree of n leaves keeps about 2n / 2^levels nodes instead of 2n. Its proofs then come from
+ * audit_merkle_tree_proof_fixed(), which hashes the leaf's block of 2^levels leaves again. */
+void audit_merkle_tree_drop_levels(struct audit_merkle_tree *t, unsigned levels);
+/* What the tree holds in memory. */
+size_t audit_merkle_tree_bytes(const struct audit_merkle_tree *t);
+/* audit_merkle_tree_proof() for a tree of fixed-size leaves that may have dropped levels:
+ * `leaves` are the n leaves it was built from, back to back (NULL if it dropped none). */
+void audit_merkle_tree_proof_fixed(const struct audit_merkle_tree *t, const uint8_t *leaves,
+				   size_t leaf_len, size_t index, struct audit_node *path,
+				   size_t *path_len);
+
 /* Checks that `data` is leaf `index` of a tree of n_leaves leaves with this root. Rejects an
  * index out of range, a path whose length is not ceil(log2 n) (in particular a longer
  * one), and a path with index >> len != 0. On failure e says which. */

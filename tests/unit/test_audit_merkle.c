@@ -73,6 +73,51 @@ START_TEST(test_all_sizes_prove_and_verify)
 }
 END_TEST
 
+START_TEST(test_dropped_levels_prove_the_same)
+{
+	/* A tree that dropped its lowest levels makes the same proofs, from the leaves, as the
+	 * whole tree: every size to 70 and a few large ones (1000 shards, odd counts at many
+	 * levels), every number of levels up to the cap and past it. */
+	static const size_t big[] = {255, 256, 257, 999, 1000, 1001};
+	for (size_t k = 0; k < 71 + sizeof(big) / sizeof(big[0]); k++) {
+		size_t n = k <= 70 ? k : big[k - 71];
+		uint8_t *leaves = xmalloc(n * 2 + 1);
+		for (size_t i = 0; i < n * 2; i++)
+			leaves[i] = (uint8_t)(i * 7 + n);
+		struct audit_merkle_tree *full = audit_merkle_tree_new_fixed(leaves, 2, n);
+		uint8_t root[32], root2[32];
+		audit_merkle_tree_root(full, root);
+		for (unsigned levels = 1; levels <= AUDIT_MERKLE_MAX_SKIP + 2; levels++) {
+			struct audit_merkle_tree *t = audit_merkle_tree_new_fixed(leaves, 2, n);
+			audit_merkle_tree_drop_levels(t, levels);
+			audit_merkle_tree_drop_levels(t, 1); /* fewer than it dropped: no change */
+			audit_merkle_tree_root(t, root2);
+			ck_assert_mem_eq(root, root2, 32);
+			if (n > 8 && levels >= 3)
+				ck_assert_uint_lt(audit_merkle_tree_bytes(t),
+						  audit_merkle_tree_bytes(full) / 3);
+			for (size_t i = 0; i < n; i++) {
+				struct audit_node want[AUDIT_MERKLE_MAX_DEPTH], got[AUDIT_MERKLE_MAX_DEPTH];
+				size_t wlen, glen;
+				audit_merkle_tree_proof(full, i, want, &wlen);
+				audit_merkle_tree_proof_fixed(t, leaves, 2, i, got, &glen);
+				ck_assert_uint_eq(glen, wlen);
+				for (size_t d = 0; d < wlen; d++) {
+					ck_assert_msg(got[d].present == want[d].present,
+						      "n=%zu levels=%u i=%zu d=%zu", n, levels, i, d);
+					ck_assert_mem_eq(got[d].digest, want[d].digest, 32);
+				}
+				ck_assert(audit_merkle_verify(root, n, i, leaves + 2 * i, 2, got, glen,
+							      NULL));
+			}
+			audit_merkle_tree_free(t);
+		}
+		audit_merkle_tree_free(full);
+		free(leaves);
+	}
+}
+END_TEST
+
 START_TEST(test_padding_siblings_are_empty)
 {
 	/* 5 leaves: level sizes 5 -> 3 -> 2 -> 1, so leaf 4 has Empty siblings at levels 0, 1. */
@@ -240,6 +285,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_all_sizes_prove_and_verify);
 	tcase_add_test(tc, test_padding_siblings_are_empty);
+	tcase_add_test(tc, test_dropped_levels_prove_the_same);
 	tcase_add_test(tc, test_empty_and_single);
 	tcase_add_test(tc, test_b2_many_matches_libb2);
 	tcase_add_test(tc, test_roots_match_one_at_a_time);
