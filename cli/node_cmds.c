@@ -25,7 +25,7 @@
 
 static const char *sv_listen, *sv_data, *sv_committee, *sv_key_file, *sv_offline;
 static uint64_t sv_index, sv_epoch, sv_threads, sv_max_body, sv_recover_interval,
-	sv_peer_timeout, sv_slow, sv_seed, sv_min_free_mib;
+	sv_peer_timeout, sv_slow, sv_seed, sv_min_free_mib, sv_cache_mib;
 static double sv_lose, sv_corrupt;
 static bool sv_admin, sv_garbage, sv_other_blob, sv_no_recover;
 static const struct opt serve_opts[] = {
@@ -45,6 +45,10 @@ static const struct opt serve_opts[] = {
 	 "current one)",
 	 "0", false},
 	{"threads", 0, OPT_U64, &sv_threads, "N", "HTTP worker threads", "4", false},
+	{"cache-mib", 0, OPT_U64, &sv_cache_mib, "MIB",
+	 "memory for expanded slivers kept to answer symbol requests (about 14 KiB a sliver "
+	 "of a small blob at 1000 shards)",
+	 "256", false},
 	{"min-free-mib", 0, OPT_U64, &sv_min_free_mib, "MIB",
 	 "uploads that would leave less free on the data directory's disk get 507", "64",
 	 false},
@@ -101,6 +105,7 @@ static int run_serve(const struct command *cmd, int argc, char **argv)
 		.epoch = sv_epoch,
 		.threads = sv_threads > 256 ? 256u : (unsigned)sv_threads,
 		.max_body = (size_t)sv_max_body,
+		.cache_mib = sv_cache_mib,
 		.min_free_bytes = sv_min_free_mib << 20,
 		.admin = sv_admin,
 		.recover_interval_s = sv_recover_interval,

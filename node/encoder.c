@@ -7,6 +7,7 @@
 #include <isa-l/erasure_code.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -784,6 +785,7 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 }
 
 struct node_expanded {
+	atomic_uint refs;
 	enum audit_proof_axis axis;
 	uint16_t index;
 	uint16_t symbol_size;
@@ -800,6 +802,7 @@ bool node_expanded_new(const struct node_codec *c, enum audit_proof_axis axis, u
 		return err_set(e, "sliver index %u is out of range for %lu shards", index,
 			       (unsigned long)c->params.n);
 	struct node_expanded *x = xcalloc(1, sizeof(*x));
+	atomic_init(&x->refs, 1);
 	x->axis = axis;
 	x->index = index;
 	x->symbol_size = symbol_size;
@@ -810,17 +813,33 @@ bool node_expanded_new(const struct node_codec *c, enum audit_proof_axis axis, u
 		return false;
 	}
 	x->tree = audit_merkle_tree_new_fixed(x->symbols, symbol_size, x->n);
+	/* At n shards the whole tree is 2n digests (64 KB at 1000), ten times the symbols of a
+	 * small blob's sliver; a node keeping its slivers' expansions (node/xcache.h) keeps
+	 * a quarter of that, and a proof hashes 8 leaves again (about 4 µs). */
+	if (x->n >= NODE_EXPANDED_DROP_FROM)
+		audit_merkle_tree_drop_levels(x->tree, NODE_EXPANDED_DROP_LEVELS);
 	*out = x;
 	return true;
 }
 
+struct node_expanded *node_expanded_ref(struct node_expanded *x)
+{
+	atomic_fetch_add(&x->refs, 1);
+	return x;
+}
+
 void node_expanded_free(struct node_expanded *x)
 {
-	if (!x)
+	if (!x || atomic_fetch_sub(&x->refs, 1) != 1)
 		return;
 	free(x->symbols);
 	audit_merkle_tree_free(x->tree);
 	free(x);
+}
+
+size_t node_expanded_bytes(const struct node_expanded *x)
+{
+	return sizeof(*x) + (size_t)x->n * x->symbol_size + audit_merkle_tree_bytes(x->tree);
 }
 
 void node_expanded_root(const struct node_expanded *x, uint8_t root[AUDIT_DIGEST_LEN])
@@ -843,7 +862,8 @@ bool node_expanded_symbol(const struct node_expanded *x, uint16_t target,
 	s.data = xmalloc(s.data_len);
 	memcpy(s.data, x->symbols + (size_t)target * x->symbol_size, s.data_len);
 	s.proof = xcalloc(AUDIT_MERKLE_MAX_DEPTH, sizeof(*s.proof));
-	audit_merkle_tree_proof(x->tree, target, s.proof, &s.proof_len);
+	audit_merkle_tree_proof_fixed(x->tree, x->symbols, x->symbol_size, target, s.proof,
+				      &s.proof_len);
 	*out = s;
 	return true;
 }

@@ -146,12 +146,21 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 			enum audit_proof_axis axis, uint16_t index, const uint8_t *sliver,
 			size_t len, uint16_t symbol_size, struct err *e) WARN_UNUSED;
 
-/* A sliver expanded with its Merkle tree, to serve many recovery symbols from it. */
+/* A sliver expanded with its Merkle tree, to serve many recovery symbols from it. It is
+ * reference counted (shared by the requests using it and node/xcache.h): new gives one
+ * reference, node_expanded_ref() another, node_expanded_free() drops one. At n of
+ * NODE_EXPANDED_DROP_FROM and more the tree keeps no digests of its lowest
+ * NODE_EXPANDED_DROP_LEVELS levels (audit_merkle_tree_drop_levels()). */
+#define NODE_EXPANDED_DROP_FROM 256u
+#define NODE_EXPANDED_DROP_LEVELS 3u
 struct node_expanded;
 bool node_expanded_new(const struct node_codec *c, enum audit_proof_axis axis, uint16_t index,
 		       const uint8_t *sliver, size_t len, uint16_t symbol_size,
 		       struct node_expanded **out, struct err *e) WARN_UNUSED;
+struct node_expanded *node_expanded_ref(struct node_expanded *x);
 void node_expanded_free(struct node_expanded *x);
+/* What it holds in memory, for a cache's budget. */
+size_t node_expanded_bytes(const struct node_expanded *x);
 void node_expanded_root(const struct node_expanded *x, uint8_t root[AUDIT_DIGEST_LEN]);
 /* Symbol `target` (< n) of the expansion as a GeneralRecoverySymbol with its proof: tag 1
  * (index = this primary sliver) or tag 0 (index = this secondary sliver). The caller clears

@@ -26,29 +26,15 @@
 #include "node/recover.h"
 #include "node/route.h"
 #include "node/store.h"
+#include "node/xcache.h"
 
 #define DEFAULT_MAX_BODY (32u << 20)
-#define CACHE_SLOTS 256
-/* A cached sliver is looked for on disk again after this long, or at once after the node
+/* A kept expansion is looked for on disk again after this long, or at once after the node
  * deleted anything: a file removed by hand stops being served within it. Looking every
  * request (a path built and a stat) was 17 % of the node's CPU per symbol request. */
 #define CACHE_RECHECK_MS 1000
+#define DEFAULT_CACHE_MIB 256u
 #define GARBAGE_LEN 300
-
-/* Expanded slivers with their Merkle trees, shared between requests: expanding a sliver
- * costs an encode and n hashes, a symbol then costs a copy. Entries are refcounted so a
- * request can use one while another evicts it. */
-struct cache_entry {
-	bool used;
-	uint8_t id[AUDIT_DIGEST_LEN];
-	enum audit_proof_axis axis;
-	uint16_t index;
-	struct node_expanded *x;
-	unsigned refs;
-	bool evicted;
-	uint64_t tick;
-	uint64_t checked_ms, checked_deletions; /* when seen on disk last, and the store's count */
-};
 
 struct node_server {
 	struct node_server_config cfg;
@@ -70,10 +56,7 @@ struct node_server {
 	/* served, for /v1/health: what a reader (the gateway) cost this node */
 	atomic_uint_fast64_t served_metadata, served_symbol_requests, served_symbols,
 		served_slivers;
-	pthread_mutex_t cache_lock;
-	struct cache_entry cache[CACHE_SLOTS];
-	/* Ownerless expansions whose slot was reused while in use. */
-	uint64_t tick;
+	struct node_xcache *cache; /* expanded slivers (node/xcache.h) */
 	pthread_mutex_t recover_lock;
 };
 
@@ -185,69 +168,27 @@ static uint32_t pair_of_sliver(uint32_t n, enum audit_proof_axis axis, uint32_t 
 	return axis == AUDIT_AXIS_PRIMARY ? index : audit_pair_of_secondary_sliver(n, index);
 }
 
-static void cache_release(struct node_server *s, struct cache_entry *ent, struct node_expanded *x)
-{
-	pthread_mutex_lock(&s->cache_lock);
-	if (ent && ent->x == x && !ent->evicted) {
-		ent->refs--;
-		x = NULL;
-	}
-	pthread_mutex_unlock(&s->cache_lock);
-	/* An entry evicted while in use was handed over to its last user. */
-	node_expanded_free(x);
-}
-
-/* The entry of that sliver, or NULL; under cache_lock. */
-static struct cache_entry *cache_find(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
-				      enum audit_proof_axis axis, uint16_t index)
-{
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		struct cache_entry *c = &s->cache[i];
-		if (c->used && c->axis == axis && c->index == index &&
-		    !memcmp(c->id, id, AUDIT_DIGEST_LEN))
-			return c;
-	}
-	return NULL;
-}
-
-/* The expansion of a stored sliver, or NULL (with *missing set) when the node does not
- * have it. The caller hands it back with cache_release(). */
+/* The expansion of a stored sliver (a reference: node_expanded_free() drops it), or NULL
+ * (with *missing set) when the node does not have it. */
 static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
-		      enum audit_proof_axis axis, uint16_t index, struct cache_entry **ent_out,
-		      struct node_expanded **x_out, bool *missing, struct err *e)
+		      enum audit_proof_axis axis, uint16_t index, struct node_expanded **x_out,
+		      bool *missing, struct err *e)
 {
-	*ent_out = NULL;
 	*x_out = NULL;
 	*missing = false;
-	/* A sliver deleted from disk must stop being served even if it is cached: by the node
+	struct node_xcache_key key = {.axis = axis, .index = index};
+	memcpy(key.id, id, AUDIT_DIGEST_LEN);
+	/* A sliver deleted from disk must stop being served even if it is kept: by the node
 	 * at once (the store counts its deletions), by hand within CACHE_RECHECK_MS. */
 	uint64_t dels = node_store_deletions(s->store), now = now_ms();
-	bool on_disk = false;
-	for (;;) {
-		pthread_mutex_lock(&s->cache_lock);
-		struct cache_entry *c = cache_find(s, id, axis, index);
-		if (c && (on_disk || (c->checked_deletions == dels &&
-				      now - c->checked_ms < CACHE_RECHECK_MS))) {
-			if (on_disk) {
-				c->checked_ms = now;
-				c->checked_deletions = dels;
-			}
-			c->refs++;
-			c->tick = ++s->tick;
-			*ent_out = c;
-			*x_out = c->x;
-			pthread_mutex_unlock(&s->cache_lock);
-			return true;
-		}
-		pthread_mutex_unlock(&s->cache_lock);
-		if (on_disk)
-			break; /* not cached: expand it */
-		if (!node_store_has_sliver(s->store, id, axis, index)) {
-			*missing = true;
-			return true;
-		}
-		on_disk = true;
+	if ((*x_out = node_xcache_get(s->cache, &key, dels, now, CACHE_RECHECK_MS, false)))
+		return true;
+	if (!node_store_has_sliver(s->store, id, axis, index)) {
+		*missing = true;
+		return true;
 	}
+	if ((*x_out = node_xcache_get(s->cache, &key, dels, now, CACHE_RECHECK_MS, true)))
+		return true;
 
 	struct audit_sliver *sl = NULL;
 	struct node_expanded *x = NULL;
@@ -276,37 +217,7 @@ static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
 	audit_sliver_free(sl);
 	if (!ok)
 		return false;
-
-	pthread_mutex_lock(&s->cache_lock);
-	struct cache_entry *victim = NULL;
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		struct cache_entry *c = &s->cache[i];
-		if (!c->used) {
-			victim = c;
-			break;
-		}
-		if (!victim || c->tick < victim->tick)
-			victim = c;
-	}
-	struct node_expanded *old = NULL;
-	if (victim->used) {
-		if (victim->refs == 0)
-			old = victim->x;
-		/* else: in use; its last user frees it (see cache_release) */
-	}
-	memset(victim, 0, sizeof(*victim));
-	victim->used = true;
-	memcpy(victim->id, id, AUDIT_DIGEST_LEN);
-	victim->axis = axis;
-	victim->index = index;
-	victim->x = x;
-	victim->refs = 1;
-	victim->tick = ++s->tick;
-	victim->checked_ms = now;
-	victim->checked_deletions = dels;
-	pthread_mutex_unlock(&s->cache_lock);
-	node_expanded_free(old);
-	*ent_out = victim;
+	node_xcache_put(s->cache, &key, x, dels, now);
 	*x_out = x;
 	return true;
 }
@@ -347,6 +258,8 @@ static enum MHD_Result get_metrics(struct node_server *s, struct MHD_Connection 
 {
 	uint64_t free_bytes;
 	(void)node_store_has_room(s->store, 0, &free_bytes);
+	struct node_xcache_stats xs;
+	node_xcache_stats(s->cache, &xs);
 	struct buf b = BUF_INIT;
 	buf_printf(&b,
 		   "# HELP assay_node_stored_bytes Bytes of metadata and slivers stored.\n"
@@ -362,14 +275,32 @@ static enum MHD_Result get_metrics(struct node_server *s, struct MHD_Connection 
 		   "assay_node_served_total{kind=\"metadata\"} %llu\n"
 		   "assay_node_served_total{kind=\"symbol_requests\"} %llu\n"
 		   "assay_node_served_total{kind=\"symbols\"} %llu\n"
-		   "assay_node_served_total{kind=\"slivers\"} %llu\n",
+		   "assay_node_served_total{kind=\"slivers\"} %llu\n"
+		   "# HELP assay_node_expansions Expanded slivers kept to answer symbol requests.\n"
+		   "# TYPE assay_node_expansions gauge\nassay_node_expansions %llu\n"
+		   "# HELP assay_node_expansion_bytes Bytes of the kept expansions, and their "
+		   "budget (--cache-mib).\n"
+		   "# TYPE assay_node_expansion_bytes gauge\n"
+		   "assay_node_expansion_bytes %llu\nassay_node_expansion_budget_bytes %llu\n"
+		   "# HELP assay_node_expansion_lookups_total Symbol requests' slivers found kept "
+		   "(hit) or expanded (miss).\n"
+		   "# TYPE assay_node_expansion_lookups_total counter\n"
+		   "assay_node_expansion_lookups_total{result=\"hit\"} %llu\n"
+		   "assay_node_expansion_lookups_total{result=\"miss\"} %llu\n"
+		   "# HELP assay_node_expansion_evictions_total Kept expansions dropped for the "
+		   "budget.\n"
+		   "# TYPE assay_node_expansion_evictions_total counter\n"
+		   "assay_node_expansion_evictions_total %llu\n",
 		   (unsigned long long)node_store_bytes(s->store),
 		   (unsigned long long)node_store_reclaimed(s->store),
 		   (unsigned long long)free_bytes,
 		   (unsigned long long)atomic_load(&s->served_metadata),
 		   (unsigned long long)atomic_load(&s->served_symbol_requests),
 		   (unsigned long long)atomic_load(&s->served_symbols),
-		   (unsigned long long)atomic_load(&s->served_slivers));
+		   (unsigned long long)atomic_load(&s->served_slivers),
+		   (unsigned long long)xs.entries, (unsigned long long)xs.bytes,
+		   (unsigned long long)xs.budget, (unsigned long long)xs.hits,
+		   (unsigned long long)xs.misses, (unsigned long long)xs.evictions);
 	return send_buf(conn, 200, "text/plain; version=0.0.4", &b);
 }
 
@@ -582,13 +513,12 @@ static bool other_blob_symbol(struct node_server *s, const uint8_t id[AUDIT_DIGE
 		 * the wrong blob. */
 		for (uint32_t k = 0; k < s->n && !found; k++) {
 			uint16_t try = (uint16_t)((index + k) % s->n);
-			struct cache_entry *ent;
 			struct node_expanded *x;
 			bool missing;
-			if (!cache_get(s, ids[i], axis, try, &ent, &x, &missing, &e) || missing)
+			if (!cache_get(s, ids[i], axis, try, &x, &missing, &e) || missing)
 				continue;
 			found = node_expanded_symbol(x, target, out, &e);
-			cache_release(s, ent, x);
+			node_expanded_free(x);
 			if (found)
 				out->index = index;
 		}
@@ -633,17 +563,16 @@ static enum MHD_Result get_symbols(struct node_server *s, const struct node_view
 			continue;
 		}
 		struct err e = {{0}};
-		struct cache_entry *ent;
 		struct node_expanded *x;
 		bool missing;
-		if (!cache_get(s, id, axis, index, &ent, &x, &missing, &e)) {
+		if (!cache_get(s, id, axis, index, &x, &missing, &e)) {
 			log_error("%s", e.msg);
 			continue;
 		}
 		if (missing)
 			continue;
 		bool ok = node_expanded_symbol(x, target, &items[found], &e);
-		cache_release(s, ent, x);
+		node_expanded_free(x);
 		if (!ok) {
 			log_error("%s", e.msg);
 			continue;
@@ -896,9 +825,7 @@ static void server_free(struct node_server *s)
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	node_follow_free(s->follow);
-	for (int i = 0; i < CACHE_SLOTS; i++)
-		node_expanded_free(s->cache[i].x);
-	pthread_mutex_destroy(&s->cache_lock);
+	node_xcache_free(s->cache);
 	pthread_mutex_destroy(&s->recover_lock);
 	node_store_free(s->store);
 	node_view_unref(s->view);
@@ -934,10 +861,10 @@ bool node_server_run(const struct node_server_config *cfg, volatile sig_atomic_t
 {
 	bool ok = false;
 	struct node_server *s = xcalloc(1, sizeof(*s));
-	pthread_mutex_init(&s->cache_lock, NULL);
 	pthread_mutex_init(&s->recover_lock, NULL);
 	pthread_mutex_init(&s->view_lock, NULL);
 	s->cfg = *cfg;
+	s->cache = node_xcache_new((cfg->cache_mib ? cfg->cache_mib : DEFAULT_CACHE_MIB) << 20);
 	if (!s->cfg.threads)
 		s->cfg.threads = 4;
 	if (!s->cfg.max_body)

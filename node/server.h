@@ -37,6 +37,7 @@ struct node_server_config {
 	uint64_t epoch;             /* confirmations name it; 0: the committee file's */
 	unsigned threads;           /* 0: 4 */
 	size_t max_body;            /* 0: 32 MiB */
+	uint64_t cache_mib;         /* expanded slivers kept (node/xcache.h); 0: 256 */
 	uint64_t min_free_bytes;    /* uploads leaving less free get 507 */
 	bool admin;                 /* serve POST /v1/admin/recover */
 	uint64_t recover_interval_s; /* 0: only at startup and on demand */
