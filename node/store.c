@@ -311,6 +311,59 @@ bool node_store_delete_blob(struct node_store *s, const uint8_t id[AUDIT_DIGEST_
 	return ok;
 }
 
+/* "primary-I" or "secondary-I" with I a decimal below 65536 and nothing after it (a file
+ * being written has a suffix). */
+static bool parse_sliver_name(const char *name, struct node_store_sliver_ref *out)
+{
+	const char *rest;
+	if (!strncmp(name, "primary-", 8)) {
+		out->axis = AUDIT_AXIS_PRIMARY;
+		rest = name + 8;
+	} else if (!strncmp(name, "secondary-", 10)) {
+		out->axis = AUDIT_AXIS_SECONDARY;
+		rest = name + 10;
+	} else {
+		return false;
+	}
+	unsigned long v = 0;
+	size_t digits = 0;
+	for (; rest[digits] >= '0' && rest[digits] <= '9' && digits < 6; digits++)
+		v = v * 10 + (unsigned long)(rest[digits] - '0');
+	if (!digits || rest[digits] || v > UINT16_MAX || (rest[0] == '0' && digits > 1))
+		return false;
+	out->index = (uint16_t)v;
+	return true;
+}
+
+bool node_store_list_slivers(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			     struct node_store_sliver_ref **out, size_t *count, struct err *e)
+{
+	*out = NULL;
+	*count = 0;
+	char *d = blob_dir_new(s, id);
+	DIR *dir = opendir(d);
+	if (!dir) {
+		bool ok = errno == ENOENT || err_set(e, "cannot list %s: %s", d, strerror(errno));
+		free(d);
+		return ok;
+	}
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		struct node_store_sliver_ref r;
+		if (!parse_sliver_name(de->d_name, &r))
+			continue;
+		if (*count == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*count)++] = r;
+	}
+	closedir(dir);
+	free(d);
+	return true;
+}
+
 bool node_store_list_blobs(struct node_store *s, uint8_t (**ids)[AUDIT_DIGEST_LEN],
 			   size_t *count, struct err *e)
 {

@@ -64,6 +64,16 @@ void node_store_set_reserve(struct node_store *s, uint64_t bytes);
 /* Whether len more bytes fit above the reserve; *free_bytes: what the file system has. */
 bool node_store_has_room(struct node_store *s, uint64_t len, uint64_t *free_bytes);
 
+/* The slivers stored of one blob (malloc'd array of *count; none when the blob has none):
+ * one directory read, where asking for each of n slivers was 2n stat calls. */
+struct node_store_sliver_ref {
+	enum audit_proof_axis axis;
+	uint16_t index;
+};
+bool node_store_list_slivers(struct node_store *s, const uint8_t id[AUDIT_DIGEST_LEN],
+			     struct node_store_sliver_ref **out, size_t *count,
+			     struct err *e) WARN_UNUSED;
+
 /* The IDs of every blob with stored metadata (malloc'd array of *count IDs). */
 bool node_store_list_blobs(struct node_store *s, uint8_t (**ids)[AUDIT_DIGEST_LEN],
 			   size_t *count, struct err *e) WARN_UNUSED;

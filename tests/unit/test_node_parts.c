@@ -1,5 +1,5 @@
 /* test_node_parts.c: the storage node's pieces that need no network: the committee file,
- * fault decisions and schedules, the sliver store, outcome names. */
+ * fault decisions and schedules, the sliver store, the kept expansions, outcome names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +7,13 @@
 
 #include "audit/challenge.h"
 #include "core/buf.h"
+#include "core/encoding.h"
 #include "core/err.h"
 #include "node/committee.h"
 #include "node/faults.h"
+#include "node/encoder.h"
 #include "node/store.h"
+#include "node/xcache.h"
 #include "tests/harness/harness.h"
 
 static bool parse(const char *json, struct node_committee **c, struct err *e)
@@ -201,6 +204,40 @@ START_TEST(test_store_roundtrip)
 	ck_assert(node_store_list_blobs(s, &ids, &count, &e));
 	ck_assert_uint_eq(count, 1);
 	ck_assert_mem_eq(ids[0], id, 32);
+	/* The collector lists what a blob holds; names that are not a whole sliver's (a
+	 * file being written, a stray) are left out. */
+	ck_assert(node_store_put_sliver(s, id, AUDIT_AXIS_PRIMARY, 1, sym, 8, 4, &existed, &e));
+	char *blobdir = NULL;
+	{
+		char hex[65];
+		hex_encode(hex, id, 32);
+		blobdir = xasprintf("%s/blobs/%s", dir, hex);
+	}
+	static const char *const strays[] = {"primary-1.tmp", "primary-", "secondary-01",
+					     "primary-65536", "tertiary-2", "primary-x"};
+	for (size_t k = 0; k < sizeof(strays) / sizeof(strays[0]); k++) {
+		char *p = xasprintf("%s/%s", blobdir, strays[k]);
+		FILE *fp = fopen(p, "w");
+		ck_assert_ptr_nonnull(fp);
+		fclose(fp);
+		free(p);
+	}
+	struct node_store_sliver_ref *held = NULL;
+	size_t nheld = 0;
+	ck_assert(node_store_list_slivers(s, id, &held, &nheld, &e));
+	ck_assert_uint_eq(nheld, 2);
+	bool saw_p1 = false, saw_s2 = false;
+	for (size_t k = 0; k < nheld; k++) {
+		saw_p1 |= held[k].axis == AUDIT_AXIS_PRIMARY && held[k].index == 1;
+		saw_s2 |= held[k].axis == AUDIT_AXIS_SECONDARY && held[k].index == 2;
+	}
+	ck_assert(saw_p1 && saw_s2);
+	free(held);
+	ck_assert(node_store_delete_sliver(s, id, AUDIT_AXIS_PRIMARY, 1, &e));
+	uint8_t other[32] = {9};
+	ck_assert(node_store_list_slivers(s, other, &held, &nheld, &e));
+	ck_assert_uint_eq(nheld, 0);
+	free(blobdir);
 	/* The server's cache trusts a sliver it saw on disk while this count stays. */
 	uint64_t dels = node_store_deletions(s);
 	ck_assert(node_store_delete_sliver(s, id, AUDIT_AXIS_PRIMARY, 2, &e)); /* absent */
@@ -217,6 +254,99 @@ START_TEST(test_store_roundtrip)
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
+}
+END_TEST
+
+/* An expansion of primary sliver `index` of a blob of n shards encoded with GF(2^8). */
+static struct node_expanded *expansion(const struct node_codec *c, const struct node_blob *b,
+				       uint16_t index)
+{
+	struct node_expanded *x = NULL;
+	struct err e = {{0}};
+	ck_assert_msg(node_expanded_new(c, AUDIT_AXIS_PRIMARY, index,
+					node_blob_sliver(b, AUDIT_AXIS_PRIMARY, index),
+					b->primary_len, b->symbol_size, &x, &e),
+		      "%s", e.msg);
+	return x;
+}
+
+START_TEST(test_xcache_budget_lru_refs)
+{
+	struct err e = {{0}};
+	struct node_codec *c = NULL;
+	ck_assert_msg(node_codec_new(10, &c, &e), "%s", e.msg);
+	uint8_t data[4000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	struct node_blob *b = NULL;
+	ck_assert_msg(node_encode(c, data, sizeof(data), &b, &e), "%s", e.msg);
+	struct node_expanded *x0 = expansion(c, b, 0);
+	size_t one = node_expanded_bytes(x0);
+	/* Room for three entries (each also costs its table entry), not four. */
+	struct node_xcache *xc = node_xcache_new(3 * one + 3 * 128);
+	struct node_xcache_key k[5];
+	for (int i = 0; i < 5; i++) {
+		k[i] = (struct node_xcache_key){.axis = AUDIT_AXIS_PRIMARY, .index = (uint16_t)i};
+		memcpy(k[i].id, b->blob_id, 32);
+	}
+	struct node_xcache_stats st;
+	/* Nothing kept: a miss, counted once per confirmed look. */
+	ck_assert_ptr_null(node_xcache_get(xc, &k[0], 1, 100, 1000, false));
+	ck_assert_ptr_null(node_xcache_get(xc, &k[0], 1, 100, 1000, true));
+	node_xcache_put(xc, &k[0], x0, 1, 100);
+	for (uint16_t i = 1; i < 3; i++) {
+		struct node_expanded *x = expansion(c, b, i);
+		node_xcache_put(xc, &k[i], x, 1, 100);
+		node_expanded_free(x);
+	}
+	node_xcache_stats(xc, &st);
+	ck_assert_uint_eq(st.entries, 3);
+	ck_assert_uint_eq(st.misses, 1);
+	ck_assert_uint_eq(st.evictions, 0);
+	/* Fresh: the same mark within the age; stale: another mark or too old, unless
+	 * confirmed, which renews it. */
+	struct node_expanded *got = node_xcache_get(xc, &k[0], 1, 500, 1000, false);
+	ck_assert_ptr_eq(got, x0);
+	node_expanded_free(got);
+	ck_assert_ptr_null(node_xcache_get(xc, &k[1], 2, 500, 1000, false));
+	ck_assert_ptr_null(node_xcache_get(xc, &k[1], 1, 1100, 1000, false));
+	got = node_xcache_get(xc, &k[1], 2, 1100, 1000, true);
+	ck_assert_ptr_nonnull(got);
+	node_expanded_free(got);
+	got = node_xcache_get(xc, &k[1], 2, 1200, 1000, false);
+	ck_assert_ptr_nonnull(got);
+	/* The least recently used (2: 0 and 1 were used since) goes for a fourth, while 1,
+	 * held here, outlives its own eviction later. */
+	struct node_expanded *x3 = expansion(c, b, 3);
+	node_xcache_put(xc, &k[3], x3, 1, 100);
+	node_expanded_free(x3);
+	ck_assert_ptr_null(node_xcache_get(xc, &k[2], 1, 100, 1000, true));
+	node_xcache_stats(xc, &st);
+	ck_assert_uint_eq(st.entries, 3);
+	ck_assert_uint_eq(st.evictions, 1);
+	ck_assert_uint_le(st.bytes, st.budget);
+	node_xcache_clear(xc);
+	struct audit_recovery_symbol sym;
+	ck_assert_msg(node_expanded_symbol(got, 4, &sym, &e), "%s", e.msg);
+	ck_assert_int_eq(audit_symbol_verify(b->metadata, (struct audit_symbol_id){1, 4},
+					     AUDIT_AXIS_PRIMARY, &sym, &e),
+			 AUDIT_SYMBOL_PASS);
+	audit_recovery_symbol_clear(&sym);
+	node_expanded_free(got);
+	/* Replacing an entry keeps one; an expansion larger than the budget is not kept. */
+	node_xcache_put(xc, &k[4], x0, 1, 100);
+	node_xcache_put(xc, &k[4], x0, 1, 100);
+	node_xcache_stats(xc, &st);
+	ck_assert_uint_eq(st.entries, 1);
+	node_xcache_free(xc);
+	xc = node_xcache_new(one / 2);
+	node_xcache_put(xc, &k[0], x0, 1, 100);
+	node_xcache_stats(xc, &st);
+	ck_assert_uint_eq(st.entries, 0);
+	node_xcache_free(xc);
+	node_expanded_free(x0);
+	node_blob_free(b);
+	node_codec_free(c);
 }
 END_TEST
 
@@ -248,6 +378,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_offline_schedule);
 	tcase_add_test(tc, test_fault_shares_deterministic);
 	tcase_add_test(tc, test_store_roundtrip);
+	tcase_add_test(tc, test_xcache_budget_lru_refs);
 	tcase_add_test(tc, test_outcome_names);
 	suite_add_tcase(s, tc);
 	return s;
