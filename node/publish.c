@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -224,6 +225,8 @@ bool node_committee_current(struct chain_session *s, const char *path,
 
 /* ---- upload ---- */
 
+#define NODE_PUBLISH_LANES 16
+
 struct progress {
 	const struct node_progress *p;
 	size_t done, total;
@@ -296,9 +299,8 @@ struct upload_job {
 	struct err e;
 };
 
-static void *upload_member(void *arg)
+static void upload_member(struct upload_job *j)
 {
-	struct upload_job *j = arg;
 	const struct node_member *m = &j->cm->members[j->member];
 	struct node_client cl = {m->url, m->pin, j->timeout_ms};
 	const struct blob_src *b = j->blob;
@@ -315,11 +317,28 @@ static void *upload_member(void *arg)
 				put_sliver(&cl, b, pair, AUDIT_AXIS_SECONDARY, sec, &j->e);
 		progress_step(j->progress);
 	}
+}
+
+/* The members' uploads, taken in turn by a few threads. */
+struct upload_pool {
+	struct upload_job *jobs;
+	size_t count;
+	atomic_size_t next;
+};
+
+static void *upload_worker(void *arg)
+{
+	struct upload_pool *p = arg;
+	for (size_t m; (m = atomic_fetch_add(&p->next, 1)) < p->count;)
+		upload_member(&p->jobs[m]);
 	return NULL;
 }
 
-/* Uploads to every member at once (one thread each), then asks each member that stored
- * its slivers for its signed confirmation. */
+/* Uploads to every member, NODE_PUBLISH_LANES at a time, then asks each member that stored
+ * its slivers for its signed confirmation. A lane holds one sliver at a time (read from
+ * the scratch directory of a streamed encode), so memory does not grow with the committee:
+ * a thread per member held 100 slivers at once at 100 members. A lane's time is mostly
+ * waiting on its member's disk and network, so a few of them fill a fast link. */
 static void upload_and_confirm(const struct node_publish_req *req, const struct blob_src *blob,
 			       struct node_publish_result *out)
 {
@@ -330,16 +349,21 @@ static void upload_and_confirm(const struct node_publish_req *req, const struct 
 	if (req->progress.step)
 		req->progress.step(req->progress.arg, 0, pr.total, pr.blob_len);
 	struct upload_job *jobs = xcalloc(cm->count, sizeof(*jobs));
-	pthread_t *th = xcalloc(cm->count, sizeof(*th));
-	for (size_t m = 0; m < cm->count; m++) {
+	for (size_t m = 0; m < cm->count; m++)
 		jobs[m] = (struct upload_job){cm, m, blob, req->timeout_ms, &pr, req->cancel,
 					      false, {{0}}};
-		if (pthread_create(&th[m], NULL, upload_member, &jobs[m]) != 0)
-			upload_member(&jobs[m]), th[m] = 0;
-	}
-	for (size_t m = 0; m < cm->count; m++)
-		if (th[m])
-			pthread_join(th[m], NULL);
+	struct upload_pool pool = {jobs, cm->count, 0};
+	/* This thread is a lane too: the uploads end even if no other thread starts. */
+	size_t lanes = cm->count < NODE_PUBLISH_LANES ? cm->count : NODE_PUBLISH_LANES;
+	size_t more = lanes ? lanes - 1 : 0;
+	pthread_t th[NODE_PUBLISH_LANES];
+	bool started[NODE_PUBLISH_LANES] = {false};
+	for (size_t l = 0; l < more; l++)
+		started[l] = pthread_create(&th[l], NULL, upload_worker, &pool) == 0;
+	upload_worker(&pool);
+	for (size_t l = 0; l < more; l++)
+		if (started[l])
+			pthread_join(th[l], NULL);
 	if (req->progress.end)
 		req->progress.end(req->progress.arg);
 	out->confirmations = xcalloc(cm->count + 1, sizeof(*out->confirmations));
@@ -364,7 +388,6 @@ static void upload_and_confirm(const struct node_publish_req *req, const struct 
 		}
 	}
 	free(jobs);
-	free(th);
 	pthread_mutex_destroy(&pr.lock);
 }
 
