@@ -211,12 +211,32 @@ advance_scale() { # E: advance, then every auditor settles (scores and commits E
 }
 
 # ---- stages: timed, with the chain's gas used over each ---------------------------------
-declare -a st_name=() st_secs=() st_gas=()
+declare -a st_name=() st_secs=() st_gas=() st_cpu=()
 # kill_tree PID: PID and every process under it (children first listed, then it), by id.
 kill_tree() {
 	local p=$1 c
 	for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill_tree "$c"; done
 	kill "$p" 2>/dev/null || true
+}
+# CPU seconds used so far by the long-lived kinds: "nodes postgres anvil" (a process's own
+# and its reaped children's: PostgreSQL's backends are the postmaster's children).
+proc_ticks() { # PID [children too: 1]: clock ticks
+	awk -v kids="${2:-0}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (kids) t += $14 + $15; print t }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+cpu_kinds() {
+	local f t=0 pg=0 pm c hz
+	hz=$(getconf CLK_TCK)
+	for f in "$STATE"/nodes/n*.pid; do
+		[ -f "$f" ] && t=$((t + $(proc_ticks "$(cat "$f")")))
+	done
+	if [ -f "$STATE/pg/pid" ]; then
+		pm=$(cat "$STATE/pg/pid")
+		pg=$(proc_ticks "$pm" 1)
+		for c in $(ps -o pid= --ppid "$pm" 2>/dev/null); do pg=$((pg + $(proc_ticks "$c"))); done
+	fi
+	echo "$t $pg $(proc_ticks "$(cat "$STATE/anvil/pid" 2>/dev/null || echo 0)")" |
+		awk -v hz="$hz" '{ printf "%.1f %.1f %.1f\n", $1 / hz, $2 / hz, $3 / hz }'
 }
 STAGE_PID=
 stage() {
@@ -224,6 +244,7 @@ stage() {
 	shift
 	log="$STATE/logs/$(printf '%02d' "${#st_name[@]}")-$(tr -c 'a-z0-9\n' '-' <<<"${title,,}" | cut -c1-40).log"
 	b0=$(block_number)
+	read -r c0n c0p c0a < <(cpu_kinds)
 	t0=$EPOCHREALTIME
 	# In the background and waited for, so that a signal to this script runs cleanup at
 	# once (which stops the stage's processes too).
@@ -242,8 +263,11 @@ stage() {
 	for b in $(seq $((b0 + 1)) "$b1"); do
 		gas=$((gas + $(rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$b")\",false]" | jq -r .gasUsed)))
 	done
+	read -r c1n c1p c1a < <(cpu_kinds)
 	st_name+=("$title"); st_secs+=("$secs"); st_gas+=("$gas")
-	printf '  %-62s %8ss %14s gas\n' "$title" "$secs" "$gas"
+	st_cpu+=("$(awk -v a="$c0n $c0p $c0a" -v b="$c1n $c1p $c1a" 'BEGIN {
+		split(a, x); split(b, y); printf "%.1f / %.1f / %.1f", y[1] - x[1], y[2] - x[2], y[3] - x[3] }')")
+	printf '  %-62s %8ss %14s gas  %s\n' "$title" "$secs" "$gas" "${st_cpu[-1]}"
 }
 cleanup() {
 	local rc=$?
@@ -270,6 +294,7 @@ DEPLOY_EXTRA=(--min-per-node "$PER_NODE")
 echo "scale run: ${S_NODES} nodes, ${S_SHARDS} shards, ${S_BLOBS} blobs, ${S_AUDITORS} auditors," \
 	"${S_CHALLENGES} challenges per auditor (min-per-node ${PER_NODE}), blobs put" \
 	"${S_LANES} at a time; state in $STATE"
+printf '  %-62s %9s %18s  %s\n' "stage" "time" "gas" "CPU s: nodes / PostgreSQL / anvil"
 do_pg >/dev/null
 do_anvil >/dev/null
 load_env

@@ -31,6 +31,24 @@ foundry_bin() {
 }
 
 # Stop a process by PID file: TERM, wait up to 10 s, then KILL.
+# stop_pid_files FILE...: stop_pid_file on many at once: TERM to all, then up to 10 s for
+# them together (100 nodes stopped one after the other took minutes), KILL to the rest.
+stop_pid_files() {
+	local f pids=() p left
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f")
+		[ -n "$p" ] && kill "$p" 2>/dev/null && pids+=("$p")
+	done
+	for _ in $(seq 1 100); do
+		left=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && left=1 && break; done
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	rm -f "$@"
+}
 stop_pid_file() {
 	local f=$1 pid
 	[ -f "$f" ] || return 0

@@ -87,13 +87,10 @@ node_port() {
 deployment() { jq -r ".$1" "$STATE/deployment.json"; }
 
 stop_all() {
-	local f
 	[ -f "$STATE/api.pid" ] && stop_pid_file "$STATE/api.pid"
 	[ -f "$STATE/gateway.pid" ] && stop_pid_file "$STATE/gateway.pid"
 	[ -f "$STATE/gateway-f.pid" ] && stop_pid_file "$STATE/gateway-f.pid"
-	for f in "$STATE"/nodes/n*.pid; do
-		[ -f "$f" ] && stop_pid_file "$f"
-	done
+	stop_pid_files "$STATE"/nodes/n*.pid
 	[ -f "$STATE/proxy/pid" ] && stop_pid_file "$STATE/proxy/pid"
 	deploy/anvil.sh stop "$STATE/anvil" || true
 	deploy/pg.sh stop "$STATE/pg" || true
