@@ -77,9 +77,12 @@ struct host {
 	struct hconn *idle;
 	struct xfer *qhead, *qtail;
 	struct host *next; /* in its hash bucket */
+	/* In line for room under max_total_connections (below its own cap, requests queued). */
+	bool starved;
+	struct host *next_starved;
 };
 
-enum { C_CONNECTING, C_SENDING, C_RECEIVING, C_IDLE };
+enum { C_CONNECTING, C_SENDING, C_RECEIVING, C_IDLE, C_RETIRED };
 
 struct hconn {
 	int fd;
@@ -122,6 +125,11 @@ struct audit_fanout {
 	/* plain http:// */
 	struct host *hosts[HOST_BUCKETS];
 	size_t plain_conns;
+	/* Hosts waiting for room under max_total_connections, first come first served; idle
+	 * connections of other hosts give theirs up (evict_idle), from evict_from on. */
+	struct host *starved_head, *starved_tail;
+	size_t evict_from;
+	struct hconn *retired; /* closed, freed after the event batch (conn_close_) */
 	struct xlist finished;  /* completed, to be reported by drain() */
 	uint64_t plain_next;    /* the earliest deadline of a running plain request, or 0 */
 	bool freeing;           /* freeing or failing everything: start nothing more */
@@ -619,7 +627,10 @@ static struct host *plain_host(struct audit_fanout *f, const char *url, const ch
 	return h;
 }
 
-static void conn_close(struct audit_fanout *f, struct hconn *c)
+/* Closes c; with `later` its memory stays until the event loop's batch is done
+ * (free_retired()), because an event for it may still be in that batch (an idle connection
+ * closed to give its room to another host while the loop handles some other one's). */
+static void conn_close_(struct audit_fanout *f, struct hconn *c, bool later)
 {
 	struct host *h = c->h;
 	if (c->state == C_IDLE) {
@@ -635,9 +646,29 @@ static void conn_close(struct audit_fanout *f, struct hconn *c)
 	close(c->fd);
 	audit_http1_clear(&c->p);
 	free(c->out);
-	free(c);
 	h->nconns--;
 	f->plain_conns--;
+	if (later) {
+		c->state = C_RETIRED;
+		c->next_idle = f->retired;
+		f->retired = c;
+	} else {
+		free(c);
+	}
+}
+
+static void conn_close(struct audit_fanout *f, struct hconn *c)
+{
+	conn_close_(f, c, false);
+}
+
+static void free_retired(struct audit_fanout *f)
+{
+	while (f->retired) {
+		struct hconn *c = f->retired;
+		f->retired = c->next_idle;
+		free(c);
+	}
 }
 
 /* The request is answered or failed: its response filled, it waits for drain(). */
@@ -772,6 +803,47 @@ static struct hconn *conn_open(struct audit_fanout *f, struct host *h, int *err)
 	return c;
 }
 
+static void starve(struct audit_fanout *f, struct host *h)
+{
+	if (h->starved)
+		return;
+	h->starved = true;
+	h->next_starved = NULL;
+	if (f->starved_tail)
+		f->starved_tail->next_starved = h;
+	else
+		f->starved_head = h;
+	f->starved_tail = h;
+}
+
+/* Closes an idle connection of a host other than h, making room under the total for h. A
+ * kept-alive connection is worth keeping only while nobody else needs its room: at 100
+ * nodes and 8 connections each, the 512 allowed were all taken, mostly idle, and requests
+ * to a node left without one waited out their deadline. */
+static bool evict_idle(struct audit_fanout *f, const struct host *h)
+{
+	for (size_t i = 0; i < HOST_BUCKETS; i++) {
+		size_t b = (f->evict_from + i) % HOST_BUCKETS;
+		for (struct host *o = f->hosts[b]; o; o = o->next)
+			if (o != h && o->idle) {
+				conn_close_(f, o->idle, true);
+				f->evict_from = b + 1;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void queue_on(struct host *h, struct xfer *x)
+{
+	x->qnext = NULL;
+	if (h->qtail)
+		h->qtail->qnext = x;
+	else
+		h->qhead = x;
+	h->qtail = x;
+}
+
 /* Starts x on an idle connection to its host, a new one, or queues it for the next free. */
 static void dispatch(struct audit_fanout *f, struct xfer *x)
 {
@@ -784,14 +856,13 @@ static void dispatch(struct audit_fanout *f, struct xfer *x)
 		conn_assign(f, c, x);
 		return;
 	}
-	if (h->nconns >= f->cfg.max_host_connections ||
-	    f->plain_conns >= f->cfg.max_total_connections) {
-		x->qnext = NULL;
-		if (h->qtail)
-			h->qtail->qnext = x;
-		else
-			h->qhead = x;
-		h->qtail = x;
+	if (h->nconns >= f->cfg.max_host_connections) {
+		queue_on(h, x);
+		return;
+	}
+	if (f->plain_conns >= f->cfg.max_total_connections && !evict_idle(f, h)) {
+		queue_on(h, x);
+		starve(f, h);
 		return;
 	}
 	int err = 0;
@@ -805,8 +876,9 @@ static void dispatch(struct audit_fanout *f, struct xfer *x)
 	conn_assign(f, c, x);
 }
 
-/* Starts what waits for a connection to h while it may open one (after one closed). */
-static void host_kick(struct audit_fanout *f, struct host *h)
+/* Starts what waits for a connection to h while it may open one; what the total's cap
+ * holds back puts h in line for room. */
+static void host_kick_one(struct audit_fanout *f, struct host *h)
 {
 	while (h->qhead && h->nconns < f->cfg.max_host_connections &&
 	       f->plain_conns < f->cfg.max_total_connections) {
@@ -817,6 +889,30 @@ static void host_kick(struct audit_fanout *f, struct host *h)
 		x->qnext = NULL;
 		dispatch(f, x);
 	}
+	if (h->qhead && h->nconns < f->cfg.max_host_connections)
+		starve(f, h);
+}
+
+/* Gives room under the total to the hosts in line, closing idle connections for it. */
+static void kick_starved(struct audit_fanout *f)
+{
+	while (f->starved_head && !f->freeing) {
+		struct host *h = f->starved_head;
+		if (f->plain_conns >= f->cfg.max_total_connections && !evict_idle(f, h))
+			return;
+		f->starved_head = h->next_starved;
+		if (!f->starved_head)
+			f->starved_tail = NULL;
+		h->starved = false;
+		host_kick_one(f, h);
+	}
+}
+
+/* After a connection to h closed or went idle: its queue first, then the hosts in line. */
+static void host_kick(struct audit_fanout *f, struct host *h)
+{
+	host_kick_one(f, h);
+	kick_starved(f);
 }
 
 /* c's request is done and c may carry another: the next waiting, or it idles. */
@@ -837,12 +933,15 @@ static void conn_idle(struct audit_fanout *f, struct hconn *c)
 	c->state = C_IDLE;
 	c->next_idle = h->idle;
 	h->idle = c;
+	kick_starved(f);
 }
 
 /* Moves c along after events (edge-triggered: it reads and writes until the kernel says
  * EAGAIN). */
 static void conn_io(struct audit_fanout *f, struct hconn *c, uint32_t events)
 {
+	if (c->state == C_RETIRED)
+		return;
 	if (c->state == C_IDLE) {
 		/* Nothing is asked: the node closed it, or sent what nobody asked for. */
 		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
@@ -965,6 +1064,7 @@ static void plain_abandon(struct audit_fanout *f, struct xfer *x)
 
 static void plain_free(struct audit_fanout *f)
 {
+	free_retired(f);
 	for (size_t b = 0; b < HOST_BUCKETS; b++) {
 		struct host *h = f->hosts[b];
 		while (h) {
@@ -1165,9 +1265,12 @@ static CURLMcode wait_events(struct audit_fanout *f, uint64_t wait_ms)
 		if (ev[i].events & (EPOLLERR | EPOLLHUP))
 			mask |= CURL_CSELECT_ERR;
 		CURLMcode mc = curl_multi_socket_action(f->multi, fd, mask, &running);
-		if (mc != CURLM_OK)
+		if (mc != CURLM_OK) {
+			free_retired(f);
 			return mc;
+		}
 	}
+	free_retired(f);
 	return run_timer(f);
 }
 

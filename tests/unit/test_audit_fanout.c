@@ -299,6 +299,55 @@ START_TEST(test_plain_http_hostile)
 }
 END_TEST
 
+/* More nodes than the total connections allow: a node left without a connection gets one
+ * (an idle one elsewhere closes for it, or the next to finish), it does not wait out its
+ * deadline. At 100 nodes x 8 connections against a total of 512, requests to a few nodes
+ * timed out for a whole audit. */
+START_TEST(test_plain_http_total_cap_shared)
+{
+	enum { H = 3, PER = 4 };
+	struct hostile_http *h[H];
+	char url[H][128];
+	for (int i = 0; i < H; i++) {
+		h[i] = hostile_http_start(NULL);
+		hostile_http_set_mode(h[i], HOSTILE_HTTP500);
+		snprintf(url[i], sizeof(url[i]), "%s/v1/health", hostile_http_url(h[i]));
+	}
+	for (unsigned total = 1; total <= 2; total++) {
+		struct audit_fanout_config cfg = {0};
+		cfg.max_host_connections = 2;
+		cfg.max_total_connections = total;
+		struct audit_fanout *f = NULL;
+		struct err e;
+		ck_assert(audit_fanout_new(&cfg, &f, &e));
+		/* First the connections fill with one node's, left idle; then all three nodes at
+		 * once, so that one request's end must make room for another node. */
+		for (int round = 0; round < 2; round++) {
+			struct audit_fanout_request r[H * PER];
+			memset(r, 0, sizeof(r));
+			int nr = round == 0 ? PER : H * PER;
+			for (int i = 0; i < nr; i++) {
+				r[i].url = url[round == 0 ? 0 : (H - 1 - i % H)];
+				r[i].max_body = 4096;
+			}
+			uint64_t t0 = now_ms();
+			ck_assert(audit_fanout_run(f, r, (size_t)nr, t0 + 4000, &e));
+			for (int i = 0; i < nr; i++) {
+				ck_assert_msg(r[i].resp.transport == AUDIT_TRANSPORT_OK,
+					      "total %u round %d request %d: %s", total, round, i,
+					      r[i].resp.detail);
+				ck_assert_int_eq(r[i].resp.status, 500);
+				audit_http_response_clear(&r[i].resp);
+			}
+			ck_assert_uint_lt(now_ms() - t0, 3000);
+		}
+		audit_fanout_free(f);
+	}
+	for (int i = 0; i < H; i++)
+		hostile_http_stop(h[i]);
+}
+END_TEST
+
 /* Requests past the per-host connections wait for one and share it; a node that closes
  * kept-alive connections (each answer ends with a close) costs a connection each, no
  * failure. */
@@ -514,6 +563,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_keepalive);
 	tcase_add_test(tc, test_plain_http_hostile);
 	tcase_add_test(tc, test_plain_http_queue_and_close);
+	tcase_add_test(tc, test_plain_http_total_cap_shared);
 	tcase_add_test(tc, test_engine_bookkeeping);
 	suite_add_tcase(s, tc);
 	return s;
