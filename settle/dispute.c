@@ -76,9 +76,10 @@ static struct settle_finding *add(struct settle_dispute_report *r, const struct 
 
 /* ---- the schedule (fraud proof 3) ---- */
 
-/* The epoch's schedule inputs, read from the chain once for every auditor checked: the
- * committee with its challengeable shards, the seed and the blob snapshot. ready false:
- * the schedule is not checked (why says so). */
+/* The epoch's schedule inputs, read from the chain once for every auditor checked (its
+ * schedule, and the requests of its failed verdicts): the committee with its challengeable
+ * shards, the seed and the blob snapshot. ready false: the schedule is not checked (why
+ * says so). */
 struct sched_ctx {
 	bool loaded, ready;
 	char why[sizeof(((struct err *)0)->msg) + 8];
@@ -144,6 +145,18 @@ static void sched_load(struct sched_ctx *sc, struct settle_chain *c, struct chai
 	if (!sc->ready)
 		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
 	audit_chain_close(&ac);
+}
+
+/* Loads them the first time an auditor needs them. */
+static void sched_need(struct sched_ctx *sc, struct settle_chain *c, struct chain_session *reader,
+		       uint64_t confirmations, uint64_t epoch)
+{
+	if (sc->loaded)
+		return;
+	sched_load(sc, c, reader, confirmations, epoch);
+	if (!sc->ready)
+		log_warn("dispute: epoch %" PRIu64 ": the schedule is not checked: %s", epoch,
+			 sc->why);
 }
 
 static void sched_clear(struct sched_ctx *sc)
@@ -537,11 +550,16 @@ static void check_one(struct settle_chain *c, struct chain_session *reader,
 			f->records = failed[i];
 			struct settle_verdict *v = NULL;
 			struct settle_verdict_opts vo = {o->confirmations, o->timeout_ms, NULL};
-			if (o->ask_nodes &&
-			    !settle_verdict_find(reader, &vo, rv->epoch, rv->auditor_id, rv->secret, &b,
-						 ev, i, &v, &ee))
-				log_warn("dispute: epoch %" PRIu64 ": auditor %u: %s", rv->epoch,
-					 rv->auditor_id, ee.msg);
+			if (o->ask_nodes) {
+				/* the inputs the schedule is checked with below; without them the
+				 * finder reads its own (and says why it cannot) */
+				sched_need(sc, c, reader, o->confirmations, rv->epoch);
+				if (!settle_verdict_find(reader, &vo, rv->epoch, rv->auditor_id,
+							 rv->secret, sc->ready ? &sc->in : NULL, &b,
+							 ev, i, &v, &ee))
+					log_warn("dispute: epoch %" PRIu64 ": auditor %u: %s",
+						 rv->epoch, rv->auditor_id, ee.msg);
+			}
 			if (v) {
 				f = add(r, rv, SETTLE_FINDING_VERDICT, true, "%s", settle_verdict_what(v));
 				f->provable = true;
@@ -551,12 +569,7 @@ static void check_one(struct settle_chain *c, struct chain_session *reader,
 		}
 	}
 	free(failed);
-	if (!sc->loaded) {
-		sched_load(sc, c, reader, o->confirmations, rv->epoch);
-		if (!sc->ready)
-			log_warn("dispute: epoch %" PRIu64 ": the schedule is not checked: %s",
-				 rv->epoch, sc->why);
-	}
+	sched_need(sc, c, reader, o->confirmations, rv->epoch);
 	if (sc->ready)
 		check_schedule(c, sc, rv, &b, ev, r);
 out:
