@@ -76,9 +76,10 @@ static struct settle_finding *add(struct settle_dispute_report *r, const struct 
 
 /* ---- the schedule (fraud proof 3) ---- */
 
-/* The epoch's schedule inputs, read from the chain once for every auditor checked: the
- * committee with its challengeable shards, the seed and the blob snapshot. ready false:
- * the schedule is not checked (why says so). */
+/* The epoch's schedule inputs, read from the chain once for every auditor checked (its
+ * schedule, and the requests of its failed verdicts): the committee with its challengeable
+ * shards, the seed and the blob snapshot. ready false: the schedule is not checked (why
+ * says so). */
 struct sched_ctx {
 	bool loaded, ready;
 	char why[sizeof(((struct err *)0)->msg) + 8];
@@ -103,23 +104,7 @@ static const uint8_t *disputes_of(struct settle_chain *c)
 	return memcmp(d->disputes, none, 20) ? d->disputes : NULL;
 }
 
-/* A uint32 view of Disputes (minPerNode, perShard), or def when it cannot be read. */
-static uint32_t disputes_u32(struct settle_chain *c, const char *sig, uint32_t def)
-{
-	const uint8_t *to = disputes_of(c);
-	struct chain_abi_value *ret = NULL;
-	struct err e = {{0}};
-	uint64_t v = def;
-	if (to && chain_bind_call(settle_chain_bind(c), to, sig, NULL, &ret, &e) &&
-	    chain_abi_get_u64(chain_abi_at(ret, 0), &v, &e) && v <= UINT32_MAX && v > 0) {
-		chain_abi_value_free(ret);
-		return (uint32_t)v;
-	}
-	chain_abi_value_free(ret);
-	return def;
-}
-
-static void sched_load(struct sched_ctx *sc, struct settle_chain *c, struct chain_session *reader,
+static void sched_load(struct sched_ctx *sc, struct chain_session *reader,
 		       uint64_t confirmations, uint64_t epoch)
 {
 	struct audit_chain ac;
@@ -130,12 +115,16 @@ static void sched_load(struct sched_ctx *sc, struct settle_chain *c, struct chai
 	uint64_t cur = 0, fin = 0;
 	sc->loaded = true;
 	audit_schedule_params_defaults(&tmpl);
-	/* the deployment fixes them in Disputes (INTERFACE.md): the schedule anyone recomputes */
-	tmpl.min_per_node = disputes_u32(c, "minPerNode()(uint32)", tmpl.min_per_node);
-	tmpl.per_shard = disputes_u32(c, "perShard()(uint32)", tmpl.per_shard);
 	if (!audit_chain_open(&ac, reader, confirmations, &e)) {
 		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
 		return;
+	}
+	/* the deployment fixes them in Disputes (INTERFACE.md): the schedule anyone recomputes,
+	 * batch size included (a record's request is one batch) */
+	if (ac.has_schedule) {
+		tmpl.min_per_node = ac.min_per_node;
+		tmpl.per_shard = ac.per_shard;
+		tmpl.batch_size = ac.batch_size;
 	}
 	sc->ready = audit_chain_now(&ac, &cur, &fin, &e) &&
 		    audit_inputs_begin(&sc->in, &tmpl, &id, epoch, &e) &&
@@ -144,6 +133,18 @@ static void sched_load(struct sched_ctx *sc, struct settle_chain *c, struct chai
 	if (!sc->ready)
 		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
 	audit_chain_close(&ac);
+}
+
+/* Loads them the first time an auditor needs them. */
+static void sched_need(struct sched_ctx *sc, struct chain_session *reader,
+		       uint64_t confirmations, uint64_t epoch)
+{
+	if (sc->loaded)
+		return;
+	sched_load(sc, reader, confirmations, epoch);
+	if (!sc->ready)
+		log_warn("dispute: epoch %" PRIu64 ": the schedule is not checked: %s", epoch,
+			 sc->why);
 }
 
 static void sched_clear(struct sched_ctx *sc)
@@ -537,11 +538,16 @@ static void check_one(struct settle_chain *c, struct chain_session *reader,
 			f->records = failed[i];
 			struct settle_verdict *v = NULL;
 			struct settle_verdict_opts vo = {o->confirmations, o->timeout_ms, NULL};
-			if (o->ask_nodes &&
-			    !settle_verdict_find(reader, &vo, rv->epoch, rv->auditor_id, rv->secret, &b,
-						 ev, i, &v, &ee))
-				log_warn("dispute: epoch %" PRIu64 ": auditor %u: %s", rv->epoch,
-					 rv->auditor_id, ee.msg);
+			if (o->ask_nodes) {
+				/* the inputs the schedule is checked with below; without them the
+				 * finder reads its own (and says why it cannot) */
+				sched_need(sc, reader, o->confirmations, rv->epoch);
+				if (!settle_verdict_find(reader, &vo, rv->epoch, rv->auditor_id,
+							 rv->secret, sc->ready ? &sc->in : NULL, &b,
+							 ev, i, &v, &ee))
+					log_warn("dispute: epoch %" PRIu64 ": auditor %u: %s",
+						 rv->epoch, rv->auditor_id, ee.msg);
+			}
 			if (v) {
 				f = add(r, rv, SETTLE_FINDING_VERDICT, true, "%s", settle_verdict_what(v));
 				f->provable = true;
@@ -551,12 +557,7 @@ static void check_one(struct settle_chain *c, struct chain_session *reader,
 		}
 	}
 	free(failed);
-	if (!sc->loaded) {
-		sched_load(sc, c, reader, o->confirmations, rv->epoch);
-		if (!sc->ready)
-			log_warn("dispute: epoch %" PRIu64 ": the schedule is not checked: %s",
-				 rv->epoch, sc->why);
-	}
+	sched_need(sc, reader, o->confirmations, rv->epoch);
 	if (sc->ready)
 		check_schedule(c, sc, rv, &b, ev, r);
 out:

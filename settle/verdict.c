@@ -61,7 +61,8 @@ static bool has_hash(const struct settle_record *r)
 
 struct sched {
 	struct audit_chain ac;
-	struct audit_inputs in;
+	struct audit_inputs own;       /* read here when the caller lends none */
+	const struct audit_inputs *in; /* own, or the caller's */
 	struct audit_schedule s;
 	uint8_t secret[32];
 };
@@ -77,24 +78,20 @@ static bool given_secret(void *arg, uint64_t epoch, uint8_t out[32], struct err 
 static void sched_close(struct sched *x)
 {
 	audit_schedule_free(&x->s);
-	audit_inputs_clear(&x->in);
+	audit_inputs_clear(&x->own);
 	audit_chain_close(&x->ac);
 	wipe(x->secret, sizeof(x->secret));
 }
 
-/* What `assay audit plan --secret` schedules: the epoch's inputs from the chain, the
- * chain's min_per_node, per_shard and batch_size (the defaults on a deployment without
- * Disputes). */
-static bool sched_open(struct sched *x, struct chain_session *s, uint64_t confirmations,
-		       uint64_t epoch, const uint8_t signer[20], const uint8_t secret[32],
-		       struct err *e)
+/* The epoch's inputs from the chain, the chain's min_per_node, per_shard and batch_size
+ * (the defaults on a deployment without Disputes). */
+static bool sched_read(struct sched *x, struct chain_session *s, uint64_t confirmations,
+		       uint64_t epoch, const uint8_t signer[20], struct err *e)
 {
 	struct audit_schedule_params tmpl;
 	struct audit_identity id;
 	enum audit_ready ready;
 	uint64_t cur, fin;
-	memset(x, 0, sizeof(*x));
-	memcpy(x->secret, secret, 32);
 	if (!audit_chain_open(&x->ac, s, confirmations, e))
 		return false;
 	audit_schedule_params_defaults(&tmpl);
@@ -107,16 +104,36 @@ static bool sched_open(struct sched *x, struct chain_session *s, uint64_t confir
 	memcpy(id.auditor, signer, 20);
 	id.secret = given_secret;
 	id.arg = x->secret;
-	if (!audit_chain_now(&x->ac, &cur, &fin, e) ||
-	    !audit_inputs_begin(&x->in, &tmpl, &id, epoch, e) ||
-	    !audit_inputs_from_chain(&x->in, &x->ac, NULL, epoch, cur, fin, &ready, e))
-		goto fail;
-	if (ready != AUDIT_READY)
-		goto fail; /* e says why */
-	if (!audit_auditor_schedule(&x->in.params, x->in.nodes, x->in.nnodes, x->in.blobs,
-				    x->in.nblobs, true, &x->s, e))
-		goto fail;
-	return true;
+	return audit_chain_now(&x->ac, &cur, &fin, e) &&
+	       audit_inputs_begin(&x->own, &tmpl, &id, epoch, e) &&
+	       audit_inputs_from_chain(&x->own, &x->ac, NULL, epoch, cur, fin, &ready, e) &&
+	       ready == AUDIT_READY; /* e says why not */
+}
+
+/* What `assay audit plan --secret` schedules, from in (the epoch's inputs, lent; their
+ * secret and auditor are not used) or, when in is NULL, from the inputs read here. */
+static bool sched_open(struct sched *x, struct chain_session *s, uint64_t confirmations,
+		       const struct audit_inputs *in, uint64_t epoch, const uint8_t signer[20],
+		       const uint8_t secret[32], struct err *e)
+{
+	struct audit_schedule_params p;
+	bool ok;
+	memset(x, 0, sizeof(*x));
+	memcpy(x->secret, secret, 32);
+	if (!in) {
+		if (!sched_read(x, s, confirmations, epoch, signer, e))
+			goto fail;
+		in = &x->own;
+	}
+	x->in = in;
+	p = in->params;
+	memcpy(p.secret, secret, 32);
+	memcpy(p.auditor, signer, 20);
+	ok = audit_auditor_schedule(&p, in->nodes, in->nnodes, in->blobs, in->nblobs, true, &x->s,
+				    e);
+	wipe(p.secret, sizeof(p.secret));
+	if (ok)
+		return true;
 fail:
 	err_prefix(e, "the schedule of epoch %" PRIu64 ": ", epoch);
 	sched_close(x);
@@ -226,8 +243,8 @@ static bool prove(struct chain_session *s, const struct settle_verdict_opts *o,
 		goto out;
 	}
 	audit_schedule_challenge(&sc->s, r->seq, &c);
-	if (memcmp(sc->in.nodes[c.node].id, r->node, 20) ||
-	    memcmp(sc->in.blobs[c.blob].id, r->blob, 32) || c.symbol.primary != r->row ||
+	if (memcmp(sc->in->nodes[c.node].id, r->node, 20) ||
+	    memcmp(sc->in->blobs[c.blob].id, r->blob, 32) || c.symbol.primary != r->row ||
 	    c.symbol.secondary != r->col || c.axis != r->axis) {
 		err_set(e, "record %" PRIu64 " is not the challenge the schedule has at that seq "
 			   "(fraud proof 3's matter, not this one's)",
@@ -238,7 +255,7 @@ static bool prove(struct chain_session *s, const struct settle_verdict_opts *o,
 	for (size_t t = 0; t < count; t++)
 		ids[t] = run[t].symbol;
 	v->nids = count;
-	const struct audit_auditor_node *nd = &sc->in.nodes[c.node];
+	const struct audit_auditor_node *nd = &sc->in->nodes[c.node];
 	if (!get_metadata(o, nd, r->blob, &md, e))
 		goto out;
 	/* The outcome says which answer decided the record (the contract's rule too):
@@ -369,7 +386,7 @@ bool settle_verdict_build(struct chain_session *s, const struct settle_verdict_o
 			auditor_id, epoch, seq);
 		goto out;
 	}
-	if (!sched_open(&sc, s, o->confirmations, epoch, signer, r->secret, e))
+	if (!sched_open(&sc, s, o->confirmations, NULL, epoch, signer, r->secret, e))
 		goto out;
 	sched_ok = true;
 	ok = prove(s, o, &sc, epoch, auditor_id, ev, index, &b.records[index], out, e);
@@ -387,8 +404,9 @@ out:
 
 bool settle_verdict_find(struct chain_session *s, const struct settle_verdict_opts *o,
 			 uint64_t epoch, uint8_t auditor_id, const uint8_t secret[32],
-			 const struct settle_evblob *b, const struct settle_evidence *ev,
-			 size_t index, struct settle_verdict **out, struct err *e)
+			 const struct audit_inputs *in, const struct settle_evblob *b,
+			 const struct settle_evidence *ev, size_t index,
+			 struct settle_verdict **out, struct err *e)
 {
 	struct sched sc;
 	bool opened = false;
@@ -400,7 +418,8 @@ bool settle_verdict_find(struct chain_session *s, const struct settle_verdict_op
 		    !settle_evidence_node_index(ev, r->node, &at) || at != index ||
 		    !settle_evidence_find(ev, r->seq, &ri))
 			continue;
-		if (!opened && !sched_open(&sc, s, o->confirmations, epoch, b->auditor, secret, e))
+		if (!opened &&
+		    !sched_open(&sc, s, o->confirmations, in, epoch, b->auditor, secret, e))
 			return false;
 		opened = true;
 		struct settle_verdict *v = NULL;

@@ -22,6 +22,7 @@
 #include "core/util.h"
 
 struct err;
+struct audit_inputs;
 struct chain_session;
 struct node_store;
 struct settle_chain;
@@ -50,11 +51,14 @@ bool settle_verdict_build(struct chain_session *s, const struct settle_verdict_o
 /* The watcher's hook (settle/dispute.c): the first record of committee position index in
  * an evidence blob already read and rebuilt (b, ev; revealed by auditor_id with secret)
  * whose failed verdict is a provable lie, asking the node again; *out NULL when none is.
- * Fails only when the schedule's inputs cannot be read. */
+ * in: the epoch's schedule inputs the watcher read once for every auditor (lent; their
+ * secret and auditor are not used), or NULL: they are read from the chain here when a
+ * record needs them. Fails only when the schedule's inputs cannot be read. */
 bool settle_verdict_find(struct chain_session *s, const struct settle_verdict_opts *o,
 			 uint64_t epoch, uint8_t auditor_id, const uint8_t secret[32],
-			 const struct settle_evblob *b, const struct settle_evidence *ev,
-			 size_t index, struct settle_verdict **out, struct err *e) WARN_UNUSED;
+			 const struct audit_inputs *in, const struct settle_evblob *b,
+			 const struct settle_evidence *ev, size_t index,
+			 struct settle_verdict **out, struct err *e) WARN_UNUSED;
 
 /* Sends Disputes.disputeVerdict(epoch, auditorId, RecordProof, metadata, body) through c's
  * sender (simulated first: a proof the contract refuses is explained, nothing is sent). */
