@@ -763,6 +763,17 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 			enum audit_proof_axis axis, uint16_t index, const uint8_t *sliver,
 			size_t len, uint16_t symbol_size, struct err *e)
 {
+	return node_sliver_verify_expanded(c, md, axis, index, sliver, len, symbol_size, NULL, e);
+}
+
+bool node_sliver_verify_expanded(const struct node_codec *c, const struct audit_metadata *md,
+				 enum audit_proof_axis axis, uint16_t index,
+				 const uint8_t *sliver, size_t len, uint16_t symbol_size,
+				 struct node_expanded **out, struct err *e)
+{
+	struct node_expanded *x = NULL;
+	if (out)
+		*out = NULL;
 	uint16_t want_ss;
 	if (!(c = check_metadata(c, md, &want_ss, e)))
 		return false;
@@ -773,14 +784,24 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 		return err_set(e, "the sliver's symbol size is %u but the blob's is %u", symbol_size,
 			       want_ss);
 	uint8_t hash[AUDIT_DIGEST_LEN], want[AUDIT_DIGEST_LEN];
-	if (!node_sliver_hash(c, axis, sliver, len, symbol_size, hash, e))
+	if (out) {
+		/* the same expansion and hashes as the root alone, kept */
+		if (!node_expanded_new(c, axis, index, sliver, len, symbol_size, &x, e))
+			return false;
+		node_expanded_root(x, hash);
+	} else if (!node_sliver_hash(c, axis, sliver, len, symbol_size, hash, e)) {
 		return false;
+	}
 	const struct audit_pair_hashes *h =
 		&md->hashes[axis == AUDIT_AXIS_PRIMARY ? index : c->params.n - 1u - index];
 	audit_node_bytes(axis == AUDIT_AXIS_PRIMARY ? &h->primary : &h->secondary, want);
-	if (memcmp(hash, want, AUDIT_DIGEST_LEN) != 0)
+	if (memcmp(hash, want, AUDIT_DIGEST_LEN) != 0) {
+		node_expanded_free(x);
 		return err_set(e, "%s sliver %u does not match the hash in the blob's metadata",
 			       audit_proof_axis_name(axis), index);
+	}
+	if (out)
+		*out = x;
 	return true;
 }
 

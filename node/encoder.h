@@ -146,6 +146,14 @@ bool node_sliver_verify(const struct node_codec *c, const struct audit_metadata 
 			enum audit_proof_axis axis, uint16_t index, const uint8_t *sliver,
 			size_t len, uint16_t symbol_size, struct err *e) WARN_UNUSED;
 
+/* node_sliver_verify() that hands over the expansion it checked (*out, on success) for
+ * serving symbols from: a node keeps what it verified on upload (node/xcache.h). */
+struct node_expanded;
+bool node_sliver_verify_expanded(const struct node_codec *c, const struct audit_metadata *md,
+				 enum audit_proof_axis axis, uint16_t index,
+				 const uint8_t *sliver, size_t len, uint16_t symbol_size,
+				 struct node_expanded **out, struct err *e) WARN_UNUSED;
+
 /* A sliver expanded with its Merkle tree, to serve many recovery symbols from it. It is
  * reference counted (shared by the requests using it and node/xcache.h): new gives one
  * reference, node_expanded_ref() another, node_expanded_free() drops one. At n of

@@ -435,6 +435,7 @@ static enum MHD_Result put_sliver(struct node_server *s, const struct node_view 
 	struct err e = {{0}};
 	struct audit_metadata *md = NULL;
 	struct audit_sliver *sl = NULL;
+	struct node_expanded *x = NULL;
 	enum MHD_Result ret;
 	if (refuse_full(s, conn, body->len, &ret))
 		return ret;
@@ -464,8 +465,9 @@ static enum MHD_Result put_sliver(struct node_server *s, const struct node_view 
 				 audit_proof_axis_name(axis), index);
 		goto out;
 	}
-	if (!node_sliver_verify(s->codec, md, axis, index, sl->symbols, sl->len, sl->symbol_size,
-				&e)) {
+	/* The check expands the sliver: what symbol requests need, kept for them. */
+	if (!node_sliver_verify_expanded(s->codec, md, axis, index, sl->symbols, sl->len,
+					 sl->symbol_size, &x, &e)) {
 		ret = send_error(conn, 400, "the sliver does not match the blob's metadata: %s",
 				 e.msg);
 		goto out;
@@ -477,9 +479,13 @@ static enum MHD_Result put_sliver(struct node_server *s, const struct node_view 
 		ret = send_error(conn, 500, "the node could not store the sliver");
 		goto out;
 	}
+	struct node_xcache_key key = {.axis = axis, .index = index};
+	memcpy(key.id, id, AUDIT_DIGEST_LEN);
+	node_xcache_offer(s->cache, &key, x, node_store_deletions(s->store), now_ms());
 	ret = existed ? send_success(conn, 200, "sliver already stored")
 		      : send_success(conn, 201, "sliver stored successfully");
 out:
+	node_expanded_free(x);
 	audit_metadata_free(md);
 	audit_sliver_free(sl);
 	return ret;

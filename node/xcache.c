@@ -134,12 +134,12 @@ struct node_expanded *node_xcache_get(struct node_xcache *c, const struct node_x
 	return x;
 }
 
-void node_xcache_put(struct node_xcache *c, const struct node_xcache_key *key,
-		     struct node_expanded *x, uint64_t mark, uint64_t now_ms)
+static void put(struct node_xcache *c, const struct node_xcache_key *key,
+		struct node_expanded *x, uint64_t mark, uint64_t now_ms, bool evict)
 {
 	size_t bytes = node_expanded_bytes(x) + sizeof(struct entry);
 	pthread_mutex_lock(&c->lock);
-	if (bytes > c->budget) {
+	if (bytes > c->budget || (!evict && c->bytes + bytes > c->budget)) {
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
@@ -164,6 +164,18 @@ void node_xcache_put(struct node_xcache *c, const struct node_xcache_key *key,
 	c->entries++;
 	c->bytes += bytes;
 	pthread_mutex_unlock(&c->lock);
+}
+
+void node_xcache_put(struct node_xcache *c, const struct node_xcache_key *key,
+		     struct node_expanded *x, uint64_t mark, uint64_t now_ms)
+{
+	put(c, key, x, mark, now_ms, true);
+}
+
+void node_xcache_offer(struct node_xcache *c, const struct node_xcache_key *key,
+		       struct node_expanded *x, uint64_t mark, uint64_t now_ms)
+{
+	put(c, key, x, mark, now_ms, false);
 }
 
 void node_xcache_clear(struct node_xcache *c)

@@ -53,6 +53,10 @@ struct node_expanded *node_xcache_get(struct node_xcache *c, const struct node_x
  * until the bytes fit the budget. */
 void node_xcache_put(struct node_xcache *c, const struct node_xcache_key *key,
 		     struct node_expanded *x, uint64_t mark, uint64_t now_ms);
+/* node_xcache_put() only if it fits the budget as things are: an expansion made anyway
+ * (an upload's check) is kept while there is room, never in place of one in use. */
+void node_xcache_offer(struct node_xcache *c, const struct node_xcache_key *key,
+		       struct node_expanded *x, uint64_t mark, uint64_t now_ms);
 /* Drops every entry. */
 void node_xcache_clear(struct node_xcache *c);
 void node_xcache_stats(struct node_xcache *c, struct node_xcache_stats *out);

@@ -333,6 +333,20 @@ START_TEST(test_xcache_budget_lru_refs)
 			 AUDIT_SYMBOL_PASS);
 	audit_recovery_symbol_clear(&sym);
 	node_expanded_free(got);
+	/* An offer is taken only into free room. */
+	struct node_expanded *x2 = expansion(c, b, 2);
+	node_xcache_put(xc, &k[0], x0, 1, 100);
+	node_xcache_put(xc, &k[1], x0, 1, 100);
+	node_xcache_put(xc, &k[3], x0, 1, 100);
+	node_xcache_offer(xc, &k[2], x2, 1, 100);
+	ck_assert_ptr_null(node_xcache_get(xc, &k[2], 1, 100, 1000, true));
+	node_xcache_clear(xc);
+	node_xcache_offer(xc, &k[2], x2, 1, 100);
+	got = node_xcache_get(xc, &k[2], 1, 100, 1000, false);
+	ck_assert_ptr_eq(got, x2);
+	node_expanded_free(got);
+	node_expanded_free(x2);
+	node_xcache_clear(xc);
 	/* Replacing an entry keeps one; an expansion larger than the budget is not kept. */
 	node_xcache_put(xc, &k[4], x0, 1, 100);
 	node_xcache_put(xc, &k[4], x0, 1, 100);
