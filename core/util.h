@@ -5,9 +5,11 @@
 #ifndef ASSAY_CORE_UTIL_H
 #define ASSAY_CORE_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <time.h>
 
 #define WARN_UNUSED __attribute__((warn_unused_result))
 #define PRINTF_FMT(a, b) __attribute__((format(printf, a, b)))
@@ -29,6 +31,10 @@ void wipe(void *p, size_t n);
 
 /* Monotonic milliseconds, for latency and deadlines. */
 uint64_t now_ms(void);
+/* A condition variable whose timed waits count on now_ms()'s clock (CLOCK_MONOTONIC), and
+ * the deadline ms from now on that clock for pthread_cond_timedwait(). */
+void cond_init_monotonic(pthread_cond_t *c);
+struct timespec monotonic_in_ms(uint64_t ms);
 /* Starts fn(arg) on a detached thread; false when no thread could be made. */
 bool thread_start_detached(void *(*fn)(void *), void *arg) WARN_UNUSED;
 /* Wall-clock seconds since the epoch. */

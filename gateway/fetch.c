@@ -524,11 +524,7 @@ bool gateway_fetch_piece(struct gateway_fetcher *f, struct gateway_nodes *v,
 	ASSAY_ASSERT(row < b->k_p && c0 < c1 && c1 <= b->k_s);
 	struct job *j = xcalloc(1, sizeof(*j));
 	pthread_mutex_init(&j->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&j->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&j->cond);
 	j->refs = 1;
 	j->f = f;
 	j->v = gateway_nodes_ref(v);
@@ -544,14 +540,7 @@ bool gateway_fetch_piece(struct gateway_fetcher *f, struct gateway_nodes *v,
 		err_set(e, "cannot start a fetch thread");
 		goto out;
 	}
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += (time_t)(f->cfg.hedge_ms / 1000);
-	dl.tv_nsec += (long)(f->cfg.hedge_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	struct timespec dl = monotonic_in_ms(f->cfg.hedge_ms);
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		if (j->done)

@@ -300,11 +300,7 @@ bool gateway_fill_start(struct gateway_fetcher *f, struct gateway_nodes *v,
 	ASSAY_ASSERT(a <= end && end <= b->len);
 	struct gateway_fill *fl = xcalloc(1, sizeof(*fl));
 	pthread_mutex_init(&fl->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fl->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&fl->cond);
 	fl->refs = 1;
 	fl->f = f;
 	fl->v = gateway_nodes_ref(v);
@@ -354,14 +350,7 @@ int64_t gateway_fill_wait(struct gateway_fill *fl, uint64_t pos, uint64_t timeou
 			  const uint8_t **p, struct err *e)
 {
 	ASSAY_ASSERT(pos >= fl->a && pos < fl->end);
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += (time_t)(timeout_ms / 1000);
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	struct timespec dl = monotonic_in_ms(timeout_ms);
 	int64_t got = -1;
 	pthread_mutex_lock(&fl->lock);
 	for (;;) {

@@ -722,11 +722,7 @@ static void *follow_main(void *arg)
 		pthread_mutex_lock(&f->wake_lock);
 		uint64_t now = now_ms();
 		if (!atomic_load(&f->stop) && now < next) {
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			uint64_t ns = (uint64_t)until.tv_nsec + (next - now) * 1000000u;
-			until.tv_sec += (time_t)(ns / 1000000000u);
-			until.tv_nsec = (long)(ns % 1000000000u);
+			struct timespec until = monotonic_in_ms(next - now);
 			pthread_cond_timedwait(&f->wake, &f->wake_lock, &until);
 		}
 		pthread_mutex_unlock(&f->wake_lock);
@@ -742,11 +738,7 @@ bool node_follow_open(const struct node_follow_cfg *cfg, struct node_follow **ou
 	pthread_mutex_init(&f->view_lock, NULL);
 	atomic_init(&f->stop, false);
 	pthread_mutex_init(&f->wake_lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&f->wake);
 	f->cfg = *cfg;
 	if (!f->cfg.poll_ms)
 		f->cfg.poll_ms = 5000;
