@@ -184,6 +184,7 @@ static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
 	if ((*x_out = node_xcache_get(s->cache, &key, dels, now, CACHE_RECHECK_MS, false)))
 		return true;
 	if (!node_store_has_sliver(s->store, id, axis, index)) {
+		node_xcache_drop(s->cache, &key); /* deleted: its memory goes too */
 		*missing = true;
 		return true;
 	}

@@ -178,6 +178,15 @@ void node_xcache_offer(struct node_xcache *c, const struct node_xcache_key *key,
 	put(c, key, x, mark, now_ms, false);
 }
 
+void node_xcache_drop(struct node_xcache *c, const struct node_xcache_key *key)
+{
+	pthread_mutex_lock(&c->lock);
+	struct entry **slot = slot_of(c, key);
+	if (*slot)
+		remove_at(c, slot);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void node_xcache_clear(struct node_xcache *c)
 {
 	pthread_mutex_lock(&c->lock);

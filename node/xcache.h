@@ -57,6 +57,8 @@ void node_xcache_put(struct node_xcache *c, const struct node_xcache_key *key,
  * (an upload's check) is kept while there is room, never in place of one in use. */
 void node_xcache_offer(struct node_xcache *c, const struct node_xcache_key *key,
 		       struct node_expanded *x, uint64_t mark, uint64_t now_ms);
+/* Drops the entry under key, if any (its sliver is gone from disk). */
+void node_xcache_drop(struct node_xcache *c, const struct node_xcache_key *key);
 /* Drops every entry. */
 void node_xcache_clear(struct node_xcache *c);
 void node_xcache_stats(struct node_xcache *c, struct node_xcache_stats *out);

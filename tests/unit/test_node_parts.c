@@ -347,6 +347,11 @@ START_TEST(test_xcache_budget_lru_refs)
 	node_expanded_free(got);
 	node_expanded_free(x2);
 	node_xcache_clear(xc);
+	/* A dropped entry is gone (and dropping what is not kept does nothing). */
+	node_xcache_put(xc, &k[1], x0, 1, 100);
+	node_xcache_drop(xc, &k[1]);
+	node_xcache_drop(xc, &k[1]);
+	ck_assert_ptr_null(node_xcache_get(xc, &k[1], 1, 100, 1000, true));
 	/* Replacing an entry keeps one; an expansion larger than the budget is not kept. */
 	node_xcache_put(xc, &k[4], x0, 1, 100);
 	node_xcache_put(xc, &k[4], x0, 1, 100);
