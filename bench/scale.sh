@@ -340,6 +340,7 @@ rss_stats() { # values (KiB) -> "max MiB / mean MiB"
 	printf '%s\n' "$@" | awk '{ s += $1; if ($1 > m) m = $1; n++ } END { printf "%.1f / %.1f", m / 1024, s / n / 1024 }'
 }
 aud_rss() { local e=$1; rss_stats $(for a in "${AUDITORS[@]}"; do awk '{ print $1 }' "$STATE/rss-audit$e-$a"; done); }
+# aud_cpu E: the auditors' CPU seconds, together
 aud_cpu() { local e=$1; for a in "${AUDITORS[@]}"; do awk '{ print $3 + $4 }' "$STATE/rss-audit$e-$a"; done | awk '{ s += $1 } END { printf "%.1f", s }'; }
 settle_rss=$(rss_stats $(cat "$STATE"/rss-settle-e3c-* | awk '{ print $1 }'))
 watch_rss=$(rss_stats $(cat "$STATE"/rss-settle-e3w-* | awk '{ print $1 }'))
@@ -357,6 +358,7 @@ echo "figures (${S_NODES} nodes, ${S_SHARDS} shards, ${S_AUDITORS} auditors; 2 s
 printf '  %-58s %s\n' "challenge records, epoch 3 (all auditors)" "$rows3"
 printf '  %-58s %s\n' "epoch 3 audited and settled (audit to finalize)" "${t_epoch} s (goal < 180 s), state: $state3"
 printf '  %-58s %s\n' "  audit / score+commit / reveal / evidence checks / finalize" "$t_audit / $t_commit / $t_reveal / $t_watch / $t_final s"
+printf '  %-58s %s\n' "  without the evidence checks (each auditor's own path)" "$(awk -v e="$t_epoch" -v w="$t_watch" 'BEGIN { printf "%.1f", e - w }') s (the checks are the other auditors' watching, on their own machines elsewhere)"
 printf '  %-58s %s\n' "auditor peak RSS max / mean, epoch 3 ($S_CHALLENGES per auditor)" "$(aud_rss 3) MiB (CPU $(aud_cpu 3) s)"
 printf '  %-58s %s\n' "node peak RSS max / mean" "$(rss_stats "${node_rss[@]}") MiB"
 printf '  %-58s %s\n' "settle job peak RSS max / mean (epoch 3 score+commit)" "$settle_rss MiB"
@@ -380,7 +382,7 @@ printf '  %-44s %-16s %-16s %s\n' "challenges per auditor per epoch" "$S_CHALLEN
 printf '  %-44s %-16s %-16s %s\n' "PostgreSQL bytes per epoch" "$bytes_all" "$(x "$bytes_all" "$fc")" "challenges (one row per attempt)"
 printf '  %-44s %-16s %-16s %s\n' "audit time per epoch (s)" "$t_audit" "$(x "$t_audit" "$fc")" "challenges (each auditor on its own machine)"
 printf '  %-44s %-16s %-16s %s\n' "score+commit time (s)" "$t_commit" "$(x "$t_commit" "$fc")" "records (evidence tree and blob)"
-printf '  %-44s %-16s %-16s %s\n' "settle job peak RSS (MiB, max)" "$(cut -d' ' -f1 <<<"$settle_rss")" "$(x "$(cut -d' ' -f1 <<<"$settle_rss")" "$fc")" "records / n x members (a sliver in upload per member; EVIDENCE.md Memory)"
+printf '  %-44s %-16s %-16s %s\n' "settle job peak RSS (MiB, max)" "$(cut -d' ' -f1 <<<"$settle_rss")" "$(x "$(cut -d' ' -f1 <<<"$settle_rss")" "$fc")" "records / n x upload lanes (a sliver in upload per lane, 16; EVIDENCE.md Memory)"
 printf '  %-44s %-16s %-16s %s\n' "auditor peak RSS (MiB, max)" "$(aud_rss 3 | cut -d' ' -f1)" "~ same" "connections (per member), not challenges"
 printf '  %-44s %-16s %-16s %s\n' "node peak RSS (MiB, max)" "$(rss_stats "${node_rss[@]}" | cut -d' ' -f1)" "same per node" "its own shards and blobs"
 printf '  %-44s %-16s %-16s %s\n' "gas: commit, with the evidence blobs stored" "$g_commit" "$(x "$g_commit" "$fc")" "members, at most (certify checks n-f shards' confirmations; commit itself is constant)"

@@ -26,6 +26,15 @@ struct node_read_req {
 	uint64_t timeout_ms;           /* of each request to a node */
 	struct node_progress progress; /* optional: over the slivers fetched */
 	const atomic_bool *cancel;     /* optional: stops at the next request */
+	/* 0: every byte is verified here (each sliver against the metadata, the blob
+	 * re-encoded to its ID). Otherwise the caller checks every byte from this offset on
+	 * against a commitment of its own, and reads again with 0 when they do not match (the
+	 * dispute watcher: an evidence blob's records against the revealed evidence root). The
+	 * blob then comes from its source slivers (primary 0 .. k_p-1) when every one of them
+	 * is served, only those holding bytes before the offset verified, and is not
+	 * re-encoded; any missing source sliver falls back to the verified read. At 1000
+	 * shards that is the difference between about 0.3 s and 30 s for a 150 MB blob. */
+	uint64_t unverified_from;
 };
 
 /* Reads and verifies the blob: *out (the caller frees it) holds *len bytes. */

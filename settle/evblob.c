@@ -165,6 +165,11 @@ static uint64_t get_be(const uint8_t **p, int bytes)
 	return v;
 }
 
+uint64_t settle_evblob_head_len(uint64_t m)
+{
+	return SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4 + m * 28 + 4;
+}
+
 static bool decode(const uint8_t *data, size_t len, struct settle_evblob *out, bool strict,
 		   struct err *e)
 {
@@ -292,10 +297,11 @@ bool settle_evblob_store_file(struct chain_session *s, uint64_t confirmations,
 }
 
 bool settle_evblob_fetch(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
-			 const uint8_t id[32], uint8_t **out, size_t *len, struct err *e)
+			 const uint8_t id[32], uint64_t unverified_from, uint8_t **out,
+			 size_t *len, struct err *e)
 {
 	struct node_committee *cm = NULL;
-	struct node_read_req req = {.timeout_ms = timeout_ms};
+	struct node_read_req req = {.timeout_ms = timeout_ms, .unverified_from = unverified_from};
 	memcpy(req.blob_id, id, 32);
 	bool ok = node_committee_current(s, NULL, NULL, confirmations, &cm, e);
 	if (ok) {

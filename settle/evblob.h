@@ -75,10 +75,14 @@ bool settle_evblob_store_file(struct chain_session *s, uint64_t confirmations,
 			      uint64_t timeout_ms, const char *path, const char *work_dir,
 			      uint64_t epochs, uint8_t id[32], struct err *e) WARN_UNUSED;
 
-/* Reads a blob back through node_read (the current committee on s's chain; every byte
- * verified against the blob ID). *out is the caller's to free. */
+/* Reads a blob back through node_read (the current committee on s's chain): every byte
+ * verified against the blob ID with unverified_from 0; else the bytes from that offset on
+ * are the caller's to check (node_read_req.unverified_from). *out is the caller's to
+ * free. */
 bool settle_evblob_fetch(struct chain_session *s, uint64_t confirmations, uint64_t timeout_ms,
-			 const uint8_t id[32], uint8_t **out, size_t *len,
-			 struct err *e) WARN_UNUSED;
+			 const uint8_t id[32], uint64_t unverified_from, uint8_t **out,
+			 size_t *len, struct err *e) WARN_UNUSED;
+/* The bytes of an evidence blob before its records (tag to n) with a committee of m. */
+uint64_t settle_evblob_head_len(uint64_t m);
 
 #endif

@@ -367,7 +367,7 @@ bool settle_verdict_build(struct chain_session *s, const struct settle_verdict_o
 			     &ret, e) ||
 	    !chain_abi_get_address(chain_abi_at(ret, 0), signer, e))
 		goto out;
-	if (!settle_evblob_fetch(s, o->confirmations, o->timeout_ms, r->evidence_blob, &data, &len,
+	if (!settle_evblob_fetch(s, o->confirmations, o->timeout_ms, r->evidence_blob, 0, &data, &len,
 				 e) ||
 	    !settle_evblob_decode(data, len, &b, e) ||
 	    !settle_evidence_new(&ev, (const uint8_t(*)[20])b.committee, b.m, b.records, b.n, e)) {
