@@ -239,5 +239,26 @@ done
 [ "$gone" = 5 ] && ok "epoch 5: every node deleted the expired blob (stored bytes 0, metadata 404)" ||
 	bad "expired blob deleted on $gone of 5 nodes; $(grep -h expired "$T"/n*.log | tail -n 2)"
 
+# ---- the view reads the committee whole only when a Staking log says it may have changed:
+# an endpoint updated within the epoch reaches the other nodes' views at once, not at the
+# minute's whole read ----
+moved="http://127.0.0.1:${PORT[1]}/moved"
+if "$A" chain send --key-file "$T/op1.key" --to "$STAKING" 'updateNode(address,string)' \
+	"$(addr nk1)" "$moved" --wait >/dev/null 2>"$T/upd.err"; then
+	rpc anvil_mine '[2]' >/dev/null
+	seen=0
+	for _ in $(seq 1 100); do
+		grep -q "\"$moved\"" "$T/n2/chain-committee.json" 2>/dev/null && { seen=1; break; }
+		sleep 0.1
+	done
+	[ "$seen" = 1 ] && ok "node 1's endpoint update (NodeUpdated) reaches node 2's view within 10 s" ||
+		bad "node 2's view after node 1's endpoint update: $(grep -o '"url": "[^"]*"' "$T/n2/chain-committee.json" | tr '\n' ' ')"
+	"$A" chain send --key-file "$T/op1.key" --to "$STAKING" 'updateNode(address,string)' \
+		"$(addr nk1)" "http://127.0.0.1:${PORT[1]}" --wait >/dev/null 2>>"$T/upd.err" ||
+		bad "updateNode back: $(cat "$T/upd.err")"
+else
+	bad "updateNode: $(cat "$T/upd.err")"
+fi
+
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
