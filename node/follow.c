@@ -640,7 +640,8 @@ static bool collect_some(struct node_follow *f, struct err *err)
 		ok = false;
 		goto out;
 	}
-	qsort(ids, count, AUDIT_DIGEST_LEN, id_cmp);
+	if (count > 1)
+		qsort(ids, count, AUDIT_DIGEST_LEN, id_cmp);
 	while (f->gc_started && first < count &&
 	       memcmp(ids[first], f->gc_after, AUDIT_DIGEST_LEN) <= 0)
 		first++;
