@@ -24,6 +24,15 @@ static void report(const struct node_read_req *req, size_t done, size_t total, u
 		req->progress.step(req->progress.arg, done, total, len);
 }
 
+/* The slivers gathered for a decode, and their indices. */
+static void held_free(uint8_t **slivers, uint16_t *indices, size_t have)
+{
+	for (size_t i = 0; i < have; i++)
+		free(slivers[i]);
+	free(slivers);
+	free(indices);
+}
+
 /* Try to decode from verified slivers of one axis, fetched pair by pair from their owners
  * until enough are in hand. */
 static bool fetch_and_decode(const struct read_ctx *c, enum audit_proof_axis axis, size_t need,
@@ -80,10 +89,7 @@ static bool fetch_and_decode(const struct read_ctx *c, enum audit_proof_axis axi
 	ok = node_decode_check(c->codec, c->md, id, axis, indices, (const uint8_t *const *)slivers,
 			       have, out, e);
 out:
-	for (size_t i = 0; i < have; i++)
-		free(slivers[i]);
-	free(slivers);
-	free(indices);
+	held_free(slivers, indices, have);
 	return ok;
 }
 
@@ -142,10 +148,7 @@ static bool fetch_source(const struct read_ctx *c, size_t k, uint8_t **out, stru
 		ok = node_decode(code, AUDIT_AXIS_PRIMARY, ss, c->md->unencoded_length, indices,
 				 (const uint8_t *const *)slivers, have, out, e);
 out:
-	for (size_t i = 0; i < have; i++)
-		free(slivers[i]);
-	free(slivers);
-	free(indices);
+	held_free(slivers, indices, have);
 	return ok;
 }
 
