@@ -717,3 +717,23 @@ bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_para
 	       audit_inputs_from_chain(in, c, cache, epoch, cur, fin, &ready, e) &&
 	       ready == AUDIT_READY;
 }
+
+bool audit_inputs_public(struct audit_inputs *in, struct chain_session *s,
+			 uint64_t confirmations, const struct audit_identity *id, uint64_t epoch,
+			 struct err *e)
+{
+	struct audit_chain c;
+	struct audit_schedule_params tmpl;
+	if (!audit_chain_open(&c, s, confirmations, e))
+		return false;
+	audit_schedule_params_defaults(&tmpl);
+	/* a record's request is one batch: the batch size too is the deployment's */
+	if (c.has_schedule) {
+		tmpl.min_per_node = c.min_per_node;
+		tmpl.per_shard = c.per_shard;
+		tmpl.batch_size = c.batch_size;
+	}
+	bool ok = audit_inputs_plan(in, &tmpl, id, &c, NULL, true, epoch, e);
+	audit_chain_close(&c);
+	return ok;
+}

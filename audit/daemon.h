@@ -132,6 +132,13 @@ bool audit_inputs_plan(struct audit_inputs *in, const struct audit_schedule_para
 		       const struct audit_identity *id, const struct audit_chain *c,
 		       const struct audit_chaincache *cache, bool given, uint64_t epoch,
 		       struct err *e) WARN_UNUSED;
+/* The inputs anyone recomputes an auditor's schedule of `epoch` with (the dispute
+ * watcher, a fraud proof's builder): the chain on s, confirmations deep; the schedule
+ * parameters the deployment fixes in Disputes (the defaults without it); id's auditor and
+ * secret. Fails unless the epoch is ready. */
+bool audit_inputs_public(struct audit_inputs *in, struct chain_session *s,
+			 uint64_t confirmations, const struct audit_identity *id, uint64_t epoch,
+			 struct err *e) WARN_UNUSED;
 
 /* ---- /metrics and /healthz ---- */
 

@@ -104,35 +104,17 @@ static const uint8_t *disputes_of(struct settle_chain *c)
 	return memcmp(d->disputes, none, 20) ? d->disputes : NULL;
 }
 
+/* The inputs as anyone recomputes the schedule (INTERFACE.md: Disputes fixes its
+ * parameters); the identity's secret is each reveal's, put in per auditor. */
 static void sched_load(struct sched_ctx *sc, struct chain_session *reader,
 		       uint64_t confirmations, uint64_t epoch)
 {
-	struct audit_chain ac;
 	struct audit_identity id = {.secret = no_secret};
-	struct audit_schedule_params tmpl;
 	struct err e = {{0}};
-	enum audit_ready ready = AUDIT_NOT_YET;
-	uint64_t cur = 0, fin = 0;
 	sc->loaded = true;
-	audit_schedule_params_defaults(&tmpl);
-	if (!audit_chain_open(&ac, reader, confirmations, &e)) {
-		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
-		return;
-	}
-	/* the deployment fixes them in Disputes (INTERFACE.md): the schedule anyone recomputes,
-	 * batch size included (a record's request is one batch) */
-	if (ac.has_schedule) {
-		tmpl.min_per_node = ac.min_per_node;
-		tmpl.per_shard = ac.per_shard;
-		tmpl.batch_size = ac.batch_size;
-	}
-	sc->ready = audit_chain_now(&ac, &cur, &fin, &e) &&
-		    audit_inputs_begin(&sc->in, &tmpl, &id, epoch, &e) &&
-		    audit_inputs_from_chain(&sc->in, &ac, NULL, epoch, cur, fin, &ready, &e) &&
-		    ready == AUDIT_READY;
+	sc->ready = audit_inputs_public(&sc->in, reader, confirmations, &id, epoch, &e);
 	if (!sc->ready)
 		snprintf(sc->why, sizeof(sc->why), "%s", e.msg);
-	audit_chain_close(&ac);
 }
 
 /* Loads them the first time an auditor needs them. */
@@ -421,7 +403,6 @@ out:
 	return found;
 }
 
-/* Compares one auditor's evidence blob with its reveal. */
 /* Checks one reveal against its evidence blob. With `fast` the blob's records are read
  * unverified (node_read_req.unverified_from: the header is verified, the records are what
  * the rebuilt root checks); the caller discards whatever that finds and checks again on

@@ -60,7 +60,6 @@ static bool has_hash(const struct settle_record *r)
 /* ---- the public schedule of (epoch, auditor) from the chain ---- */
 
 struct sched {
-	struct audit_chain ac;
 	struct audit_inputs own;       /* read here when the caller lends none */
 	const struct audit_inputs *in; /* own, or the caller's */
 	struct audit_schedule s;
@@ -79,35 +78,19 @@ static void sched_close(struct sched *x)
 {
 	audit_schedule_free(&x->s);
 	audit_inputs_clear(&x->own);
-	audit_chain_close(&x->ac);
 	wipe(x->secret, sizeof(x->secret));
 }
 
-/* The epoch's inputs from the chain, the chain's min_per_node, per_shard and batch_size
- * (the defaults on a deployment without Disputes). */
+/* The epoch's inputs from the chain, as anyone recomputes the schedule. */
 static bool sched_read(struct sched *x, struct chain_session *s, uint64_t confirmations,
 		       uint64_t epoch, const uint8_t signer[20], struct err *e)
 {
-	struct audit_schedule_params tmpl;
 	struct audit_identity id;
-	enum audit_ready ready;
-	uint64_t cur, fin;
-	if (!audit_chain_open(&x->ac, s, confirmations, e))
-		return false;
-	audit_schedule_params_defaults(&tmpl);
-	if (x->ac.has_schedule) {
-		tmpl.min_per_node = x->ac.min_per_node;
-		tmpl.per_shard = x->ac.per_shard;
-		tmpl.batch_size = x->ac.batch_size;
-	}
 	memset(&id, 0, sizeof(id));
 	memcpy(id.auditor, signer, 20);
 	id.secret = given_secret;
 	id.arg = x->secret;
-	return audit_chain_now(&x->ac, &cur, &fin, e) &&
-	       audit_inputs_begin(&x->own, &tmpl, &id, epoch, e) &&
-	       audit_inputs_from_chain(&x->own, &x->ac, NULL, epoch, cur, fin, &ready, e) &&
-	       ready == AUDIT_READY; /* e says why not */
+	return audit_inputs_public(&x->own, s, confirmations, &id, epoch, e);
 }
 
 /* What `assay audit plan --secret` schedules, from in (the epoch's inputs, lent; their
