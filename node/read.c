@@ -192,28 +192,20 @@ bool node_read(const struct node_read_req *req, uint8_t **out, size_t *len, stru
 		goto out;
 	struct read_ctx c = {req, codec, md, dead};
 	struct err se = {{0}};
-	if (req->unverified_from && fetch_source(&c, p.k_primary, out, &se)) {
-		if (req->progress.end)
-			req->progress.end(req->progress.arg);
-		*len = (size_t)md->unencoded_length;
-		ok = true;
-		goto out;
-	}
-	if (req->unverified_from)
+	bool got = req->unverified_from && fetch_source(&c, p.k_primary, out, &se);
+	if (req->unverified_from && !got)
 		log_info("reading from the source slivers: %s; reading verified", se.msg);
 	/* Primary slivers first: k_p of them decode the blob; secondary ones as a fallback. */
-	if (!fetch_and_decode(&c, AUDIT_AXIS_PRIMARY, p.k_primary, out, e)) {
+	if (!got && !(got = fetch_and_decode(&c, AUDIT_AXIS_PRIMARY, p.k_primary, out, e))) {
 		log_info("primary slivers: %s; trying secondary slivers", e->msg);
-		if (!fetch_and_decode(&c, AUDIT_AXIS_SECONDARY, p.k_secondary, out, e)) {
-			if (req->progress.end)
-				req->progress.end(req->progress.arg);
-			goto out;
-		}
+		got = fetch_and_decode(&c, AUDIT_AXIS_SECONDARY, p.k_secondary, out, e);
 	}
 	if (req->progress.end)
 		req->progress.end(req->progress.arg);
-	*len = (size_t)md->unencoded_length;
-	ok = true;
+	if (got) {
+		*len = (size_t)md->unencoded_length;
+		ok = true;
+	}
 out:
 	free(dead);
 	audit_metadata_free(md);
