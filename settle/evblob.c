@@ -165,17 +165,19 @@ static uint64_t get_be(const uint8_t **p, int bytes)
 	return v;
 }
 
+/* tag, epoch, auditor, tree version, m; then m × (address, passed, decided) and n */
+#define HEAD_FIXED (SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4)
+
 uint64_t settle_evblob_head_len(uint64_t m)
 {
-	return SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4 + m * 28 + 4;
+	return HEAD_FIXED + m * 28 + 4;
 }
 
 static bool decode(const uint8_t *data, size_t len, struct settle_evblob *out, bool strict,
 		   struct err *e)
 {
-	const size_t head = SETTLE_EVBLOB_TAG_LEN + 8 + 20 + 1 + 4;
 	memset(out, 0, sizeof(*out));
-	if (len < head || memcmp(data, SETTLE_EVBLOB_TAG, SETTLE_EVBLOB_TAG_LEN))
+	if (len < HEAD_FIXED || memcmp(data, SETTLE_EVBLOB_TAG, SETTLE_EVBLOB_TAG_LEN))
 		return err_set(e, "not an evidence blob (it does not start with %s)",
 			       SETTLE_EVBLOB_TAG);
 	const uint8_t *p = data + SETTLE_EVBLOB_TAG_LEN, *end = data + len;
@@ -187,7 +189,7 @@ static bool decode(const uint8_t *data, size_t len, struct settle_evblob *out, b
 		return err_set(e, "the evidence blob is of tree version %u, not %u", version,
 			       SETTLE_EVBLOB_TREE_VERSION);
 	uint64_t m = get_be(&p, 4);
-	if ((uint64_t)(end - p) < m * 28 + 4)
+	if ((uint64_t)len < settle_evblob_head_len(m))
 		return err_set(e, "the evidence blob is shorter than its committee of %" PRIu64, m);
 	out->m = (size_t)m;
 	out->committee = xcalloc(m ? m : 1, 20);
