@@ -2,7 +2,6 @@
  * what it should hold (see follow.h). */
 #include "node/follow.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -446,9 +445,9 @@ static bool refresh_view(struct node_follow *f, bool *gained, struct err *e)
 	struct node_view *nv = node_view_new(cm, self, epoch);
 	nv->in_grace = grace;
 	struct node_view *old = f->view;
-	/* A view kept from a file (no grace flags) gives way to the chain's. */
 	f->view_block = as_of; /* read whole: later polls look at the logs since */
 	f->view_read_ms = now_ms();
+	/* A view kept from a file (no grace flags) gives way to the chain's. */
 	if (old && view_same(old, nv) && (old->in_grace || !nv->in_grace)) {
 		node_view_unref(nv);
 		return true;

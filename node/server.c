@@ -168,6 +168,14 @@ static uint32_t pair_of_sliver(uint32_t n, enum audit_proof_axis axis, uint32_t 
 	return axis == AUDIT_AXIS_PRIMARY ? index : audit_pair_of_secondary_sliver(n, index);
 }
 
+static struct node_xcache_key xkey(const uint8_t id[AUDIT_DIGEST_LEN],
+				   enum audit_proof_axis axis, uint16_t index)
+{
+	struct node_xcache_key key = {.axis = axis, .index = index};
+	memcpy(key.id, id, AUDIT_DIGEST_LEN);
+	return key;
+}
+
 /* The expansion of a stored sliver (a reference: node_expanded_free() drops it), or NULL
  * (with *missing set) when the node does not have it. */
 static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
@@ -176,8 +184,7 @@ static bool cache_get(struct node_server *s, const uint8_t id[AUDIT_DIGEST_LEN],
 {
 	*x_out = NULL;
 	*missing = false;
-	struct node_xcache_key key = {.axis = axis, .index = index};
-	memcpy(key.id, id, AUDIT_DIGEST_LEN);
+	struct node_xcache_key key = xkey(id, axis, index);
 	/* A sliver deleted from disk must stop being served even if it is kept: by the node
 	 * at once (the store counts its deletions), by hand within CACHE_RECHECK_MS. */
 	uint64_t dels = node_store_deletions(s->store), now = now_ms();
@@ -480,8 +487,7 @@ static enum MHD_Result put_sliver(struct node_server *s, const struct node_view 
 		ret = send_error(conn, 500, "the node could not store the sliver");
 		goto out;
 	}
-	struct node_xcache_key key = {.axis = axis, .index = index};
-	memcpy(key.id, id, AUDIT_DIGEST_LEN);
+	struct node_xcache_key key = xkey(id, axis, index);
 	node_xcache_offer(s->cache, &key, x, node_store_deletions(s->store), now_ms());
 	ret = existed ? send_success(conn, 200, "sliver already stored")
 		      : send_success(conn, 201, "sliver stored successfully");
