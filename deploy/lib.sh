@@ -30,8 +30,7 @@ foundry_bin() {
 	echo "$b"
 }
 
-# Stop a process by PID file: TERM, wait up to 10 s, then KILL.
-# stop_pid_files FILE...: stop_pid_file on many at once: TERM to all, then up to 10 s for
+# stop_pid_files FILE...: stop the processes of PID files: TERM to all, then up to 10 s for
 # them together (100 nodes stopped one after the other took minutes), KILL to the rest.
 stop_pid_files() {
 	local f pids=() p left
@@ -49,17 +48,5 @@ stop_pid_files() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	rm -f "$@"
 }
-stop_pid_file() {
-	local f=$1 pid
-	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$f"
-}
+# Stop a process by PID file: TERM, wait up to 10 s, then KILL.
+stop_pid_file() { stop_pid_files "$1"; }
